@@ -1,0 +1,1 @@
+"""Customer Moment: the platform-neutral core of the meeting ritual bot."""

@@ -1,0 +1,1 @@
+"""Domain rules as plain, synchronous functions over plain data."""
