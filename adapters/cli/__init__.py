@@ -1,0 +1,1 @@
+"""The `customer-moment` command line: the composition root and its subcommands."""

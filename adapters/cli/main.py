@@ -1,0 +1,54 @@
+"""`customer-moment`: console, migrate and the other subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from adapters.cli import logs
+from adapters.settings import SettingsError, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="customer-moment", description="A Customer Moment in every team meeting, in Slack and Teams."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    console = sub.add_parser("console", help="chat with the bot in this terminal (embedded database)")
+    console.add_argument("--as", dest="actor", default="alice", help="member to act as (default: alice)")
+    sub.add_parser("migrate", help="apply database migrations and exit")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"customer-moment: {exc}", file=sys.stderr)
+        return 2
+    logs.configure(settings.log_level if args.command != "console" else "WARNING", settings.log_format)
+    if args.command == "console":
+        from adapters.console.chat import run_console
+
+        return asyncio.run(run_console(settings, actor=args.actor))
+    if args.command == "migrate":
+        return asyncio.run(_migrate(settings))
+    return 2
+
+
+async def _migrate(settings: object) -> int:
+    from adapters.cli.composition import build
+    from adapters.settings import Settings
+
+    assert isinstance(settings, Settings)
+    runtime = await build(settings)
+    await runtime.close()
+    print("Database is up to date.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

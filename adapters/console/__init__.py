@@ -1,0 +1,1 @@
+"""The console surface: the bot as a chat in the terminal."""

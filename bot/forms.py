@@ -1,0 +1,175 @@
+"""Form definitions (story, shout-out, exercise, schedule, reject) and reading their submissions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.domain import tags as tag_vocabulary
+from bot.domain.validation import MAX_REASON, MAX_TEXT, NPS_CATEGORIES
+from bot.replies import Form, FormField, Option
+
+TAG_OPTIONS = tuple(Option(slug, label) for slug, label in tag_vocabulary.VOCABULARY.items())
+
+STORY = Form(
+    form_id="story",
+    title="Share a customer story",
+    submit_label="Share",
+    fields=(
+        FormField(
+            "situation",
+            "What happened?",
+            "multiline",
+            required=True,
+            max_length=MAX_TEXT,
+            hint="The customer's situation, in a few sentences. No names or contact details needed.",
+        ),
+        FormField("action", "What did you do?", "multiline", max_length=MAX_TEXT),
+        FormField("reaction", "How did the customer react?", "multiline", max_length=MAX_TEXT),
+        FormField("lesson", "What's the lesson for the team?", "multiline", required=True, max_length=MAX_TEXT),
+        FormField("tags", "Tags", "multiselect", options=TAG_OPTIONS),
+        FormField(
+            "nps",
+            "NPS category of the customer (if known)",
+            "select",
+            options=tuple(Option(c, c.capitalize()) for c in NPS_CATEGORIES),
+        ),
+        FormField("anonymous", "Share anonymously", "checkbox", initial=False),
+    ),
+)
+
+SHOUTOUT = Form(
+    form_id="shoutout",
+    title="Give a shout-out",
+    submit_label="Send",
+    fields=(
+        FormField("recipients", "Who?", "people", required=True),
+        FormField(
+            "reason",
+            "What did they do, specifically?",
+            "multiline",
+            required=True,
+            max_length=MAX_REASON,
+            hint="Name the behaviour: 'called the customer back before they had to chase us'.",
+        ),
+        FormField("private", "Private (only they and managers see it; never featured)", "checkbox", initial=False),
+    ),
+)
+
+EXERCISE = Form(
+    form_id="exercise",
+    title="Add a team exercise",
+    submit_label="Add",
+    fields=(
+        FormField("title", "Title", required=True, max_length=150),
+        FormField("prompt", "What will the team discuss or play?", "multiline", required=True, max_length=MAX_TEXT),
+        FormField("steps", "Steps (one per line)", "multiline", max_length=MAX_TEXT),
+        FormField("minutes", "Minutes", "number", initial="10"),
+    ),
+)
+
+DAYS = (
+    ("mon", "Monday"),
+    ("tue", "Tuesday"),
+    ("wed", "Wednesday"),
+    ("thu", "Thursday"),
+    ("fri", "Friday"),
+    ("sat", "Saturday"),
+    ("sun", "Sunday"),
+)
+
+SCHEDULE = Form(
+    form_id="schedule",
+    title="Schedule a meeting",
+    submit_label="Schedule",
+    fields=(
+        FormField(
+            "repeat",
+            "Repeats",
+            "select",
+            required=True,
+            initial="weekly",
+            options=(
+                Option("weekly", "Every week"),
+                Option("biweekly", "Every two weeks"),
+                Option("monthly", "Monthly (same weekday)"),
+            ),
+        ),
+        FormField("day", "Day", "select", required=True, options=tuple(Option(k, v) for k, v in DAYS)),
+        FormField(
+            "week",
+            "Which week of the month (monthly only)",
+            "select",
+            initial="1st",
+            options=(
+                Option("1st", "First"),
+                Option("2nd", "Second"),
+                Option("3rd", "Third"),
+                Option("4th", "Fourth"),
+                Option("last", "Last"),
+            ),
+        ),
+        FormField("time", "Time", "time", required=True, initial="10:00"),
+        FormField("zone", "Time zone", "zone", required=True),
+        FormField(
+            "lead",
+            "Post the moment this long before",
+            "select",
+            initial="30m",
+            options=(
+                Option("0", "At the start"),
+                Option("15m", "15 minutes"),
+                Option("30m", "30 minutes"),
+                Option("1h", "1 hour"),
+                Option("2h", "2 hours"),
+                Option("1d", "1 day"),
+            ),
+        ),
+    ),
+)
+
+
+def reject_form(moment_id: int) -> Form:
+    return Form(
+        form_id="reject",
+        title="Send back with a reason",
+        submit_label="Send back",
+        context=str(moment_id),
+        fields=(FormField("reason", "Why? The author will see this.", "multiline", required=True, max_length=1000),),
+    )
+
+
+def schedule_text(values: Mapping[str, Any]) -> str:
+    """Turn the schedule form into the same text the `schedule` command reads."""
+    repeat = str(values.get("repeat") or "weekly")
+    day = str(values.get("day") or "")
+    head = f"monthly {values.get('week') or '1st'} {day}" if repeat == "monthly" else f"{repeat} {day}"
+    lead = str(values.get("lead") or "30m")
+    return f"{head} {values.get('time') or ''} {values.get('zone') or ''} lead {lead}"
+
+
+def text_value(values: Mapping[str, Any], name: str) -> str:
+    value = values.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return " ".join(str(v) for v in value)
+    return str(value)
+
+
+def list_value(values: Mapping[str, Any], name: str) -> list[str]:
+    value = values.get(name)
+    if value is None or value == "":
+        return []
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value if str(v).strip()]
+    return [part.strip() for part in str(value).split(",") if part.strip()]
+
+
+def flag_value(values: Mapping[str, Any], name: str) -> bool:
+    value = values.get(name)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, list | tuple):
+        return bool(value)
+    return str(value or "").strip().lower() in {"true", "yes", "y", "1", "on", name.lower()}

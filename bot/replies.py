@@ -1,0 +1,108 @@
+"""The neutral reply model: what the core answers, for every surface to render its own way.
+
+All text here is plain text written by people or by the product. Surfaces escape it for their own
+markup; nothing in a reply is ever interpreted as a mention, a link or formatting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Audience(Enum):
+    EPHEMERAL = "ephemeral"  # only the person who acted sees it
+    CHANNEL = "channel"  # posted in a team's channel
+    DIRECT = "direct"  # a direct message to one member
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    action: str  # action id, e.g. "agenda.swap"
+    value: str = ""
+    style: str | None = None  # "primary", "danger" or None
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    text: str
+    heading: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    title: str
+    sections: tuple[Section, ...] = ()
+    facts: tuple[Fact, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    note: str = ""  # small print under the card, e.g. why this moment was picked
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    name: str
+    label: str
+    kind: str = "text"  # text, multiline, select, multiselect, people, checkbox, time, zone, number
+    required: bool = False
+    max_length: int | None = None
+    options: tuple[Option, ...] = ()
+    initial: str | tuple[str, ...] | bool | None = None
+    hint: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """A form the person fills in: a Slack modal, an Adaptive Card, prompts in the terminal."""
+
+    form_id: str  # e.g. "story", "shoutout", "schedule", "reject"
+    title: str
+    fields: tuple[FormField, ...]
+    submit_label: str = "Submit"
+    context: str = ""  # opaque to surfaces: handed back unchanged with the submission
+
+
+@dataclass(frozen=True, slots=True)
+class MessageKey:
+    """Names a message the core asked to post, so that it can later be updated in place."""
+
+    key: str  # e.g. "agenda:42"
+    ref: dict[str, Any] | None = None  # the surface's own reference, once posted
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str = ""
+    card: Card | None = None
+    form: Form | None = None
+    audience: Audience = Audience.EPHEMERAL
+    to_member: str | None = None  # external id, for DIRECT
+    to_team: str | None = None  # external channel id, for CHANNEL posts outside the current channel
+    message: MessageKey | None = None  # post as / update this keyed message
+    errors: dict[str, str] = field(default_factory=dict)  # form field name -> problem
+    attachment: Attachment | None = None
+
+
+def say(text: str) -> Reply:
+    """An ephemeral text reply to the person who acted."""
+    return Reply(text=text)
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    content_type: str
+    content: str

@@ -1,0 +1,283 @@
+"""The agenda item: a meeting's Customer Moment, its card, and swap / skip / presented / helpful."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import cards
+from bot.replies import Audience, Card, MessageKey, Reply, Section, say
+from bot.services import picking
+from bot.services.context import Context, NotFound, Refused
+from bot.storage.models import AgendaItem, MeetingSeries, Member, Moment, Recipient, Team, Vote
+
+logger = logging.getLogger(__name__)
+
+OPEN = ("scheduled", "posted")
+RECENT_WINDOW = timedelta(hours=6)
+
+
+def message_key(item: AgendaItem) -> MessageKey:
+    return MessageKey(f"agenda:{item.id}", item.post_ref)
+
+
+async def render(session: AsyncSession, item: AgendaItem, team: Team) -> Card:
+    moment = await session.get(Moment, item.moment_id) if item.moment_id else None
+    author: Member | None = None
+    recipients: list[Member] = []
+    if moment is not None:
+        author = await session.get(Member, moment.author_id) if moment.author_id else None
+        recipients = list(
+            await session.scalars(
+                select(Member)
+                .join(Recipient, Recipient.member_id == Member.id)
+                .where(Recipient.moment_id == moment.id)
+                .order_by(Member.name)
+            )
+        )
+    presenter = await session.get(Member, item.presenter_id) if item.presenter_id else None
+    helpful = await session.scalar(select(func.count()).select_from(Vote).where(Vote.agenda_item_id == item.id)) or 0
+    return cards.agenda_card(
+        item, zone=team.zone, moment=moment, author=author, recipients=recipients, presenter=presenter, helpful=helpful
+    )
+
+
+async def card_reply(session: AsyncSession, item: AgendaItem, team: Team) -> Reply:
+    return Reply(
+        card=await render(session, item, team),
+        audience=Audience.CHANNEL,
+        to_team=team.external_id,
+        message=message_key(item),
+    )
+
+
+async def featured_notices(session: AsyncSession, item: AgendaItem, team: Team, moment: Moment) -> list[Reply]:
+    """Tell the author (and a shout-out's recipients) that their item is coming up."""
+    if moment.library_key is not None:
+        return []
+    when = cards.local_time(item.starts_at, team.zone)
+    notices: list[Reply] = []
+    author = await session.get(Member, moment.author_id) if moment.author_id else None
+    if author is not None:
+        label = cards.KIND_LABEL[moment.kind].lower()
+        notices.append(
+            Reply(
+                audience=Audience.DIRECT,
+                to_member=author.external_id,
+                text=f"Your {label} #{moment.id} is the Customer Moment for the meeting on {when}"
+                f" in {team.name or 'your channel'}.",
+            )
+        )
+    if moment.kind == "shoutout":
+        for member in await session.scalars(
+            select(Member).join(Recipient, Recipient.member_id == Member.id).where(Recipient.moment_id == moment.id)
+        ):
+            notices.append(
+                Reply(
+                    audience=Audience.DIRECT,
+                    to_member=member.external_id,
+                    text=f"A shout-out about you will be featured at the meeting on {when}.",
+                )
+            )
+    return notices
+
+
+async def fill(session: AsyncSession, item: AgendaItem, team: Team, now: datetime) -> list[Reply]:
+    """Pick and record the moment for a new agenda item; returns the notices to send."""
+    choice = await picking.pick(session, item, team, now)
+    if choice is None:
+        logger.warning("agenda item %s: nothing to feature in team %s", item.id, team.id)
+        return []
+    moment = await picking.feature(session, item, choice, now)
+    return await featured_notices(session, item, team, moment)
+
+
+async def request(ctx: Context, minutes_from_now: int) -> list[Reply]:
+    team = ctx.require_team()
+    starts_at = ctx.now + timedelta(minutes=minutes_from_now)
+    item = AgendaItem(
+        workspace_id=ctx.workspace.id,
+        team_id=team.id,
+        series_id=None,
+        starts_at=starts_at,
+        post_at=ctx.now,
+        state="posted",
+        organizer_id=ctx.member.id,
+        created_at=ctx.now,
+        updated_at=ctx.now,
+    )
+    ctx.session.add(item)
+    await ctx.session.flush()
+    notices = await fill(ctx.session, item, team, ctx.now)
+    logger.info("one-off agenda item %s requested by member %s in team %s", item.id, ctx.member.id, team.id)
+    return [await card_reply(ctx.session, item, team), *notices]
+
+
+async def find_item(ctx: Context, number: int | None, *, ended_too: bool = False) -> tuple[AgendaItem, Team]:
+    if number is not None:
+        item = await ctx.session.get(AgendaItem, number)
+        if (
+            item is None
+            or item.workspace_id != ctx.workspace.id
+            or (ctx.team is not None and item.team_id != ctx.team.id)
+        ):
+            raise NotFound(f"There is no agenda item #{number} in this channel.")
+    else:
+        team = ctx.require_team()
+        base = select(AgendaItem).where(AgendaItem.team_id == team.id, AgendaItem.state.in_(OPEN))
+        item = await ctx.session.scalar(
+            base.where(AgendaItem.starts_at >= ctx.now - RECENT_WINDOW)
+            .order_by(AgendaItem.starts_at, AgendaItem.id)
+            .limit(1)
+        )
+        if item is None:
+            item = await ctx.session.scalar(base.order_by(AgendaItem.starts_at.desc(), AgendaItem.id.desc()).limit(1))
+        if item is None and ended_too:
+            item = await ctx.session.scalar(
+                select(AgendaItem)
+                .where(AgendaItem.team_id == team.id, AgendaItem.state == "presented")
+                .order_by(AgendaItem.updated_at.desc(), AgendaItem.id.desc())
+                .limit(1)
+            )
+        if item is None:
+            raise NotFound("There is no upcoming moment in this channel. `request` gets one for a meeting now.")
+    team_row = await ctx.session.get(Team, item.team_id)
+    assert team_row is not None
+    return item, team_row
+
+
+def _may_steer(ctx: Context, item: AgendaItem, *, presenter_too: bool = False) -> bool:
+    return (
+        ctx.is_manager or item.organizer_id == ctx.member.id or (presenter_too and item.presenter_id == ctx.member.id)
+    )
+
+
+def _open(item: AgendaItem) -> None:
+    if item.state not in OPEN:
+        raise Refused(f"This meeting's moment is already {cards.AGENDA_STATE.get(item.state, item.state).lower()}.")
+
+
+async def swap(ctx: Context, number: int | None) -> list[Reply]:
+    item, team = await find_item(ctx, number)
+    if not _may_steer(ctx, item):
+        raise Refused("Only the meeting's organizer or a manager can swap its moment.")
+    _open(item)
+    exclude = await picking.swapped_out(ctx.session, item.id)
+    if item.moment_id is not None:
+        exclude |= {item.moment_id}
+    choice = await picking.pick(ctx.session, item, team, ctx.now, exclude=exclude)
+    if choice is None:
+        raise Refused("There is nothing else to swap in — every option was already swapped out for this meeting.")
+    await picking.end_featuring(ctx.session, item, "swapped")
+    moment = await picking.feature(ctx.session, item, choice, ctx.now)
+    notices = await featured_notices(ctx.session, item, team, moment)
+    return [await card_reply(ctx.session, item, team), *notices]
+
+
+async def skip(ctx: Context, number: int | None) -> list[Reply]:
+    item, team = await find_item(ctx, number)
+    if not _may_steer(ctx, item):
+        raise Refused("Only the meeting's organizer or a manager can skip its moment.")
+    _open(item)
+    await picking.end_featuring(ctx.session, item, "skipped")
+    item.state, item.updated_at = "skipped", ctx.now
+    return [await card_reply(ctx.session, item, team)]
+
+
+async def done(ctx: Context, number: int | None) -> list[Reply]:
+    item, team = await find_item(ctx, number)
+    if not _may_steer(ctx, item, presenter_too=True):
+        raise Refused("Only the presenter, the meeting's organizer or a manager can mark it presented.")
+    _open(item)
+    await picking.end_featuring(ctx.session, item, "presented")
+    item.state, item.updated_at = "presented", ctx.now
+    return [await card_reply(ctx.session, item, team)]
+
+
+async def helpful(ctx: Context, number: int | None) -> list[Reply]:
+    item, team = await find_item(ctx, number, ended_too=True)
+    if item.moment_id is None or item.state in ("skipped", "missed", "failed"):
+        raise Refused("There is no moment on that agenda item to vote for.")
+    if await ctx.session.get(Vote, (item.id, ctx.member.id)) is not None:
+        return [say("You already said this one was helpful — thanks!")]
+    try:
+        async with ctx.session.begin_nested():
+            ctx.session.add(Vote(agenda_item_id=item.id, member_id=ctx.member.id, created_at=ctx.now))
+    except IntegrityError:
+        return [say("You already said this one was helpful — thanks!")]
+    return [await card_reply(ctx.session, item, team)]
+
+
+async def queue(ctx: Context) -> list[Reply]:
+    team = ctx.require_team()
+    items = (
+        await ctx.session.scalars(
+            select(AgendaItem)
+            .where(
+                AgendaItem.team_id == team.id,
+                AgendaItem.state.in_(OPEN),
+                AgendaItem.starts_at >= ctx.now - RECENT_WINDOW,
+            )
+            .order_by(AgendaItem.starts_at)
+            .limit(5)
+        )
+    ).all()
+    series = (
+        await ctx.session.scalars(
+            select(MeetingSeries)
+            .where(MeetingSeries.team_id == team.id, MeetingSeries.state == "active")
+            .order_by(MeetingSeries.next_start_at)
+        )
+    ).all()
+    sections: list[Section] = []
+    lines = []
+    for item in items:
+        moment = await ctx.session.get(Moment, item.moment_id) if item.moment_id else None
+        what = cards.moment_line(moment) if moment else "no moment"
+        lines.append(f"Agenda #{item.id} · {cards.local_time(item.starts_at, team.zone)} · {what}")
+    lines += [
+        f"Meeting #{s.id} · next on {cards.local_time(s.next_start_at, s.zone)}"
+        for s in series
+        if s.next_start_at is not None
+    ]
+    sections.append(Section("\n".join(lines) or "No meetings scheduled. Try `schedule` or `request`.", "Coming up"))
+    counts = dict(
+        (
+            await ctx.session.execute(
+                select(Moment.kind, func.count())
+                .where(
+                    Moment.team_id == team.id,
+                    Moment.state == "approved",
+                    Moment.times_featured == 0,
+                    Moment.private.is_(False),
+                )
+                .group_by(Moment.kind)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    waiting = ", ".join(f"{cards.KIND_PLURAL[k]}: {counts.get(k, 0)}" for k in picking.TEAM_KINDS)
+    sections.append(Section(f"Never featured yet — {waiting}.", "The pool"))
+    preview = AgendaItem(workspace_id=team.workspace_id, team_id=team.id, starts_at=ctx.now, post_at=ctx.now)
+    choice = await picking.pick(ctx.session, preview, team, ctx.now)
+    if choice is not None:
+        moment = await ctx.session.get(Moment, choice.moment_id)
+        if moment is not None:
+            sections.append(Section(f"{cards.moment_line(moment)}\n{choice.reason}", "Next in line"))
+    return [Reply(card=Card(title=f"Customer Moment queue · {team.name or 'this channel'}", sections=tuple(sections)))]
+
+
+async def remember_post(session: AsyncSession, workspace_id: int, key: str, ref: dict[str, Any]) -> None:
+    """Store where a surface posted a keyed message, so later changes update it in place."""
+    kind, _, raw_id = key.partition(":")
+    if kind != "agenda" or not raw_id.isdigit():
+        return
+    item = await session.get(AgendaItem, int(raw_id))
+    if item is not None and item.workspace_id == workspace_id:
+        item.post_ref = dict(ref)

@@ -1,0 +1,179 @@
+"""Who is acting, where: resolving the workspace, member and team of an incoming event, and roles."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.exercise_library import LIBRARY
+from bot.events import Incoming, Person
+from bot.storage.models import Member, Moment, Team, TeamMember, Workspace
+
+logger = logging.getLogger(__name__)
+
+ROLES = ("member", "manager", "admin")
+
+
+class Refused(Exception):
+    """The person may not do this, or it cannot be done; the message is shown to them as-is."""
+
+
+class NotFound(Refused):
+    pass
+
+
+@dataclass(slots=True)
+class Context:
+    session: AsyncSession
+    now: datetime
+    incoming: Incoming
+    workspace: Workspace
+    member: Member
+    team: Team | None
+
+    @property
+    def is_manager(self) -> bool:
+        return self.member.role in ("manager", "admin")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.member.role == "admin"
+
+    def require_manager(self, what: str) -> None:
+        if not self.is_manager:
+            raise Refused(f"Only managers can {what}. Ask an admin to add you with `managers add @you`.")
+
+    def require_team(self) -> Team:
+        if self.team is None:
+            raise Refused("Run this in the channel whose meetings it is for.")
+        return self.team
+
+
+async def resolve(session: AsyncSession, incoming: Incoming, now: datetime) -> Context:
+    """Find or create the workspace, member and team an event comes from."""
+    place = incoming.place
+    workspace = await session.scalar(
+        select(Workspace).where(Workspace.platform == place.platform, Workspace.external_id == place.workspace_id)
+    )
+    if workspace is None:
+        workspace = Workspace(
+            platform=place.platform, external_id=place.workspace_id, name=place.workspace_name[:200], created_at=now
+        )
+        session.add(workspace)
+        await session.flush()
+        await seed_library(session, workspace.id, now)
+        logger.info("new workspace %s/%s as id %s", place.platform, place.workspace_id, workspace.id)
+    member = await member_for(session, workspace, incoming.actor, now)
+    team = None
+    if place.channel_id and not place.direct:
+        team = await team_for(session, workspace, place.channel_id, place.channel_name, now)
+        await note_team_member(session, team, member, now)
+    return Context(session=session, now=now, incoming=incoming, workspace=workspace, member=member, team=team)
+
+
+async def member_for(session: AsyncSession, workspace: Workspace, person: Person, now: datetime) -> Member:
+    member = await session.scalar(
+        select(Member).where(Member.workspace_id == workspace.id, Member.external_id == person.external_id)
+    )
+    if member is None:
+        has_members = await session.scalar(
+            select(func.count()).select_from(Member).where(Member.workspace_id == workspace.id)
+        )
+        member = Member(
+            workspace_id=workspace.id,
+            external_id=person.external_id,
+            name=person.name[:120] or person.external_id,
+            role="admin" if not has_members or person.platform_admin else "member",
+            opted_out=False,
+            created_at=now,
+        )
+        session.add(member)
+        await session.flush()
+    else:
+        if person.name and person.name != person.external_id and member.name != person.name[:120]:
+            member.name = person.name[:120]
+        if person.platform_admin and member.role != "admin":
+            member.role = "admin"
+    return member
+
+
+async def team_for(session: AsyncSession, workspace: Workspace, channel_id: str, name: str, now: datetime) -> Team:
+    team = await session.scalar(select(Team).where(Team.workspace_id == workspace.id, Team.external_id == channel_id))
+    if team is None:
+        team = Team(
+            workspace_id=workspace.id,
+            external_id=channel_id,
+            name=name[:200],
+            zone="UTC",
+            review_required=False,
+            active=True,
+            created_at=now,
+        )
+        session.add(team)
+        await session.flush()
+    elif not team.active:
+        team.active = True
+    elif name and team.name != name[:200]:
+        team.name = name[:200]
+    return team
+
+
+async def note_team_member(session: AsyncSession, team: Team, member: Member, now: datetime) -> None:
+    if await session.get(TeamMember, (team.id, member.id)) is None:
+        session.add(TeamMember(team_id=team.id, member_id=member.id, created_at=now))
+        await session.flush()
+
+
+async def seed_library(session: AsyncSession, workspace_id: int, now: datetime) -> None:
+    """Make sure the workspace has a row for every built-in exercise (new ones arrive with upgrades)."""
+    have = set(
+        await session.scalars(
+            select(Moment.library_key).where(Moment.workspace_id == workspace_id, Moment.library_key.is_not(None))
+        )
+    )
+    for exercise in LIBRARY:
+        if exercise.key not in have:
+            session.add(
+                Moment(
+                    workspace_id=workspace_id,
+                    team_id=None,
+                    kind="exercise",
+                    state="approved",
+                    library_key=exercise.key,
+                    title=exercise.title,
+                    situation=exercise.prompt,
+                    steps=list(exercise.steps),
+                    minutes=exercise.minutes,
+                    tags=[exercise.theme],
+                    created_at=now,
+                )
+            )
+    await session.flush()
+
+
+async def find_person(ctx: Context, token: str) -> Member:
+    """The member a mention token names: a surface-resolved person, or a member name (console)."""
+    person = ctx.incoming.people.get(token)
+    if person is not None:
+        member = await member_for(ctx.session, ctx.workspace, person, ctx.now)
+    else:
+        name = token.removeprefix("@").strip()
+        found = await ctx.session.scalar(
+            select(Member)
+            .where(
+                Member.workspace_id == ctx.workspace.id,
+                (func.lower(Member.name) == name.lower()) | (Member.external_id == name),
+            )
+            .order_by(Member.id)
+            .limit(1)
+        )
+        if found is None:
+            raise NotFound(f"I don't know anyone called {token[:60]} here.")
+        member = found
+    if ctx.team is not None:
+        await note_team_member(ctx.session, ctx.team, member, ctx.now)
+    return member

@@ -1,0 +1,159 @@
+"""Meeting series: scheduling a channel's recurring meeting, pausing, skipping dates, time zones."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from bot import cards, forms
+from bot.domain import recurrence
+from bot.replies import Card, Fact, Reply, Section, say
+from bot.services.context import Context, NotFound, Refused
+from bot.storage.models import MeetingSeries, Team
+
+logger = logging.getLogger(__name__)
+
+
+def recurrence_of(series: MeetingSeries) -> recurrence.Recurrence:
+    return recurrence.Recurrence(
+        rule=series.rule, at=time.fromisoformat(series.at), zone=series.zone, anchor=date.fromisoformat(series.anchor)
+    )
+
+
+def skip_dates(series: MeetingSeries) -> frozenset[date]:
+    return frozenset(date.fromisoformat(d) for d in series.skip_dates)
+
+
+def advance(series: MeetingSeries, after: datetime) -> None:
+    """Set the series' next meeting start (and post time) to the first occurrence after ``after``."""
+    upcoming = recurrence_of(series).occurrences(after, count=1, skip=skip_dates(series))
+    if not upcoming:
+        series.next_start_at = series.next_post_at = None
+        return
+    series.next_start_at = upcoming[0]
+    series.next_post_at = upcoming[0] - timedelta(minutes=series.lead_minutes)
+
+
+def _describe(series: MeetingSeries, now: datetime) -> Card:
+    rec = recurrence_of(series)
+    upcoming = rec.occurrences(now, count=3, skip=skip_dates(series))
+    facts = [
+        Fact("When", rec.describe()),
+        Fact("Moment posted", _lead_text(series.lead_minutes)),
+        Fact("Status", {"active": "active", "paused": "paused"}.get(series.state, series.state)),
+    ]
+    if series.skip_dates:
+        facts.append(Fact("Skipped dates", ", ".join(sorted(series.skip_dates)[-5:])))
+    sections = (
+        Section("\n".join(cards.local_time(u, series.zone) for u in upcoming) or "No more meetings.", "Next meetings"),
+    )
+    return Card(title=f"Meeting #{series.id}", sections=sections, facts=tuple(facts))
+
+
+def _lead_text(minutes: int) -> str:
+    if minutes == 0:
+        return "at the start of the meeting"
+    hours, rest = divmod(minutes, 60)
+    parts = ([f"{hours} h"] if hours else []) + ([f"{rest} min"] if rest else [])
+    return " ".join(parts) + " before"
+
+
+async def schedule(ctx: Context, text: str) -> list[Reply]:
+    team = ctx.require_team()
+    ctx.require_manager("schedule meetings")
+    if not text.strip():
+        return [Reply(form=forms.SCHEDULE)]
+    local_today = ctx.now.astimezone(recurrence.zone(team.zone)).date()
+    spec = recurrence.parse_schedule(text, default_zone=team.zone, today=local_today)
+    rec = spec.recurrence
+    series = MeetingSeries(
+        workspace_id=ctx.workspace.id,
+        team_id=team.id,
+        organizer_id=ctx.member.id,
+        rule=rec.rule,
+        at=rec.at.strftime("%H:%M"),
+        zone=rec.zone,
+        anchor=rec.anchor.isoformat(),
+        lead_minutes=int(spec.lead.total_seconds() // 60),
+        skip_dates=sorted(d.isoformat() for d in spec.skip),
+        state="active",
+        created_at=ctx.now,
+    )
+    advance(series, ctx.now)
+    if series.next_start_at is None:
+        raise Refused("That schedule has no meetings left in the future.")
+    if team.zone == "UTC" and rec.zone != "UTC":
+        team.zone = rec.zone
+    ctx.session.add(series)
+    await ctx.session.flush()
+    logger.info("series %s scheduled in team %s: %s at %s %s", series.id, team.id, rec.rule, rec.at, rec.zone)
+    return [
+        Reply(
+            text=f"Scheduled: {rec.describe()}. I'll post the moment {_lead_text(series.lead_minutes)}.",
+            card=_describe(series, ctx.now),
+        )
+    ]
+
+
+async def schedule_form(ctx: Context) -> list[Reply]:
+    return await schedule(ctx, forms.schedule_text(ctx.incoming.form_values))
+
+
+async def _series(ctx: Context, number: int) -> MeetingSeries:
+    series = await ctx.session.get(MeetingSeries, number)
+    if (
+        series is None
+        or series.workspace_id != ctx.workspace.id
+        or series.state == "deleted"
+        or (ctx.team is not None and series.team_id != ctx.team.id)
+    ):
+        raise NotFound(f"There is no meeting #{number} in this channel. `meetings` lists them.")
+    return series
+
+
+async def list_series(ctx: Context) -> list[Reply]:
+    team = ctx.require_team()
+    rows = (
+        await ctx.session.scalars(
+            select(MeetingSeries)
+            .where(MeetingSeries.team_id == team.id, MeetingSeries.state != "deleted")
+            .order_by(MeetingSeries.id)
+        )
+    ).all()
+    if not rows:
+        return [say("No meetings scheduled here yet. Try `schedule weekly tue 10:00 Europe/Berlin lead 30m`.")]
+    return [Reply(card=_describe(series, ctx.now)) for series in rows]
+
+
+async def set_state(ctx: Context, number: int, state: str) -> list[Reply]:
+    ctx.require_manager("change meetings")
+    series = await _series(ctx, number)
+    series.state = state
+    if state == "active":
+        advance(series, ctx.now)
+    words = {"active": "Resumed", "paused": "Paused", "deleted": "Deleted"}
+    logger.info("series %s is now %s", series.id, state)
+    return [say(f"{words[state]} meeting #{series.id}.")]
+
+
+async def skip_date(ctx: Context, number: int, text: str) -> list[Reply]:
+    ctx.require_manager("change meetings")
+    series = await _series(ctx, number)
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise Refused(f"I couldn't read the date '{text.strip()[:30]}'. Use YYYY-MM-DD, e.g. 2026-12-24.") from None
+    series.skip_dates = sorted({*series.skip_dates, day.isoformat()})
+    if series.state == "active":
+        advance(series, ctx.now)
+    return [say(f"Meeting #{series.id} will have no moment on {day.isoformat()}.")]
+
+
+async def set_zone(ctx: Context, name: str) -> list[Reply]:
+    team: Team = ctx.require_team()
+    ctx.require_manager("change the channel's time zone")
+    zone = recurrence.zone(name.strip())
+    team.zone = zone.key
+    return [say(f"This channel's time zone is now {zone.key}.")]

@@ -1,0 +1,40 @@
+"""Roles: admins name managers; everyone else is a member."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from bot import commands
+from bot.replies import Reply, say
+from bot.services.context import Context, Refused, find_person
+from bot.storage.models import Member
+
+logger = logging.getLogger(__name__)
+
+
+async def managers(ctx: Context, command: commands.Command) -> list[Reply]:
+    if not command.words:
+        rows = (
+            await ctx.session.scalars(
+                select(Member)
+                .where(Member.workspace_id == ctx.workspace.id, Member.role.in_(("manager", "admin")))
+                .order_by(Member.name)
+            )
+        ).all()
+        return [say("Admins and managers: " + ", ".join(f"{m.name} ({m.role})" for m in rows))]
+    verb = command.words[0].lower()
+    if verb not in ("add", "remove") or len(command.words) < 2:
+        raise commands.UsageError("managers")
+    if not ctx.is_admin:
+        raise Refused("Only admins can change who the managers are.")
+    changed = []
+    for token in command.words[1:]:
+        member = await find_person(ctx, token)
+        if member.role == "admin":
+            raise Refused(f"{member.name} is an admin; admins keep their role.")
+        member.role = "manager" if verb == "add" else "member"
+        changed.append(member.name)
+        logger.info("member %s is now %s (by %s)", member.id, member.role, ctx.member.id)
+    return [say(("Now managers: " if verb == "add" else "No longer managers: ") + ", ".join(changed))]

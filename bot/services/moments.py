@@ -1,0 +1,261 @@
+"""Submitting and managing moments: stories, shout-outs, team exercises; withdraw, hide, opt out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from bot import cards, commands, forms
+from bot.domain import privacy
+from bot.domain.validation import Invalid, clean_exercise, clean_reason, clean_story
+from bot.replies import Audience, Card, Reply, Section, say
+from bot.services.context import Context, NotFound, Refused, find_person
+from bot.storage.models import Member, Moment, Recipient
+
+logger = logging.getLogger(__name__)
+
+
+def _masked(*texts: str) -> tuple[list[str], tuple[str, ...]]:
+    results = [privacy.mask(t) for t in texts]
+    found: list[str] = []
+    for result in results:
+        found += [kind for kind in result.found if kind not in found]
+    return [r.text for r in results], tuple(found)
+
+
+def _initial_state(ctx: Context) -> str:
+    team = ctx.require_team()
+    return "pending" if team.review_required else "approved"
+
+
+def _saved_message(state: str, moment: Moment, found: Sequence[str]) -> str:
+    label = cards.KIND_LABEL[moment.kind].lower()
+    if state == "pending":
+        text = f"Thanks! Your {label} #{moment.id} is waiting for a manager's review."
+    else:
+        text = f"Thanks! Your {label} #{moment.id} is in the pool for upcoming meetings."
+    note = privacy.describe(found)
+    return f"{text} {note}".strip()
+
+
+async def submit_story(ctx: Context, args: commands.StoryArgs) -> list[Reply]:
+    team = ctx.require_team()
+    fields = clean_story(
+        situation=args.situation,
+        action=args.action,
+        reaction=args.reaction,
+        lesson=args.lesson,
+        tags=args.tags,
+        nps=args.nps,
+        anonymous=args.anonymous,
+    )
+    (situation, action, reaction, lesson), found = _masked(
+        fields.situation, fields.action, fields.reaction, fields.lesson
+    )
+    state = _initial_state(ctx)
+    moment = Moment(
+        workspace_id=ctx.workspace.id,
+        team_id=team.id,
+        kind="story",
+        state=state,
+        author_id=ctx.member.id,
+        anonymous=fields.anonymous,
+        situation=situation,
+        action=action,
+        reaction=reaction,
+        lesson=lesson,
+        tags=list(fields.tags),
+        nps=fields.nps,
+        created_at=ctx.now,
+    )
+    ctx.session.add(moment)
+    await ctx.session.flush()
+    logger.info("story %s saved in team %s (state %s, masked %s)", moment.id, team.id, state, found)
+    return [say(_saved_message(state, moment, found))]
+
+
+async def submit_story_form(ctx: Context) -> list[Reply]:
+    values = ctx.incoming.form_values
+    args = commands.StoryArgs(
+        situation=forms.text_value(values, "situation"),
+        action=forms.text_value(values, "action"),
+        reaction=forms.text_value(values, "reaction"),
+        lesson=forms.text_value(values, "lesson"),
+        tags=tuple(forms.list_value(values, "tags")),
+        nps=forms.text_value(values, "nps") or None,
+        anonymous=forms.flag_value(values, "anonymous"),
+    )
+    return await submit_story(ctx, args)
+
+
+async def submit_shoutout(ctx: Context, tokens: Sequence[str], reason_text: str, private: bool) -> list[Reply]:
+    team = ctx.require_team()
+    reason = clean_reason(reason_text)
+    people: list[Member] = []
+    for token in tokens:
+        member = await find_person(ctx, token)
+        if member.id == ctx.member.id:
+            raise Invalid({"recipients": "A shout-out is for someone else — tell a colleague what you saw them do."})
+        if member not in people:
+            people.append(member)
+    if not people:
+        raise Invalid({"recipients": "Who is it for? Pick at least one colleague."})
+    if len(people) > 10:
+        raise Invalid({"recipients": "Recognise at most 10 people in one shout-out."})
+    (masked_reason,), found = _masked(reason)
+    state = _initial_state(ctx)
+    moment = Moment(
+        workspace_id=ctx.workspace.id,
+        team_id=team.id,
+        kind="shoutout",
+        state=state,
+        author_id=ctx.member.id,
+        private=private,
+        situation=masked_reason,
+        created_at=ctx.now,
+    )
+    ctx.session.add(moment)
+    await ctx.session.flush()
+    ctx.session.add_all(Recipient(moment_id=moment.id, member_id=m.id) for m in people)
+    await ctx.session.flush()
+    logger.info("shout-out %s saved in team %s (state %s, private %s)", moment.id, team.id, state, private)
+    replies = [
+        say(
+            _saved_message(state, moment, found).replace(
+                "in the pool for upcoming meetings", "sent" if private else "shared"
+            )
+        )
+    ]
+    if state == "approved":
+        replies += shoutout_announcements(ctx, moment, people)
+    return replies
+
+
+def shoutout_card(giver: Member | None, moment: Moment, people: Sequence[Member]) -> Card:
+    return Card(
+        title="🎉 Shout-out",
+        sections=(Section(moment.situation, f"{giver.name if giver else 'Someone'} recognises {cards.names(people)}"),),
+    )
+
+
+def shoutout_announcements(
+    ctx: Context, moment: Moment, people: Sequence[Member], giver: Member | None = None
+) -> list[Reply]:
+    """The DM to each recipient and, unless private, the post in the team channel."""
+    giver = giver or ctx.member
+    card = shoutout_card(giver, moment, people)
+    replies = [
+        Reply(
+            card=card,
+            audience=Audience.DIRECT,
+            to_member=m.external_id,
+            text=f"{giver.name} gave you a shout-out" + (" (privately)." if moment.private else "."),
+        )
+        for m in people
+    ]
+    if not moment.private and ctx.team is not None:
+        replies.append(Reply(card=card, audience=Audience.CHANNEL, to_team=ctx.team.external_id))
+    return replies
+
+
+async def submit_shoutout_form(ctx: Context) -> list[Reply]:
+    values = ctx.incoming.form_values
+    tokens = forms.list_value(values, "recipients")
+    return await submit_shoutout(ctx, tokens, forms.text_value(values, "reason"), forms.flag_value(values, "private"))
+
+
+async def add_exercise(ctx: Context, args: commands.ExerciseArgs) -> list[Reply]:
+    team = ctx.require_team()
+    fields = clean_exercise(title=args.title, prompt=args.prompt, steps=args.steps, minutes=args.minutes)
+    (title, prompt, *steps), _ = _masked(fields.title, fields.prompt, *fields.steps)
+    moment = Moment(
+        workspace_id=ctx.workspace.id,
+        team_id=team.id,
+        kind="exercise",
+        state="approved",
+        author_id=ctx.member.id,
+        title=title,
+        situation=prompt,
+        steps=steps,
+        minutes=fields.minutes,
+        created_at=ctx.now,
+    )
+    ctx.session.add(moment)
+    await ctx.session.flush()
+    return [say(f"Added exercise #{moment.id} “{moment.title}” to this channel's pool.")]
+
+
+async def add_exercise_form(ctx: Context) -> list[Reply]:
+    values = ctx.incoming.form_values
+    steps = tuple(forms.text_value(values, "steps").splitlines())
+    args = commands.ExerciseArgs(
+        forms.text_value(values, "title"),
+        forms.text_value(values, "prompt"),
+        steps,
+        forms.text_value(values, "minutes"),
+    )
+    return await add_exercise(ctx, args)
+
+
+async def own_moment(ctx: Context, moment_id: int) -> Moment:
+    moment = await ctx.session.get(Moment, moment_id)
+    if moment is None or moment.workspace_id != ctx.workspace.id or moment.library_key is not None:
+        raise NotFound(f"There is no item #{moment_id} here.")
+    return moment
+
+
+async def withdraw(ctx: Context, moment_id: int) -> list[Reply]:
+    moment = await own_moment(ctx, moment_id)
+    if moment.author_id != ctx.member.id:
+        raise Refused(f"Only the author can withdraw #{moment_id}.")
+    if moment.state == "withdrawn":
+        return [say(f"#{moment_id} is already withdrawn.")]
+    moment.state = "withdrawn"
+    return [say(f"Withdrawn #{moment_id}. It will not be featured.")]
+
+
+async def hide(ctx: Context, moment_id: int) -> list[Reply]:
+    moment = await own_moment(ctx, moment_id)
+    mine = await ctx.session.get(Recipient, (moment.id, ctx.member.id))
+    if moment.kind != "shoutout" or mine is None:
+        raise Refused(f"You can hide shout-outs about you; #{moment_id} is not one of them.")
+    mine.hidden = True
+    moment.state = "hidden"
+    return [say(f"Hidden #{moment_id}. It will not be shown or featured.")]
+
+
+async def set_opt_out(ctx: Context, opted_out: bool) -> list[Reply]:
+    ctx.member.opted_out = opted_out
+    if opted_out:
+        return [say("Done: stories and shout-outs about you will not be featured in meetings. `optin` undoes it.")]
+    return [say("Welcome back: items about you can be featured in meetings again.")]
+
+
+async def mine(ctx: Context) -> list[Reply]:
+    authored = (
+        await ctx.session.scalars(
+            select(Moment)
+            .where(Moment.workspace_id == ctx.workspace.id, Moment.author_id == ctx.member.id)
+            .order_by(Moment.id.desc())
+            .limit(20)
+        )
+    ).all()
+    received = (
+        await ctx.session.scalars(
+            select(Moment)
+            .join(Recipient, Recipient.moment_id == Moment.id)
+            .where(Moment.workspace_id == ctx.workspace.id, Recipient.member_id == ctx.member.id)
+            .order_by(Moment.id.desc())
+            .limit(20)
+        )
+    ).all()
+    sections = [
+        Section("\n".join(cards.moment_line(m) for m in authored) or "Nothing yet — try `story`.", "What you shared")
+    ]
+    if received:
+        sections.append(Section("\n".join(cards.moment_line(m) for m in received), "Shout-outs for you"))
+    if ctx.member.opted_out:
+        sections.append(Section("You have opted out of being featured in meetings (`optin` to undo)."))
+    return [Reply(card=Card(title="Your moments", sections=tuple(sections)))]

@@ -1,0 +1,133 @@
+"""Review: managers approve or send back new stories and shout-outs when a team asks for it."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from bot import cards, forms
+from bot.domain.validation import Invalid, tidy
+from bot.replies import Audience, Reply, say
+from bot.services.context import Context, Refused
+from bot.services.moments import own_moment, shoutout_announcements
+from bot.storage.models import Member, Moment, Recipient, Team
+
+logger = logging.getLogger(__name__)
+
+
+async def people_of(ctx: Context, moment: Moment) -> tuple[Member | None, list[Member]]:
+    author = await ctx.session.get(Member, moment.author_id) if moment.author_id else None
+    recipients = list(
+        await ctx.session.scalars(
+            select(Member)
+            .join(Recipient, Recipient.member_id == Member.id)
+            .where(Recipient.moment_id == moment.id)
+            .order_by(Member.name)
+        )
+    )
+    return author, recipients
+
+
+async def queue(ctx: Context) -> list[Reply]:
+    ctx.require_manager("review submissions")
+    waiting = (
+        await ctx.session.scalars(
+            select(Moment)
+            .where(Moment.workspace_id == ctx.workspace.id, Moment.state == "pending")
+            .order_by(Moment.created_at, Moment.id)
+            .limit(20)
+        )
+    ).all()
+    if not waiting:
+        return [say("Nothing is waiting for review.")]
+    replies = [say(f"{len(waiting)} item(s) waiting for review:")]
+    for moment in waiting:
+        author, recipients = await people_of(ctx, moment)
+        replies.append(Reply(card=cards.review_card(moment, author=author, recipients=recipients)))
+    return replies
+
+
+async def set_review(ctx: Context, value: str) -> list[Reply]:
+    team = ctx.require_team()
+    ctx.require_manager("change review settings")
+    if value not in ("on", "off"):
+        raise Invalid({"review": "Say `review on` or `review off`."})
+    team.review_required = value == "on"
+    if team.review_required:
+        return [say("Review is on: new stories and shout-outs here wait for a manager's approval.")]
+    return [say("Review is off: new stories and shout-outs go straight into the pool.")]
+
+
+async def _pending(ctx: Context, moment_id: int) -> Moment:
+    ctx.require_manager("approve or reject submissions")
+    moment = await own_moment(ctx, moment_id)
+    if moment.state != "pending":
+        raise Refused(f"#{moment_id} is not waiting for review (it is {cards.STATE_LABEL.get(moment.state)}).")
+    return moment
+
+
+async def approve(ctx: Context, moment_id: int) -> list[Reply]:
+    moment = await _pending(ctx, moment_id)
+    moment.state, moment.decided_at, moment.decided_by = "approved", ctx.now, ctx.member.id
+    author, recipients = await people_of(ctx, moment)
+    replies = [say(f"Approved #{moment.id}.")]
+    if author is not None and author.id != ctx.member.id:
+        replies.append(
+            Reply(
+                audience=Audience.DIRECT,
+                to_member=author.external_id,
+                text=f"Your {cards.KIND_LABEL[moment.kind].lower()} #{moment.id} was approved"
+                " and is in the pool for upcoming meetings.",
+            )
+        )
+    if moment.kind == "shoutout":
+        team = await ctx.session.get(Team, moment.team_id) if moment.team_id else None
+        origin = Context(
+            session=ctx.session,
+            now=ctx.now,
+            incoming=ctx.incoming,
+            workspace=ctx.workspace,
+            member=ctx.member,
+            team=team,
+        )
+        replies += shoutout_announcements(origin, moment, recipients, giver=author)
+    logger.info("moment %s approved by member %s", moment.id, ctx.member.id)
+    return replies
+
+
+async def reject(ctx: Context, moment_id: int, reason_text: str) -> list[Reply]:
+    if not tidy(reason_text):
+        ctx.require_manager("approve or reject submissions")
+        await own_moment(ctx, moment_id)
+        return [Reply(form=forms.reject_form(moment_id))]
+    moment = await _pending(ctx, moment_id)
+    reason = tidy(reason_text)
+    if len(reason) > 1000:
+        raise Invalid({"reason": "Please keep the reason under 1,000 characters."})
+    moment.state, moment.decided_at, moment.decided_by = "rejected", ctx.now, ctx.member.id
+    moment.decision_note = reason
+    author, _ = await people_of(ctx, moment)
+    replies = [say(f"Sent #{moment.id} back to its author.")]
+    if author is not None:
+        replies.append(
+            Reply(
+                audience=Audience.DIRECT,
+                to_member=author.external_id,
+                text=f"Your {cards.KIND_LABEL[moment.kind].lower()} #{moment.id} was sent back by "
+                f"{ctx.member.name}: {reason}",
+            )
+        )
+    logger.info("moment %s rejected by member %s", moment.id, ctx.member.id)
+    return replies
+
+
+async def reject_form(ctx: Context) -> list[Reply]:
+    try:
+        moment_id = int(ctx.incoming.form_context)
+    except ValueError:
+        raise Refused("That form has expired; press Reject again.") from None
+    reason = forms.text_value(ctx.incoming.form_values, "reason")
+    if not tidy(reason):
+        raise Invalid({"reason": "Tell the author why, so they can improve it."})
+    return await reject(ctx, moment_id, reason)

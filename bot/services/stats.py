@@ -1,0 +1,232 @@
+"""Participation stats and data export for one team. No leaderboards: the stats point at who was missed."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import distinct, func, select
+
+from bot import cards
+from bot.replies import Attachment, Card, Fact, Reply, Section
+from bot.services.context import Context, Refused
+from bot.storage.models import AgendaItem, Featuring, Member, Moment, Recipient, TeamMember, Vote
+
+RECOGNITION_WINDOW = timedelta(days=90)
+MAX_DAYS = 3660
+
+
+async def stats(ctx: Context, days_text: str) -> list[Reply]:
+    team = ctx.require_team()
+    try:
+        days = int(days_text) if days_text.strip() else 90
+    except ValueError:
+        raise Refused("Give the period in days, e.g. `stats 30`.") from None
+    if not 1 <= days <= MAX_DAYS:
+        raise Refused(f"The period is 1 to {MAX_DAYS} days.")
+    since = ctx.now - timedelta(days=days)
+    s = ctx.session
+    held = dict(
+        (
+            await s.execute(
+                select(AgendaItem.state, func.count())
+                .where(AgendaItem.team_id == team.id, AgendaItem.starts_at >= since, AgendaItem.starts_at <= ctx.now)
+                .group_by(AgendaItem.state)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    with_moment = held.get("posted", 0) + held.get("presented", 0)
+    without = held.get("skipped", 0) + held.get("missed", 0) + held.get("failed", 0)
+    made = select(Moment).where(Moment.team_id == team.id, Moment.created_at >= since)
+    stories = await s.scalar(select(func.count()).select_from(made.where(Moment.kind == "story").subquery())) or 0
+    contributors = (
+        await s.scalar(
+            select(func.count(distinct(Moment.author_id))).where(
+                Moment.team_id == team.id, Moment.created_at >= since, Moment.author_id.is_not(None)
+            )
+        )
+        or 0
+    )
+    given = (
+        await s.scalar(
+            select(func.count()).select_from(
+                made.where(Moment.kind == "shoutout", Moment.state == "approved").subquery()
+            )
+        )
+        or 0
+    )
+    received, recognised = (
+        await s.execute(
+            select(func.count(), func.count(distinct(Recipient.member_id)))
+            .select_from(Recipient)
+            .join(Moment, Moment.id == Recipient.moment_id)
+            .where(Moment.team_id == team.id, Moment.created_at >= since, Moment.state == "approved")
+        )
+    ).one()
+    featured = dict(
+        (
+            await s.execute(
+                select(Moment.kind, func.count())
+                .select_from(Featuring)
+                .join(Moment, Moment.id == Featuring.moment_id)
+                .where(
+                    Featuring.team_id == team.id,
+                    Featuring.created_at >= since,
+                    Featuring.outcome.in_(("current", "presented")),
+                )
+                .group_by(Moment.kind)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    votes = (
+        await s.scalar(
+            select(func.count())
+            .select_from(Vote)
+            .join(AgendaItem, AgendaItem.id == Vote.agenda_item_id)
+            .where(AgendaItem.team_id == team.id, Vote.created_at >= since)
+        )
+        or 0
+    )
+    facts = [
+        Fact("Meetings with a moment", str(with_moment)),
+        Fact("Meetings without", str(without) + (f" ({held['missed']} missed)" if held.get("missed") else "")),
+        Fact("Stories submitted", str(stories)),
+        Fact("People who contributed", str(contributors)),
+        Fact("Shout-outs given", str(given)),
+        Fact("Recognitions received", f"{received} (to {recognised} different people)"),
+        Fact(
+            "Featured",
+            ", ".join(f"{n} {cards.KIND_LABEL[k].lower()}" for k, n in sorted(featured.items())) or "nothing yet",
+        ),
+        Fact("Helpful votes", str(votes)),
+    ]
+    sections: list[Section] = []
+    if ctx.is_manager:
+        unrecognised = await _not_recognised(ctx, team.id)
+        text = (
+            ", ".join(unrecognised[:40]) + (" …" if len(unrecognised) > 40 else "")
+            if unrecognised
+            else "Everyone here was recognised in the last 90 days."
+        )
+        sections.append(Section(text, "Not recognised in the last 90 days (only managers see this)"))
+    return [
+        Reply(
+            card=Card(
+                title=f"Customer Moment · last {days} days · {team.name or 'this channel'}",
+                facts=tuple(facts),
+                sections=tuple(sections),
+            )
+        )
+    ]
+
+
+async def _not_recognised(ctx: Context, team_id: int) -> list[str]:
+    recently = (
+        select(Recipient.member_id)
+        .join(Moment, Moment.id == Recipient.moment_id)
+        .where(
+            Moment.workspace_id == ctx.workspace.id,
+            Moment.state == "approved",
+            Moment.created_at >= ctx.now - RECOGNITION_WINDOW,
+        )
+    )
+    names = await ctx.session.scalars(
+        select(Member.name)
+        .join(TeamMember, TeamMember.member_id == Member.id)
+        .where(TeamMember.team_id == team_id, Member.id.not_in(recently))
+        .order_by(Member.name)
+    )
+    return list(names)
+
+
+async def export(ctx: Context, fmt: str) -> list[Reply]:
+    team = ctx.require_team()
+    ctx.require_manager("export data")
+    fmt = fmt.strip().lower() or "csv"
+    if fmt not in ("csv", "json"):
+        raise Refused("Export as `csv` or `json`.")
+    moments = (await ctx.session.scalars(select(Moment).where(Moment.team_id == team.id).order_by(Moment.id))).all()
+    members = {
+        m.id: m for m in await ctx.session.scalars(select(Member).where(Member.workspace_id == ctx.workspace.id))
+    }
+    recipients: dict[int, list[str]] = defaultdict(list)
+    for moment_id, member_id in await ctx.session.execute(
+        select(Recipient.moment_id, Recipient.member_id)
+        .join(Moment, Moment.id == Recipient.moment_id)
+        .where(Moment.team_id == team.id)
+    ):
+        recipients[moment_id].append(members[member_id].name if member_id in members else "")
+    rows = [_moment_row(m, members, recipients[m.id]) for m in moments]
+    stamp = ctx.now.strftime("%Y%m%d")
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(_moment_row(Moment(), {}, []).keys()))
+        writer.writeheader()
+        writer.writerows(rows)
+        attachment = Attachment(f"customer-moment-{stamp}.csv", "text/csv", buffer.getvalue())
+    else:
+        items = (
+            await ctx.session.scalars(
+                select(AgendaItem).where(AgendaItem.team_id == team.id).order_by(AgendaItem.starts_at)
+            )
+        ).all()
+        history = (
+            await ctx.session.scalars(select(Featuring).where(Featuring.team_id == team.id).order_by(Featuring.id))
+        ).all()
+        document = {
+            "team": {"name": team.name, "zone": team.zone, "review_required": team.review_required},
+            "exported_at": ctx.now.isoformat(),
+            "moments": rows,
+            "agenda": [
+                {
+                    "id": i.id,
+                    "starts_at": i.starts_at.isoformat(),
+                    "state": i.state,
+                    "moment_id": i.moment_id,
+                    "reason": i.reason,
+                }
+                for i in items
+            ],
+            "featurings": [
+                {
+                    "agenda_item_id": f.agenda_item_id,
+                    "moment_id": f.moment_id,
+                    "outcome": f.outcome,
+                    "at": f.created_at.isoformat(),
+                }
+                for f in history
+            ],
+        }
+        attachment = Attachment(
+            f"customer-moment-{stamp}.json", "application/json", json.dumps(document, indent=2, ensure_ascii=False)
+        )
+    return [Reply(text=f"Exported {len(rows)} moments from {team.name or 'this channel'}.", attachment=attachment)]
+
+
+def _moment_row(m: Moment, members: dict[int, Member], recipients: list[str]) -> dict[str, Any]:
+    author = members.get(m.author_id) if m.author_id else None
+    return {
+        "id": m.id,
+        "kind": m.kind,
+        "state": m.state,
+        "created_at": m.created_at.isoformat() if m.created_at else "",
+        "author": "" if m.anonymous or author is None else author.name,
+        "recipients": "; ".join(recipients),
+        "private": bool(m.private),
+        "title": m.title or "",
+        "situation": m.situation or "",
+        "action": m.action or "",
+        "reaction": m.reaction or "",
+        "lesson": m.lesson or "",
+        "tags": ", ".join(m.tags or []),
+        "nps": m.nps or "",
+        "times_featured": m.times_featured or 0,
+    }
