@@ -22,6 +22,32 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     log_format: Literal["text", "json"] = Field(default="text", alias="LOG_FORMAT")
 
+    host: str = Field(default="0.0.0.0", alias="HOST")
+    port: int = Field(default=3000, alias="PORT", ge=1, le=65535)
+    max_body_bytes: int = Field(default=512 * 1024, alias="MAX_BODY_BYTES", ge=1024)
+
+    slack_signing_secret: str = Field(default="", alias="SLACK_SIGNING_SECRET")
+    slack_bot_token: str = Field(default="", alias="SLACK_BOT_TOKEN")
+    slack_client_id: str = Field(default="", alias="SLACK_CLIENT_ID")
+    slack_client_secret: str = Field(default="", alias="SLACK_CLIENT_SECRET")
+    slack_state_secret: str = Field(default="", alias="SLACK_STATE_SECRET")
+    slack_app_token: str = Field(default="", alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
+
+    microsoft_app_id: str = Field(default="", alias="MICROSOFT_APP_ID")
+    microsoft_app_password: str = Field(default="", alias="MICROSOFT_APP_PASSWORD")
+    microsoft_app_tenant_id: str = Field(default="", alias="MICROSOFT_APP_TENANT_ID")
+    microsoft_app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = Field(
+        default="MultiTenant", alias="MICROSOFT_APP_TYPE"
+    )
+
+    scheduler_enabled: bool = Field(default=True, alias="SCHEDULER_ENABLED")
+    scheduler_interval_seconds: float = Field(default=5.0, alias="SCHEDULER_INTERVAL_SECONDS", gt=0)
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_signing_secret or self.slack_app_token)
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:

@@ -19,6 +19,7 @@ def _parser() -> argparse.ArgumentParser:
     console = sub.add_parser("console", help="chat with the bot in this terminal (embedded database)")
     console.add_argument("--as", dest="actor", default="alice", help="member to act as (default: alice)")
     sub.add_parser("migrate", help="apply database migrations and exit")
+    sub.add_parser("serve", help="run the HTTP server: Slack, Teams, health, readiness")
     return parser
 
 
@@ -36,6 +37,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run_console(settings, actor=args.actor))
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))
+    if args.command == "serve":
+        from adapters.cli.serve import serve
+
+        return asyncio.run(serve(settings))
     return 2
 
 

@@ -1,0 +1,1 @@
+"""The aiohttp server every web surface shares: routes, health and readiness."""

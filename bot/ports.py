@@ -1,0 +1,47 @@
+"""Ports: what the core needs from the outside world, as protocols that surfaces implement."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from bot.replies import Reply
+
+
+class DeliveryError(Exception):
+    """A message could not be delivered.
+
+    ``retryable`` says whether trying again later may work (rate limits, timeouts, 5xx);
+    ``retry_after`` is the platform's own hint in seconds, when it gave one.
+    """
+
+    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class ChannelGone(DeliveryError):
+    """The channel was archived or deleted, or the bot was removed from it: stop posting there."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retryable=False)
+
+
+class Surface(Protocol):
+    """A chat platform the core can send to without an incoming request (scheduler, notifications)."""
+
+    platform: str
+
+    async def deliver(self, *, workspace_id: str, channel_id: str | None, replies: Sequence[Reply]) -> list[Any]:
+        """Send replies: CHANNEL ones to their ``to_team`` channel (or ``channel_id``), DIRECT ones to members.
+
+        Returns, per reply, the surface's reference to the posted message (a JSON-able dict) or None.
+        A reply with a ``message`` key whose ``ref`` is set updates that message instead of posting.
+        Raises DeliveryError / ChannelGone when a CHANNEL post fails.
+        """
+        ...
+
+    async def find_posted(self, *, workspace_id: str, channel_id: str, key: str) -> dict[str, Any] | None:
+        """The reference of a message with this key already in the channel, if the platform can tell."""
+        ...

@@ -1,0 +1,1 @@
+"""Helpers shared by the test layers: a settable clock, database URLs, incoming-event builders."""
