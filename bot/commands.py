@@ -29,6 +29,7 @@ USAGE: dict[str, tuple[str, str]] = {
     "pause": ("pause <meeting #>", "Pause a meeting series."),
     "resume": ("resume <meeting #>", "Resume a paused meeting series."),
     "unschedule": ("unschedule <meeting #>", "Delete a meeting series."),
+    "remind": ("remind <meeting #> <1h|1d|off>", "DM the organizer this long before the moment is posted."),
     "skipdate": ("skipdate <meeting #> <YYYY-MM-DD>", "Skip one date of a series (holiday, day off)."),
     "request": ("request [in <minutes>m]", "Get a moment for a one-off meeting now."),
     "swap": ("swap [agenda #]", "Draw another moment for the next meeting."),
@@ -117,7 +118,7 @@ def number(command: Command, *, required: bool = True) -> int | None:
             raise UsageError(command.name, "Which one? Give its number.")
         return None
     match = _NUMBER.match(command.words[0])
-    if not match or (len(command.words) > 1 and command.name not in {"reject", "skipdate"}):
+    if not match or (len(command.words) > 1 and command.name not in {"reject", "skipdate", "remind"}):
         raise UsageError(command.name, f"'{command.rest[:40]}' is not a number.")
     return int(match.group(1))
 
@@ -227,6 +228,26 @@ def request_offset_minutes(command: Command) -> int:
     if not match or int(match.group(1)) > 1440:
         raise UsageError("request", "Say when the meeting starts, e.g. `request in 15m` (up to 24 hours).")
     return int(match.group(1))
+
+
+_DURATION_PART = re.compile(r"(\d{1,4})\s*(d|days?|h|hours?|hrs?|m|mins?|minutes?)", re.IGNORECASE)
+
+
+def minutes(text: str, *, command: str) -> int:
+    """``30m``, ``1h``, ``1h30m``, ``2d``, ``0`` or ``off`` → whole minutes."""
+    cleaned = text.strip().lower()
+    if cleaned in ("0", "off", "none", "no"):
+        return 0
+    total, position = 0, 0
+    for match in _DURATION_PART.finditer(cleaned):
+        if cleaned[position : match.start()].strip():
+            break
+        unit = match.group(2)[0]
+        total += int(match.group(1)) * {"d": 1440, "h": 60, "m": 1}[unit]
+        position = match.end()
+    if position == 0 or cleaned[position:].strip():
+        raise UsageError(command, f"I couldn't read the duration '{text.strip()[:30]}'. Use e.g. 30m, 1h or 1d.")
+    return total
 
 
 def help_text(topic: str | None = None) -> str:

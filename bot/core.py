@@ -197,6 +197,9 @@ async def _command(ctx: Context, command: commands.Command) -> list[Reply]:
     if name in ("pause", "resume", "unschedule"):
         state = {"pause": "paused", "resume": "active", "unschedule": "deleted"}[name]
         return await meetings.set_state(ctx, number, state)
+    if name == "remind":
+        _, text = commands.number_and_text(command)
+        return await meetings.set_reminder(ctx, number, commands.minutes(text, command="remind"))
     if name == "skipdate":
         _, text = commands.number_and_text(command)
         return await meetings.skip_date(ctx, number, text)

@@ -30,10 +30,11 @@ def advance(series: MeetingSeries, after: datetime) -> None:
     """Set the series' next meeting start (and post time) to the first occurrence after ``after``."""
     upcoming = recurrence_of(series).occurrences(after, count=1, skip=skip_dates(series))
     if not upcoming:
-        series.next_start_at = series.next_post_at = None
+        series.next_start_at = series.next_post_at = series.next_prepare_at = None
         return
     series.next_start_at = upcoming[0]
     series.next_post_at = upcoming[0] - timedelta(minutes=series.lead_minutes)
+    series.next_prepare_at = series.next_post_at - timedelta(minutes=series.remind_minutes or 0)
 
 
 def _describe(series: MeetingSeries, now: datetime) -> Card:
@@ -136,6 +137,19 @@ async def set_state(ctx: Context, number: int, state: str) -> list[Reply]:
     words = {"active": "Resumed", "paused": "Paused", "deleted": "Deleted"}
     logger.info("series %s is now %s", series.id, state)
     return [say(f"{words[state]} meeting #{series.id}.")]
+
+
+async def set_reminder(ctx: Context, number: int, minutes: int) -> list[Reply]:
+    ctx.require_manager("change meetings")
+    if minutes > 7 * 24 * 60:
+        raise Refused("A reminder can come at most 7 days before the moment is posted.")
+    series = await _series(ctx, number)
+    series.remind_minutes = minutes
+    if series.state == "active" and series.next_post_at is not None:
+        series.next_prepare_at = series.next_post_at - timedelta(minutes=minutes)
+    if not minutes:
+        return [say(f"No more reminders for meeting #{series.id}.")]
+    return [say(f"I'll DM the organizer of meeting #{series.id} {_lead_text(minutes)} the moment is posted.")]
 
 
 async def skip_date(ctx: Context, number: int, text: str) -> list[Reply]:

@@ -37,9 +37,7 @@ async def stats(ctx: Context, days_text: str) -> list[Reply]:
                 .where(AgendaItem.team_id == team.id, AgendaItem.starts_at >= since, AgendaItem.starts_at <= ctx.now)
                 .group_by(AgendaItem.state)
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     with_moment = held.get("posted", 0) + held.get("presented", 0)
     without = held.get("skipped", 0) + held.get("missed", 0) + held.get("failed", 0)
@@ -82,9 +80,7 @@ async def stats(ctx: Context, days_text: str) -> list[Reply]:
                 )
                 .group_by(Moment.kind)
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     votes = (
         await s.scalar(

@@ -163,7 +163,10 @@ class Recipient(Base):
 
 class MeetingSeries(Base):
     __tablename__ = "meeting_series"
-    __table_args__ = (Index("ix_series_due", "state", "next_post_at"),)
+    __table_args__ = (
+        Index("ix_series_due", "state", "next_post_at"),
+        Index("ix_series_prepare", "state", "next_prepare_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
@@ -178,6 +181,9 @@ class MeetingSeries(Base):
     state: Mapped[str] = mapped_column(String(16), default="active")
     next_start_at: Mapped[datetime | None] = mapped_column(default=None)
     next_post_at: Mapped[datetime | None] = mapped_column(default=None)
+    remind_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    # When the scheduler prepares the next occurrence: picks its moment and sends the reminder.
+    next_prepare_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime]
 
 
