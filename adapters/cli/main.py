@@ -19,7 +19,8 @@ def _parser() -> argparse.ArgumentParser:
     console = sub.add_parser("console", help="chat with the bot in this terminal (embedded database)")
     console.add_argument("--as", dest="actor", default="alice", help="member to act as (default: alice)")
     sub.add_parser("migrate", help="apply database migrations and exit")
-    sub.add_parser("serve", help="run the HTTP server: Slack, Teams, health, readiness")
+    sub.add_parser("serve", help="run the HTTP server: Slack, Teams, health, readiness and the scheduler")
+    sub.add_parser("worker", help="run the scheduler alone (several may run against one PostgreSQL)")
     return parser
 
 
@@ -41,6 +42,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from adapters.cli.serve import serve
 
         return asyncio.run(serve(settings))
+    if args.command == "worker":
+        from adapters.cli.serve import work
+
+        return asyncio.run(work(settings))
     return 2
 
 

@@ -1,22 +1,29 @@
-"""`customer-moment serve`: the HTTP server with every configured surface (and the scheduler)."""
+"""`customer-moment serve` (HTTP server, surfaces and scheduler) and `customer-moment worker` (scheduler only)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import socket
+from contextlib import suppress
 
 from aiohttp import web
 
 from adapters.cli.composition import Runtime, build
 from adapters.http.server import WebSurface, create_app
 from adapters.settings import Settings
+from bot.core import utc_now
+from bot.scheduler.dispatcher import Dispatcher
 
 logger = logging.getLogger(__name__)
 
+SHUTDOWN_GRACE = 8.0  # seconds for in-flight work before the process exits (orchestrators allow ~10)
+
 
 async def build_surfaces(runtime: Runtime) -> list[WebSurface]:
-    """Every web surface the settings ask for. Teams is always mounted (auth is off without an app id)."""
+    """Every surface the settings ask for. Teams is always mounted (auth is off without an app id)."""
     surfaces: list[WebSurface] = []
     if runtime.settings.slack_enabled:
         from adapters.slack.surface import build_slack_surface
@@ -28,23 +35,72 @@ async def build_surfaces(runtime: Runtime) -> list[WebSurface]:
     return surfaces
 
 
+def build_dispatcher(runtime: Runtime, surfaces: list[WebSurface]) -> Dispatcher:
+    return Dispatcher(
+        sessions=runtime.sessions,
+        surfaces={surface.platform: surface for surface in surfaces},
+        clock=utc_now,
+        worker=f"{socket.gethostname()}:{os.getpid()}",
+    )
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+
+async def _finish(dispatcher: Dispatcher, task: asyncio.Task[None]) -> None:
+    dispatcher.stop()
+    try:
+        await asyncio.wait_for(asyncio.shield(task), timeout=SHUTDOWN_GRACE)
+    except TimeoutError:
+        logger.warning("scheduler did not finish within %.0fs; releasing its claims", SHUTDOWN_GRACE)
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        await dispatcher.release()
+
+
 async def serve(settings: Settings) -> int:
     runtime = await build(settings)
     surfaces = await build_surfaces(runtime)
     app = create_app(engine=runtime.engine, surfaces=surfaces, max_body_bytes=settings.max_body_bytes)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=SHUTDOWN_GRACE)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
     logger.info("listening on %s:%s with %s", settings.host, settings.port, [s.platform for s in surfaces])
+    dispatcher = build_dispatcher(runtime, surfaces)
+    scheduler = None
+    if settings.scheduler_enabled:
+        scheduler = asyncio.create_task(dispatcher.run(interval=settings.scheduler_interval_seconds))
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    _stop_on_signals(stop)
     try:
         await stop.wait()
-        logger.info("shutting down")
+        logger.info("shutting down: finishing in-flight requests and releasing scheduler claims")
     finally:
+        if scheduler is not None:
+            await _finish(dispatcher, scheduler)
         await runner.cleanup()
+        await runtime.close()
+    return 0
+
+
+async def work(settings: Settings) -> int:
+    """The scheduler alone; run as many as you like against one PostgreSQL database."""
+    runtime = await build(settings)
+    surfaces = await build_surfaces(runtime)
+    dispatcher = build_dispatcher(runtime, surfaces)
+    task = asyncio.create_task(dispatcher.run(interval=settings.scheduler_interval_seconds))
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    try:
+        await asyncio.wait({task, asyncio.create_task(stop.wait())}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        await _finish(dispatcher, task)
+        for surface in surfaces:
+            await surface.close()
         await runtime.close()
     return 0

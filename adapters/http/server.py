@@ -10,15 +10,15 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.ports import Surface
+
 logger = logging.getLogger(__name__)
 
 ENGINE: web.AppKey[AsyncEngine] = web.AppKey("engine", AsyncEngine)
 
 
-class WebSurface(Protocol):
-    """A surface reached over HTTP (Slack, Teams): it adds its routes and cleans up on shutdown."""
-
-    platform: str
+class WebSurface(Surface, Protocol):
+    """A surface reached over HTTP (Slack, Teams): it adds its routes, delivers, and cleans up on shutdown."""
 
     def routes(self) -> Sequence[web.AbstractRouteDef]: ...
 
