@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from typing import Protocol
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
+from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import metrics
 from bot.ports import Surface
 
 logger = logging.getLogger(__name__)
 
 ENGINE: web.AppKey[AsyncEngine] = web.AppKey("engine", AsyncEngine)
+DB_POOL_IN_USE = Gauge("customer_moment_db_pool_in_use", "Database connections checked out of the pool")
 
 
 class WebSurface(Surface, Protocol):
@@ -23,6 +28,43 @@ class WebSurface(Surface, Protocol):
     def routes(self) -> Sequence[web.AbstractRouteDef]: ...
 
     async def close(self) -> None: ...
+
+
+SURFACE_OF_PATH = {"/slack/": "slack", "/api/messages": "teams"}
+
+
+def _surface(path: str) -> str:
+    for prefix, surface in SURFACE_OF_PATH.items():
+        if path.startswith(prefix):
+            return surface
+    return "http"
+
+
+@web.middleware
+async def measure(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Count and time every request by surface, route and status."""
+    route = request.match_info.route.resource.canonical if request.match_info.route.resource else "unmatched"
+    surface = _surface(request.path)
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        metrics.REQUEST_SECONDS.labels(surface, route).observe(time.perf_counter() - started)
+        metrics.REQUESTS.labels(surface, route, str(status)).inc()
+
+
+async def metrics_view(request: web.Request) -> web.Response:
+    engine = request.app[ENGINE]
+    pool = engine.pool
+    checked_out = getattr(pool, "checkedout", None)
+    DB_POOL_IN_USE.set(checked_out() if callable(checked_out) else 0)
+    return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -40,8 +82,9 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 def create_app(*, engine: AsyncEngine, surfaces: Sequence[WebSurface], max_body_bytes: int) -> web.Application:
-    app = web.Application(client_max_size=max_body_bytes)
+    app = web.Application(client_max_size=max_body_bytes, middlewares=[measure])
     app[ENGINE] = engine
+    app.router.add_get("/metrics", metrics_view)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     for surface in surfaces:

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import metrics
 from bot.cards import local_time
 from bot.ports import ChannelGone, DeliveryError, Surface
 from bot.replies import Audience, Button, Card, Reply, Section
@@ -132,6 +133,7 @@ class Dispatcher:
                 batch=self._batch,
             )
         await asyncio.gather(*(self._post_guarded(item_id, tally) for item_id in ids))
+        _observe(tally)
         return tally
 
     # -- preparing --------------------------------------------------------------------------------
@@ -357,3 +359,12 @@ class Dispatcher:
             )
         except (DeliveryError, TimeoutError) as exc:
             logger.warning("notification to %s/%s not delivered: %s", message.platform, message.workspace_id, exc)
+
+
+def _observe(tally: Tally) -> None:
+    for outcome in ("prepared", "posted", "missed", "failed", "cancelled", "retried", "found_already_posted"):
+        count = getattr(tally, outcome)
+        if count:
+            metrics.OCCURRENCES.labels(outcome).inc(count)
+    for lag in tally.lags:
+        metrics.SCHEDULER_LAG.observe(lag)
