@@ -20,6 +20,7 @@ def _parser() -> argparse.ArgumentParser:
     console.add_argument("--as", dest="actor", default="alice", help="member to act as (default: alice)")
     sub.add_parser("migrate", help="apply database migrations and exit")
     sub.add_parser("serve", help="run the HTTP server: Slack, Teams, health, readiness and the scheduler")
+    sub.add_parser("check", help="check settings, database, migrations and credentials; one line per problem")
     sub.add_parser("worker", help="run the scheduler alone (several may run against one PostgreSQL)")
     return parser
 
@@ -42,6 +43,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from adapters.cli.serve import serve
 
         return asyncio.run(serve(settings))
+    if args.command == "check":
+        from adapters.cli.check import check
+
+        return asyncio.run(check(settings))
     if args.command == "worker":
         from adapters.cli.serve import work
 

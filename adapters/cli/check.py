@@ -1,0 +1,83 @@
+"""`customer-moment check`: settings, database, migrations and credential shapes, one line per problem."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection, make_url
+
+from adapters.settings import Settings
+from bot.storage.engine import create_engine
+from bot.storage.migrate import alembic_config
+
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+HEX32 = re.compile(r"^[0-9a-f]{32}$")
+SLACK_CLIENT_ID = re.compile(r"^\d+\.\d+$")
+
+
+def credential_problems(settings: Settings) -> Iterator[str]:
+    """Shape checks that need no network: catch pasted-into-the-wrong-variable mistakes."""
+    s = settings
+    if s.slack_signing_secret and not HEX32.match(s.slack_signing_secret):
+        yield "SLACK_SIGNING_SECRET: expected 32 hex characters; copy it from Basic Information → App Credentials."
+    if (s.slack_bot_token or s.slack_client_id or s.slack_app_token) and not s.slack_signing_secret:
+        yield "SLACK_SIGNING_SECRET: missing; Slack requests cannot be verified without it (Basic Information)."
+    if s.slack_bot_token and not s.slack_bot_token.startswith("xoxb-"):
+        yield "SLACK_BOT_TOKEN: expected a bot token starting with xoxb- (OAuth & Permissions → Bot User OAuth Token)."
+    if s.slack_app_token and not s.slack_app_token.startswith("xapp-"):
+        yield "SLACK_APP_TOKEN: expected an app-level token starting with xapp- with the connections:write scope."
+    oauth = (s.slack_client_id, s.slack_client_secret, s.slack_state_secret)
+    if any(oauth) and not all(oauth):
+        yield "SLACK_CLIENT_ID / SLACK_CLIENT_SECRET / SLACK_STATE_SECRET: set all three for multi-workspace install."
+    if s.slack_client_id and not SLACK_CLIENT_ID.match(s.slack_client_id):
+        yield "SLACK_CLIENT_ID: expected digits.digits, e.g. 1234567890.1234567890 (Basic Information)."
+    if s.slack_client_secret and not HEX32.match(s.slack_client_secret):
+        yield "SLACK_CLIENT_SECRET: expected 32 hex characters (Basic Information → App Credentials)."
+    if s.slack_bot_token and s.slack_client_id:
+        yield "SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set: choose single-workspace (token) or OAuth install."
+    if s.microsoft_app_id and not GUID.match(s.microsoft_app_id):
+        yield "MICROSOFT_APP_ID: expected a GUID, the Azure Bot's Microsoft App ID."
+    if s.microsoft_app_id and not s.microsoft_app_password and s.microsoft_app_type != "UserAssignedMSI":
+        yield "MICROSOFT_APP_PASSWORD: missing; create a client secret for the bot's app registration."
+    if s.microsoft_app_password and not s.microsoft_app_id:
+        yield "MICROSOFT_APP_ID: missing while MICROSOFT_APP_PASSWORD is set; without an id, auth is off."
+    if s.microsoft_app_type == "SingleTenant" and not GUID.match(s.microsoft_app_tenant_id or ""):
+        yield "MICROSOFT_APP_TENANT_ID: a SingleTenant bot needs its directory (tenant) id, a GUID."
+
+
+async def database_problems(settings: Settings) -> list[str]:
+    url = make_url(settings.database_url)
+    where = url.database if url.get_backend_name() == "sqlite" else f"{url.host}:{url.port or 5432}/{url.database}"
+    engine = create_engine(settings.database_url, pool_size=1)
+
+    def _revisions(connection: Connection) -> tuple[str | None, str | None]:
+        current = MigrationContext.configure(connection).get_current_revision()
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+        return current, head
+
+    try:
+        async with engine.connect() as connection:
+            current, head = await connection.run_sync(_revisions)
+    except Exception as exc:  # any connection failure is reported, not raised
+        return [f"DATABASE_URL: cannot reach the database at {where} ({type(exc).__name__}); is it running?"]
+    finally:
+        await engine.dispose()
+    if current != head:
+        return [
+            f"DATABASE_URL: schema is at {current or 'nothing'}, this version needs {head}; "
+            "run `customer-moment migrate`."
+        ]
+    return []
+
+
+async def check(settings: Settings) -> int:
+    problems = [*credential_problems(settings), *await database_problems(settings)]
+    for problem in problems:
+        print(problem)
+    if not problems:
+        surfaces = ["console"] + (["slack"] if settings.slack_enabled else []) + ["teams"]
+        print(f"All good: database reachable and migrated; surfaces: {', '.join(surfaces)}.")
+    return 1 if problems else 0
