@@ -230,26 +230,6 @@ def request_offset_minutes(command: Command) -> int:
     return int(match.group(1))
 
 
-_DURATION_PART = re.compile(r"(\d{1,4})\s*(d|days?|h|hours?|hrs?|m|mins?|minutes?)", re.IGNORECASE)
-
-
-def minutes(text: str, *, command: str) -> int:
-    """``30m``, ``1h``, ``1h30m``, ``2d``, ``0`` or ``off`` → whole minutes."""
-    cleaned = text.strip().lower()
-    if cleaned in ("0", "off", "none", "no"):
-        return 0
-    total, position = 0, 0
-    for match in _DURATION_PART.finditer(cleaned):
-        if cleaned[position : match.start()].strip():
-            break
-        unit = match.group(2)[0]
-        total += int(match.group(1)) * {"d": 1440, "h": 60, "m": 1}[unit]
-        position = match.end()
-    if position == 0 or cleaned[position:].strip():
-        raise UsageError(command, f"I couldn't read the duration '{text.strip()[:30]}'. Use e.g. 30m, 1h or 1d.")
-    return total
-
-
 def help_text(topic: str | None = None) -> str:
     if topic:
         name = ALIASES.get(topic.lower(), topic.lower())

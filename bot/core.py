@@ -199,7 +199,7 @@ async def _command(ctx: Context, command: commands.Command) -> list[Reply]:
         return await meetings.set_state(ctx, number, state)
     if name == "remind":
         _, text = commands.number_and_text(command)
-        return await meetings.set_reminder(ctx, number, commands.minutes(text, command="remind"))
+        return await meetings.set_reminder(ctx, number, text)
     if name == "skipdate":
         _, text = commands.number_and_text(command)
         return await meetings.skip_date(ctx, number, text)

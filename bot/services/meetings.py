@@ -139,8 +139,10 @@ async def set_state(ctx: Context, number: int, state: str) -> list[Reply]:
     return [say(f"{words[state]} meeting #{series.id}.")]
 
 
-async def set_reminder(ctx: Context, number: int, minutes: int) -> list[Reply]:
+async def set_reminder(ctx: Context, number: int, text: str) -> list[Reply]:
     ctx.require_manager("change meetings")
+    off = text.strip().lower() in ("off", "none", "no", "0")
+    minutes = 0 if off else int(recurrence.parse_duration(text.strip()).total_seconds() // 60)
     if minutes > 7 * 24 * 60:
         raise Refused("A reminder can come at most 7 days before the moment is posted.")
     series = await _series(ctx, number)
