@@ -93,6 +93,14 @@ class Command:
     words: tuple[str, ...] = field(default=())
 
 
+def _split_first(text: str) -> tuple[str, str]:
+    """The first word and the rest, split at any white space (spaces, tabs, line breaks)."""
+    parts = text.strip().split(None, 1)
+    if not parts:
+        return "", ""
+    return parts[0], parts[1].strip() if len(parts) > 1 else ""
+
+
 def parse(text: str) -> Command:
     """Split a command line into its name and the rest. An empty line is ``help``."""
     line = (text or "").strip()
@@ -100,7 +108,7 @@ def parse(text: str) -> Command:
         raise UsageError(None, f"That is too long for one command (over {MAX_COMMAND_TEXT:,} characters).")
     if not line:
         return Command("help")
-    head, _, rest = line.partition(" ")
+    head, rest = _split_first(line)
     word = head.lower().lstrip("/")
     if word == "moment" and rest.strip():  # "moment story …" typed into a surface that did not strip it
         return parse(rest)
@@ -126,7 +134,7 @@ def number(command: Command, *, required: bool = True) -> int | None:
 def number_and_text(command: Command) -> tuple[int, str]:
     value = number(command)
     assert value is not None
-    return value, command.rest.partition(" ")[2].strip()
+    return value, _split_first(command.rest)[1]
 
 
 @dataclass(frozen=True, slots=True)

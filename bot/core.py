@@ -20,7 +20,7 @@ from bot import commands, forms
 from bot.domain import recurrence
 from bot.domain.recurrence import ScheduleError, UnknownZone
 from bot.domain.validation import Invalid
-from bot.events import Incoming, Person, Place
+from bot.events import Incoming, Person, Place, oversized_id, scrubbed
 from bot.replies import Reply, say
 from bot.services import agenda, meetings, members, moments, review, stats
 from bot.services.context import Context, Refused, resolve
@@ -48,6 +48,10 @@ class CustomerMoment:
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         is_form = incoming.form_id is not None
+        incoming = scrubbed(incoming)
+        if oversized_id(incoming):
+            logger.warning("refused an event with an oversized id from %s", incoming.place.platform)
+            return [say("That request could not be read. Please try again from your chat app.")]
         try:
             async with self._sessions.begin() as session:
                 ctx = await resolve(session, incoming, self._clock())

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+from bot.domain.validation import scrub
+
+MAX_ID = 255  # longest platform id (workspace, channel, user) the core stores
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,3 +48,43 @@ class Incoming:
     form_context: str = ""
     people: dict[str, Person] = field(default_factory=dict)
     ref: dict[str, Any] = field(default_factory=dict)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _person(person: Person) -> Person:
+    return replace(person, external_id=scrub(person.external_id), name=scrub(person.name))
+
+
+def scrubbed(incoming: Incoming) -> Incoming:
+    """The same event without NUL characters or lone surrogates in any text a surface handed over."""
+    place = incoming.place
+    return replace(
+        incoming,
+        place=replace(
+            place,
+            workspace_id=scrub(place.workspace_id),
+            workspace_name=scrub(place.workspace_name),
+            channel_id=scrub(place.channel_id) if place.channel_id is not None else None,
+            channel_name=scrub(place.channel_name),
+        ),
+        actor=_person(incoming.actor),
+        text=scrub(incoming.text),
+        action_value=scrub(incoming.action_value),
+        form_values={scrub(str(k)): _clean(v) for k, v in incoming.form_values.items()},
+        form_context=scrub(incoming.form_context),
+        people={scrub(k): _person(v) for k, v in incoming.people.items()},
+    )
+
+
+def oversized_id(incoming: Incoming) -> bool:
+    """Whether a platform id is longer than the core can store (a forged or broken payload)."""
+    ids = [incoming.place.workspace_id, incoming.place.channel_id or "", incoming.actor.external_id]
+    ids += [p.external_id for p in incoming.people.values()]
+    return any(len(i) > MAX_ID for i in ids)

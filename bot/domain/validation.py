@@ -35,13 +35,24 @@ class Invalid(ValueError):
         self.problems = problems
 
 
+def scrub(text: str) -> str:
+    """Remove what no database or chat platform accepts: NUL characters and lone UTF-16 surrogates."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
+    return text
+
+
 def tidy(text: str | None) -> str:
     """Trim, drop control characters, fold runs of spaces; keeps single line breaks."""
     if not text:
         return ""
     kept = "".join(
         ch
-        for ch in str(text).replace("\r\n", "\n").replace("\r", "\n")
+        for ch in scrub(str(text)).replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
         if ch == "\n" or unicodedata.category(ch)[0] != "C"
     )
     lines = [_SPACES.sub(" ", line).strip() for line in kept.split("\n")]

@@ -43,8 +43,20 @@ async def _people(session: AsyncSession, rows: Iterable[tuple[int, int | None]])
 
 
 async def _team_candidates(
-    session: AsyncSession, team: Team, kind: str, now: datetime, *, blocked: frozenset[int], exclude: frozenset[int]
+    session: AsyncSession,
+    team: Team,
+    kind: str,
+    now: datetime,
+    *,
+    blocked: frozenset[int],
+    exclude: frozenset[int],
+    avoid: frozenset[int],
 ) -> list[Candidate]:
+    """A few of the best-placed items of one kind.
+
+    Pages on (a bounded number of times) until it has found some that feature nobody from the
+    previous meeting, so a long run of one person's items cannot hide everyone else's.
+    """
     base = select(Moment.id, Moment.author_id, Moment.times_featured, Moment.last_featured_at, Moment.created_at).where(
         Moment.team_id == team.id, Moment.state == "approved", Moment.kind == kind, Moment.private.is_(False)
     )
@@ -65,7 +77,8 @@ async def _team_candidates(
             for row in rows:
                 if row.id in exclude or people[row.id] & blocked:
                     continue
-                usable += 1
+                if not people[row.id] & avoid:
+                    usable += 1
                 found[row.id] = Candidate(
                     row.id, kind, people[row.id], row.times_featured, row.last_featured_at, row.created_at
                 )
@@ -130,11 +143,12 @@ async def pick(
             select(Member.id).where(Member.workspace_id == team.workspace_id, Member.opted_out.is_(True))
         )
     )
+    history = await recent(session, team.id, skip_item=item.id)
+    avoid = history[0].people if history else frozenset()
     candidates: list[Candidate] = []
     for kind in TEAM_KINDS:
-        candidates += await _team_candidates(session, team, kind, now, blocked=blocked, exclude=exclude)
+        candidates += await _team_candidates(session, team, kind, now, blocked=blocked, exclude=exclude, avoid=avoid)
     candidates += await _library_candidates(session, team, exclude)
-    history = await recent(session, team.id, skip_item=item.id)
     return choose(candidates, history, seed=f"{team.id}:{item.starts_at.isoformat()}", now=now, exclude=exclude)
 
 

@@ -166,7 +166,7 @@ async def export(ctx: Context, fmt: str) -> list[Reply]:
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=list(_moment_row(Moment(), {}, []).keys()))
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({key: _safe_cell(value) for key, value in row.items()} for row in rows)
         attachment = Attachment(f"customer-moment-{stamp}.csv", "text/csv", buffer.getvalue())
     else:
         items = (
@@ -205,6 +205,16 @@ async def export(ctx: Context, fmt: str) -> list[Reply]:
             f"customer-moment-{stamp}.json", "application/json", json.dumps(document, indent=2, ensure_ascii=False)
         )
     return [Reply(text=f"Exported {len(rows)} moments from {team.name or 'this channel'}.", attachment=attachment)]
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe_cell(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe (CSV injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _moment_row(m: Moment, members: dict[int, Member], recipients: list[str]) -> dict[str, Any]:

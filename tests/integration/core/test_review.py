@@ -1,0 +1,143 @@
+"""Review: managers switch it on, then approve or send back new items; authors hear about it."""
+
+from __future__ import annotations
+
+from adapters.cli.composition import Runtime
+from bot.replies import Audience
+from bot.storage.models import AgendaItem, Member, Moment, Team
+from tests.integration.core import ask, dms, one, only, rows, text
+from tests.support.events import pressed, said, submitted
+
+STORY = "story The parcel was lost twice | rang the depot | relieved | own the problem"
+REASON = "stayed on the call until the refund went through"
+
+
+async def with_review(runtime: Runtime) -> None:
+    """alice (admin) switches review on; bob and carol are members."""
+    await ask(runtime, said("review on"))
+    await ask(runtime, said("help", actor="bob"))
+    await ask(runtime, said("help", actor="carol"))
+
+
+async def pending_story(runtime: Runtime) -> Moment:
+    await ask(runtime, said(STORY, actor="bob"))
+    return await one(runtime, Moment, Moment.kind == "story")
+
+
+async def test_review_on_and_off_by_a_manager(runtime: Runtime) -> None:
+    replies = await ask(runtime, said("review on"))
+    assert text(replies).startswith("Review is on")
+    assert (await one(runtime, Team)).review_required is True
+    replies = await ask(runtime, said("review OFF"))
+    assert text(replies).startswith("Review is off")
+    assert (await one(runtime, Team)).review_required is False
+    assert text(await ask(runtime, said("review maybe"))) == "Say `review on` or `review off`."
+
+
+async def test_members_cannot_switch_review(runtime: Runtime) -> None:
+    await ask(runtime, said("help"))
+    replies = await ask(runtime, said("review on", actor="bob"))
+    assert text(replies).startswith("Only managers can change review settings.")
+    assert (await one(runtime, Team)).review_required is False
+
+
+async def test_with_review_on_new_items_wait_and_are_listed_for_managers(runtime: Runtime) -> None:
+    await with_review(runtime)
+    replies = await ask(runtime, said(STORY, actor="bob"))
+    story = await one(runtime, Moment, Moment.kind == "story")
+    assert text(replies) == f"Thanks! Your customer story #{story.id} is waiting for a manager's review."
+    assert story.state == "pending"
+    shout = await ask(runtime, said(f"shoutout @carol {REASON}", actor="bob"))
+    assert only(shout, Audience.CHANNEL) == [] and dms(shout) == {}
+    replies = await ask(runtime, said("review"))
+    assert replies[0].text == "2 item(s) waiting for review:"
+    assert replies[1].card is not None
+    assert replies[1].card.title == f"#{story.id} · Customer story waiting for review"
+    assert [b.action for b in replies[1].card.buttons] == ["review.approve", "review.reject"]
+    assert text(await ask(runtime, said("review", actor="bob"))).startswith("Only managers can review submissions.")
+
+
+async def test_empty_review_queue(runtime: Runtime) -> None:
+    assert text(await ask(runtime, said("review"))) == "Nothing is waiting for review."
+
+
+async def test_manager_approves_and_the_author_is_told(runtime: Runtime) -> None:
+    await with_review(runtime)
+    story = await pending_story(runtime)
+    replies = await ask(runtime, said(f"approve #{story.id}"))
+    assert replies[0].text == f"Approved #{story.id}."
+    assert dms(replies) == {
+        "bob": f"Your customer story #{story.id} was approved and is in the pool for upcoming meetings."
+    }
+    approved = await one(runtime, Moment, Moment.id == story.id)
+    alice = await one(runtime, Member, Member.external_id == "alice")
+    assert (approved.state, approved.decided_by) == ("approved", alice.id)
+    again = await ask(runtime, said(f"approve {story.id}"))
+    assert text(again) == f"#{story.id} is not waiting for review (it is approved)."
+
+
+async def test_approving_a_shoutout_announces_it(runtime: Runtime) -> None:
+    await with_review(runtime)
+    await ask(runtime, said(f"shoutout @carol {REASON}", actor="bob"))
+    shoutout = await one(runtime, Moment, Moment.kind == "shoutout")
+    replies = await ask(runtime, pressed("review.approve", str(shoutout.id)))
+    assert set(dms(replies)) == {"bob", "carol"}
+    assert dms(replies)["carol"].startswith("bob gave you a shout-out.")
+    (post,) = only(replies, Audience.CHANNEL)
+    assert post.to_team == "support"
+
+
+async def test_items_waiting_for_review_are_never_featured(runtime: Runtime) -> None:
+    await with_review(runtime)
+    story = await pending_story(runtime)
+    await ask(runtime, said("request"))
+    first = await one(runtime, AgendaItem)
+    assert first.moment_id != story.id
+    await ask(runtime, said(f"approve {story.id}"))
+    await ask(runtime, said("request"))
+    assert story.id in {item.moment_id for item in await rows(runtime, AgendaItem)}
+
+
+async def test_manager_rejects_with_a_reason_the_author_reads(runtime: Runtime) -> None:
+    await with_review(runtime)
+    story = await pending_story(runtime)
+    replies = await ask(runtime, said(f"reject {story.id} Please leave out the customer's name."))
+    assert replies[0].text == f"Sent #{story.id} back to its author."
+    assert dms(replies) == {
+        "bob": f"Your customer story #{story.id} was sent back by alice: Please leave out the customer's name."
+    }
+    rejected = await one(runtime, Moment, Moment.id == story.id)
+    assert (rejected.state, rejected.decision_note) == ("rejected", "Please leave out the customer's name.")
+
+
+async def test_reject_without_a_reason_opens_a_form_that_requires_one(runtime: Runtime) -> None:
+    await with_review(runtime)
+    story = await pending_story(runtime)
+    for incoming in (said(f"reject {story.id}"), pressed("review.reject", str(story.id))):
+        (reply,) = await ask(runtime, incoming)
+        assert reply.form is not None
+        assert (reply.form.form_id, reply.form.context) == ("reject", str(story.id))
+    (reply,) = await ask(runtime, submitted("reject", {"reason": "  "}, context=str(story.id)))
+    assert set(reply.errors) == {"reason"}
+    assert (await one(runtime, Moment, Moment.id == story.id)).state == "pending"
+    replies = await ask(runtime, submitted("reject", {"reason": "Add what you did"}, context=str(story.id)))
+    assert dms(replies)["bob"].endswith("sent back by alice: Add what you did")
+    assert (await one(runtime, Moment, Moment.id == story.id)).state == "rejected"
+
+
+async def test_only_managers_approve_or_reject(runtime: Runtime) -> None:
+    await with_review(runtime)
+    story = await pending_story(runtime)
+    refusal = "Only managers can approve or reject submissions."
+    for command in (f"approve {story.id}", f"reject {story.id} not good enough", f"reject {story.id}"):
+        assert text(await ask(runtime, said(command, actor="carol"))).startswith(refusal)
+    assert text(await ask(runtime, pressed("review.approve", str(story.id), actor="bob"))).startswith(refusal)
+    assert (await one(runtime, Moment, Moment.id == story.id)).state == "pending"
+
+
+async def test_a_manager_named_by_the_admin_can_approve(runtime: Runtime) -> None:
+    await with_review(runtime)
+    story = await pending_story(runtime)
+    await ask(runtime, said("managers add @carol"))
+    replies = await ask(runtime, said(f"approve {story.id}", actor="carol"))
+    assert replies[0].text == f"Approved #{story.id}."
