@@ -20,6 +20,9 @@ def _parser() -> argparse.ArgumentParser:
     console.add_argument("--as", dest="actor", default="alice", help="member to act as (default: alice)")
     sub.add_parser("migrate", help="apply database migrations and exit")
     sub.add_parser("serve", help="run the HTTP server: Slack, Teams, health, readiness and the scheduler")
+    package = sub.add_parser("teams-package", help="build the Microsoft Teams app package (zip) to upload")
+    package.add_argument("--output", default=".", help="zip file or folder to write (default: current folder)")
+    package.add_argument("--base-url", default=None, help="public https URL of this service (links, valid domain)")
     sub.add_parser("check", help="check settings, database, migrations and credentials; one line per problem")
     sub.add_parser("worker", help="run the scheduler alone (several may run against one PostgreSQL)")
     return parser
@@ -43,6 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from adapters.cli.serve import serve
 
         return asyncio.run(serve(settings))
+    if args.command == "teams-package":
+        return _teams_package(settings, output=args.output, base_url=args.base_url)
     if args.command == "check":
         from adapters.cli.check import check
 
@@ -52,6 +57,27 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return asyncio.run(work(settings))
     return 2
+
+
+def _teams_package(settings: object, *, output: str, base_url: str | None) -> int:
+    from pathlib import Path
+
+    from adapters.settings import Settings
+    from adapters.teams.package import build_package
+
+    assert isinstance(settings, Settings)
+    if not settings.microsoft_app_id:
+        print(
+            "customer-moment: MICROSOFT_APP_ID: set it to the Azure Bot's app id to build the package.", file=sys.stderr
+        )
+        return 2
+    try:
+        path = build_package(app_id=settings.microsoft_app_id, output=Path(output), base_url=base_url)
+    except ValueError as exc:
+        print(f"customer-moment: {exc}", file=sys.stderr)
+        return 2
+    print(f"Wrote {path}; upload it in Teams → Apps → Manage your apps → Upload an app.")
+    return 0
 
 
 async def _migrate(settings: object) -> int:

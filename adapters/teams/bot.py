@@ -1,0 +1,61 @@
+"""The Teams activity handler: botbuilder's dispatch by activity type, handing each one to :class:`Handler`.
+
+Messages (commands and ``Action.Submit`` card submits), installs and removals (``installationUpdate``
+and ``conversationUpdate``), team and channel events, and file consent answers. Everything else is
+acknowledged and ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.core.teams import TeamsActivityHandler
+
+from adapters.teams.activities import has_bot
+from adapters.teams.handling import Handler, channel_event, greets_on_conversation_update
+from adapters.teams.sdk import ConnectorOptions, raw_activity, turn_connectors
+
+logger = logging.getLogger(__name__)
+
+TEAM_EVENTS = frozenset(
+    {"channelDeleted", "teamDeleted", "teamHardDeleted", "teamArchived", "teamUnarchived", "teamRestored"}
+)
+
+
+class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
+    def __init__(self, *, handler: Handler, options: ConnectorOptions) -> None:
+        super().__init__()
+        self._handler = handler
+        self._options = options
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        await self._handler.message(raw_activity(turn_context), turn_connectors(turn_context, self._options))
+
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        # Replaces the SDK's version, which looks every added member up one by one.
+        activity = raw_activity(turn_context)
+        if has_bot(activity, "membersAdded"):
+            connectors = turn_connectors(turn_context, self._options)
+            await self._handler.installed(activity, connectors, greet=greets_on_conversation_update(activity))
+        elif has_bot(activity, "membersRemoved"):
+            await self._handler.removed(activity)
+        elif channel_event(activity) in TEAM_EVENTS:
+            await self._handler.team_event(activity)
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        activity = raw_activity(turn_context)
+        connectors = turn_connectors(turn_context, self._options)
+        await self._handler.installed(activity, connectors, greet=activity.get("action") == "add")
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        await self._handler.removed(raw_activity(turn_context))
+
+    async def on_teams_file_consent_accept(self, turn_context: TurnContext, _response: Any) -> None:
+        connectors = turn_connectors(turn_context, self._options)
+        await self._handler.file_consent(raw_activity(turn_context), connectors, accepted=True)
+
+    async def on_teams_file_consent_decline(self, turn_context: TurnContext, _response: Any) -> None:
+        connectors = turn_connectors(turn_context, self._options)
+        await self._handler.file_consent(raw_activity(turn_context), connectors, accepted=False)

@@ -1,0 +1,127 @@
+"""``POST /api/messages``: the Bot Framework endpoint, strict about what it accepts.
+
+Does what ``CloudAdapter.process`` does — parse, authenticate, run the turn, answer invokes — but a
+missing ``Content-Type``, a body that is not JSON or not an activity is a 400 (never a 500), a bad or
+missing token is a 401, and the wire JSON reaches the bot untouched (the SDK's models drop fields such
+as mention entities' details). Teams resends an activity it thinks timed out: a recently seen one is
+acknowledged without running again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import OrderedDict
+from typing import Any
+
+from aiohttp import web
+from botbuilder.core import TurnContext, serializer_helper
+from botbuilder.schema import Activity
+
+from adapters.teams.activities import HANDLED_TYPES, TEAMS_CHANNEL, problem, section, tenant_id, text_of
+from adapters.teams.sdk import RAW_ACTIVITY
+
+logger = logging.getLogger(__name__)
+
+ROUTE = "/api/messages"
+
+
+class RecentActivities:
+    """The last few thousand activity ids this process handled (Teams redelivers on slow answers)."""
+
+    def __init__(self, *, capacity: int = 4096) -> None:
+        self._seen: OrderedDict[tuple[str, str, str], None] = OrderedDict()
+        self._capacity = capacity
+
+    @staticmethod
+    def _key(body: dict[str, Any]) -> tuple[str, str, str]:
+        return (text_of(section(body, "conversation"), "id"), text_of(body, "type"), text_of(body, "id"))
+
+    def first_time(self, body: dict[str, Any]) -> bool:
+        """Note the activity; False when it was seen already (being handled, or handled)."""
+        key = self._key(body)
+        if not key[2]:
+            return True
+        if key in self._seen:
+            return False
+        self._seen[key] = None
+        while len(self._seen) > self._capacity:
+            self._seen.popitem(last=False)
+        return True
+
+    def forget(self, body: dict[str, Any]) -> None:
+        """Handling failed: let Teams' redelivery try again."""
+        self._seen.pop(self._key(body), None)
+
+
+def _refuse(status: int, reason: str) -> web.Response:
+    return web.json_response({"error": reason}, status=status)
+
+
+class Endpoint:
+    def __init__(self, *, adapter: Any, bot: Any, teams_only: bool, tenant: str | None = None) -> None:
+        """``teams_only``: refuse other Bot Framework channels (Web Chat, …): with authentication on, this
+        surface serves Microsoft Teams only; the Emulator is for local use with authentication off.
+        ``tenant``: a single-tenant app only accepts activities from its own tenant."""
+        self._adapter = adapter
+        self._bot = bot
+        self._teams_only = teams_only
+        self._tenant = tenant
+        self._recent = RecentActivities()
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        content_type = request.headers.get("Content-Type", "")
+        if not content_type.strip():
+            return _refuse(400, "Content-Type: application/json is required")
+        if "application/json" not in content_type.lower():
+            return _refuse(415, "only application/json activities are accepted")
+        raw = await request.read()  # over MAX_BODY_BYTES: aiohttp answers 413
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            return _refuse(400, "the body is not valid JSON")
+        found = problem(body)
+        if found:
+            logger.info("teams: malformed activity refused: %s", found)
+            return _refuse(400, f"malformed activity: {found}")
+        try:
+            activity = Activity().deserialize(body)
+        except Exception as exc:  # msrest raises several types for values of the wrong shape
+            logger.info("teams: activity could not be read: %s", exc)
+            return _refuse(400, "malformed activity: a field has the wrong type")
+        try:
+            authenticated = await self._adapter.bot_framework_authentication.authenticate_request(
+                activity, request.headers.get("Authorization", "")
+            )
+        except PermissionError:
+            return _refuse(401, "a valid Bot Framework token is required")
+        except Exception as exc:  # unreadable token, unreachable signing keys: not authenticated either way
+            logger.warning("teams: request not authenticated: %s", exc)
+            return _refuse(401, "a valid Bot Framework token is required")
+        if self._teams_only and text_of(body, "channelId") != TEAMS_CHANNEL:
+            logger.warning("teams: activity from channel %r refused", text_of(body, "channelId")[:40])
+            return _refuse(403, "only Microsoft Teams is served here")
+        if self._tenant and tenant_id(body) != self._tenant:
+            logger.warning("teams: activity from tenant %s refused (single-tenant app)", tenant_id(body))
+            return _refuse(403, "this app serves one tenant only")
+        if body["type"] not in HANDLED_TYPES:
+            return web.Response(status=200)
+        if not self._recent.first_time(body):
+            logger.info("teams: repeated activity %s ignored", text_of(body, "id"))
+            return web.json_response({}) if body["type"] == "invoke" else web.Response(status=200)
+
+        async def logic(turn_context: TurnContext) -> None:
+            turn_context.turn_state[RAW_ACTIVITY] = body
+            await self._bot.on_turn(turn_context)
+
+        try:
+            invoke = await self._adapter.process_activity(authenticated, activity, logic)
+        except Exception:
+            logger.exception(
+                "teams: %s activity from %s failed", body["type"], tenant_id(body) or text_of(body, "channelId")
+            )
+            self._recent.forget(body)
+            return _refuse(500, "the activity could not be processed")
+        if invoke is not None:
+            return web.json_response(serializer_helper(invoke.body), status=invoke.status)
+        return web.Response(status=200)

@@ -1,0 +1,98 @@
+"""The command line of a Teams message: the bot's @mention stripped, people's @mentions turned into tokens.
+
+Teams sends ``<at>Name</at>`` in ``text`` and, for each real mention, an entity of type ``mention``
+whose ``mentioned.id`` is the person's conversation id (``29:…``). Only entities count: ``<at>``
+typed by hand is just text. Each real mention becomes ``@<member id>`` and is listed in
+``Incoming.people``, so the core never guesses who was meant.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from adapters.teams.activities import Activity, is_bot_account, person_of, section, text_of
+from bot.events import Person
+
+logger = logging.getLogger(__name__)
+
+_SPACES = re.compile(r"[ \t\u00a0\u200b]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    account_id: str  # the conversation member id Teams sent (29:…)
+    name: str
+    text: str  # the markup in the message, e.g. "<at>Bob</at>"
+    person: Person | None  # known when the entity carried an Entra object id
+
+
+def mentions(activity: Activity) -> list[Mention]:
+    """People mentioned in the message (not the bot), one per mention entity, in order."""
+    found: list[Mention] = []
+    for entity in activity.get("entities") or ():
+        if not isinstance(entity, Mapping) or text_of(entity, "type").lower() != "mention":
+            continue
+        mentioned = section(entity, "mentioned")
+        account_id = text_of(mentioned, "id")
+        if not account_id or is_bot_account(activity, mentioned):
+            continue
+        name = text_of(mentioned, "name")
+        found.append(Mention(account_id, name, text_of(entity, "text") or f"<at>{name}</at>", person_of(mentioned)))
+    return found
+
+
+def _bot_markups(activity: Activity) -> list[tuple[str, str]]:
+    markups = []
+    for entity in activity.get("entities") or ():
+        if isinstance(entity, Mapping) and text_of(entity, "type").lower() == "mention":
+            mentioned = section(entity, "mentioned")
+            if is_bot_account(activity, mentioned):
+                name = text_of(mentioned, "name")
+                markups.append((text_of(entity, "text") or f"<at>{name}</at>", f"<at>{name}</at>"))
+    return markups
+
+
+def _replace_once(text: str, candidates: tuple[str, ...], new: str) -> str:
+    """Replace the first candidate markup found (Teams is not always consistent about an ``@`` inside)."""
+    for old in candidates:
+        if old and old in text:
+            return text.replace(old, new, 1)
+    return text
+
+
+def _token(mention: Mention, person: Person | None, index: int) -> str:
+    if person is not None:
+        return f"@{person.external_id}"
+    # Nobody to name: keep something readable that the core reports as unknown.
+    label = "_".join(mention.name.split())[:60]
+    return f"@{label or f'person{index}'}"
+
+
+def command_text(activity: Activity, directory: Mapping[str, Person]) -> tuple[str, dict[str, Person]]:
+    """The command line and the people its tokens name.
+
+    ``directory`` maps mention account ids (``29:…``) to people the caller resolved from the roster;
+    mentions it does not know fall back to an Entra id carried in the entity itself.
+    """
+    text = text_of(activity, "text")
+    for markup, plain in _bot_markups(activity):
+        text = _replace_once(text, (markup, plain), " ")
+    people: dict[str, Person] = {}
+    for index, mention in enumerate(mentions(activity), 1):
+        person = directory.get(mention.account_id) or mention.person
+        token = _token(mention, person, index)
+        if person is not None:
+            people[token] = person
+        text = _replace_once(text, (mention.text, f"<at>{mention.name}</at>"), f" {token} ")
+    return tidy(text), people
+
+
+def tidy(text: str) -> str:
+    """Undo Teams' HTML entities and fold runs of spaces, keeping line breaks."""
+    text = html.unescape(text.replace("&nbsp;", " "))
+    lines = [_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n")]
+    return "\n".join(lines).strip()

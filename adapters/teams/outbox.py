@@ -1,0 +1,262 @@
+"""Carrying out a routing plan: posting, updating cards in place, opening 1:1 chats, remembering posts.
+
+Used both inside a turn (answering someone) and proactively (the scheduler posting an agenda card),
+always through a :class:`Connector` (the Bot Connector API in plain JSON, see ``connector.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from adapters.teams import routing
+from adapters.teams.activities import PLATFORM
+from adapters.teams.conversations import ConversationStore
+from adapters.teams.files import consent_activity
+from adapters.teams.outgoing import form_for, render
+from adapters.teams.roster import Directory, MemberSource
+from bot.core import CustomerMoment
+from bot.ports import ChannelGone, DeliveryError
+from bot.replies import Option, Reply, say
+
+logger = logging.getLogger(__name__)
+
+JsonDict = dict[str, Any]
+
+
+class Connector(MemberSource, Protocol):
+    """The Bot Connector calls replies need, in plain JSON (implemented over botbuilder in ``connector.py``)."""
+
+    async def send(self, conversation_id: str, activity: JsonDict, *, reply_to: str | None = None) -> str | None: ...
+
+    async def update(self, conversation_id: str, activity_id: str, activity: JsonDict) -> None: ...
+
+    async def create_personal(self, *, account_id: str, tenant_id: str, bot: dict[str, Any]) -> str: ...
+
+
+Connectors = Callable[[str], Awaitable[Connector]]  # service URL → connector with the right credentials
+
+NO_PRIVATE_CHAT = (
+    "I couldn't open our 1:1 chat to send you that. Open Customer Moment from Apps in Teams and ask me there."
+)
+
+
+@dataclass(slots=True)
+class Where:
+    """The conversation replies belong to: the turn's conversation, or the channel a proactive post goes to."""
+
+    tenant: str
+    service_url: str
+    conversation_id: str  # replies "here" go to this conversation (a channel thread keeps its ;messageid)
+    channel_id: str | None
+    bot: JsonDict
+    actor_account: str | None = None  # the acting person's conversation member id (29:…)
+    pressed_id: str | None = None  # the card that was used (replyToId)
+    roster_id: str | None = None  # whose members a people field offers (the team, or the chat)
+    command: str = ""  # what was asked, for a file consent to run it again
+    channel_name: str = ""
+    form_id: str | None = None
+    form_context: str = ""
+    form_values: dict[str, Any] = field(default_factory=dict)
+
+
+def reference(service_url: str, conversation_id: str, activity_id: str | None, tenant: str) -> JsonDict | None:
+    if not activity_id:
+        return None
+    return {"serviceUrl": service_url, "conversationId": conversation_id, "activityId": activity_id, "tenantId": tenant}
+
+
+class Outbox:
+    """Sends one batch of steps for one conversation. ``strict``: channel posts raise instead of logging."""
+
+    def __init__(
+        self,
+        *,
+        where: Where,
+        connectors: Connectors,
+        store: ConversationStore,
+        directory: Directory,
+        core: CustomerMoment,
+        strict: bool = False,
+    ) -> None:
+        self._where = where
+        self._connectors = connectors
+        self._store = store
+        self._directory = directory
+        self._core = core
+        self._strict = strict
+        self._personal: dict[str, str] = {}
+        self._people: list[Option] | None = None
+
+    async def send(self, steps: Sequence[routing.Step]) -> list[JsonDict | None]:
+        refs: list[JsonDict | None] = []
+        failed: set[str] = set()
+        for step in steps:
+            is_note = step.target == routing.HERE and step.reply.text in (routing.PRIVATE_NOTE, routing.FILE_NOTE)
+            if is_note and failed & {routing.PRIVATE, routing.FILE}:
+                step = routing.Step(routing.HERE, say(NO_PRIVATE_CHAT))
+            try:
+                refs.append(await self._step(step))
+            except Exception as exc:  # one reply failing must not cost the others
+                if self._strict and step.target in (routing.CHANNEL, routing.UPDATE):
+                    if isinstance(exc, DeliveryError):
+                        raise
+                    raise DeliveryError(f"posting failed: {exc}", retryable=True) from exc
+                if isinstance(exc, DeliveryError):
+                    logger.warning("teams: %s reply in %s not delivered: %s", step.target, self._where.tenant, exc)
+                else:
+                    logger.exception("teams: %s reply in %s failed", step.target, self._where.tenant)
+                failed.add(step.target)
+                refs.append(None)
+        return refs
+
+    async def _connector(self, service_url: str | None = None) -> Connector:
+        return await self._connectors(service_url or self._where.service_url)
+
+    async def _render(self, step: routing.Step) -> JsonDict:
+        where = self._where
+        submitted = form_for(where.form_id, where.form_context) if where.form_id else None
+        shown = submitted if step.mode == "reshow" else step.reply.form
+        people = await self._roster() if shown is not None and any(f.kind == "people" for f in shown.fields) else None
+        return render(
+            step.reply, mode=step.mode, people=people, submitted_form=submitted, submitted_values=where.form_values
+        )
+
+    async def _roster(self) -> list[Option] | None:
+        if self._people is None and self._where.roster_id:
+            try:
+                connector = await self._connector()
+                self._people = await self._directory.roster(connector, self._where.roster_id, self._where.tenant)
+            except (DeliveryError, ValueError) as exc:
+                logger.warning("teams: roster of %s unavailable: %s", self._where.roster_id, exc)
+                self._people = []
+        return self._people or None
+
+    async def _step(self, step: routing.Step) -> JsonDict | None:
+        where, reply = self._where, step.reply
+        if step.target == routing.DROP:
+            return None
+        if reply.attachment is not None:
+            return await self._file(reply, private=step.target == routing.FILE)
+        activity = await self._render(step)
+        if step.target == routing.HERE:
+            connector = await self._connector()
+            return reference(
+                where.service_url,
+                where.conversation_id,
+                await connector.send(where.conversation_id, activity),
+                where.tenant,
+            )
+        if step.target == routing.PRESSED and where.pressed_id:
+            connector = await self._connector()
+            await connector.update(where.conversation_id, where.pressed_id, activity)
+            ref = reference(where.service_url, where.conversation_id, where.pressed_id, where.tenant)
+            await self._remember(reply, ref)
+            return ref
+        if step.target == routing.UPDATE:
+            return await self._update(reply, activity)
+        if step.target == routing.CHANNEL and step.channel_id:
+            return await self._post(step.channel_id, reply, activity)
+        if step.target == routing.MEMBER and step.member_id:
+            return await self._direct(step.member_id, activity)
+        if step.target == routing.PRIVATE and where.actor_account:
+            conversation_id = await self._personal_chat(where.actor_account)
+            connector = await self._connector()
+            return reference(
+                where.service_url, conversation_id, await connector.send(conversation_id, activity), where.tenant
+            )
+        logger.warning("teams: nowhere to send a %s reply in %s", step.target, where.tenant)
+        return None
+
+    async def _post(self, channel_id: str, reply: Reply, activity: JsonDict) -> JsonDict | None:
+        """A new top-level post in a channel or group chat (a new thread in a channel)."""
+        where = self._where
+        service_url = where.service_url
+        if channel_id != where.channel_id:
+            stored = await self._store.reference(where.tenant, channel_id)
+            if stored is None:
+                raise ChannelGone(f"no Teams conversation is stored for channel {channel_id}")
+            service_url = str(stored.get("serviceUrl") or service_url)
+        connector = await self._connector(service_url)
+        ref = reference(service_url, channel_id, await connector.send(channel_id, activity), where.tenant)
+        await self._remember(reply, ref)
+        return ref
+
+    async def _update(self, reply: Reply, activity: JsonDict) -> JsonDict | None:
+        """Update a keyed message in place; if it is gone (deleted), post it again."""
+        assert reply.message is not None and reply.message.ref is not None
+        old = reply.message.ref
+        service_url = str(old.get("serviceUrl") or self._where.service_url)
+        conversation_id, activity_id = str(old.get("conversationId") or ""), str(old.get("activityId") or "")
+        if conversation_id and activity_id:
+            connector = await self._connector(service_url)
+            try:
+                await connector.update(conversation_id, activity_id, activity)
+                return dict(old)
+            except ChannelGone:
+                logger.info("teams: %s was deleted; posting it again", reply.message.key)
+        channel_id = reply.to_team or self._where.channel_id
+        if not channel_id:
+            return None
+        return await self._post(channel_id, reply, activity)
+
+    async def _direct(self, member_id: str, activity: JsonDict) -> JsonDict | None:
+        where = self._where
+        connector = await self._connector()
+        account = self._directory.account_of(where.tenant, member_id)
+        if account is None:
+            places = [where.roster_id] if where.roster_id else []
+            places += [_conversation_id(r) for r in await self._store.references(where.tenant) if _conversation_id(r)]
+            account = await self._directory.account_for(connector, where.tenant, member_id, list(dict.fromkeys(places)))
+        # Without a shared conversation, Teams still opens a 1:1 chat by Entra id if the person has the app.
+        conversation_id = await self._personal_chat(account or member_id)
+        return reference(
+            where.service_url, conversation_id, await connector.send(conversation_id, activity), where.tenant
+        )
+
+    async def _personal_chat(self, account_id: str) -> str:
+        if account_id not in self._personal:
+            connector = await self._connector()
+            self._personal[account_id] = await connector.create_personal(
+                account_id=account_id, tenant_id=self._where.tenant, bot=self._where.bot
+            )
+        return self._personal[account_id]
+
+    async def _file(self, reply: Reply, *, private: bool) -> JsonDict | None:
+        where = self._where
+        assert reply.attachment is not None
+        activity = consent_activity(
+            reply.text,
+            reply.attachment,
+            command=where.command,
+            channel_id=where.channel_id,
+            channel_name=where.channel_name,
+        )
+        connector = await self._connector()
+        if private:
+            if not where.actor_account:
+                return None
+            conversation_id = await self._personal_chat(where.actor_account)
+        else:
+            conversation_id = where.conversation_id
+        return reference(
+            where.service_url, conversation_id, await connector.send(conversation_id, activity), where.tenant
+        )
+
+    async def _remember(self, reply: Reply, ref: JsonDict | None) -> None:
+        """Record where a keyed card now is, right after posting: the window a crash can lose is one call."""
+        if reply.message is None or ref is None:
+            return
+        try:
+            await self._core.remember_post(
+                platform=PLATFORM, workspace_id=self._where.tenant, key=reply.message.key, ref=ref
+            )
+        except Exception:  # the post stands; the scheduler records the returned reference itself
+            logger.exception("teams: could not record where %s was posted", reply.message.key)
+
+
+def _conversation_id(stored: JsonDict) -> str:
+    conversation = stored.get("conversation")
+    return str(conversation.get("id") or "") if isinstance(conversation, dict) else ""

@@ -1,0 +1,126 @@
+"""Where each reply goes in Teams: the thread, the channel, a member's 1:1 chat, or the card that was pressed.
+
+Teams has no ephemeral messages. Replies meant for the person who acted are answered where they
+asked (as Teams bots do), except review queues, which hold unpublished submissions: in a channel or
+group chat those go to the person's 1:1 chat with the bot, with a note in the thread. Files always go
+to the 1:1 chat, the only place the Bot APIs can hand over a file. A card action updates its card in
+place: the agenda card shows its new state, a used form or review item turns into its outcome, and a
+form with problems is shown again with the values and the problems next to the fields.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.core import BROKEN, UNAVAILABLE
+from bot.replies import Audience, Reply, say
+
+logger = logging.getLogger(__name__)
+
+AGENDA_ACTIONS = frozenset({"agenda.swap", "agenda.skip", "agenda.done", "agenda.helpful"})
+PRIVATE_NOTE = "I've sent that to you in our 1:1 chat."
+FILE_NOTE = "I've sent the file to you in our 1:1 chat."
+
+HERE = "here"  # the conversation (thread) the person wrote in
+CHANNEL = "channel"  # a new post in a team's channel or group chat
+MEMBER = "member"  # a member's 1:1 chat with the bot
+PRIVATE = "private"  # the acting person's 1:1 chat with the bot
+UPDATE = "update"  # a message posted earlier, by its reference
+PRESSED = "pressed"  # the card whose button or form was just used
+FILE = "file"  # a file offered in the acting person's 1:1 chat
+DROP = "drop"  # nowhere to go (a direct reply naming no one); kept so steps line up with replies
+
+
+@dataclass(frozen=True, slots=True)
+class Situation:
+    """What the replies answer. ``kind`` is personal, groupChat, channel or proactive (no one acted)."""
+
+    kind: str
+    channel_id: str | None = None
+    actor_id: str | None = None
+    action: str | None = None
+    action_value: str = ""
+    form_id: str | None = None
+    pressed: bool = False  # the incoming came from a card whose activity id is known
+
+    @property
+    def shared(self) -> bool:
+        return self.kind in ("channel", "groupChat")
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    target: str
+    reply: Reply
+    mode: str = "reply"  # see adapters.teams.outgoing.render
+    channel_id: str | None = None
+    member_id: str | None = None
+
+
+def is_review_card(reply: Reply) -> bool:
+    return reply.card is not None and any(b.action.startswith("review.") for b in reply.card.buttons)
+
+
+def _failed(reply: Reply) -> bool:
+    return reply.text in (UNAVAILABLE, BROKEN)
+
+
+def _pressed_mode(reply: Reply, situation: Situation) -> str | None:
+    """How a reply replaces the pressed card, or None when it should not."""
+    if reply.message is not None:
+        same_card = situation.action in AGENDA_ACTIONS and reply.message.key == f"agenda:{situation.action_value}"
+        return "reply" if same_card else None
+    if reply.audience is not Audience.EPHEMERAL or reply.attachment is not None:
+        return None
+    if situation.form_id is not None:
+        if reply.errors or _failed(reply):
+            return "reshow"
+        return "outcome" if reply.form is None else "reply"
+    if situation.action is not None and situation.action.startswith("review."):
+        if _failed(reply):
+            return None
+        return "reply" if reply.form is not None else "outcome"
+    return None
+
+
+def route(replies: Sequence[Reply], situation: Situation) -> list[Step]:
+    """One step per reply (plus a note in the thread when something went to the 1:1 chat)."""
+    steps: list[Step] = []
+    pressed_used = not situation.pressed
+    private = situation.shared and any(r.audience is Audience.EPHEMERAL and is_review_card(r) for r in replies)
+    for reply in replies:
+        if reply.audience is Audience.DIRECT:
+            if not reply.to_member:
+                logger.warning("a direct reply without a member was dropped")
+                steps.append(Step(DROP, reply))
+            elif reply.to_member == situation.actor_id and situation.kind == "personal":
+                steps.append(Step(HERE, reply))
+            else:
+                steps.append(Step(MEMBER, reply, member_id=reply.to_member))
+            continue
+        if reply.attachment is not None:
+            steps.append(Step(HERE if situation.kind == "personal" else FILE, reply))
+            continue
+        if reply.message is not None and reply.message.ref:
+            steps.append(Step(UPDATE, reply))
+            continue
+        if not pressed_used:
+            mode = _pressed_mode(reply, situation)
+            if mode is not None:
+                steps.append(Step(PRESSED, reply, mode=mode))
+                pressed_used = True
+                continue
+        if reply.audience is Audience.CHANNEL or situation.kind == "proactive":
+            target = reply.to_team or situation.channel_id
+            steps.append(Step(CHANNEL, reply, channel_id=target) if target else Step(HERE, reply))
+            continue
+        mode = "reshow" if situation.form_id is not None and (reply.errors or _failed(reply)) else "reply"
+        steps.append(Step(PRIVATE if private else HERE, reply, mode=mode))
+    if situation.kind != "proactive" and situation.shared:
+        if any(s.target == PRIVATE for s in steps):
+            steps.append(Step(HERE, say(PRIVATE_NOTE)))
+        if any(s.target == FILE for s in steps):
+            steps.append(Step(HERE, say(FILE_NOTE)))
+    return steps

@@ -1,0 +1,162 @@
+"""The Teams surface: its route on the shared web server, and proactive posting for the scheduler.
+
+:func:`build_teams_surface` is the composition root's entry point. :class:`TeamsSurface` is both a
+web surface (``routes``/``close``) and the core's :class:`bot.ports.Surface` (``deliver``/``find_posted``).
+
+Proactive posts go through the conversation reference stored when the app was installed in the
+channel (``adapter.continue_conversation``). What Teams cannot tell after a crash: the Bot Connector
+has no way to search a channel for a message the bot posted, so :meth:`TeamsSurface.find_posted` can
+only return what was recorded. Each keyed card is recorded (``core.remember_post``) immediately after
+Teams accepts it; only a crash between Teams' answer and that write can lead to a second card.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from botbuilder.core import TurnContext
+from botbuilder.schema import ConversationReference
+
+from adapters.cli.composition import Runtime
+from adapters.teams import files, routing
+from adapters.teams.activities import PLATFORM
+from adapters.teams.bot import TeamsBot
+from adapters.teams.conversations import TEAM_ID_KEY, ConversationStore
+from adapters.teams.endpoint import ROUTE, Endpoint
+from adapters.teams.handling import Handler
+from adapters.teams.outbox import Outbox, Where
+from adapters.teams.roster import Directory
+from adapters.teams.sdk import ConnectorOptions, make_adapter, turn_connectors
+from bot.core import CustomerMoment
+from bot.ports import ChannelGone, DeliveryError
+from bot.replies import Audience, Reply
+
+logger = logging.getLogger(__name__)
+
+JsonDict = dict[str, Any]
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class TeamsSurface:
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        *,
+        runtime: Runtime,
+        options: ConnectorOptions | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
+        settings = runtime.settings
+        self._app_id = settings.microsoft_app_id.strip()
+        self._core: CustomerMoment = runtime.core
+        self._options = options or ConnectorOptions()
+        self._adapter = make_adapter(settings)
+        self._store = ConversationStore(sessions=runtime.sessions, clock=clock)
+        self._directory = Directory()
+        self._http: aiohttp.ClientSession | None = None
+        self._handler = Handler(
+            core=self._core,
+            store=self._store,
+            directory=self._directory,
+            upload=self._upload,
+            allow_http_uploads=not self._app_id,
+        )
+        bot = TeamsBot(handler=self._handler, options=self._options)
+        single_tenant = settings.microsoft_app_type == "SingleTenant" and bool(self._app_id)
+        self._endpoint = Endpoint(
+            adapter=self._adapter,
+            bot=bot,
+            teams_only=bool(self._app_id),
+            tenant=settings.microsoft_app_tenant_id.strip() if single_tenant else None,
+        )
+
+    def routes(self) -> Sequence[web.AbstractRouteDef]:
+        return [web.post(ROUTE, self._endpoint.handle)]
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+
+    async def _upload(self, url: str, content: bytes) -> None:
+        if self._http is None:
+            self._http = aiohttp.ClientSession()
+        await files.upload(self._http, url, content)
+
+    async def deliver(self, *, workspace_id: str, channel_id: str | None, replies: Sequence[Reply]) -> list[Any]:
+        """Post into a Teams channel or chat, or to members, without anyone having written.
+
+        Needs the conversation reference stored at install time; a channel without one (never
+        installed, or removed since) is :class:`ChannelGone`.
+        """
+        if not replies:
+            return []
+        channel_posts = any(r.audience is not Audience.DIRECT for r in replies)
+        stored = await self._store.reference(workspace_id, channel_id) if channel_id else None
+        if stored is None and channel_posts:
+            raise ChannelGone(f"Customer Moment is not installed in Teams conversation {channel_id}")
+        if stored is None:
+            anywhere = await self._store.references(workspace_id, limit=1)
+            if not anywhere:
+                logger.warning("teams: no conversation stored in %s to reach members from", workspace_id)
+                return [None] * len(replies)
+            stored = anywhere[0]
+        target = channel_id or _conversation_id(stored)
+        where = Where(
+            tenant=workspace_id,
+            service_url=str(stored.get("serviceUrl") or ""),
+            conversation_id=target,
+            channel_id=channel_id,
+            bot=dict(stored.get("bot") or {}),
+            roster_id=str(stored.get(TEAM_ID_KEY) or target),
+        )
+        steps = routing.route(replies, routing.Situation(kind="proactive", channel_id=channel_id))
+        refs: list[Any] = []
+
+        async def post(turn_context: TurnContext) -> None:
+            connectors = turn_connectors(turn_context, self._options)
+            outbox = Outbox(
+                where=where,
+                connectors=connectors,
+                store=self._store,
+                directory=self._directory,
+                core=self._core,
+                strict=True,
+            )
+            refs.extend(await outbox.send(steps))
+
+        reference = ConversationReference().deserialize(stored)
+        try:
+            await self._adapter.continue_conversation(reference, post, bot_app_id=self._app_id)
+        except DeliveryError:
+            raise
+        except Exception as exc:  # token service or network trouble before any post was made
+            logger.warning("teams: proactive turn in %s failed: %s", workspace_id, exc)
+            raise DeliveryError(f"Teams could not be reached: {exc}", retryable=True) from exc
+        return refs
+
+    async def find_posted(self, *, workspace_id: str, channel_id: str, key: str) -> dict[str, Any] | None:
+        """The recorded reference of a keyed card in this channel (Teams cannot be searched for it)."""
+        return await self._store.posted(workspace_id, channel_id, key)
+
+
+def _conversation_id(stored: JsonDict) -> str:
+    conversation = stored.get("conversation")
+    return str(conversation.get("id") or "") if isinstance(conversation, dict) else ""
+
+
+async def build_teams_surface(runtime: Runtime) -> TeamsSurface:
+    """The Teams surface for ``customer-moment serve`` (authentication follows MICROSOFT_APP_ID)."""
+    surface = TeamsSurface(runtime=runtime)
+    logger.info("Teams surface ready on %s (app id %s)", ROUTE, runtime.settings.microsoft_app_id or "none")
+    return surface

@@ -1,0 +1,83 @@
+"""The Teams surface on the real HTTP server (real TCP), talking to a fake Bot Connector (real TCP too)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient, TestServer
+
+from adapters.cli.composition import Runtime
+from adapters.http.server import create_app
+from adapters.teams.connector import Backoff
+from adapters.teams.sdk import ConnectorOptions
+from adapters.teams.surface import TeamsSurface
+from tests.integration.teams.builders import ALICE, BOB, CAROL, roster_entry
+from tests.support.clock import FakeClock
+from tests.support.fake_connector import FakeConnector, running_connector
+
+FAST = ConnectorOptions(backoff=Backoff(attempts=3, base=0.01, cap=0.05, max_wait=2.0), timeout=3.0)
+MAX_BODY = 512 * 1024
+
+
+@dataclasses.dataclass(slots=True)
+class TeamsApp:
+    """The running server, its surface and the fake connector behind it."""
+
+    client: TestClient[Any, Any]
+    surface: TeamsSurface
+    connector: FakeConnector
+    runtime: Runtime
+
+    @property
+    def service_url(self) -> str:
+        return self.connector.url
+
+    async def post(self, activity: Any, *, headers: dict[str, str] | None = None) -> ClientResponse:
+        return await self.client.post("/api/messages", json=activity, headers=headers)
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeConnector]:
+    async with running_connector() as fake:
+        fake.roster(None, [roster_entry(p) for p in (ALICE, BOB, CAROL)])
+        yield fake
+
+
+async def start(
+    runtime: Runtime, clock: FakeClock, options: ConnectorOptions = FAST
+) -> tuple[TestClient[Any, Any], TeamsSurface]:
+    surface = TeamsSurface(runtime=runtime, options=options, clock=clock)
+    app = create_app(engine=runtime.engine, surfaces=[surface], max_body_bytes=MAX_BODY)
+    client: TestClient[Any, Any] = TestClient(TestServer(app))
+    await client.start_server()
+    return client, surface
+
+
+@pytest.fixture
+async def teams(runtime: Runtime, connector: FakeConnector, clock: FakeClock) -> AsyncIterator[TeamsApp]:
+    """Authentication off (no app id), as in local development."""
+    client, surface = await start(runtime, clock)
+    try:
+        yield TeamsApp(client, surface, connector, runtime)
+    finally:
+        await client.close()
+
+
+@pytest.fixture
+async def secured(runtime: Runtime, connector: FakeConnector, clock: FakeClock) -> AsyncIterator[TeamsApp]:
+    """Authentication on: an app id and password are set."""
+    settings = runtime.settings.model_copy(
+        update={
+            "microsoft_app_id": "9b1c0f55-1d55-4e1b-8f0a-2d5f3e9c7a10",
+            "microsoft_app_password": "not-a-real-secret",
+        }
+    )
+    client, surface = await start(dataclasses.replace(runtime, settings=settings), clock)
+    try:
+        yield TeamsApp(client, surface, connector, runtime)
+    finally:
+        await client.close()

@@ -1,0 +1,112 @@
+"""From a Teams message to the core's Incoming: the bot mention stripped, people mentions as tokens, card submits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from adapters.teams.mentions import command_text, mentions
+from adapters.teams.submits import incoming_from, submission
+from bot.commands import parse, shoutout
+from bot.events import Person
+from tests.unit.teams.captured import ALICE, BOB_ACCOUNT, CAROL_ACCOUNT, load
+
+BOB = Person("0f8f4c6a-7c1d-4b55-9a3e-1c2d3e4f5a6b", "Bob Smith")
+CAROL = Person("1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "Carol Diaz")
+
+
+def test_the_bot_mention_is_stripped_and_people_become_tokens() -> None:
+    text, people = command_text(load("channel_message"), {BOB_ACCOUNT: BOB, CAROL_ACCOUNT: CAROL})
+    assert text == f"shoutout @{BOB.external_id} & @{CAROL.external_id} stayed late to fix the customer's order"
+    assert people == {f"@{BOB.external_id}": BOB, f"@{CAROL.external_id}": CAROL}
+
+
+def test_the_core_reads_the_tokens_as_recipients() -> None:
+    text, _ = command_text(load("channel_message"), {BOB_ACCOUNT: BOB, CAROL_ACCOUNT: CAROL})
+    args = shoutout(parse(text))
+    assert args.recipients == (f"@{BOB.external_id}",)  # "&" ends the list: the core's grammar, not ours
+
+
+def test_mentions_skip_the_bot() -> None:
+    found = mentions(load("channel_message"))
+    assert [m.account_id for m in found] == [BOB_ACCOUNT, CAROL_ACCOUNT]
+    assert all(m.person is None for m in found)
+
+
+def test_an_unresolved_mention_stays_readable_and_names_no_one() -> None:
+    text, people = command_text(load("channel_message"), {})
+    assert text.startswith("shoutout @Bob_Smith & @Carol_Diaz ")
+    assert people == {}
+
+
+def test_a_mention_carrying_an_entra_id_needs_no_lookup() -> None:
+    activity = load("channel_message")
+    activity["entities"][1]["mentioned"]["aadObjectId"] = BOB.external_id
+    _, people = command_text(activity, {})
+    assert people == {f"@{BOB.external_id}": BOB}
+
+
+def test_mention_text_with_an_at_sign_inside_is_still_found() -> None:
+    activity = load("channel_message")
+    activity["entities"][0]["text"] = "<at>@Customer Moment</at>"
+    text, _ = command_text(activity, {BOB_ACCOUNT: BOB, CAROL_ACCOUNT: CAROL})
+    assert text.startswith("shoutout @")
+
+
+def test_typed_at_tags_are_text_not_mentions() -> None:
+    activity = load("personal_message")
+    activity["text"] = "shoutout <at>Bob Smith</at> great call"
+    text, people = command_text(activity, {})
+    assert text == "shoutout <at>Bob Smith</at> great call" and people == {}
+
+
+def test_a_personal_message_is_taken_as_typed() -> None:
+    incoming = incoming_from(load("personal_message"))
+    assert incoming is not None
+    assert (incoming.text, incoming.actor.external_id, incoming.place.direct) == ("mine", ALICE, True)
+
+
+def test_a_button_submit_is_an_action() -> None:
+    incoming = incoming_from(load("card_button_submit"))
+    assert incoming is not None
+    assert (incoming.action, incoming.action_value, incoming.text) == ("agenda.swap", "12", "")
+    assert incoming.ref["replyToId"] == "1700734999000"
+
+
+def test_a_form_submit_carries_its_fields_without_the_prefix() -> None:
+    incoming = incoming_from(load("card_form_submit"))
+    assert incoming is not None and incoming.form_id == "shoutout"
+    assert incoming.form_values == {
+        "recipients": "0f8f4c6a-7c1d-4b55-9a3e-1c2d3e4f5a6b,1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+        "reason": "Called the customer back before they had to chase us",
+        "private": "false",
+    }
+
+
+def test_foreign_card_payloads_are_not_submissions() -> None:
+    assert submission({"msteams": {"type": "messageBack"}}) is None
+    assert submission("agenda.swap") is None
+    assert submission({"action": "x" * 200}) is None
+    assert submission({"form": "story", "context": 5, "field.a": {"b": 1}}) == submission(
+        {"form": "story", "context": "", "field.a": ""}
+    )
+
+
+def test_someone_without_an_id_the_core_can_keep_is_no_one() -> None:
+    activity = load("personal_message")
+    activity["from"] = {"id": "29:" + "z" * 90, "name": "Guest"}
+    assert incoming_from(activity) is None
+
+
+@given(st.text(max_size=300), st.lists(st.tuples(st.text(max_size=30), st.text(max_size=30)), max_size=4))
+def test_any_text_and_mentions_give_a_command_line(text: str, people: list[tuple[str, str]]) -> None:
+    activity: dict[str, Any] = load("channel_message")
+    activity["text"] = text
+    activity["entities"] = [
+        {"type": "mention", "text": markup, "mentioned": {"id": f"29:{i}", "name": name}}
+        for i, (markup, name) in enumerate(people)
+    ]
+    line, found = command_text(activity, {})
+    assert isinstance(line, str) and found == {}
