@@ -1,0 +1,108 @@
+"""Who the bot is in each workspace: a single-workspace bot token, or OAuth installations in the database.
+
+Single-workspace mode (``SLACK_BOT_TOKEN``) answers every request with that token and never calls
+Slack on the acknowledgement path. OAuth mode (``SLACK_CLIENT_ID`` + ``SLACK_CLIENT_SECRET``) keeps
+installations in slack_sdk's SQLAlchemy stores on the product's own database (tables created by the
+migrations) and offers ``/slack/install`` and ``/slack/oauth_redirect``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.slack.incoming import split_workspace_key
+from adapters.slack.scopes import BOT_SCOPES
+from bot.ports import ChannelGone
+
+logger = logging.getLogger(__name__)
+
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+STATE_SECONDS = 600
+
+
+class TokenAuthorization:
+    """Bolt ``authorize`` for one workspace and its bot token; ``auth.test`` runs once, at start-up."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.bot_id: str | None = None
+        self.bot_user_id: str | None = None
+        self.team_id: str | None = None
+
+    async def check(self, client: AsyncWebClient) -> None:
+        """Ask Slack who the token belongs to (for the logs and self-event filtering); failure is not fatal."""
+        try:
+            result = await client.auth_test(token=self.token)
+        except (SlackApiError, SlackClientError, TimeoutError, OSError) as exc:
+            logger.error("auth.test with SLACK_BOT_TOKEN failed: %s", exc)
+            return
+        self.bot_id, self.bot_user_id, self.team_id = result.get("bot_id"), result.get("user_id"), result.get("team_id")
+        logger.info("Slack bot user %s in workspace %s", self.bot_user_id, self.team_id)
+
+    def authorize(self) -> Callable[..., Awaitable[AuthorizeResult]]:
+        """The function Bolt calls per request (Bolt passes arguments by name, so a plain function)."""
+
+        async def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
+            return AuthorizeResult(
+                enterprise_id=enterprise_id,
+                team_id=team_id,
+                bot_id=self.bot_id,
+                bot_user_id=self.bot_user_id,
+                bot_token=self.token,
+                user_id=user_id,
+            )
+
+        return authorize
+
+
+def installation_store(client_id: str, engine: AsyncEngine) -> AsyncSQLAlchemyInstallationStore:
+    return AsyncSQLAlchemyInstallationStore(client_id=client_id, engine=engine)
+
+
+def oauth_settings(
+    *, client_id: str, client_secret: str, store: AsyncSQLAlchemyInstallationStore, engine: AsyncEngine
+) -> AsyncOAuthSettings:
+    return AsyncOAuthSettings(
+        client_id=client_id,
+        client_secret=client_secret,
+        scopes=list(BOT_SCOPES),
+        install_path=INSTALL_PATH,
+        redirect_uri_path=REDIRECT_PATH,
+        installation_store=store,
+        state_store=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=STATE_SECONDS, engine=engine),
+        state_expiration_seconds=STATE_SECONDS,
+    )
+
+
+class Tokens:
+    """The bot token to use for a workspace when no request brought one (scheduler deliveries)."""
+
+    def __init__(self, *, token: str | None, store: AsyncSQLAlchemyInstallationStore | None) -> None:
+        self._token = token
+        self._store = store
+
+    async def for_workspace(self, workspace_id: str) -> str:
+        if self._token:
+            return self._token
+        if self._store is None:
+            raise ChannelGone(f"no Slack credentials for workspace {workspace_id}")
+        tenant = split_workspace_key(workspace_id)
+        bot: Any = await self._store.async_find_bot(
+            enterprise_id=tenant.enterprise_id,
+            team_id=tenant.team_id,
+            is_enterprise_install=tenant.is_enterprise_install,
+        )
+        if bot is None or not bot.bot_token:
+            raise ChannelGone(f"the app is not installed in workspace {workspace_id}")
+        return str(bot.bot_token)

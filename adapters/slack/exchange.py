@@ -1,0 +1,139 @@
+"""Answering one interaction: the core's replies delivered where the person who acted expects them.
+
+Ephemeral answers go back through the interaction's ``response_url`` (or chat.postEphemeral);
+forms open as modals on the interaction's trigger; keyed cards update the message they live in;
+channel posts carry metadata and are remembered for later updates; exports become files.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from adapters.slack import delivery
+from adapters.slack.blocks import message
+from adapters.slack.modals import FormOrigin, modal
+from bot.replies import Audience, Reply
+
+logger = logging.getLogger(__name__)
+
+Remember = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class Exchange:
+    """Where one interaction came from and how to answer it."""
+
+    client: AsyncWebClient
+    workspace_id: str
+    user_id: str
+    channel_id: str | None = None
+    channel_name: str = ""
+    direct: bool = False
+    response_url: str = ""
+    trigger_id: str = ""
+    pressed_message: dict[str, Any] | None = None
+    in_home: bool = False
+    zone: str | None = None
+    remember: Remember | None = None
+    webhook_timeout: int = 10
+    notices: list[str] = field(default_factory=list)
+
+    async def send(self, replies: Sequence[Reply]) -> None:
+        for reply in replies:
+            try:
+                await self._send_one(reply)
+            except delivery.SEND_FAILURES as exc:
+                logger.warning(
+                    "reply to user %s in workspace %s channel %s not delivered: %s",
+                    self.user_id,
+                    self.workspace_id,
+                    self.channel_id,
+                    exc,
+                )
+
+    async def _send_one(self, reply: Reply) -> None:
+        if reply.form is not None:
+            await self._open_form(reply)
+            return
+        if reply.attachment is not None:
+            await self._share_file(reply)
+            return
+        if reply.audience is Audience.CHANNEL:
+            await self._to_channel(reply)
+        elif reply.audience is Audience.DIRECT:
+            if reply.to_member:
+                await delivery.direct(self.client, user=reply.to_member, reply=reply)
+        else:
+            await self.tell(reply)
+
+    async def _open_form(self, reply: Reply) -> None:
+        assert reply.form is not None
+        origin = FormOrigin(
+            form_id=reply.form.form_id,
+            context=reply.form.context,
+            channel_id=None if self.direct else self.channel_id,
+            channel_name=self.channel_name,
+        )
+        if not self.trigger_id:
+            await self.tell(Reply(text="Please start again with the command; I can't open a form from here."))
+            return
+        try:
+            await self.client.views_open(trigger_id=self.trigger_id, view=modal(reply.form, origin, zone=self.zone))
+            logger.info("opened form %s for user %s (trigger %s)", reply.form.form_id, self.user_id, self.trigger_id)
+        except SlackApiError as exc:
+            logger.warning("views.open for form %s failed: %s", reply.form.form_id, delivery.api_error(exc))
+            await self.tell(Reply(text="That took a moment too long for Slack — please try again."))
+
+    async def _share_file(self, reply: Reply) -> None:
+        assert reply.attachment is not None
+        if self.channel_id is None or self.direct:
+            await delivery.direct(self.client, user=self.user_id, reply=Reply(text=reply.attachment.content))
+            return
+        await delivery.upload(
+            self.client,
+            channel=self.channel_id,
+            user=self.user_id,
+            attachment=reply.attachment,
+            comment=reply.text,
+        )
+
+    async def _to_channel(self, reply: Reply) -> None:
+        channel = reply.to_team or self.channel_id
+        if channel is None:
+            await self.tell(reply)
+            return
+        if reply.message is None:
+            await delivery.post(self.client, channel=channel, reply=reply)
+            return
+        target = reply.message.ref or self.pressed_message
+        ref, anew = await delivery.update_or_post(self.client, ref=target, channel=channel, reply=reply)
+        if (anew or reply.message.ref != ref) and self.remember is not None:
+            await self.remember(reply.message.key, ref)
+
+    async def tell(self, reply: Reply) -> None:
+        """An answer only the person who acted sees."""
+        if self.in_home:
+            self.notices.append(reply.text or (reply.card.title if reply.card else ""))
+            if reply.card is None:
+                return
+        if self.response_url:
+            webhook = AsyncWebhookClient(self.response_url, timeout=self.webhook_timeout, session=self.client.session)
+            body = {"response_type": "ephemeral", "replace_original": False, **message(reply)}
+            response = await webhook.send_dict(body)
+            if response.status_code == 200:
+                return
+            logger.warning("response_url answered %s for user %s", response.status_code, self.user_id)
+        if self.channel_id and not self.direct:
+            try:
+                await delivery.ephemeral(self.client, channel=self.channel_id, user=self.user_id, reply=reply)
+                return
+            except SlackApiError as exc:
+                logger.info("ephemeral to %s in %s failed (%s); sending a DM", self.user_id, self.channel_id, exc)
+        await delivery.direct(self.client, user=self.user_id, reply=reply)

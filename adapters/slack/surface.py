@@ -1,0 +1,221 @@
+"""The Slack surface: Bolt mounted in our aiohttp app, plus the delivery port for the scheduler.
+
+``POST /slack/events`` takes commands, interactivity and events (one Request URL for all of them);
+in OAuth mode ``GET /slack/install`` and ``GET /slack/oauth_redirect`` run the install flow. The
+aiohttp request becomes a Bolt request and back with Bolt's own two translation functions.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.cli.composition import Runtime
+from adapters.settings import Settings, SettingsError
+from adapters.slack import delivery
+from adapters.slack.auth import TokenAuthorization, Tokens, installation_store, oauth_settings
+from adapters.slack.blocks import posted_key
+from adapters.slack.channels import ChannelFinder
+from adapters.slack.dedupe import DeliveryLog, SkipProcessedRetries
+from adapters.slack.listeners import Inflight, SlackListeners
+from adapters.slack.people import Directory
+from bot.replies import Audience, Reply
+
+logger = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+API_TIMEOUT_SECONDS = 10
+RETRIES = 2
+CONCURRENT_WORK = 4
+SHUTDOWN_SECONDS = 8.0
+HISTORY_PAGE = 100
+
+
+def web_client(settings: Settings, session: aiohttp.ClientSession | None) -> AsyncWebClient:
+    """The Web API client: bounded timeout, retries for 429 (honouring Retry-After), 5xx and connection errors."""
+    return AsyncWebClient(
+        base_url=settings.slack_api_url,
+        timeout=API_TIMEOUT_SECONDS,
+        session=session,
+        retry_handlers=[
+            AsyncRateLimitErrorRetryHandler(max_retry_count=RETRIES),
+            AsyncServerErrorRetryHandler(max_retry_count=RETRIES),
+            AsyncConnectionErrorRetryHandler(max_retry_count=RETRIES),
+        ],
+    )
+
+
+class SlackSurface:
+    platform = "slack"
+
+    def __init__(
+        self,
+        *,
+        app: AsyncApp,
+        client: AsyncWebClient,
+        tokens: Tokens,
+        inflight: Inflight,
+        session: aiohttp.ClientSession | None,
+    ) -> None:
+        self.app = app
+        self._client = client
+        self._tokens = tokens
+        self._inflight = inflight
+        self._session = session
+
+    @property
+    def oauth_flow(self) -> AsyncOAuthFlow | None:
+        return self.app.oauth_flow
+
+    def routes(self) -> Sequence[web.AbstractRouteDef]:
+        routes = [web.post(EVENTS_PATH, self._events)]
+        flow = self.oauth_flow
+        if flow is not None:
+            routes += [web.get(flow.install_path, self._install), web.get(flow.redirect_uri_path, self._redirect)]
+        return routes
+
+    async def _events(self, request: web.Request) -> web.Response:
+        with self._inflight.acknowledging():
+            response = await self.app.async_dispatch(await to_bolt_request(request))
+            return await to_aiohttp_response(response)
+
+    async def _install(self, request: web.Request) -> web.Response:
+        assert self.oauth_flow is not None
+        return await to_aiohttp_response(await self.oauth_flow.handle_installation(await to_bolt_request(request)))
+
+    async def _redirect(self, request: web.Request) -> web.Response:
+        assert self.oauth_flow is not None
+        return await to_aiohttp_response(await self.oauth_flow.handle_callback(await to_bolt_request(request)))
+
+    async def idle(self, within: float | None = None) -> bool:
+        """Wait for work still running after acknowledgements (True when none is left)."""
+        return await self._inflight.idle(within)
+
+    async def close(self) -> None:
+        if not await self._inflight.idle(SHUTDOWN_SECONDS):
+            logger.warning("Slack work still running after %.0fs at shutdown", SHUTDOWN_SECONDS)
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
+    async def _client_for(self, workspace_id: str) -> AsyncWebClient:
+        token = await self._tokens.for_workspace(workspace_id)
+        return AsyncWebClient(
+            token=token,
+            base_url=self._client.base_url,
+            timeout=self._client.timeout,
+            session=self._client.session,
+            retry_handlers=self._client.retry_handlers,
+        )
+
+    async def deliver(self, *, workspace_id: str, channel_id: str | None, replies: Sequence[Reply]) -> list[Any]:
+        """Post for the scheduler: channel cards (updated in place when they have a ref), DMs, files."""
+        client = await self._client_for(workspace_id)
+        refs: list[Any] = []
+        for reply in replies:
+            channel = reply.to_team or channel_id
+            try:
+                if reply.audience is Audience.DIRECT and reply.to_member:
+                    refs.append(await self._quietly(delivery.direct(client, user=reply.to_member, reply=reply)))
+                elif reply.audience is Audience.CHANNEL and channel:
+                    ref = reply.message.ref if reply.message else None
+                    posted, _ = await delivery.update_or_post(client, ref=ref, channel=channel, reply=reply)
+                    refs.append(posted)
+                else:
+                    logger.info("reply for %s in %s has nobody to go to; dropped", reply.audience, workspace_id)
+                    refs.append(None)
+            except delivery.SEND_FAILURES as exc:
+                raise delivery.delivery_error(exc, what=f"post to {channel} in {workspace_id}") from exc
+        return refs
+
+    async def _quietly(self, sending: Any) -> Any:
+        try:
+            return await sending
+        except delivery.SEND_FAILURES as exc:
+            logger.warning("direct message not delivered: %s", exc)
+            return None
+
+    async def find_posted(self, *, workspace_id: str, channel_id: str, key: str) -> dict[str, Any] | None:
+        """Look through the channel's recent history for a message posted with this key."""
+        client = await self._client_for(workspace_id)
+        try:
+            history = await client.conversations_history(
+                channel=channel_id, limit=HISTORY_PAGE, include_all_metadata=True
+            )
+        except delivery.SEND_FAILURES as exc:
+            raise delivery.delivery_error(exc, what=f"history of {channel_id} in {workspace_id}") from exc
+        for item in history.get("messages") or ():
+            if isinstance(item, dict) and posted_key(item) == key:
+                return {"channel": channel_id, "ts": item.get("ts")}
+        return None
+
+
+async def build_slack_surface(runtime: Runtime) -> SlackSurface:
+    """Build the Slack surface from the settings: token mode or OAuth mode, on the runtime's engine."""
+    settings = runtime.settings
+    session = aiohttp.ClientSession()
+    client = web_client(settings, session)
+    oauth = bool(settings.slack_client_id and settings.slack_client_secret)
+    store = installation_store(settings.slack_client_id, runtime.engine) if oauth else None
+    deliveries = DeliveryLog(runtime.engine)
+    inflight = Inflight(limit=CONCURRENT_WORK)
+    if oauth:
+        assert store is not None
+        if settings.slack_bot_token:
+            logger.warning("SLACK_BOT_TOKEN is ignored: OAuth installs are on (SLACK_CLIENT_ID and _SECRET are set)")
+        app = AsyncApp(
+            name="customer-moment",
+            signing_secret=settings.slack_signing_secret,
+            client=client,
+            installation_store=store,
+            oauth_settings=oauth_settings(
+                client_id=settings.slack_client_id,
+                client_secret=settings.slack_client_secret,
+                store=store,
+                engine=runtime.engine,
+            ),
+        )
+        tokens = Tokens(token=None, store=store)
+    elif settings.slack_bot_token:
+        authorization = TokenAuthorization(settings.slack_bot_token)
+        await authorization.check(client)
+        app = AsyncApp(
+            name="customer-moment",
+            signing_secret=settings.slack_signing_secret,
+            client=client,
+            authorize=authorization.authorize(),
+        )
+        tokens = Tokens(token=settings.slack_bot_token, store=None)
+    else:
+        await session.close()
+        raise SettingsError(
+            "Slack needs SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (OAuth installs)"
+        )
+    app.use(SkipProcessedRetries(deliveries))
+    SlackListeners(
+        core=runtime.core,
+        directory=Directory(),
+        deliveries=deliveries,
+        inflight=inflight,
+        channels=ChannelFinder(),
+        installation_store=store,
+        webhook_timeout=API_TIMEOUT_SECONDS,
+    ).register(app)
+    # Everything built so far lives as long as the process: move it out of the cyclic collector's
+    # reach, so that a full collection does not stall the event loop (and acks) for 100+ ms.
+    gc.freeze()
+    logger.info("Slack surface ready (%s mode)", "OAuth" if oauth else "single-workspace token")
+    return SlackSurface(app=app, client=client, tokens=tokens, inflight=inflight, session=session)

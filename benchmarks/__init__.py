@@ -1,0 +1,1 @@
+"""Benchmarks that measure the product's speed claims (run them as modules, e.g. ``python -m benchmarks.rotation``)."""
