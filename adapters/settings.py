@@ -43,6 +43,9 @@ class Settings(BaseSettings):
 
     scheduler_enabled: bool = Field(default=True, alias="SCHEDULER_ENABLED")
     scheduler_interval_seconds: float = Field(default=5.0, alias="SCHEDULER_INTERVAL_SECONDS", gt=0)
+    scheduler_lease_seconds: float = Field(default=120.0, alias="SCHEDULER_LEASE_SECONDS", ge=1)
+    scheduler_batch: int = Field(default=100, alias="SCHEDULER_BATCH", ge=1, le=1000)
+    scheduler_concurrency: int = Field(default=50, alias="SCHEDULER_CONCURRENCY", ge=1, le=500)
 
     @property
     def slack_enabled(self) -> bool:

@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 from contextlib import suppress
+from datetime import timedelta
 
 from aiohttp import web
 
@@ -36,11 +37,15 @@ async def build_surfaces(runtime: Runtime) -> list[WebSurface]:
 
 
 def build_dispatcher(runtime: Runtime, surfaces: list[WebSurface]) -> Dispatcher:
+    settings = runtime.settings
     return Dispatcher(
         sessions=runtime.sessions,
         surfaces={surface.platform: surface for surface in surfaces},
         clock=utc_now,
         worker=f"{socket.gethostname()}:{os.getpid()}",
+        lease=timedelta(seconds=settings.scheduler_lease_seconds),
+        batch=settings.scheduler_batch,
+        concurrency=settings.scheduler_concurrency,
     )
 
 

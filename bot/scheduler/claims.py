@@ -107,7 +107,7 @@ async def claim_due_items(
                 or_(AgendaItem.locked_until.is_(None), AgendaItem.locked_until < now),
                 AgendaItem.workspace_id.in_(_platforms(platforms)),
             )
-            .order_by(AgendaItem.post_at, AgendaItem.id)
+            .order_by(AgendaItem.post_at, AgendaItem.starts_at, AgendaItem.id)
             .limit(batch)
             .with_for_update(skip_locked=True)
         )
@@ -120,6 +120,25 @@ async def claim_due_items(
             .execution_options(synchronize_session=False)
         )
     return ids
+
+
+async def renew(session: AsyncSession, item_id: int, *, worker: str, now: datetime, lease: timedelta) -> bool:
+    """Extend this worker's lease just before it sends; False when the item is no longer its to post.
+
+    The check and the extension are one statement, so no other worker can take the item between them;
+    an expired lease nobody else has claimed yet is still this worker's to renew.
+    """
+    result = await session.execute(
+        update(AgendaItem)
+        .where(
+            AgendaItem.id == item_id,
+            AgendaItem.locked_by == worker,
+            AgendaItem.state == "scheduled",
+        )
+        .values(locked_until=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def still_mine(session: AsyncSession, item_id: int, worker: str) -> AgendaItem | None:

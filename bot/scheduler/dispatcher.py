@@ -79,7 +79,8 @@ class Dispatcher:
         self._batch = batch
         self._gate = asyncio.Semaphore(concurrency)
         self._max_attempts = max_attempts
-        self._post_timeout = post_timeout
+        # A send must end well inside the lease, or another worker could take the item while it is in flight.
+        self._post_timeout = min(post_timeout, lease.total_seconds() * 0.5)
         self._channel_interval = channel_interval
         self._sleep = sleep
         self._channel_next: dict[tuple[str, str], float] = {}
@@ -230,6 +231,10 @@ class Dispatcher:
                 logger.info("agenda item %s was already posted by an earlier attempt; recording it", item_id)
         if ref is None:
             await self._pace(platform, channel_id)
+            async with self._sessions.begin() as session:
+                if not await claims.renew(session, item_id, worker=self.worker, now=self._clock(), lease=self._lease):
+                    logger.warning("agenda item %s: lease lost before sending; leaving it to its new holder", item_id)
+                    return
             try:
                 refs = await asyncio.wait_for(
                     surface.deliver(workspace_id=workspace_id, channel_id=channel_id, replies=[card]),
