@@ -7,7 +7,8 @@ For each database (a temporary SQLite file, a throw-away PostgreSQL database) it
 2. bulk-inserts ``--moments`` moments into the team's pool — ~70 % stories, ~25 % shout-outs (with
    their recipients), ~5 % team exercises; ~90 % already featured 1–5 times, last featured anywhere in
    the past three years; mostly approved, some pending / withdrawn / rejected / hidden; 100 authors —
-   plus ``--history`` past meetings (agenda items and featurings), then runs ANALYZE;
+   plus ``--history`` past meetings (agenda items and featurings), then runs ANALYZE (unless
+   ``--no-analyze``: the product itself never runs it);
 3. times :func:`bot.services.picking.pick` ``--picks`` times, each in its own transaction for a new
    agenda item (so a new seed); every 10th round also runs ``request`` through the core, so moments
    really get featured and the pool's state moves;
@@ -105,9 +106,6 @@ EXERCISES = (
     ("Role play: the refund we cannot give", ["Pair up", "One plays the customer", "Swap after three minutes"]),
     ("Discussion: what would a promoter say about us?", ["Everyone writes one sentence", "Read them out"]),
 )
-
-logger = logging.getLogger("benchmarks.rotation")
-
 
 # --------------------------------------------------------------------------------------------- results
 
@@ -721,9 +719,11 @@ def summary(results: Sequence[Result]) -> None:
         rows["pick p95 (ms)"].append(f"{r.picks.pct(95):.2f}")
         rows["pick p99 (ms)"].append(f"{r.picks.pct(99):.2f}")
         rows["pick max (ms)"].append(f"{r.picks.max:.2f}")
+        rows["pick CPU p99 (ms)"].append(f"{r.pick_cpu.pct(99):.2f}")
         rows["request p99 (ms)"].append(f"{r.requests.pct(99):.2f}")
         for run_ in r.stories:
             rows[f"stories/s, {run_.concurrency} task(s)"].append(f"{run_.per_second:,.0f}")
+        rows["load avg during picks"].append(f"{max(r.load):.2f}")
     print("\n=== summary (target: p99 pick < 20 ms)")
     print(f"  {'':24}" + "".join(f"{r.database:>14}" for r in results))
     for name, values in rows.items():
