@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.exercise_library import LIBRARY
@@ -14,6 +16,8 @@ from bot.events import Incoming, Person
 from bot.storage.models import Member, Moment, Team, TeamMember, Workspace
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 ROLES = ("member", "manager", "admin")
 
@@ -53,20 +57,38 @@ class Context:
         return self.team
 
 
+async def _insert_or_find(session: AsyncSession, row: T, existing: Select[T]) -> tuple[T, bool]:
+    """Insert ``row``; if a concurrent event inserted the same one first, return that one instead.
+
+    Two first events from a new workspace, person or channel (a double click, a burst of commands)
+    race to insert the same unique row; the loser reads the winner's row rather than failing.
+    """
+    try:
+        async with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        found = await session.scalar(existing)
+        if found is None:
+            raise
+        return found, False
+    return row, True
+
+
 async def resolve(session: AsyncSession, incoming: Incoming, now: datetime) -> Context:
     """Find or create the workspace, member and team an event comes from."""
     place = incoming.place
-    workspace = await session.scalar(
-        select(Workspace).where(Workspace.platform == place.platform, Workspace.external_id == place.workspace_id)
-    )
-    if workspace is None:
-        workspace = Workspace(
+    query = select(Workspace).where(Workspace.platform == place.platform, Workspace.external_id == place.workspace_id)
+    existing = await session.scalar(query)
+    if existing is not None:
+        workspace = existing
+    else:
+        new = Workspace(
             platform=place.platform, external_id=place.workspace_id, name=place.workspace_name[:200], created_at=now
         )
-        session.add(workspace)
-        await session.flush()
-        await seed_library(session, workspace.id, now)
-        logger.info("new workspace %s/%s as id %s", place.platform, place.workspace_id, workspace.id)
+        workspace, created = await _insert_or_find(session, new, query)
+        if created:
+            await seed_library(session, workspace.id, now)
+            logger.info("new workspace %s/%s as id %s", place.platform, place.workspace_id, workspace.id)
     member = await member_for(session, workspace, incoming.actor, now)
     team = None
     if place.channel_id and not place.direct:
@@ -76,14 +98,13 @@ async def resolve(session: AsyncSession, incoming: Incoming, now: datetime) -> C
 
 
 async def member_for(session: AsyncSession, workspace: Workspace, person: Person, now: datetime) -> Member:
-    member = await session.scalar(
-        select(Member).where(Member.workspace_id == workspace.id, Member.external_id == person.external_id)
-    )
-    if member is None:
+    query = select(Member).where(Member.workspace_id == workspace.id, Member.external_id == person.external_id)
+    existing = await session.scalar(query)
+    if existing is None:
         has_members = await session.scalar(
             select(func.count()).select_from(Member).where(Member.workspace_id == workspace.id)
         )
-        member = Member(
+        new = Member(
             workspace_id=workspace.id,
             external_id=person.external_id,
             name=person.name[:120] or person.external_id,
@@ -91,9 +112,9 @@ async def member_for(session: AsyncSession, workspace: Workspace, person: Person
             opted_out=False,
             created_at=now,
         )
-        session.add(member)
-        await session.flush()
+        member, _ = await _insert_or_find(session, new, query)
     else:
+        member = existing
         if person.name and person.name != person.external_id and member.name != person.name[:120]:
             member.name = person.name[:120]
         if person.platform_admin and member.role != "admin":
@@ -102,9 +123,10 @@ async def member_for(session: AsyncSession, workspace: Workspace, person: Person
 
 
 async def team_for(session: AsyncSession, workspace: Workspace, channel_id: str, name: str, now: datetime) -> Team:
-    team = await session.scalar(select(Team).where(Team.workspace_id == workspace.id, Team.external_id == channel_id))
-    if team is None:
-        team = Team(
+    query = select(Team).where(Team.workspace_id == workspace.id, Team.external_id == channel_id)
+    existing = await session.scalar(query)
+    if existing is None:
+        new = Team(
             workspace_id=workspace.id,
             external_id=channel_id,
             name=name[:200],
@@ -113,9 +135,10 @@ async def team_for(session: AsyncSession, workspace: Workspace, channel_id: str,
             active=True,
             created_at=now,
         )
-        session.add(team)
-        await session.flush()
-    elif not team.active:
+        team, _ = await _insert_or_find(session, new, query)
+        return team
+    team = existing
+    if not team.active:
         team.active = True
     elif name and team.name != name[:200]:
         team.name = name[:200]
@@ -124,8 +147,8 @@ async def team_for(session: AsyncSession, workspace: Workspace, channel_id: str,
 
 async def note_team_member(session: AsyncSession, team: Team, member: Member, now: datetime) -> None:
     if await session.get(TeamMember, (team.id, member.id)) is None:
-        session.add(TeamMember(team_id=team.id, member_id=member.id, created_at=now))
-        await session.flush()
+        query = select(TeamMember).where(TeamMember.team_id == team.id, TeamMember.member_id == member.id)
+        await _insert_or_find(session, TeamMember(team_id=team.id, member_id=member.id, created_at=now), query)
 
 
 async def seed_library(session: AsyncSession, workspace_id: int, now: datetime) -> None:

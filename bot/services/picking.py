@@ -95,15 +95,17 @@ async def _library_candidates(session: AsyncSession, team: Team, exclude: frozen
             )
         )
     ).all()
-    used = {
-        row.moment_id: (row.times, row.last)
-        for row in await session.execute(
-            select(Featuring.moment_id, func.count().label("times"), func.max(Featuring.created_at).label("last"))
-            .join(Moment, Moment.id == Featuring.moment_id)
-            .where(Featuring.team_id == team.id, Moment.library_key.is_not(None), Featuring.outcome.in_(COUNTED))
-            .group_by(Featuring.moment_id)
-        )
-    }
+    ids = [r.id for r in rows]
+    used: dict[int, tuple[int, datetime | None]] = {}
+    if ids:
+        used = {
+            row.moment_id: (row.times, row.last)
+            for row in await session.execute(
+                select(Featuring.moment_id, func.count().label("times"), func.max(Featuring.created_at).label("last"))
+                .where(Featuring.team_id == team.id, Featuring.moment_id.in_(ids), Featuring.outcome.in_(COUNTED))
+                .group_by(Featuring.moment_id)
+            )
+        }
     return [
         Candidate(
             r.id,

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -121,7 +122,14 @@ class Moment(Base):
         ),
         Index("ix_moments_fresh", "team_id", "state", "kind", "times_featured", "created_at"),
         Index("ix_moments_author", "workspace_id", "author_id"),
-        Index("ix_moments_library", "workspace_id", "library_key"),
+        # Partial: only the ~40 library rows per workspace, never the millions of team items.
+        Index(
+            "ix_moments_library",
+            "workspace_id",
+            "library_key",
+            sqlite_where=text("library_key IS NOT NULL"),
+            postgresql_where=text("library_key IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
