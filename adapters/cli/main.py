@@ -19,7 +19,8 @@ def _parser() -> argparse.ArgumentParser:
     console = sub.add_parser("console", help="chat with the bot in this terminal (embedded database)")
     console.add_argument("--as", dest="actor", default="alice", help="member to act as (default: alice)")
     sub.add_parser("migrate", help="apply database migrations and exit")
-    sub.add_parser("serve", help="run the HTTP server: Slack, Teams, health, readiness and the scheduler")
+    serve = sub.add_parser("serve", help="run the HTTP server: Slack, Teams, health, readiness and the scheduler")
+    serve.add_argument("--socket-mode", action="store_true", help="receive Slack over Socket Mode (SLACK_APP_TOKEN)")
     package = sub.add_parser("teams-package", help="build the Microsoft Teams app package (zip) to upload")
     package.add_argument("--output", default=".", help="zip file or folder to write (default: current folder)")
     package.add_argument("--base-url", default=None, help="public https URL of this service (links, valid domain)")
@@ -45,7 +46,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         from adapters.cli.serve import serve
 
-        return asyncio.run(serve(settings))
+        try:
+            return asyncio.run(serve(settings, socket_mode=args.socket_mode))
+        except SettingsError as exc:
+            print(f"customer-moment: {exc}", file=sys.stderr)
+            return 2
     if args.command == "teams-package":
         return _teams_package(settings, output=args.output, base_url=args.base_url)
     if args.command == "check":

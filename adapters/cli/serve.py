@@ -14,7 +14,7 @@ from aiohttp import web
 
 from adapters.cli.composition import Runtime, build
 from adapters.http.server import WebSurface, create_app
-from adapters.settings import Settings
+from adapters.settings import Settings, SettingsError
 from bot.core import utc_now
 from bot.scheduler.dispatcher import Dispatcher
 
@@ -67,9 +67,20 @@ async def _finish(dispatcher: Dispatcher, task: asyncio.Task[None]) -> None:
         await dispatcher.release()
 
 
-async def serve(settings: Settings) -> int:
+async def serve(settings: Settings, *, socket_mode: bool = False) -> int:
+    if socket_mode and not settings.slack_app_token.startswith("xapp-"):
+        raise SettingsError("SLACK_APP_TOKEN: --socket-mode needs an app-level token starting with xapp-")
     runtime = await build(settings)
     surfaces = await build_surfaces(runtime)
+    socket = None
+    if socket_mode:
+        from adapters.slack.socket_mode import run_socket_mode
+        from adapters.slack.surface import SlackSurface
+
+        slack = next((s for s in surfaces if isinstance(s, SlackSurface)), None)
+        if slack is None:
+            raise SettingsError("SLACK_APP_TOKEN: set it (and SLACK_SIGNING_SECRET) to use --socket-mode")
+        socket = asyncio.create_task(run_socket_mode(runtime, surface=slack))
     app = create_app(engine=runtime.engine, surfaces=surfaces, max_body_bytes=settings.max_body_bytes)
     runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=SHUTDOWN_GRACE)
     await runner.setup()
@@ -86,6 +97,10 @@ async def serve(settings: Settings) -> int:
         await stop.wait()
         logger.info("shutting down: finishing in-flight requests and releasing scheduler claims")
     finally:
+        if socket is not None:
+            socket.cancel()
+            with suppress(asyncio.CancelledError):
+                await socket
         if scheduler is not None:
             await _finish(dispatcher, scheduler)
         await runner.cleanup()
