@@ -32,6 +32,7 @@ from adapters.slack.blocks import posted_key
 from adapters.slack.channels import ChannelFinder
 from adapters.slack.dedupe import DeliveryLog, SkipProcessedRetries
 from adapters.slack.listeners import Inflight, SlackListeners
+from adapters.slack.metering import slack_trace
 from adapters.slack.people import Directory
 from bot.replies import Audience, Reply
 
@@ -166,7 +167,7 @@ class SlackSurface:
 async def build_slack_surface(runtime: Runtime) -> SlackSurface:
     """Build the Slack surface from the settings: token mode or OAuth mode, on the runtime's engine."""
     settings = runtime.settings
-    session = aiohttp.ClientSession()
+    session = aiohttp.ClientSession(trace_configs=[slack_trace()])
     client = web_client(settings, session)
     oauth = bool(settings.slack_client_id and settings.slack_client_secret)
     store = installation_store(settings.slack_client_id, runtime.engine) if oauth else None

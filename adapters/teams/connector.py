@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from botbuilder.schema import Activity, ChannelAccount, ConversationParameters
 from msrest.exceptions import ClientException
 
+from bot import metrics
 from bot.ports import ChannelGone, DeliveryError
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,15 @@ T = TypeVar("T")
 JsonDict = dict[str, Any]
 Sleep = Callable[[float], Awaitable[None]]
 
+# Metric labels for the connector operations (bounded set; the descriptions are for people).
+METHOD_OF = {
+    "a reply": "replyToActivity",
+    "a message": "sendToConversation",
+    "an update": "updateActivity",
+    "a 1:1 chat": "createConversation",
+    "a member lookup": "getConversationMember",
+    "the member list": "getPagedMembers",
+}
 RETRYABLE = frozenset({408, 412, 429, 500, 502, 503, 504})
 GONE = frozenset({403, 404})
 
@@ -103,11 +113,17 @@ class TeamsConnector:
 
     async def _call(self, what: str, operation: Callable[[], Awaitable[T]]) -> T:
         attempt = 0
+        method = METHOD_OF.get(what, "other")
         while True:
             try:
-                return await operation()
+                result = await operation()
             except ClientException as exc:
                 error = as_delivery_error(exc, what)
+                outcome = "ratelimited" if status_of(exc) == 429 else "error"
+                metrics.PLATFORM_CALLS.labels("teams", method, outcome).inc()
+            else:
+                metrics.PLATFORM_CALLS.labels("teams", method, "ok").inc()
+                return result
             attempt += 1
             if not error.retryable or attempt >= self._backoff.attempts:
                 raise error

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from prometheus_client import REGISTRY
+
 from tests.integration.slack.driver import SlackDriver, all_text
 
 
@@ -123,9 +125,18 @@ async def test_a_two_thousand_character_story_still_posts(slack: SlackDriver) ->
     assert len(card["blocks"]) <= 50
 
 
+def _calls(outcome: str) -> float:
+    value = REGISTRY.get_sample_value(
+        "customer_moment_platform_calls_total", {"platform": "slack", "method": "chat.postMessage", "outcome": outcome}
+    )
+    return value or 0.0
+
+
 async def test_rate_limited_post_waits_for_retry_after_and_succeeds(slack: SlackDriver) -> None:
+    limited, ok = _calls("ratelimited"), _calls("ok")
     slack.fake.fail("chat.postMessage", "ratelimited", status=429, retry_after=1)
     await slack.command("request")
     first, second = slack.fake.calls_to("chat.postMessage")
     assert second.at - first.at >= 1.0
     assert len(slack.fake.posted("C1")) == 1
+    assert (_calls("ratelimited") - limited, _calls("ok") - ok) == (1, 1)  # shown on /metrics
