@@ -29,9 +29,8 @@ def credential_problems(settings: Settings) -> Iterator[str]:
         yield "SLACK_BOT_TOKEN: expected a bot token starting with xoxb- (OAuth & Permissions → Bot User OAuth Token)."
     if s.slack_app_token and not s.slack_app_token.startswith("xapp-"):
         yield "SLACK_APP_TOKEN: expected an app-level token starting with xapp- with the connections:write scope."
-    oauth = (s.slack_client_id, s.slack_client_secret, s.slack_state_secret)
-    if any(oauth) and not all(oauth):
-        yield "SLACK_CLIENT_ID / SLACK_CLIENT_SECRET / SLACK_STATE_SECRET: set all three for multi-workspace install."
+    if bool(s.slack_client_id) != bool(s.slack_client_secret):
+        yield "SLACK_CLIENT_ID / SLACK_CLIENT_SECRET: set both for multi-workspace install (Basic Information)."
     if s.slack_client_id and not SLACK_CLIENT_ID.match(s.slack_client_id):
         yield "SLACK_CLIENT_ID: expected digits.digits, e.g. 1234567890.1234567890 (Basic Information)."
     if s.slack_client_secret and not HEX32.match(s.slack_client_secret):
