@@ -9,6 +9,7 @@ migrations) and offers ``/slack/install`` and ``/slack/oauth_redirect``.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -86,17 +87,28 @@ def oauth_settings(
 
 
 class Tokens:
-    """The bot token to use for a workspace when no request brought one (scheduler deliveries)."""
+    """The bot token to use for a workspace when no request brought one (scheduler deliveries).
+
+    Installed tokens are kept for a minute, so a burst of scheduled posts does not read the installation
+    store once per message; an uninstall takes effect within that minute (Slack refuses the old token
+    at once anyway, which the scheduler treats as the workspace being gone).
+    """
+
+    TTL_SECONDS = 60.0
 
     def __init__(self, *, token: str | None, store: AsyncSQLAlchemyInstallationStore | None) -> None:
         self._token = token
         self._store = store
+        self._cache: dict[str, tuple[float, str]] = {}
 
     async def for_workspace(self, workspace_id: str) -> str:
         if self._token:
             return self._token
         if self._store is None:
             raise ChannelGone(f"no Slack credentials for workspace {workspace_id}")
+        cached = self._cache.get(workspace_id)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
         tenant = split_workspace_key(workspace_id)
         bot: Any = await self._store.async_find_bot(
             enterprise_id=tenant.enterprise_id,
@@ -104,5 +116,7 @@ class Tokens:
             is_enterprise_install=tenant.is_enterprise_install,
         )
         if bot is None or not bot.bot_token:
+            self._cache.pop(workspace_id, None)
             raise ChannelGone(f"the app is not installed in workspace {workspace_id}")
+        self._cache[workspace_id] = (time.monotonic() + self.TTL_SECONDS, str(bot.bot_token))
         return str(bot.bot_token)

@@ -141,13 +141,17 @@ async def renew(session: AsyncSession, item_id: int, *, worker: str, now: dateti
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def still_mine(session: AsyncSession, item_id: int, worker: str) -> AgendaItem | None:
-    """The item, locked for update, if this worker still holds its lease and it is still to be posted."""
+async def still_mine(
+    session: AsyncSession, item_id: int, worker: str, *, now: datetime, lease: timedelta
+) -> AgendaItem | None:
+    """The item, locked for update and its lease renewed, if this worker still holds it and it is still
+    to be posted."""
     item = await session.scalar(
         select(AgendaItem).where(AgendaItem.id == item_id).with_for_update().execution_options(populate_existing=True)
     )
     if item is None or item.locked_by != worker or item.state != "scheduled":
         return None
+    item.locked_until = now + lease
     return item
 
 

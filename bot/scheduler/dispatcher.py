@@ -194,7 +194,7 @@ class Dispatcher:
     async def _post(self, item_id: int, tally: Tally) -> None:
         now = self._clock()
         async with self._sessions.begin() as session:
-            item = await claims.still_mine(session, item_id, self.worker)
+            item = await claims.still_mine(session, item_id, self.worker, now=now, lease=self._lease)
             if item is None:
                 return
             team = await claims.team_is_live(session, item)
@@ -230,9 +230,13 @@ class Dispatcher:
                 tally.found_already_posted += 1
                 logger.info("agenda item %s was already posted by an earlier attempt; recording it", item_id)
         if ref is None:
-            await self._pace(platform, channel_id)
-            async with self._sessions.begin() as session:
-                if not await claims.renew(session, item_id, worker=self.worker, now=self._clock(), lease=self._lease):
+            if await self._pace(platform, channel_id):
+                # The wait may have outlasted the lease renewed above: renew again before sending.
+                async with self._sessions.begin() as session:
+                    renewed = await claims.renew(
+                        session, item_id, worker=self.worker, now=self._clock(), lease=self._lease
+                    )
+                if not renewed:
                     logger.warning("agenda item %s: lease lost before sending; leaving it to its new holder", item_id)
                     return
             try:
@@ -340,8 +344,8 @@ class Dispatcher:
             )
         )
 
-    async def _pace(self, platform: str, channel_id: str) -> None:
-        """At most one post per channel per ``channel_interval`` from this worker."""
+    async def _pace(self, platform: str, channel_id: str) -> bool:
+        """At most one post per channel per ``channel_interval`` from this worker; True when it waited."""
         loop = asyncio.get_running_loop()
         key = (platform, channel_id)
         now = loop.time()
@@ -349,6 +353,8 @@ class Dispatcher:
         self._channel_next[key] = ready + self._channel_interval
         if ready > now:
             await self._sleep(ready - now)
+            return True
+        return False
 
     async def _send_quietly(self, message: Outgoing) -> None:
         """Notifications (DMs, reminders) are best effort: a failure is logged, never retried forever."""
