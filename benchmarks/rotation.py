@@ -401,7 +401,8 @@ async def fill(runtime: Runtime, pool: Pool, count: int, history: int, result: R
         if postgres:
             size = await connection.scalar(text("SELECT pg_database_size(current_database())"))
         else:
-            await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             size = await connection.scalar(
                 text("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()")
             )

@@ -12,6 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 logger = logging.getLogger(__name__)
 
+# PostgreSQL: how long to wait for a new connection, and for any one statement (the pre-ping included),
+# before giving up. Without them, a database that stops answering (a network partition, as opposed to a
+# refused connection) blocks a request or the scheduler for as long as it lasts: asyncpg waits 60 s to
+# connect and forever for a statement.
+CONNECT_TIMEOUT_SECONDS = 5.0
+STATEMENT_TIMEOUT_SECONDS = 30.0
+
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
@@ -41,10 +48,18 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         def _begin(connection: Any) -> None:
             # IMMEDIATE: take the write lock up front, so concurrent writers wait (busy_timeout) instead of
             # failing when a read transaction tries to become a write transaction.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size, pool_timeout=10)
+    return create_async_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_timeout=10,
+        connect_args={"timeout": CONNECT_TIMEOUT_SECONDS, "command_timeout": STATEMENT_TIMEOUT_SECONDS},
+    )
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
