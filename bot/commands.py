@@ -93,6 +93,26 @@ class Command:
     words: tuple[str, ...] = field(default=())
 
 
+MAX_ID = 2_147_483_647  # ids are 32-bit integers in both databases
+_ID = re.compile(r"[0-9]{1,10}")
+
+
+def record_id(text: str) -> int | None:
+    """An id handed back by a surface (button value, form context): plain ASCII digits in range, else None."""
+    value = text.strip().lstrip("#")
+    if not _ID.fullmatch(value):
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
+
+
+def beyond_any_id(text: str) -> bool:
+    """ASCII digits too large to be any record's id: names nothing (rather than being malformed)."""
+    value = text.strip().lstrip("#").lstrip("0")
+    # Compare lengths first: int() refuses strings of more than 4,300 digits.
+    return value.isascii() and value.isdigit() and (len(value) > len(str(MAX_ID)) or int(value) > MAX_ID)
+
+
 def _split_first(text: str) -> tuple[str, str]:
     """The first word and the rest, split at any white space (spaces, tabs, line breaks)."""
     parts = text.strip().split(None, 1)

@@ -23,7 +23,7 @@ from bot.domain.validation import Invalid
 from bot.events import Incoming, Person, Place, oversized_id, scrubbed
 from bot.replies import Reply, say
 from bot.services import agenda, meetings, members, moments, review, stats
-from bot.services.context import Context, Refused, resolve
+from bot.services.context import Context, NotFound, Refused, resolve
 from bot.storage.models import Workspace
 
 logger = logging.getLogger(__name__)
@@ -130,7 +130,9 @@ FORMS: dict[str, Handler] = {
 
 
 async def _action(ctx: Context, action: str, value: str) -> list[Reply]:
-    number = int(value) if value.isdigit() else None
+    number = commands.record_id(value)
+    if commands.beyond_any_id(value):
+        raise NotFound(f"There is no item #{value.strip()[:24]} here.")
     agenda_actions = {
         "agenda.swap": agenda.swap,
         "agenda.skip": agenda.skip,

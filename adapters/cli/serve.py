@@ -21,6 +21,7 @@ from bot.scheduler.dispatcher import Dispatcher
 logger = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE = 8.0  # seconds for in-flight work before the process exits (orchestrators allow ~10)
+RELEASE_SECONDS = 1.0  # for giving back the scheduler's claims once the grace is over
 
 
 async def build_surfaces(runtime: Runtime) -> list[WebSurface]:
@@ -55,16 +56,23 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
         loop.add_signal_handler(sig, stop.set)
 
 
-async def _finish(dispatcher: Dispatcher, task: asyncio.Task[None]) -> None:
+async def _finish(dispatcher: Dispatcher, task: asyncio.Task[None], *, grace: float = SHUTDOWN_GRACE) -> None:
+    """Stop the scheduler: let it finish what it holds within ``grace`` seconds, else cancel it and release."""
     dispatcher.stop()
     try:
-        await asyncio.wait_for(asyncio.shield(task), timeout=SHUTDOWN_GRACE)
+        await asyncio.wait_for(asyncio.shield(task), timeout=grace)
+        return
     except TimeoutError:
-        logger.warning("scheduler did not finish within %.0fs; releasing its claims", SHUTDOWN_GRACE)
+        logger.warning("scheduler did not finish within %.0fs; releasing its claims", grace)
         task.cancel()
         with suppress(asyncio.CancelledError):
             await task
-        await dispatcher.release()
+    except Exception as exc:  # e.g. the database is down: the loop could not release on its way out
+        logger.warning("scheduler stopped with an error (%s); releasing its claims", exc)
+    try:
+        await asyncio.wait_for(dispatcher.release(), timeout=RELEASE_SECONDS)
+    except Exception as exc:  # the leases run out by themselves; another worker takes over then
+        logger.warning("could not release the scheduler's claims (%s); they expire with their lease", exc)
 
 
 async def serve(settings: Settings, *, socket_mode: bool = False) -> int:
@@ -101,11 +109,25 @@ async def serve(settings: Settings, *, socket_mode: bool = False) -> int:
             socket.cancel()
             with suppress(asyncio.CancelledError):
                 await socket
-        if scheduler is not None:
-            await _finish(dispatcher, scheduler)
-        await runner.cleanup()
+        await _shut_down(runner, dispatcher if scheduler is not None else None, scheduler)
         await runtime.close()
     return 0
+
+
+async def _shut_down(
+    runner: web.AppRunner, dispatcher: Dispatcher | None, scheduler: asyncio.Task[None] | None
+) -> None:
+    """One grace period for everything, side by side: the scheduler finishes or releases what it holds while the
+    server stops listening, lets in-flight requests finish and closes the surfaces (Slack work after acks).
+    Whatever is still running when the grace is over is left, so that the process exits in time."""
+    steps = [asyncio.wait_for(runner.cleanup(), timeout=SHUTDOWN_GRACE)]
+    if dispatcher is not None and scheduler is not None:
+        steps.append(_finish(dispatcher, scheduler, grace=SHUTDOWN_GRACE))
+    for outcome in await asyncio.gather(*steps, return_exceptions=True):
+        if isinstance(outcome, TimeoutError):
+            logger.warning("in-flight work still running after %.0fs at shutdown; leaving it", SHUTDOWN_GRACE)
+        elif isinstance(outcome, BaseException):
+            logger.warning("shutdown step failed: %r", outcome)
 
 
 async def work(settings: Settings) -> int:

@@ -143,6 +143,15 @@ class SlackListeners:
         app.event("app_uninstalled")(self.uninstalled)
         app.event("tokens_revoked")(self.tokens_revoked)
 
+    @staticmethod
+    def _known_sender(body: dict[str, Any]) -> bool:
+        """Slack always names the workspace and the person; a payload that does not is not acted on."""
+        if tenant_of(body).workspace_id and user_of(body)[0]:
+            return True
+        kind = body.get("type") if isinstance(body.get("type"), str) else "command"
+        logger.info("%s without a workspace or a user ignored", kind)
+        return False
+
     async def _first_time(self, body: dict[str, Any]) -> bool:
         key = delivery_key(body)
         return key is None or await self._deliveries.claim(key)
@@ -175,6 +184,8 @@ class SlackListeners:
 
     async def command(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
+        if not self._known_sender(body):
+            return
         async with self._inflight.slot():
             if not await self._first_time(body):
                 return
@@ -195,7 +206,7 @@ class SlackListeners:
     async def action(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         press = pressed(body)
-        if press is None:
+        if press is None or not self._known_sender(body):
             return
         async with self._inflight.slot():
             if not await self._first_time(body):
@@ -225,7 +236,7 @@ class SlackListeners:
         if origin is None:
             await ack(response_action="errors", errors=input_errors({"form": EXPIRED_FORM}, view))
             return
-        if not await self._first_time(body):
+        if not self._known_sender(body) or not await self._first_time(body):
             await ack()
             return
         async with self._inflight.slot(waiting=False):
@@ -253,12 +264,12 @@ class SlackListeners:
             await self._exchange(client, workspace_id, profile, incoming).send(replies)
 
     async def home_opened(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
-        if event.get("tab") != "home":
+        body = {**body, "user": event.get("user")}
+        if event.get("tab") != "home" or not self._known_sender(body):
             return
         async with self._inflight.slot():
             if not await self._first_time(body):
                 return
-            body = {**body, "user": event.get("user")}
             _, profile = await self._profile(client, body)
             await self._publish_home(client, body, profile, notice="")
 
@@ -282,6 +293,9 @@ class SlackListeners:
 
     async def uninstalled(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
         tenant = tenant_of(body)
+        if not tenant.workspace_id:
+            logger.info("app_uninstalled without a workspace ignored")
+            return
         async with self._inflight.slot():
             self._directory.forget(tenant.workspace_id)
             if self._installation_store is not None:
@@ -292,10 +306,16 @@ class SlackListeners:
 
     async def tokens_revoked(self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext) -> None:
         tenant = tenant_of(body)
-        tokens = event.get("tokens") or {}
+        tokens = event.get("tokens")
+        if not tenant.workspace_id or not isinstance(tokens, dict):
+            logger.info("tokens_revoked without a workspace or tokens ignored")
+            return
+        users = tokens.get("oauth")
         async with self._inflight.slot():
             if self._installation_store is not None:
-                for user_id in tokens.get("oauth") or ():
+                for user_id in users if isinstance(users, list) else ():
+                    if not isinstance(user_id, str):
+                        continue
                     await self._installation_store.async_delete_installation(
                         enterprise_id=context.enterprise_id, team_id=context.team_id, user_id=user_id
                     )

@@ -87,12 +87,12 @@ def decode_origin(private_metadata: str) -> FormOrigin | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("form"), str):
         return None
-    channel = data.get("channel")
+    channel, context, name = data.get("channel"), data.get("context"), data.get("channel_name")
     return FormOrigin(
         form_id=data["form"],
-        context=str(data.get("context") or ""),
+        context=context if isinstance(context, str) else "",
         channel_id=channel if isinstance(channel, str) and channel else None,
-        channel_name=str(data.get("channel_name") or ""),
+        channel_name=name if isinstance(name, str) else "",
     )
 
 
@@ -194,24 +194,40 @@ def modal(form: Form, origin: FormOrigin, *, zone: str | None = None) -> dict[st
     return view.to_dict()
 
 
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _option_values(options: Any) -> list[str]:
+    """The values of picked options; anything that is not an option with a text value is left out."""
+    if not isinstance(options, list):
+        return []
+    return [o["value"] for o in options if isinstance(o, Mapping) and isinstance(o.get("value"), str)]
+
+
 def _value_of(state: Mapping[str, Any]) -> tuple[Any, tuple[str, ...]]:
-    """One input's value as the core wants it, and the user ids it names."""
+    """One input's value as the core wants it, and the user ids it names.
+
+    Each element type has one shape in Slack's ``state.values``; a value of another shape (a forged or
+    broken submission) counts as not filled in, so the core asks for it like for an empty field.
+    """
     kind = state.get("type")
     if kind == "multi_users_select":
-        users = tuple(str(u) for u in state.get("selected_users") or ())
+        picked = state.get("selected_users")
+        users = tuple(u for u in picked if isinstance(u, str) and u) if isinstance(picked, list) else ()
         return [f"@{u}" for u in users], users
     if kind == "checkboxes":
-        return any(o.get("value") == CHECKED for o in state.get("selected_options") or ()), ()
+        return CHECKED in _option_values(state.get("selected_options")), ()
     if kind == "static_select":
-        option = state.get("selected_option") or {}
-        return option.get("value"), ()
+        option = state.get("selected_option")
+        return (_text(option.get("value")) if isinstance(option, Mapping) else None), ()
     if kind == "multi_static_select":
-        return [str(o.get("value")) for o in state.get("selected_options") or ()], ()
+        return _option_values(state.get("selected_options")), ()
     if kind == "timepicker":
-        return state.get("selected_time"), ()
+        return _text(state.get("selected_time")), ()
     if kind == "conversations_select":
-        return state.get("selected_conversation"), ()
-    return state.get("value"), ()
+        return _text(state.get("selected_conversation")), ()
+    return _text(state.get("value")), ()
 
 
 def answers(view: Mapping[str, Any]) -> FormAnswers:
@@ -219,12 +235,13 @@ def answers(view: Mapping[str, Any]) -> FormAnswers:
     values: dict[str, Any] = {}
     users: list[str] = []
     channel: str | None = None
-    blocks = (view.get("state") or {}).get("values") or {}
-    for block_id, actions in blocks.items():
-        if not isinstance(actions, dict):
+    state = view.get("state")
+    blocks = state.get("values") if isinstance(state, Mapping) else None
+    for block_id, actions in (blocks if isinstance(blocks, Mapping) else {}).items():
+        if not isinstance(actions, Mapping):
             continue
-        for state in actions.values():
-            value, named = _value_of(state if isinstance(state, dict) else {})
+        for entry in actions.values():
+            value, named = _value_of(entry if isinstance(entry, Mapping) else {})
             if block_id == CHANNEL_BLOCK:
                 channel = value if isinstance(value, str) and value else None
                 continue
@@ -236,7 +253,12 @@ def answers(view: Mapping[str, Any]) -> FormAnswers:
 
 def input_errors(errors: Mapping[str, str], view: Mapping[str, Any]) -> dict[str, str]:
     """The core's field errors keyed by block id; an error about a field the modal lacks goes on the first input."""
-    block_ids = [b.get("block_id") for b in view.get("blocks") or () if b.get("type") == "input"]
+    blocks = view.get("blocks")
+    block_ids = [
+        b["block_id"]
+        for b in (blocks if isinstance(blocks, list) else ())
+        if isinstance(b, Mapping) and b.get("type") == "input" and isinstance(b.get("block_id"), str)
+    ]
     shown: dict[str, str] = {}
     for name, problem in errors.items():
         target = name if name in block_ids else (block_ids[0] if block_ids else name)

@@ -14,7 +14,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -34,6 +34,7 @@ from adapters.slack.dedupe import DeliveryLog, SkipProcessedRetries
 from adapters.slack.listeners import Inflight, SlackListeners
 from adapters.slack.metering import slack_trace
 from adapters.slack.people import Directory
+from adapters.slack.requests import to_bolt_request
 from bot.replies import Audience, Reply
 
 logger = logging.getLogger(__name__)

@@ -29,6 +29,7 @@ _MARKDOWN = re.compile(r"([\\`*_\[\]~])")
 _LIST_START = re.compile(r"^(\s*)(\d+)\.(\s)", re.MULTILINE)
 _BULLET_START = re.compile(r"^(\s*)([-+])(\s)", re.MULTILINE)
 _TIME = re.compile(r"^\d{2}:\d{2}$")
+_NUMBER = re.compile(r"^[0-9]{1,9}$")  # what an Input.Number can show again (ASCII digits; int() takes them all)
 _STYLES = {"primary": "positive", "danger": "destructive"}
 
 
@@ -132,8 +133,9 @@ def _input(field: FormField, value: Any, people: Sequence[Option] | None) -> Jso
             element["value"] = value
     elif kind == "number":
         element["type"] = "Input.Number"
-        if str(value or "").strip().isdigit():
-            element["value"] = int(str(value).strip())
+        shown = str(value if value is not None else "").strip()
+        if _NUMBER.match(shown):
+            element["value"] = int(shown)
     else:
         element["type"] = "Input.Text"
         if kind == "multiline":

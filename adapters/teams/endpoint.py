@@ -78,7 +78,7 @@ class Endpoint:
         raw = await request.read()  # over MAX_BODY_BYTES: aiohttp answers 413
         try:
             body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested deeper than the parser goes
             return _refuse(400, "the body is not valid JSON")
         found = problem(body)
         if found:

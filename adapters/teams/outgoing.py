@@ -53,7 +53,7 @@ def form_for(form_id: str, context: str) -> Form | None:
     }
     if form_id in catalogue:
         return catalogue[form_id]
-    if form_id == "reject" and context.isdigit():
+    if form_id == "reject" and context.isdecimal():  # isdigit() also holds for "²", which int() refuses
         return forms.reject_form(int(context))
     return None
 

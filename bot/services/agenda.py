@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import cards
+from bot.commands import record_id
 from bot.replies import Audience, Card, MessageKey, Reply, Section, say
 from bot.services import picking
 from bot.services.context import Context, NotFound, Refused
@@ -274,8 +275,9 @@ async def queue(ctx: Context) -> list[Reply]:
 async def remember_post(session: AsyncSession, workspace_id: int, key: str, ref: dict[str, Any]) -> None:
     """Store where a surface posted a keyed message, so later changes update it in place."""
     kind, _, raw_id = key.partition(":")
-    if kind != "agenda" or not raw_id.isdigit():
+    item_id = record_id(raw_id)
+    if kind != "agenda" or item_id is None:
         return
-    item = await session.get(AgendaItem, int(raw_id))
+    item = await session.get(AgendaItem, item_id)
     if item is not None and item.workspace_id == workspace_id:
         item.post_ref = dict(ref)

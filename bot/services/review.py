@@ -7,9 +7,10 @@ import logging
 from sqlalchemy import select
 
 from bot import cards, forms
+from bot.commands import beyond_any_id, record_id
 from bot.domain.validation import Invalid, tidy
 from bot.replies import Audience, Reply, say
-from bot.services.context import Context, Refused
+from bot.services.context import Context, NotFound, Refused
 from bot.services.moments import own_moment, shoutout_announcements
 from bot.storage.models import Member, Moment, Recipient, Team
 
@@ -123,10 +124,11 @@ async def reject(ctx: Context, moment_id: int, reason_text: str) -> list[Reply]:
 
 
 async def reject_form(ctx: Context) -> list[Reply]:
-    try:
-        moment_id = int(ctx.incoming.form_context)
-    except ValueError:
-        raise Refused("That form has expired; press Reject again.") from None
+    moment_id = record_id(ctx.incoming.form_context)
+    if beyond_any_id(ctx.incoming.form_context):
+        raise NotFound(f"There is no item #{ctx.incoming.form_context.strip()[:24]} here.")
+    if moment_id is None:
+        raise Refused("That form has expired; press Reject again.")
     reason = forms.text_value(ctx.incoming.form_values, "reason")
     if not tidy(reason):
         raise Invalid({"reason": "Tell the author why, so they can improve it."})

@@ -1,0 +1,843 @@
+"""Sustained mixed load against ``customer-moment serve`` on PostgreSQL, with the scheduler running.
+
+Starts the real server as a separate process (the ``customer-moment serve`` command) on a throw-away
+PostgreSQL database, with its Slack Web API pointed at a fake Slack and Teams activities whose
+``serviceUrl`` is a fake Bot Connector (both in a third process, so that the load generator's own loop
+stays free). Then, open loop, at ``--rate`` requests per second:
+
+* ``slash``: signed ``/moment`` commands (help, queue, mine, a one-line story, stats);
+* ``modal``: story modal submissions (``view_submission``; the core answers before the ack);
+* ``button``: agenda card buttons (``block_actions``: helpful votes, open the story form);
+* ``teams``: Teams channel messages to the bot (auth off; the turn runs before the 200).
+
+Meeting series are seeded to come due all through the measured window, so the scheduler prepares and
+posts agenda cards while the load runs. Reported: per kind and overall, requests sent, ok, errors
+(non-2xx or transport errors), throughput, p50/p99/max time to the HTTP answer (the ack); the
+server's RSS after warm-up and at the end; what the scheduler did; how long SIGTERM took.
+
+Target on a 2-core machine: 200 mixed requests/s sustained, p99 under 200 ms, zero errors, RSS growth
+under 20 %. ``--db-outage 30`` cuts the database (through a TCP proxy) for 30 s in the middle of the
+run, to show the friendly answers, the recovery without a restart and the scheduler catching up.
+
+    .venv/bin/python -m benchmarks.load                         # 200 req/s for 180 s
+    .venv/bin/python -m benchmarks.load --rate 100 --seconds 60 --db-outage 30
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gc
+import itertools
+import json
+import os
+import random
+import re
+import signal
+import socket
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+import asyncpg  # type: ignore[import-untyped, unused-ignore]
+from aiohttp import web
+from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import func, insert, select
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "load-signing-secret"
+TOKEN = "xoxb-T1-load"
+TEAM = "T1"
+USERS = 50
+CHANNELS = 20
+KINDS = ("slash", "modal", "button", "teams")
+DEFAULT_MIX = "slash=40,modal=20,button=20,teams=20"
+STORY_TEXTS = (
+    "A parcel went to the wrong city twice | rebooked it and called daily | relieved | call before they chase us",
+    "The refund took three weeks | chased finance every morning | grateful | only promise dates we control",
+    "An invoice listed a product never ordered | fixed it on the call | surprised | read the invoice back",
+)
+SLASH_TEXTS = ("help", "queue", "mine", "story", "stats 30")
+TEAMS_TEXTS = ("help", "queue", "mine", "story")
+
+
+# --- the fakes process ------------------------------------------------------------------------------
+
+
+async def run_fakes(users: int) -> None:
+    """Fake Slack and fake Bot Connector in this process; prints their URLs; a /stats page; ends on EOF."""
+    sys.path.insert(0, str(ROOT))
+    from bot.core import UNAVAILABLE
+    from tests.integration.teams.builders import ALICE, BOB, CAROL, roster_entry
+    from tests.support.fake_connector import running_connector
+    from tests.support.fake_slack import FakeSlack
+
+    slack = await FakeSlack().start()
+    slack.add_workspace(TOKEN, TEAM, "load")
+    for n in range(1, users + 1):
+        slack.add_user(f"U{n}", f"User {n}", team_id=TEAM, tz="Europe/Berlin")
+
+    async def stats(_request: web.Request) -> web.Response:
+        keys: dict[str, int] = {}
+        for messages in list(slack.messages.values()):
+            for message in messages:
+                payload = (message.get("metadata") or {}).get("event_payload") or {}
+                key = str(payload.get("key", ""))
+                if key.startswith("agenda:"):
+                    keys[key] = keys.get(key, 0) + 1
+        unavailable = sum(UNAVAILABLE in json.dumps(body, ensure_ascii=False) for _, body in slack.responses)
+        unavailable += sum(UNAVAILABLE in json.dumps(e, ensure_ascii=False) for e in slack.ephemerals)
+        teams_unavailable = sum(
+            UNAVAILABLE in json.dumps(c.body, ensure_ascii=False) for c in connector.calls if c.body
+        )
+        return web.json_response(
+            {
+                "slack_calls": len(slack.calls),
+                "slack_answers": len(slack.responses) + len(slack.ephemerals),
+                "slack_unavailable": unavailable,
+                "agenda_keys": keys,
+                "teams_posts": len(connector.posts()),
+                "teams_unavailable": teams_unavailable,
+                "teams_ids": [c.posted_id for c in connector.posts() if c.posted_id],
+            }
+        )
+
+    async with running_connector() as connector:
+        connector.roster(None, [roster_entry(p) for p in (ALICE, BOB, CAROL)])
+        app = web.Application()
+        app.router.add_get("/stats", stats)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        urls = {
+            "slack": slack.api_url,
+            "connector": connector.url,
+            "stats": f"http://{host}:{port}/stats",
+            "pid": str(os.getpid()),
+        }
+        print(json.dumps(urls), flush=True)
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+        finally:
+            await runner.cleanup()
+            await slack.close()
+
+
+# --- building requests --------------------------------------------------------------------------------
+
+
+class Requests:
+    """Signed Slack requests and Teams activities, as the platforms send them."""
+
+    def __init__(self, *, base_url: str, slack_url: str, connector_url: str, items: Sequence[int]) -> None:
+        from adapters.slack.modals import FormOrigin, modal
+        from bot import forms
+
+        self.base_url = base_url
+        self.response_base = slack_url.removesuffix("api/") + "response/"
+        self.connector_url = connector_url
+        self.items = list(items) or [0]
+        self.signer = SignatureVerifier(SECRET)
+        self.ids = itertools.count(1)
+        self.random = random.Random(20261123)
+        self.story_view = modal(forms.STORY, FormOrigin(form_id="story", channel_id="C0000", channel_name="team-0"))
+
+    def _signed(self, body: str, content_type: str) -> tuple[str, bytes, dict[str, str]]:
+        """URL, body and headers of a request signed as Slack signs it."""
+        stamp = str(int(time.time()))
+        headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": str(self.signer.generate_signature(timestamp=stamp, body=body)),
+        }
+        return self.base_url + "slack/events", body.encode(), headers
+
+    def _who(self) -> tuple[str, str]:
+        """A random member and channel of the workspace."""
+        n = self.random.randrange(USERS) + 1
+        channel = self.random.randrange(CHANNELS)
+        return f"U{n}", f"C{channel:04d}"
+
+    def build(self, kind: str) -> tuple[str, bytes, dict[str, str]]:
+        """One request of ``kind`` (slash, modal, button, teams): URL, body, headers."""
+        return getattr(self, kind)()  # type: ignore[no-any-return]
+
+    def slash(self) -> tuple[str, bytes, dict[str, str]]:
+        """A ``/moment`` command, form-encoded."""
+        n = next(self.ids)
+        user, channel = self._who()
+        text = self.random.choice(SLASH_TEXTS)
+        if text == "story":
+            text = "story " + self.random.choice(STORY_TEXTS)
+        form = {
+            "token": "legacy",
+            "team_id": TEAM,
+            "team_domain": "load",
+            "channel_id": channel,
+            "channel_name": f"team-{int(channel[1:])}",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": "/moment",
+            "text": text,
+            "api_app_id": "A1",
+            "response_url": f"{self.response_base}cmd{n}",
+            "trigger_id": f"load-{n}-{uuid.uuid4().hex[:8]}",
+        }
+        return self._signed(urlencode(form), "application/x-www-form-urlencoded")
+
+    def modal(self) -> tuple[str, bytes, dict[str, str]]:
+        """A filled-in story modal submitted (``view_submission``)."""
+        from tests.integration.slack.driver import state_for
+
+        n = next(self.ids)
+        user, _ = self._who()
+        situation, action, _reaction, lesson = self.random.choice(STORY_TEXTS).split(" | ")
+        values = {"situation": situation, "action": action, "lesson": lesson, "nps": "promoter"}
+        payload = {
+            "type": "view_submission",
+            "team": {"id": TEAM, "domain": "load"},
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+            "api_app_id": "A1",
+            "trigger_id": f"load-{n}-{uuid.uuid4().hex[:8]}",
+            "view": {
+                **self.story_view,
+                "id": f"V{n}",
+                "team_id": TEAM,
+                "state": {"values": state_for(self.story_view, values)},
+            },
+        }
+        return self._signed(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+
+    def button(self) -> tuple[str, bytes, dict[str, str]]:
+        """An agenda card button pressed (``block_actions``): a helpful vote or "share a story"."""
+        n = next(self.ids)
+        user, channel = self._who()
+        if self.random.random() < 0.7:
+            action, value = "agenda.helpful", str(self.random.choice(self.items))
+        else:
+            action, value = "open.story", ""
+        payload = {
+            "type": "block_actions",
+            "team": {"id": TEAM, "domain": "load"},
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+            "api_app_id": "A1",
+            "trigger_id": f"load-{n}-{uuid.uuid4().hex[:8]}",
+            "response_url": f"{self.response_base}act{n}",
+            "channel": {"id": channel, "name": f"team-{int(channel[1:])}"},
+            "container": {"type": "message", "channel_id": channel, "is_ephemeral": True},
+            "actions": [{"type": "button", "action_id": action, "value": value, "block_id": "b"}],
+        }
+        return self._signed(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+
+    def teams(self) -> tuple[str, bytes, dict[str, str]]:
+        """A Teams channel message @mentioning the bot."""
+        from tests.integration.teams.builders import ALICE, BOB, CAROL, message
+
+        text = self.random.choice(TEAMS_TEXTS)
+        if text == "story":
+            situation, action, reaction, lesson = self.random.choice(STORY_TEXTS).split(" | ")
+            text = f"story {situation} did: {action} reaction: {reaction} lesson: {lesson}"
+        activity = message(text, self.connector_url, sender=self.random.choice((ALICE, BOB, CAROL)))
+        return self.base_url + "api/messages", json.dumps(activity).encode(), {"Content-Type": "application/json"}
+
+
+# --- measuring ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Stats:
+    sent: int = 0
+    ok: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    latencies: list[float] = field(default_factory=list)
+
+    def add(self, status: str, seconds: float | None) -> None:
+        """Count one answer (``status`` is the HTTP status or the transport error's name)."""
+        self.sent += 1
+        if status.startswith("2"):
+            self.ok += 1
+        else:
+            self.statuses[status] = self.statuses.get(status, 0) + 1
+        if seconds is not None:
+            self.latencies.append(seconds)
+
+    @property
+    def errors(self) -> int:
+        return self.sent - self.ok
+
+    def line(self, label: str, seconds: float) -> str:
+        """One report line: counts, throughput over ``seconds``, p50/p99/max latency."""
+        ms = sorted(x * 1000 for x in self.latencies) or [0.0]
+
+        def p(q: float) -> float:
+            return ms[min(len(ms) - 1, int(q * len(ms)))]
+
+        problems = f"  {self.statuses}" if self.statuses else ""
+        return (
+            f"{label:<8} sent {self.sent:6d}  ok {self.ok:6d}  errors {self.errors:4d}  "
+            f"{self.ok / seconds:7.1f} req/s  p50 {p(0.50):6.1f} ms  p99 {p(0.99):7.1f} ms  max {ms[-1]:7.1f} ms"
+            + problems
+        )
+
+
+class Load:
+    def __init__(self, requests: Requests, mix: dict[str, float], session: aiohttp.ClientSession) -> None:
+        self.requests = requests
+        self.kinds = list(mix)
+        self.weights = [mix[k] for k in self.kinds]
+        self.session = session
+        self.chooser = random.Random(7)
+
+    async def one(self, kind: str, stats: dict[str, Stats]) -> None:
+        """Send one request of ``kind`` and record its answer and latency."""
+        url, body, headers = self.requests.build(kind)
+        started = time.perf_counter()
+        try:
+            async with self.session.post(url, data=body, headers=headers) as response:
+                await response.read()
+                status = str(response.status)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            stats[kind].add(type(exc).__name__, None)
+            return
+        stats[kind].add(status, time.perf_counter() - started)
+
+    async def open_loop(
+        self, *, rate: float, seconds: float, at: Callable[[float], None] | None = None
+    ) -> tuple[dict[str, Stats], float]:
+        """Send at ``rate`` for ``seconds`` whatever the answers do; returns stats and the elapsed time."""
+        stats = {kind: Stats() for kind in self.kinds}
+        total = int(rate * seconds)
+        tasks: set[asyncio.Task[None]] = set()
+        start = time.perf_counter()
+        for i in range(total):
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if at is not None:
+                at(time.perf_counter() - start)
+            kind = self.chooser.choices(self.kinds, self.weights)[0]
+            task = asyncio.create_task(self.one(kind, stats))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        if tasks:
+            await asyncio.wait(tasks)
+        return stats, time.perf_counter() - start
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time of every PostgreSQL process on this machine (all databases: other users' work counts too)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                total += cpu_seconds(int(entry.name))
+    return total
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) jiffies of all CPUs since boot, from /proc/stat."""
+    values = [float(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of a process (psutil when installed, else /proc)."""
+    try:
+        import psutil  # type: ignore[import-untyped, import-not-found, unused-ignore]
+    except ImportError:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        return 0
+    return int(psutil.Process(pid).memory_info().rss)
+
+
+# --- the database --------------------------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def throwaway_database(url: str) -> AsyncIterator[str]:
+    """A fresh database on the server of ``url``, dropped afterwards; yields its async URL."""
+    name = f"cm_load_{uuid.uuid4().hex[:8]}"
+    admin = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(admin)
+    await connection.execute(f'CREATE DATABASE "{name}"')
+    await connection.close()
+    try:
+        yield make_url(url).set(drivername="postgresql+asyncpg", database=name).render_as_string(hide_password=False)
+    finally:
+        connection = await asyncpg.connect(admin)
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.close()
+
+
+async def seed_people(database_url: str) -> list[int]:
+    """Migrate; make the Slack channels and members known; one open agenda item per channel (for buttons)."""
+    from adapters.cli.composition import build
+    from adapters.settings import Settings
+    from bot.events import Incoming, Person, Place
+    from bot.storage.models import AgendaItem
+
+    runtime = await build(Settings(DATABASE_URL=database_url))
+    try:
+        for c in range(CHANNELS):
+            place = Place(platform="slack", workspace_id=TEAM, channel_id=f"C{c:04d}", channel_name=f"team-{c}")
+            people = [Person(f"U{n}", f"User {n}") for n in range(1, USERS + 1)]
+            await runtime.core.introduce(place, people, zone="Europe/Berlin")
+            for story in STORY_TEXTS:
+                await runtime.core.handle(Incoming(place=place, actor=people[c % USERS], text=f"story {story}"))
+            await runtime.core.handle(Incoming(place=place, actor=people[c % USERS], text="request in 600"))
+        async with runtime.sessions() as session:
+            return list(await session.scalars(select(AgendaItem.id).where(AgendaItem.series_id.is_(None))))
+    finally:
+        await runtime.close()
+
+
+async def seed_series(database_url: str, *, count: int, first: datetime, last: datetime) -> None:
+    """``count`` weekly series whose cards fall due between ``first`` and ``last`` (meetings 30 min later)."""
+    from adapters.cli.composition import build
+    from adapters.settings import Settings
+    from bot.storage.models import MeetingSeries, Team
+
+    runtime = await build(Settings(DATABASE_URL=database_url), apply_migrations=False)
+    try:
+        async with runtime.sessions.begin() as session:
+            teams = list(await session.scalars(select(Team).order_by(Team.id)))
+            rows: list[dict[str, Any]] = []
+            span = (last - first).total_seconds()
+            for k in range(count):
+                team = teams[k % len(teams)]
+                post = first + timedelta(seconds=span * k / max(1, count - 1))
+                start = (post + timedelta(minutes=30)).replace(microsecond=0)
+                rows.append(
+                    {
+                        "workspace_id": team.workspace_id,
+                        "team_id": team.id,
+                        "organizer_id": None,
+                        "rule": f"FREQ=WEEKLY;BYDAY={start.strftime('%a')[:2].upper()}",
+                        "at": start.strftime("%H:%M"),
+                        "zone": "UTC",
+                        "anchor": date.today().isoformat(),
+                        "lead_minutes": 30,
+                        "skip_dates": [],
+                        "state": "active",
+                        "remind_minutes": 0,
+                        "next_start_at": start,
+                        "next_post_at": post,
+                        "next_prepare_at": post,
+                        "created_at": datetime.now(UTC),
+                    }
+                )
+            await session.execute(insert(MeetingSeries), rows)
+    finally:
+        await runtime.close()
+
+
+async def scheduler_report(database_url: str, *, since: datetime) -> dict[str, Any]:
+    """What became of the series occurrences due since ``since``: states, keys and posting lag."""
+    from adapters.cli.composition import build
+    from adapters.settings import Settings
+    from bot.storage.models import AgendaItem
+
+    runtime = await build(Settings(DATABASE_URL=database_url), apply_migrations=False)
+    try:
+        async with runtime.sessions() as session:
+            rows = (
+                await session.execute(
+                    select(AgendaItem.state, func.count())
+                    .where(AgendaItem.series_id.is_not(None), AgendaItem.post_at >= since)
+                    .group_by(AgendaItem.state)
+                )
+            ).all()
+            due = list(
+                await session.scalars(
+                    select(AgendaItem).where(AgendaItem.series_id.is_not(None), AgendaItem.post_at >= since)
+                )
+            )
+            lags = [
+                (updated - post).total_seconds()
+                for updated, post in (
+                    await session.execute(
+                        select(AgendaItem.updated_at, AgendaItem.post_at).where(
+                            AgendaItem.series_id.is_not(None), AgendaItem.state == "posted"
+                        )
+                    )
+                ).all()
+            ]
+    finally:
+        await runtime.close()
+    lags.sort()
+    return {
+        "states": {state: int(n) for state, n in rows},
+        "keys": [f"agenda:{item.id}" for item in due],
+        "refs": {f"agenda:{item.id}": item.post_ref or {} for item in due},
+        "items": {f"agenda:{item.id}": f"state {item.state}, attempts {item.attempts}" for item in due},
+        "lag_p50": lags[len(lags) // 2] if lags else None,
+        "lag_max": lags[-1] if lags else None,
+    }
+
+
+# --- processes -----------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextlib.asynccontextmanager
+async def fakes_process(users: int) -> AsyncIterator[dict[str, str]]:
+    """The fakes (``--fakes``) in their own process; yields their URLs and pid."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "benchmarks.load",
+        "--fakes",
+        "--users",
+        str(users),
+        cwd=ROOT,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    line = await asyncio.wait_for(process.stdout.readline(), timeout=60)
+    try:
+        yield json.loads(line)
+    finally:
+        process.stdin.close()
+        try:
+            await asyncio.wait_for(process.wait(), timeout=15)
+        except TimeoutError:
+            process.kill()
+
+
+@contextlib.asynccontextmanager
+async def proxy_process(port: int, upstream: str) -> AsyncIterator[Callable[[str], Any]]:
+    """The database proxy (tests/support/db_proxy.py) in its own process; yields ``command(line)``."""
+    url = make_url(upstream)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.support.db_proxy",
+        "--port",
+        str(port),
+        "--upstream-host",
+        url.host or "127.0.0.1",
+        "--upstream-port",
+        str(url.port or 5432),
+        cwd=ROOT,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    await asyncio.wait_for(process.stdout.readline(), timeout=30)
+
+    async def command(line: str) -> None:
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write(f"{line}\n".encode())
+        await process.stdin.drain()
+        await asyncio.wait_for(process.stdout.readline(), timeout=30)
+
+    try:
+        yield command
+    finally:
+        process.stdin.close()
+        try:
+            await asyncio.wait_for(process.wait(), timeout=15)
+        except TimeoutError:
+            process.kill()
+
+
+def serve_command() -> list[str]:
+    """The ``customer-moment serve`` console command of this virtualenv."""
+    script = Path(sys.executable).with_name("customer-moment")
+    return [str(script), "serve"] if script.exists() else [sys.executable, "-m", "adapters.cli.main", "serve"]
+
+
+async def wait_healthy(session: aiohttp.ClientSession, base_url: str, process: asyncio.subprocess.Process) -> None:
+    """Poll ``/readyz`` until the server answers 200 (bounded)."""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.returncode is not None:
+            raise RuntimeError(f"the server exited with {process.returncode} before it was ready")
+        with contextlib.suppress(aiohttp.ClientError):
+            async with session.get(base_url + "readyz") as response:
+                if response.status == 200:
+                    return
+        await asyncio.sleep(0.2)
+    raise RuntimeError("the server did not become ready within 90 s")
+
+
+# --- the run -------------------------------------------------------------------------------------------
+
+
+def parse_mix(text: str) -> dict[str, float]:
+    """``slash=40,modal=20`` → weights by request kind."""
+    mix: dict[str, float] = {}
+    for part in text.split(","):
+        name, _, weight = part.partition("=")
+        if name.strip() not in KINDS:
+            raise SystemExit(f"--mix: unknown kind {name!r} (use {', '.join(KINDS)})")
+        mix[name.strip()] = float(weight or 1)
+    return {k: w for k, w in mix.items() if w > 0}
+
+
+def report(stats: dict[str, Stats], seconds: float) -> Stats:
+    """Print a line per kind and the overall line; returns the overall stats."""
+    overall = Stats()
+    for kind, kind_stats in stats.items():
+        print(kind_stats.line(kind, seconds))
+        overall.sent += kind_stats.sent
+        overall.ok += kind_stats.ok
+        overall.latencies += kind_stats.latencies
+        for status, n in kind_stats.statuses.items():
+            overall.statuses[status] = overall.statuses.get(status, 0) + n
+    print(overall.line("overall", seconds))
+    return overall
+
+
+async def run(args: argparse.Namespace) -> int:
+    """Database, fakes, (proxy,) server; then :func:`measure`; then the server log's errors."""
+    mix = parse_mix(args.mix)
+    print(f"== load: {args.rate:.0f} req/s for {args.seconds:.0f} s after {args.warmup:.0f} s warm-up; mix {mix}")
+    async with throwaway_database(args.postgres_url) as database_url:
+        items = await seed_people(database_url)
+        async with contextlib.AsyncExitStack() as stack:
+            urls = await stack.enter_async_context(fakes_process(USERS))
+            app_database_url = database_url
+            proxy: Callable[[str], Any] | None = None
+            if args.db_outage:
+                proxy_port = free_port()
+                proxy = await stack.enter_async_context(proxy_process(proxy_port, database_url))
+                app_database_url = (
+                    make_url(database_url).set(host="127.0.0.1", port=proxy_port).render_as_string(hide_password=False)
+                )
+            port = free_port()
+            base_url = f"http://127.0.0.1:{port}/"
+            log_path = Path(tempfile.gettempdir()) / f"customer_moment_load_{port}.log"
+            env = {
+                **os.environ,
+                "DATABASE_URL": app_database_url,
+                "SLACK_SIGNING_SECRET": SECRET,
+                "SLACK_BOT_TOKEN": TOKEN,
+                "SLACK_API_URL": urls["slack"],
+                "MICROSOFT_APP_ID": "",
+                "HOST": "127.0.0.1",
+                "PORT": str(port),
+                "LOG_LEVEL": "WARNING",
+            }
+            with log_path.open("w") as log:
+                server = await asyncio.create_subprocess_exec(
+                    *serve_command(), env=env, cwd=tempfile.gettempdir(), stdout=log, stderr=log
+                )
+                code = await measure(args, mix, server, base_url, urls, items, database_url, proxy)
+            lines = log_path.read_text(errors="replace").splitlines()
+            errors = [line for line in lines if " ERROR " in line or line.startswith("Traceback")]
+            print(f"server log {log_path}: {len(lines)} lines, {len(errors)} ERROR/Traceback lines")
+            for line in errors[:5]:
+                print(f"    {line[:200]}")
+        return code
+
+
+async def measure(
+    args: argparse.Namespace,
+    mix: dict[str, float],
+    server: asyncio.subprocess.Process,
+    base_url: str,
+    urls: dict[str, str],
+    items: list[int],
+    database_url: str,
+    proxy: Callable[[str], Any] | None,
+) -> int:
+    """Warm up, seed the series, run the measured open loop, report; always SIGTERM the server at the end."""
+    connector = aiohttp.TCPConnector(limit=0)
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        try:
+            await wait_healthy(session, base_url, server)
+            requests = Requests(
+                base_url=base_url, slack_url=urls["slack"], connector_url=urls["connector"], items=items
+            )
+            load = Load(requests, mix, session)
+            gc.collect()
+            gc.freeze()
+            warm, _ = await load.open_loop(rate=args.rate, seconds=args.warmup)
+            warm_errors = sum(s.errors for s in warm.values())
+            print(f"warm-up: {sum(s.sent for s in warm.values())} requests, {warm_errors} errors")
+            began = datetime.now(UTC)
+            await seed_series(
+                database_url,
+                count=args.series,
+                first=began + timedelta(seconds=5),
+                last=began + timedelta(seconds=max(6.0, args.seconds - 15)),
+            )
+            rss_start, fds_start = rss_bytes(server.pid), len(os.listdir(f"/proc/{server.pid}/fd"))
+            samples = [rss_start]
+            outage: dict[str, float] = {}
+            pending: set[asyncio.Task[Any]] = set()
+
+            def at(elapsed: float) -> None:
+                if len(samples) < 1 + int(elapsed // 10):
+                    samples.append(rss_bytes(server.pid))
+                if proxy is None:
+                    return
+                cut_at = args.seconds / 3
+                if "cut" not in outage and elapsed >= cut_at:
+                    outage["cut"] = elapsed
+                    pending.add(asyncio.create_task(proxy("cut")))
+                if "restore" not in outage and elapsed >= cut_at + args.db_outage:
+                    outage["restore"] = elapsed
+                    pending.add(asyncio.create_task(proxy("restore")))
+
+            print(f"server pid {server.pid}: RSS after warm-up {rss_start / 2**20:.1f} MiB")
+            fakes_pid = int(urls["pid"])
+            before = (cpu_seconds(server.pid), cpu_seconds(fakes_pid), cpu_seconds(os.getpid()), postgres_cpu_seconds())
+            busy_before = machine_busy()
+            stats, seconds = await load.open_loop(rate=args.rate, seconds=args.seconds, at=at)
+            after = (cpu_seconds(server.pid), cpu_seconds(fakes_pid), cpu_seconds(os.getpid()), postgres_cpu_seconds())
+            busy_after = machine_busy()
+            cpu_used, fakes_used, own_used, postgres_used = (b - a for a, b in zip(before, after, strict=True))
+            if pending:
+                await asyncio.gather(*pending)
+            rss_end, fds_end = rss_bytes(server.pid), len(os.listdir(f"/proc/{server.pid}/fd"))
+            print(f"\n== measured: {seconds:.1f} s")
+            overall = report(stats, seconds)
+            growth = 100 * (rss_end - rss_start) / rss_start if rss_start else 0.0
+            trend = " ".join(f"{s / 2**20:.0f}" for s in samples)
+            print(
+                f"RSS: start {rss_start / 2**20:.1f} MiB, end {rss_end / 2**20:.1f} MiB ({growth:+.1f} %); "
+                f"every 10 s: {trend} MiB; open files {fds_start} → {fds_end}"
+            )
+            busy = (busy_after[0] - busy_before[0]) / max(1.0, busy_after[1] - busy_before[1])
+            print(
+                f"CPU: server {100 * cpu_used / seconds:.0f} % of one core "
+                f"({1000 * cpu_used / max(1, overall.sent):.2f} ms per request); "
+                f"whole machine ({os.cpu_count()} CPUs) {100 * busy:.0f} % busy; load average {os.getloadavg()[0]:.1f}"
+            )
+            print(
+                f"     on the same machine: load generator {100 * own_used / seconds:.0f} %, fakes "
+                f"{100 * fakes_used / seconds:.0f} %, PostgreSQL (all databases) {100 * postgres_used / seconds:.0f} % "
+                "of one core"
+            )
+            if outage:
+                print(f"database cut at {outage['cut']:.0f} s, restored at {outage.get('restore', 0):.0f} s")
+            # Let the scheduler finish what fell due near the end, then read what it did.
+            await asyncio.sleep(min(20.0, args.seconds / 4))
+            found = await scheduler_report(database_url, since=began)
+            async with session.get(urls["stats"]) as response:
+                fake = await response.json()
+            teams_ids = set(fake["teams_ids"])
+
+            def cards_of(key: str) -> int:
+                """How many cards for this occurrence reached the fakes (Teams: the recorded one, by its id)."""
+                ref = found["refs"][key]
+                if ref.get("activityId"):
+                    return 1 if ref["activityId"] in teams_ids else 0
+                return int(fake["agenda_keys"].get(key, 0))
+
+            cards = {key: cards_of(key) for key in found["keys"]}
+            for key, n in cards.items():
+                if n == 0 and found["items"][key].startswith("state posted"):
+                    print(f"    {key} is recorded as posted but no card reached the fakes: {found['items'][key]}")
+            print(
+                f"scheduler: {len(found['keys'])} occurrences due in the window, by state {found['states']}; "
+                f"posting lag p50 {found['lag_p50'] or 0:.1f} s, max {found['lag_max'] or 0:.1f} s; "
+                f"cards that arrived {sum(1 for n in cards.values() if n)}, "
+                f"posted twice {sum(1 for n in cards.values() if n > 1)} (Slack cards by key; Teams by recorded id)"
+            )
+            print(
+                f"answers: Slack {fake['slack_answers']} (try-again {fake['slack_unavailable']}), "
+                f"Teams {fake['teams_posts']} (try-again {fake['teams_unavailable']})"
+            )
+            async with session.get(base_url + "metrics") as response:
+                exposition = await response.text()
+            series: dict[str, int] = {}
+            for line in exposition.splitlines():
+                if line and not line.startswith("#") and "{" in line:
+                    name = line.split("{", 1)[0]
+                    series[name] = series.get(name, 0) + 1
+            crowded = {name: n for name, n in series.items() if n > 200}
+            print(
+                f"/metrics: {len(exposition) / 1024:.0f} KiB, {sum(series.values())} labelled series; "
+                f"families over 200 series: {crowded}"
+            )
+            target = (
+                overall.ok / seconds >= 0.98 * args.rate
+                and _p99(overall) < 0.2
+                and overall.errors == 0
+                and growth <= 20.0
+            )
+            verdict = "MET" if target else "MISSED"
+            print(f"target (≥{args.rate:.0f} req/s, p99 < 200 ms, 0 errors, RSS +≤20 %): {verdict}")
+        finally:
+            stopped = time.monotonic()
+            if server.returncode is None:
+                server.send_signal(signal.SIGTERM)
+            try:
+                code = await asyncio.wait_for(server.wait(), timeout=20)
+                print(f"SIGTERM: server exited {code} after {time.monotonic() - stopped:.1f} s")
+            except TimeoutError:
+                server.kill()
+                print("SIGTERM: server did not exit within 20 s; killed")
+    return 0
+
+
+def _p99(stats: Stats) -> float:
+    """The 99th percentile latency in seconds."""
+    ordered = sorted(stats.latencies) or [0.0]
+    return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+
+
+def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    default_url = (
+        os.environ.get("CM_BENCH_POSTGRES_URL")
+        or os.environ.get("CM_TEST_POSTGRES_URL")
+        or "postgresql://postgres@127.0.0.1:5432/test"
+    )
+    parser.add_argument("--rate", type=float, default=200.0, help="requests per second (open loop)")
+    parser.add_argument("--seconds", type=float, default=180.0, help="length of the measured phase")
+    parser.add_argument("--warmup", type=float, default=15.0, help="seconds of load before measuring")
+    parser.add_argument("--postgres-url", default=default_url, help="server to create a throw-away database on")
+    parser.add_argument("--mix", default=DEFAULT_MIX, help=f"weights of the request kinds (default {DEFAULT_MIX})")
+    parser.add_argument("--series", type=int, default=120, help="meeting series falling due during the run")
+    parser.add_argument("--db-outage", type=float, default=0.0, help="cut the database for this many seconds")
+    parser.add_argument("--fakes", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--users", type=int, default=USERS, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if re.match(r"^postgres(ql)?(\+\w+)?://", args.postgres_url) is None and not args.fakes:
+        parser.error("--postgres-url must be a postgresql:// URL")
+    return args
+
+
+if __name__ == "__main__":
+    arguments = parse()
+    if arguments.fakes:
+        asyncio.run(run_fakes(arguments.users))
+    else:
+        raise SystemExit(asyncio.run(run(arguments)))
