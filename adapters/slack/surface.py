@@ -168,7 +168,10 @@ class SlackSurface:
 async def build_slack_surface(runtime: Runtime) -> SlackSurface:
     """Build the Slack surface from the settings: token mode or OAuth mode, on the runtime's engine."""
     settings = runtime.settings
-    session = aiohttp.ClientSession(trace_configs=[slack_trace()])
+    # slack_sdk applies its timeout only to sessions it creates itself: bound this shared one too.
+    session = aiohttp.ClientSession(
+        trace_configs=[slack_trace()], timeout=aiohttp.ClientTimeout(total=API_TIMEOUT_SECONDS)
+    )
     client = web_client(settings, session)
     oauth = bool(settings.slack_client_id and settings.slack_client_secret)
     store = installation_store(settings.slack_client_id, runtime.engine) if oauth else None

@@ -10,8 +10,6 @@ from __future__ import annotations
 import itertools
 import time
 
-import pytest
-
 from adapters.slack.surface import API_TIMEOUT_SECONDS
 from tests.integration.faults import ACK_DEADLINE, ON_POSTGRES, eventually
 from tests.integration.slack.driver import SlackDriver, all_text
@@ -49,14 +47,6 @@ async def answered_by(slack: SlackDriver, name: str) -> bool:
     return bool(slack.responses(name))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "adapters/slack/surface.py hands slack_sdk a shared aiohttp.ClientSession() without a timeout; "
-        "slack_sdk applies its own timeout only to sessions it creates, so API_TIMEOUT_SECONDS is not "
-        "enforced and a hanging Web API call holds a work slot for aiohttp's default 300 s"
-    ),
-)
 async def test_a_hanging_web_api_call_is_abandoned_after_the_client_timeout(slack: SlackDriver) -> None:
     slack.fake.slow("chat.postMessage", SLOW)
     started = time.monotonic()
