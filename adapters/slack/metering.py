@@ -16,7 +16,11 @@ from bot import metrics
 
 
 def _method(url: URL) -> str:
-    return url.path.rstrip("/").rsplit("/", 1)[-1] or "unknown"
+    """The Web API method; every other URL (response_url, file uploads) is one label, so series stay few."""
+    path = url.path.rstrip("/")
+    if "/api/" not in path + "/":
+        return "other"
+    return path.rsplit("/", 1)[-1] or "unknown"
 
 
 async def _ended(_session: aiohttp.ClientSession, _ctx: SimpleNamespace, params: aiohttp.TraceRequestEndParams) -> None:
