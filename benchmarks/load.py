@@ -35,7 +35,6 @@ import os
 import random
 import re
 import signal
-import socket
 import sys
 import tempfile
 import time
@@ -48,11 +47,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
-import asyncpg  # type: ignore[import-untyped, unused-ignore]
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
+
+from benchmarks.common import free_port, throwaway_database
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "load-signing-secret"
@@ -376,22 +376,6 @@ def rss_bytes(pid: int) -> int:
 # --- the database --------------------------------------------------------------------------------------
 
 
-@contextlib.asynccontextmanager
-async def throwaway_database(url: str) -> AsyncIterator[str]:
-    """A fresh database on the server of ``url``, dropped afterwards; yields its async URL."""
-    name = f"cm_load_{uuid.uuid4().hex[:8]}"
-    admin = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = await asyncpg.connect(admin)
-    await connection.execute(f'CREATE DATABASE "{name}"')
-    await connection.close()
-    try:
-        yield make_url(url).set(drivername="postgresql+asyncpg", database=name).render_as_string(hide_password=False)
-    finally:
-        connection = await asyncpg.connect(admin)
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await connection.close()
-
-
 async def seed_people(database_url: str) -> list[int]:
     """Migrate; make the Slack channels and members known; one open agenda item per channel (for buttons)."""
     from adapters.cli.composition import build
@@ -499,14 +483,6 @@ async def scheduler_report(database_url: str, *, since: datetime) -> dict[str, A
 
 
 # --- processes -----------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextlib.asynccontextmanager
@@ -624,7 +600,7 @@ async def run(args: argparse.Namespace) -> int:
     """Database, fakes, (proxy,) server; then :func:`measure`; then the server log's errors."""
     mix = parse_mix(args.mix)
     print(f"== load: {args.rate:.0f} req/s for {args.seconds:.0f} s after {args.warmup:.0f} s warm-up; mix {mix}")
-    async with throwaway_database(args.postgres_url) as database_url:
+    async with throwaway_database(args.postgres_url, prefix="cm_load") as database_url:
         items = await seed_people(database_url)
         async with contextlib.AsyncExitStack() as stack:
             urls = await stack.enter_async_context(fakes_process(USERS))

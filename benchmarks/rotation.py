@@ -34,7 +34,6 @@ import logging
 import math
 import os
 import random
-import secrets
 import tempfile
 import time
 from collections import Counter, defaultdict
@@ -45,7 +44,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -53,6 +51,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from adapters.cli.composition import Runtime, build
 from adapters.settings import Settings
+from benchmarks.common import throwaway_database
 from bot.events import Incoming, Person, Place
 from bot.services import picking
 from bot.storage.models import AgendaItem, Featuring, Member, Moment, Recipient, Team, Workspace
@@ -172,27 +171,6 @@ async def sqlite_database() -> AsyncIterator[str]:
     """A SQLite file in a temporary folder, removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="cm_bench_") as folder:
         yield f"sqlite:///{Path(folder) / 'bench.db'}"
-
-
-@asynccontextmanager
-async def postgres_database(server_url: str) -> AsyncIterator[str]:
-    """A throw-away database ``cm_bench_<random>`` on the server of ``server_url``, dropped afterwards."""
-    server = make_url(server_url).set(drivername="postgresql")
-    dsn = server.render_as_string(hide_password=False)
-    name = f"cm_bench_{secrets.token_hex(4)}"
-    connection = await asyncpg.connect(dsn)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        connection = await asyncpg.connect(dsn)
-        try:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await connection.close()
 
 
 # --------------------------------------------------------------------------------------------- the team
@@ -735,7 +713,7 @@ async def main_async(options: argparse.Namespace) -> None:
     databases = ["sqlite", "postgres"] if options.database == "both" else [options.database]
     results = []
     for database in databases:
-        target = sqlite_database() if database == "sqlite" else postgres_database(options.postgres_url)
+        target = sqlite_database() if database == "sqlite" else throwaway_database(options.postgres_url)
         async with target as url:
             results.append(await run(database, url, options))
     summary(results)

@@ -22,21 +22,19 @@ import signal
 import statistics
 import sys
 import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import asyncpg
 from aiohttp import web
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import func, insert, select
-from sqlalchemy.engine import make_url
 
 from adapters.cli.composition import build
 from adapters.settings import Settings
 from adapters.slack.auth import installation_store
+from benchmarks.common import throwaway_database
 from bot.domain.exercise_library import LIBRARY
 from bot.storage.models import AgendaItem, MeetingSeries, Member, Moment, Team, Workspace
 from tests.support.fake_slack import FakeSlack
@@ -102,15 +100,6 @@ class PacedSlack(FakeSlack):
                     {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(retry)}
                 )
         return await super()._api(request)
-
-
-async def _admin(url: str, sql: str) -> None:
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = await asyncpg.connect(dsn)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
 
 
 async def seed(settings: Settings, slack: PacedSlack, *, workspaces: int, channels: int) -> None:
@@ -237,9 +226,11 @@ async def posted(settings: Settings) -> tuple[int, list[float]]:
 
 
 async def one_run(pg_url: str, *, workers: int, workspaces: int, channels: int, limit: float) -> dict[str, Any]:
-    name = f"cm_bench_sched_{uuid.uuid4().hex[:8]}"
-    await _admin(pg_url, f'CREATE DATABASE "{name}"')
-    url = make_url(pg_url).set(drivername="postgresql+asyncpg", database=name).render_as_string(hide_password=False)
+    async with throwaway_database(pg_url, prefix="cm_bench_sched") as url:
+        return await _run_on(url, workers=workers, workspaces=workspaces, channels=channels, limit=limit)
+
+
+async def _run_on(url: str, *, workers: int, workspaces: int, channels: int, limit: float) -> dict[str, Any]:
     slack = await PacedSlack().start()
     processes: list[asyncio.subprocess.Process] = []
     try:
@@ -301,7 +292,6 @@ async def one_run(pg_url: str, *, workers: int, workspaces: int, channels: int, 
         for process in processes:
             await process.wait()
         await slack.close()
-        await _admin(pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def main() -> None:

@@ -28,7 +28,6 @@ import gc
 import itertools
 import logging
 import os
-import socket
 import sys
 import tempfile
 import time
@@ -39,10 +38,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import aiohttp
-import asyncpg
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy.engine import make_url
+
+from benchmarks.common import free_port, throwaway_database
 
 SECRET = "benchmark-signing-secret"
 TOKEN = "xoxb-T1-benchmark"
@@ -216,13 +215,6 @@ class Load:
         return Result(counts[0], counts[1], time.perf_counter() - start, latencies)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextlib.asynccontextmanager
 async def server_process(target: str, database_url: str, api_url: str) -> AsyncIterator[str]:
     """The server in a process of its own; its warnings go to ``slack_ack_<target>.log`` in the temp folder."""
@@ -321,21 +313,6 @@ async def bench_database(label: str, database_url: str, args: argparse.Namespace
     await fake.close()
 
 
-@contextlib.asynccontextmanager
-async def postgres_database(url: str) -> AsyncIterator[str]:
-    name = f"cm_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = await asyncpg.connect(admin)
-    await connection.execute(f'CREATE DATABASE "{name}"')
-    await connection.close()
-    try:
-        yield make_url(url).set(drivername="postgresql+asyncpg", database=name).render_as_string(hide_password=False)
-    finally:
-        connection = await asyncpg.connect(admin)
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await connection.close()
-
-
 async def main(args: argparse.Namespace) -> None:
     if args.database in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as folder:
@@ -345,7 +322,7 @@ async def main(args: argparse.Namespace) -> None:
         if not postgres:
             print("\n== PostgreSQL skipped: set CM_BENCH_POSTGRES_URL")
             return
-        async with postgres_database(postgres) as url:
+        async with throwaway_database(postgres) as url:
             await bench_database("PostgreSQL", url, args)
 
 
