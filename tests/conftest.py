@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import text
 
 from adapters.cli.composition import Runtime, build
@@ -13,6 +14,11 @@ from adapters.settings import Settings
 from bot.storage.models import Base
 from tests.support.clock import FakeClock
 from tests.support.databases import BACKENDS, postgres_database
+
+# Tests assert behaviour, never speed (that is what benchmarks/ is for): no per-example time limit, so a busy
+# CI machine cannot turn a slow example into a failure.
+settings.register_profile("customer-moment", deadline=None)
+settings.load_profile("customer-moment")
 
 
 @pytest.fixture(scope="session")

@@ -29,6 +29,7 @@ class Call:
     activity_id: str = ""  # the activity a call is about (update, reply)
     body: Any = None
     posted_id: str = ""  # the id the fake gave a new message
+    peer: str = ""  # the caller's end of the TCP connection the call came over (host:port)
 
 
 @dataclass(slots=True)
@@ -118,6 +119,8 @@ class FakeConnector:
         conversation = parts[2] if len(parts) > 2 and parts[:2] == ["v3", "conversations"] else ""
         activity = parts[4] if len(parts) > 4 and parts[3] == "activities" else ""
         call = Call(request.method, "/" + request.match_info["tail"], conversation, activity, body)
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        call.peer = f"{peer[0]}:{peer[1]}" if peer else ""
         self.calls.append(call)
         failure = self._failure(request.method)
         if failure is not None:

@@ -268,3 +268,14 @@ async def test_mention_markup_in_someone_s_words_never_becomes_a_mention(teams: 
     for call in calls:
         assert "entities" not in call.body
         assert all("msteams" not in str(card.get("body")) for card in cards(call))
+
+
+async def test_replies_to_many_messages_reuse_one_connection_to_the_bot_connector(teams: TeamsApp) -> None:
+    """The connector client is kept between turns: no new msrest client and TCP connection per activity."""
+    teams.connector.clear()
+    for text in ("help", "mine", "queue", "help story", "mine"):
+        response = await teams.post(message(text, teams.service_url))
+        assert response.status == 200, await response.text()
+    peers = {c.peer for c in teams.connector.calls}
+    assert len([c for c in teams.connector.calls if c.method == "POST"]) >= 5
+    assert len(peers) == 1, peers
