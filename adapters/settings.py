@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     host: str = Field(default="0.0.0.0", alias="HOST")
     port: int = Field(default=3000, alias="PORT", ge=1, le=65535)
     max_body_bytes: int = Field(default=512 * 1024, alias="MAX_BODY_BYTES", ge=1024)
+    serve_processes: int = Field(default=1, alias="SERVE_PROCESSES", ge=1, le=64)
 
     slack_signing_secret: str = Field(default="", alias="SLACK_SIGNING_SECRET")
     slack_bot_token: str = Field(default="", alias="SLACK_BOT_TOKEN")

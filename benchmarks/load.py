@@ -1,6 +1,7 @@
 """Sustained mixed load against ``customer-moment serve`` on PostgreSQL, with the scheduler running.
 
-Starts the real server as a separate process (the ``customer-moment serve`` command) on a throw-away
+Starts the real server as a separate process (the ``customer-moment serve --processes N`` command; by
+default two server processes, one per core of the target machine) on a throw-away
 PostgreSQL database, with its Slack Web API pointed at a fake Slack and Teams activities whose
 ``serviceUrl`` is a fake Bot Connector (both in a third process, so that the load generator's own loop
 stays free). Then, open loop, at ``--rate`` requests per second:
@@ -336,21 +337,55 @@ class Load:
         return stats, time.perf_counter() - start
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far."""
+def cpu_seconds(pid: int, *, reaped: bool = False) -> float:
+    """User + system CPU time a process has used so far (``reaped``: plus that of its children that ended)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if reaped else 0)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (``serve --processes N`` runs a supervisor and N server processes)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of a process and its descendants."""
+    total = 0.0
+    for member in process_tree(pid):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            total += cpu_seconds(member)
+    return total
 
 
 def postgres_cpu_seconds() -> float:
-    """CPU time of every PostgreSQL process on this machine (all databases: other users' work counts too)."""
+    """CPU time of every PostgreSQL process on this machine (all databases: other users' work counts too),
+    including the backends that ended since (their time is added to the postmaster's children's time)."""
     total = 0.0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         with contextlib.suppress(OSError, IndexError, ValueError):
             if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
-                total += cpu_seconds(int(entry.name))
+                parent = Path(f"/proc/{entry.name}/stat").read_text().rsplit(")", 1)[1].split()[1]
+                postmaster = (Path(f"/proc/{parent}/comm").read_text().strip()) not in ("postgres", "postmaster")
+                total += cpu_seconds(int(entry.name), reaped=postmaster)
+    return total
+
+
+def open_files(pid: int) -> int:
+    """File descriptors open in a process and its descendants."""
+    total = 0
+    for member in process_tree(pid):
+        with contextlib.suppress(OSError):
+            total += len(os.listdir(f"/proc/{member}/fd"))
     return total
 
 
@@ -362,15 +397,14 @@ def machine_busy() -> tuple[float, float]:
 
 
 def rss_bytes(pid: int) -> int:
-    """Resident memory of a process (psutil when installed, else /proc)."""
-    try:
-        import psutil  # type: ignore[import-untyped, import-not-found, unused-ignore]
-    except ImportError:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-        return 0
-    return int(psutil.Process(pid).memory_info().rss)
+    """Resident memory of a process and its descendants (proportional set size: shared pages split)."""
+    total = 0
+    for member in process_tree(pid):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{member}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) * 1024
+    return total
 
 
 # --- the database --------------------------------------------------------------------------------------
@@ -599,7 +633,10 @@ def report(stats: dict[str, Stats], seconds: float) -> Stats:
 async def run(args: argparse.Namespace) -> int:
     """Database, fakes, (proxy,) server; then :func:`measure`; then the server log's errors."""
     mix = parse_mix(args.mix)
-    print(f"== load: {args.rate:.0f} req/s for {args.seconds:.0f} s after {args.warmup:.0f} s warm-up; mix {mix}")
+    print(
+        f"== load: {args.rate:.0f} req/s for {args.seconds:.0f} s after {args.warmup:.0f} s warm-up; mix {mix}; "
+        f"server: {args.processes} process(es)"
+    )
     async with throwaway_database(args.postgres_url, prefix="cm_load") as database_url:
         items = await seed_people(database_url)
         async with contextlib.AsyncExitStack() as stack:
@@ -625,6 +662,7 @@ async def run(args: argparse.Namespace) -> int:
                 "HOST": "127.0.0.1",
                 "PORT": str(port),
                 "LOG_LEVEL": "WARNING",
+                "SERVE_PROCESSES": str(args.processes),
             }
             with log_path.open("w") as log:
                 server = await asyncio.create_subprocess_exec(
@@ -671,7 +709,7 @@ async def measure(
                 first=began + timedelta(seconds=5),
                 last=began + timedelta(seconds=max(6.0, args.seconds - 15)),
             )
-            rss_start, fds_start = rss_bytes(server.pid), len(os.listdir(f"/proc/{server.pid}/fd"))
+            rss_start, fds_start = rss_bytes(server.pid), open_files(server.pid)
             samples = [rss_start]
             outage: dict[str, float] = {}
             pending: set[asyncio.Task[Any]] = set()
@@ -689,17 +727,30 @@ async def measure(
                     outage["restore"] = elapsed
                     pending.add(asyncio.create_task(proxy("restore")))
 
-            print(f"server pid {server.pid}: RSS after warm-up {rss_start / 2**20:.1f} MiB")
+            print(
+                f"server pid {server.pid} ({len(process_tree(server.pid))} processes): "
+                f"RSS (PSS) after warm-up {rss_start / 2**20:.1f} MiB"
+            )
             fakes_pid = int(urls["pid"])
-            before = (cpu_seconds(server.pid), cpu_seconds(fakes_pid), cpu_seconds(os.getpid()), postgres_cpu_seconds())
+            before = (
+                tree_cpu_seconds(server.pid),
+                cpu_seconds(fakes_pid),
+                cpu_seconds(os.getpid()),
+                postgres_cpu_seconds(),
+            )
             busy_before = machine_busy()
             stats, seconds = await load.open_loop(rate=args.rate, seconds=args.seconds, at=at)
-            after = (cpu_seconds(server.pid), cpu_seconds(fakes_pid), cpu_seconds(os.getpid()), postgres_cpu_seconds())
+            after = (
+                tree_cpu_seconds(server.pid),
+                cpu_seconds(fakes_pid),
+                cpu_seconds(os.getpid()),
+                postgres_cpu_seconds(),
+            )
             busy_after = machine_busy()
             cpu_used, fakes_used, own_used, postgres_used = (b - a for a, b in zip(before, after, strict=True))
             if pending:
                 await asyncio.gather(*pending)
-            rss_end, fds_end = rss_bytes(server.pid), len(os.listdir(f"/proc/{server.pid}/fd"))
+            rss_end, fds_end = rss_bytes(server.pid), open_files(server.pid)
             print(f"\n== measured: {seconds:.1f} s")
             overall = report(stats, seconds)
             growth = 100 * (rss_end - rss_start) / rss_start if rss_start else 0.0
@@ -803,6 +854,9 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--mix", default=DEFAULT_MIX, help=f"weights of the request kinds (default {DEFAULT_MIX})")
     parser.add_argument("--series", type=int, default=120, help="meeting series falling due during the run")
     parser.add_argument("--db-outage", type=float, default=0.0, help="cut the database for this many seconds")
+    parser.add_argument(
+        "--processes", type=int, default=2, help="server processes (`serve --processes`; default 2, one per core)"
+    )
     parser.add_argument("--fakes", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--users", type=int, default=USERS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

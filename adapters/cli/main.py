@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import socket
 import sys
 from collections.abc import Sequence
 
@@ -21,6 +22,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply database migrations and exit")
     serve = sub.add_parser("serve", help="run the HTTP server: Slack, Teams, health, readiness and the scheduler")
     serve.add_argument("--socket-mode", action="store_true", help="receive Slack over Socket Mode (SLACK_APP_TOKEN)")
+    serve.add_argument(
+        "--processes", type=int, default=None, help="server processes sharing the port (default SERVE_PROCESSES, 1)"
+    )
     package = sub.add_parser("teams-package", help="build the Microsoft Teams app package (zip) to upload")
     package.add_argument("--output", default=".", help="zip file or folder to write (default: current folder)")
     package.add_argument("--base-url", default=None, help="public https URL of this service (links, valid domain)")
@@ -44,10 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))
     if args.command == "serve":
-        from adapters.cli.serve import serve
-
         try:
-            return asyncio.run(serve(settings, socket_mode=args.socket_mode))
+            return _serve(settings, socket_mode=args.socket_mode, processes=args.processes or settings.serve_processes)
         except SettingsError as exc:
             print(f"customer-moment: {exc}", file=sys.stderr)
             return 2
@@ -62,6 +64,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return asyncio.run(work(settings))
     return 2
+
+
+def _serve(settings: object, *, socket_mode: bool, processes: int) -> int:
+    from adapters.cli import processes as supervisor
+    from adapters.settings import Settings
+
+    assert isinstance(settings, Settings)
+    supervisor.check(settings, processes=processes, socket_mode=socket_mode)
+    if processes == 1:
+        from adapters.cli.serve import serve
+
+        return asyncio.run(serve(settings, socket_mode=socket_mode))
+
+    def child(settings: Settings, sock: socket.socket) -> int:
+        # Imported in the server process itself, after the supervisor has set up shared metrics.
+        from adapters.cli.serve import serve
+
+        return asyncio.run(serve(settings, sock=sock))
+
+    def migrate(settings: Settings) -> None:
+        asyncio.run(_migrate(settings, quiet=True))
+
+    return supervisor.supervise(settings, count=processes, child=child, migrate=migrate)
 
 
 def _teams_package(settings: object, *, output: str, base_url: str | None) -> int:
@@ -85,14 +110,15 @@ def _teams_package(settings: object, *, output: str, base_url: str | None) -> in
     return 0
 
 
-async def _migrate(settings: object) -> int:
+async def _migrate(settings: object, *, quiet: bool = False) -> int:
     from adapters.cli.composition import build
     from adapters.settings import Settings
 
     assert isinstance(settings, Settings)
     runtime = await build(settings)
     await runtime.close()
-    print("Database is up to date.")
+    if not quiet:
+        print("Database is up to date.")
     return 0
 
 

@@ -75,12 +75,13 @@ async def _finish(dispatcher: Dispatcher, task: asyncio.Task[None], *, grace: fl
         logger.warning("could not release the scheduler's claims (%s); they expire with their lease", exc)
 
 
-async def serve(settings: Settings, *, socket_mode: bool = False) -> int:
+async def serve(settings: Settings, *, socket_mode: bool = False, sock: socket.socket | None = None) -> int:
+    """Serve until SIGTERM/SIGINT; on ``sock`` when given (a socket shared by several server processes)."""
     if socket_mode and not settings.slack_app_token.startswith("xapp-"):
         raise SettingsError("SLACK_APP_TOKEN: --socket-mode needs an app-level token starting with xapp-")
     runtime = await build(settings)
     surfaces = await build_surfaces(runtime)
-    socket = None
+    socket_mode_task = None
     if socket_mode:
         from adapters.slack.socket_mode import run_socket_mode
         from adapters.slack.surface import SlackSurface
@@ -88,11 +89,11 @@ async def serve(settings: Settings, *, socket_mode: bool = False) -> int:
         slack = next((s for s in surfaces if isinstance(s, SlackSurface)), None)
         if slack is None:
             raise SettingsError("SLACK_APP_TOKEN: set it (and SLACK_SIGNING_SECRET) to use --socket-mode")
-        socket = asyncio.create_task(run_socket_mode(runtime, surface=slack))
+        socket_mode_task = asyncio.create_task(run_socket_mode(runtime, surface=slack))
     app = create_app(engine=runtime.engine, surfaces=surfaces, max_body_bytes=settings.max_body_bytes)
     runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=SHUTDOWN_GRACE)
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port)
+    site = web.SockSite(runner, sock) if sock is not None else web.TCPSite(runner, settings.host, settings.port)
     await site.start()
     logger.info("listening on %s:%s with %s", settings.host, settings.port, [s.platform for s in surfaces])
     dispatcher = build_dispatcher(runtime, surfaces)
@@ -105,10 +106,10 @@ async def serve(settings: Settings, *, socket_mode: bool = False) -> int:
         await stop.wait()
         logger.info("shutting down: finishing in-flight requests and releasing scheduler claims")
     finally:
-        if socket is not None:
-            socket.cancel()
+        if socket_mode_task is not None:
+            socket_mode_task.cancel()
             with suppress(asyncio.CancelledError):
-                await socket
+                await socket_mode_task
         await _shut_down(runner, dispatcher if scheduler is not None else None, scheduler)
         await runtime.close()
     return 0

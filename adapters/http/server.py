@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
-from sqlalchemy import text
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest, multiprocess
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import metrics
@@ -19,7 +20,11 @@ from bot.ports import Surface
 logger = logging.getLogger(__name__)
 
 ENGINE: web.AppKey[AsyncEngine] = web.AppKey("engine", AsyncEngine)
-DB_POOL_IN_USE = Gauge("customer_moment_db_pool_in_use", "Database connections checked out of the pool")
+DB_POOL_IN_USE = Gauge(
+    "customer_moment_db_pool_in_use",
+    "Database connections checked out of the pool",
+    multiprocess_mode="livesum",  # with several server processes: the sum over the live ones
+)
 
 
 class WebSurface(Surface, Protocol):
@@ -59,11 +64,27 @@ async def measure(request: web.Request, handler: Handler) -> web.StreamResponse:
         metrics.REQUESTS.labels(surface, route, str(status)).inc()
 
 
-async def metrics_view(request: web.Request) -> web.Response:
-    engine = request.app[ENGINE]
-    pool = engine.pool
-    checked_out = getattr(pool, "checkedout", None)
-    DB_POOL_IN_USE.set(checked_out() if callable(checked_out) else 0)
+def _checked_out(*_args: Any) -> None:
+    DB_POOL_IN_USE.inc()
+
+
+def _checked_in(*_args: Any) -> None:
+    DB_POOL_IN_USE.dec()
+
+
+def count_pool_use(engine: AsyncEngine) -> None:
+    """Keep ``DB_POOL_IN_USE`` up to date as connections are checked out and returned."""
+    if not event.contains(engine.sync_engine, "checkout", _checked_out):
+        event.listen(engine.sync_engine, "checkout", _checked_out)
+        event.listen(engine.sync_engine, "checkin", _checked_in)
+
+
+async def metrics_view(_request: web.Request) -> web.Response:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Several server processes (`serve --processes N`): whichever answers reports them all.
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return web.Response(body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
     return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
@@ -84,6 +105,7 @@ async def readyz(request: web.Request) -> web.Response:
 def create_app(*, engine: AsyncEngine, surfaces: Sequence[WebSurface], max_body_bytes: int) -> web.Application:
     app = web.Application(client_max_size=max_body_bytes, middlewares=[measure])
     app[ENGINE] = engine
+    count_pool_use(engine)
     app.router.add_get("/metrics", metrics_view)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
