@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -74,14 +74,43 @@ async def _insert_or_find(session: AsyncSession, row: T, existing: Select[T]) ->
     return row, True
 
 
+# Everything an event needs to know about who and where, in one round trip: the workspace, and (when
+# known already) the member, the channel's team and whether the member has been seen in that team.
+_KNOWN = (
+    select(Workspace, Member, Team, TeamMember.member_id)
+    .select_from(Workspace)
+    .outerjoin(Member, and_(Member.workspace_id == Workspace.id, Member.external_id == bindparam("member")))
+    .outerjoin(Team, and_(Team.workspace_id == Workspace.id, Team.external_id == bindparam("channel")))
+    .outerjoin(TeamMember, and_(TeamMember.team_id == Team.id, TeamMember.member_id == Member.id))
+    .where(Workspace.platform == bindparam("platform"), Workspace.external_id == bindparam("workspace"))
+)
+
+
 async def resolve(session: AsyncSession, incoming: Incoming, now: datetime) -> Context:
     """Find or create the workspace, member and team an event comes from."""
     place = incoming.place
-    query = select(Workspace).where(Workspace.platform == place.platform, Workspace.external_id == place.workspace_id)
-    existing = await session.scalar(query)
-    if existing is not None:
-        workspace = existing
+    channel = place.channel_id if place.channel_id and not place.direct else ""
+    known = (
+        await session.execute(
+            _KNOWN,
+            {
+                "platform": place.platform,
+                "workspace": place.workspace_id,
+                "member": incoming.actor.external_id,
+                "channel": channel,
+            },
+        )
+    ).first()
+    member: Member | None = None
+    team: Team | None = None
+    noted = False
+    if known is not None:
+        workspace, member, team, noted_id = known
+        noted = noted_id is not None
     else:
+        query = select(Workspace).where(
+            Workspace.platform == place.platform, Workspace.external_id == place.workspace_id
+        )
         new = Workspace(
             platform=place.platform, external_id=place.workspace_id, name=place.workspace_name[:200], created_at=now
         )
@@ -89,11 +118,17 @@ async def resolve(session: AsyncSession, incoming: Incoming, now: datetime) -> C
         if created:
             await seed_library(session, workspace.id, now)
             logger.info("new workspace %s/%s as id %s", place.platform, place.workspace_id, workspace.id)
-    member = await member_for(session, workspace, incoming.actor, now)
-    team = None
-    if place.channel_id and not place.direct:
-        team = await team_for(session, workspace, place.channel_id, place.channel_name, now)
-        await note_team_member(session, team, member, now)
+    if member is None:
+        member = await member_for(session, workspace, incoming.actor, now)
+    else:
+        _refresh_member(member, incoming.actor)
+    if channel:
+        if team is None:
+            team = await team_for(session, workspace, channel, place.channel_name, now)
+        else:
+            _refresh_team(team, place.channel_name)
+        if not noted:
+            await note_team_member(session, team, member, now)
     return Context(session=session, now=now, incoming=incoming, workspace=workspace, member=member, team=team)
 
 
@@ -115,11 +150,24 @@ async def member_for(session: AsyncSession, workspace: Workspace, person: Person
         member, _ = await _insert_or_find(session, new, query)
     else:
         member = existing
-        if person.name and person.name != person.external_id and member.name != person.name[:120]:
-            member.name = person.name[:120]
-        if person.platform_admin and member.role != "admin":
-            member.role = "admin"
+        _refresh_member(member, person)
     return member
+
+
+def _refresh_member(member: Member, person: Person) -> None:
+    """What the platform says now about a known member: their display name, and admin rights."""
+    if person.name and person.name != person.external_id and member.name != person.name[:120]:
+        member.name = person.name[:120]
+    if person.platform_admin and member.role != "admin":
+        member.role = "admin"
+
+
+def _refresh_team(team: Team, name: str) -> None:
+    """A known channel in use again: active (it may have been archived), under its current name."""
+    if not team.active:
+        team.active = True
+    elif name and team.name != name[:200]:
+        team.name = name[:200]
 
 
 async def team_for(session: AsyncSession, workspace: Workspace, channel_id: str, name: str, now: datetime) -> Team:
@@ -137,12 +185,8 @@ async def team_for(session: AsyncSession, workspace: Workspace, channel_id: str,
         )
         team, _ = await _insert_or_find(session, new, query)
         return team
-    team = existing
-    if not team.active:
-        team.active = True
-    elif name and team.name != name[:200]:
-        team.name = name[:200]
-    return team
+    _refresh_team(existing, name)
+    return existing
 
 
 async def note_team_member(session: AsyncSession, team: Team, member: Member, now: datetime) -> None:
