@@ -15,7 +15,9 @@ from botbuilder.core.teams import TeamsActivityHandler
 
 from adapters.teams.activities import has_bot
 from adapters.teams.handling import Handler, channel_event, greets_on_conversation_update
+from adapters.teams.outbox import Connectors
 from adapters.teams.sdk import ConnectorOptions, raw_activity, turn_connectors
+from adapters.teams.transport import Transport
 
 logger = logging.getLogger(__name__)
 
@@ -25,19 +27,23 @@ TEAM_EVENTS = frozenset(
 
 
 class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
-    def __init__(self, *, handler: Handler, options: ConnectorOptions) -> None:
+    def __init__(self, *, handler: Handler, options: ConnectorOptions, transport: Transport) -> None:
         super().__init__()
         self._handler = handler
         self._options = options
+        self._transport = transport
+
+    def _connectors(self, turn_context: TurnContext) -> Connectors:
+        return turn_connectors(turn_context, self._options, self._transport)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
-        await self._handler.message(raw_activity(turn_context), turn_connectors(turn_context, self._options))
+        await self._handler.message(raw_activity(turn_context), self._connectors(turn_context))
 
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
         # Replaces the SDK's version, which looks every added member up one by one.
         activity = raw_activity(turn_context)
         if has_bot(activity, "membersAdded"):
-            connectors = turn_connectors(turn_context, self._options)
+            connectors = self._connectors(turn_context)
             await self._handler.installed(activity, connectors, greet=greets_on_conversation_update(activity))
         elif has_bot(activity, "membersRemoved"):
             await self._handler.removed(activity)
@@ -46,16 +52,16 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         activity = raw_activity(turn_context)
-        connectors = turn_connectors(turn_context, self._options)
+        connectors = self._connectors(turn_context)
         await self._handler.installed(activity, connectors, greet=activity.get("action") == "add")
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
         await self._handler.removed(raw_activity(turn_context))
 
     async def on_teams_file_consent_accept(self, turn_context: TurnContext, _response: Any) -> None:
-        connectors = turn_connectors(turn_context, self._options)
+        connectors = self._connectors(turn_context)
         await self._handler.file_consent(raw_activity(turn_context), connectors, accepted=True)
 
     async def on_teams_file_consent_decline(self, turn_context: TurnContext, _response: Any) -> None:
-        connectors = turn_connectors(turn_context, self._options)
+        connectors = self._connectors(turn_context)
         await self._handler.file_consent(raw_activity(turn_context), connectors, accepted=False)

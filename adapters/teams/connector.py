@@ -1,34 +1,42 @@
 """The Bot Connector REST API for one service URL, in plain JSON dicts, with Teams' throttling handled.
 
-Wraps botbuilder's ``ConnectorClient`` (msrest over ``requests``, run in a thread). Its own retries
-are switched off so one policy applies: 429, 412, 5xx, timeouts and connection failures are retried
-with bounded, jittered exponential backoff (honouring ``Retry-After``), then surface as
+Each call is one aiohttp request on the surface's shared session (see :mod:`adapters.teams.transport`),
+sending and receiving the Bot Framework JSON as it is — no SDK models, no thread. With
+authentication on, every call carries a bearer token from the surface's token cache; a 401 replaces
+the token once (forced refresh) and repeats the call.
+
+One retry policy: 429, 412, 408, 5xx, timeouts and connection failures are retried with bounded,
+jittered exponential backoff (honouring ``Retry-After``), then surface as
 ``DeliveryError(retryable=True)``; 403/404 mean the bot is no longer in the conversation
-(``ChannelGone``).
+(``ChannelGone``); any other refusal is final.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import Any
+from urllib.parse import quote, urlencode
 
-from botbuilder.schema import Activity, ChannelAccount, ConversationParameters
-from msrest.exceptions import ClientException
+import aiohttp
+from yarl import URL
 
 from bot import metrics
 from bot.ports import ChannelGone, DeliveryError
 
 logger = logging.getLogger(__name__)
 
-T = TypeVar("T")
 JsonDict = dict[str, Any]
 Sleep = Callable[[float], Awaitable[None]]
+Session = Callable[[], aiohttp.ClientSession]
+# The token to send (None: calls go unsigned); given the token the connector refused, a different one.
+Sign = Callable[[str | None], Awaitable[str | None]]
 
 # Metric labels for the connector operations (bounded set; the descriptions are for people).
 METHOD_OF = {
@@ -41,6 +49,7 @@ METHOD_OF = {
 }
 RETRYABLE = frozenset({408, 412, 429, 500, 502, 503, 504})
 GONE = frozenset({403, 404})
+JSON_BODY = "application/json; charset=utf-8"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,18 +69,9 @@ class Backoff:
         return float(min(self.cap, self.base * 2.0**attempt)) * (0.5 + random.random() / 2)
 
 
-def status_of(exc: BaseException) -> int | None:
-    response = getattr(exc, "response", None)
-    status = getattr(response, "status_code", None)
-    return status if isinstance(status, int) else None
-
-
-def retry_after(exc: BaseException) -> float | None:
+def retry_after(headers: Mapping[str, str] | None) -> float | None:
     """The ``Retry-After`` of a failed response, in seconds (delta-seconds or an HTTP date)."""
-    headers = getattr(getattr(exc, "response", None), "headers", None)
-    if not isinstance(headers, Mapping):
-        return None
-    raw = headers.get("Retry-After")
+    raw = headers.get("Retry-After") if headers is not None else None
     if not raw:
         return None
     try:
@@ -87,43 +87,116 @@ def retry_after(exc: BaseException) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-def as_delivery_error(exc: BaseException, what: str) -> DeliveryError:
-    status = status_of(exc)
+def as_delivery_error(
+    what: str, *, status: int | None, headers: Mapping[str, str] | None = None, cause: str = ""
+) -> DeliveryError:
+    """What a failed call means for the caller: ``status`` None is a call that got no answer (``cause``)."""
     if status in GONE:
         return ChannelGone(f"Teams refused {what} ({status}): the bot is not in that conversation any more")
     if status is None or status in RETRYABLE:
-        reason = f"status {status}" if status else type(exc).__name__
-        return DeliveryError(f"Teams did not take {what} ({reason})", retryable=True, retry_after=retry_after(exc))
+        reason = f"status {status}" if status else cause or "no answer"
+        return DeliveryError(f"Teams did not take {what} ({reason})", retryable=True, retry_after=retry_after(headers))
     return DeliveryError(f"Teams refused {what} (status {status})", retryable=False)
 
 
-class TeamsConnector:
-    """Calls to one service URL with one set of credentials (a botbuilder ConnectorClient)."""
+def _path(*segments: str) -> str:
+    return "/v3/conversations" + "".join("/" + quote(s, safe="") for s in segments)
 
-    def __init__(self, client: Any, *, backoff: Backoff, timeout: float, sleep: Sleep = asyncio.sleep) -> None:
-        client.config.retry_policy.retries = 0
-        client.config.connection.timeout = timeout
-        self._client = client
+
+def _json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return None
+
+
+class TeamsConnector:
+    """Calls to one service URL, signed (or not) as the turn's credentials say."""
+
+    def __init__(
+        self,
+        *,
+        service_url: str,
+        session: Session,
+        sign: Sign | None,
+        user_agent: str,
+        backoff: Backoff,
+        timeout: float,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._service_url = service_url
+        self._base = service_url.rstrip("/")
+        self._session = session
+        self._sign = sign
+        self._headers = {"Accept": "application/json", "User-Agent": user_agent}
         self._backoff = backoff
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._sleep = sleep
 
     @property
     def service_url(self) -> str:
-        return str(self._client.config.base_url)
+        return self._service_url
 
-    async def _call(self, what: str, operation: Callable[[], Awaitable[T]]) -> T:
+    async def _token(self, rejected: str | None = None) -> str | None:
+        if self._sign is None:
+            return None
+        try:
+            return await self._sign(rejected)
+        except Exception as exc:  # msal, or Entra ID not answering: nothing was sent
+            logger.warning("teams: no Bot Framework token for %s: %s", self._base, exc)
+            raise DeliveryError(f"Teams sign-in failed ({type(exc).__name__})", retryable=True) from exc
+
+    async def _request(
+        self, method: str, url: URL, body: bytes | None, headers: Mapping[str, str]
+    ) -> tuple[int, Mapping[str, str], Any]:
+        async with self._session().request(method, url, data=body, headers=headers, timeout=self._timeout) as response:
+            return response.status, response.headers, _json(await response.read())
+
+    async def _call(
+        self,
+        what: str,
+        method: str,
+        path: str,
+        *,
+        body: JsonDict | None = None,
+        query: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        label = METHOD_OF.get(what, "other")
+        # Already percent-encoded (as msrest encodes): aiohttp must not decode ``%3A`` and the like back.
+        query_string = "?" + urlencode(query, quote_via=quote, safe="") if query else ""
+        url = URL(self._base + path + query_string, encoded=True)
+        headers = {**self._headers, **(headers or {})}
+        payload = None
+        if body is not None:
+            payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            headers["Content-Type"] = JSON_BODY
+        token = await self._token()
+        refreshed = False
         attempt = 0
-        method = METHOD_OF.get(what, "other")
         while True:
+            if token is not None:
+                headers["Authorization"] = f"Bearer {token}"
             try:
-                result = await operation()
-            except ClientException as exc:
-                error = as_delivery_error(exc, what)
-                outcome = "ratelimited" if status_of(exc) == 429 else "error"
-                metrics.PLATFORM_CALLS.labels("teams", method, outcome).inc()
+                status, answer_headers, answer = await self._request(method, url, payload, headers)
+            except TimeoutError:
+                outcome, error = "timeout", as_delivery_error(what, status=None, cause="timeout")
+            except aiohttp.ClientError as exc:
+                outcome, error = "error", as_delivery_error(what, status=None, cause=type(exc).__name__)
             else:
-                metrics.PLATFORM_CALLS.labels("teams", method, "ok").inc()
-                return result
+                if 200 <= status < 300:
+                    metrics.PLATFORM_CALLS.labels("teams", label, "ok").inc()
+                    return answer
+                outcome = "ratelimited" if status == 429 else "error"
+                error = as_delivery_error(what, status=status, headers=answer_headers)
+                if status == 401 and token is not None and not refreshed:
+                    # The token was revoked or the cache outlived it: one fresh token, one more try.
+                    metrics.PLATFORM_CALLS.labels("teams", label, outcome).inc()
+                    logger.info("Teams %s: token refused (401); retrying with a fresh one", what)
+                    refreshed = True
+                    token = await self._token(token)
+                    continue
+            metrics.PLATFORM_CALLS.labels("teams", label, outcome).inc()
             attempt += 1
             if not error.retryable or attempt >= self._backoff.attempts:
                 raise error
@@ -135,69 +208,58 @@ class TeamsConnector:
 
     async def send(self, conversation_id: str, activity: JsonDict, *, reply_to: str | None = None) -> str | None:
         """Post a message; returns its activity id."""
-        body = Activity().deserialize(activity)
-        operations = self._client.conversations
         if reply_to:
-            result = await self._call("a reply", lambda: operations.reply_to_activity(conversation_id, reply_to, body))
+            headers = {"x-ms-conversation-id": conversation_id}  # as botbuilder sends it on replies
+            path = _path(conversation_id, "activities", reply_to)
+            result = await self._call("a reply", "POST", path, body=activity, headers=headers)
         else:
-            result = await self._call("a message", lambda: operations.send_to_conversation(conversation_id, body))
-        return getattr(result, "id", None)
+            result = await self._call("a message", "POST", _path(conversation_id, "activities"), body=activity)
+        return _id(result)
 
     async def update(self, conversation_id: str, activity_id: str, activity: JsonDict) -> None:
-        body = Activity().deserialize({**activity, "id": activity_id})
-        operations = self._client.conversations
-        await self._call("an update", lambda: operations.update_activity(conversation_id, activity_id, body))
+        path = _path(conversation_id, "activities", activity_id)
+        await self._call("an update", "PUT", path, body={**activity, "id": activity_id})
 
     async def create_personal(self, *, account_id: str, tenant_id: str, bot: dict[str, Any]) -> str:
         """The 1:1 chat of the bot with a member (Teams returns the existing one when there is one)."""
-        parameters = ConversationParameters(
-            is_group=False,
-            bot=ChannelAccount(id=str(bot.get("id") or ""), name=str(bot.get("name") or "")),
-            members=[ChannelAccount(id=account_id)],
-            tenant_id=tenant_id or None,
-            channel_data={"tenant": {"id": tenant_id}} if tenant_id else None,
-        )
-        operations = self._client.conversations
-        result = await self._call("a 1:1 chat", lambda: operations.create_conversation(parameters))
-        conversation_id = getattr(result, "id", None)
+        parameters: JsonDict = {
+            "isGroup": False,
+            "bot": {"id": str(bot.get("id") or ""), "name": str(bot.get("name") or "")},
+            "members": [{"id": account_id}],
+        }
+        if tenant_id:
+            parameters["tenantId"] = tenant_id
+            parameters["channelData"] = {"tenant": {"id": tenant_id}}
+        conversation_id = _id(await self._call("a 1:1 chat", "POST", _path(), body=parameters))
         if not conversation_id:
             raise DeliveryError("Teams created no 1:1 chat", retryable=False)
-        return str(conversation_id)
+        return conversation_id
 
     async def member(self, conversation_id: str, member_id: str) -> JsonDict | None:
         """One member of a conversation, by conversation id, Entra object id or UPN; None if not a member."""
-        operations = self._client.conversations
         try:
-            account = await self._call(
-                "a member lookup", lambda: operations.get_conversation_member(conversation_id, member_id)
-            )
+            account = await self._call("a member lookup", "GET", _path(conversation_id, "members", member_id))
         except ChannelGone:
             return None
         except DeliveryError as exc:
             if exc.retryable:
                 raise
             return None
-        return _plain(account)
+        return dict(account) if isinstance(account, dict) else {}
 
     async def members_page(
         self, conversation_id: str, *, token: str | None = None, size: int = 100
     ) -> tuple[list[JsonDict], str | None]:
         """One page of a conversation's (or a team's) members and the token for the next."""
-        operations = self._client.conversations
-        page = await self._call(
-            "the member list",
-            lambda: operations.get_teams_conversation_paged_members(conversation_id, size, token),
-        )
-        members = [_plain(m) for m in (getattr(page, "members", None) or [])]
-        return members, getattr(page, "continuation_token", None) or None
+        query = {"pageSize": str(size)}
+        if token is not None:
+            query["continuationToken"] = token
+        page = await self._call("the member list", "GET", _path(conversation_id, "pagedmembers"), query=query)
+        page = page if isinstance(page, dict) else {}
+        members = [dict(m) for m in page.get("members") or [] if isinstance(m, dict)]
+        return members, str(page.get("continuationToken") or "") or None
 
 
-def _plain(account: Any) -> JsonDict:
-    """A connector model as the JSON Teams sent (known fields plus any extra ones)."""
-    if account is None:
-        return {}
-    data: JsonDict = dict(account.serialize())
-    extra = getattr(account, "additional_properties", None)
-    if isinstance(extra, Mapping):
-        data.update(extra)
-    return data
+def _id(result: Any) -> str | None:
+    value = result.get("id") if isinstance(result, dict) else None
+    return str(value) if value else None

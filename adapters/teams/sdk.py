@@ -3,33 +3,45 @@
 Authentication follows the settings: with ``MICROSOFT_APP_ID`` set, every request must carry a valid
 Bot Framework token (401 otherwise) and outgoing calls are signed; without it authentication is off —
 for local development with the Bot Framework Emulator only.
+
+The SDK still decides the service URL and the credentials a turn acts with (the ``ConnectorClient`` it
+hands the turn); the calls themselves go through :class:`TeamsConnector` over the surface's aiohttp
+session, signed with tokens from those credentials.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from botbuilder.core import BotAdapter, CloudAdapterBase, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botframework.connector import ConnectorClient
+from botframework.connector.about import __version__ as CONNECTOR_VERSION
 from botframework.connector.auth import (
     AuthenticateRequestResult,
     AuthenticationConstants,
     ClaimsIdentity,
     ConnectorFactory,
+    ServiceClientCredentialsFactory,
     UserTokenClient,
 )
 
 from adapters.settings import Settings, SettingsError
-from adapters.teams.connector import Backoff, TeamsConnector
+from adapters.teams.connector import Backoff, Sign, TeamsConnector
 from adapters.teams.outbox import Connectors
+from adapters.teams.tokens import TokenCache
+from adapters.teams.transport import Transport
 
 logger = logging.getLogger(__name__)
 
 RAW_ACTIVITY = "customer_moment.activity"  # turn state key: the activity exactly as Teams sent it
+# What botbuilder's connector factory announces, minus msrest (which no longer carries the calls).
+USER_AGENT = f"Microsoft-BotFramework/3.1 (BotBuilder Python/{CONNECTOR_VERSION}) aiohttp/{aiohttp.__version__}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,14 +122,16 @@ class ReusingAuthentication(ConfigurationBotFrameworkAuthentication):  # type: i
     """The SDK's authentication, keeping the outgoing clients it builds instead of building them per activity.
 
     ``CloudAdapter`` makes a new ``ConnectorClient`` and a new ``UserTokenClient`` for every incoming
-    activity; each builds an msrest configuration and a ``requests`` session, which costs milliseconds of
-    CPU and a fresh TCP connection per reply. The clients hold only the app's credentials (which renew
-    their own tokens) and the service URL, so one per app id, service URL and audience serves every
-    turn — as botbuilder's older ``BotFrameworkAdapter`` cached them too.
+    activity; each builds an msrest configuration and credentials, which costs milliseconds of CPU per
+    turn. The clients hold only the app's credentials and the service URL, so one per app id, service
+    URL and audience serves every turn — as botbuilder's older ``BotFrameworkAdapter`` cached them too.
+    ``credentials`` replaces the factory the settings imply (another token source).
     """
 
-    def __init__(self, config: BotConfig, *, capacity: int = 64) -> None:
-        super().__init__(config)
+    def __init__(
+        self, config: BotConfig, *, capacity: int = 64, credentials: ServiceClientCredentialsFactory | None = None
+    ) -> None:
+        super().__init__(config, credentials_factory=credentials)
         self._clients = _Clients(capacity)
         self._token_clients: dict[str, UserTokenClient] = {}
 
@@ -143,14 +157,48 @@ class ReusingAuthentication(ConfigurationBotFrameworkAuthentication):  # type: i
         return client
 
 
-def make_adapter(settings: Settings) -> Any:
+def make_adapter(settings: Settings, *, credentials: ServiceClientCredentialsFactory | None = None) -> Any:
     check(settings)
     if not settings.microsoft_app_id.strip():
         logger.warning("Teams authentication is OFF (no MICROSOFT_APP_ID): use this only for local development")
-    return CloudAdapter(ReusingAuthentication(BotConfig(settings)))
+    return CloudAdapter(ReusingAuthentication(BotConfig(settings), credentials=credentials))
 
 
-def turn_connectors(turn_context: TurnContext, options: ConnectorOptions) -> Connectors:
+def signer(credentials: Any, tokens: TokenCache) -> Sign | None:
+    """Bearer tokens from a botframework ``AppCredentials``; None when it signs nothing (auth off)."""
+    app_id = getattr(credentials, "microsoft_app_id", None)
+    # As AppCredentials._should_set_token: no app id (emulator) or an anonymous skill sends no token.
+    if not app_id or app_id == AuthenticationConstants.ANONYMOUS_SKILL_APP_ID:
+        return None
+    key: Hashable = (
+        type(credentials).__qualname__,
+        app_id,
+        str(getattr(credentials, "oauth_endpoint", "")),
+        str(getattr(credentials, "oauth_scope", "")),
+    )
+
+    def fetch(force_refresh: bool) -> str:
+        return str(credentials.get_access_token(force_refresh=force_refresh))
+
+    async def sign(rejected: str | None) -> str | None:
+        return await tokens.token(key, fetch, rejected=rejected)
+
+    return sign
+
+
+def connector_for(client: ConnectorClient, options: ConnectorOptions, transport: Transport) -> TeamsConnector:
+    """A connector to the client's service URL, acting with the client's credentials."""
+    return TeamsConnector(
+        service_url=str(client.config.base_url),
+        session=transport.session,
+        sign=signer(client.config.credentials, transport.tokens),
+        user_agent=USER_AGENT,
+        backoff=options.backoff,
+        timeout=options.timeout,
+    )
+
+
+def turn_connectors(turn_context: TurnContext, options: ConnectorOptions, transport: Transport) -> Connectors:
     """Connectors with this turn's credentials: its own service URL, or another one when needed."""
     client = turn_context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
     factory = turn_context.turn_state.get(CloudAdapterBase.CONNECTOR_FACTORY_KEY)
@@ -166,7 +214,7 @@ def turn_connectors(turn_context: TurnContext, options: ConnectorOptions) -> Con
                 raw = await factory.create(service_url, audience)
             else:
                 raise ValueError("this turn has no way to reach the Bot Connector")
-            made[key] = TeamsConnector(raw, backoff=options.backoff, timeout=options.timeout)
+            made[key] = connector_for(raw, options, transport)
         return made[key]
 
     return connector

@@ -17,10 +17,10 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 from botbuilder.core import TurnContext
 from botbuilder.schema import ConversationReference
+from botframework.connector.auth import ServiceClientCredentialsFactory
 
 from adapters.cli.composition import Runtime
 from adapters.teams import files, routing
@@ -32,6 +32,7 @@ from adapters.teams.handling import Handler
 from adapters.teams.outbox import Outbox, Where
 from adapters.teams.roster import Directory
 from adapters.teams.sdk import ConnectorOptions, make_adapter, turn_connectors
+from adapters.teams.transport import Transport
 from bot.core import CustomerMoment
 from bot.ports import ChannelGone, DeliveryError
 from bot.replies import Audience, Reply
@@ -55,15 +56,17 @@ class TeamsSurface:
         runtime: Runtime,
         options: ConnectorOptions | None = None,
         clock: Clock = utc_now,
+        credentials: ServiceClientCredentialsFactory | None = None,
     ) -> None:
+        """``credentials``: where outgoing tokens come from, if not from the settings' app password."""
         settings = runtime.settings
         self._app_id = settings.microsoft_app_id.strip()
         self._core: CustomerMoment = runtime.core
         self._options = options or ConnectorOptions()
-        self._adapter = make_adapter(settings)
+        self._adapter = make_adapter(settings, credentials=credentials)
         self._store = ConversationStore(sessions=runtime.sessions, clock=clock)
         self._directory = Directory()
-        self._http: aiohttp.ClientSession | None = None
+        self._transport = Transport()  # Bot Connector calls and file uploads share its session
         self._handler = Handler(
             core=self._core,
             store=self._store,
@@ -71,7 +74,7 @@ class TeamsSurface:
             upload=self._upload,
             allow_http_uploads=not self._app_id,
         )
-        bot = TeamsBot(handler=self._handler, options=self._options)
+        bot = TeamsBot(handler=self._handler, options=self._options, transport=self._transport)
         single_tenant = settings.microsoft_app_type == "SingleTenant" and bool(self._app_id)
         self._endpoint = Endpoint(
             adapter=self._adapter,
@@ -84,14 +87,10 @@ class TeamsSurface:
         return [web.post(ROUTE, self._endpoint.handle)]
 
     async def close(self) -> None:
-        if self._http is not None:
-            await self._http.close()
-            self._http = None
+        await self._transport.close()
 
     async def _upload(self, url: str, content: bytes) -> None:
-        if self._http is None:
-            self._http = aiohttp.ClientSession()
-        await files.upload(self._http, url, content)
+        await files.upload(self._transport.session(), url, content)
 
     async def deliver(self, *, workspace_id: str, channel_id: str | None, replies: Sequence[Reply]) -> list[Any]:
         """Post into a Teams channel or chat, or to members, without anyone having written.
@@ -124,7 +123,7 @@ class TeamsSurface:
         refs: list[Any] = []
 
         async def post(turn_context: TurnContext) -> None:
-            connectors = turn_connectors(turn_context, self._options)
+            connectors = turn_connectors(turn_context, self._options, self._transport)
             outbox = Outbox(
                 where=where,
                 connectors=connectors,

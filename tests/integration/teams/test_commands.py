@@ -271,7 +271,7 @@ async def test_mention_markup_in_someone_s_words_never_becomes_a_mention(teams: 
 
 
 async def test_replies_to_many_messages_reuse_one_connection_to_the_bot_connector(teams: TeamsApp) -> None:
-    """The connector client is kept between turns: no new msrest client and TCP connection per activity."""
+    """The surface's HTTP session is kept between turns: no new TCP connection per activity."""
     teams.connector.clear()
     for text in ("help", "mine", "queue", "help story", "mine"):
         response = await teams.post(message(text, teams.service_url))

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-from typing import Any
-
 import pytest
 
 from adapters.teams import routing
@@ -102,34 +99,33 @@ def test_proactive_replies_line_up_with_the_replies() -> None:
     assert targets(steps) == [routing.CHANNEL, routing.DROP, routing.CHANNEL]
 
 
-def failure(status: int | None, headers: dict[str, str] | None = None) -> Any:
-    return SimpleNamespace(
-        response=None if status is None else SimpleNamespace(status_code=status, headers=headers or {})
-    )
-
-
 @pytest.mark.parametrize("status", [None, 408, 412, 429, 500, 502, 503, 504])
 def test_transient_failures_are_retryable(status: int | None) -> None:
-    error = as_delivery_error(failure(status), "a message")
+    error = as_delivery_error("a message", status=status, cause="timeout")
     assert error.retryable and not isinstance(error, ChannelGone)
 
 
 @pytest.mark.parametrize("status", [403, 404])
 def test_bot_not_in_the_conversation_is_channel_gone(status: int) -> None:
-    assert isinstance(as_delivery_error(failure(status), "a message"), ChannelGone)
+    assert isinstance(as_delivery_error("a message", status=status), ChannelGone)
 
 
 @pytest.mark.parametrize("status", [400, 401, 413])
 def test_refusals_are_final(status: int) -> None:
-    error = as_delivery_error(failure(status), "a message")
+    error = as_delivery_error("a message", status=status)
     assert not error.retryable and not isinstance(error, ChannelGone)
 
 
+def test_a_throttled_call_carries_its_retry_after() -> None:
+    error = as_delivery_error("a message", status=429, headers={"Retry-After": "30"})
+    assert error.retryable and error.retry_after == 30.0
+
+
 def test_retry_after_in_seconds_or_as_a_date() -> None:
-    assert retry_after(failure(429, {"Retry-After": "2.5"})) == 2.5
-    assert retry_after(failure(429, {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})) == 0.0
-    assert retry_after(failure(429, {"Retry-After": "soon"})) is None
-    assert retry_after(failure(429)) is None and retry_after(failure(None)) is None
+    assert retry_after({"Retry-After": "2.5"}) == 2.5
+    assert retry_after({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0
+    assert retry_after({"Retry-After": "soon"}) is None
+    assert retry_after({}) is None and retry_after(None) is None
 
 
 def test_backoff_is_bounded() -> None:
