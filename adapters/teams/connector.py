@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 JsonDict = dict[str, Any]
 Sleep = Callable[[float], Awaitable[None]]
 Session = Callable[[], aiohttp.ClientSession]
+Proxy = Callable[[URL], str | None]
 # The token to send (None: calls go unsigned); given the token the connector refused, a different one.
 Sign = Callable[[str | None], Awaitable[str | None]]
 
@@ -118,6 +119,7 @@ class TeamsConnector:
         *,
         service_url: str,
         session: Session,
+        proxy: Proxy,
         sign: Sign | None,
         user_agent: str,
         backoff: Backoff,
@@ -127,6 +129,7 @@ class TeamsConnector:
         self._service_url = service_url
         self._base = service_url.rstrip("/")
         self._session = session
+        self._proxy = proxy
         self._sign = sign
         self._headers = {"Accept": "application/json", "User-Agent": user_agent}
         self._backoff = backoff
@@ -149,7 +152,10 @@ class TeamsConnector:
     async def _request(
         self, method: str, url: URL, body: bytes | None, headers: Mapping[str, str]
     ) -> tuple[int, Mapping[str, str], Any]:
-        async with self._session().request(method, url, data=body, headers=headers, timeout=self._timeout) as response:
+        proxy = self._proxy(url)
+        async with self._session().request(
+            method, url, data=body, headers=headers, proxy=proxy, timeout=self._timeout
+        ) as response:
             return response.status, response.headers, _json(await response.read())
 
     async def _call(

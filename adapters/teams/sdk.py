@@ -191,6 +191,7 @@ def connector_for(client: ConnectorClient, options: ConnectorOptions, transport:
     return TeamsConnector(
         service_url=str(client.config.base_url),
         session=transport.session,
+        proxy=transport.proxy,
         sign=signer(client.config.credentials, transport.tokens),
         user_agent=USER_AGENT,
         backoff=options.backoff,
