@@ -1,8 +1,8 @@
 """A fake Bot Connector service: a real aiohttp server on a local port that Teams' REST calls go to.
 
-botbuilder sends through msrest and ``requests`` in a thread, so nothing short of a real HTTP server
-sees those calls. Point an activity's ``serviceUrl`` at :attr:`FakeConnector.url`. The fake records
-posts, replies, updates, conversation creations and uploads; serves rosters (plain and paged) and
+The surface's real HTTP client talks to it over TCP, exactly as it talks to Teams. Point an activity's
+``serviceUrl`` at :attr:`FakeConnector.url`. The fake records posts, replies, updates, conversation
+creations and uploads (each with its request headers); serves rosters (plain and paged) and
 single-member lookups by member id or Entra object id; and can be told to fail the next calls.
 """
 
@@ -30,6 +30,11 @@ class Call:
     body: Any = None
     posted_id: str = ""  # the id the fake gave a new message
     peer: str = ""  # the caller's end of the TCP connection the call came over (host:port)
+    headers: dict[str, str] = field(default_factory=dict)  # as sent (names in lower case)
+
+    @property
+    def authorization(self) -> str | None:
+        return self.headers.get("authorization")
 
 
 @dataclass(slots=True)
@@ -121,6 +126,7 @@ class FakeConnector:
         call = Call(request.method, "/" + request.match_info["tail"], conversation, activity, body)
         peer = request.transport.get_extra_info("peername") if request.transport else None
         call.peer = f"{peer[0]}:{peer[1]}" if peer else ""
+        call.headers = {name.lower(): value for name, value in request.headers.items()}
         self.calls.append(call)
         failure = self._failure(request.method)
         if failure is not None:

@@ -18,9 +18,11 @@ from adapters.teams.surface import TeamsSurface
 from tests.integration.teams.builders import ALICE, BOB, CAROL, roster_entry
 from tests.support.clock import FakeClock
 from tests.support.fake_connector import FakeConnector, running_connector
+from tests.support.issued_tokens import IssuedCredentialsFactory, TokenIssuer
 
 FAST = ConnectorOptions(backoff=Backoff(attempts=3, base=0.01, cap=0.05, max_wait=2.0), timeout=3.0)
 MAX_BODY = 512 * 1024
+APP_ID = "9b1c0f55-1d55-4e1b-8f0a-2d5f3e9c7a10"
 
 
 @dataclasses.dataclass(slots=True)
@@ -31,6 +33,7 @@ class TeamsApp:
     surface: TeamsSurface
     connector: FakeConnector
     runtime: Runtime
+    tokens: TokenIssuer | None = None  # with authentication on: where outgoing tokens come from
 
     @property
     def service_url(self) -> str:
@@ -48,9 +51,10 @@ async def connector() -> AsyncIterator[FakeConnector]:
 
 
 async def start(
-    runtime: Runtime, clock: FakeClock, options: ConnectorOptions = FAST
+    runtime: Runtime, clock: FakeClock, options: ConnectorOptions = FAST, tokens: TokenIssuer | None = None
 ) -> tuple[TestClient[Any, Any], TeamsSurface]:
-    surface = TeamsSurface(runtime=runtime, options=options, clock=clock)
+    credentials = IssuedCredentialsFactory(tokens) if tokens is not None else None
+    surface = TeamsSurface(runtime=runtime, options=options, clock=clock, credentials=credentials)
     app = create_app(engine=runtime.engine, surfaces=[surface], max_body_bytes=MAX_BODY)
     client: TestClient[Any, Any] = TestClient(TestServer(app))
     await client.start_server()
@@ -69,15 +73,17 @@ async def teams(runtime: Runtime, connector: FakeConnector, clock: FakeClock) ->
 
 @pytest.fixture
 async def secured(runtime: Runtime, connector: FakeConnector, clock: FakeClock) -> AsyncIterator[TeamsApp]:
-    """Authentication on: an app id and password are set."""
+    """Authentication on: an app id and password are set; outgoing tokens come from a test issuer.
+
+    Incoming activities need a token signed by the Bot Framework, which tests cannot make: drive it
+    proactively (``surface.deliver``) after installing through the ``teams`` fixture (same database).
+    """
     settings = runtime.settings.model_copy(
-        update={
-            "microsoft_app_id": "9b1c0f55-1d55-4e1b-8f0a-2d5f3e9c7a10",
-            "microsoft_app_password": "not-a-real-secret",
-        }
+        update={"microsoft_app_id": APP_ID, "microsoft_app_password": "not-a-real-secret"}
     )
-    client, surface = await start(dataclasses.replace(runtime, settings=settings), clock)
+    tokens = TokenIssuer(APP_ID)
+    client, surface = await start(dataclasses.replace(runtime, settings=settings), clock, tokens=tokens)
     try:
-        yield TeamsApp(client, surface, connector, runtime)
+        yield TeamsApp(client, surface, connector, runtime, tokens)
     finally:
         await client.close()
