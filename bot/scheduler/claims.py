@@ -156,25 +156,6 @@ async def claim_due_items(
     return [row.id for row in sorted(claimed, key=lambda r: (r.post_at, r.starts_at, r.id))]
 
 
-async def renew(session: AsyncSession, item_id: int, *, worker: str, now: datetime, lease: timedelta) -> bool:
-    """Extend this worker's lease just before it sends; False when the item is no longer its to post.
-
-    The check and the extension are one statement, so no other worker can take the item between them;
-    an expired lease nobody else has claimed yet is still this worker's to renew.
-    """
-    result = await session.execute(
-        update(AgendaItem)
-        .where(
-            AgendaItem.id == item_id,
-            AgendaItem.locked_by == worker,
-            AgendaItem.state == "scheduled",
-        )
-        .values(locked_until=now + lease)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
 async def still_mine(
     session: AsyncSession, item_id: int, worker: str, *, now: datetime, lease: timedelta
 ) -> AgendaItem | None:

@@ -9,8 +9,8 @@ Work goes batch-wise, so that a crowd of meetings due in the same minute costs f
 batch of series is prepared in one transaction; the cards of a batch of claimed items are loaded and
 rendered together right after the claim (:mod:`bot.scheduler.batch`); posted cards are recorded in
 groups (:mod:`bot.scheduler.recorder`). A send always ends inside the lease: a card whose send starts
-later than :data:`FRESH_CLAIM_SECONDS` after its claim, or after a pacing wait, first renews its lease
-(checking that the item is still this worker's and still to be posted).
+later than :data:`FRESH_CLAIM_SECONDS` after its claim, or after a pacing wait, is read again first
+(still this worker's and still to be posted? then its lease is renewed and its card rendered anew).
 """
 
 from __future__ import annotations
@@ -194,7 +194,8 @@ class Dispatcher:
             if settled is None:
                 return
             card, featured = settled
-        assert card.reply is not None
+        reply = card.reply
+        assert reply is not None
         surface = self._surfaces[card.platform]
         ref: Any = None
         if card.attempts > 1:
@@ -205,21 +206,20 @@ class Dispatcher:
         if ref is None:
             waited = await self._pace(card.platform, card.channel_id)
             if waited or self._clock() - card.claimed_at > self._fresh:
-                # The lease may not cover the send any more: renew it (and check the item is still ours).
-                async with self._sessions.begin() as session:
-                    renewed = await claims.renew(
-                        session, card.item_id, worker=self.worker, now=self._clock(), lease=self._lease
-                    )
-                if not renewed:
-                    logger.warning(
-                        "agenda item %s: lease lost before sending; leaving it to its new holder", card.item_id
-                    )
+                # The lease may no longer cover the send, and the item may have changed (swapped, skipped):
+                # read it again, renewing the lease, as long as it is still this worker's to post.
+                settled = await self._settle(card.item_id, tally)
+                if settled is None:
                     return
+                card, more = settled
+                featured += more
+                reply = card.reply
+                assert reply is not None
             if recorder.failed:
                 return
             try:
                 refs = await asyncio.wait_for(
-                    surface.deliver(workspace_id=card.workspace_id, channel_id=card.channel_id, replies=[card.reply]),
+                    surface.deliver(workspace_id=card.workspace_id, channel_id=card.channel_id, replies=[reply]),
                     timeout=self._post_timeout,
                 )
             except ChannelGone as exc:
@@ -240,12 +240,15 @@ class Dispatcher:
             await self._send_quietly(Outgoing(card.platform, card.workspace_id, card.channel_id, tuple(featured)))
 
     async def _settle(self, item_id: int, tally: Tally) -> tuple[Claimed, list[Reply]] | None:
-        """An item whose card could not be rendered at the claim: its team or series stopped, its meeting
-        started, or it has no moment yet. Cancel it, record it missed, or pick its moment now."""
+        """Read a claimed item again in a transaction of its own, renewing its lease: for an item whose card
+        could not be rendered at the claim (its team or series stopped, its meeting started, it has no moment
+        yet), and for a card about to be sent well after its claim. Cancels it, records it missed, or picks
+        its moment, as needed; None when there is nothing (more) to post."""
         now = self._clock()
         async with self._sessions.begin() as session:
             item = await claims.still_mine(session, item_id, self.worker, now=now, lease=self._lease)
             if item is None:
+                logger.info("agenda item %s is no longer this worker's to post; left to its holder", item_id)
                 return None
             team = await claims.team_is_live(session, item)
             if team is None:

@@ -2,8 +2,8 @@
 
 A batch must behave as if every occurrence were handled alone: a team's second meeting in the batch
 sees the first one's moment, an item that stopped being postable is settled while the rest post, one
-failing card does not hold up or repeat the others, and a card whose send starts late renews its lease
-(and stays unsent when another worker took it over meanwhile).
+failing card does not hold up or repeat the others, and a card whose send starts late is read again
+first: it shows the item as it is then, and stays unsent when another worker took it over meanwhile.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from adapters.cli.composition import Runtime
 from bot.replies import Audience, Reply
 from bot.scheduler import claims
 from bot.scheduler.dispatcher import Dispatcher
-from bot.storage.models import AgendaItem, Featuring, MeetingSeries, Team
+from bot.storage.models import AgendaItem, Featuring, MeetingSeries, Moment, Team
 from tests.support.clock import FakeClock
 from tests.support.events import said
 from tests.support.fake_surface import RecordingSurface, rate_limited
@@ -169,6 +169,46 @@ async def test_one_failing_card_is_retried_alone_while_the_others_post_once(runt
     keys = card_keys(surface)
     assert len(keys) == len(CHANNELS) == len(set(keys))
     assert [i.state for i in await agenda(runtime)] == ["posted"] * len(CHANNELS)
+
+
+@dataclass
+class SwapDuringFirstCard(RecordingSurface):
+    """While the first card is in flight (ten seconds on the fake clock), the organizer of another
+    channel's meeting swaps its moment."""
+
+    clock: FakeClock = field(default_factory=FakeClock)
+    runtime: Runtime | None = None
+    channel: str = ""
+
+    async def deliver(self, *, workspace_id: str, channel_id: str | None, replies: Sequence[Reply]) -> list[Any]:
+        refs = await super().deliver(workspace_id=workspace_id, channel_id=channel_id, replies=replies)
+        if self.runtime is not None and len(self.cards) == 1:
+            runtime, self.runtime = self.runtime, None
+            self.clock.advance(timedelta(seconds=10))
+            swapped = await runtime.core.handle(said("swap", channel=self.channel))
+            assert swapped[0].card is not None, swapped[0].text
+        return refs
+
+
+async def test_a_card_sent_well_after_its_claim_shows_the_item_as_it_is_then(
+    runtime: Runtime, clock: FakeClock
+) -> None:
+    for story in ("The refund that arrived early", "The call back we promised"):
+        replies = await runtime.core.handle(said(f"story {story}. lesson: keep promises", channel=CHANNELS[1]))
+        assert replies[0].text.startswith("Thanks!"), replies[0].text
+    await schedule(runtime, CHANNELS[0])
+    await schedule(runtime, CHANNELS[1])
+    surface = SwapDuringFirstCard(clock=clock, runtime=runtime, channel=CHANNELS[1])
+    clock.now = POST
+    tally = await dispatcher(runtime, clock, surface, concurrency=1).run_once()
+    assert tally.posted == 2
+    (late,) = [p.reply for p in surface.cards if p.channel_id == CHANNELS[1]]
+    (item,) = [i for i in await agenda(runtime) if i.post_ref and i.post_ref.get("channel") == CHANNELS[1]]
+    async with runtime.sessions() as session:
+        swapped_out = await session.scalar(select(Featuring.moment_id).where(Featuring.outcome == "swapped"))
+        shown, dropped = await session.get(Moment, item.moment_id), await session.get(Moment, swapped_out)
+    assert shown is not None and dropped is not None and shown.id != dropped.id
+    assert late.card is not None and late.card.sections[0].text == shown.situation != dropped.situation
 
 
 async def test_a_card_whose_send_starts_after_its_lease_ran_out_is_left_to_the_worker_that_took_it(
