@@ -151,7 +151,7 @@ class Dispatcher:
         async with self._sessions.begin() as session:
             prepared = await claims.prepare_due_series(session, now=now, platforms=self._platforms, batch=self._batch)
             places = await claims.places(session, {p.item.team_id for p in prepared if not p.missed})
-            opt_outs = picking.OptOuts()
+            picks = picking.Batch()
             picked: set[int] = set()
             # The picks' writes wait for one flush at the end, except that a team's second pick in a batch
             # must see its first one.
@@ -167,7 +167,7 @@ class Dispatcher:
                         await session.flush()
                         picked.clear()
                     picked.add(team.id)
-                    replies = await agenda.fill(session, item, team, now, opt_outs=opt_outs)
+                    replies = await agenda.fill(session, item, team, now, batch=picks)
                     replies += await notices.reminder(session, item, team, entry.series)
                     if replies:
                         outgoing.append(

@@ -122,10 +122,10 @@ async def featured_notices(session: AsyncSession, item: AgendaItem, team: Team, 
 
 
 async def fill(
-    session: AsyncSession, item: AgendaItem, team: Team, now: datetime, *, opt_outs: picking.OptOuts | None = None
+    session: AsyncSession, item: AgendaItem, team: Team, now: datetime, *, batch: picking.Batch | None = None
 ) -> list[Reply]:
     """Pick and record the moment for a new agenda item; returns the notices to send."""
-    choice = await picking.pick(session, item, team, now, opt_outs=opt_outs)
+    choice = await picking.pick(session, item, team, now, batch=batch)
     if choice is None:
         logger.warning("agenda item %s: nothing to feature in team %s", item.id, team.id)
         return []

@@ -110,6 +110,15 @@ async def opted_out(session: AsyncSession, workspace_id: int) -> frozenset[int]:
     return frozenset(await session.scalars(OPTED_OUT, {"workspace_id": workspace_id}))
 
 
+async def library_moments(session: AsyncSession, workspace_id: int) -> list[Moment]:
+    """The workspace's library exercises as full rows (into the session's identity map)."""
+    return list(
+        await session.scalars(
+            select(Moment).where(Moment.workspace_id == workspace_id, Moment.library_key.is_not(None))
+        )
+    )
+
+
 async def people(session: AsyncSession, rows: Iterable[tuple[int, int | None]]) -> dict[int, frozenset[int]]:
     """moment id -> author and recipients."""
     found: dict[int, set[int]] = defaultdict(set)
@@ -142,6 +151,10 @@ class Pool:
 
     candidates: list[Candidate]
     history: list[Recent]
+
+    @property
+    def library_ids(self) -> frozenset[int]:
+        return frozenset(c.moment_id for c in self.candidates if c.library)
 
 
 async def load(

@@ -1,7 +1,7 @@
 """Picking an agenda item's moment by the rotation rules, and recording featurings.
 
-The candidates come from :mod:`bot.services.candidates`; :class:`OptOuts` lets the picks of one
-transaction (the scheduler prepares a whole batch in one) share the workspace's opted-out members.
+The candidates come from :mod:`bot.services.candidates`; a :class:`Batch` lets the picks of one
+transaction (the scheduler prepares a whole batch in one) share what is the same for all of them.
 """
 
 from __future__ import annotations
@@ -19,19 +19,26 @@ from bot.storage.models import AgendaItem, Featuring, Moment, Team
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["TEAM_KINDS", "OptOuts", "end_featuring", "feature", "pick", "presenter_for", "swapped_out"]
+__all__ = ["TEAM_KINDS", "Batch", "end_featuring", "feature", "pick", "presenter_for", "swapped_out"]
 
 
-class OptOuts:
-    """The members who opted out, per workspace, read once per transaction."""
+class Batch:
+    """What the picks of one transaction share, per workspace: the members who opted out, and the library
+    exercises (loaded into the session once a pick chooses one, so featuring the next needs no query)."""
 
     def __init__(self) -> None:
-        self._by_workspace: dict[int, frozenset[int]] = {}
+        self._opted_out: dict[int, frozenset[int]] = {}
+        self._library: set[int] = set()
 
-    async def of(self, session: AsyncSession, workspace_id: int) -> frozenset[int]:
-        if workspace_id not in self._by_workspace:
-            self._by_workspace[workspace_id] = await candidates.opted_out(session, workspace_id)
-        return self._by_workspace[workspace_id]
+    async def opted_out(self, session: AsyncSession, workspace_id: int) -> frozenset[int]:
+        if workspace_id not in self._opted_out:
+            self._opted_out[workspace_id] = await candidates.opted_out(session, workspace_id)
+        return self._opted_out[workspace_id]
+
+    async def load_library(self, session: AsyncSession, workspace_id: int) -> None:
+        if workspace_id not in self._library:
+            self._library.add(workspace_id)
+            await candidates.library_moments(session, workspace_id)
 
 
 async def pick(
@@ -41,13 +48,16 @@ async def pick(
     now: datetime,
     *,
     exclude: frozenset[int] = frozenset(),
-    opt_outs: OptOuts | None = None,
+    batch: Batch | None = None,
 ) -> Choice | None:
     """Choose the moment for ``item`` by the rotation rules."""
-    blocked = await (opt_outs or OptOuts()).of(session, team.workspace_id)
+    blocked = await (batch or Batch()).opted_out(session, team.workspace_id)
     pool = await candidates.load(session, team, now, skip_item=item.id, blocked=blocked, exclude=exclude)
     seed = f"{team.id}:{item.starts_at.isoformat()}"
-    return choose(pool.candidates, pool.history, seed=seed, now=now, exclude=exclude)
+    choice = choose(pool.candidates, pool.history, seed=seed, now=now, exclude=exclude)
+    if batch is not None and choice is not None and choice.moment_id in pool.library_ids:
+        await batch.load_library(session, team.workspace_id)
+    return choice
 
 
 def presenter_for(moment: Moment, organizer_id: int | None) -> int | None:
