@@ -8,6 +8,7 @@ migrations) and offers ``/slack/install`` and ``/slack/oauth_redirect``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -91,7 +92,8 @@ class Tokens:
 
     Installed tokens are kept for a minute, so a burst of scheduled posts does not read the installation
     store once per message; an uninstall takes effect within that minute (Slack refuses the old token
-    at once anyway, which the scheduler treats as the workspace being gone).
+    at once anyway, which the scheduler treats as the workspace being gone). Posts to one workspace that
+    start together share a single read of the store.
     """
 
     TTL_SECONDS = 60.0
@@ -100,6 +102,7 @@ class Tokens:
         self._token = token
         self._store = store
         self._cache: dict[str, tuple[float, str]] = {}
+        self._reading: dict[str, asyncio.Future[str]] = {}
 
     async def for_workspace(self, workspace_id: str) -> str:
         if self._token:
@@ -109,6 +112,15 @@ class Tokens:
         cached = self._cache.get(workspace_id)
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
+        reading = self._reading.get(workspace_id)
+        if reading is None:
+            reading = asyncio.ensure_future(self._read(workspace_id))
+            self._reading[workspace_id] = reading
+            reading.add_done_callback(lambda _: self._reading.pop(workspace_id, None))
+        return await asyncio.shield(reading)
+
+    async def _read(self, workspace_id: str) -> str:
+        assert self._store is not None
         tenant = split_workspace_key(workspace_id)
         bot: Any = await self._store.async_find_bot(
             enterprise_id=tenant.enterprise_id,

@@ -14,11 +14,13 @@ SQLite ignores the row locks; it is meant for a single process.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, case, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.meetings import advance
@@ -31,8 +33,8 @@ MAX_CATCH_UP = 20  # occurrences recorded as missed for one series in one pass a
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    item_id: int
-    series_id: int
+    item: AgendaItem
+    series: MeetingSeries
     missed: bool
 
 
@@ -40,12 +42,41 @@ def _platforms(platforms: frozenset[str]):  # type: ignore[no-untyped-def]
     return select(Workspace.id).where(Workspace.platform.in_(platforms))
 
 
+def _occurrences(series: MeetingSeries, now: datetime) -> list[dict[str, Any]]:
+    """The agenda items due for preparation in ``series``, moving the series on past each of them."""
+    rows: list[dict[str, Any]] = []
+    for _ in range(MAX_CATCH_UP):
+        if series.next_start_at is None or series.next_prepare_at is None or series.next_prepare_at > now:
+            break
+        starts_at, post_at = series.next_start_at, series.next_post_at or series.next_start_at
+        rows.append(
+            {
+                "workspace_id": series.workspace_id,
+                "team_id": series.team_id,
+                "series_id": series.id,
+                "starts_at": starts_at,
+                "post_at": post_at,
+                "state": "missed" if starts_at <= now else "scheduled",
+                "organizer_id": series.organizer_id,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        advance(series, starts_at)
+    else:
+        # A very long outage: jump to the first occurrence that is still ahead.
+        advance(series, now)
+    return rows
+
+
 async def prepare_due_series(
     session: AsyncSession, *, now: datetime, platforms: frozenset[str], batch: int
 ) -> list[Prepared]:
     """Create the agenda items of series whose next occurrence is due for preparation.
 
-    An occurrence whose meeting has already started is recorded as missed (no stale card).
+    An occurrence whose meeting has already started is recorded as missed (no stale card). All items of
+    the batch are inserted with one statement; one that exists already (prepared before the series was
+    moved back, e.g. by a resume) is left alone.
     """
     rows = (
         await session.scalars(
@@ -60,85 +91,69 @@ async def prepare_due_series(
             .with_for_update(skip_locked=True)
         )
     ).all()
+    occurrences = [row for series in rows for row in _occurrences(series, now)]
+    if not occurrences:
+        return []
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(AgendaItem).on_conflict_do_nothing(
+        index_elements=[AgendaItem.series_id, AgendaItem.starts_at]
+    )
+    created = {(i.series_id, i.starts_at): i for i in await session.scalars(insert.returning(AgendaItem), occurrences)}
+    by_id = {series.id: series for series in rows}
     prepared: list[Prepared] = []
-    for series in rows:
-        for _ in range(MAX_CATCH_UP):
-            if series.next_start_at is None or series.next_prepare_at is None or series.next_prepare_at > now:
-                break
-            starts_at, post_at = series.next_start_at, series.next_post_at or series.next_start_at
-            missed = starts_at <= now
-            item = AgendaItem(
-                workspace_id=series.workspace_id,
-                team_id=series.team_id,
-                series_id=series.id,
-                starts_at=starts_at,
-                post_at=post_at,
-                state="missed" if missed else "scheduled",
-                organizer_id=series.organizer_id,
-                created_at=now,
-                updated_at=now,
+    for row in occurrences:
+        item = created.get((row["series_id"], row["starts_at"]))
+        if item is None:
+            logger.info("series %s occurrence %s already prepared elsewhere", row["series_id"], row["starts_at"])
+            continue
+        missed = item.state == "missed"
+        if missed:
+            logger.warning(
+                "series %s: meeting at %s already started; recorded as missed", item.series_id, item.starts_at
             )
-            try:
-                async with session.begin_nested():
-                    session.add(item)
-            except IntegrityError:
-                logger.info("series %s occurrence %s already prepared elsewhere", series.id, starts_at)
-            else:
-                prepared.append(Prepared(item.id, series.id, missed))
-                if missed:
-                    logger.warning("series %s: meeting at %s already started; recorded as missed", series.id, starts_at)
-            advance(series, starts_at)
-        else:
-            # A very long outage: jump to the first occurrence that is still ahead.
-            advance(series, now)
+        prepared.append(Prepared(item, by_id[row["series_id"]], missed))
     return prepared
+
+
+async def places(session: AsyncSession, team_ids: set[int]) -> dict[int, tuple[Team, Workspace]]:
+    """The teams of a batch with their workspaces, in one statement."""
+    if not team_ids:
+        return {}
+    rows = await session.execute(
+        select(Team, Workspace).join(Workspace, Workspace.id == Team.workspace_id).where(Team.id.in_(team_ids))
+    )
+    return {team.id: (team, workspace) for team, workspace in rows}
 
 
 async def claim_due_items(
     session: AsyncSession, *, now: datetime, worker: str, lease: timedelta, platforms: frozenset[str], batch: int
 ) -> list[int]:
-    """Lease agenda items whose card is due; each claim counts as an attempt."""
-    ids = list(
-        await session.scalars(
-            select(AgendaItem.id)
-            .where(
-                AgendaItem.state == "scheduled",
-                AgendaItem.post_at <= now,
-                or_(AgendaItem.locked_until.is_(None), AgendaItem.locked_until < now),
-                AgendaItem.workspace_id.in_(_platforms(platforms)),
-            )
-            .order_by(AgendaItem.post_at, AgendaItem.starts_at, AgendaItem.id)
-            .limit(batch)
-            .with_for_update(skip_locked=True)
+    """Lease agenda items whose card is due, earliest first; each claim counts as an attempt.
+
+    One statement: the due rows are locked (skipping rows another worker holds) and leased together.
+    """
+    due = (
+        select(AgendaItem.id)
+        .where(
+            AgendaItem.state == "scheduled",
+            AgendaItem.post_at <= now,
+            or_(AgendaItem.locked_until.is_(None), AgendaItem.locked_until < now),
+            AgendaItem.workspace_id.in_(_platforms(platforms)),
         )
+        .order_by(AgendaItem.post_at, AgendaItem.starts_at, AgendaItem.id)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
     )
-    if ids:
+    claimed = (
         await session.execute(
             update(AgendaItem)
-            .where(AgendaItem.id.in_(ids))
+            .where(AgendaItem.id.in_(due))
             .values(locked_by=worker, locked_until=now + lease, attempts=AgendaItem.attempts + 1)
+            .returning(AgendaItem.id, AgendaItem.post_at, AgendaItem.starts_at)
             .execution_options(synchronize_session=False)
         )
-    return ids
-
-
-async def renew(session: AsyncSession, item_id: int, *, worker: str, now: datetime, lease: timedelta) -> bool:
-    """Extend this worker's lease just before it sends; False when the item is no longer its to post.
-
-    The check and the extension are one statement, so no other worker can take the item between them;
-    an expired lease nobody else has claimed yet is still this worker's to renew.
-    """
-    result = await session.execute(
-        update(AgendaItem)
-        .where(
-            AgendaItem.id == item_id,
-            AgendaItem.locked_by == worker,
-            AgendaItem.state == "scheduled",
-        )
-        .values(locked_until=now + lease)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    ).all()
+    return [row.id for row in sorted(claimed, key=lambda r: (r.post_at, r.starts_at, r.id))]
 
 
 async def still_mine(
@@ -164,6 +179,28 @@ async def release(session: AsyncSession, *, worker: str, retry_at: datetime | No
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def record_posted(session: AsyncSession, posted: Sequence[tuple[int, Any]], *, now: datetime) -> None:
+    """Record cards that went out, several in one statement: the item is posted (unless it was skipped or
+    ended meanwhile), remembers where its card is, and its lease is given back."""
+    done = (
+        update(AgendaItem)
+        .where(AgendaItem.id == bindparam("item_id"))
+        .values(
+            state=case((AgendaItem.state == "scheduled", "posted"), else_=AgendaItem.state),
+            locked_by=None,
+            locked_until=None,
+            updated_at=now,
+        )
+    )
+    connection = await session.connection()
+    with_ref = [{"item_id": item_id, "ref": ref} for item_id, ref in posted if isinstance(ref, dict)]
+    without = [{"item_id": item_id} for item_id, ref in posted if not isinstance(ref, dict)]
+    if with_ref:
+        await connection.execute(done.values(post_ref=bindparam("ref")), with_ref)
+    if without:
+        await connection.execute(done, without)
 
 
 async def team_is_live(session: AsyncSession, item: AgendaItem) -> Team | None:

@@ -4,6 +4,13 @@ Exactly once, visibly: a claim counts as an attempt *before* anything is sent. W
 between posting and recording, its lease expires and the next worker sees a repeated attempt; it
 first asks the surface whether a card with this item's key is already in the channel
 (``Surface.find_posted``) and records that one instead of posting again.
+
+Work goes batch-wise, so that a crowd of meetings due in the same minute costs few statements: a
+batch of series is prepared in one transaction; the cards of a batch of claimed items are loaded and
+rendered together right after the claim (:mod:`bot.scheduler.batch`); posted cards are recorded in
+groups (:mod:`bot.scheduler.recorder`). A send always ends inside the lease: a card whose send starts
+later than :data:`FRESH_CLAIM_SECONDS` after its claim, or after a pacing wait, is read again first
+(still this worker's and still to be posted? then its lease is renewed and its card rendered anew).
 """
 
 from __future__ import annotations
@@ -17,18 +24,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import metrics
-from bot.cards import local_time
 from bot.ports import ChannelGone, DeliveryError, Surface
-from bot.replies import Audience, Button, Card, Reply, Section
-from bot.scheduler import claims
+from bot.replies import Reply
+from bot.scheduler import batch, claims, notices
+from bot.scheduler.batch import Claimed
+from bot.scheduler.notices import Outgoing
+from bot.scheduler.recorder import Recorder, Sent
 from bot.services import agenda, picking
-from bot.storage.models import AgendaItem, MeetingSeries, Member, Moment, Team, TeamMember, Workspace
+from bot.storage.models import AgendaItem, MeetingSeries, Team, Workspace
 
 logger = logging.getLogger(__name__)
+
+FRESH_CLAIM_SECONDS = 5.0  # a card sent this soon after its claim needs no renewal (the claim checked it)
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
@@ -44,14 +54,6 @@ class Tally:
     failed: int = 0
     cancelled: int = 0
     lags: list[float] = field(default_factory=list)  # seconds between due time and posting
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    platform: str
-    workspace_id: str
-    channel_id: str | None
-    replies: tuple[Reply, ...]
 
 
 class Dispatcher:
@@ -81,6 +83,7 @@ class Dispatcher:
         self._max_attempts = max_attempts
         # A send must end well inside the lease, or another worker could take the item while it is in flight.
         self._post_timeout = min(post_timeout, lease.total_seconds() * 0.5)
+        self._fresh = timedelta(seconds=min(FRESH_CLAIM_SECONDS, lease.total_seconds() - self._post_timeout))
         self._channel_interval = channel_interval
         self._sleep = sleep
         self._channel_next: dict[tuple[str, str], float] = {}
@@ -124,17 +127,20 @@ class Dispatcher:
             await self._send_quietly(message)
         if self._stopping.is_set():
             return tally
+        now = self._clock()
         async with self._sessions.begin() as session:
             ids = await claims.claim_due_items(
-                session,
-                now=self._clock(),
-                worker=self.worker,
-                lease=self._lease,
-                platforms=self._platforms,
-                batch=self._batch,
+                session, now=now, worker=self.worker, lease=self._lease, platforms=self._platforms, batch=self._batch
             )
-        await asyncio.gather(*(self._post_guarded(item_id, tally) for item_id in ids))
-        _observe(tally)
+            claimed = await batch.load(session, ids, now=now)
+        recorder = Recorder(sessions=self._sessions, clock=self._clock, on_recorded=lambda s, at: _posted(tally, s, at))
+        try:
+            await asyncio.gather(*(self._post_guarded(card, tally, recorder) for card in claimed))
+        finally:
+            await recorder.drain()
+            _observe(tally)
+        if recorder.error is not None:
+            raise recorder.error
         return tally
 
     # -- preparing --------------------------------------------------------------------------------
@@ -144,66 +150,113 @@ class Dispatcher:
         now = self._clock()
         async with self._sessions.begin() as session:
             prepared = await claims.prepare_due_series(session, now=now, platforms=self._platforms, batch=self._batch)
-            for entry in prepared:
-                tally.prepared += 1
-                if entry.missed:
-                    tally.missed += 1
-                    continue
-                item = await session.get(AgendaItem, entry.item_id)
-                team = await session.get(Team, item.team_id) if item else None
-                if item is None or team is None:
-                    continue
-                workspace = await session.get(Workspace, team.workspace_id)
-                assert workspace is not None
-                replies = await agenda.fill(session, item, team, now)
-                replies += await self._reminder(session, item, team, entry.series_id)
-                if replies:
-                    outgoing.append(
-                        Outgoing(workspace.platform, workspace.external_id, team.external_id, tuple(replies))
-                    )
+            places = await claims.places(session, {p.item.team_id for p in prepared if not p.missed})
+            picks = picking.Batch()
+            picked: set[int] = set()
+            # The picks' writes wait for one flush at the end, except that a team's second pick in a batch
+            # must see its first one.
+            with session.no_autoflush:
+                for entry in prepared:
+                    tally.prepared += 1
+                    if entry.missed:
+                        tally.missed += 1
+                        continue
+                    item = entry.item
+                    team, workspace = places[item.team_id]
+                    if team.id in picked:
+                        await session.flush()
+                        picked.clear()
+                    picked.add(team.id)
+                    replies = await agenda.fill(session, item, team, now, batch=picks)
+                    replies += await notices.reminder(session, item, team, entry.series)
+                    if replies:
+                        outgoing.append(
+                            Outgoing(workspace.platform, workspace.external_id, team.external_id, tuple(replies))
+                        )
         return outgoing
-
-    async def _reminder(self, session: AsyncSession, item: AgendaItem, team: Team, series_id: int) -> list[Reply]:
-        series = await session.get(MeetingSeries, series_id)
-        if series is None or not series.remind_minutes or item.organizer_id is None or item.moment_id is None:
-            return []
-        organizer = await session.get(Member, item.organizer_id)
-        moment = await session.get(Moment, item.moment_id)
-        if organizer is None or moment is None:
-            return []
-        what = moment.title or moment.situation
-        what = what if len(what) <= 120 else what[:119] + "…"
-        when = local_time(item.starts_at, team.zone)
-        card = Card(
-            title=f"Coming up: the Customer Moment for {when}",
-            sections=(Section(what, "Planned moment"), Section(f"Why: {item.reason}")),
-            buttons=(Button("Swap", "agenda.swap", str(item.id)), Button("Skip", "agenda.skip", str(item.id))),
-        )
-        return [Reply(card=card, audience=Audience.DIRECT, to_member=organizer.external_id)]
 
     # -- posting ----------------------------------------------------------------------------------
 
-    async def _post_guarded(self, item_id: int, tally: Tally) -> None:
+    async def _post_guarded(self, card: Claimed, tally: Tally, recorder: Recorder) -> None:
         async with self._gate:
+            if self._stopping.is_set() or recorder.failed:
+                return  # still claimed: released on the way out, or found in the channel after the lease
             try:
-                await self._post(item_id, tally)
+                await self._post(card, tally, recorder)
             except Exception:
-                logger.exception("agenda item %s: unexpected failure while posting; will retry", item_id)
-                await self._retry_later(item_id, tally, retry_after=None)
+                logger.exception("agenda item %s: unexpected failure while posting; will retry", card.item_id)
+                await self._retry_later(card.item_id, tally, retry_after=None)
 
-    async def _post(self, item_id: int, tally: Tally) -> None:
+    async def _post(self, card: Claimed, tally: Tally, recorder: Recorder) -> None:
+        featured: list[Reply] = []  # notices for the people of a moment picked only now
+        if card.reply is None:
+            settled = await self._settle(card.item_id, tally)
+            if settled is None:
+                return
+            card, featured = settled
+        reply = card.reply
+        assert reply is not None
+        surface = self._surfaces[card.platform]
+        ref: Any = None
+        if card.attempts > 1:
+            ref = await surface.find_posted(workspace_id=card.workspace_id, channel_id=card.channel_id, key=card.key)
+            if ref is not None:
+                tally.found_already_posted += 1
+                logger.info("agenda item %s was already posted by an earlier attempt; recording it", card.item_id)
+        if ref is None:
+            waited = await self._pace(card.platform, card.channel_id)
+            if waited or self._clock() - card.claimed_at > self._fresh:
+                # The lease may no longer cover the send, and the item may have changed (swapped, skipped):
+                # read it again, renewing the lease, as long as it is still this worker's to post.
+                settled = await self._settle(card.item_id, tally)
+                if settled is None:
+                    return
+                card, more = settled
+                featured += more
+                reply = card.reply
+                assert reply is not None
+            if recorder.failed:
+                return
+            try:
+                refs = await asyncio.wait_for(
+                    surface.deliver(workspace_id=card.workspace_id, channel_id=card.channel_id, replies=[reply]),
+                    timeout=self._post_timeout,
+                )
+            except ChannelGone as exc:
+                await self._give_up(card.item_id, tally, reason=str(exc), pause=True)
+                return
+            except DeliveryError as exc:
+                if exc.retryable:
+                    await self._retry_later(card.item_id, tally, retry_after=exc.retry_after)
+                else:
+                    await self._give_up(card.item_id, tally, reason=str(exc), pause=False)
+                return
+            except TimeoutError:
+                await self._retry_later(card.item_id, tally, retry_after=None)
+                return
+            ref = refs[0] if refs else None
+        recorder.add(Sent(card.item_id, ref, card.due))
+        if featured:
+            await self._send_quietly(Outgoing(card.platform, card.workspace_id, card.channel_id, tuple(featured)))
+
+    async def _settle(self, item_id: int, tally: Tally) -> tuple[Claimed, list[Reply]] | None:
+        """Read a claimed item again in a transaction of its own, renewing its lease: for an item whose card
+        could not be rendered at the claim (its team or series stopped, its meeting started, it has no moment
+        yet), and for a card about to be sent well after its claim. Cancels it, records it missed, or picks
+        its moment, as needed; None when there is nothing (more) to post."""
         now = self._clock()
         async with self._sessions.begin() as session:
             item = await claims.still_mine(session, item_id, self.worker, now=now, lease=self._lease)
             if item is None:
-                return
+                logger.info("agenda item %s is no longer this worker's to post; left to its holder", item_id)
+                return None
             team = await claims.team_is_live(session, item)
             if team is None:
                 item.state, item.locked_by, item.locked_until = "cancelled", None, None
                 await picking.end_featuring(session, item, "skipped")
                 tally.cancelled += 1
                 logger.info("agenda item %s cancelled: team inactive or series paused/deleted", item.id)
-                return
+                return None
             if item.starts_at <= now:
                 item.state, item.locked_by, item.locked_until = "missed", None, None
                 await picking.end_featuring(session, item, "skipped")
@@ -213,69 +266,14 @@ class Dispatcher:
                     item.id,
                     item.starts_at.isoformat(),
                 )
-                return
-            notices: list[Reply] = []
+                return None
+            featured: list[Reply] = []
             if item.moment_id is None:
-                notices = await agenda.fill(session, item, team, now)
-            card = await agenda.card_reply(session, item, team)
+                featured = await agenda.fill(session, item, team, now)
             workspace = await session.get(Workspace, item.workspace_id)
             assert workspace is not None
-            platform, workspace_id, channel_id = workspace.platform, workspace.external_id, team.external_id
-            attempts, due, key = item.attempts, item.post_at, f"agenda:{item.id}"
-        surface = self._surfaces[platform]
-        ref: Any = None
-        if attempts > 1:
-            ref = await surface.find_posted(workspace_id=workspace_id, channel_id=channel_id, key=key)
-            if ref is not None:
-                tally.found_already_posted += 1
-                logger.info("agenda item %s was already posted by an earlier attempt; recording it", item_id)
-        if ref is None:
-            if await self._pace(platform, channel_id):
-                # The wait may have outlasted the lease renewed above: renew again before sending.
-                async with self._sessions.begin() as session:
-                    renewed = await claims.renew(
-                        session, item_id, worker=self.worker, now=self._clock(), lease=self._lease
-                    )
-                if not renewed:
-                    logger.warning("agenda item %s: lease lost before sending; leaving it to its new holder", item_id)
-                    return
-            try:
-                refs = await asyncio.wait_for(
-                    surface.deliver(workspace_id=workspace_id, channel_id=channel_id, replies=[card]),
-                    timeout=self._post_timeout,
-                )
-            except ChannelGone as exc:
-                await self._give_up(item_id, tally, reason=str(exc), pause=True)
-                return
-            except DeliveryError as exc:
-                if exc.retryable:
-                    await self._retry_later(item_id, tally, retry_after=exc.retry_after)
-                else:
-                    await self._give_up(item_id, tally, reason=str(exc), pause=False)
-                return
-            except TimeoutError:
-                await self._retry_later(item_id, tally, retry_after=None)
-                return
-            ref = refs[0] if refs else None
-        await self._record(item_id, ref, tally, due)
-        if notices:
-            await self._send_quietly(Outgoing(platform, workspace_id, channel_id, tuple(notices)))
-
-    async def _record(self, item_id: int, ref: Any, tally: Tally, due: datetime) -> None:
-        now = self._clock()
-        async with self._sessions.begin() as session:
-            item = await session.get(AgendaItem, item_id, with_for_update=True, populate_existing=True)
-            if item is None:
-                return
-            if item.locked_by != self.worker:
-                logger.warning("agenda item %s: lease was taken over while posting (by %s)", item_id, item.locked_by)
-            if item.state == "scheduled":
-                item.state = "posted"
-            item.post_ref = ref if isinstance(ref, dict) else item.post_ref
-            item.locked_by, item.locked_until, item.updated_at = None, None, now
-        tally.posted += 1
-        tally.lags.append(max(0.0, (now - due).total_seconds()))
-        logger.info("agenda item %s posted (lag %.1fs)", item_id, (now - due).total_seconds())
+            reply = await agenda.card_reply(session, item, team)
+            return batch.claimed(item, team, workspace, reply=reply, claimed_at=now), featured
 
     async def _retry_later(self, item_id: int, tally: Tally, *, retry_after: float | None) -> None:
         async with self._sessions.begin() as session:
@@ -319,30 +317,7 @@ class Dispatcher:
         logger.error("agenda item %s failed (%s)%s", item.id, reason, "; series paused" if pause else "")
         if team is None or workspace is None:
             return None
-        managers = await self._managers(session, team)
-        when = local_time(item.starts_at, team.zone)
-        text = (
-            f"I couldn't post the Customer Moment for the meeting on {when} in {team.name or 'your channel'}: "
-            f"{reason}." + (" I paused that meeting series; `resume` it once I'm back in the channel." if pause else "")
-        )
-        replies = tuple(Reply(text=text, audience=Audience.DIRECT, to_member=m.external_id) for m in managers)
-        return Outgoing(workspace.platform, workspace.external_id, None, replies) if replies else None
-
-    async def _managers(self, session: AsyncSession, team: Team) -> list[Member]:
-        in_team = list(
-            await session.scalars(
-                select(Member)
-                .join(TeamMember, TeamMember.member_id == Member.id)
-                .where(TeamMember.team_id == team.id, Member.role.in_(("manager", "admin")))
-            )
-        )
-        if in_team:
-            return in_team
-        return list(
-            await session.scalars(
-                select(Member).where(Member.workspace_id == team.workspace_id, Member.role == "admin")
-            )
-        )
+        return await notices.failure(session, item, team, workspace, reason=reason, pause=pause)
 
     async def _pace(self, platform: str, channel_id: str) -> bool:
         """At most one post per channel per ``channel_interval`` from this worker; True when it waited."""
@@ -370,6 +345,13 @@ class Dispatcher:
             )
         except (DeliveryError, TimeoutError) as exc:
             logger.warning("notification to %s/%s not delivered: %s", message.platform, message.workspace_id, exc)
+
+
+def _posted(tally: Tally, sent: Sent, at: datetime) -> None:
+    lag = (at - sent.due).total_seconds()
+    tally.posted += 1
+    tally.lags.append(max(0.0, lag))
+    logger.info("agenda item %s posted (lag %.1fs)", sent.item_id, lag)
 
 
 def _observe(tally: Tally) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +21,8 @@ from bot.storage.models import AgendaItem, MeetingSeries, Member, Moment, Recipi
 
 logger = logging.getLogger(__name__)
 
+_Row = TypeVar("_Row", Moment, Member)
+
 OPEN = ("scheduled", "posted")
 RECENT_WINDOW = timedelta(hours=6)
 
@@ -28,33 +32,62 @@ def message_key(item: AgendaItem) -> MessageKey:
 
 
 async def render(session: AsyncSession, item: AgendaItem, team: Team) -> Card:
-    moment = await session.get(Moment, item.moment_id) if item.moment_id else None
-    author: Member | None = None
-    recipients: list[Member] = []
-    if moment is not None:
-        author = await session.get(Member, moment.author_id) if moment.author_id else None
-        recipients = list(
-            await session.scalars(
-                select(Member)
-                .join(Recipient, Recipient.member_id == Member.id)
-                .where(Recipient.moment_id == moment.id)
-                .order_by(Member.name)
-            )
+    return (await render_many(session, [(item, team)]))[item.id]
+
+
+async def render_many(session: AsyncSession, items: Sequence[tuple[AgendaItem, Team]]) -> dict[int, Card]:
+    """The cards of several agenda items (by item id), with a few statements for all of them."""
+    moment_ids = {item.moment_id for item, _ in items if item.moment_id is not None}
+    moments = await _by_id(session, Moment, moment_ids)
+    member_ids = {m.author_id for m in moments.values() if m.author_id is not None}
+    member_ids |= {item.presenter_id for item, _ in items if item.presenter_id is not None}
+    members = await _by_id(session, Member, member_ids)
+    recipients: dict[int, list[Member]] = defaultdict(list)
+    recognised = [m.id for m in moments.values() if m.library_key is None]  # library exercises recognise nobody
+    if recognised:
+        for moment_id, member in await session.execute(
+            select(Recipient.moment_id, Member)
+            .join(Member, Member.id == Recipient.member_id)
+            .where(Recipient.moment_id.in_(recognised))
+            .order_by(Member.name)
+        ):
+            recipients[moment_id].append(member)
+    votes: dict[int, int] = {
+        item_id: count
+        for item_id, count in await session.execute(
+            select(Vote.agenda_item_id, func.count())
+            .where(Vote.agenda_item_id.in_([item.id for item, _ in items]))
+            .group_by(Vote.agenda_item_id)
         )
-    presenter = await session.get(Member, item.presenter_id) if item.presenter_id else None
-    helpful = await session.scalar(select(func.count()).select_from(Vote).where(Vote.agenda_item_id == item.id)) or 0
-    return cards.agenda_card(
-        item, zone=team.zone, moment=moment, author=author, recipients=recipients, presenter=presenter, helpful=helpful
-    )
+    }
+    cards_by_id: dict[int, Card] = {}
+    for item, team in items:
+        moment = moments.get(item.moment_id) if item.moment_id is not None else None
+        author = members.get(moment.author_id) if moment is not None and moment.author_id is not None else None
+        cards_by_id[item.id] = cards.agenda_card(
+            item,
+            zone=team.zone,
+            moment=moment,
+            author=author,
+            recipients=recipients.get(moment.id, []) if moment is not None else [],
+            presenter=members.get(item.presenter_id) if item.presenter_id is not None else None,
+            helpful=votes.get(item.id, 0),
+        )
+    return cards_by_id
+
+
+async def _by_id(session: AsyncSession, model: type[_Row], ids: set[int]) -> dict[int, _Row]:
+    if not ids:
+        return {}
+    return {row.id: row for row in await session.scalars(select(model).where(model.id.in_(ids)))}
 
 
 async def card_reply(session: AsyncSession, item: AgendaItem, team: Team) -> Reply:
-    return Reply(
-        card=await render(session, item, team),
-        audience=Audience.CHANNEL,
-        to_team=team.external_id,
-        message=message_key(item),
-    )
+    return channel_card(item, team, await render(session, item, team))
+
+
+def channel_card(item: AgendaItem, team: Team, card: Card) -> Reply:
+    return Reply(card=card, audience=Audience.CHANNEL, to_team=team.external_id, message=message_key(item))
 
 
 async def featured_notices(session: AsyncSession, item: AgendaItem, team: Team, moment: Moment) -> list[Reply]:
@@ -88,9 +121,11 @@ async def featured_notices(session: AsyncSession, item: AgendaItem, team: Team, 
     return notices
 
 
-async def fill(session: AsyncSession, item: AgendaItem, team: Team, now: datetime) -> list[Reply]:
+async def fill(
+    session: AsyncSession, item: AgendaItem, team: Team, now: datetime, *, batch: picking.Batch | None = None
+) -> list[Reply]:
     """Pick and record the moment for a new agenda item; returns the notices to send."""
-    choice = await picking.pick(session, item, team, now)
+    choice = await picking.pick(session, item, team, now, batch=batch)
     if choice is None:
         logger.warning("agenda item %s: nothing to feature in team %s", item.id, team.id)
         return []

@@ -18,13 +18,18 @@ logger = logging.getLogger(__name__)
 # connect and forever for a statement.
 CONNECT_TIMEOUT_SECONDS = 5.0
 STATEMENT_TIMEOUT_SECONDS = 30.0
+# Connections per process. All of them stay open once made: "overflow" connections would be closed on
+# every return to the pool, so a burst of scheduled posts would reconnect (a new server process, the
+# pre-ping, SSL negotiation) again and again. Four processes stay well inside PostgreSQL's default
+# max_connections of 100.
+POOL_SIZE = 20
 
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = POOL_SIZE) -> AsyncEngine:
     """An async engine with the per-database settings the product relies on."""
     if is_sqlite(url):
         database = make_url(url).database
@@ -56,7 +61,7 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         url,
         pool_pre_ping=True,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=0,
         pool_timeout=10,
         connect_args={"timeout": CONNECT_TIMEOUT_SECONDS, "command_timeout": STATEMENT_TIMEOUT_SECONDS},
     )

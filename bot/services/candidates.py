@@ -1,0 +1,223 @@
+"""Loading rotation candidates from the database: a few index-ordered rows per kind, the team's last few
+featurings and its use of the ~40 library exercises.
+
+The statements stay bounded however large a team's pool grows, and there are few of them per pick: the
+team's last featurings; the first page of every kind together with the library exercises and how often
+the team used each (one ``UNION ALL``); the people (author, recipients) of all of those in one lookup.
+Only a kind whose first page holds nobody but the previous meeting's people pages on, a page at a time.
+
+The statements are built once with bound parameters, so SQLAlchemy's compiled cache serves every pick.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Integer, Row, Select, bindparam, cast, func, literal_column, null, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.rotation import FRESH, Candidate, Recent
+from bot.storage.models import Featuring, Member, Moment, Recipient, Team
+
+PER_KIND = 12
+MAX_PAGES = 50
+COUNTED = ("current", "presented")
+TEAM_KINDS = ("story", "shoutout", "exercise")
+
+
+TeamRows = Select[int, int | None, int, datetime | None, datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class _Ordering:
+    """One index-ordered way of walking a kind's pool (shout-outs have two: fresh ones first, then all)."""
+
+    kind: str
+    query: TeamRows
+
+
+def _orderings() -> list[_Ordering]:
+    orderings = []
+    for kind in TEAM_KINDS:
+        base = select(
+            Moment.id, Moment.author_id, Moment.times_featured, Moment.last_featured_at, Moment.created_at
+        ).where(
+            Moment.team_id == bindparam("team_id"),
+            Moment.state == "approved",
+            Moment.kind == kind,
+            Moment.private.is_(False),
+        )
+        if kind == "shoutout":
+            fresh = base.where(Moment.times_featured == 0, Moment.created_at >= bindparam("fresh_since"))
+            orderings.append(_Ordering(kind, fresh.order_by(Moment.times_featured, Moment.created_at)))
+        orderings.append(
+            _Ordering(kind, base.order_by(Moment.times_featured, Moment.last_featured_at, Moment.created_at, Moment.id))
+        )
+    return orderings
+
+
+ORDERINGS = _orderings()
+PAGES = [o.query.limit(PER_KIND).offset(bindparam("offset")) for o in ORDERINGS]
+
+# The workspace's library exercises with the team's use of each, shaped like the team rows above.
+_used = (Featuring.moment_id == Moment.id) & (Featuring.team_id == bindparam("team_id"))
+LIBRARY = (
+    select(
+        Moment.id,
+        cast(null(), Integer).label("author_id"),
+        func.count(Featuring.id).label("times_featured"),
+        func.max(Featuring.created_at).label("last_featured_at"),
+        Moment.created_at,
+    )
+    .select_from(Moment)
+    .outerjoin(Featuring, _used & Featuring.outcome.in_(COUNTED))
+    .where(
+        Moment.workspace_id == bindparam("workspace_id"),
+        Moment.library_key.is_not(None),
+        Moment.state == "approved",
+    )
+    .group_by(Moment.id, Moment.created_at)
+)
+LIBRARY_PART = len(ORDERINGS)
+FIRST_PAGES = union_all(
+    *(
+        select(literal_column(str(n), Integer).label("part"), o.query.limit(PER_KIND).subquery())
+        for n, o in enumerate(ORDERINGS)
+    ),
+    select(literal_column(str(LIBRARY_PART), Integer).label("part"), LIBRARY.subquery()),
+)
+
+_RECENT = (
+    select(Featuring.moment_id, Moment.kind, Moment.author_id)
+    .join(Moment, Moment.id == Featuring.moment_id)
+    .where(Featuring.team_id == bindparam("team_id"), Featuring.outcome.in_(COUNTED))
+    .order_by(Featuring.created_at.desc(), Featuring.id.desc())
+    .limit(bindparam("limit"))
+)
+RECENT = _RECENT.where(Featuring.agenda_item_id != bindparam("skip_item"))
+RECENT_ALL = _RECENT
+RECIPIENTS = select(Recipient.moment_id, Recipient.member_id).where(
+    Recipient.moment_id.in_(bindparam("ids", expanding=True))
+)
+OPTED_OUT = select(Member.id).where(Member.workspace_id == bindparam("workspace_id"), Member.opted_out.is_(True))
+
+
+async def opted_out(session: AsyncSession, workspace_id: int) -> frozenset[int]:
+    return frozenset(await session.scalars(OPTED_OUT, {"workspace_id": workspace_id}))
+
+
+async def library_moments(session: AsyncSession, workspace_id: int) -> list[Moment]:
+    """The workspace's library exercises as full rows (into the session's identity map)."""
+    return list(
+        await session.scalars(
+            select(Moment).where(Moment.workspace_id == workspace_id, Moment.library_key.is_not(None))
+        )
+    )
+
+
+async def people(session: AsyncSession, rows: Iterable[tuple[int, int | None]]) -> dict[int, frozenset[int]]:
+    """moment id -> author and recipients."""
+    found: dict[int, set[int]] = defaultdict(set)
+    for moment_id, author_id in rows:
+        found[moment_id]
+        if author_id is not None:
+            found[moment_id].add(author_id)
+    if found:
+        for moment_id, member_id in await session.execute(RECIPIENTS, {"ids": list(found)}):
+            found[moment_id].add(member_id)
+    return {k: frozenset(v) for k, v in found.items()}
+
+
+async def recent_rows(session: AsyncSession, team_id: int, *, skip_item: int | None, limit: int) -> list[Row[Any]]:
+    """The team's last featured moments (most recent first): moment id, kind, author."""
+    if skip_item is None:
+        return list(await session.execute(RECENT_ALL, {"team_id": team_id, "limit": limit}))
+    return list(await session.execute(RECENT, {"team_id": team_id, "limit": limit, "skip_item": skip_item}))
+
+
+async def recent(session: AsyncSession, team_id: int, *, skip_item: int | None = None, limit: int = 3) -> list[Recent]:
+    rows = await recent_rows(session, team_id, skip_item=skip_item, limit=limit)
+    found = await people(session, ((r.moment_id, r.author_id) for r in rows))
+    return [Recent(r.kind, found[r.moment_id]) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    """Everything a pick chooses from: the team's candidates, the library's, and the recent history."""
+
+    candidates: list[Candidate]
+    history: list[Recent]
+
+    @property
+    def library_ids(self) -> frozenset[int]:
+        return frozenset(c.moment_id for c in self.candidates if c.library)
+
+
+async def load(
+    session: AsyncSession,
+    team: Team,
+    now: datetime,
+    *,
+    skip_item: int | None,
+    blocked: frozenset[int],
+    exclude: frozenset[int],
+) -> Pool:
+    """The candidates for a pick in ``team``: a few of the best-placed items of each kind, and the library.
+
+    A kind pages on (a bounded number of times) until it has found some that feature nobody from the
+    previous meeting, so a long run of one person's items cannot hide everyone else's.
+    """
+    history_rows = await recent_rows(session, team.id, skip_item=skip_item, limit=3)
+    params = {"team_id": team.id, "workspace_id": team.workspace_id, "fresh_since": now - FRESH}
+    parts: list[list[Row[Any]]] = [[] for _ in range(LIBRARY_PART + 1)]
+    for row in await session.execute(FIRST_PAGES, params):
+        parts[row.part].append(row)
+    team_rows = [row for rows in parts[:LIBRARY_PART] for row in rows]
+    found_people = await people(
+        session,
+        [(r.moment_id, r.author_id) for r in history_rows] + [(r.id, r.author_id) for r in team_rows],
+    )
+    history = [Recent(r.kind, found_people[r.moment_id]) for r in history_rows]
+    avoid = history[0].people if history else frozenset()
+    found: dict[int, Candidate] = {}
+    for n, ordering in enumerate(ORDERINGS):
+        rows = parts[n]
+        for page in range(MAX_PAGES):
+            if page:
+                rows = list(await session.execute(PAGES[n], {**params, "offset": page * PER_KIND}))
+                found_people.update(await people(session, ((r.id, r.author_id) for r in rows)))
+            usable = _collect(found, rows, ordering.kind, found_people, blocked=blocked, exclude=exclude, avoid=avoid)
+            if usable >= 3 or len(rows) < PER_KIND:
+                break
+    library = [
+        Candidate(r.id, "exercise", frozenset(), r.times_featured, r.last_featured_at, r.created_at, library=True)
+        for r in parts[LIBRARY_PART]
+        if r.id not in exclude
+    ]
+    return Pool(list(found.values()) + library, history)
+
+
+def _collect(
+    found: dict[int, Candidate],
+    rows: Sequence[Row[Any]],
+    kind: str,
+    found_people: dict[int, frozenset[int]],
+    *,
+    blocked: frozenset[int],
+    exclude: frozenset[int],
+    avoid: frozenset[int],
+) -> int:
+    """Add a page's rows to ``found``; returns how many feature nobody from the previous meeting."""
+    usable = 0
+    for row in rows:
+        who = found_people[row.id]
+        if row.id in exclude or who & blocked:
+            continue
+        if not who & avoid:
+            usable += 1
+        found[row.id] = Candidate(row.id, kind, who, row.times_featured, row.last_featured_at, row.created_at)
+    return usable
