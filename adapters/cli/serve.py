@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -91,6 +92,9 @@ async def serve(settings: Settings, *, socket_mode: bool = False, sock: socket.s
             raise SettingsError("SLACK_APP_TOKEN: set it (and SLACK_SIGNING_SECRET) to use --socket-mode")
         socket_mode_task = asyncio.create_task(run_socket_mode(runtime, surface=slack))
     app = create_app(engine=runtime.engine, surfaces=surfaces, max_body_bytes=settings.max_body_bytes)
+    # Everything built so far (modules, SDK models, the app) lives as long as the process: keep it out of the
+    # garbage collector's way, so that collections while serving only walk objects made while serving.
+    gc.freeze()
     runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=SHUTDOWN_GRACE)
     await runner.setup()
     site = web.SockSite(runner, sock) if sock is not None else web.TCPSite(runner, settings.host, settings.port)
