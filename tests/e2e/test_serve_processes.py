@@ -12,7 +12,6 @@ import asyncio
 import os
 import re
 import signal
-import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -25,15 +24,10 @@ from adapters.settings import Settings, SettingsError
 from benchmarks.common import free_port
 from tests.integration.faults import eventually
 from tests.support.databases import POSTGRES_URL
+from tests.support.serving import serve_command, start_serving, wait_ready
 
 EXIT_WITHIN = 15.0
 NEEDS_POSTGRES = pytest.mark.skipif(not POSTGRES_URL, reason="needs PostgreSQL (CM_TEST_POSTGRES_URL)")
-
-
-def serve_command(*args: str) -> list[str]:
-    script = Path(sys.executable).with_name("customer-moment")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "adapters.cli.main"]
-    return [*command, "serve", *args]
 
 
 def children(pid: int) -> list[int]:
@@ -67,24 +61,10 @@ async def server(postgres_url: str, tmp_path: Path) -> AsyncIterator[tuple[async
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     log = tmp_path / "serve.log"
-    with log.open("w") as output:
-        process = await asyncio.create_subprocess_exec(
-            *serve_command("--processes", "2"), env=env, cwd=tmp_path, stdout=output, stderr=output
-        )
+    process = await start_serving(["--processes", "2"], env=env, cwd=tmp_path, log=log)
     base_url = f"http://127.0.0.1:{port}/"
     try:
-        async with aiohttp.ClientSession() as http:
-
-            async def ready() -> bool:
-                if process.returncode is not None:
-                    raise AssertionError(f"serve exited {process.returncode}:\n{log.read_text()}")
-                try:
-                    async with http.get(base_url + "readyz") as response:
-                        return response.status == 200 and len(children(process.pid)) == 2
-                except aiohttp.ClientError:
-                    return False
-
-            assert await eventually(ready, within=60, every=0.1), log.read_text()
+        await wait_ready(process, base_url, log, also=lambda: len(children(process.pid)) == 2)
         yield process, base_url, log
     finally:
         if process.returncode is None:

@@ -13,8 +13,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
-import sys
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -25,6 +23,7 @@ import pytest
 from sqlalchemy import select, update
 
 from adapters.cli.composition import Runtime
+from benchmarks.common import free_port
 from bot.events import Incoming, Person, Place
 from bot.storage.models import AgendaItem, MeetingSeries
 from tests.integration.faults import ACK_DEADLINE, ON_POSTGRES, SLACK_TOKEN, eventually
@@ -34,24 +33,13 @@ from tests.integration.teams.reading import content
 from tests.support.db_proxy import DbProxy
 from tests.support.fake_connector import FakeConnector
 from tests.support.fake_slack import FakeSlack
+from tests.support.serving import start_serving, wait_ready
 
 pytestmark = ON_POSTGRES
 
 EXIT_WITHIN = 10.0
 SLACK_HANGS = 20.0  # longer than everything here: only a bounded shutdown gets the process out in time
 TEAMS_DELAY = 2.0  # the first attempt of the in-flight Teams reply takes this long, then fails and is retried
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def serve_command() -> list[str]:
-    script = Path(sys.executable).with_name("customer-moment")
-    return [str(script), "serve"] if script.exists() else [sys.executable, "-m", "adapters.cli.main", "serve"]
 
 
 async def a_card_due_now(runtime: Runtime) -> None:
@@ -96,24 +84,10 @@ async def server(
         "SCHEDULER_INTERVAL_SECONDS": "0.2",
     }
     log = tmp_path / "serve.log"
-    with log.open("w") as output:
-        process = await asyncio.create_subprocess_exec(
-            *serve_command(), env=env, cwd=tmp_path, stdout=output, stderr=output
-        )
+    process = await start_serving([], env=env, cwd=tmp_path, log=log)
     base_url = f"http://127.0.0.1:{port}/"
     try:
-        async with aiohttp.ClientSession() as http:
-
-            async def ready() -> bool:
-                if process.returncode is not None:
-                    raise AssertionError(f"serve exited {process.returncode}:\n{log.read_text()}")
-                try:
-                    async with http.get(base_url + "readyz") as response:
-                        return response.status == 200
-                except aiohttp.ClientError:
-                    return False
-
-            assert await eventually(ready, within=60, every=0.1), log.read_text()
+        await wait_ready(process, base_url, log)
         yield process, base_url, log
     finally:
         if process.returncode is None:

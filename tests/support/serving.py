@@ -1,0 +1,54 @@
+"""Running the real `customer-moment serve` command in tests: the command line and waiting until it is ready."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import aiohttp
+
+from tests.integration.faults import eventually
+
+
+def serve_command(*args: str) -> list[str]:
+    """``customer-moment serve …`` of this virtualenv (or the module, when the script is not installed)."""
+    script = Path(sys.executable).with_name("customer-moment")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "adapters.cli.main"]
+    return [*command, "serve", *args]
+
+
+def _read(log: Path) -> str:
+    return log.read_text(errors="replace")
+
+
+async def start_serving(args: list[str], *, env: dict[str, str], cwd: Path, log: Path) -> asyncio.subprocess.Process:
+    """Start ``serve`` with its output in ``log``."""
+    with log.open("w") as output:
+        return await asyncio.create_subprocess_exec(
+            *serve_command(*args), env=env, cwd=cwd, stdout=output, stderr=output
+        )
+
+
+async def wait_ready(
+    process: asyncio.subprocess.Process,
+    base_url: str,
+    log: Path,
+    *,
+    also: Callable[[], bool] = lambda: True,
+    within: float = 60,
+) -> None:
+    """Until ``/readyz`` answers 200 (and ``also`` holds); fails with the server's log if it exits first."""
+    async with aiohttp.ClientSession() as http:
+
+        async def ready() -> bool:
+            if process.returncode is not None:
+                raise AssertionError(f"serve exited {process.returncode}:\n{_read(log)}")
+            try:
+                async with http.get(base_url + "readyz") as response:
+                    return response.status == 200 and also()
+            except aiohttp.ClientError:
+                return False
+
+        assert await eventually(ready, within=within, every=0.1), _read(log)
