@@ -15,7 +15,7 @@ from adapters.http.server import create_app
 from adapters.teams.connector import Backoff
 from adapters.teams.sdk import ConnectorOptions
 from adapters.teams.surface import TeamsSurface
-from tests.integration.teams.builders import ALICE, BOB, CAROL, roster_entry
+from tests.integration.teams.builders import ALICE, BOB, CAROL, installed, message, roster_entry
 from tests.support.clock import FakeClock
 from tests.support.fake_connector import FakeConnector, running_connector
 from tests.support.issued_tokens import IssuedCredentialsFactory, TokenIssuer
@@ -41,6 +41,14 @@ class TeamsApp:
 
     async def post(self, activity: Any, *, headers: dict[str, str] | None = None) -> ClientResponse:
         return await self.client.post("/api/messages", json=activity, headers=headers)
+
+
+async def setup_channel(teams: TeamsApp) -> None:
+    """The app installed in the team, and someone talking in the Support channel (its reference stored)."""
+    for activity in (installed(teams.service_url), message("help", teams.service_url)):
+        response = await teams.post(activity)
+        assert response.status == 200
+    teams.connector.clear()
 
 
 @pytest.fixture

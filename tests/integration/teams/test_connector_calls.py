@@ -16,20 +16,12 @@ import pytest
 
 from bot.ports import DeliveryError
 from bot.replies import Audience, Card, Reply, Section
-from tests.integration.teams.builders import CHANNEL, TENANT, installed, message
-from tests.integration.teams.conftest import TeamsApp
+from tests.integration.teams.builders import CHANNEL, TENANT, message
+from tests.integration.teams.conftest import TeamsApp, setup_channel
 from tests.integration.teams.reading import content
 from tests.support.issued_tokens import TokenIssuer
 
 CARD = Reply(card=Card(title="Customer Moment · Tue 24 Nov", sections=(Section("A story"),)), audience=Audience.CHANNEL)
-
-
-async def install(teams: TeamsApp) -> None:
-    """The app installed in the team and the Support channel's reference stored (authentication off)."""
-    for activity in (installed(teams.service_url), message("help", teams.service_url)):
-        response = await teams.post(activity)
-        assert response.status == 200
-    teams.connector.clear()
 
 
 async def post_card(secured: TeamsApp) -> Any:
@@ -43,7 +35,7 @@ def issuer(app: TeamsApp) -> TokenIssuer:
 
 
 async def test_with_an_app_id_every_connector_call_carries_a_bearer_token(teams: TeamsApp, secured: TeamsApp) -> None:
-    await install(teams)
+    await setup_channel(teams)
     ref = await post_card(secured)
     assert ref["activityId"]
     (post,) = secured.connector.posts(CHANNEL)
@@ -55,7 +47,7 @@ async def test_with_an_app_id_every_connector_call_carries_a_bearer_token(teams:
 
 
 async def test_without_an_app_id_nothing_is_signed(teams: TeamsApp) -> None:
-    await install(teams)
+    await setup_channel(teams)
     await teams.post(message("help", teams.service_url))
     await teams.surface.deliver(workspace_id=TENANT, channel_id=CHANNEL, replies=[CARD])
     assert len(teams.connector.calls) >= 2
@@ -63,7 +55,7 @@ async def test_without_an_app_id_nothing_is_signed(teams: TeamsApp) -> None:
 
 
 async def test_one_token_serves_many_calls_at_once(teams: TeamsApp, secured: TeamsApp) -> None:
-    await install(teams)
+    await setup_channel(teams)
     refs = await asyncio.gather(*(post_card(secured) for _ in range(5)))
     assert len({ref["activityId"] for ref in refs}) == 5
     assert issuer(secured).requests == [False]
@@ -73,7 +65,7 @@ async def test_one_token_serves_many_calls_at_once(teams: TeamsApp, secured: Tea
 
 
 async def test_a_refused_token_is_replaced_once_and_the_call_repeated(teams: TeamsApp, secured: TeamsApp) -> None:
-    await install(teams)
+    await setup_channel(teams)
     secured.connector.fail_next(1, 401, only="POST", code="Unauthorized")
     ref = await post_card(secured)
     refused, accepted = secured.connector.posts(CHANNEL)
@@ -85,7 +77,7 @@ async def test_a_refused_token_is_replaced_once_and_the_call_repeated(teams: Tea
 
 
 async def test_a_token_refused_twice_is_a_final_failure(teams: TeamsApp, secured: TeamsApp) -> None:
-    await install(teams)
+    await setup_channel(teams)
     secured.connector.fail_next(5, 401, only="POST", code="Unauthorized")
     with pytest.raises(DeliveryError) as failed:
         await post_card(secured)
@@ -107,7 +99,7 @@ class NoThreads(ThreadPoolExecutor):
 
 
 async def test_a_reply_is_sent_without_any_thread(teams: TeamsApp) -> None:
-    await install(teams)  # first contact (connections opened, references stored) may use what it likes
+    await setup_channel(teams)  # first contact (connections opened, references stored) may use what it likes
     refusing = NoThreads()
     loop = asyncio.get_running_loop()
     loop.set_default_executor(refusing)

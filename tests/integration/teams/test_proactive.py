@@ -15,20 +15,12 @@ from bot.replies import Audience, Card, MessageKey, Reply, Section
 from bot.scheduler.dispatcher import Dispatcher
 from bot.storage.models import AgendaItem, Moment
 from tests.integration.teams.builders import BOB, CHANNEL, TEAM, TENANT, aad, installed, message
-from tests.integration.teams.conftest import TeamsApp, start
+from tests.integration.teams.conftest import TeamsApp, setup_channel, start
 from tests.integration.teams.reading import content
 from tests.support.clock import FakeClock
 from tests.support.fake_connector import FakeConnector
 
 CARD = Reply(card=Card(title="Customer Moment · Tue 24 Nov", sections=(Section("A story"),)), audience=Audience.CHANNEL)
-
-
-async def setup_channel(teams: TeamsApp) -> None:
-    """The app installed in the team, and someone talking in the Support channel (its reference stored)."""
-    for activity in (installed(teams.service_url), message("help", teams.service_url)):
-        response = await teams.post(activity)
-        assert response.status == 200
-    teams.connector.clear()
 
 
 async def no_sleep(_seconds: float) -> None:
