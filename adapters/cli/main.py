@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from adapters.cli import logs
-from adapters.settings import SettingsError, load_settings
+from adapters.settings import Settings, SettingsError, load_settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -66,11 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
-def _serve(settings: object, *, socket_mode: bool, processes: int) -> int:
+def _serve(settings: Settings, *, socket_mode: bool, processes: int) -> int:
     from adapters.cli import processes as supervisor
-    from adapters.settings import Settings
 
-    assert isinstance(settings, Settings)
     supervisor.check(settings, processes=processes, socket_mode=socket_mode)
     if processes == 1:
         from adapters.cli.serve import serve
@@ -89,13 +87,11 @@ def _serve(settings: object, *, socket_mode: bool, processes: int) -> int:
     return supervisor.supervise(settings, count=processes, child=child, migrate=migrate)
 
 
-def _teams_package(settings: object, *, output: str, base_url: str | None) -> int:
+def _teams_package(settings: Settings, *, output: str, base_url: str | None) -> int:
     from pathlib import Path
 
-    from adapters.settings import Settings
     from adapters.teams.package import build_package
 
-    assert isinstance(settings, Settings)
     if not settings.microsoft_app_id:
         print(
             "customer-moment: MICROSOFT_APP_ID: set it to the Azure Bot's app id to build the package.", file=sys.stderr
@@ -110,11 +106,9 @@ def _teams_package(settings: object, *, output: str, base_url: str | None) -> in
     return 0
 
 
-async def _migrate(settings: object, *, quiet: bool = False) -> int:
+async def _migrate(settings: Settings, *, quiet: bool = False) -> int:
     from adapters.cli.composition import build
-    from adapters.settings import Settings
 
-    assert isinstance(settings, Settings)
     runtime = await build(settings)
     await runtime.close()
     if not quiet:
