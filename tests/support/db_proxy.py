@@ -7,7 +7,7 @@ here instead: point the application's ``DATABASE_URL`` at the proxy (:meth:`DbPr
   the database restarts) and stops listening, so new connections are refused;
 * :meth:`DbProxy.stall` holds every byte instead (a network partition: nothing is refused, nothing answers);
 * :meth:`DbProxy.restore` listens again on the same port; pooled connections that died meanwhile are
-  replaced by the engine's pre-ping.
+  replaced by the engine's checkout check.
 
 It can also run in a separate process for a script (``python -m tests.support.db_proxy``), driven
 through standard input: one line ``cut``, ``stall`` or ``restore`` at a time; it prints ``PORT <n>`` once ready.

@@ -2,7 +2,7 @@
 
 The outage is a proxy cut (open connections dropped, new ones refused), a few seconds long here; the
 load script demonstrates a 30-second one (``benchmarks/load.py --db-outage 30``). Recovery is by the
-engine alone — pooled connections killed by the cut are noticed by the pre-ping and replaced — with no
+engine alone — pooled connections killed by the cut are noticed on checkout and replaced — with no
 restart of anything.
 """
 
