@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from adapters.settings import Settings
 from bot.core import Clock, CustomerMoment, utc_now
 from bot.storage import migrate
-from bot.storage.engine import create_engine, session_factory
+from bot.storage.engine import SCHEDULER_POOL_SIZE, create_engine, is_sqlite, session_factory
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +24,15 @@ class Runtime:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+def own_pool(runtime: Runtime) -> AsyncEngine | None:
+    """An engine for the scheduler that runs beside the request handlers in ``serve``: on PostgreSQL a
+    pool of its own (``SCHEDULER_POOL_SIZE``), so that posting a burst of due cards cannot take every
+    connection a request needs. None on SQLite, where one process shares one engine."""
+    if is_sqlite(runtime.settings.database_url):
+        return None
+    return create_engine(runtime.settings.database_url, pool_size=SCHEDULER_POOL_SIZE)
 
 
 async def build(settings: Settings, *, clock: Clock = utc_now, apply_migrations: bool = True) -> Runtime:

@@ -12,12 +12,14 @@ from contextlib import suppress
 from datetime import timedelta
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.cli.composition import Runtime, build
-from adapters.http.server import WebSurface, create_app
+from adapters.cli.composition import Runtime, build, own_pool
+from adapters.http.server import WebSurface, count_pool_use, create_app
 from adapters.settings import Settings, SettingsError
 from bot.core import utc_now
 from bot.scheduler.dispatcher import Dispatcher
+from bot.storage.engine import session_factory
 
 logger = logging.getLogger(__name__)
 
@@ -38,10 +40,11 @@ async def build_surfaces(runtime: Runtime) -> list[WebSurface]:
     return surfaces
 
 
-def build_dispatcher(runtime: Runtime, surfaces: list[WebSurface]) -> Dispatcher:
+def build_dispatcher(runtime: Runtime, surfaces: list[WebSurface], *, engine: AsyncEngine | None = None) -> Dispatcher:
+    """The scheduler, on ``engine`` when given (its own pool), else on the runtime's."""
     settings = runtime.settings
     return Dispatcher(
-        sessions=runtime.sessions,
+        sessions=session_factory(engine) if engine is not None else runtime.sessions,
         surfaces={surface.platform: surface for surface in surfaces},
         clock=utc_now,
         worker=f"{socket.gethostname()}:{os.getpid()}",
@@ -100,7 +103,10 @@ async def serve(settings: Settings, *, socket_mode: bool = False, sock: socket.s
     site = web.SockSite(runner, sock) if sock is not None else web.TCPSite(runner, settings.host, settings.port)
     await site.start()
     logger.info("listening on %s:%s with %s", settings.host, settings.port, [s.platform for s in surfaces])
-    dispatcher = build_dispatcher(runtime, surfaces)
+    scheduler_engine = own_pool(runtime) if settings.scheduler_enabled else None
+    if scheduler_engine is not None:
+        count_pool_use(scheduler_engine, pool="scheduler")
+    dispatcher = build_dispatcher(runtime, surfaces, engine=scheduler_engine)
     scheduler = None
     if settings.scheduler_enabled:
         scheduler = asyncio.create_task(dispatcher.run(interval=settings.scheduler_interval_seconds))
@@ -115,6 +121,8 @@ async def serve(settings: Settings, *, socket_mode: bool = False, sock: socket.s
             with suppress(asyncio.CancelledError):
                 await socket_mode_task
         await _shut_down(runner, dispatcher if scheduler is not None else None, scheduler)
+        if scheduler_engine is not None:
+            await scheduler_engine.dispose()
         await runtime.close()
     return 0
 

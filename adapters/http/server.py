@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import os
 import time
+import weakref
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest, multiprocess
-from sqlalchemy import event, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import metrics
@@ -20,9 +21,11 @@ from bot.ports import Surface
 logger = logging.getLogger(__name__)
 
 ENGINE: web.AppKey[AsyncEngine] = web.AppKey("engine", AsyncEngine)
+_COUNTED: weakref.WeakSet[Engine] = weakref.WeakSet()  # engines whose pool use is counted already
 DB_POOL_IN_USE = Gauge(
     "customer_moment_db_pool_in_use",
-    "Database connections checked out of the pool",
+    "Database connections checked out, by pool (requests, scheduler)",
+    ["pool"],
     multiprocess_mode="livesum",  # with several server processes: the sum over the live ones
 )
 
@@ -64,19 +67,14 @@ async def measure(request: web.Request, handler: Handler) -> web.StreamResponse:
         metrics.REQUESTS.labels(surface, route, str(status)).inc()
 
 
-def _checked_out(*_args: Any) -> None:
-    DB_POOL_IN_USE.inc()
-
-
-def _checked_in(*_args: Any) -> None:
-    DB_POOL_IN_USE.dec()
-
-
-def count_pool_use(engine: AsyncEngine) -> None:
-    """Keep ``DB_POOL_IN_USE`` up to date as connections are checked out and returned."""
-    if not event.contains(engine.sync_engine, "checkout", _checked_out):
-        event.listen(engine.sync_engine, "checkout", _checked_out)
-        event.listen(engine.sync_engine, "checkin", _checked_in)
+def count_pool_use(engine: AsyncEngine, *, pool: str = "requests") -> None:
+    """Keep ``DB_POOL_IN_USE{pool}`` up to date as ``engine``'s connections are checked out and returned."""
+    if engine.sync_engine in _COUNTED:
+        return
+    _COUNTED.add(engine.sync_engine)
+    gauge = DB_POOL_IN_USE.labels(pool)
+    event.listen(engine.sync_engine, "checkout", lambda *_args: gauge.inc())
+    event.listen(engine.sync_engine, "checkin", lambda *_args: gauge.dec())
 
 
 async def metrics_view(_request: web.Request) -> web.Response:

@@ -19,11 +19,13 @@ logger = logging.getLogger(__name__)
 # connect and forever for a statement.
 CONNECT_TIMEOUT_SECONDS = 5.0
 STATEMENT_TIMEOUT_SECONDS = 30.0
-# Connections per process. All of them stay open once made: "overflow" connections would be closed on
-# every return to the pool, so a burst of scheduled posts would reconnect (a new server process, the
-# pre-ping, SSL negotiation) again and again. Four processes stay well inside PostgreSQL's default
-# max_connections of 100.
-POOL_SIZE = 20
+# Connections per process, in two pools: one for requests, one for the scheduler inside ``serve``, so
+# that a burst of due cards never leaves a person's request waiting for a connection. All of them stay
+# open once made: "overflow" connections would be closed on every return to the pool, so a burst of
+# scheduled posts would reconnect (a new server process, SSL negotiation) again and again. Four server
+# processes (23 connections each) stay inside PostgreSQL's default max_connections of 100.
+POOL_SIZE = 15
+SCHEDULER_POOL_SIZE = 8
 # A pooled connection handed back less than this long ago is not pinged again on checkout (only checked
 # for a socket the server has closed, which costs nothing); an older one is pinged with one round trip.
 # A busy server thus pays for no pings, and one that sat idle through a database restart still notices.

@@ -95,7 +95,8 @@ async def test_metrics_count_the_requests_of_every_process(
         status, exposition = await fresh_get(base_url, "metrics")
         assert status == 200
         assert requests_counted(exposition, "/healthz") == 40
-        assert "customer_moment_db_pool_in_use" in exposition
+        assert 'customer_moment_db_pool_in_use{pool="requests"}' in exposition
+        assert 'customer_moment_db_pool_in_use{pool="scheduler"}' in exposition  # the scheduler's own pool
 
 
 @pytest.mark.postgres

@@ -55,7 +55,7 @@ async def test_metrics_count_requests_by_route_and_status(server: TestServer) ->
     assert 'customer_moment_http_requests_total{route="/healthz",status="200",surface="http"}' in body
     assert 'route="unmatched",status="404"' in body
     assert "customer_moment_http_request_seconds_bucket" in body
-    assert "customer_moment_db_pool_in_use" in body
+    assert 'customer_moment_db_pool_in_use{pool="requests"}' in body
 
 
 async def test_bodies_over_the_limit_are_refused_with_413(server: TestServer) -> None:
