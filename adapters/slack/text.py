@@ -57,16 +57,13 @@ def escape_within(text: str, limit: int) -> str:
         return escaped
     if limit <= 0:
         return ""
-    pieces: list[str] = []
-    used = 0
     budget = limit - len(ELLIPSIS)
-    for char in text:
-        piece = escape(char)
-        if used + len(piece) > budget:
-            break
-        pieces.append(piece)
-        used += len(piece)
-    return "".join(pieces).rstrip() + ELLIPSIS
+    head = escaped[: max(budget, 0)]
+    # Every "&" in escaped text opens an entity (at most 5 characters): drop one the cut went through.
+    amp = head.rfind("&", max(0, len(head) - 4))
+    if amp != -1 and escaped.index(";", amp) >= len(head):
+        head = head[:amp]
+    return head.rstrip() + ELLIPSIS
 
 
 def bold(text: str, limit: int) -> str:

@@ -32,6 +32,22 @@ def test_escape_within_stays_within_the_limit_and_never_splits_an_entity(text: s
     assert text.startswith(unescape(escaped.removesuffix(ELLIPSIS)))
 
 
+def cut_by_characters(text: str, limit: int) -> str:
+    """The longest prefix of ``text`` whose escaped form fits before the ellipsis, taken one character at a time."""
+    kept = ""
+    for char in text:
+        if len(escape(kept + char)) > limit - len(ELLIPSIS):
+            break
+        kept += char
+    return escape(kept).rstrip() + ELLIPSIS
+
+
+@given(st.text(alphabet="ab &<>\n", max_size=60) | st.text(), st.integers(min_value=1, max_value=400))
+def test_escape_within_keeps_as_much_as_fits(text: str, limit: int) -> None:
+    expected = escape(text) if len(escape(text)) <= limit else cut_by_characters(text, limit)
+    assert escape_within(text, limit) == expected
+
+
 def test_escape_within_marks_a_cut() -> None:
     assert escape_within("&" * 10, 12) == "&amp;&amp;" + ELLIPSIS
     assert escape_within("short", 10) == "short"
