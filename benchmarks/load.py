@@ -69,6 +69,12 @@ STORY_TEXTS = (
     "An invoice listed a product never ordered | fixed it on the call | surprised | read the invoice back",
 )
 SLASH_TEXTS = ("help", "queue", "mine", "story", "stats 30")
+# Where request bodies differ: markers in a body built once per shape (letters only, so that JSON and
+# form encoding leave them as they are), replaced for each request.
+MARK_N, MARK_NONCE = "QXnumberXQ", "QXnonceXQ"
+MARK_USER, MARK_USER_LOWER = "QXUSERXQ", "qxuserxq"
+MARK_CHANNEL, MARK_TEAM_NO = "QXchannelXQ", "QXteamnoXQ"
+MARKS = re.compile("|".join((MARK_N, MARK_NONCE, MARK_USER, MARK_USER_LOWER, MARK_CHANNEL, MARK_TEAM_NO)))
 TEAMS_TEXTS = ("help", "queue", "mine", "story")
 
 
@@ -154,6 +160,7 @@ class Requests:
         self.ids = itertools.count(1)
         self.random = random.Random(20261123)
         self.story_view = modal(forms.STORY, FormOrigin(form_id="story", channel_id="C0000", channel_name="team-0"))
+        self._templates: dict[tuple[Any, ...], str] = {}
 
     def _signed(self, body: str, content_type: str) -> tuple[str, bytes, dict[str, str]]:
         """URL, body and headers of a request signed as Slack signs it."""
@@ -165,11 +172,27 @@ class Requests:
         }
         return self.base_url + "slack/events", body.encode(), headers
 
-    def _who(self) -> tuple[str, str]:
-        """A random member and channel of the workspace."""
-        n = self.random.randrange(USERS) + 1
+    def _who(self) -> dict[str, str]:
+        """A random member and channel of the workspace, as the values of the body markers."""
+        user = self.random.randrange(USERS) + 1
         channel = self.random.randrange(CHANNELS)
-        return f"U{n}", f"C{channel:04d}"
+        return {
+            MARK_USER: f"U{user}",
+            MARK_USER_LOWER: f"u{user}",
+            MARK_CHANNEL: f"{channel:04d}",
+            MARK_TEAM_NO: str(channel),
+        }
+
+    def _filled(self, key: tuple[Any, ...], make: Callable[[], str], values: dict[str, str]) -> str:
+        """The body of shape ``key`` (made once, with markers) with this request's ``values`` put in.
+
+        Building a payload (JSON, then form encoding) costs the load generator more than signing and
+        sending it; on a machine shared with the server, that CPU would be taken from the server.
+        """
+        template = self._templates.get(key)
+        if template is None:
+            template = self._templates[key] = make()
+        return MARKS.sub(lambda found: values[found.group()], template)
 
     def build(self, kind: str) -> tuple[str, bytes, dict[str, str]]:
         """One request of ``kind`` (slash, modal, button, teams): URL, body, headers."""
@@ -177,81 +200,100 @@ class Requests:
 
     def slash(self) -> tuple[str, bytes, dict[str, str]]:
         """A ``/moment`` command, form-encoded."""
-        n = next(self.ids)
-        user, channel = self._who()
         text = self.random.choice(SLASH_TEXTS)
         if text == "story":
             text = "story " + self.random.choice(STORY_TEXTS)
-        form = {
-            "token": "legacy",
-            "team_id": TEAM,
-            "team_domain": "load",
-            "channel_id": channel,
-            "channel_name": f"team-{int(channel[1:])}",
-            "user_id": user,
-            "user_name": user.lower(),
-            "command": "/moment",
-            "text": text,
-            "api_app_id": "A1",
-            "response_url": f"{self.response_base}cmd{n}",
-            "trigger_id": f"load-{n}-{uuid.uuid4().hex[:8]}",
-        }
-        return self._signed(urlencode(form), "application/x-www-form-urlencoded")
+        values = {**self._who(), MARK_N: str(next(self.ids)), MARK_NONCE: uuid.uuid4().hex[:8]}
+
+        def make() -> str:
+            form = {
+                "token": "legacy",
+                "team_id": TEAM,
+                "team_domain": "load",
+                "channel_id": "C" + MARK_CHANNEL,
+                "channel_name": "team-" + MARK_TEAM_NO,
+                "user_id": MARK_USER,
+                "user_name": MARK_USER_LOWER,
+                "command": "/moment",
+                "text": text,
+                "api_app_id": "A1",
+                "response_url": f"{self.response_base}cmd{MARK_N}",
+                "trigger_id": f"load-{MARK_N}-{MARK_NONCE}",
+            }
+            return urlencode(form)
+
+        return self._signed(self._filled(("slash", text), make, values), "application/x-www-form-urlencoded")
 
     def modal(self) -> tuple[str, bytes, dict[str, str]]:
         """A filled-in story modal submitted (``view_submission``)."""
         from tests.integration.slack.driver import state_for
 
-        n = next(self.ids)
-        user, _ = self._who()
-        situation, action, _reaction, lesson = self.random.choice(STORY_TEXTS).split(" | ")
-        values = {"situation": situation, "action": action, "lesson": lesson, "nps": "promoter"}
-        payload = {
-            "type": "view_submission",
-            "team": {"id": TEAM, "domain": "load"},
-            "user": {"id": user, "username": user.lower(), "team_id": TEAM},
-            "api_app_id": "A1",
-            "trigger_id": f"load-{n}-{uuid.uuid4().hex[:8]}",
-            "view": {
-                **self.story_view,
-                "id": f"V{n}",
-                "team_id": TEAM,
-                "state": {"values": state_for(self.story_view, values)},
-            },
-        }
-        return self._signed(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+        story = self.random.choice(STORY_TEXTS)
+        values = {**self._who(), MARK_N: str(next(self.ids)), MARK_NONCE: uuid.uuid4().hex[:8]}
+
+        def make() -> str:
+            situation, action, _reaction, lesson = story.split(" | ")
+            fields = {"situation": situation, "action": action, "lesson": lesson, "nps": "promoter"}
+            payload = {
+                "type": "view_submission",
+                "team": {"id": TEAM, "domain": "load"},
+                "user": {"id": MARK_USER, "username": MARK_USER_LOWER, "team_id": TEAM},
+                "api_app_id": "A1",
+                "trigger_id": f"load-{MARK_N}-{MARK_NONCE}",
+                "view": {
+                    **self.story_view,
+                    "id": f"V{MARK_N}",
+                    "team_id": TEAM,
+                    "state": {"values": state_for(self.story_view, fields)},
+                },
+            }
+            return urlencode({"payload": json.dumps(payload)})
+
+        return self._signed(self._filled(("modal", story), make, values), "application/x-www-form-urlencoded")
 
     def button(self) -> tuple[str, bytes, dict[str, str]]:
         """An agenda card button pressed (``block_actions``): a helpful vote or "share a story"."""
-        n = next(self.ids)
-        user, channel = self._who()
         if self.random.random() < 0.7:
             action, value = "agenda.helpful", str(self.random.choice(self.items))
         else:
             action, value = "open.story", ""
-        payload = {
-            "type": "block_actions",
-            "team": {"id": TEAM, "domain": "load"},
-            "user": {"id": user, "username": user.lower(), "team_id": TEAM},
-            "api_app_id": "A1",
-            "trigger_id": f"load-{n}-{uuid.uuid4().hex[:8]}",
-            "response_url": f"{self.response_base}act{n}",
-            "channel": {"id": channel, "name": f"team-{int(channel[1:])}"},
-            "container": {"type": "message", "channel_id": channel, "is_ephemeral": True},
-            "actions": [{"type": "button", "action_id": action, "value": value, "block_id": "b"}],
-        }
-        return self._signed(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+        values = {**self._who(), MARK_N: str(next(self.ids)), MARK_NONCE: uuid.uuid4().hex[:8]}
+
+        def make() -> str:
+            channel = "C" + MARK_CHANNEL
+            payload = {
+                "type": "block_actions",
+                "team": {"id": TEAM, "domain": "load"},
+                "user": {"id": MARK_USER, "username": MARK_USER_LOWER, "team_id": TEAM},
+                "api_app_id": "A1",
+                "trigger_id": f"load-{MARK_N}-{MARK_NONCE}",
+                "response_url": f"{self.response_base}act{MARK_N}",
+                "channel": {"id": channel, "name": "team-" + MARK_TEAM_NO},
+                "container": {"type": "message", "channel_id": channel, "is_ephemeral": True},
+                "actions": [{"type": "button", "action_id": action, "value": value, "block_id": "b"}],
+            }
+            return urlencode({"payload": json.dumps(payload)})
+
+        return self._signed(self._filled(("button", action, value), make, values), "application/x-www-form-urlencoded")
 
     def teams(self) -> tuple[str, bytes, dict[str, str]]:
         """A Teams channel message @mentioning the bot."""
-        from tests.integration.teams.builders import ALICE, BOB, CAROL, message
+        from tests.integration.teams.builders import ALICE, BOB, CAROL, CHANNEL, message
 
         text = self.random.choice(TEAMS_TEXTS)
         if text == "story":
             situation, action, reaction, lesson = self.random.choice(STORY_TEXTS).split(" | ")
             text = f"story {situation} did: {action} reaction: {reaction} lesson: {lesson}"
-        activity = message(text, self.connector_url, sender=self.random.choice((ALICE, BOB, CAROL)))
-        return self.base_url + "api/messages", json.dumps(activity).encode(), {"Content-Type": "application/json"}
+        sender = self.random.randrange(3)
+
+        def make() -> str:
+            activity = message(text, self.connector_url, sender=(ALICE, BOB, CAROL)[sender])
+            activity["id"] = MARK_N
+            activity["conversation"]["id"] = f"{CHANNEL};messageid={MARK_N}"
+            return json.dumps(activity)
+
+        body = self._filled(("teams", text, sender), make, {MARK_N: str(1_700_000_000_000 + next(self.ids))})
+        return self.base_url + "api/messages", body.encode(), {"Content-Type": "application/json"}
 
 
 # --- measuring ---------------------------------------------------------------------------------------
