@@ -25,6 +25,7 @@ NPS_CATEGORIES = ("promoter", "passive", "detractor")
 
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
+_ASCII_CONTROLS = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")  # the control characters of ASCII, but "\n"
 
 
 class Invalid(ValueError):
@@ -50,11 +51,11 @@ def tidy(text: str | None) -> str:
     """Trim, drop control characters, fold runs of spaces; keeps single line breaks."""
     if not text:
         return ""
-    kept = "".join(
-        ch
-        for ch in scrub(str(text)).replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
-        if ch == "\n" or unicodedata.category(ch)[0] != "C"
-    )
+    text = scrub(str(text)).replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    if text.isascii():  # most text: one pass of a regular expression instead of a look-up per character
+        kept = _ASCII_CONTROLS.sub("", text)
+    else:
+        kept = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch)[0] != "C")
     lines = [_SPACES.sub(" ", line).strip() for line in kept.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -19,6 +22,7 @@ from bot.domain.validation import (
     clean_reason,
     clean_story,
     clean_tags,
+    scrub,
     tidy,
 )
 
@@ -58,6 +62,17 @@ def test_tidy_trims_folds_spaces_and_drops_control_characters(raw: str | None, c
 
 def test_tidy_turns_a_tab_between_words_into_a_space() -> None:
     assert tidy("called\tback") == "called back"
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet=st.characters(max_codepoint=127)) | st.text())
+def test_tidy_drops_exactly_the_control_characters(text: str) -> None:
+    normalized = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    kept = "".join(ch for ch in normalized if ch == "\n" or unicodedata.category(ch)[0] != "C")
+    expected = re.sub(
+        r"\n{3,}", "\n\n", "\n".join(re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in kept.split("\n"))
+    )
+    assert tidy(text) == scrub(expected).strip()
 
 
 @settings(max_examples=500, deadline=None)
