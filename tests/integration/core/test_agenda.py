@@ -303,3 +303,35 @@ async def test_queue_shows_whats_coming_the_pool_and_whats_next(runtime: Runtime
         "Never featured yet; waiting since 23 Nov 2026 and not the people featured last time.",
     ]
     assert await count(runtime, AgendaItem) == 1  # looking ahead writes nothing
+
+
+async def test_queue_lists_the_next_five_items_and_says_which_has_no_moment(runtime: Runtime) -> None:
+    long = "The parcel went to the wrong depot, then the wrong city, then back to the sender without a word to anyone"
+    await story(runtime, "alice", long)
+    for minutes in (10, 20, 30, 40, 50, 60):
+        await ask(runtime, said(f"request in {minutes}m"))
+    first, second, *_ = await rows(runtime, AgendaItem, order_by=AgendaItem.id)
+    async with runtime.sessions.begin() as session:  # a moment deleted after it was put on the agenda
+        await session.execute(update(AgendaItem).where(AgendaItem.id == second.id).values(moment_id=None))
+    (reply,) = await ask(runtime, said("queue", actor="bob"))
+    assert reply.card is not None
+    coming = reply.card.sections[0]
+    lines = coming.text.splitlines()
+    assert [line.split(" · ")[0] for line in lines] == [f"Agenda #{first.id + n}" for n in range(5)]
+    assert (
+        lines[0]
+        == f"Agenda #{first.id} · Mon 23 Nov 09:10 UTC · #{first.moment_id} · Customer story · approved · {long[:79]}…"
+    )
+    assert lines[1] == f"Agenda #{second.id} · Mon 23 Nov 09:20 UTC · no moment"
+
+
+async def test_queue_of_a_quiet_channel_says_nothing_is_scheduled(runtime: Runtime) -> None:
+    (reply,) = await ask(runtime, said("queue"))
+    assert reply.card is not None
+    coming, pool, next_in_line = reply.card.sections
+    assert (coming.heading, coming.text) == ("Coming up", "No meetings scheduled. Try `schedule` or `request`.")
+    assert pool.text == "Never featured yet — stories: 0, shout-outs: 0, exercises: 0."
+    assert next_in_line.heading == "Next in line"
+    assert next_in_line.text.splitlines()[1] == (
+        "The team's pool has nothing new, so here is an exercise from the library."
+    )

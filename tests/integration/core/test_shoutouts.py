@@ -116,3 +116,37 @@ async def test_shoutout_reason_is_masked(runtime: Runtime) -> None:
     shoutout = await one(runtime, Moment, Moment.kind == "shoutout")
     assert shoutout.situation == "called the customer back on [phone] within the hour"
     assert "1234567" not in text(replies)
+
+
+async def test_mine_lists_what_you_shared_and_the_shoutouts_for_you(runtime: Runtime) -> None:
+    await team(runtime, "alice", "bob", "carol")
+    await ask(runtime, said("story The parcel was lost twice | rang the depot | relieved | own it", actor="bob"))
+    await ask(runtime, said(f"shoutout @bob {REASON}", actor="alice"))
+    await ask(runtime, said("shoutout private @bob answered every ticket over the weekend", actor="carol"))
+    await ask(runtime, said(f"shoutout @carol {REASON}", actor="bob"))
+    story, first, second, third = await rows(runtime, Moment, Moment.team_id.is_not(None), order_by=Moment.id)
+    (reply,) = await ask(runtime, said("mine", actor="bob"))
+    assert reply.card is not None
+    assert reply.card.title == "Your moments"
+    shared, received = reply.card.sections
+    assert (shared.heading, shared.text.splitlines()) == (
+        "What you shared",
+        [
+            f"#{third.id} · Shout-out · approved · {REASON}",
+            f"#{story.id} · Customer story · approved · The parcel was lost twice",
+        ],
+    )
+    assert (received.heading, received.text.splitlines()) == (
+        "Shout-outs for you",
+        [
+            f"#{second.id} · Shout-out · approved · answered every ticket over the weekend",
+            f"#{first.id} · Shout-out · approved · {REASON}",
+        ],
+    )
+    await ask(runtime, said("optout", actor="alice"))
+    (reply,) = await ask(runtime, said("mine", actor="alice"))
+    assert reply.card is not None
+    assert [s.text for s in reply.card.sections] == [
+        f"#{first.id} · Shout-out · approved · {REASON}",
+        "You have opted out of being featured in meetings (`optin` to undo).",
+    ]
