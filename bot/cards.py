@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.domain import tags as tag_vocabulary
@@ -107,7 +108,26 @@ def agenda_card(
     )
 
 
-def moment_line(moment: Moment) -> str:
+class MomentSummary(Protocol):
+    """What a one-line summary shows: a Moment, or a row of the ``MOMENT_LINE`` columns."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def situation(self) -> str: ...
+
+
+# The columns moment_line reads, for statements that need a moment's line and nothing else of it.
+MOMENT_LINE = (Moment.id, Moment.kind, Moment.state, Moment.title, Moment.situation)
+
+
+def moment_line(moment: MomentSummary) -> str:
     what = moment.title or moment.situation
     short = what if len(what) <= 80 else what[:79] + "…"
     return (

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, Select, bindparam, literal_column, select, union_all
 
 from bot import cards, commands, forms
 from bot.domain import privacy
@@ -15,6 +16,32 @@ from bot.services.context import Context, NotFound, Refused, find_person
 from bot.storage.models import Member, Moment, Recipient
 
 logger = logging.getLogger(__name__)
+
+MINE_LIMIT = 20
+AUTHORED, RECEIVED = 0, 1
+
+
+def _mine_part(part: int, moments: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
+    newest = moments.order_by(Moment.id.desc()).limit(MINE_LIMIT).subquery()
+    return select(literal_column(str(part), Integer).label("part"), newest)
+
+
+# The lines of ``mine`` in one statement: the member's newest moments, then the newest shout-outs for them.
+_mine = union_all(
+    _mine_part(
+        AUTHORED,
+        select(*cards.MOMENT_LINE).where(
+            Moment.workspace_id == bindparam("workspace_id"), Moment.author_id == bindparam("member_id")
+        ),
+    ),
+    _mine_part(
+        RECEIVED,
+        select(*cards.MOMENT_LINE)
+        .join(Recipient, Recipient.moment_id == Moment.id)
+        .where(Moment.workspace_id == bindparam("workspace_id"), Recipient.member_id == bindparam("member_id")),
+    ),
+)
+MINE = _mine.order_by(_mine.selected_columns.part, _mine.selected_columns.id.desc())
 
 
 def _masked(*texts: str) -> tuple[list[str], tuple[str, ...]]:
@@ -234,28 +261,13 @@ async def set_opt_out(ctx: Context, opted_out: bool) -> list[Reply]:
 
 
 async def mine(ctx: Context) -> list[Reply]:
-    authored = (
-        await ctx.session.scalars(
-            select(Moment)
-            .where(Moment.workspace_id == ctx.workspace.id, Moment.author_id == ctx.member.id)
-            .order_by(Moment.id.desc())
-            .limit(20)
-        )
-    ).all()
-    received = (
-        await ctx.session.scalars(
-            select(Moment)
-            .join(Recipient, Recipient.moment_id == Moment.id)
-            .where(Moment.workspace_id == ctx.workspace.id, Recipient.member_id == ctx.member.id)
-            .order_by(Moment.id.desc())
-            .limit(20)
-        )
-    ).all()
-    sections = [
-        Section("\n".join(cards.moment_line(m) for m in authored) or "Nothing yet — try `story`.", "What you shared")
-    ]
+    lines: dict[int, list[str]] = {AUTHORED: [], RECEIVED: []}
+    for row in await ctx.session.execute(MINE, {"workspace_id": ctx.workspace.id, "member_id": ctx.member.id}):
+        lines[row.part].append(cards.moment_line(row))
+    authored, received = lines[AUTHORED], lines[RECEIVED]
+    sections = [Section("\n".join(authored) or "Nothing yet — try `story`.", "What you shared")]
     if received:
-        sections.append(Section("\n".join(cards.moment_line(m) for m in received), "Shout-outs for you"))
+        sections.append(Section("\n".join(received), "Shout-outs for you"))
     if ctx.member.opted_out:
         sections.append(Section("You have opted out of being featured in meetings (`optin` to undo)."))
     return [Reply(card=Card(title="Your moments", sections=tuple(sections)))]
