@@ -8,7 +8,17 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import (
+    CompoundSelect,
+    Integer,
+    ScalarSelect,
+    bindparam,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -249,61 +259,90 @@ async def helpful(ctx: Context, number: int | None) -> list[Reply]:
     return [await card_reply(ctx.session, item, team)]
 
 
-async def queue(ctx: Context) -> list[Reply]:
-    team = ctx.require_team()
-    items = (
-        await ctx.session.scalars(
-            select(AgendaItem)
-            .where(
-                AgendaItem.team_id == team.id,
-                AgendaItem.state.in_(OPEN),
-                AgendaItem.starts_at >= ctx.now - RECENT_WINDOW,
-            )
-            .order_by(AgendaItem.starts_at)
-            .limit(5)
-        )
-    ).all()
-    series = (
-        await ctx.session.scalars(
-            select(MeetingSeries)
-            .where(MeetingSeries.team_id == team.id, MeetingSeries.state == "active")
-            .order_by(MeetingSeries.next_start_at)
-        )
-    ).all()
-    sections: list[Section] = []
-    lines = []
-    for item in items:
-        moment = await ctx.session.get(Moment, item.moment_id) if item.moment_id else None
-        what = cards.moment_line(moment) if moment else "no moment"
-        lines.append(f"Agenda #{item.id} · {cards.local_time(item.starts_at, team.zone)} · {what}")
-    lines += [
-        f"Meeting #{s.id} · next on {cards.local_time(s.next_start_at, s.zone)}"
-        for s in series
-        if s.next_start_at is not None
-    ]
-    sections.append(Section("\n".join(lines) or "No meetings scheduled. Try `schedule` or `request`.", "Coming up"))
-    counts = dict(
-        (
-            await ctx.session.execute(
-                select(Moment.kind, func.count())
-                .where(
-                    Moment.team_id == team.id,
-                    Moment.state == "approved",
-                    Moment.times_featured == 0,
-                    Moment.private.is_(False),
-                )
-                .group_by(Moment.kind)
-            )
-        ).all()
+QUEUE_ITEMS = 5
+ITEMS, SERIES = 0, 1
+
+# The queue's "Coming up" in one statement: the next open agenda items, each with its moment's line (NULL when
+# it has none), then the active meeting series. ``number`` is the item's or the series' id; ``zone`` is the
+# series' (an item shows in its team's zone).
+_next_items = (
+    select(AgendaItem.id.label("number"), AgendaItem.starts_at.label("at"), *cards.MOMENT_LINE)
+    .outerjoin(Moment, Moment.id == AgendaItem.moment_id)
+    .where(
+        AgendaItem.team_id == bindparam("team_id"),
+        AgendaItem.state.in_(OPEN),
+        AgendaItem.starts_at >= bindparam("since"),
     )
-    waiting = ", ".join(f"{cards.KIND_PLURAL[k]}: {counts.get(k, 0)}" for k in picking.TEAM_KINDS)
-    sections.append(Section(f"Never featured yet — {waiting}.", "The pool"))
+    .order_by(AgendaItem.starts_at, AgendaItem.id)
+    .limit(QUEUE_ITEMS)
+    .subquery()
+)
+_coming_up: CompoundSelect[*tuple[Any, ...]] = union_all(
+    select(literal_column(str(ITEMS), Integer).label("part"), _next_items, null().label("zone")),
+    select(
+        literal_column(str(SERIES), Integer),
+        MeetingSeries.id,
+        MeetingSeries.next_start_at,
+        *(null() for _ in cards.MOMENT_LINE),
+        MeetingSeries.zone,
+    ).where(
+        MeetingSeries.team_id == bindparam("team_id"),
+        MeetingSeries.state == "active",
+        MeetingSeries.next_start_at.is_not(None),
+    ),
+)
+COMING_UP = _coming_up.order_by(
+    _coming_up.selected_columns.part, _coming_up.selected_columns.at, _coming_up.selected_columns.number
+)
+
+
+def _never_featured(kind: str) -> ScalarSelect[int]:
+    return (
+        select(func.count())
+        .where(
+            Moment.team_id == bindparam("team_id"),
+            Moment.state == "approved",
+            Moment.kind == kind,
+            Moment.times_featured == 0,
+            Moment.private.is_(False),
+        )
+        .correlate(None)
+        .scalar_subquery()
+    )
+
+
+# The pool's never-featured counts by kind (one row, always) and the line of the moment picked next, if any.
+_pool = select(*(_never_featured(kind).label(kind) for kind in picking.TEAM_KINDS)).subquery("pool")
+POOL_AND_NEXT = (
+    select(_pool, *cards.MOMENT_LINE)
+    .select_from(_pool)
+    .outerjoin(Moment, Moment.id == bindparam("next_id", type_=Integer))
+)
+
+
+async def queue(ctx: Context) -> list[Reply]:
+    """What is coming up in the channel, what waits in the pool, and what a meeting now would feature:
+    one statement for what is coming up, the preview pick, then one for the pool and the picked line."""
+    team = ctx.require_team()
+    lines = []
+    for row in await ctx.session.execute(COMING_UP, {"team_id": team.id, "since": ctx.now - RECENT_WINDOW}):
+        if row.part == SERIES:
+            lines.append(f"Meeting #{row.number} · next on {cards.local_time(row.at, row.zone)}")
+        else:
+            what = cards.moment_line(row) if row.id is not None else "no moment"
+            lines.append(f"Agenda #{row.number} · {cards.local_time(row.at, team.zone)} · {what}")
+    sections = [Section("\n".join(lines) or "No meetings scheduled. Try `schedule` or `request`.", "Coming up")]
     preview = AgendaItem(workspace_id=team.workspace_id, team_id=team.id, starts_at=ctx.now, post_at=ctx.now)
     choice = await picking.pick(ctx.session, preview, team, ctx.now)
-    if choice is not None:
-        moment = await ctx.session.get(Moment, choice.moment_id)
-        if moment is not None:
-            sections.append(Section(f"{cards.moment_line(moment)}\n{choice.reason}", "Next in line"))
+    pool = (
+        await ctx.session.execute(
+            POOL_AND_NEXT, {"team_id": team.id, "next_id": choice.moment_id if choice is not None else None}
+        )
+    ).one()
+    waiting = ", ".join(f"{cards.KIND_PLURAL[k]}: {pool._mapping[k]}" for k in picking.TEAM_KINDS)
+    sections.append(Section(f"Never featured yet — {waiting}.", "The pool"))
+    if choice is not None and pool.id is not None:
+        sections.append(Section(f"{cards.moment_line(pool)}\n{choice.reason}", "Next in line"))
     return [Reply(card=Card(title=f"Customer Moment queue · {team.name or 'this channel'}", sections=tuple(sections)))]
 
 
