@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from adapters.cli.composition import Runtime
-from bot.replies import Attachment, Card
+from bot.replies import Attachment, Card, Fact, Reply, Section
+from bot.storage.models import AgendaItem, Featuring, Member, Moment, Recipient, Team, Vote
 from tests.integration.core import ask, card_text, text
 from tests.support.clock import FakeClock
 from tests.support.events import said
@@ -102,6 +104,155 @@ async def test_stats_rank_nobody(runtime: Runtime) -> None:
         for fact in card.facts:
             assert not {"alice", "bob", "carol", "dave"} & set(fact.value.replace(",", " ").split())
         assert "bob" not in card_text(card)  # the one person recognised is not singled out
+
+
+async def a_busy_month(runtime: Runtime, now: datetime) -> None:
+    """Rows on both sides of every edge `stats 30` has: the period's first and last instant, other states,
+    outcomes and kinds, the #sales channel, authorless and library moments."""
+    for name in ("alice", "bob", "carol", "dave", "erin"):
+        await ask(runtime, said("help", actor=name))
+    await ask(runtime, said("help", actor="erin", channel="sales"))
+    since = now - timedelta(days=30)
+    before, after = since - timedelta(seconds=1), now + timedelta(seconds=1)
+    async with runtime.sessions() as session, session.begin():
+        teams = {t.external_id: t for t in await session.scalars(select(Team))}
+        people = {m.name: m.id for m in await session.scalars(select(Member))}
+        support, sales = teams["support"], teams["sales"]
+
+        def item(team: Team, starts_at: datetime, state: str) -> AgendaItem:
+            return AgendaItem(
+                workspace_id=team.workspace_id,
+                team_id=team.id,
+                series_id=None,
+                starts_at=starts_at,
+                post_at=starts_at,
+                state=state,
+                created_at=starts_at,
+                updated_at=starts_at,
+            )
+
+        def moment(team: Team | None, kind: str, state: str, author: str | None, at: datetime) -> Moment:
+            return Moment(
+                workspace_id=support.workspace_id,
+                team_id=team.id if team else None,
+                kind=kind,
+                state=state,
+                author_id=people[author] if author else None,
+                library_key=None if team else "stats-test",
+                created_at=at,
+            )
+
+        first, last, early = (
+            item(support, since, "posted"),
+            item(support, now, "presented"),
+            item(support, before, "posted"),
+        )
+        elsewhere = item(sales, now - timedelta(days=1), "posted")
+        inside = [
+            item(support, now - timedelta(days=d), s)
+            for d, s in enumerate(["missed", "missed", "failed", "skipped", "scheduled", "cancelled"], 1)
+        ]
+        session.add_all([first, last, early, elsewhere, item(support, after, "skipped"), *inside])
+        story = moment(support, "story", "approved", "bob", now - timedelta(days=1))
+        pending_story = moment(support, "story", "pending", "carol", now - timedelta(days=2))
+        authorless = moment(support, "story", "rejected", None, since)
+        exercise = moment(support, "exercise", "approved", "dave", now - timedelta(days=3))
+        library = moment(None, "exercise", "approved", None, now)
+        to_bob_and_carol = moment(support, "shoutout", "approved", "alice", now - timedelta(days=1))
+        to_carol = moment(support, "shoutout", "approved", "bob", now)
+        pending_to_dave = moment(support, "shoutout", "pending", "carol", now)
+        long_ago_to_dave = moment(support, "shoutout", "approved", "alice", now - timedelta(days=91))
+        to_erin_in_sales = moment(sales, "shoutout", "approved", "erin", now)
+        session.add_all(
+            [
+                story,
+                pending_story,
+                authorless,
+                exercise,
+                library,
+                to_bob_and_carol,
+                to_carol,
+                pending_to_dave,
+                long_ago_to_dave,
+                to_erin_in_sales,
+                moment(support, "story", "approved", "dave", before),
+                moment(sales, "story", "approved", "erin", now),
+            ]
+        )
+        await session.flush()
+        for shoutout, names in [
+            (to_bob_and_carol, ["bob", "carol"]),
+            (to_carol, ["carol"]),
+            (pending_to_dave, ["dave"]),
+            (long_ago_to_dave, ["dave"]),
+            (to_erin_in_sales, ["erin"]),
+        ]:
+            session.add_all(Recipient(moment_id=shoutout.id, member_id=people[name]) for name in names)
+
+        def featuring(team: Team, featured: Moment, outcome: str, at: datetime) -> Featuring:
+            agenda = elsewhere if team is sales else first
+            return Featuring(
+                workspace_id=team.workspace_id,
+                team_id=team.id,
+                agenda_item_id=agenda.id,
+                moment_id=featured.id,
+                outcome=outcome,
+                created_at=at,
+            )
+
+        session.add_all(
+            [
+                featuring(support, story, "presented", now - timedelta(days=1)),
+                featuring(support, to_bob_and_carol, "current", now),
+                featuring(support, to_carol, "presented", since),
+                featuring(support, exercise, "presented", now - timedelta(days=2)),
+                featuring(support, library, "presented", now - timedelta(days=3)),
+                featuring(support, pending_story, "skipped", now),
+                featuring(support, story, "presented", before),
+                featuring(sales, to_erin_in_sales, "presented", now),
+                Vote(agenda_item_id=first.id, member_id=people["bob"], created_at=now),
+                Vote(agenda_item_id=early.id, member_id=people["carol"], created_at=since),
+                Vote(agenda_item_id=first.id, member_id=people["dave"], created_at=before),
+                Vote(agenda_item_id=elsewhere.id, member_id=people["erin"], created_at=now),
+            ]
+        )
+
+
+async def test_stats_card_reads_exactly_so_for_a_busy_month(runtime: Runtime, clock: FakeClock) -> None:
+    await a_busy_month(runtime, clock.now)
+    facts = (
+        Fact("Meetings with a moment", "2"),
+        Fact("Meetings without", "4 (2 missed)"),
+        Fact("Stories submitted", "3"),
+        Fact("People who contributed", "4"),
+        Fact("Shout-outs given", "2"),
+        Fact("Recognitions received", "3 (to 2 different people)"),
+        Fact("Featured", "2 exercise, 2 shout-out, 1 customer story"),
+        Fact("Helpful votes", "2"),
+    )
+    title = "Customer Moment · last 30 days · #support"
+    assert await ask(runtime, said("stats 30", actor="bob")) == [Reply(card=Card(title, facts=facts))]
+    missed = Section("alice, dave", "Not recognised in the last 90 days (only managers see this)")
+    assert await ask(runtime, said("stats 30")) == [Reply(card=Card(title, facts=facts, sections=(missed,)))]
+
+
+async def test_stats_card_of_a_quiet_channel_reads_exactly_so(runtime: Runtime) -> None:
+    names = ["alice"] + [f"member{n:02}" for n in range(41)]
+    for name in names:
+        await ask(runtime, said("help", actor=name))
+    facts = (
+        Fact("Meetings with a moment", "0"),
+        Fact("Meetings without", "0"),
+        Fact("Stories submitted", "0"),
+        Fact("People who contributed", "0"),
+        Fact("Shout-outs given", "0"),
+        Fact("Recognitions received", "0 (to 0 different people)"),
+        Fact("Featured", "nothing yet"),
+        Fact("Helpful votes", "0"),
+    )
+    missed = Section(", ".join(names[:40]) + " …", "Not recognised in the last 90 days (only managers see this)")
+    card = Card("Customer Moment · last 90 days · #support", facts=facts, sections=(missed,))
+    assert await ask(runtime, said("stats")) == [Reply(card=card)]
 
 
 async def export(runtime: Runtime, command: str) -> Attachment:
