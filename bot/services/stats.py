@@ -9,7 +9,7 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import bindparam, distinct, func, select, true
 
 from bot import cards
 from bot.replies import Attachment, Card, Fact, Reply, Section
@@ -18,6 +18,69 @@ from bot.storage.models import AgendaItem, Featuring, Member, Moment, Recipient,
 
 RECOGNITION_WINDOW = timedelta(days=90)
 MAX_DAYS = 3660
+WITH_MOMENT = ("posted", "presented")
+WITHOUT_MOMENT = ("skipped", "missed", "failed")
+FEATURED = ("current", "presented")  # on an agenda now, or presented at its meeting
+FEATURED_KINDS = sorted(cards.KIND_LABEL)
+
+# The whole report is one statement: a one-row count per table, side by side. Built once with bound
+# parameters (team_id, since, now), so SQLAlchemy's compiled cache serves every `stats`.
+_meetings = (
+    select(
+        func.count().filter(AgendaItem.state.in_(WITH_MOMENT)).label("with_moment"),
+        func.count().filter(AgendaItem.state.in_(WITHOUT_MOMENT)).label("without_moment"),
+        func.count().filter(AgendaItem.state == "missed").label("missed"),
+    )
+    .select_from(AgendaItem)
+    .where(
+        AgendaItem.team_id == bindparam("team_id"),
+        AgendaItem.starts_at >= bindparam("since"),
+        AgendaItem.starts_at <= bindparam("now"),
+    )
+    .subquery("meetings")
+)
+_made = (
+    select(
+        func.count().filter(Moment.kind == "story").label("stories"),
+        func.count(distinct(Moment.author_id)).label("contributors"),
+        func.count().filter(Moment.kind == "shoutout", Moment.state == "approved").label("given"),
+    )
+    .select_from(Moment)
+    .where(Moment.team_id == bindparam("team_id"), Moment.created_at >= bindparam("since"))
+    .subquery("made")
+)
+_recognitions = (
+    select(func.count().label("received"), func.count(distinct(Recipient.member_id)).label("recognised"))
+    .select_from(Recipient)
+    .join(Moment, Moment.id == Recipient.moment_id)
+    .where(
+        Moment.team_id == bindparam("team_id"),
+        Moment.created_at >= bindparam("since"),
+        Moment.state == "approved",
+    )
+    .subquery("recognitions")
+)
+_featured = (
+    select(*(func.count().filter(Moment.kind == kind).label(f"featured_{kind}") for kind in FEATURED_KINDS))
+    .select_from(Featuring)
+    .join(Moment, Moment.id == Featuring.moment_id)
+    .where(
+        Featuring.team_id == bindparam("team_id"),
+        Featuring.created_at >= bindparam("since"),
+        Featuring.outcome.in_(FEATURED),
+    )
+    .subquery("featured")
+)
+_helpful = (
+    select(func.count().label("votes"))
+    .select_from(Vote)
+    .join(AgendaItem, AgendaItem.id == Vote.agenda_item_id)
+    .where(AgendaItem.team_id == bindparam("team_id"), Vote.created_at >= bindparam("since"))
+    .subquery("helpful")
+)
+COUNTS = select(_meetings, _made, _recognitions, _featured, _helpful).select_from(
+    _meetings.join(_made, true()).join(_recognitions, true()).join(_featured, true()).join(_helpful, true())
+)
 
 
 async def stats(ctx: Context, days_text: str) -> list[Reply]:
@@ -29,80 +92,20 @@ async def stats(ctx: Context, days_text: str) -> list[Reply]:
     if not 1 <= days <= MAX_DAYS:
         raise Refused(f"The period is 1 to {MAX_DAYS} days.")
     since = ctx.now - timedelta(days=days)
-    s = ctx.session
-    held = dict(
-        (
-            await s.execute(
-                select(AgendaItem.state, func.count())
-                .where(AgendaItem.team_id == team.id, AgendaItem.starts_at >= since, AgendaItem.starts_at <= ctx.now)
-                .group_by(AgendaItem.state)
-            )
-        ).all()
-    )
-    with_moment = held.get("posted", 0) + held.get("presented", 0)
-    without = held.get("skipped", 0) + held.get("missed", 0) + held.get("failed", 0)
-    made = select(Moment).where(Moment.team_id == team.id, Moment.created_at >= since)
-    stories = await s.scalar(select(func.count()).select_from(made.where(Moment.kind == "story").subquery())) or 0
-    contributors = (
-        await s.scalar(
-            select(func.count(distinct(Moment.author_id))).where(
-                Moment.team_id == team.id, Moment.created_at >= since, Moment.author_id.is_not(None)
-            )
-        )
-        or 0
-    )
-    given = (
-        await s.scalar(
-            select(func.count()).select_from(
-                made.where(Moment.kind == "shoutout", Moment.state == "approved").subquery()
-            )
-        )
-        or 0
-    )
-    received, recognised = (
-        await s.execute(
-            select(func.count(), func.count(distinct(Recipient.member_id)))
-            .select_from(Recipient)
-            .join(Moment, Moment.id == Recipient.moment_id)
-            .where(Moment.team_id == team.id, Moment.created_at >= since, Moment.state == "approved")
-        )
-    ).one()
-    featured = dict(
-        (
-            await s.execute(
-                select(Moment.kind, func.count())
-                .select_from(Featuring)
-                .join(Moment, Moment.id == Featuring.moment_id)
-                .where(
-                    Featuring.team_id == team.id,
-                    Featuring.created_at >= since,
-                    Featuring.outcome.in_(("current", "presented")),
-                )
-                .group_by(Moment.kind)
-            )
-        ).all()
-    )
-    votes = (
-        await s.scalar(
-            select(func.count())
-            .select_from(Vote)
-            .join(AgendaItem, AgendaItem.id == Vote.agenda_item_id)
-            .where(AgendaItem.team_id == team.id, Vote.created_at >= since)
-        )
-        or 0
-    )
+    counts = (await ctx.session.execute(COUNTS, {"team_id": team.id, "since": since, "now": ctx.now})).mappings().one()
+    featured = [(counts[f"featured_{kind}"], cards.KIND_LABEL[kind].lower()) for kind in FEATURED_KINDS]
     facts = [
-        Fact("Meetings with a moment", str(with_moment)),
-        Fact("Meetings without", str(without) + (f" ({held['missed']} missed)" if held.get("missed") else "")),
-        Fact("Stories submitted", str(stories)),
-        Fact("People who contributed", str(contributors)),
-        Fact("Shout-outs given", str(given)),
-        Fact("Recognitions received", f"{received} (to {recognised} different people)"),
+        Fact("Meetings with a moment", str(counts["with_moment"])),
         Fact(
-            "Featured",
-            ", ".join(f"{n} {cards.KIND_LABEL[k].lower()}" for k, n in sorted(featured.items())) or "nothing yet",
+            "Meetings without",
+            str(counts["without_moment"]) + (f" ({counts['missed']} missed)" if counts["missed"] else ""),
         ),
-        Fact("Helpful votes", str(votes)),
+        Fact("Stories submitted", str(counts["stories"])),
+        Fact("People who contributed", str(counts["contributors"])),
+        Fact("Shout-outs given", str(counts["given"])),
+        Fact("Recognitions received", f"{counts['received']} (to {counts['recognised']} different people)"),
+        Fact("Featured", ", ".join(f"{count} {label}" for count, label in featured if count) or "nothing yet"),
+        Fact("Helpful votes", str(counts["votes"])),
     ]
     sections: list[Section] = []
     if ctx.is_manager:
