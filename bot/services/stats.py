@@ -82,6 +82,23 @@ COUNTS = select(_meetings, _made, _recognitions, _featured, _helpful).select_fro
     _meetings.join(_made, true()).join(_recognitions, true()).join(_featured, true()).join(_helpful, true())
 )
 
+# The team's members nobody in the workspace recognised lately (workspace_id, team_id, recognised_since).
+_recognised_lately = (
+    select(Recipient.member_id)
+    .join(Moment, Moment.id == Recipient.moment_id)
+    .where(
+        Moment.workspace_id == bindparam("workspace_id"),
+        Moment.state == "approved",
+        Moment.created_at >= bindparam("recognised_since"),
+    )
+)
+NOT_RECOGNISED = (
+    select(Member.name)
+    .join(TeamMember, TeamMember.member_id == Member.id)
+    .where(TeamMember.team_id == bindparam("team_id"), Member.id.not_in(_recognised_lately))
+    .order_by(Member.name)
+)
+
 
 async def stats(ctx: Context, days_text: str) -> list[Reply]:
     team = ctx.require_team()
@@ -128,22 +145,8 @@ async def stats(ctx: Context, days_text: str) -> list[Reply]:
 
 
 async def _not_recognised(ctx: Context, team_id: int) -> list[str]:
-    recently = (
-        select(Recipient.member_id)
-        .join(Moment, Moment.id == Recipient.moment_id)
-        .where(
-            Moment.workspace_id == ctx.workspace.id,
-            Moment.state == "approved",
-            Moment.created_at >= ctx.now - RECOGNITION_WINDOW,
-        )
-    )
-    names = await ctx.session.scalars(
-        select(Member.name)
-        .join(TeamMember, TeamMember.member_id == Member.id)
-        .where(TeamMember.team_id == team_id, Member.id.not_in(recently))
-        .order_by(Member.name)
-    )
-    return list(names)
+    params = {"workspace_id": ctx.workspace.id, "team_id": team_id, "recognised_since": ctx.now - RECOGNITION_WINDOW}
+    return list(await ctx.session.scalars(NOT_RECOGNISED, params))
 
 
 async def export(ctx: Context, fmt: str) -> list[Reply]:
