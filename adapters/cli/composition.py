@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from adapters.http.foreground import Foreground
 from adapters.settings import Settings
 from bot.core import Clock, CustomerMoment, utc_now
 from bot.storage import migrate
@@ -21,6 +22,7 @@ class Runtime:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     core: CustomerMoment
+    foreground: Foreground = field(default_factory=Foreground)  # this process's requests being answered
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -11,14 +11,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager, suppress
+from collections.abc import AsyncIterator
+from contextlib import AbstractContextManager, asynccontextmanager
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.http.foreground import Foreground
 from adapters.slack.channels import ChannelFinder
 from adapters.slack.dedupe import DeliveryLog
 from adapters.slack.exchange import Exchange
@@ -50,34 +51,20 @@ EXPIRED_FORM = "This form has expired. Please close it and start again."
 class Inflight:
     """Work running after an acknowledgement: bounded in concurrency, awaited on shutdown and in tests.
 
-    Acknowledgements come first: while more than ``busy_acks`` requests are waiting for theirs (a burst
-    beyond what the process can serve), new work waits — at most ``max_defer`` seconds, so that
-    answers are late under overload but never starved.
+    Acknowledgements come first: new work waits while the process is busy answering requests that
+    someone is waiting for (see :class:`adapters.http.foreground.Foreground`).
     """
 
-    def __init__(self, *, limit: int, busy_acks: int = 8, max_defer: float = 2.0) -> None:
+    def __init__(self, *, limit: int, foreground: Foreground) -> None:
         self._slots = asyncio.Semaphore(limit)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._idle = asyncio.Event()
         self._idle.set()
-        self._acks = 0
-        self._busy_acks = busy_acks
-        self._max_defer = max_defer
-        self._calm = asyncio.Event()
-        self._calm.set()
+        self._foreground = foreground
 
-    @contextmanager
-    def acknowledging(self) -> Iterator[None]:
+    def acknowledging(self) -> AbstractContextManager[None]:
         """Around one HTTP request from Slack, until its response is ready."""
-        self._acks += 1
-        if self._acks > self._busy_acks:
-            self._calm.clear()
-        try:
-            yield
-        finally:
-            self._acks -= 1
-            if self._acks <= self._busy_acks:
-                self._calm.set()
+        return self._foreground.answering()
 
     @asynccontextmanager
     async def slot(self, *, waiting: bool = True) -> AsyncIterator[None]:
@@ -92,9 +79,7 @@ class Inflight:
         try:
             if waiting:
                 async with self._slots:
-                    if not self._calm.is_set():
-                        with suppress(TimeoutError):
-                            await asyncio.wait_for(self._calm.wait(), self._max_defer)
+                    await self._foreground.calm()
                     yield
             else:
                 yield

@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 API_TIMEOUT_SECONDS = 10
 RETRIES = 2
-CONCURRENT_WORK = 4
+CONCURRENT_WORK = 12
 SHUTDOWN_SECONDS = 8.0
 HISTORY_PAGE = 100
 
@@ -176,7 +176,7 @@ async def build_slack_surface(runtime: Runtime) -> SlackSurface:
     oauth = bool(settings.slack_client_id and settings.slack_client_secret)
     store = installation_store(settings.slack_client_id, runtime.engine) if oauth else None
     deliveries = DeliveryLog(runtime.engine)
-    inflight = Inflight(limit=CONCURRENT_WORK)
+    inflight = Inflight(limit=CONCURRENT_WORK, foreground=runtime.foreground)
     if oauth:
         assert store is not None
         if settings.slack_bot_token:

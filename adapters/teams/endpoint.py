@@ -18,6 +18,7 @@ from aiohttp import web
 from botbuilder.core import TurnContext, serializer_helper
 from botbuilder.schema import Activity
 
+from adapters.http.foreground import Foreground
 from adapters.teams.activities import HANDLED_TYPES, TEAMS_CHANNEL, problem, section, tenant_id, text_of
 from adapters.teams.sdk import RAW_ACTIVITY
 
@@ -59,7 +60,15 @@ def _refuse(status: int, reason: str) -> web.Response:
 
 
 class Endpoint:
-    def __init__(self, *, adapter: Any, bot: Any, teams_only: bool, tenant: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        adapter: Any,
+        bot: Any,
+        teams_only: bool,
+        tenant: str | None = None,
+        foreground: Foreground | None = None,
+    ) -> None:
         """``teams_only``: refuse other Bot Framework channels (Web Chat, …): with authentication on, this
         surface serves Microsoft Teams only; the Emulator is for local use with authentication off.
         ``tenant``: a single-tenant app only accepts activities from its own tenant."""
@@ -68,6 +77,7 @@ class Endpoint:
         self._teams_only = teams_only
         self._tenant = tenant
         self._recent = RecentActivities()
+        self._foreground = foreground or Foreground()
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         content_type = request.headers.get("Content-Type", "")
@@ -115,7 +125,8 @@ class Endpoint:
             await self._bot.on_turn(turn_context)
 
         try:
-            invoke = await self._adapter.process_activity(authenticated, activity, logic)
+            with self._foreground.answering():
+                invoke = await self._adapter.process_activity(authenticated, activity, logic)
         except Exception:
             logger.exception(
                 "teams: %s activity from %s failed", body["type"], tenant_id(body) or text_of(body, "channelId")

@@ -81,6 +81,7 @@ class TeamsSurface:
             bot=bot,
             teams_only=bool(self._app_id),
             tenant=settings.microsoft_app_tenant_id.strip() if single_tenant else None,
+            foreground=runtime.foreground,
         )
 
     def routes(self) -> Sequence[web.AbstractRouteDef]:

@@ -1,0 +1,72 @@
+"""Work that can wait gives way to requests someone is waiting on, but never for longer than allowed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+
+from adapters.http.foreground import Foreground
+from adapters.slack.listeners import Inflight
+
+
+async def test_calm_returns_at_once_while_fewer_than_busy_requests_are_answered() -> None:
+    foreground = Foreground(busy=2, max_wait=5.0)
+    with foreground.answering():
+        started = time.monotonic()
+        await foreground.calm()
+        assert time.monotonic() - started < 0.5
+        assert foreground.serving == 1
+    assert foreground.serving == 0
+
+
+async def test_calm_waits_until_the_process_is_no_longer_busy() -> None:
+    foreground = Foreground(busy=2, max_wait=5.0)
+    done = asyncio.Event()
+    with contextlib.ExitStack() as answering:
+        answering.enter_context(foreground.answering())
+        answering.enter_context(foreground.answering())
+        waiter = asyncio.create_task(foreground.calm())
+        waiter.add_done_callback(lambda _task: done.set())
+        await asyncio.sleep(0.05)
+        assert not done.is_set()  # two requests in flight: the waiting work holds back
+    await asyncio.wait_for(waiter, timeout=1)  # one finished: below ``busy`` again
+
+
+async def test_calm_gives_up_waiting_after_max_wait() -> None:
+    foreground = Foreground(busy=1, max_wait=0.1)
+    with foreground.answering():
+        started = time.monotonic()
+        await foreground.calm()
+        assert 0.09 <= time.monotonic() - started < 1.0
+
+
+async def test_work_after_an_ack_starts_once_the_acks_in_flight_are_answered() -> None:
+    foreground = Foreground(busy=1, max_wait=5.0)
+    inflight = Inflight(limit=4, foreground=foreground)
+    ran: list[str] = []
+
+    async def background() -> None:
+        async with inflight.slot():
+            ran.append("background")
+
+    with inflight.acknowledging():
+        task = asyncio.create_task(background())
+        await asyncio.sleep(0.05)
+        assert ran == []
+        ran.append("ack")
+    await asyncio.wait_for(task, timeout=1)
+    assert ran == ["ack", "background"]
+    assert await inflight.idle(1)
+
+
+async def test_a_modal_submission_never_queues_behind_other_requests() -> None:
+    foreground = Foreground(busy=1, max_wait=5.0)
+    inflight = Inflight(limit=1, foreground=foreground)
+
+    async def submission() -> None:
+        async with inflight.slot(waiting=False):
+            pass
+
+    with inflight.acknowledging():
+        await asyncio.wait_for(submission(), timeout=0.5)  # entered at once, though the process is busy
