@@ -183,6 +183,21 @@ class Requests:
             MARK_TEAM_NO: str(channel),
         }
 
+    def _values(self) -> dict[str, str]:
+        """This request's member, channel and ids, by marker."""
+        return {**self._who(), MARK_N: str(next(self.ids)), MARK_NONCE: uuid.uuid4().hex[:8]}
+
+    @staticmethod
+    def _interaction(kind: str) -> dict[str, Any]:
+        """What every interactivity payload of the member starts with."""
+        return {
+            "type": kind,
+            "team": {"id": TEAM, "domain": "load"},
+            "user": {"id": MARK_USER, "username": MARK_USER_LOWER, "team_id": TEAM},
+            "api_app_id": "A1",
+            "trigger_id": f"load-{MARK_N}-{MARK_NONCE}",
+        }
+
     def _filled(self, key: tuple[Any, ...], make: Callable[[], str], values: dict[str, str]) -> str:
         """The body of shape ``key`` (made once, with markers) with this request's ``values`` put in.
 
@@ -203,7 +218,7 @@ class Requests:
         text = self.random.choice(SLASH_TEXTS)
         if text == "story":
             text = "story " + self.random.choice(STORY_TEXTS)
-        values = {**self._who(), MARK_N: str(next(self.ids)), MARK_NONCE: uuid.uuid4().hex[:8]}
+        values = self._values()
 
         def make() -> str:
             form = {
@@ -229,17 +244,13 @@ class Requests:
         from tests.integration.slack.driver import state_for
 
         story = self.random.choice(STORY_TEXTS)
-        values = {**self._who(), MARK_N: str(next(self.ids)), MARK_NONCE: uuid.uuid4().hex[:8]}
+        values = self._values()
 
         def make() -> str:
             situation, action, _reaction, lesson = story.split(" | ")
             fields = {"situation": situation, "action": action, "lesson": lesson, "nps": "promoter"}
             payload = {
-                "type": "view_submission",
-                "team": {"id": TEAM, "domain": "load"},
-                "user": {"id": MARK_USER, "username": MARK_USER_LOWER, "team_id": TEAM},
-                "api_app_id": "A1",
-                "trigger_id": f"load-{MARK_N}-{MARK_NONCE}",
+                **self._interaction("view_submission"),
                 "view": {
                     **self.story_view,
                     "id": f"V{MARK_N}",
@@ -257,16 +268,12 @@ class Requests:
             action, value = "agenda.helpful", str(self.random.choice(self.items))
         else:
             action, value = "open.story", ""
-        values = {**self._who(), MARK_N: str(next(self.ids)), MARK_NONCE: uuid.uuid4().hex[:8]}
+        values = self._values()
 
         def make() -> str:
             channel = "C" + MARK_CHANNEL
             payload = {
-                "type": "block_actions",
-                "team": {"id": TEAM, "domain": "load"},
-                "user": {"id": MARK_USER, "username": MARK_USER_LOWER, "team_id": TEAM},
-                "api_app_id": "A1",
-                "trigger_id": f"load-{MARK_N}-{MARK_NONCE}",
+                **self._interaction("block_actions"),
                 "response_url": f"{self.response_base}act{MARK_N}",
                 "channel": {"id": channel, "name": "team-" + MARK_TEAM_NO},
                 "container": {"type": "message", "channel_id": channel, "is_ephemeral": True},
