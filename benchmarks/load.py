@@ -69,13 +69,13 @@ STORY_TEXTS = (
     "An invoice listed a product never ordered | fixed it on the call | surprised | read the invoice back",
 )
 SLASH_TEXTS = ("help", "queue", "mine", "story", "stats 30")
+TEAMS_TEXTS = ("help", "queue", "mine", "story")
 # Where request bodies differ: markers in a body built once per shape (letters only, so that JSON and
 # form encoding leave them as they are), replaced for each request.
 MARK_N, MARK_NONCE = "QXnumberXQ", "QXnonceXQ"
 MARK_USER, MARK_USER_LOWER = "QXUSERXQ", "qxuserxq"
 MARK_CHANNEL, MARK_TEAM_NO = "QXchannelXQ", "QXteamnoXQ"
 MARKS = re.compile("|".join((MARK_N, MARK_NONCE, MARK_USER, MARK_USER_LOWER, MARK_CHANNEL, MARK_TEAM_NO)))
-TEAMS_TEXTS = ("help", "queue", "mine", "story")
 
 
 # --- the fakes process ------------------------------------------------------------------------------
@@ -172,20 +172,18 @@ class Requests:
         }
         return self.base_url + "slack/events", body.encode(), headers
 
-    def _who(self) -> dict[str, str]:
-        """A random member and channel of the workspace, as the values of the body markers."""
+    def _values(self) -> dict[str, str]:
+        """This request's ids and a random member and channel of the workspace, by body marker."""
         user = self.random.randrange(USERS) + 1
         channel = self.random.randrange(CHANNELS)
         return {
+            MARK_N: str(next(self.ids)),
+            MARK_NONCE: uuid.uuid4().hex[:8],
             MARK_USER: f"U{user}",
             MARK_USER_LOWER: f"u{user}",
             MARK_CHANNEL: f"{channel:04d}",
             MARK_TEAM_NO: str(channel),
         }
-
-    def _values(self) -> dict[str, str]:
-        """This request's member, channel and ids, by marker."""
-        return {**self._who(), MARK_N: str(next(self.ids)), MARK_NONCE: uuid.uuid4().hex[:8]}
 
     @staticmethod
     def _interaction(kind: str) -> dict[str, Any]:
