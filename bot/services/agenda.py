@@ -14,7 +14,6 @@ from sqlalchemy import (
     ScalarSelect,
     bindparam,
     func,
-    literal_column,
     null,
     select,
     union_all,
@@ -28,6 +27,7 @@ from bot.replies import Audience, Card, MessageKey, Reply, Section, say
 from bot.services import picking
 from bot.services.context import Context, NotFound, Refused
 from bot.storage.models import AgendaItem, MeetingSeries, Member, Moment, Recipient, Team, Vote
+from bot.storage.parts import part
 
 logger = logging.getLogger(__name__)
 
@@ -278,9 +278,9 @@ _next_items = (
     .subquery()
 )
 _coming_up: CompoundSelect[*tuple[Any, ...]] = union_all(
-    select(literal_column(str(ITEMS), Integer).label("part"), _next_items, null().label("zone")),
+    select(part(ITEMS), _next_items, null().label("zone")),
     select(
-        literal_column(str(SERIES), Integer),
+        part(SERIES),
         MeetingSeries.id,
         MeetingSeries.next_start_at,
         *(null() for _ in cards.MOMENT_LINE),

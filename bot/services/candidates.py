@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Row, Select, bindparam, cast, func, literal_column, null, select, union_all
+from sqlalchemy import Integer, Row, Select, bindparam, cast, func, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.rotation import FRESH, Candidate, Recent
 from bot.storage.models import Featuring, Member, Moment, Recipient, Team
+from bot.storage.parts import part
 
 PER_KIND = 12
 MAX_PAGES = 50
@@ -84,11 +85,8 @@ LIBRARY = (
 )
 LIBRARY_PART = len(ORDERINGS)
 FIRST_PAGES = union_all(
-    *(
-        select(literal_column(str(n), Integer).label("part"), o.query.limit(PER_KIND).subquery())
-        for n, o in enumerate(ORDERINGS)
-    ),
-    select(literal_column(str(LIBRARY_PART), Integer).label("part"), LIBRARY.subquery()),
+    *(select(part(n), o.query.limit(PER_KIND).subquery()) for n, o in enumerate(ORDERINGS)),
+    select(part(LIBRARY_PART), LIBRARY.subquery()),
 )
 
 _RECENT = (

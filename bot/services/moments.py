@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, literal_column, select, union_all
+from sqlalchemy import Select, bindparam, select, union_all
 
 from bot import cards, commands, forms
 from bot.domain import privacy
@@ -14,6 +14,7 @@ from bot.domain.validation import Invalid, clean_exercise, clean_reason, clean_s
 from bot.replies import Audience, Card, Reply, Section, say
 from bot.services.context import Context, NotFound, Refused, find_person
 from bot.storage.models import Member, Moment, Recipient
+from bot.storage.parts import part
 
 logger = logging.getLogger(__name__)
 
@@ -21,9 +22,9 @@ MINE_LIMIT = 20
 AUTHORED, RECEIVED = 0, 1
 
 
-def _mine_part(part: int, moments: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
+def _mine_part(number: int, moments: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
     newest = moments.order_by(Moment.id.desc()).limit(MINE_LIMIT).subquery()
-    return select(literal_column(str(part), Integer).label("part"), newest)
+    return select(part(number), newest)
 
 
 # The lines of ``mine`` in one statement: the member's newest moments, then the newest shout-outs for them.
