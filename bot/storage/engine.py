@@ -15,8 +15,8 @@ logger = logging.getLogger(__name__)
 
 # PostgreSQL: how long to wait for a new connection, and for any one statement (the checkout ping
 # included), before giving up. Without them, a database that stops answering (a network partition, as
-# opposed to a refused connection) blocks a request or the scheduler for as long as it lasts: asyncpg waits 60 s to
-# connect and forever for a statement.
+# opposed to a refused connection) blocks a request or the scheduler for as long as it lasts: asyncpg
+# waits 60 s to connect and forever for a statement.
 CONNECT_TIMEOUT_SECONDS = 5.0
 STATEMENT_TIMEOUT_SECONDS = 30.0
 # Connections per process, in two pools: one for requests, one for the scheduler inside ``serve``, so
