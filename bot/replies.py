@@ -79,8 +79,24 @@ class Form:
 class MessageKey:
     """Names a message the core asked to post, so that it can later be updated in place."""
 
-    key: str  # e.g. "agenda:42"
+    key: str  # e.g. "agenda:42"; build and read agenda keys with agenda_key / agenda_id
     ref: dict[str, Any] | None = None  # the surface's own reference, once posted
+
+
+AGENDA_PREFIX = "agenda:"
+
+
+def agenda_key(item_id: int) -> str:
+    """The key of an agenda item's card: the one place this key is spelled."""
+    return f"{AGENDA_PREFIX}{item_id}"
+
+
+def agenda_id(key: str) -> int | None:
+    """The agenda item a card key names, or None when the key names something else."""
+    kind, _, raw = key.partition(":")
+    if f"{kind}:" != AGENDA_PREFIX or not (raw.isascii() and raw.isdigit()) or len(raw) > 10:
+        return None
+    return int(raw)
 
 
 @dataclass(frozen=True, slots=True)

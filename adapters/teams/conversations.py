@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.teams.activities import PLATFORM
 from bot.events import Incoming, Person, Place
+from bot.replies import agenda_id
 from bot.services.context import resolve
 from bot.storage.models import AgendaItem, Team, Workspace
 
@@ -130,12 +131,12 @@ class ConversationStore:
 
     async def posted(self, tenant: str, channel_id: str, key: str) -> JsonDict | None:
         """The reference recorded for a keyed post (``agenda:<id>``) of this channel, if any."""
-        kind, _, raw = key.partition(":")
-        if kind != "agenda" or not raw.isdigit():
+        item_id = agenda_id(key)
+        if item_id is None:
             return None
         async with self._sessions() as session:
             team = await self._team(session, tenant, channel_id)
-            item = await session.get(AgendaItem, int(raw))
+            item = await session.get(AgendaItem, item_id)
             if team is None or item is None or item.team_id != team.id or not item.post_ref:
                 return None
             return dict(item.post_ref)

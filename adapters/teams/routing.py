@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.core import BROKEN, UNAVAILABLE
-from bot.replies import Audience, Reply, say
+from bot.replies import AGENDA_PREFIX, Audience, Reply, agenda_id, say
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,9 @@ def _failed(reply: Reply) -> bool:
 def _pressed_mode(reply: Reply, situation: Situation) -> str | None:
     """How a reply replaces the pressed card, or None when it should not."""
     if reply.message is not None:
-        same_card = situation.action in AGENDA_ACTIONS and reply.message.key == f"agenda:{situation.action_value}"
+        pressed = agenda_id(AGENDA_PREFIX + situation.action_value.strip())
+        same_card = situation.action in AGENDA_ACTIONS and pressed is not None
+        same_card = same_card and agenda_id(reply.message.key) == pressed
         return "reply" if same_card else None
     if reply.audience is not Audience.EPHEMERAL or reply.attachment is not None:
         return None

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.replies import Reply
+from bot.replies import Reply, agenda_key
 from bot.services import agenda
 from bot.storage.models import AgendaItem, MeetingSeries, Team, Workspace
 
@@ -35,7 +35,7 @@ class Claimed:
 
     @property
     def key(self) -> str:
-        return f"agenda:{self.item_id}"
+        return agenda_key(self.item_id)
 
 
 def claimed(item: AgendaItem, team: Team, workspace: Workspace, *, reply: Reply, claimed_at: datetime) -> Claimed:

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import cards
 from bot.commands import record_id
-from bot.replies import Audience, Card, MessageKey, Reply, Section, say
+from bot.replies import Audience, Card, MessageKey, Reply, Section, agenda_key, say
 from bot.services import picking
 from bot.services.context import Context, NotFound, Refused
 from bot.storage.models import AgendaItem, MeetingSeries, Member, Moment, Recipient, Team, Vote
@@ -38,7 +38,7 @@ RECENT_WINDOW = timedelta(hours=6)
 
 
 def message_key(item: AgendaItem) -> MessageKey:
-    return MessageKey(f"agenda:{item.id}", item.post_ref)
+    return MessageKey(agenda_key(item.id), item.post_ref)
 
 
 async def render(session: AsyncSession, item: AgendaItem, team: Team) -> Card:
