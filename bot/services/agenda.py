@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import cards
-from bot.commands import record_id
+from bot.grammar import record_id
 from bot.replies import Audience, Card, MessageKey, Reply, Section, agenda_key, say
 from bot.services import picking
 from bot.services.context import Context, NotFound, Refused

@@ -6,7 +6,7 @@ import logging
 
 from sqlalchemy import select
 
-from bot import commands
+from bot import grammar
 from bot.replies import Reply, say
 from bot.services.context import Context, Refused, find_person
 from bot.storage.models import Member
@@ -14,7 +14,7 @@ from bot.storage.models import Member
 logger = logging.getLogger(__name__)
 
 
-async def managers(ctx: Context, command: commands.Command) -> list[Reply]:
+async def managers(ctx: Context, command: grammar.Command) -> list[Reply]:
     if not command.words:
         rows = (
             await ctx.session.scalars(
@@ -26,7 +26,7 @@ async def managers(ctx: Context, command: commands.Command) -> list[Reply]:
         return [say("Admins and managers: " + ", ".join(f"{m.name} ({m.role})" for m in rows))]
     verb = command.words[0].lower()
     if verb not in ("add", "remove") or len(command.words) < 2:
-        raise commands.UsageError("managers")
+        raise grammar.UsageError("managers")
     if not ctx.is_admin:
         raise Refused("Only admins can change who the managers are.")
     changed = []

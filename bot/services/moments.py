@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, select, union_all
 
-from bot import cards, commands, forms
+from bot import cards, forms, grammar
 from bot.domain import privacy
 from bot.domain.validation import Invalid, clean_exercise, clean_reason, clean_story
 from bot.replies import Audience, Card, Reply, Section, say
@@ -68,7 +68,7 @@ def _saved_message(state: str, moment: Moment, found: Sequence[str]) -> str:
     return f"{text} {note}".strip()
 
 
-async def submit_story(ctx: Context, args: commands.StoryArgs) -> list[Reply]:
+async def submit_story(ctx: Context, args: grammar.StoryArgs) -> list[Reply]:
     team = ctx.require_team()
     fields = clean_story(
         situation=args.situation,
@@ -106,7 +106,7 @@ async def submit_story(ctx: Context, args: commands.StoryArgs) -> list[Reply]:
 
 async def submit_story_form(ctx: Context) -> list[Reply]:
     values = ctx.incoming.form_values
-    args = commands.StoryArgs(
+    args = grammar.StoryArgs(
         situation=forms.text_value(values, "situation"),
         action=forms.text_value(values, "action"),
         reaction=forms.text_value(values, "reaction"),
@@ -194,7 +194,7 @@ async def submit_shoutout_form(ctx: Context) -> list[Reply]:
     return await submit_shoutout(ctx, tokens, forms.text_value(values, "reason"), forms.flag_value(values, "private"))
 
 
-async def add_exercise(ctx: Context, args: commands.ExerciseArgs) -> list[Reply]:
+async def add_exercise(ctx: Context, args: grammar.ExerciseArgs) -> list[Reply]:
     team = ctx.require_team()
     fields = clean_exercise(title=args.title, prompt=args.prompt, steps=args.steps, minutes=args.minutes)
     (title, prompt, *steps), _ = _masked(fields.title, fields.prompt, *fields.steps)
@@ -218,7 +218,7 @@ async def add_exercise(ctx: Context, args: commands.ExerciseArgs) -> list[Reply]
 async def add_exercise_form(ctx: Context) -> list[Reply]:
     values = ctx.incoming.form_values
     steps = tuple(forms.text_value(values, "steps").splitlines())
-    args = commands.ExerciseArgs(
+    args = grammar.ExerciseArgs(
         forms.text_value(values, "title"),
         forms.text_value(values, "prompt"),
         steps,

@@ -7,8 +7,8 @@ import logging
 from sqlalchemy import select
 
 from bot import cards, forms
-from bot.commands import beyond_any_id, record_id
 from bot.domain.validation import Invalid, tidy
+from bot.grammar import beyond_any_id, record_id
 from bot.replies import Audience, Reply, say
 from bot.services.context import Context, NotFound, Refused
 from bot.services.moments import own_moment, shoutout_announcements

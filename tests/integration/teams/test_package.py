@@ -12,7 +12,7 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 
 from adapters.teams.package import PACKAGE_NAME, build_package
-from bot.commands import USAGE
+from bot.commands import BY_NAME
 
 SCHEMA = Path(__file__).parent / "data" / "MicrosoftTeams.schema.v1.17.json"
 APP_ID = "9b1c0f55-1d55-4e1b-8f0a-2d5f3e9c7a10"
@@ -66,7 +66,7 @@ def test_the_bot_works_in_teams_group_chats_and_1_to_1_with_its_main_commands(tm
     assert {"story", "shoutout", "schedule", "request", "help"} <= set(lists[("groupChat", "team")])
     assert {"mine", "help"} <= set(lists[("personal",)])
     every = [title for titles in lists.values() for title in titles]
-    assert set(every) <= set(USAGE), "every command in the menu is a real command"
+    assert set(every) <= set(BY_NAME), "every command in the menu is a real command"
 
 
 def test_the_icons_are_192_and_32_pixel_pngs(tmp_path: Path) -> None:
