@@ -164,8 +164,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("help", "help [command]", "Show what I can do.", _help, aliases=("?",)),
     CommandSpec(
         "story",
-        "story [anon] <what happened> lesson: <the lesson> [did: …] [reaction: …] [tags: a, b] [nps: …]",
-        "Share a customer story (no text: open the form).",
+        "story [anon] <what happened> [| did: …] [| reaction: …] lesson: <the lesson> [tags: a, b] [nps: …]",
+        "Share a customer story (no text: open the form). did: and reaction: start a part after |, a line break"
+        " or a full stop, so a sentence such as 'what we did: …' stays as you wrote it.",
         _form_or(forms.STORY, _story),
     ),
     CommandSpec(

@@ -113,6 +113,60 @@ class StoryArgs:
     anonymous: bool = False
 
 
+# Words that are labels wherever they stand outside quotes: nobody writes "tags:" or "nps:" in prose, and
+# "lesson:" is the one part every story needs, written inline in the usage line.
+_ANYWHERE = frozenset({"lesson", "tags", "nps"})
+_QUOTES = {'"': '"', "“": "”", "„": "“", "«": "»", "‘": "’"}
+_FIELD = {"did": "action", "action": "action", "reaction": "reaction", "lesson": "lesson", "tags": "tags", "nps": "nps"}
+
+
+def _quoted_spans(text: str) -> list[tuple[int, int]]:
+    """Where quotations are: a label-like word inside someone's quoted words is part of what they said."""
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(text):
+        closing = _QUOTES.get(text[i])
+        if closing is not None:
+            end = text.find(closing, i + 1)
+            if end != -1:
+                spans.append((i, end))
+                i = end + 1
+                continue
+        i += 1
+    return spans
+
+
+def _at_boundary(text: str, start: int) -> bool:
+    """Whether a part may start here: the beginning, a line break, a "|", or after a sentence's end and a space."""
+    before = text[max(0, start - 200) : start]  # a boundary is close by, or it is not one
+    stripped = before.rstrip(" \t")
+    if start <= 200 and not stripped:
+        return True
+    if not stripped:
+        return False
+    last = stripped[-1]
+    return last in "\n|" or (last in ".!?;" and len(stripped) < len(before))
+
+
+def story_labels(text: str) -> list[tuple[int, int, str]]:
+    """The labels of a one-line story that are meant as labels: (start, end, field), in order.
+
+    ``did:``/``action:``/``reaction:`` start a part only at a boundary (the beginning, a line break, ``|``
+    or a sentence's end), so "the customer asked what we did: nothing" stays prose; ``lesson:``, ``tags:``
+    and ``nps:`` count anywhere outside quotations.
+    """
+    quoted = _quoted_spans(text)
+    found: list[tuple[int, int, str]] = []
+    for match in _LABEL.finditer(text):
+        start = match.start()
+        if any(left < start < right for left, right in quoted):
+            continue
+        word = match.group(1).lower()
+        if word in _ANYWHERE or _at_boundary(text, start):
+            found.append((start, match.end(), _FIELD[word]))
+    return found
+
+
 def quick_story(command: Command) -> StoryArgs:
     """``story <text>``: labelled parts (``lesson:`` …) or up to four parts separated by ``|``."""
     text = command.rest
@@ -120,20 +174,21 @@ def quick_story(command: Command) -> StoryArgs:
     first, _, remainder = text.partition(" ")
     if first.lower() in {"anon", "anonymous"}:
         anonymous, text = True, remainder.strip()
-    if _LABEL.search(text):
-        pieces = _LABEL.split(text)
-        parts: dict[str, str] = {"situation": pieces[0].strip(" |")}
-        for label, value in zip(pieces[1::2], pieces[2::2], strict=False):
-            name = {"did": "action"}.get(label.lower(), label.lower())
-            parts[name] = (parts.get(name, "") + " " + value.strip(" |")).strip()
-        tags = tuple(t.strip() for t in parts.get("tags", "").split(",") if t.strip())
+    labels = story_labels(text)
+    if labels:
+        parts: dict[str, str] = {"situation": text[: labels[0][0]].strip(" |\n")}
+        ends = [start for start, _, _ in labels[1:]] + [len(text)]
+        for (_, value_start, name), value_end in zip(labels, ends, strict=True):
+            value = text[value_start:value_end].strip(" |\n")
+            parts[name] = (parts.get(name, "") + " " + value).strip()
+        tags = tuple(t.strip(" .") for t in parts.get("tags", "").split(",") if t.strip(" ."))
         return StoryArgs(
             situation=parts["situation"],
             action=parts.get("action", ""),
             reaction=parts.get("reaction", ""),
             lesson=parts.get("lesson", ""),
             tags=tags,
-            nps=parts.get("nps") or None,
+            nps=parts.get("nps", "").strip(" .") or None,
             anonymous=anonymous,
         )
     pieces = [p.strip() for p in text.split("|")]

@@ -154,7 +154,7 @@ def test_request_offset_outside_the_grammar_is_refused(text: str) -> None:
 def test_story_with_every_label() -> None:
     args = grammar.quick_story(
         parse(
-            "story The parcel was lost twice did: rang the depot reaction: relieved lesson: own it "
+            "story The parcel was lost twice | did: rang the depot | reaction: relieved lesson: own it "
             "tags: Bad news delivered well, listening nps: Promoter"
         )
     )
@@ -170,8 +170,8 @@ def test_story_with_every_label() -> None:
 
 
 def test_story_labels_are_case_insensitive_and_action_means_did() -> None:
-    args = grammar.quick_story(parse("story It broke ACTION: fixed it Lesson : test first"))
-    assert (args.situation, args.action, args.lesson) == ("It broke", "fixed it", "test first")
+    args = grammar.quick_story(parse("story It broke. ACTION: fixed it. Lesson : test first"))
+    assert (args.situation, args.action, args.lesson) == ("It broke.", "fixed it.", "test first")
 
 
 def test_story_repeated_label_collects_both_parts() -> None:
@@ -183,6 +183,37 @@ def test_label_words_inside_other_words_are_not_labels() -> None:
     args = grammar.quick_story(parse("story the transaction: failed lesson: check"))
     assert args.situation == "the transaction: failed"
     assert args.action == ""
+
+
+@pytest.mark.parametrize(
+    "situation",
+    [
+        "The customer asked what we did: nothing had happened for a week.",
+        "Her first reaction: anger, then relief when we called.",
+        "He asked which action: refund or replacement, and waited.",
+        "The caller read out her note, which said 'what did: the courier' and more.",
+    ],
+)
+def test_a_label_word_inside_a_sentence_stays_prose(situation: str) -> None:
+    args = grammar.quick_story(parse(f"story {situation} lesson: call before they chase us"))
+    assert args.situation == situation
+    assert (args.action, args.reaction, args.lesson) == ("", "", "call before they chase us")
+
+
+@pytest.mark.parametrize("quote", ['"add tags: urgent, vip"', "“add tags: urgent, vip”", "«nps: detractor»"])
+def test_labels_inside_a_quotation_are_what_someone_said(quote: str) -> None:
+    args = grammar.quick_story(parse(f"story The note said {quote} on top. lesson: read the whole note"))
+    assert quote in args.situation
+    assert args.tags == () and args.nps is None
+
+
+@pytest.mark.parametrize("boundary", ["| ", "\n", ". ", "! ", "? ", "; "])
+def test_did_and_reaction_start_a_part_after_a_boundary(boundary: str) -> None:
+    text = f"story The parcel was lost{boundary}did: rang the depot{boundary}reaction: relieved lesson: own it"
+    args = grammar.quick_story(parse(text))
+    assert args.situation.rstrip(".!?;") == "The parcel was lost"
+    assert args.action.rstrip(".!?;") == "rang the depot"
+    assert args.reaction == "relieved"
 
 
 @pytest.mark.parametrize(

@@ -47,13 +47,13 @@ async def test_personal_data_is_masked_before_saving_and_the_author_is_told(runt
     replies = await ask(
         runtime,
         said(
-            "story Jane (jane.doe@example.com, +49 30 1234567) paid with 4111 1111 1111 1111 twice "
+            "story Jane (jane.doe@example.com, +49 30 1234567) paid with 4111 1111 1111 1111 twice. "
             "did: refunded one, call me on +44 20 7946 0958 lesson: check for double charges"
         ),
     )
     assert text(replies).endswith("I masked an e-mail address, a phone number and a payment card number before saving.")
     story = await one(runtime, Moment, Moment.kind == "story")
-    assert story.situation == "Jane ([e-mail], [phone]) paid with [card] twice"
+    assert story.situation == "Jane ([e-mail], [phone]) paid with [card] twice."
     assert story.action == "refunded one, call me on [phone]"
     stored = " ".join([story.situation, story.action, story.reaction, story.lesson])
     for secret in ("jane.doe", "example.com", "1234567", "4111", "7946"):
