@@ -147,3 +147,23 @@ def review_card(moment: Moment, *, author: Member | None, recipients: Sequence[M
             Button("Reject", "review.reject", str(moment.id), "danger"),
         ),
     )
+
+
+EDIT_ACTION = "moment.edit"
+
+
+def story_readback(moment: Moment) -> Card:
+    """A story as it was read and stored, with a way to change it."""
+    facts = [Fact("What happened", moment.situation)]
+    facts += [Fact("What you did", moment.action)] if moment.action else []
+    facts += [Fact("How the customer reacted", moment.reaction)] if moment.reaction else []
+    facts += [Fact("Lesson", moment.lesson)]
+    facts += [Fact("Tags", ", ".join(tag_vocabulary.label(t) for t in moment.tags))] if moment.tags else []
+    facts += [Fact("NPS", moment.nps.capitalize())] if moment.nps else []
+    facts += [Fact("Shown as", "Anonymous")] if moment.anonymous else []
+    return Card(
+        title=f"Story #{moment.id}, as I read it",
+        facts=tuple(facts),
+        buttons=(Button("Edit in the form", EDIT_ACTION, str(moment.id)),),
+        note="Not what you meant? Edit it, or `withdraw` it.",
+    )

@@ -14,7 +14,7 @@ from enum import Enum
 from bot import forms, grammar
 from bot.grammar import MAX_COMMAND_TEXT, Command, UsageError
 from bot.replies import Form, Reply, say
-from bot.services import agenda, meetings, members, moments, review, stats
+from bot.services import agenda, editing, meetings, members, moments, review, stats
 from bot.services.context import Context, NotFound, Refused
 
 CommandHandler = Callable[[Context, Command], Awaitable[list[Reply]]]
@@ -108,7 +108,28 @@ async def _help(ctx: Context, command: Command) -> list[Reply]:
 
 
 async def _story(ctx: Context, command: Command) -> list[Reply]:
-    return await moments.submit_story(ctx, grammar.quick_story(command))
+    return await moments.submit_story(ctx, grammar.quick_story(command), read_back=True)
+
+
+async def _story_form(ctx: Context) -> list[Reply]:
+    """A new story, or (with the story's number as the form's context) changes to one."""
+    args = moments.story_form_args(ctx.incoming.form_values)
+    editing_id = grammar.record_id(ctx.incoming.form_context)
+    if ctx.incoming.form_context and editing_id is None:
+        raise Refused("That form has expired; use `edit` again.")
+    return await (editing.save_story(ctx, editing_id, args) if editing_id else moments.submit_story(ctx, args))
+
+
+async def _shoutout_form(ctx: Context) -> list[Reply]:
+    editing_id = grammar.record_id(ctx.incoming.form_context)
+    if ctx.incoming.form_context and editing_id is None:
+        raise Refused("That form has expired; use `edit` again.")
+    if editing_id is None:
+        return await moments.submit_shoutout_form(ctx)
+    values = ctx.incoming.form_values
+    return await editing.save_shoutout(
+        ctx, editing_id, forms.text_value(values, "reason"), forms.flag_value(values, "private")
+    )
 
 
 async def _shoutout(ctx: Context, command: Command) -> list[Reply]:
@@ -257,6 +278,13 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "mine", "mine", "Your stories and shout-outs and where they stand.", _plain(moments.mine), aliases=("my",)
     ),
+    CommandSpec(
+        "edit",
+        "edit <#>",
+        "Change one of your own stories or shout-outs (opens its form, filled in).",
+        _on_item(editing.edit),
+        aliases=("change",),
+    ),
     CommandSpec("withdraw", "withdraw <#>", "Withdraw one of your own items.", _on_item(moments.withdraw)),
     CommandSpec("hide", "hide <#>", "Hide a shout-out about you.", _on_item(moments.hide)),
     CommandSpec("optout", "optout", "Never feature items about you in meetings.", _optout, aliases=("opt-out",)),
@@ -285,6 +313,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("agenda.helpful", agenda.helpful, updates_agenda_card=True),
     ActionSpec("review.approve", review.approve),
     ActionSpec("review.reject", lambda ctx, number: review.reject(ctx, number, "")),
+    ActionSpec(editing.EDIT_ACTION, editing.edit),
     ActionSpec("open.story", opens=forms.STORY),
     ActionSpec("open.shoutout", opens=forms.SHOUTOUT),
 )
@@ -294,14 +323,24 @@ def _fixed(form: Form) -> Callable[[str], Form | None]:
     return lambda context: form
 
 
+def _story_again(context: str) -> Form | None:
+    number = grammar.record_id(context)
+    return forms.story_form(number, {}) if number is not None else forms.STORY
+
+
+def _shoutout_again(context: str) -> Form | None:
+    number = grammar.record_id(context)
+    return forms.shoutout_edit_form(number, {}) if number is not None else forms.SHOUTOUT
+
+
 def _reject_form(context: str) -> Form | None:
     number = grammar.record_id(context)
     return forms.reject_form(number) if number is not None else None
 
 
 FORMS: tuple[FormSpec, ...] = (
-    FormSpec("story", moments.submit_story_form, _fixed(forms.STORY)),
-    FormSpec("shoutout", moments.submit_shoutout_form, _fixed(forms.SHOUTOUT)),
+    FormSpec("story", _story_form, _story_again),
+    FormSpec("shoutout", _shoutout_form, _shoutout_again),
     FormSpec("exercise", moments.add_exercise_form, _fixed(forms.EXERCISE)),
     FormSpec("schedule", meetings.schedule_form, _fixed(forms.SCHEDULE)),
     FormSpec("reject", review.reject_form, _reject_form),

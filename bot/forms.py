@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from bot.domain import tags as tag_vocabulary
@@ -173,3 +174,19 @@ def flag_value(values: Mapping[str, Any], name: str) -> bool:
     if isinstance(value, list | tuple):
         return bool(value)
     return str(value or "").strip().lower() in {"true", "yes", "y", "1", "on", name.lower()}
+
+
+def filled(form: Form, values: Mapping[str, Any], *, context: str, title: str) -> Form:
+    """The same form with each field filled in with what is stored, to change it (``context`` names the item)."""
+    fields = tuple(replace(f, initial=values[f.name]) if f.name in values else f for f in form.fields)
+    return replace(form, title=title, fields=fields, context=context, submit_label="Save")
+
+
+def story_form(moment_id: int, values: Mapping[str, Any]) -> Form:
+    return filled(STORY, values, context=str(moment_id), title=f"Edit story #{moment_id}"[:24])
+
+
+def shoutout_edit_form(moment_id: int, values: Mapping[str, Any]) -> Form:
+    """A shout-out's words and privacy; its recipients stay as they are (recognising others is a new one)."""
+    form = replace(SHOUTOUT, fields=tuple(f for f in SHOUTOUT.fields if f.name != "recipients"))
+    return filled(form, values, context=str(moment_id), title=f"Edit shout-out #{moment_id}"[:24])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select, union_all
@@ -68,7 +68,8 @@ def _saved_message(state: str, moment: Moment, found: Sequence[str]) -> str:
     return f"{text} {note}".strip()
 
 
-async def submit_story(ctx: Context, args: grammar.StoryArgs) -> list[Reply]:
+async def submit_story(ctx: Context, args: grammar.StoryArgs, *, read_back: bool = False) -> list[Reply]:
+    """Save a new story; ``read_back`` (a one-line story) also shows how each part was read, to fix it."""
     team = ctx.require_team()
     fields = clean_story(
         situation=args.situation,
@@ -101,12 +102,13 @@ async def submit_story(ctx: Context, args: grammar.StoryArgs) -> list[Reply]:
     ctx.session.add(moment)
     await ctx.session.flush()
     logger.info("story %s saved in team %s (state %s, masked %s)", moment.id, team.id, state, found)
+    if read_back:
+        return [Reply(text=_saved_message(state, moment, found), card=cards.story_readback(moment))]
     return [say(_saved_message(state, moment, found))]
 
 
-async def submit_story_form(ctx: Context) -> list[Reply]:
-    values = ctx.incoming.form_values
-    args = grammar.StoryArgs(
+def story_form_args(values: Mapping[str, Any]) -> grammar.StoryArgs:
+    return grammar.StoryArgs(
         situation=forms.text_value(values, "situation"),
         action=forms.text_value(values, "action"),
         reaction=forms.text_value(values, "reaction"),
@@ -115,7 +117,10 @@ async def submit_story_form(ctx: Context) -> list[Reply]:
         nps=forms.text_value(values, "nps") or None,
         anonymous=forms.flag_value(values, "anonymous"),
     )
-    return await submit_story(ctx, args)
+
+
+async def submit_story_form(ctx: Context) -> list[Reply]:
+    return await submit_story(ctx, story_form_args(ctx.incoming.form_values))
 
 
 async def submit_shoutout(ctx: Context, tokens: Sequence[str], reason_text: str, private: bool) -> list[Reply]:

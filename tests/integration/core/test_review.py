@@ -45,7 +45,7 @@ async def test_with_review_on_new_items_wait_and_are_listed_for_managers(runtime
     await with_review(runtime)
     replies = await ask(runtime, said(STORY, actor="bob"))
     story = await one(runtime, Moment, Moment.kind == "story")
-    assert text(replies) == f"Thanks! Your customer story #{story.id} is waiting for a manager's review."
+    assert replies[0].text == f"Thanks! Your customer story #{story.id} is waiting for a manager's review."
     assert story.state == "pending"
     shout = await ask(runtime, said(f"shoutout @carol {REASON}", actor="bob"))
     assert only(shout, Audience.CHANNEL) == [] and dms(shout) == {}

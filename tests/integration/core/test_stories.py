@@ -14,8 +14,9 @@ STORY = "story The parcel was lost twice | rang the depot | relieved | own the p
 async def test_quick_story_goes_into_the_channels_pool(runtime: Runtime) -> None:
     replies = await ask(runtime, said(STORY))
     story = await one(runtime, Moment, Moment.kind == "story")
-    assert text(replies) == f"Thanks! Your customer story #{story.id} is in the pool for upcoming meetings."
+    assert replies[0].text == f"Thanks! Your customer story #{story.id} is in the pool for upcoming meetings."
     assert [r.audience for r in replies] == [Audience.EPHEMERAL]
+    assert replies[0].card is not None and replies[0].card.title == f"Story #{story.id}, as I read it"
     team = await one(runtime, Team)
     author = await one(runtime, Member, Member.external_id == "alice")
     assert (story.team_id, story.author_id, story.state, story.anonymous) == (team.id, author.id, "approved", False)
@@ -51,7 +52,9 @@ async def test_personal_data_is_masked_before_saving_and_the_author_is_told(runt
             "did: refunded one, call me on +44 20 7946 0958 lesson: check for double charges"
         ),
     )
-    assert text(replies).endswith("I masked an e-mail address, a phone number and a payment card number before saving.")
+    assert replies[0].text.endswith(
+        "I masked an e-mail address, a phone number and a payment card number before saving."
+    )
     story = await one(runtime, Moment, Moment.kind == "story")
     assert story.situation == "Jane ([e-mail], [phone]) paid with [card] twice."
     assert story.action == "refunded one, call me on [phone]"
