@@ -111,6 +111,7 @@ SCHEDULE = Form(
             ),
         ),
         FormField("time", "Time", "time", required=True, initial="10:00"),
+        FormField("starts", "First meeting on or after (optional)", "date", hint="Which week a series starts"),
         FormField("zone", "Time zone", "zone", required=True),
         FormField(
             "lead",
@@ -146,7 +147,9 @@ def schedule_text(values: Mapping[str, Any]) -> str:
     day = str(values.get("day") or "")
     head = f"monthly {values.get('week') or '1st'} {day}" if repeat == "monthly" else f"{repeat} {day}"
     lead = str(values.get("lead") or "30m")
-    return f"{head} {values.get('time') or ''} {values.get('zone') or ''} lead {lead}"
+    starts = str(values.get("starts") or "").strip()
+    text = f"{head} {values.get('time') or ''} {values.get('zone') or ''} lead {lead}"
+    return f"{text} from {starts}" if starts else text
 
 
 def text_value(values: Mapping[str, Any], name: str) -> str:

@@ -56,7 +56,7 @@ class Option:
 class FormField:
     name: str
     label: str
-    kind: str = "text"  # text, multiline, select, multiselect, people, checkbox, time, zone, number
+    kind: str = "text"  # text, multiline, select, multiselect, people, checkbox, time, date, zone, number
     required: bool = False
     max_length: int | None = None
     options: tuple[Option, ...] = ()

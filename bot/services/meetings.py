@@ -85,17 +85,41 @@ async def schedule(ctx: Context, text: str) -> list[Reply]:
     advance(series, ctx.now)
     if series.next_start_at is None:
         raise Refused("That schedule has no meetings left in the future.")
+    await _refuse_a_second_ritual(ctx, team, series)
     if team.zone == "UTC" and rec.zone != "UTC":
         team.zone = rec.zone
     ctx.session.add(series)
     await ctx.session.flush()
     logger.info("series %s scheduled in team %s: %s at %s %s", series.id, team.id, rec.rule, rec.at, rec.zone)
+    first = cards.local_time(series.next_start_at, series.zone)
     return [
         Reply(
-            text=f"Scheduled: {rec.describe()}. I'll post the moment {_lead_text(series.lead_minutes)}.",
+            text=f"Scheduled: {rec.describe()}. The first meeting is {first}; I'll post the moment"
+            f" {_lead_text(series.lead_minutes)}.",
             card=_describe(series, ctx.now),
         )
     ]
+
+
+OVERLAP_HORIZON = 12  # meetings of a new series compared with each existing one
+
+
+async def _refuse_a_second_ritual(ctx: Context, team: Team, series: MeetingSeries) -> None:
+    """One moment per meeting: a series that would meet at the same time as one of the channel's is refused."""
+    existing = await ctx.session.scalars(
+        select(MeetingSeries).where(MeetingSeries.team_id == team.id, MeetingSeries.state.in_(("active", "paused")))
+    )
+    ahead = set(recurrence_of(series).occurrences(ctx.now, count=OVERLAP_HORIZON, skip=skip_dates(series)))
+    for other in existing:
+        theirs = recurrence_of(other).occurrences(ctx.now, count=OVERLAP_HORIZON * 4, skip=skip_dates(other))
+        shared = sorted(ahead.intersection(theirs))
+        if shared:
+            when = cards.local_time(shared[0], other.zone)
+            raise Refused(
+                f"Meeting #{other.id} already gets a moment at that time ({recurrence_of(other).describe()};"
+                f" next shared meeting {when}). One moment per meeting is enough: `meetings` lists it, and"
+                f" `unschedule {other.id}` removes it if this one replaces it."
+            )
 
 
 async def schedule_form(ctx: Context) -> list[Reply]:
@@ -131,6 +155,9 @@ async def list_series(ctx: Context) -> list[Reply]:
 async def set_state(ctx: Context, number: int, state: str) -> list[Reply]:
     ctx.require_manager("change meetings")
     series = await _series(ctx, number)
+    if series.state == state:
+        already = {"active": "already active", "paused": "already paused"}[state]
+        return [say(f"Nothing changed: meeting #{series.id} is {already}.")]
     series.state = state
     if state == "active":
         advance(series, ctx.now)
@@ -141,6 +168,11 @@ async def set_state(ctx: Context, number: int, state: str) -> list[Reply]:
 
 async def set_reminder(ctx: Context, number: int, text: str) -> list[Reply]:
     ctx.require_manager("change meetings")
+    if not text.strip():
+        raise Refused(
+            f"How long before the moment is posted should I remind the organizer? e.g. `remind {number} 1d`,"
+            f" `remind {number} 2h`, or `remind {number} off`."
+        )
     off = text.strip().lower() in ("off", "none", "no", "0")
     minutes = 0 if off else int(recurrence.parse_duration(text.strip()).total_seconds() // 60)
     if minutes > 7 * 24 * 60:
@@ -161,10 +193,35 @@ async def skip_date(ctx: Context, number: int, text: str) -> list[Reply]:
         day = date.fromisoformat(text.strip())
     except ValueError:
         raise Refused(f"I couldn't read the date '{text.strip()[:30]}'. Use YYYY-MM-DD, e.g. 2026-12-24.") from None
+    _check_meeting_day(series, day, ctx.now)
+    if day.isoformat() in series.skip_dates:
+        return [say(f"Nothing changed: meeting #{series.id} already has no moment on {day.isoformat()}.")]
     series.skip_dates = sorted({*series.skip_dates, day.isoformat()})
     if series.state == "active":
         advance(series, ctx.now)
     return [say(f"Meeting #{series.id} will have no moment on {day.isoformat()}.")]
+
+
+def _check_meeting_day(series: MeetingSeries, day: date, now: datetime) -> None:
+    """A skip date is a day the series meets, still ahead; otherwise say which days it does meet."""
+    zone = recurrence.zone(series.zone)
+    rec = recurrence_of(series)
+    if day < now.astimezone(zone).date():
+        raise Refused(f"{day.isoformat()} has passed; skip a meeting that is still ahead.")
+    day_start = datetime.combine(day, time(0, 0), zone)
+    on_day = [
+        d for d in rec.occurrences(day_start - timedelta(microseconds=1), count=1) if d.astimezone(zone).date() == day
+    ]
+    if on_day and on_day[0] > now:
+        return
+    if on_day:
+        raise Refused(f"The meeting on {day.isoformat()} has already started; skip a meeting that is still ahead.")
+    after = rec.occurrences(max(day_start, now), count=1)
+    since = max(now, day_start - timedelta(days=40))
+    before = [d for d in rec.occurrences(since, count=60) if d < day_start][-1:]
+    nearest = [cards.local_time(d, series.zone) for d in (*before, *after)]
+    suggestion = f" The nearest: {' or '.join(nearest)}." if nearest else ""
+    raise Refused(f"Meeting #{series.id} does not meet on {day.isoformat()} ({day.strftime('%A')}).{suggestion}")
 
 
 async def set_zone(ctx: Context, name: str) -> list[Reply]:

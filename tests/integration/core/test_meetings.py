@@ -26,7 +26,10 @@ async def series(runtime: Runtime) -> MeetingSeries:
 
 async def test_weekly_schedule_is_stored_with_its_next_meeting_and_post_time(runtime: Runtime) -> None:
     (reply,) = await ask(runtime, said(BERLIN_WEEKLY))
-    assert reply.text == "Scheduled: every Tuesday at 10:00 (Europe/Berlin). I'll post the moment 30 min before."
+    assert reply.text == (
+        "Scheduled: every Tuesday at 10:00 (Europe/Berlin). The first meeting is Tue 24 Nov 10:00 CET;"
+        " I'll post the moment 30 min before."
+    )
     assert reply.card is not None and reply.card.title.startswith("Meeting #")
     assert reply.card.sections[0].text.splitlines()[0] == "Tue 24 Nov 10:00 CET"
     row = await series(runtime)
