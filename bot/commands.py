@@ -38,6 +38,7 @@ class CommandSpec:
     handler: CommandHandler
     aliases: tuple[str, ...] = ()
     who: Who = Who.ANYONE
+    examples: tuple[str, ...] = ()  # shown by ``help <command>``
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +152,7 @@ async def _review(ctx: Context, command: Command) -> list[Reply]:
 
 async def _timezone(ctx: Context, command: Command) -> list[Reply]:
     if not command.rest:
-        raise UsageError(command.name)
+        return await meetings.show_zone(ctx)
     return await meetings.set_zone(ctx, command.rest)
 
 
@@ -209,6 +210,14 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Put this channel's recurring meeting on the bot (no text: open the form).",
         _rest(meetings.schedule),
         who=MANAGERS,
+        examples=(
+            "schedule biweekly thu 14:30 America/New_York from 2026-12-10   (from: the first meeting)",
+            "schedule every 3 weeks mon 09:00 lead 1h",
+            "schedule monthly 1st mon 10:00 Europe/London   (1st, 2nd, 3rd, 4th or last)",
+            "schedule daily 09:15 Asia/Singapore   (Monday to Friday)",
+            "schedule rrule FREQ=WEEKLY;BYDAY=TU,TH 10:00 Europe/Berlin",
+            "schedule weekly tue 10:00 skip 2026-12-22,2026-12-29   (no moment on those dates)",
+        ),
     ),
     CommandSpec("meetings", "meetings", "List this channel's meetings.", _plain(meetings.list_series)),
     CommandSpec("pause", "pause <meeting #>", "Pause a meeting series.", _series_state("paused"), who=MANAGERS),
@@ -242,7 +251,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         _on_item_and_text(meetings.skip_date),
         who=MANAGERS,
     ),
-    CommandSpec("request", "request [in <minutes>m]", "Get a moment for a one-off meeting now.", _request),
+    CommandSpec(
+        "request",
+        "request [in <15m|2h|1h 30m>]",
+        "Get a moment for a one-off meeting now, or for one starting within 24 hours.",
+        _request,
+    ),
     CommandSpec("swap", "swap [agenda #]", "Draw another moment for the next meeting.", _on_next(agenda.swap)),
     CommandSpec(
         "skip", "skip [agenda #]", "No moment at this meeting; the item goes back to the pool.", _on_next(agenda.skip)
@@ -298,8 +312,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "timezone",
-        "timezone <Area/City>",
-        "Set this channel's time zone.",
+        "timezone [Area/City]",
+        "See this channel's time zone; managers set it.",
         _timezone,
         aliases=("tz",),
         who=MANAGERS,
@@ -388,7 +402,7 @@ def explain(error: UsageError) -> str:
 def help_text(topic: str | None = None) -> str:
     spec = BY_WORD.get(topic.lower()) if topic else None
     if spec is not None:
-        return f"{spec.usage}\n{spec.help}"
+        return "\n".join([spec.usage, spec.help, *(f"  {example}" for example in spec.examples)])
     lines = ["Customer Moment — a customer story, exercise or shout-out in every meeting.", ""]
     lines += [f"{spec.usage}  —  {spec.help}" for spec in COMMANDS]
     return "\n".join(lines)

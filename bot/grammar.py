@@ -226,11 +226,20 @@ def exercise(command: Command) -> ExerciseArgs:
     return ExerciseArgs(pieces[0], pieces[1], steps, pieces[3] if len(pieces) > 3 else "")
 
 
+_IN_TIME = re.compile(
+    r"in\s+(?:(\d{1,2})\s*(?:h|hrs?|hours?))?\s*(?:(\d{1,4})\s*(?:m|mins?|minutes?)?)?",
+    re.IGNORECASE | re.ASCII,
+)
+
+
 def request_offset_minutes(command: Command) -> int:
-    """``request`` → 0; ``request in 15m`` / ``request in 15`` → 15 (0..1440)."""
+    """``request`` → 0; ``request in 15m`` / ``in 15`` → 15; ``in 2h`` → 120; ``in 1h 30m`` → 90 (up to 24 h)."""
     if not command.words:
         return 0
-    match = re.fullmatch(r"in\s+(\d{1,4})\s*(m|min|mins|minutes)?", command.rest, re.IGNORECASE)
-    if not match or int(match.group(1)) > 1440:
-        raise UsageError("request", "Say when the meeting starts, e.g. `request in 15m` (up to 24 hours).")
-    return int(match.group(1))
+    match = _IN_TIME.fullmatch(command.rest.strip())
+    if match is None or not any(match.groups()):
+        raise UsageError("request", "Say when the meeting starts, e.g. `request in 15m` or `request in 2h`.")
+    minutes = int(match.group(1) or 0) * 60 + int(match.group(2) or 0)
+    if minutes > 24 * 60:
+        raise UsageError("request", "That is more than a day ahead; a one-off moment is for a meeting within 24 hours.")
+    return minutes

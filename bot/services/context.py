@@ -49,7 +49,9 @@ class Context:
 
     def require_manager(self, what: str) -> None:
         if not self.is_manager:
-            raise Refused(f"Only managers can {what}. Ask an admin to add you with `managers add @you`.")
+            raise Refused(
+                f"Only managers can {what}. Ask an admin to make you one: `managers add @{self.member.name}`."
+            )
 
     def require_team(self) -> Team:
         if self.team is None:

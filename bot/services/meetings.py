@@ -224,6 +224,11 @@ def _check_meeting_day(series: MeetingSeries, day: date, now: datetime) -> None:
     raise Refused(f"Meeting #{series.id} does not meet on {day.isoformat()} ({day.strftime('%A')}).{suggestion}")
 
 
+async def show_zone(ctx: Context) -> list[Reply]:
+    team = ctx.require_team()
+    return [say(f"This channel's time zone is {team.zone}. Managers change it with `timezone Area/City`.")]
+
+
 async def set_zone(ctx: Context, name: str) -> list[Reply]:
     team: Team = ctx.require_team()
     ctx.require_manager("change the channel's time zone")

@@ -135,13 +135,28 @@ def test_number_and_text_keeps_the_whole_text_after_a_line_break() -> None:
         ("request IN 5 MINUTES", 5),
         ("request in 0m", 0),
         ("request in 1440m", 1440),
+        ("request in 2h", 120),
+        ("request in 1h 30m", 90),
+        ("request in 1h30", 90),
+        ("request IN 24 HOURS", 1440),
     ],
 )
 def test_request_offset(text: str, minutes: int) -> None:
     assert grammar.request_offset_minutes(parse(text)) == minutes
 
 
-@pytest.mark.parametrize("text", ["request 15m", "request in 1441m", "request in -5m", "request in 15h", "request now"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "request 15m",
+        "request in 1441m",
+        "request in -5m",
+        "request in 25h",
+        "request now",
+        "request in 23h 61m",
+        "request in",
+    ],
+)
 def test_request_offset_outside_the_grammar_is_refused(text: str) -> None:
     with pytest.raises(UsageError) as raised:
         grammar.request_offset_minutes(parse(text))

@@ -52,3 +52,10 @@ async def test_a_plain_member_is_refused_what_the_table_reserves(runtime: Runtim
 async def test_every_button_of_the_table_is_routed(runtime: Runtime, action: str) -> None:
     answer = text(await ask(runtime, pressed(action, "999999")))
     assert "no longer active" not in answer
+
+
+async def test_help_for_a_command_shows_its_examples(runtime: Runtime) -> None:
+    shown = text(await ask(runtime, said("help schedule")))
+    for word in ("biweekly", "every 3 weeks", "monthly", "daily", "rrule", "skip", "from"):
+        assert word in shown, word
+    assert "biweekly" not in text(await ask(runtime, said("help")))

@@ -192,7 +192,8 @@ async def test_timezone_command_sets_the_channels_zone(runtime: Runtime) -> None
     await ask(runtime, said("schedule weekly tue 10:00"))
     assert (await series(runtime)).zone == "Asia/Kolkata"
     assert "Did you mean" in text(await ask(runtime, said("timezone Asia/Kolkatta")))
-    assert "Usage: timezone" in text(await ask(runtime, said("timezone")))
+    shown = text(await ask(runtime, said("timezone", actor="bob")))
+    assert shown == "This channel's time zone is Asia/Kolkata. Managers change it with `timezone Area/City`."
     assert (await one(runtime, Team)).zone == "Asia/Kolkata"
 
 
