@@ -12,6 +12,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -52,13 +54,19 @@ async def _lock(connection: AsyncConnection) -> None:
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Bring the schema up to ``revision`` (idempotent; concurrent callers migrate once)."""
 
+    def _at_head(connection: Connection) -> bool:
+        current = MigrationContext.configure(connection).get_current_revision()
+        return revision == "head" and current == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
     def _run(connection: Connection) -> None:
         command.upgrade(alembic_config(connection), revision)
 
     async with engine.begin() as connection:
-        await _lock(connection)
-        # Alembic reads the current revision after the lock: one that waited finds what the first committed.
-        await connection.run_sync(_run)
+        # The usual start (nothing to do) takes no lock, so replicas starting together do not queue for it.
+        if not await connection.run_sync(_at_head):
+            await _lock(connection)
+            # Alembic reads the revision again under the lock: one that waited finds what the first committed.
+            await connection.run_sync(_run)
     logger.info("database schema is at %s", revision)
 
 

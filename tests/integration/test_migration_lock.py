@@ -76,15 +76,21 @@ async def test_concurrent_upgrades_of_a_fresh_database_migrate_once(
             await engine.dispose()
 
 
-async def test_a_later_upgrade_of_a_migrated_database_runs_nothing(
+async def test_a_start_on_a_migrated_database_runs_nothing_and_waits_for_no_lock(
     fresh_postgres: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    engine = create_engine(fresh_postgres, pool_size=1)
+    engine, holder = create_engine(fresh_postgres, pool_size=1), create_engine(fresh_postgres, pool_size=1)
     try:
         await migrate.upgrade(engine)
         caplog.clear()
         caplog.set_level(logging.INFO, logger="alembic.runtime.migration")
-        await migrate.upgrade(engine)
-        assert not [r for r in caplog.records if r.getMessage().startswith("Running upgrade")]
+        caplog.set_level(logging.INFO, logger=migrate.__name__)
+        async with holder.begin() as held:
+            await held.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": migrate.MIGRATION_LOCK})
+            async with asyncio.timeout(60):  # it would wait for ever if it asked for the lock held here
+                await migrate.upgrade(engine)
+        messages = [r.getMessage() for r in caplog.records]
+        assert not [m for m in messages if m.startswith("Running upgrade") or "waiting for it" in m]
     finally:
         await engine.dispose()
+        await holder.dispose()
