@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Iterator
 
@@ -72,11 +73,42 @@ async def database_problems(settings: Settings) -> list[str]:
     return []
 
 
+# The modules `serve` imports for each surface; a broken install shows up here instead of as a traceback there.
+SURFACE_MODULES = {"slack": "adapters.slack.surface", "teams": "adapters.teams.surface"}
+
+
+def _missing(module: str) -> str | None:
+    """Why ``module`` cannot be imported, or None when it can."""
+    try:
+        importlib.import_module(module)
+    except ImportError as exc:
+        return str(exc)
+    return None
+
+
+def surfaces(settings: Settings) -> tuple[list[str], list[str]]:
+    """The surfaces `serve` runs with these settings, and one problem line for each that cannot run here."""
+    wanted = ["slack"] if settings.slack_enabled else []
+    wanted.append("teams")  # always mounted: without MICROSOFT_APP_ID it answers with authentication off
+    running, problems = ["console"], []
+    for surface in wanted:
+        reason = _missing(SURFACE_MODULES[surface])
+        if reason is None:
+            running.append(surface)
+        else:
+            problems.append(
+                f"{surface.title()} support cannot be loaded ({reason}); reinstall: pip install customer-moment"
+            )
+    if "teams" in running and not settings.microsoft_app_id.strip():
+        running[running.index("teams")] = "teams (authentication off, local development only)"
+    return running, problems
+
+
 async def check(settings: Settings) -> int:
-    problems = [*credential_problems(settings), *await database_problems(settings)]
+    running, surface_problems = surfaces(settings)
+    problems = [*credential_problems(settings), *surface_problems, *await database_problems(settings)]
     for problem in problems:
         print(problem)
     if not problems:
-        surfaces = ["console"] + (["slack"] if settings.slack_enabled else []) + ["teams"]
-        print(f"All good: database reachable and migrated; surfaces: {', '.join(surfaces)}.")
+        print(f"All good: database reachable and migrated; surfaces: {', '.join(running)}.")
     return 1 if problems else 0
