@@ -127,12 +127,15 @@ async def submit_shoutout(ctx: Context, tokens: Sequence[str], reason_text: str,
     team = ctx.require_team()
     reason = clean_reason(reason_text)
     people: list[Member] = []
+    named_self = False
     for token in tokens:
         member = await find_person(ctx, token)
         if member.id == ctx.member.id:
-            raise Invalid({"recipients": "A shout-out is for someone else — tell a colleague what you saw them do."})
-        if member not in people:
+            named_self = True  # recognition is for others: the giver is left out, the others keep theirs
+        elif member not in people:
             people.append(member)
+    if not people and named_self:
+        raise Invalid({"recipients": "A shout-out is for someone else — tell a colleague what you saw them do."})
     if not people:
         raise Invalid({"recipients": "Who is it for? Pick at least one colleague."})
     if len(people) > 10:
@@ -154,13 +157,12 @@ async def submit_shoutout(ctx: Context, tokens: Sequence[str], reason_text: str,
     ctx.session.add_all(Recipient(moment_id=moment.id, member_id=m.id) for m in people)
     await ctx.session.flush()
     logger.info("shout-out %s saved in team %s (state %s, private %s)", moment.id, team.id, state, private)
-    replies = [
-        say(
-            _saved_message(state, moment, found).replace(
-                "in the pool for upcoming meetings", "sent" if private else "shared"
-            )
-        )
-    ]
+    saved = _saved_message(state, moment, found).replace(
+        "in the pool for upcoming meetings", "sent" if private else "shared"
+    )
+    if named_self:
+        saved += " I left you out of it: a shout-out recognises others."
+    replies = [say(saved)]
     if state == "approved":
         replies += shoutout_announcements(ctx, moment, people)
     return replies

@@ -74,12 +74,16 @@ async def approve(ctx: Context, moment_id: int) -> list[Reply]:
     author, recipients = await people_of(ctx, moment)
     replies = [say(f"Approved #{moment.id}.")]
     if author is not None and author.id != ctx.member.id:
+        label = cards.KIND_LABEL[moment.kind].lower()
+        if moment.private:
+            outcome = f"sent privately to {cards.names(recipients)} (private shout-outs are never featured)"
+        else:
+            outcome = "is in the pool for upcoming meetings"
         replies.append(
             Reply(
                 audience=Audience.DIRECT,
                 to_member=author.external_id,
-                text=f"Your {cards.KIND_LABEL[moment.kind].lower()} #{moment.id} was approved"
-                " and is in the pool for upcoming meetings.",
+                text=f"Your {label} #{moment.id} was approved and {outcome}.",
             )
         )
     if moment.kind == "shoutout":

@@ -141,3 +141,14 @@ async def test_a_manager_named_by_the_admin_can_approve(runtime: Runtime) -> Non
     await ask(runtime, said("managers add @carol"))
     replies = await ask(runtime, said(f"approve {story.id}", actor="carol"))
     assert replies[0].text == f"Approved #{story.id}."
+
+
+async def test_approving_a_private_shout_out_tells_its_giver_it_was_sent_not_pooled(runtime: Runtime) -> None:
+    await with_review(runtime)
+    await ask(runtime, said(f"shoutout private @carol {REASON}", actor="bob"))
+    shout = await one(runtime, Moment, Moment.kind == "shoutout")
+    replies = await ask(runtime, said(f"approve {shout.id}"))
+    to_bob = dms(replies)["bob"]
+    assert to_bob == (
+        f"Your shout-out #{shout.id} was approved and sent privately to carol (private shout-outs are never featured)."
+    )
