@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, select, union_all
 
 from bot import cards, forms, grammar
-from bot.domain import privacy
+from bot.domain import privacy, similarity
 from bot.domain.validation import Invalid, clean_exercise, clean_reason, clean_story
 from bot.replies import Audience, Card, Reply, Section, say
 from bot.services.context import Context, NotFound, Refused, find_person
@@ -102,9 +102,39 @@ async def submit_story(ctx: Context, args: grammar.StoryArgs, *, read_back: bool
     ctx.session.add(moment)
     await ctx.session.flush()
     logger.info("story %s saved in team %s (state %s, masked %s)", moment.id, team.id, state, found)
+    message = _saved_message(state, moment, found)
+    earlier = await _same_story_told_before(ctx, moment)
+    if earlier is not None:
+        message += (
+            f" It looks like your story #{earlier}; if it is the same one, `withdraw {moment.id}` removes this copy."
+        )
     if read_back:
-        return [Reply(text=_saved_message(state, moment, found), card=cards.story_readback(moment))]
-    return [say(_saved_message(state, moment, found))]
+        return [Reply(text=message, card=cards.story_readback(moment))]
+    return [say(message)]
+
+
+SAME_STORY_LOOKBACK = 200  # an author's most recent stories compared with a new one
+
+
+async def _same_story_told_before(ctx: Context, story: Moment) -> int | None:
+    """The author's earlier story (not withdrawn) that this one repeats, if any."""
+    told = similarity.shingles(f"{story.situation} {story.lesson}")
+    rows = await ctx.session.execute(
+        select(Moment.id, Moment.situation, Moment.lesson)
+        .where(
+            Moment.workspace_id == ctx.workspace.id,
+            Moment.author_id == ctx.member.id,
+            Moment.kind == "story",
+            Moment.id != story.id,
+            Moment.state != "withdrawn",
+        )
+        .order_by(Moment.id.desc())
+        .limit(SAME_STORY_LOOKBACK)
+    )
+    for moment_id, situation, lesson in rows:
+        if similarity.resemblance(told, similarity.shingles(f"{situation} {lesson}")) >= similarity.SAME_STORY:
+            return int(moment_id)
+    return None
 
 
 def story_form_args(values: Mapping[str, Any]) -> grammar.StoryArgs:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from adapters.cli.composition import Runtime
 from bot.replies import Audience
 from bot.storage.models import Member, Moment, Team
-from tests.integration.core import ask, count, one, table_counts, text
+from tests.integration.core import ask, count, one, rows, table_counts, text
 from tests.support.events import said, submitted
 
 STORY = "story The parcel was lost twice | rang the depot | relieved | own the problem"
@@ -159,3 +159,22 @@ async def test_exercise_form_and_its_field_errors(runtime: Runtime) -> None:
     )
     exercise = await one(runtime, Moment, Moment.kind == "exercise", Moment.library_key.is_(None))
     assert (exercise.title, exercise.steps, exercise.minutes) == ("Listening", ["pair up", "retell"], 10)
+
+
+async def test_the_same_story_told_twice_is_noticed_and_still_saved(runtime: Runtime) -> None:
+    story = (
+        "story The parcel was lost twice and the customer had to chase us for a week before anyone called"
+        " back. lesson: call the customer before they have to chase us"
+    )
+    first = await ask(runtime, said(story))
+    assert "looks like" not in first[0].text
+    again = await ask(runtime, said(story.replace("a week", "ten days")))
+    stories = await rows(runtime, Moment, Moment.kind == "story", order_by=Moment.id)
+    assert len(stories) == 2
+    told = f"It looks like your story #{stories[0].id}; if it is the same one, `withdraw {stories[1].id}`"
+    assert told in again[0].text
+    await ask(runtime, said("help", actor="bob"))
+    by_bob = await ask(runtime, said(story, actor="bob"))  # someone else's telling is their own story
+    assert "looks like" not in by_bob[0].text
+    other = await ask(runtime, said("story A customer asked for a refund in cash at the desk. lesson: know the policy"))
+    assert "looks like" not in other[0].text
