@@ -25,13 +25,14 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.cli.composition import Runtime
+from adapters.http.inflight import Inflight
 from adapters.settings import Settings, SettingsError
 from adapters.slack import delivery
 from adapters.slack.auth import TokenAuthorization, Tokens, installation_store, oauth_settings
 from adapters.slack.blocks import posted_key
 from adapters.slack.channels import ChannelFinder
 from adapters.slack.dedupe import DeliveryLog, SkipProcessedRetries
-from adapters.slack.listeners import Inflight, SlackListeners
+from adapters.slack.listeners import SlackListeners
 from adapters.slack.metering import slack_trace
 from adapters.slack.people import Directory
 from adapters.slack.requests import to_bolt_request
