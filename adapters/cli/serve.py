@@ -114,5 +114,6 @@ async def work(settings: Settings) -> int:
         await _finish(scheduler, task)
         for surface in surfaces:
             await surface.close()
+        await scheduler.close()
         await runtime.close()
     return 0
