@@ -3,6 +3,10 @@
 The composition root (``adapters/composition.py``) builds a process through this module, so that nothing
 outside ``bot/`` reaches into ``bot.storage`` or ``bot.scheduler``. Nothing is built at import time: an
 engine exists only once :func:`open_backend` (or :func:`scheduler_pool`) is called.
+
+Importing this module stays light (the database layer only): ``serve --processes N`` asks it about the
+database before it sets up metrics shared by its processes, which must happen before anything imports
+``prometheus_client`` — and the core and the scheduler count things in it. They are imported when built.
 """
 
 from __future__ import annotations
@@ -11,17 +15,20 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.core import Clock, CustomerMoment, utc_now
-from bot.ports import Surface
-from bot.scheduler.dispatcher import Dispatcher
 from bot.storage import migrate as migrations
 from bot.storage.engine import SCHEDULER_POOL_SIZE, create_engine, is_sqlite, session_factory
+
+if TYPE_CHECKING:
+    from bot.core import Clock, CustomerMoment
+    from bot.ports import Surface
+    from bot.scheduler.dispatcher import Dispatcher
 
 __all__ = [
     "Backend",
@@ -84,14 +91,20 @@ class Backend:
         batch: int,
         concurrency: int,
         own_pool: bool = False,
-        clock: Clock = utc_now,
+        clock: Clock | None = None,
     ) -> Scheduler:
-        """The scheduler posting through ``surfaces``; with ``own_pool``, on a pool of its own where that helps."""
+        """The scheduler posting through ``surfaces``; with ``own_pool``, on a pool of its own where that helps.
+
+        ``clock`` defaults to the wall clock (UTC).
+        """
+        from bot.core import utc_now
+        from bot.scheduler.dispatcher import Dispatcher
+
         engine = scheduler_pool(self.database_url) if own_pool else None
         dispatcher = Dispatcher(
             sessions=session_factory(engine) if engine is not None else self.sessions,
             surfaces={surface.platform: surface for surface in surfaces},
-            clock=clock,
+            clock=clock or utc_now,
             worker=worker,
             lease=timedelta(seconds=lease_seconds),
             batch=batch,
@@ -103,13 +116,18 @@ class Backend:
         await self.engine.dispose()
 
 
-async def open_backend(database_url: str, *, clock: Clock = utc_now, apply_migrations: bool = True) -> Backend:
-    """Connect to the database, bring its schema up to date (unless told not to) and put the core on it."""
+async def open_backend(database_url: str, *, clock: Clock | None = None, apply_migrations: bool = True) -> Backend:
+    """Connect to the database, bring its schema up to date (unless told not to) and put the core on it.
+
+    ``clock`` is the core's (the wall clock in UTC unless given).
+    """
+    from bot.core import CustomerMoment, utc_now
+
     engine = create_engine(database_url)
     if apply_migrations:
         await migrations.upgrade(engine)
     sessions = session_factory(engine)
-    core = CustomerMoment(sessions=sessions, clock=clock)
+    core = CustomerMoment(sessions=sessions, clock=clock or utc_now)
     return Backend(database_url=database_url, engine=engine, sessions=sessions, core=core)
 
 
