@@ -27,8 +27,8 @@ logger = logging.getLogger(__name__)
 
 async def build(settings: Settings, *, clock: Clock = utc_now, apply_migrations: bool = True) -> Runtime:
     """The core on its database (migrated unless told otherwise), with the settings surfaces read."""
-    core = await backend.open_backend(settings.database_url, clock=clock, apply_migrations=apply_migrations)
-    return Runtime(settings=settings, backend=core)
+    opened = await backend.open_backend(settings.database_url, clock=clock, apply_migrations=apply_migrations)
+    return Runtime(settings=settings, backend=opened)
 
 
 async def migrate(settings: Settings) -> None:
