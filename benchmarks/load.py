@@ -459,7 +459,7 @@ def rss_bytes(pid: int) -> int:
 
 async def seed_people(database_url: str) -> list[int]:
     """Migrate; make the Slack channels and members known; one open agenda item per channel (for buttons)."""
-    from adapters.cli.composition import build
+    from adapters.composition import build
     from adapters.settings import Settings
     from bot.events import Incoming, Person, Place
     from bot.storage.models import AgendaItem
@@ -481,7 +481,7 @@ async def seed_people(database_url: str) -> list[int]:
 
 async def seed_series(database_url: str, *, count: int, first: datetime, last: datetime) -> None:
     """``count`` weekly series whose cards fall due between ``first`` and ``last`` (meetings 30 min later)."""
-    from adapters.cli.composition import build
+    from adapters.composition import build
     from adapters.settings import Settings
     from bot.storage.models import MeetingSeries, Team
 
@@ -521,7 +521,7 @@ async def seed_series(database_url: str, *, count: int, first: datetime, last: d
 
 async def scheduler_report(database_url: str, *, since: datetime) -> dict[str, Any]:
     """What became of the series occurrences due since ``since``: states, keys and posting lag."""
-    from adapters.cli.composition import build
+    from adapters.composition import build
     from adapters.settings import Settings
     from bot.storage.models import AgendaItem
 

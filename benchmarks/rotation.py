@@ -49,7 +49,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.orm import InstrumentedAttribute
 
-from adapters.cli.composition import Runtime, build
+from adapters.composition import build
+from adapters.runtime import Runtime
 from adapters.settings import Settings
 from benchmarks.common import throwaway_database
 from bot.events import Incoming, Person, Place

@@ -31,7 +31,7 @@ from aiohttp import web
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import func, insert, select
 
-from adapters.cli.composition import build
+from adapters.composition import build
 from adapters.settings import Settings
 from adapters.slack.auth import installation_store
 from benchmarks.common import throwaway_database

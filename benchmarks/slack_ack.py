@@ -92,7 +92,7 @@ def bolt_app() -> web.Application:
 
 
 async def full_app(database_url: str, api_url: str) -> web.Application:
-    from adapters.cli.composition import build
+    from adapters.composition import build
     from adapters.http.server import create_app
     from adapters.settings import Settings
     from adapters.slack.surface import build_slack_surface
@@ -101,7 +101,9 @@ async def full_app(database_url: str, api_url: str) -> web.Application:
         DATABASE_URL=database_url, SLACK_SIGNING_SECRET=SECRET, SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=api_url
     )
     runtime = await build(settings)
-    surface = await build_slack_surface(runtime)
+    surface = await build_slack_surface(
+        settings, core=runtime.core, engine=runtime.engine, foreground=runtime.foreground
+    )
     app = create_app(engine=runtime.engine, surfaces=[surface], max_body_bytes=settings.max_body_bytes)
 
     async def dispose(_app: web.Application) -> None:

@@ -6,13 +6,10 @@ import importlib
 import re
 from collections.abc import Iterator
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import make_url
 
 from adapters.settings import Settings
-from bot.storage.engine import create_engine
-from bot.storage.migrate import alembic_config
+from bot.runtime import schema_state
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
@@ -51,23 +48,13 @@ def credential_problems(settings: Settings) -> Iterator[str]:
 async def database_problems(settings: Settings) -> list[str]:
     url = make_url(settings.database_url)
     where = url.database if url.get_backend_name() == "sqlite" else f"{url.host}:{url.port or 5432}/{url.database}"
-    engine = create_engine(settings.database_url, pool_size=1)
-
-    def _revisions(connection: Connection) -> tuple[str | None, str | None]:
-        current = MigrationContext.configure(connection).get_current_revision()
-        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-        return current, head
-
     try:
-        async with engine.connect() as connection:
-            current, head = await connection.run_sync(_revisions)
+        state = await schema_state(settings.database_url)
     except Exception as exc:  # any connection failure is reported, not raised
         return [f"DATABASE_URL: cannot reach the database at {where} ({type(exc).__name__}); is it running?"]
-    finally:
-        await engine.dispose()
-    if current != head:
+    if not state.up_to_date:
         return [
-            f"DATABASE_URL: schema is at {current or 'nothing'}, this version needs {head}; "
+            f"DATABASE_URL: schema is at {state.current or 'nothing'}, this version needs {state.head}; "
             "run `customer-moment migrate`."
         ]
     return []

@@ -8,9 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from adapters.cli.composition import build
 from adapters.console.render import reply_text
-from adapters.settings import Settings
+from bot.core import CustomerMoment
 from bot.events import Incoming, Person, Place
 from bot.replies import Form, FormField, Reply
 
@@ -31,7 +30,7 @@ You are @{actor}. Type `help` for commands, `as @name` to act as someone else, `
 
 
 class ConsoleChat:
-    def __init__(self, *, core: Any, out: TextIO, interactive: bool, actor: str) -> None:
+    def __init__(self, *, core: CustomerMoment, out: TextIO, interactive: bool, actor: str) -> None:
         self._core = core
         self._out = out
         self._interactive = interactive
@@ -146,29 +145,26 @@ def _save(filename: str, content: str) -> Path:
 
 
 async def run_console(
-    settings: Settings, *, actor: str = "alice", stdin: TextIO | None = None, out: TextIO | None = None
+    core: CustomerMoment, *, actor: str = "alice", stdin: TextIO | None = None, out: TextIO | None = None
 ) -> int:
+    """Chat with ``core`` as the demo team until the input ends or someone types ``quit``."""
     stdin = stdin or sys.stdin
     out = out or sys.stdout
-    runtime = await build(settings)
-    try:
-        await runtime.core.introduce(PLACE, DEMO_PEOPLE, zone=DEMO_ZONE)
-        chat = ConsoleChat(core=runtime.core, out=out, interactive=stdin.isatty(), actor=actor.lstrip("@"))
+    await core.introduce(PLACE, DEMO_PEOPLE, zone=DEMO_ZONE)
+    chat = ConsoleChat(core=core, out=out, interactive=stdin.isatty(), actor=actor.lstrip("@"))
+    if chat._interactive:
+        chat.write(WELCOME.format(actor=chat.actor))
+    while True:
         if chat._interactive:
-            chat.write(WELCOME.format(actor=chat.actor))
-        while True:
-            if chat._interactive:
-                try:
-                    text = await asyncio.to_thread(input, f"@{chat.actor}> ")
-                except EOFError:
-                    break
-            else:
-                text = await asyncio.to_thread(stdin.readline)
-                if not text:
-                    break
-            if text.strip().lower() in ("quit", "exit"):
+            try:
+                text = await asyncio.to_thread(input, f"@{chat.actor}> ")
+            except EOFError:
                 break
-            await chat.line(text)
-    finally:
-        await runtime.close()
+        else:
+            text = await asyncio.to_thread(stdin.readline)
+            if not text:
+                break
+        if text.strip().lower() in ("quit", "exit"):
+            break
+        await chat.line(text)
     return 0

@@ -23,18 +23,21 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.cli.composition import Runtime
+from adapters.http.foreground import Foreground
+from adapters.http.inflight import Inflight
 from adapters.settings import Settings, SettingsError
 from adapters.slack import delivery
 from adapters.slack.auth import TokenAuthorization, Tokens, installation_store, oauth_settings
 from adapters.slack.blocks import posted_key
 from adapters.slack.channels import ChannelFinder
 from adapters.slack.dedupe import DeliveryLog, SkipProcessedRetries
-from adapters.slack.listeners import Inflight, SlackListeners
+from adapters.slack.listeners import SlackListeners
 from adapters.slack.metering import slack_trace
 from adapters.slack.people import Directory
 from adapters.slack.requests import to_bolt_request
+from bot.core import CustomerMoment
 from bot.replies import Audience, Reply
 
 logger = logging.getLogger(__name__)
@@ -165,18 +168,23 @@ class SlackSurface:
         return None
 
 
-async def build_slack_surface(runtime: Runtime) -> SlackSurface:
-    """Build the Slack surface from the settings: token mode or OAuth mode, on the runtime's engine."""
-    settings = runtime.settings
+async def build_slack_surface(
+    settings: Settings, *, core: CustomerMoment, engine: AsyncEngine, foreground: Foreground
+) -> SlackSurface:
+    """Build the Slack surface from the settings: token mode or OAuth mode.
+
+    ``engine`` holds Slack's own tables (installations, OAuth states, the delivery log); ``foreground``
+    counts the requests this process is answering, so that work after an acknowledgement gives way.
+    """
     # slack_sdk applies its timeout only to sessions it creates itself: bound this shared one too.
     session = aiohttp.ClientSession(
         trace_configs=[slack_trace()], timeout=aiohttp.ClientTimeout(total=API_TIMEOUT_SECONDS)
     )
     client = web_client(settings, session)
     oauth = bool(settings.slack_client_id and settings.slack_client_secret)
-    store = installation_store(settings.slack_client_id, runtime.engine) if oauth else None
-    deliveries = DeliveryLog(runtime.engine)
-    inflight = Inflight(limit=CONCURRENT_WORK, foreground=runtime.foreground)
+    store = installation_store(settings.slack_client_id, engine) if oauth else None
+    deliveries = DeliveryLog(engine)
+    inflight = Inflight(limit=CONCURRENT_WORK, foreground=foreground)
     if oauth:
         assert store is not None
         if settings.slack_bot_token:
@@ -190,7 +198,7 @@ async def build_slack_surface(runtime: Runtime) -> SlackSurface:
                 client_id=settings.slack_client_id,
                 client_secret=settings.slack_client_secret,
                 store=store,
-                engine=runtime.engine,
+                engine=engine,
             ),
         )
         tokens = Tokens(token=None, store=store)
@@ -211,7 +219,7 @@ async def build_slack_surface(runtime: Runtime) -> SlackSurface:
         )
     app.use(SkipProcessedRetries(deliveries))
     SlackListeners(
-        core=runtime.core,
+        core=core,
         directory=Directory(),
         deliveries=deliveries,
         inflight=inflight,

@@ -22,7 +22,7 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import ConversationReference
 from botframework.connector.auth import ServiceClientCredentialsFactory
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from adapters.teams import files, routing
 from adapters.teams.activities import PLATFORM
 from adapters.teams.bot import TeamsBot

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from adapters.cli.composition import Runtime
 from adapters.console.chat import PLACE, ConsoleChat
+from adapters.runtime import Runtime
 from bot.events import Person
 from bot.storage.models import Moment
 from tests.integration.core import count, one

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from bot.commands import ACTIONS, BY_NAME, COMMANDS, Who
 from tests.integration.core import ask, table_counts, text
 from tests.support.events import pressed, said

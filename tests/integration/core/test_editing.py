@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from bot.storage.models import Moment
 from tests.integration.core import ask, one, table_counts, text
 from tests.support.events import pressed, said, submitted

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from bot.commands import BY_NAME, BY_WORD
 from bot.core import BROKEN, UNAVAILABLE
 from bot.events import Incoming

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from bot.storage.models import MeetingSeries
 from tests.integration.core import ask, count, one, table_counts, text
 from tests.support.events import said, submitted

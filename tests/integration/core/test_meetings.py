@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from bot.storage.models import MeetingSeries, Team
 from tests.integration.core import ask, count, one, rows, table_counts, text
 from tests.support.clock import FakeClock

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from bot.events import Incoming, Person
 from bot.storage.models import AgendaItem, MeetingSeries, Member, Moment, Recipient, Team
 from tests.integration.core import ask, count, one, rows, table_counts, text

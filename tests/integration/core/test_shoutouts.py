@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from bot.events import Incoming, Person
 from bot.replies import Audience
 from bot.storage.models import AgendaItem, Member, Moment, Recipient

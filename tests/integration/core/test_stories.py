@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from bot.replies import Audience
 from bot.storage.models import Member, Moment, Team
 from tests.integration.core import ask, count, one, rows, table_counts, text

@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import text
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from bot.ports import ChannelGone
 from bot.replies import Audience, Reply
 from tests.integration.slack.driver import SlackDriver, all_text
