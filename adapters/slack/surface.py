@@ -35,6 +35,7 @@ from adapters.slack.listeners import Inflight, SlackListeners
 from adapters.slack.metering import slack_trace
 from adapters.slack.people import Directory
 from adapters.slack.requests import to_bolt_request
+from adapters.slack.signing import SlackSignature
 from bot.replies import Audience, Reply
 
 logger = logging.getLogger(__name__)
@@ -72,8 +73,10 @@ class SlackSurface:
         tokens: Tokens,
         inflight: Inflight,
         session: aiohttp.ClientSession | None,
+        signature: SlackSignature,
     ) -> None:
         self.app = app
+        self._signature = signature
         self._client = client
         self._tokens = tokens
         self._inflight = inflight
@@ -91,6 +94,10 @@ class SlackSurface:
         return routes
 
     async def _events(self, request: web.Request) -> web.Response:
+        problem = self._signature.problem(await request.read(), request.headers)
+        if problem is not None:
+            logger.info("slack: unsigned request refused (%s)", problem)
+            return web.json_response({"error": "invalid request"}, status=401)
         with self._inflight.acknowledging():
             response = await self.app.async_dispatch(await to_bolt_request(request))
             return await to_aiohttp_response(response)
@@ -223,4 +230,11 @@ async def build_slack_surface(runtime: Runtime) -> SlackSurface:
     # reach, so that a full collection does not stall the event loop (and acks) for 100+ ms.
     gc.freeze()
     logger.info("Slack surface ready (%s mode)", "OAuth" if oauth else "single-workspace token")
-    return SlackSurface(app=app, client=client, tokens=tokens, inflight=inflight, session=session)
+    return SlackSurface(
+        app=app,
+        client=client,
+        tokens=tokens,
+        inflight=inflight,
+        session=session,
+        signature=SlackSignature(settings.slack_signing_secret),
+    )
