@@ -31,11 +31,13 @@ from adapters.slack.auth import TokenAuthorization, Tokens, installation_store, 
 from adapters.slack.blocks import posted_key
 from adapters.slack.channels import ChannelFinder
 from adapters.slack.dedupe import DeliveryLog, SkipProcessedRetries
+from adapters.slack.installations import seal_stored_tokens
 from adapters.slack.listeners import Inflight, SlackListeners
 from adapters.slack.metering import slack_trace
 from adapters.slack.people import Directory
 from adapters.slack.requests import to_bolt_request
 from adapters.slack.signing import SlackSignature
+from bot.domain.secrets import GENERATE, SecretBox
 from bot.replies import Audience, Reply
 
 logger = logging.getLogger(__name__)
@@ -46,6 +48,7 @@ RETRIES = 2
 CONCURRENT_WORK = 12
 SHUTDOWN_SECONDS = 8.0
 HISTORY_PAGE = 100
+NO_KEY = f"ENCRYPTION_KEY is required for OAuth installs (tokens are encrypted at rest); generate one with: {GENERATE}"
 
 
 def web_client(settings: Settings, session: aiohttp.ClientSession | None) -> AsyncWebClient:
@@ -181,7 +184,14 @@ async def build_slack_surface(runtime: Runtime) -> SlackSurface:
     )
     client = web_client(settings, session)
     oauth = bool(settings.slack_client_id and settings.slack_client_secret)
-    store = installation_store(settings.slack_client_id, runtime.engine) if oauth else None
+    store = None
+    if oauth:
+        box = SecretBox.from_setting(settings.encryption_key)
+        if box is None:
+            await session.close()
+            raise SettingsError(NO_KEY)
+        await seal_stored_tokens(runtime.engine, box)
+        store = installation_store(settings.slack_client_id, runtime.engine, box)
     deliveries = DeliveryLog(runtime.engine)
     inflight = Inflight(limit=CONCURRENT_WORK, foreground=runtime.foreground)
     if oauth:
