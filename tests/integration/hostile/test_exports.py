@@ -9,10 +9,14 @@ import io
 import json
 
 from adapters.cli.composition import Runtime
+from adapters.teams.files import CONSENT
 from bot.events import Incoming
 from bot.replies import Reply
 from tests.integration.hostile.support import slack_wire
 from tests.integration.slack.driver import SlackDriver
+from tests.integration.teams.conftest import TeamsApp
+from tests.integration.teams.reading import attachments
+from tests.integration.teams.test_commands import say as teams_say
 from tests.support.events import said
 
 PRIVATE_PRAISE = "stayed until nine to rebuild the Okonkwo Bakery order by hand"
@@ -105,3 +109,13 @@ async def test_slack_a_member_asking_for_an_export_gets_no_file(slack: SlackDriv
     assert "Only managers" in slack.said(name)
     assert slack.fake.uploads == {} and slack.fake.calls_to("files.getUploadURLExternal") == []
     assert PRIVATE_PRAISE not in slack_wire(slack.fake)
+
+
+async def test_teams_an_export_asked_in_a_channel_is_offered_only_in_the_personal_chat(teams: TeamsApp) -> None:
+    await teams_say(teams, f"story {OPEN_STORY} lesson: call first")
+    calls = await teams_say(teams, "export csv")
+    offers = [c for c in calls if attachments(c, CONSENT)]
+    assert offers and all(c.conversation_id.startswith("a:personal-") for c in offers)
+    elsewhere = [c for c in calls if not c.conversation_id.startswith("a:personal-")]
+    assert all(not attachments(c, CONSENT) for c in elsewhere)
+    assert OPEN_STORY not in json.dumps([c.body for c in calls], ensure_ascii=False)
