@@ -6,11 +6,13 @@ even quotes the story back), so the failure is a real driver error with the stor
 
 from __future__ import annotations
 
+import io
 import logging
 
 import pytest
 from sqlalchemy import text
 
+from adapters.cli import logs
 from adapters.cli.composition import Runtime
 from bot import commands
 from bot.core import BROKEN, UNAVAILABLE
@@ -85,3 +87,21 @@ async def test_an_unexpected_error_quoting_its_input_logs_no_input(
     assert [r.text for r in replies] == [BROKEN]
     assert "ValueError" in caplog.text and "choke" in caplog.text  # the kind and the code path are there
     assert "Kowalczyk" not in caplog.text
+
+
+async def test_at_debug_level_no_library_logs_a_statement_s_values(runtime: Runtime) -> None:
+    """LOG_LEVEL=DEBUG is for the product's own lines; the database driver's echo of values stays off."""
+    stream = io.StringIO()
+    root = logging.getLogger()
+    kept = root.handlers[:], root.level
+    touched = {name: logging.getLogger(name).level for name in logs.QUIET_AT_DEBUG}
+    try:
+        logs.configure("DEBUG", "text", stream=stream)
+        await runtime.core.handle(said(f"story {STORY} lesson: {LESSON}"))
+    finally:
+        root.handlers[:], level = kept
+        root.setLevel(level)
+        for name, old in touched.items():
+            logging.getLogger(name).setLevel(old)
+    assert "story" in stream.getvalue()  # the product's own lines are there
+    assert "Kowalczyk" not in stream.getvalue()
