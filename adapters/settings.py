@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.secrets import parse_keys
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./customer_moment.db"
 
 
@@ -42,6 +44,9 @@ class Settings(BaseSettings):
         default="MultiTenant", alias="MICROSOFT_APP_TYPE"
     )
 
+    # One Fernet key, or several separated by commas to rotate (the first encrypts, all decrypt).
+    encryption_key: str = Field(default="", alias="ENCRYPTION_KEY", repr=False)
+
     scheduler_enabled: bool = Field(default=True, alias="SCHEDULER_ENABLED")
     scheduler_interval_seconds: float = Field(default=5.0, alias="SCHEDULER_INTERVAL_SECONDS", gt=0)
     scheduler_lease_seconds: float = Field(default=120.0, alias="SCHEDULER_LEASE_SECONDS", ge=1)
@@ -65,6 +70,12 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("use a sqlite:/// or postgresql:// URL")
         return value
+
+    @field_validator("encryption_key")
+    @classmethod
+    def _fernet_keys(cls, value: str) -> str:
+        parse_keys(value)
+        return value.strip()
 
     @field_validator("log_level")
     @classmethod

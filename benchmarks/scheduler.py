@@ -36,11 +36,13 @@ from adapters.settings import Settings
 from adapters.slack.auth import installation_store
 from benchmarks.common import throwaway_database
 from bot.domain.exercise_library import LIBRARY
+from bot.secrets import SecretBox, new_key
 from bot.storage.models import AgendaItem, MeetingSeries, Member, Moment, Team, Workspace
 from tests.support.fake_slack import FakeSlack
 
 CLIENT_ID = "1111111111.2222222222"
 CLIENT_SECRET = "0123456789abcdef0123456789abcdef"
+ENCRYPTION_KEY = new_key()
 SIGNING_SECRET = "fedcba9876543210fedcba9876543210"
 
 
@@ -105,7 +107,7 @@ class PacedSlack(FakeSlack):
 async def seed(settings: Settings, slack: PacedSlack, *, workspaces: int, channels: int) -> None:
     runtime = await build(settings)
     now = datetime.now(UTC)
-    store = installation_store(CLIENT_ID, runtime.engine)
+    store = installation_store(CLIENT_ID, runtime.engine, SecretBox([ENCRYPTION_KEY]))
     async with runtime.sessions.begin() as session:
         await session.execute(
             insert(Workspace),
@@ -242,6 +244,7 @@ async def _run_on(url: str, *, workers: int, workspaces: int, channels: int, lim
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_CLIENT_ID": CLIENT_ID,
             "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+            "ENCRYPTION_KEY": ENCRYPTION_KEY,
             "SLACK_STATE_SECRET": "bench",
             "SLACK_API_URL": slack.api_url,
             "SCHEDULER_INTERVAL_SECONDS": "0.2",

@@ -22,6 +22,7 @@ from bot.domain.recurrence import ScheduleError, UnknownZone
 from bot.domain.validation import Invalid
 from bot.events import Incoming, Person, Place, oversized_id, scrubbed
 from bot.grammar import UsageError
+from bot.log_safety import error_summary
 from bot.replies import Reply, say
 from bot.services import agenda
 from bot.services.context import Context, Refused, resolve
@@ -74,12 +75,16 @@ class CustomerMoment:
                 _what(incoming),
                 incoming.place.platform,
                 incoming.place.workspace_id,
-                exc,
+                error_summary(exc),
             )
             return [say(UNAVAILABLE)]
-        except Exception:
-            logger.exception(
-                "failed to handle %s from %s/%s", _what(incoming), incoming.place.platform, incoming.place.workspace_id
+        except Exception as exc:
+            logger.error(
+                "failed to handle %s from %s/%s: %s",
+                _what(incoming),
+                incoming.place.platform,
+                incoming.place.workspace_id,
+                error_summary(exc),
             )
             return [say(BROKEN)]
 

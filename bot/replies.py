@@ -119,6 +119,8 @@ def say(text: str) -> Reply:
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
+    """A file for the person who asked, and nobody else: surfaces deliver it in a private conversation."""
+
     filename: str
     content_type: str
     content: str

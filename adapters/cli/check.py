@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 
 from adapters.settings import Settings
 from bot.runtime import schema_state
+from bot.secrets import GENERATE
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
@@ -35,6 +36,8 @@ def credential_problems(settings: Settings) -> Iterator[str]:
         yield "SLACK_CLIENT_SECRET: expected 32 hex characters (Basic Information → App Credentials)."
     if s.slack_bot_token and s.slack_client_id:
         yield "SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set: choose single-workspace (token) or OAuth install."
+    if s.slack_client_id and not s.encryption_key:
+        yield f"ENCRYPTION_KEY: missing; OAuth installs keep Slack tokens encrypted with it. Generate one: {GENERATE}"
     if s.microsoft_app_id and not GUID.match(s.microsoft_app_id):
         yield "MICROSOFT_APP_ID: expected a GUID, the Azure Bot's Microsoft App ID."
     if s.microsoft_app_id and not s.microsoft_app_password and s.microsoft_app_type != "UserAssignedMSI":

@@ -3,7 +3,7 @@
 Single-workspace mode (``SLACK_BOT_TOKEN``) answers every request with that token and never calls
 Slack on the acknowledgement path. OAuth mode (``SLACK_CLIENT_ID`` + ``SLACK_CLIENT_SECRET``) keeps
 installations in slack_sdk's SQLAlchemy stores on the product's own database (tables created by the
-migrations) and offers ``/slack/install`` and ``/slack/oauth_redirect``.
+migrations, tokens sealed with ``ENCRYPTION_KEY``) and offers ``/slack/install`` and ``/slack/oauth_redirect``.
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.slack.incoming import split_workspace_key
+from adapters.slack.installations import EncryptedInstallationStore
 from adapters.slack.scopes import BOT_SCOPES
 from bot.ports import ChannelGone
+from bot.secrets import SecretBox
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +70,9 @@ class TokenAuthorization:
         return authorize
 
 
-def installation_store(client_id: str, engine: AsyncEngine) -> AsyncSQLAlchemyInstallationStore:
-    return AsyncSQLAlchemyInstallationStore(client_id=client_id, engine=engine)
+def installation_store(client_id: str, engine: AsyncEngine, box: SecretBox) -> AsyncSQLAlchemyInstallationStore:
+    """The OAuth installations, their tokens sealed at rest with ``box``."""
+    return EncryptedInstallationStore(client_id=client_id, engine=engine, box=box)
 
 
 def oauth_settings(

@@ -33,12 +33,15 @@ from adapters.slack.auth import TokenAuthorization, Tokens, installation_store, 
 from adapters.slack.blocks import posted_key
 from adapters.slack.channels import ChannelFinder
 from adapters.slack.dedupe import DeliveryLog, SkipProcessedRetries
+from adapters.slack.installations import seal_stored_tokens
 from adapters.slack.listeners import SlackListeners
 from adapters.slack.metering import slack_trace
 from adapters.slack.people import Directory
 from adapters.slack.requests import to_bolt_request
+from adapters.slack.signing import SlackSignature
 from bot.core import CustomerMoment
 from bot.replies import Audience, Reply
+from bot.secrets import GENERATE, SecretBox
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +51,7 @@ RETRIES = 2
 CONCURRENT_WORK = 12
 SHUTDOWN_SECONDS = 8.0
 HISTORY_PAGE = 100
+NO_KEY = f"ENCRYPTION_KEY is required for OAuth installs (tokens are encrypted at rest); generate one with: {GENERATE}"
 
 
 def web_client(settings: Settings, session: aiohttp.ClientSession | None) -> AsyncWebClient:
@@ -75,8 +79,10 @@ class SlackSurface:
         tokens: Tokens,
         inflight: Inflight,
         session: aiohttp.ClientSession | None,
+        signature: SlackSignature,
     ) -> None:
         self.app = app
+        self._signature = signature
         self._client = client
         self._tokens = tokens
         self._inflight = inflight
@@ -94,6 +100,10 @@ class SlackSurface:
         return routes
 
     async def _events(self, request: web.Request) -> web.Response:
+        problem = self._signature.problem(await request.read(), request.headers)
+        if problem is not None:
+            logger.info("slack: unsigned request refused (%s)", problem)
+            return web.json_response({"error": "invalid request"}, status=401)
         with self._inflight.acknowledging():
             response = await self.app.async_dispatch(await to_bolt_request(request))
             return await to_aiohttp_response(response)
@@ -182,7 +192,14 @@ async def build_slack_surface(
     )
     client = web_client(settings, session)
     oauth = bool(settings.slack_client_id and settings.slack_client_secret)
-    store = installation_store(settings.slack_client_id, engine) if oauth else None
+    store = None
+    if oauth:
+        box = SecretBox.from_setting(settings.encryption_key)
+        if box is None:
+            await session.close()
+            raise SettingsError(NO_KEY)
+        await seal_stored_tokens(engine, box)
+        store = installation_store(settings.slack_client_id, engine, box)
     deliveries = DeliveryLog(engine)
     inflight = Inflight(limit=CONCURRENT_WORK, foreground=foreground)
     if oauth:
@@ -231,4 +248,11 @@ async def build_slack_surface(
     # reach, so that a full collection does not stall the event loop (and acks) for 100+ ms.
     gc.freeze()
     logger.info("Slack surface ready (%s mode)", "OAuth" if oauth else "single-workspace token")
-    return SlackSurface(app=app, client=client, tokens=tokens, inflight=inflight, session=session)
+    return SlackSurface(
+        app=app,
+        client=client,
+        tokens=tokens,
+        inflight=inflight,
+        session=session,
+        signature=SlackSignature(settings.slack_signing_secret),
+    )

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import metrics
+from bot.log_safety import error_summary
 from bot.ports import ChannelGone, DeliveryError, Surface
 from bot.replies import Reply
 from bot.scheduler import batch, claims, notices
@@ -98,8 +99,8 @@ class Dispatcher:
             try:
                 tally = await self.run_once()
                 busy = tally.prepared or tally.posted or tally.retried
-            except Exception:
-                logger.exception("scheduler pass failed; trying again shortly")
+            except Exception as exc:
+                logger.error("scheduler pass failed; trying again shortly: %s", error_summary(exc))
                 busy = 0
             if not busy:
                 with contextlib.suppress(TimeoutError):
@@ -183,8 +184,10 @@ class Dispatcher:
                 return  # still claimed: released on the way out, or found in the channel after the lease
             try:
                 await self._post(card, tally, recorder)
-            except Exception:
-                logger.exception("agenda item %s: unexpected failure while posting; will retry", card.item_id)
+            except Exception as exc:
+                logger.error(
+                    "agenda item %s: unexpected failure while posting; will retry: %s", card.item_id, error_summary(exc)
+                )
                 await self._retry_later(card.item_id, tally, retry_after=None)
 
     async def _post(self, card: Claimed, tally: Tally, recorder: Recorder) -> None:

@@ -26,7 +26,7 @@ from bot.grammar import record_id
 from bot.replies import Audience, Card, MessageKey, Reply, Section, agenda_key, say
 from bot.services import picking
 from bot.services.context import Context, NotFound, Refused
-from bot.storage.models import AgendaItem, MeetingSeries, Member, Moment, Recipient, Team, Vote
+from bot.storage.models import AgendaItem, MeetingSeries, Member, Moment, Recipient, Team, TeamMember, Vote
 from bot.storage.parts import part
 
 logger = logging.getLogger(__name__)
@@ -173,6 +173,11 @@ async def find_item(ctx: Context, number: int | None, *, ended_too: bool = False
             or (ctx.team is not None and item.team_id != ctx.team.id)
         ):
             raise NotFound(f"There is no agenda item #{number} in this channel.")
+        if ctx.team is None and not await _member_of(ctx, item.team_id):
+            # From a DM (or App Home) an item is reachable by number: only people of its channel may act on
+            # it. The answer is the not-found one, so that a private channel's items stay unknown outside it.
+            logger.info("member %s refused agenda item %s of a team they are not in", ctx.member.id, item.id)
+            raise NotFound(f"There is no agenda item #{number} you can act on here. Try it in the meeting's channel.")
     else:
         team = ctx.require_team()
         base = select(AgendaItem).where(AgendaItem.team_id == team.id, AgendaItem.state.in_(OPEN))
@@ -195,6 +200,11 @@ async def find_item(ctx: Context, number: int | None, *, ended_too: bool = False
     team_row = await ctx.session.get(Team, item.team_id)
     assert team_row is not None
     return item, team_row
+
+
+async def _member_of(ctx: Context, team_id: int) -> bool:
+    """Whether the core has seen the actor in the team's channel (acting there, mentioned, or on its roster)."""
+    return await ctx.session.get(TeamMember, (team_id, ctx.member.id)) is not None
 
 
 def _may_steer(ctx: Context, item: AgendaItem, *, presenter_too: bool = False) -> bool:

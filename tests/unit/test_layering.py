@@ -9,6 +9,8 @@
    - `bot.commands` — the command table: which buttons update the agenda card, which form a submission
      came from (to show it again); read-only declarations a surface renders, never a service it calls;
    - `bot.ports` — what the core needs from a surface (delivery, its errors);
+   - `bot.secrets` — sealing secrets at rest with ``ENCRYPTION_KEY``, the same way for the core's tables
+     and the tables a surface owns (Slack's installation store);
    - `bot.metrics` — the counters a surface adds to (platform calls, request times);
    - `bot.runtime` — added for start-up: it builds the engine, migrations, the core and the scheduler, and
      answers `customer-moment check`, so that no adapter needs `bot.storage` or `bot.scheduler` for it.
@@ -37,7 +39,17 @@ ADAPTERS = Path(adapters.__file__).parent
 ROOT = CORE.parent
 
 CORE_FRONT_DOOR = frozenset(
-    {"bot.core", "bot.commands", "bot.events", "bot.replies", "bot.forms", "bot.ports", "bot.metrics", "bot.runtime"}
+    {
+        "bot.core",
+        "bot.commands",
+        "bot.events",
+        "bot.replies",
+        "bot.forms",
+        "bot.ports",
+        "bot.metrics",
+        "bot.runtime",
+        "bot.secrets",
+    }
 )
 CORE_INTERNALS = ("bot.storage", "bot.services", "bot.scheduler", "bot.domain")
 PLATFORM_FOLDERS = ("slack", "teams", "console", "http")

@@ -21,6 +21,7 @@ from tests.support.fake_slack import FakeSlack
 SLACK_TABLES = ("slack_installations", "slack_bots", "slack_oauth_states", "slack_processed_deliveries")
 TOKEN = "xoxb-T1-token"
 OTHER_TOKEN = "xoxb-T2-token"
+ENCRYPTION_KEY = "3PTmvb8qY1AoFm7hDSUgbGJjv52J9i1xzETGNUmz3aE="  # a fixed test key (Fernet.generate_key())
 
 
 @pytest.fixture
@@ -86,6 +87,12 @@ async def slack(runtime: Runtime, fake_slack: FakeSlack) -> AsyncIterator[SlackD
 async def slack_oauth(runtime: Runtime, fake_slack: FakeSlack) -> AsyncIterator[SlackDriver]:
     """OAuth mode: installations come from the install flow, tokens from the database."""
     await clear_slack_tables(runtime)
-    configured = slack_runtime(runtime, fake_slack, SLACK_CLIENT_ID="111.222", SLACK_CLIENT_SECRET="client-secret")
+    configured = slack_runtime(
+        runtime,
+        fake_slack,
+        SLACK_CLIENT_ID="111.222",
+        SLACK_CLIENT_SECRET="client-secret",
+        ENCRYPTION_KEY=ENCRYPTION_KEY,
+    )
     async for driver in start(configured, fake_slack):
         yield driver
