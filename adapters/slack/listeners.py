@@ -20,6 +20,7 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.http.foreground import Foreground
+from adapters.http.overload import ANSWER_WAIT_SECONDS, Backlog
 from adapters.slack.channels import ChannelFinder
 from adapters.slack.dedupe import DeliveryLog
 from adapters.slack.exchange import Exchange
@@ -55,8 +56,8 @@ class Inflight:
     someone is waiting for (see :class:`adapters.http.foreground.Foreground`).
     """
 
-    def __init__(self, *, limit: int, foreground: Foreground) -> None:
-        self._slots = asyncio.Semaphore(limit)
+    def __init__(self, *, limit: int, foreground: Foreground, wait: float = ANSWER_WAIT_SECONDS) -> None:
+        self._slots = Backlog(limit=limit, bound=wait)  # past ``wait`` seconds: Busy (adapters/http/overload.py)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -281,7 +282,7 @@ class SlackListeners:
         if not tenant.workspace_id:
             logger.info("app_uninstalled without a workspace ignored")
             return
-        async with self._inflight.slot():
+        async with self._inflight.slot(waiting=False):  # never shed: the installation must go
             self._directory.forget(tenant.workspace_id)
             if self._installation_store is not None:
                 await self._installation_store.async_delete_all(
@@ -296,7 +297,7 @@ class SlackListeners:
             logger.info("tokens_revoked without a workspace or tokens ignored")
             return
         users = tokens.get("oauth")
-        async with self._inflight.slot():
+        async with self._inflight.slot(waiting=False):  # never shed: revoked tokens must go
             if self._installation_store is not None:
                 for user_id in users if isinstance(users, list) else ():
                     if not isinstance(user_id, str):

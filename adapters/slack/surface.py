@@ -33,6 +33,7 @@ from adapters.slack.channels import ChannelFinder
 from adapters.slack.dedupe import DeliveryLog, SkipProcessedRetries
 from adapters.slack.listeners import Inflight, SlackListeners
 from adapters.slack.metering import slack_trace
+from adapters.slack.overload import error_handler
 from adapters.slack.people import Directory
 from adapters.slack.requests import to_bolt_request
 from bot.replies import Audience, Reply
@@ -176,7 +177,7 @@ async def build_slack_surface(runtime: Runtime) -> SlackSurface:
     oauth = bool(settings.slack_client_id and settings.slack_client_secret)
     store = installation_store(settings.slack_client_id, runtime.engine) if oauth else None
     deliveries = DeliveryLog(runtime.engine)
-    inflight = Inflight(limit=CONCURRENT_WORK, foreground=runtime.foreground)
+    inflight = Inflight(limit=CONCURRENT_WORK, foreground=runtime.foreground, wait=settings.answer_wait_seconds)
     if oauth:
         assert store is not None
         if settings.slack_bot_token:
@@ -210,6 +211,7 @@ async def build_slack_surface(runtime: Runtime) -> SlackSurface:
             "Slack needs SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (OAuth installs)"
         )
     app.use(SkipProcessedRetries(deliveries))
+    app.error(error_handler(session, timeout=API_TIMEOUT_SECONDS))  # answers shed under overload: "busy"
     SlackListeners(
         core=runtime.core,
         directory=Directory(),

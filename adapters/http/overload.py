@@ -1,0 +1,55 @@
+"""Graceful overload: answers that cannot start soon enough are shed with a short "busy" answer.
+
+After an acknowledgement, the answer to a slash command or a button waits for one of a process's
+few slots for such work. When more arrives than the process can answer, that wait would grow
+without limit (people waiting tens of seconds for an answer, memory growing, Slack retrying). So
+the wait is bounded: an answer that gets no slot within ``bound`` seconds is not started at all —
+nothing of it is stored — and the person gets :data:`BUSY` instead, well within Slack's 3 seconds.
+``customer_moment_answers_shed_total`` counts what was shed. The scheduler never comes here: its
+posts have their own pool and pacing and are never shed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from types import TracebackType
+
+from bot import metrics
+
+BUSY = "Customer Moment is busy right now: nothing was done. Please try again in a minute."
+ANSWER_WAIT_SECONDS = 1.5  # plus at most Foreground's 1 s of giving way: answers start within 2.5 s
+
+
+class Busy(Exception):
+    """No slot came free within the bound: answer :data:`BUSY` instead of doing the work."""
+
+
+class Backlog:
+    """At most ``limit`` answers at once; one that would wait longer than ``bound`` seconds raises :class:`Busy`.
+
+    Used as ``async with backlog:``, like the semaphore it wraps.
+    """
+
+    def __init__(self, *, limit: int, bound: float = ANSWER_WAIT_SECONDS) -> None:
+        self._slots = asyncio.Semaphore(limit)
+        self._bound = bound
+
+    @property
+    def bound(self) -> float:
+        return self._bound
+
+    async def __aenter__(self) -> None:
+        try:
+            await asyncio.wait_for(self._slots.acquire(), self._bound)
+        except TimeoutError:
+            raise Busy from None
+
+    async def __aexit__(
+        self, _kind: type[BaseException] | None, _error: BaseException | None, _trace: TracebackType | None
+    ) -> None:
+        self._slots.release()
+
+
+def count_shed(*, surface: str, kind: str) -> None:
+    """One request answered "busy" instead of being served."""
+    metrics.ANSWERS_SHED.labels(surface, kind).inc()
