@@ -93,6 +93,7 @@ MARKS = re.compile("|".join((MARK_N, MARK_NONCE, MARK_USER, MARK_USER_LOWER, MAR
 async def run_fakes(users: int) -> None:
     """Fake Slack and fake Bot Connector in this process; prints their URLs; a /stats page; ends on EOF."""
     sys.path.insert(0, str(ROOT))
+    from adapters.http.overload import BUSY
     from benchmarks.answers import AnswerLog
     from bot.core import UNAVAILABLE
     from tests.integration.teams.builders import ALICE, BOB, CAROL, roster_entry
@@ -117,6 +118,8 @@ async def run_fakes(users: int) -> None:
         teams_unavailable = sum(
             UNAVAILABLE in json.dumps(c.body, ensure_ascii=False) for c in connector.calls if c.body
         )
+        slack_busy = sum(BUSY in json.dumps(body, ensure_ascii=False) for _, body in slack.responses)
+        teams_busy = sum(BUSY in json.dumps(c.body, ensure_ascii=False) for c in connector.calls if c.body)
         return web.json_response(
             {
                 "slack_calls": len(slack.calls),
@@ -125,6 +128,8 @@ async def run_fakes(users: int) -> None:
                 "agenda_keys": keys,
                 "teams_posts": len(connector.posts()),
                 "teams_unavailable": teams_unavailable,
+                "slack_busy": slack_busy,
+                "teams_busy": teams_busy,
                 "teams_ids": [c.posted_id for c in connector.posts() if c.posted_id],
             }
         )
@@ -842,7 +847,7 @@ async def measure(
             await load.answers(warm, ended=time.monotonic(), quiet=2.0, patience=30.0)
             await load.forget()
             if args.step:
-                await step_test(args, load, server)
+                await step_test(args, load, server, stats_url=urls["stats"])
                 return 0
             began = datetime.now(UTC)
             await seed_series(
@@ -941,8 +946,9 @@ async def measure(
                 f"posted twice {sum(1 for n in cards.values() if n > 1)} (Slack cards by key; Teams by recorded id)"
             )
             print(
-                f"answers: Slack {fake['slack_answers']} (try-again {fake['slack_unavailable']}), "
-                f"Teams {fake['teams_posts']} (try-again {fake['teams_unavailable']})"
+                f"answers: Slack {fake['slack_answers']} (try-again {fake['slack_unavailable']}, "
+                f"busy {fake['slack_busy']}), Teams {fake['teams_posts']} (try-again {fake['teams_unavailable']}, "
+                f"busy {fake['teams_busy']})"
             )
             async with session.get(base_url + "metrics") as response:
                 exposition = await response.text()
@@ -977,14 +983,24 @@ async def measure(
     return 0
 
 
-async def step_test(args: argparse.Namespace, load: Load, server: asyncio.subprocess.Process) -> None:
+async def step_test(
+    args: argparse.Namespace, load: Load, server: asyncio.subprocess.Process, *, stats_url: str
+) -> None:
     """Rates rising by ``--step-by`` until the answer p99 passes ``--step-p99`` (or errors or unanswered
     requests appear); prints the last rate that held, overall and per server process."""
     limit = args.step_p99 / 1000
     held: float | None = None
     rate = args.step_from
     rows: list[str] = []
+
+    async def busy() -> int:
+        """Busy answers the fakes have seen so far (answers shed under overload)."""
+        async with load.session.get(stats_url) as response:
+            fake = await response.json()
+        return int(fake["slack_busy"]) + int(fake["teams_busy"])
+
     while rate <= args.step_to:
+        busy_before = await busy()
         cpu_before = tree_cpu_seconds(server.pid)
         stats, seconds = await load.open_loop(rate=rate, seconds=args.step_seconds)
         ended = time.monotonic()
@@ -993,13 +1009,14 @@ async def step_test(args: argparse.Namespace, load: Load, server: asyncio.subpro
         print(f"\n== step: {rate:.0f} req/s for {seconds:.1f} s")
         overall = report(stats, seconds)
         answer_p99 = Latencies(overall.answers).p99()
+        shed = await busy() - busy_before
         # A first helpful vote is answered by updating the card in the channel, which carries no request
         # number to match; those few stay "unanswered", so a rate holds with at most 1 % of them.
-        holds = overall.errors == 0 and overall.unanswered <= overall.sent / 100 and answer_p99 < limit
+        holds = overall.errors == 0 and overall.unanswered <= overall.sent / 100 and answer_p99 < limit and not shed
         rows.append(
             f"{rate:6.0f} req/s  answer p99 {1000 * answer_p99:8.1f} ms  errors {overall.errors:4d}  "
-            f"unanswered {overall.unanswered:5d}  server CPU {1000 * cpu / max(1, overall.sent):.2f} ms/request  "
-            + ("holds" if holds else "over")
+            f"unanswered {overall.unanswered:5d}  busy {shed:5d}  "
+            f"server CPU {1000 * cpu / max(1, overall.sent):.2f} ms/request  " + ("holds" if holds else "over")
         )
         if not holds:
             break
