@@ -79,8 +79,8 @@ class Inflight:
             self._idle.clear()
         try:
             if waiting:
+                await self._foreground.calm()  # give way before taking a slot, not while holding one
                 async with self._slots:
-                    await self._foreground.calm()
                     yield
             else:
                 yield
