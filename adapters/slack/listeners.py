@@ -69,7 +69,8 @@ class Inflight:
 
     @asynccontextmanager
     async def slot(self, *, waiting: bool = True) -> AsyncIterator[None]:
-        """Track the current task; with ``waiting``, first wait for a slot (and for a calm moment).
+        """Track the current task; with ``waiting``, first wait for a calm moment, then for a slot
+        (:class:`adapters.http.overload.Busy` when none frees within the answer wait bound).
 
         Modal submissions pass ``waiting=False``: Slack is waiting for their answer, so they never queue.
         """
