@@ -35,7 +35,7 @@ def error_handler(
 
     async def handle(error: Exception, body: dict[str, Any]) -> None:
         if not isinstance(error, Busy):
-            logger.error("Failed to run listener function (error: %s)", error, exc_info=error)
+            logger.error("Slack request failed in a listener or middleware (error: %s)", error, exc_info=error)
             return
         kind = kind_of(body)
         count_shed(surface="slack", kind=kind)
