@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import gc
 import itertools
+import json
 import logging
 import os
 import sys
@@ -266,8 +267,9 @@ async def collect_answers(
         await asyncio.sleep(0.05)
 
 
-def print_answers(load: Load, arrivals: dict[str, float], *, began: float, ended: float) -> None:
-    """Time to the answer per command, and answers per second that arrived during the phase."""
+def print_answers(load: Load, arrivals: dict[str, float], *, began: float, ended: float, busy: int) -> None:
+    """Time to the answer per command (``busy``: how many of the answers were the busy answer), and answers
+    per second that arrived during the phase."""
     by_command: dict[str, Latencies] = {command: Latencies() for command in COMMANDS}
     for key, (command, sent) in load.sent.items():
         if key in arrivals:
@@ -278,8 +280,18 @@ def print_answers(load: Load, arrivals: dict[str, float], *, began: float, ended
     last = max(arrivals.values(), default=ended)
     print(
         f"{'':34} {within / (ended - began):8.1f} answers/s during the phase; "
-        f"{len(load.sent) - len(arrivals)} unanswered; last answer {max(0.0, last - ended):.2f} s after the phase"
+        f"{len(load.sent) - len(arrivals)} unanswered; {busy} busy (shed); "
+        f"last answer {max(0.0, last - ended):.2f} s after the phase"
     )
+
+
+def busy_answers(fake: object) -> int:
+    """How many of the answers the fake Slack received are the busy answer."""
+    from adapters.http.overload import BUSY
+    from tests.support.fake_slack import FakeSlack
+
+    assert isinstance(fake, FakeSlack)
+    return sum(BUSY in json.dumps(body, ensure_ascii=False) for _, body in fake.responses)
 
 
 @contextlib.contextmanager
@@ -323,7 +335,7 @@ async def bench_database(label: str, database_url: str, args: argparse.Namespace
                 print(paced.line(f"{target}: open loop"))
                 if target == "full":
                     await collect_answers(log, load, arrivals, expected=paced.ok, patience=120)
-                    print_answers(load, arrivals, began=began, ended=ended)
+                    print_answers(load, arrivals, began=began, ended=ended, busy=busy_answers(fake))
                 fake.responses.clear()
                 load.sent.clear()
                 arrivals = {}
@@ -334,7 +346,7 @@ async def bench_database(label: str, database_url: str, args: argparse.Namespace
                 print(flat.line(f"{target}: closed loop"))
                 if target == "full":
                     await collect_answers(log, load, arrivals, expected=flat.ok, patience=args.seconds)
-                    print_answers(load, arrivals, began=began, ended=ended)
+                    print_answers(load, arrivals, began=began, ended=ended, busy=busy_answers(fake))
                 throughput[target] = flat.ok / flat.seconds
                 fake.responses.clear()
     if "full" in throughput and "bolt" in throughput:
