@@ -12,9 +12,13 @@ posts have their own pool and pacing and are never shed.
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from types import TracebackType
 
 from bot import metrics
+
+logger = logging.getLogger(__name__)
 
 BUSY = "Customer Moment is busy right now: nothing was done. Please try again in a minute."
 ANSWER_WAIT_SECONDS = 1.0  # after at most Foreground's 1 s of giving way: busy within 2 s, leaving 1 s to send it
@@ -50,6 +54,32 @@ class Backlog:
         self._slots.release()
 
 
+NOTICE_EVERY_SECONDS = 10.0
+
+
+class _Notice:
+    """A warning at most every ``NOTICE_EVERY_SECONDS`` while shedding: a line per shed request would
+    spend the CPU the process is short of on logging."""
+
+    def __init__(self) -> None:
+        self._shed = 0
+        self._next = 0.0
+
+    def shed(self, surface: str, kind: str) -> None:
+        self._shed += 1
+        now = time.monotonic()
+        if now >= self._next:
+            logger.warning(
+                "busy: %d request(s) answered busy since the last notice (latest: %s %s)", self._shed, surface, kind
+            )
+            self._shed = 0
+            self._next = now + NOTICE_EVERY_SECONDS
+
+
+_notice = _Notice()
+
+
 def count_shed(*, surface: str, kind: str) -> None:
-    """One request answered "busy" instead of being served."""
+    """One request answered "busy" instead of being served: counted, and noticed in the log now and then."""
     metrics.ANSWERS_SHED.labels(surface, kind).inc()
+    _notice.shed(surface, kind)

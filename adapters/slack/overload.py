@@ -40,7 +40,7 @@ def error_handler(
         kind = kind_of(body)
         count_shed(surface="slack", kind=kind)
         workspace_id, (user_id, _) = tenant_of(body).workspace_id, user_of(body)
-        logger.warning("busy: %s of user %s in workspace %s shed", kind, user_id, workspace_id)
+        logger.debug("busy: %s of user %s in workspace %s shed", kind, user_id, workspace_id)
         url = body.get("response_url")
         if not isinstance(url, str) or not url:
             return  # an event, or a press on the Home tab: nobody is waiting on a response_url

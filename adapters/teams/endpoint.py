@@ -135,7 +135,7 @@ class Endpoint:
                     await self._bot.on_turn(turn_context)
             except Busy:  # raised before the turn started: nothing of it ran
                 count_shed(surface="teams", kind="turn")
-                logger.warning("busy: teams message %s from %s shed", text_of(body, "id"), tenant_id(body))
+                logger.debug("busy: teams message %s from %s shed", text_of(body, "id"), tenant_id(body))
                 await turn_context.send_activity(BUSY)
 
         try:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 
-from adapters.http.overload import BUSY, Backlog, Busy
+from adapters.http.overload import BUSY, Backlog, Busy, _Notice
 from adapters.slack.overload import kind_of
 
 
@@ -77,3 +78,12 @@ def test_the_busy_answer_says_busy_and_to_try_again() -> None:
 )
 def test_what_was_shed_is_named_by_the_kind_of_request(body: dict[str, object], kind: str) -> None:
     assert kind_of(body) == kind
+
+
+def test_shedding_is_noticed_in_the_log_now_and_then_not_once_per_request(caplog: pytest.LogCaptureFixture) -> None:
+    notice = _Notice()
+    with caplog.at_level(logging.WARNING, logger="adapters.http.overload"):
+        for _ in range(50):
+            notice.shed("slack", "command")
+    assert len(caplog.records) == 1
+    assert "busy" in caplog.records[0].getMessage()
