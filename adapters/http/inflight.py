@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager, asynccontextmanager
 from typing import Any
 
 from adapters.http.foreground import Foreground
+from adapters.http.overload import ANSWER_WAIT_SECONDS, Backlog
 
 
 class Inflight:
@@ -22,8 +23,8 @@ class Inflight:
     someone is waiting for (see :class:`adapters.http.foreground.Foreground`).
     """
 
-    def __init__(self, *, limit: int, foreground: Foreground) -> None:
-        self._slots = asyncio.Semaphore(limit)
+    def __init__(self, *, limit: int, foreground: Foreground, wait: float = ANSWER_WAIT_SECONDS) -> None:
+        self._slots = Backlog(limit=limit, bound=wait)  # past ``wait`` seconds: Busy (adapters/http/overload.py)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -35,7 +36,8 @@ class Inflight:
 
     @asynccontextmanager
     async def slot(self, *, waiting: bool = True) -> AsyncIterator[None]:
-        """Track the current task; with ``waiting``, first wait for a slot (and for a calm moment).
+        """Track the current task; with ``waiting``, first wait for a calm moment, then for a slot
+        (:class:`adapters.http.overload.Busy` when none frees within the answer wait bound).
 
         Modal submissions pass ``waiting=False``: Slack is waiting for their answer, so they never queue.
         """
@@ -45,8 +47,8 @@ class Inflight:
             self._idle.clear()
         try:
             if waiting:
+                await self._foreground.calm()  # give way before taking a slot, not while holding one
                 async with self._slots:
-                    await self._foreground.calm()
                     yield
             else:
                 yield

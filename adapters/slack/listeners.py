@@ -236,7 +236,7 @@ class SlackListeners:
         if not tenant.workspace_id:
             logger.info("app_uninstalled without a workspace ignored")
             return
-        async with self._inflight.slot():
+        async with self._inflight.slot(waiting=False):  # never shed: the installation must go
             self._directory.forget(tenant.workspace_id)
             if self._installation_store is not None:
                 await self._installation_store.async_delete_all(
@@ -251,7 +251,7 @@ class SlackListeners:
             logger.info("tokens_revoked without a workspace or tokens ignored")
             return
         users = tokens.get("oauth")
-        async with self._inflight.slot():
+        async with self._inflight.slot(waiting=False):  # never shed: revoked tokens must go
             if self._installation_store is not None:
                 for user_id in users if isinstance(users, list) else ():
                     if not isinstance(user_id, str):

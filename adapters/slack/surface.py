@@ -36,6 +36,7 @@ from adapters.slack.dedupe import DeliveryLog, SkipProcessedRetries
 from adapters.slack.installations import seal_stored_tokens
 from adapters.slack.listeners import SlackListeners
 from adapters.slack.metering import slack_trace
+from adapters.slack.overload import error_handler
 from adapters.slack.people import Directory
 from adapters.slack.requests import to_bolt_request
 from adapters.slack.signing import SlackSignature
@@ -201,7 +202,7 @@ async def build_slack_surface(
         await seal_stored_tokens(engine, box)
         store = installation_store(settings.slack_client_id, engine, box)
     deliveries = DeliveryLog(engine)
-    inflight = Inflight(limit=CONCURRENT_WORK, foreground=foreground)
+    inflight = Inflight(limit=CONCURRENT_WORK, foreground=foreground, wait=settings.answer_wait_seconds)
     if oauth:
         assert store is not None
         if settings.slack_bot_token:
@@ -235,6 +236,7 @@ async def build_slack_surface(
             "Slack needs SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (OAuth installs)"
         )
     app.use(SkipProcessedRetries(deliveries))
+    app.error(error_handler(session, timeout=API_TIMEOUT_SECONDS))  # answers shed under overload: "busy"
     SlackListeners(
         core=core,
         directory=Directory(),

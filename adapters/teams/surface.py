@@ -82,6 +82,7 @@ class TeamsSurface:
             teams_only=bool(self._app_id),
             tenant=settings.microsoft_app_tenant_id.strip() if single_tenant else None,
             foreground=runtime.foreground,
+            wait=settings.answer_wait_seconds,
         )
 
     def routes(self) -> Sequence[web.AbstractRouteDef]:
