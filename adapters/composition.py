@@ -35,15 +35,23 @@ async def migrate(settings: Settings) -> None:
     await backend.migrate(settings.database_url)
 
 
-async def build_surfaces(runtime: Runtime) -> list[WebSurface]:
-    """Every web surface the settings ask for. Teams is always mounted (auth is off without an app id)."""
+async def build_surfaces(runtime: Runtime, *, http_events: bool = True) -> list[WebSurface]:
+    """Every surface the settings ask for; ``http_events``: Slack events arrive over HTTP (not Socket Mode,
+    not a stand-alone worker), which needs ``SLACK_SIGNING_SECRET``. Teams is always mounted (auth is off
+    without an app id)."""
     settings = runtime.settings
     surfaces: list[WebSurface] = []
     if settings.slack_enabled:
         from adapters.slack.surface import build_slack_surface
 
         surfaces.append(
-            await build_slack_surface(settings, core=runtime.core, engine=runtime.engine, foreground=runtime.foreground)
+            await build_slack_surface(
+                settings,
+                core=runtime.core,
+                engine=runtime.engine,
+                foreground=runtime.foreground,
+                http_events=http_events,
+            )
         )
     from adapters.teams.surface import build_teams_surface
 

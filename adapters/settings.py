@@ -59,7 +59,9 @@ class Settings(BaseSettings):
 
     @property
     def slack_enabled(self) -> bool:
-        return bool(self.slack_signing_secret or self.slack_app_token)
+        """Any Slack setting asks for Slack; a surface that would serve HTTP also needs the signing secret."""
+        oauth = self.slack_client_id and self.slack_client_secret
+        return bool(self.slack_signing_secret or self.slack_app_token or self.slack_bot_token or oauth)
 
     @field_validator("database_url")
     @classmethod

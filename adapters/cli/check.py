@@ -23,7 +23,7 @@ def credential_problems(settings: Settings) -> Iterator[str]:
     if s.slack_signing_secret and not HEX32.match(s.slack_signing_secret):
         yield "SLACK_SIGNING_SECRET: expected 32 hex characters; copy it from Basic Information → App Credentials."
     if (s.slack_bot_token or s.slack_client_id or s.slack_app_token) and not s.slack_signing_secret:
-        yield "SLACK_SIGNING_SECRET: missing; Slack requests cannot be verified without it (Basic Information)."
+        yield "SLACK_SIGNING_SECRET: missing; serve refuses Slack over HTTP without it (only --socket-mode does not)."
     if s.slack_bot_token and not s.slack_bot_token.startswith("xoxb-"):
         yield "SLACK_BOT_TOKEN: expected a bot token starting with xoxb- (OAuth & Permissions → Bot User OAuth Token)."
     if s.slack_app_token and not s.slack_app_token.startswith("xapp-"):

@@ -52,7 +52,7 @@ async def serve(settings: Settings, *, socket_mode: bool = False, sock: socket.s
     if socket_mode and not settings.slack_app_token.startswith("xapp-"):
         raise SettingsError("SLACK_APP_TOKEN: --socket-mode needs an app-level token starting with xapp-")
     runtime = await build(settings)
-    surfaces = await build_surfaces(runtime)
+    surfaces = await build_surfaces(runtime, http_events=not socket_mode)
     socket_mode_task = None
     if socket_mode:
         socket_mode_task = asyncio.create_task(slack_socket_mode(runtime, surfaces))
@@ -103,7 +103,7 @@ async def _shut_down(runner: web.AppRunner, scheduler: Scheduler | None, schedul
 async def work(settings: Settings) -> int:
     """The scheduler alone; run as many as you like against one PostgreSQL database."""
     runtime = await build(settings)
-    surfaces = await build_surfaces(runtime)
+    surfaces = await build_surfaces(runtime, http_events=False)
     scheduler = build_scheduler(runtime, surfaces)
     task = asyncio.create_task(scheduler.run(interval=settings.scheduler_interval_seconds))
     stop = asyncio.Event()

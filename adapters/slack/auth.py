@@ -35,6 +35,9 @@ REDIRECT_PATH = "/slack/oauth_redirect"
 STATE_SECONDS = 600
 
 
+RECHECK_SECONDS = 10.0  # how often auth.test is asked again while it has not answered
+
+
 class TokenAuthorization:
     """Bolt ``authorize`` for one workspace and its bot token; ``auth.test`` runs once, at start-up."""
 
@@ -43,6 +46,14 @@ class TokenAuthorization:
         self.bot_id: str | None = None
         self.bot_user_id: str | None = None
         self.team_id: str | None = None
+        self._checked_at = -RECHECK_SECONDS
+
+    async def _check_again(self, client: AsyncWebClient) -> None:
+        now = time.monotonic()
+        if now - self._checked_at < RECHECK_SECONDS:
+            return
+        self._checked_at = now
+        await self.check(client)
 
     async def check(self, client: AsyncWebClient) -> None:
         """Ask Slack who the token belongs to (for the logs and self-event filtering); failure is not fatal."""
@@ -54,10 +65,23 @@ class TokenAuthorization:
         self.bot_id, self.bot_user_id, self.team_id = result.get("bot_id"), result.get("user_id"), result.get("team_id")
         logger.info("Slack bot user %s in workspace %s", self.bot_user_id, self.team_id)
 
-    def authorize(self) -> Callable[..., Awaitable[AuthorizeResult]]:
-        """The function Bolt calls per request (Bolt passes arguments by name, so a plain function)."""
+    def authorize(self, client: AsyncWebClient) -> Callable[..., Awaitable[AuthorizeResult | None]]:
+        """The function Bolt calls per request (Bolt passes arguments by name, so a plain function).
 
-        async def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
+        Only requests from the token's own workspace are authorized: a correctly signed request from
+        another workspace (another of the same Enterprise Grid, say) gets Bolt's "not installed" answer
+        and reaches no listener, so it creates nothing. Until ``auth.test`` has said which workspace the
+        token is for, it is asked again (at most every few seconds) and nothing is authorized.
+        """
+
+        async def authorize(
+            enterprise_id: str | None, team_id: str | None, user_id: str | None
+        ) -> AuthorizeResult | None:
+            if self.team_id is None:
+                await self._check_again(client)
+            if self.team_id is None or team_id != self.team_id:
+                logger.warning("refused a request from workspace %s: the bot token is for %s", team_id, self.team_id)
+                return None
             return AuthorizeResult(
                 enterprise_id=enterprise_id,
                 team_id=team_id,

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, cast
 
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -47,6 +48,10 @@ from bot.secrets import GENERATE, SecretBox
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+NO_SIGNING_SECRET = (
+    "SLACK_SIGNING_SECRET: missing; every request to /slack/events is verified with it. Copy it from the app's"
+    " Basic Information page, or receive Slack over a socket instead (`serve --socket-mode` with SLACK_APP_TOKEN)."
+)
 API_TIMEOUT_SECONDS = 10
 RETRIES = 2
 CONCURRENT_WORK = 12
@@ -81,8 +86,10 @@ class SlackSurface:
         inflight: Inflight,
         session: aiohttp.ClientSession | None,
         signature: SlackSignature,
+        http_events: bool = True,
     ) -> None:
         self.app = app
+        self._http_events = http_events
         self._signature = signature
         self._client = client
         self._tokens = tokens
@@ -94,7 +101,7 @@ class SlackSurface:
         return self.app.oauth_flow
 
     def routes(self) -> Sequence[web.AbstractRouteDef]:
-        routes = [web.post(EVENTS_PATH, self._events)]
+        routes = [web.post(EVENTS_PATH, self._events)] if self._http_events else []
         flow = self.oauth_flow
         if flow is not None:
             routes += [web.get(flow.install_path, self._install), web.get(flow.redirect_uri_path, self._redirect)]
@@ -180,13 +187,24 @@ class SlackSurface:
 
 
 async def build_slack_surface(
-    settings: Settings, *, core: CustomerMoment, engine: AsyncEngine, foreground: Foreground
+    settings: Settings,
+    *,
+    core: CustomerMoment,
+    engine: AsyncEngine,
+    foreground: Foreground,
+    http_events: bool = True,
 ) -> SlackSurface:
     """Build the Slack surface from the settings: token mode or OAuth mode.
+
+    ``http_events``: Slack's requests arrive at ``/slack/events``, which is mounted only with a signing
+    secret to verify them (start-up stops with one line without it); Socket Mode and the stand-alone
+    worker mount nothing for Slack's events.
 
     ``engine`` holds Slack's own tables (installations, OAuth states, the delivery log); ``foreground``
     counts the requests this process is answering, so that work after an acknowledgement gives way.
     """
+    if http_events and not settings.slack_signing_secret:
+        raise SettingsError(NO_SIGNING_SECRET)
     # slack_sdk applies its timeout only to sessions it creates itself: bound this shared one too.
     session = aiohttp.ClientSession(
         trace_configs=[slack_trace()], timeout=aiohttp.ClientTimeout(total=API_TIMEOUT_SECONDS)
@@ -210,6 +228,7 @@ async def build_slack_surface(
         app = AsyncApp(
             name="customer-moment",
             signing_secret=settings.slack_signing_secret,
+            request_verification_enabled=http_events,
             client=client,
             installation_store=store,
             oauth_settings=oauth_settings(
@@ -226,8 +245,10 @@ async def build_slack_surface(
         app = AsyncApp(
             name="customer-moment",
             signing_secret=settings.slack_signing_secret,
+            request_verification_enabled=http_events,
             client=client,
-            authorize=authorization.authorize(),
+            # Bolt treats None as "not authorized" (its type hint says otherwise).
+            authorize=cast(Callable[..., Awaitable[AuthorizeResult]], authorization.authorize(client)),
         )
         tokens = Tokens(token=settings.slack_bot_token, store=None)
     else:
@@ -257,4 +278,5 @@ async def build_slack_surface(
         inflight=inflight,
         session=session,
         signature=SlackSignature(settings.slack_signing_secret),
+        http_events=http_events,
     )

@@ -12,11 +12,11 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from adapters.runtime import Runtime
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
 from adapters.http.overload import BUSY
+from adapters.runtime import Runtime
 from adapters.slack.surface import CONCURRENT_WORK
 from bot.storage.models import Moment
 from tests.integration.slack.conftest import TOKEN, clear_slack_tables, slack_runtime, start

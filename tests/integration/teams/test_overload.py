@@ -11,11 +11,11 @@ import dataclasses
 from collections.abc import AsyncIterator
 
 import pytest
-from adapters.runtime import Runtime
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
 from adapters.http.overload import BUSY
+from adapters.runtime import Runtime
 from adapters.teams.endpoint import CONCURRENT_TURNS
 from bot.storage.models import Moment
 from tests.integration.teams.builders import message
