@@ -35,7 +35,7 @@ from adapters.composition import build
 from adapters.settings import Settings
 from adapters.slack.auth import installation_store
 from benchmarks.common import throwaway_database
-from bot.domain.exercise_library import LIBRARY
+from bot.content.exercises import LIBRARY
 from bot.secrets import SecretBox, new_key
 from bot.storage.models import AgendaItem, MeetingSeries, Member, Moment, Team, Workspace
 from tests.support.fake_slack import FakeSlack
