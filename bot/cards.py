@@ -8,6 +8,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.domain import tags as tag_vocabulary
+from bot.domain.lifecycle import AGENDA, AgendaState
 from bot.replies import Button, Card, Fact, Section
 from bot.storage.models import AgendaItem, Member, Moment
 
@@ -21,12 +22,13 @@ STATE_LABEL = {
     "hidden": "hidden by its recipient",
 }
 AGENDA_STATE = {
-    "scheduled": "Coming up",
-    "posted": "On the agenda",
-    "presented": "Presented ✔",
-    "skipped": "Skipped this time",
-    "missed": "Missed",
-    "failed": "Could not be posted",
+    AgendaState.SCHEDULED: "Coming up",
+    AgendaState.POSTED: "On the agenda",
+    AgendaState.PRESENTED: "Presented ✔",
+    AgendaState.SKIPPED: "Skipped this time",
+    AgendaState.MISSED: "Missed",
+    AgendaState.FAILED: "Could not be posted",
+    AgendaState.CANCELLED: "Cancelled",
 }
 
 
@@ -80,22 +82,22 @@ def agenda_card(
         return Card(
             title=title,
             sections=(Section("No moment at this meeting."),),
-            facts=(Fact("Status", AGENDA_STATE.get(item.state, item.state)),),
+            facts=(Fact("Status", AGENDA_STATE[item.state]),),
         )
     facts = [Fact("Kind", KIND_LABEL.get(moment.kind, moment.kind))]
     if presenter is not None:
         facts.append(Fact("Presenter", presenter.name))
-    facts.append(Fact("Status", AGENDA_STATE.get(item.state, item.state)))
+    facts.append(Fact("Status", AGENDA_STATE[item.state]))
     helpful_label = f"👍 Helpful ({helpful})" if helpful else "👍 Helpful"
     value = str(item.id)
-    if item.state in ("scheduled", "posted"):
+    if AGENDA.is_open(item.state):
         buttons: tuple[Button, ...] = (
             Button("Swap", "agenda.swap", value),
             Button("Skip", "agenda.skip", value),
             Button("Presented", "agenda.done", value, "primary"),
             Button(helpful_label, "agenda.helpful", value),
         )
-    elif item.state == "presented":
+    elif item.state == AgendaState.PRESENTED:
         buttons = (Button(helpful_label, "agenda.helpful", value),)
     else:
         buttons = ()

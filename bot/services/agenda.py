@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import cards
+from bot.domain.lifecycle import AGENDA, OPEN, AgendaState, Outcome, SeriesState, ending
 from bot.grammar import record_id
 from bot.replies import Audience, Card, MessageKey, Reply, Section, agenda_key, say
 from bot.services import picking
@@ -33,7 +34,8 @@ logger = logging.getLogger(__name__)
 
 _Row = TypeVar("_Row", Moment, Member)
 
-OPEN = ("scheduled", "posted")
+# Items whose moment was never shown at a meeting: nothing there to find helpful.
+UNSHOWN = (AgendaState.SKIPPED, AgendaState.MISSED, AgendaState.FAILED)
 RECENT_WINDOW = timedelta(hours=6)
 
 
@@ -152,7 +154,7 @@ async def request(ctx: Context, minutes_from_now: int) -> list[Reply]:
         series_id=None,
         starts_at=starts_at,
         post_at=ctx.now,
-        state="posted",
+        state=AGENDA.start(AgendaState.POSTED),
         organizer_id=ctx.member.id,
         created_at=ctx.now,
         updated_at=ctx.now,
@@ -191,7 +193,7 @@ async def find_item(ctx: Context, number: int | None, *, ended_too: bool = False
         if item is None and ended_too:
             item = await ctx.session.scalar(
                 select(AgendaItem)
-                .where(AgendaItem.team_id == team.id, AgendaItem.state == "presented")
+                .where(AgendaItem.team_id == team.id, AgendaItem.state == AgendaState.PRESENTED)
                 .order_by(AgendaItem.updated_at.desc(), AgendaItem.id.desc())
                 .limit(1)
             )
@@ -214,8 +216,13 @@ def _may_steer(ctx: Context, item: AgendaItem, *, presenter_too: bool = False) -
 
 
 def _open(item: AgendaItem) -> None:
-    if item.state not in OPEN:
-        raise Refused(f"This meeting's moment is already {cards.AGENDA_STATE.get(item.state, item.state).lower()}.")
+    if not AGENDA.is_open(item.state):
+        raise Refused(f"This meeting's moment is already {cards.AGENDA_STATE[item.state].lower()}.")
+
+
+async def _end(ctx: Context, item: AgendaItem, state: AgendaState) -> None:
+    await picking.end_featuring(ctx.session, item, ending(state))
+    item.state, item.updated_at = AGENDA.move(item.state, state), ctx.now
 
 
 async def swap(ctx: Context, number: int | None) -> list[Reply]:
@@ -229,7 +236,8 @@ async def swap(ctx: Context, number: int | None) -> list[Reply]:
     choice = await picking.pick(ctx.session, item, team, ctx.now, exclude=exclude)
     if choice is None:
         raise Refused("There is nothing else to swap in — every option was already swapped out for this meeting.")
-    await picking.end_featuring(ctx.session, item, "swapped")
+    AGENDA.move(item.state, item.state)  # re-picking keeps an open item's state
+    await picking.end_featuring(ctx.session, item, Outcome.SWAPPED)
     moment = await picking.feature(ctx.session, item, choice, ctx.now)
     notices = await featured_notices(ctx.session, item, team, moment)
     return [await card_reply(ctx.session, item, team), *notices]
@@ -240,8 +248,7 @@ async def skip(ctx: Context, number: int | None) -> list[Reply]:
     if not _may_steer(ctx, item):
         raise Refused("Only the meeting's organizer or a manager can skip its moment.")
     _open(item)
-    await picking.end_featuring(ctx.session, item, "skipped")
-    item.state, item.updated_at = "skipped", ctx.now
+    await _end(ctx, item, AgendaState.SKIPPED)
     return [await card_reply(ctx.session, item, team)]
 
 
@@ -250,14 +257,13 @@ async def done(ctx: Context, number: int | None) -> list[Reply]:
     if not _may_steer(ctx, item, presenter_too=True):
         raise Refused("Only the presenter, the meeting's organizer or a manager can mark it presented.")
     _open(item)
-    await picking.end_featuring(ctx.session, item, "presented")
-    item.state, item.updated_at = "presented", ctx.now
+    await _end(ctx, item, AgendaState.PRESENTED)
     return [await card_reply(ctx.session, item, team)]
 
 
 async def helpful(ctx: Context, number: int | None) -> list[Reply]:
     item, team = await find_item(ctx, number, ended_too=True)
-    if item.moment_id is None or item.state in ("skipped", "missed", "failed"):
+    if item.moment_id is None or item.state in UNSHOWN:
         raise Refused("There is no moment on that agenda item to vote for.")
     if await ctx.session.get(Vote, (item.id, ctx.member.id)) is not None:
         return [say("You already said this one was helpful — thanks!")]
@@ -297,7 +303,7 @@ _coming_up: CompoundSelect[*tuple[Any, ...]] = union_all(
         MeetingSeries.zone,
     ).where(
         MeetingSeries.team_id == bindparam("team_id"),
-        MeetingSeries.state == "active",
+        MeetingSeries.state == SeriesState.ACTIVE,
         MeetingSeries.next_start_at.is_not(None),
     ),
 )
