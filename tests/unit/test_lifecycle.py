@@ -6,6 +6,7 @@ from itertools import product
 from typing import Any
 
 import pytest
+from sqlalchemy.dialects import sqlite
 
 from bot.domain.lifecycle import (
     AGENDA,
@@ -21,6 +22,7 @@ from bot.domain.lifecycle import (
     SeriesState,
     ending,
 )
+from bot.storage.models import AgendaItem, Featuring, MeetingSeries
 
 A, F, S = AgendaState, Outcome, SeriesState
 
@@ -128,3 +130,19 @@ def test_stored_values_stay_what_the_database_already_holds() -> None:
     assert [o.value for o in F] == ["current", "presented", "skipped", "swapped"]
     assert [s.value for s in S] == ["active", "paused", "deleted"]
     assert all(len(value) <= 16 for value in [*A, *F, *S])  # the columns are 16 characters wide
+
+
+@pytest.mark.parametrize(
+    ("column", "states"),
+    [(AgendaItem.__table__.c.state, A), (Featuring.__table__.c.outcome, F), (MeetingSeries.__table__.c.state, S)],
+    ids=["agenda item", "featuring", "meeting series"],
+)
+def test_a_state_column_stores_plain_values_reads_members_and_refuses_unknown_ones(column: Any, states: Any) -> None:
+    kind, dialect = column.type, sqlite.dialect()
+    for state in states:
+        stored = kind.process_bind_param(state, dialect)
+        assert type(stored) is str and stored == state.value
+        assert kind.process_bind_param(state.value, dialect) == stored
+        assert kind.process_result_value(stored, dialect) is state
+    with pytest.raises(ValueError):
+        kind.process_bind_param("archived", dialect)
