@@ -558,6 +558,7 @@ async def seed_series(database_url: str, *, count: int, first: datetime, last: d
     """``count`` weekly series whose cards fall due between ``first`` and ``last`` (meetings 30 min later)."""
     from adapters.composition import build
     from adapters.settings import Settings
+    from bot.domain.lifecycle import SeriesState
     from bot.storage.models import MeetingSeries, Team
 
     runtime = await build(Settings(DATABASE_URL=database_url), apply_migrations=False)
@@ -581,7 +582,7 @@ async def seed_series(database_url: str, *, count: int, first: datetime, last: d
                         "anchor": date.today().isoformat(),
                         "lead_minutes": 30,
                         "skip_dates": [],
-                        "state": "active",
+                        "state": SeriesState.ACTIVE,
                         "remind_minutes": 0,
                         "next_start_at": start,
                         "next_post_at": post,
@@ -598,6 +599,7 @@ async def scheduler_report(database_url: str, *, since: datetime) -> dict[str, A
     """What became of the series occurrences due since ``since``: states, keys and posting lag."""
     from adapters.composition import build
     from adapters.settings import Settings
+    from bot.domain.lifecycle import AgendaState
     from bot.storage.models import AgendaItem
 
     runtime = await build(Settings(DATABASE_URL=database_url), apply_migrations=False)
@@ -620,7 +622,7 @@ async def scheduler_report(database_url: str, *, since: datetime) -> dict[str, A
                 for updated, post in (
                     await session.execute(
                         select(AgendaItem.updated_at, AgendaItem.post_at).where(
-                            AgendaItem.series_id.is_not(None), AgendaItem.state == "posted"
+                            AgendaItem.series_id.is_not(None), AgendaItem.state == AgendaState.POSTED
                         )
                     )
                 ).all()

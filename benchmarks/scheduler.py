@@ -35,7 +35,8 @@ from adapters.composition import build
 from adapters.settings import Settings
 from adapters.slack.auth import installation_store
 from benchmarks.common import throwaway_database
-from bot.domain.exercise_library import LIBRARY
+from bot.content.exercises import LIBRARY
+from bot.domain.lifecycle import AgendaState, SeriesState
 from bot.secrets import SecretBox, new_key
 from bot.storage.models import AgendaItem, MeetingSeries, Member, Moment, Team, Workspace
 from tests.support.fake_slack import FakeSlack
@@ -182,7 +183,7 @@ async def seed(settings: Settings, slack: PacedSlack, *, workspaces: int, channe
                     "anchor": date.today().isoformat(),
                     "lead_minutes": 15,
                     "skip_dates": [],
-                    "state": "active",
+                    "state": SeriesState.ACTIVE,
                     "remind_minutes": 0,
                     "next_start_at": start,
                     "next_post_at": now,
@@ -213,12 +214,12 @@ async def posted(settings: Settings) -> tuple[int, list[float]]:
     runtime = await build(settings, apply_migrations=False)
     try:
         async with runtime.sessions() as session:
-            count = await session.scalar(select(func.count()).where(AgendaItem.state == "posted")) or 0
+            count = await session.scalar(select(func.count()).where(AgendaItem.state == AgendaState.POSTED)) or 0
             lags = [
                 (updated - post).total_seconds()
                 for post, updated in (
                     await session.execute(
-                        select(AgendaItem.post_at, AgendaItem.updated_at).where(AgendaItem.state == "posted")
+                        select(AgendaItem.post_at, AgendaItem.updated_at).where(AgendaItem.state == AgendaState.POSTED)
                     )
                 ).all()
             ]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from bot import forms, grammar
+from bot.domain.lifecycle import SeriesState
 from bot.grammar import MAX_COMMAND_TEXT, Command, UsageError
 from bot.replies import Form, Reply, say
 from bot.services import agenda, editing, meetings, members, moments, review, stats
@@ -95,7 +96,7 @@ def _on_item_and_text(handler: Callable[[Context, int, str], Awaitable[list[Repl
     return run
 
 
-def _series_state(state: str) -> CommandHandler:
+def _series_state(state: SeriesState) -> CommandHandler:
     async def run(ctx: Context, command: Command) -> list[Reply]:
         number = grammar.number(command)
         assert number is not None
@@ -220,12 +221,14 @@ COMMANDS: tuple[CommandSpec, ...] = (
         ),
     ),
     CommandSpec("meetings", "meetings", "List this channel's meetings.", _plain(meetings.list_series)),
-    CommandSpec("pause", "pause <meeting #>", "Pause a meeting series.", _series_state("paused"), who=MANAGERS),
+    CommandSpec(
+        "pause", "pause <meeting #>", "Pause a meeting series.", _series_state(SeriesState.PAUSED), who=MANAGERS
+    ),
     CommandSpec(
         "resume",
         "resume <meeting #>",
         "Resume a paused meeting series.",
-        _series_state("active"),
+        _series_state(SeriesState.ACTIVE),
         aliases=("unpause",),
         who=MANAGERS,
     ),
@@ -233,7 +236,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "unschedule",
         "unschedule <meeting #>",
         "Delete a meeting series.",
-        _series_state("deleted"),
+        _series_state(SeriesState.DELETED),
         aliases=("delete", "cancel"),
         who=MANAGERS,
     ),

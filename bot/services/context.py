@@ -11,7 +11,7 @@ from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.exercise_library import LIBRARY
+from bot.content.exercises import LIBRARY
 from bot.events import Incoming, Person
 from bot.storage.models import Member, Moment, Team, TeamMember, Workspace
 

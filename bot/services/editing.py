@@ -14,6 +14,7 @@ from bot.domain.validation import clean_reason, clean_story
 from bot.replies import Reply, say
 from bot.services.context import Context, Refused
 from bot.services.moments import own_moment
+from bot.services.views import moment_view
 from bot.storage.models import Moment, Team
 
 logger = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ async def save_story(ctx: Context, moment_id: int, args: grammar.StoryArgs) -> l
     moment.tags, moment.nps, moment.anonymous = list(fields.tags), fields.nps, fields.anonymous
     moment.state = await _state_after_edit(ctx, moment)
     logger.info("story %s edited by its author (state %s → %s, masked %s)", moment.id, before, moment.state, found)
-    return [Reply(text=_saved(moment, before, found), card=cards.story_readback(moment))]
+    return [Reply(text=_saved(moment, before, found), card=cards.story_readback(moment_view(moment)))]
 
 
 async def save_shoutout(ctx: Context, moment_id: int, reason_text: str, private: bool) -> list[Reply]:

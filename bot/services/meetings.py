@@ -9,11 +9,15 @@ from sqlalchemy import select
 
 from bot import cards, forms
 from bot.domain import recurrence
+from bot.domain.lifecycle import SERIES, SeriesState
 from bot.replies import Card, Fact, Reply, Section, say
 from bot.services.context import Context, NotFound, Refused
 from bot.storage.models import MeetingSeries, Team
 
 logger = logging.getLogger(__name__)
+
+STATE_LABEL = {SeriesState.ACTIVE: "active", SeriesState.PAUSED: "paused", SeriesState.DELETED: "deleted"}
+DONE_WORD = {SeriesState.ACTIVE: "Resumed", SeriesState.PAUSED: "Paused", SeriesState.DELETED: "Deleted"}
 
 
 def recurrence_of(series: MeetingSeries) -> recurrence.Recurrence:
@@ -43,7 +47,7 @@ def _describe(series: MeetingSeries, now: datetime) -> Card:
     facts = [
         Fact("When", rec.describe()),
         Fact("Moment posted", _lead_text(series.lead_minutes)),
-        Fact("Status", {"active": "active", "paused": "paused"}.get(series.state, series.state)),
+        Fact("Status", STATE_LABEL[series.state]),
     ]
     if series.skip_dates:
         facts.append(Fact("Skipped dates", ", ".join(sorted(series.skip_dates)[-5:])))
@@ -79,7 +83,7 @@ async def schedule(ctx: Context, text: str) -> list[Reply]:
         anchor=rec.anchor.isoformat(),
         lead_minutes=int(spec.lead.total_seconds() // 60),
         skip_dates=sorted(d.isoformat() for d in spec.skip),
-        state="active",
+        state=SERIES.start(SeriesState.ACTIVE),
         created_at=ctx.now,
     )
     advance(series, ctx.now)
@@ -107,7 +111,9 @@ OVERLAP_HORIZON = 12  # meetings of a new series compared with each existing one
 async def _refuse_a_second_ritual(ctx: Context, team: Team, series: MeetingSeries) -> None:
     """One moment per meeting: a series that would meet at the same time as one of the channel's is refused."""
     existing = await ctx.session.scalars(
-        select(MeetingSeries).where(MeetingSeries.team_id == team.id, MeetingSeries.state.in_(("active", "paused")))
+        select(MeetingSeries).where(
+            MeetingSeries.team_id == team.id, MeetingSeries.state.in_((SeriesState.ACTIVE, SeriesState.PAUSED))
+        )
     )
     ahead = set(recurrence_of(series).occurrences(ctx.now, count=OVERLAP_HORIZON, skip=skip_dates(series)))
     for other in existing:
@@ -131,7 +137,7 @@ async def _series(ctx: Context, number: int) -> MeetingSeries:
     if (
         series is None
         or series.workspace_id != ctx.workspace.id
-        or series.state == "deleted"
+        or series.state == SeriesState.DELETED
         or (ctx.team is not None and series.team_id != ctx.team.id)
     ):
         raise NotFound(f"There is no meeting #{number} in this channel. `meetings` lists them.")
@@ -143,7 +149,7 @@ async def list_series(ctx: Context) -> list[Reply]:
     rows = (
         await ctx.session.scalars(
             select(MeetingSeries)
-            .where(MeetingSeries.team_id == team.id, MeetingSeries.state != "deleted")
+            .where(MeetingSeries.team_id == team.id, MeetingSeries.state != SeriesState.DELETED)
             .order_by(MeetingSeries.id)
         )
     ).all()
@@ -152,18 +158,17 @@ async def list_series(ctx: Context) -> list[Reply]:
     return [Reply(card=_describe(series, ctx.now)) for series in rows]
 
 
-async def set_state(ctx: Context, number: int, state: str) -> list[Reply]:
+async def set_state(ctx: Context, number: int, state: SeriesState) -> list[Reply]:
     ctx.require_manager("change meetings")
     series = await _series(ctx, number)
     if series.state == state:
-        already = {"active": "already active", "paused": "already paused"}[state]
+        already = {SeriesState.ACTIVE: "already active", SeriesState.PAUSED: "already paused"}[state]
         return [say(f"Nothing changed: meeting #{series.id} is {already}.")]
-    series.state = state
-    if state == "active":
+    series.state = SERIES.move(series.state, state)
+    if state == SeriesState.ACTIVE:
         advance(series, ctx.now)
-    words = {"active": "Resumed", "paused": "Paused", "deleted": "Deleted"}
     logger.info("series %s is now %s", series.id, state)
-    return [say(f"{words[state]} meeting #{series.id}.")]
+    return [say(f"{DONE_WORD[state]} meeting #{series.id}.")]
 
 
 async def set_reminder(ctx: Context, number: int, text: str) -> list[Reply]:
@@ -179,7 +184,7 @@ async def set_reminder(ctx: Context, number: int, text: str) -> list[Reply]:
         raise Refused("A reminder can come at most 7 days before the moment is posted.")
     series = await _series(ctx, number)
     series.remind_minutes = minutes
-    if series.state == "active" and series.next_post_at is not None:
+    if series.state == SeriesState.ACTIVE and series.next_post_at is not None:
         series.next_prepare_at = series.next_post_at - timedelta(minutes=minutes)
     if not minutes:
         return [say(f"No more reminders for meeting #{series.id}.")]
@@ -197,7 +202,7 @@ async def skip_date(ctx: Context, number: int, text: str) -> list[Reply]:
     if day.isoformat() in series.skip_dates:
         return [say(f"Nothing changed: meeting #{series.id} already has no moment on {day.isoformat()}.")]
     series.skip_dates = sorted({*series.skip_dates, day.isoformat()})
-    if series.state == "active":
+    if series.state == SeriesState.ACTIVE:
         advance(series, ctx.now)
     return [say(f"Meeting #{series.id} will have no moment on {day.isoformat()}.")]
 

@@ -13,6 +13,7 @@ from bot.domain import privacy, similarity
 from bot.domain.validation import Invalid, clean_exercise, clean_reason, clean_story
 from bot.replies import Audience, Card, Reply, Section, say
 from bot.services.context import Context, NotFound, Refused, find_person
+from bot.services.views import MOMENT_LINE, moment_view
 from bot.storage.models import Member, Moment, Recipient
 from bot.storage.parts import part
 
@@ -31,13 +32,13 @@ def _mine_part(number: int, moments: Select[*tuple[Any, ...]]) -> Select[*tuple[
 _mine = union_all(
     _mine_part(
         AUTHORED,
-        select(*cards.MOMENT_LINE).where(
+        select(*MOMENT_LINE).where(
             Moment.workspace_id == bindparam("workspace_id"), Moment.author_id == bindparam("member_id")
         ),
     ),
     _mine_part(
         RECEIVED,
-        select(*cards.MOMENT_LINE)
+        select(*MOMENT_LINE)
         .join(Recipient, Recipient.moment_id == Moment.id)
         .where(Moment.workspace_id == bindparam("workspace_id"), Recipient.member_id == bindparam("member_id")),
     ),
@@ -109,7 +110,7 @@ async def submit_story(ctx: Context, args: grammar.StoryArgs, *, read_back: bool
             f" It looks like your story #{earlier}; if it is the same one, `withdraw {moment.id}` removes this copy."
         )
     if read_back:
-        return [Reply(text=message, card=cards.story_readback(moment))]
+        return [Reply(text=message, card=cards.story_readback(moment_view(moment)))]
     return [say(message)]
 
 
@@ -201,7 +202,12 @@ async def submit_shoutout(ctx: Context, tokens: Sequence[str], reason_text: str,
 def shoutout_card(giver: Member | None, moment: Moment, people: Sequence[Member]) -> Card:
     return Card(
         title="🎉 Shout-out",
-        sections=(Section(moment.situation, f"{giver.name if giver else 'Someone'} recognises {cards.names(people)}"),),
+        sections=(
+            Section(
+                moment.situation,
+                f"{giver.name if giver else 'Someone'} recognises {cards.names([p.name for p in people])}",
+            ),
+        ),
     )
 
 

@@ -12,15 +12,15 @@ from typing import Any
 from sqlalchemy import bindparam, distinct, func, select, true
 
 from bot import cards
+from bot.domain.lifecycle import COUNTED, AgendaState
 from bot.replies import Attachment, Card, Fact, Reply, Section
 from bot.services.context import Context, Refused
 from bot.storage.models import AgendaItem, Featuring, Member, Moment, Recipient, TeamMember, Vote
 
 RECOGNITION_WINDOW = timedelta(days=90)
 MAX_DAYS = 3660
-WITH_MOMENT = ("posted", "presented")
-WITHOUT_MOMENT = ("skipped", "missed", "failed")
-FEATURED = ("current", "presented")  # on an agenda now, or presented at its meeting
+WITH_MOMENT = (AgendaState.POSTED, AgendaState.PRESENTED)
+WITHOUT_MOMENT = (AgendaState.SKIPPED, AgendaState.MISSED, AgendaState.FAILED)
 FEATURED_KINDS = sorted(cards.KIND_LABEL)
 # Withdrawn by the author, hidden by the recipient: promised gone, so an export carries no word of them.
 TEXT_GONE = ("withdrawn", "hidden")
@@ -34,7 +34,7 @@ _meetings = (
     select(
         func.count().filter(AgendaItem.state.in_(WITH_MOMENT)).label("with_moment"),
         func.count().filter(AgendaItem.state.in_(WITHOUT_MOMENT)).label("without_moment"),
-        func.count().filter(AgendaItem.state == "missed").label("missed"),
+        func.count().filter(AgendaItem.state == AgendaState.MISSED).label("missed"),
     )
     .select_from(AgendaItem)
     .where(
@@ -72,7 +72,7 @@ _featured = (
     .where(
         Featuring.team_id == bindparam("team_id"),
         Featuring.created_at >= bindparam("since"),
-        Featuring.outcome.in_(FEATURED),
+        Featuring.outcome.in_(COUNTED),  # on an agenda now, or presented at its meeting
     )
     .subquery("featured")
 )

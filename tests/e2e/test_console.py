@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.exercise_library import LIBRARY
+from bot.content.exercises import LIBRARY
 
 SESSION = """\
 help

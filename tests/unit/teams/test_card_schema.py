@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from adapters.teams.adaptive import CONTENT_TYPE
 from adapters.teams.outgoing import outcome_card, render, welcome
 from bot import cards, forms
+from bot.domain.lifecycle import AgendaState
 from bot.replies import Button, Card, Fact, Form, Option, Reply, Section
-from bot.storage.models import AgendaItem, Member, Moment
 
 SCHEMA_FILE = Path(__file__).parents[2] / "data" / "adaptive-card.schema.v1.5.json"
 OFFICIAL = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
@@ -54,55 +54,47 @@ SCHEMA = as_teams_renders_1_5(OFFICIAL)
 VALIDATOR = jsonschema.validators.validator_for(SCHEMA)(SCHEMA)
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-ALICE = Member(id=1, workspace_id=1, external_id="29:alice", name="Alice *Admin*", created_at=NOW)
-BOB = Member(id=2, workspace_id=1, external_id="29:bob", name="Bob_Smith", created_at=NOW)
 PEOPLE = [Option("29:alice", "Alice"), Option("29:bob", "Bob")]
 EVERY_FORM = [value for value in vars(forms).values() if isinstance(value, Form)] + [forms.reject_form(7)]
 
 
-def moment(kind: str) -> Moment:
-    return Moment(
+def moment(kind: str) -> cards.MomentView:
+    return cards.MomentView(
         id=12,
-        workspace_id=1,
-        team_id=1,
         kind=kind,
         state="approved",
-        author_id=1,
-        anonymous=False,
         title="Bad news, delivered early" if kind == "exercise" else "",
         situation="The customer was promised a patch that slipped. <at>Bob</at> [link](https://evil.example)",
         action="Called before they found out",
         reaction="Thanked us, stayed",
         lesson="Call first",
-        steps=["Pair up", "Role-play the call", "Swap roles"],
+        steps=("Pair up", "Role-play the call", "Swap roles"),
         minutes=10,
-        tags=["bad-news"],
-        created_at=NOW,
+        tags=("bad-news",),
+        author="Alice *Admin*",
+        recipients=("Bob_Smith",),
     )
 
 
-def agenda(state: str) -> AgendaItem:
-    return AgendaItem(
-        id=42, workspace_id=1, team_id=1, starts_at=NOW, post_at=NOW, state=state, reason="never featured"
+def agenda(state: AgendaState, *, moment: cards.MomentView | None, zone: str = "Europe/Berlin") -> cards.AgendaView:
+    return cards.AgendaView(
+        id=42,
+        state=state,
+        starts_at=NOW,
+        zone=zone,
+        reason="never featured",
+        moment=moment,
+        presenter="Bob_Smith" if moment is not None else None,
+        helpful=3 if moment is not None else 0,
     )
 
 
 def core_cards() -> Iterator[Card]:
     for kind in ("story", "shoutout", "exercise"):
-        for state in ("scheduled", "posted", "presented", "skipped", "missed", "failed"):
-            yield cards.agenda_card(
-                agenda(state),
-                zone="Europe/Berlin",
-                moment=moment(kind),
-                author=ALICE,
-                recipients=[BOB],
-                presenter=BOB,
-                helpful=3,
-            )
-        yield cards.review_card(moment(kind), author=ALICE, recipients=[BOB])
-    yield cards.agenda_card(
-        agenda("skipped"), zone="UTC", moment=None, author=None, recipients=[], presenter=None, helpful=0
-    )
+        for state in AgendaState:
+            yield cards.agenda_card(agenda(state, moment=moment(kind)))
+        yield cards.review_card(moment(kind))
+    yield cards.agenda_card(agenda(AgendaState.SKIPPED, moment=None, zone="UTC"))
 
 
 def activities() -> Iterator[tuple[str, dict[str, Any]]]:
