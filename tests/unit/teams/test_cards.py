@@ -57,6 +57,13 @@ def test_escaped_text_reads_back_as_written(text: str) -> None:
     assert unescape(escape(text)) == text
 
 
+def test_escaping_a_long_run_of_blank_lines_takes_one_pass() -> None:
+    # With an indent pattern that crossed line breaks, each of these line starts rescanned the rest of the
+    # run: about 2 * 10**10 steps, which never finishes within a test run. Linear, it is instant.
+    text = "\n" * 200_000 + " 1. a\n" + "\n \t" * 50_000 + "- b"
+    assert escape(text) == "\n" * 200_000 + " 1\\. a\n" + "\n \t" * 50_000 + "\\- b"
+
+
 def test_a_card_is_version_1_5_with_submit_buttons() -> None:
     card = card_json(AGENDA)
     assert card["type"] == "AdaptiveCard" and card["version"] == "1.5"
