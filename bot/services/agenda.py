@@ -22,8 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import cards
-from bot.grammar import record_id
-from bot.replies import Audience, Card, MessageKey, Reply, Section, agenda_key, say
+from bot.replies import Audience, Card, MessageKey, Reply, Section, agenda_id, agenda_key, say
 from bot.services import picking
 from bot.services.context import Context, NotFound, Refused
 from bot.storage.models import AgendaItem, MeetingSeries, Member, Moment, Recipient, Team, TeamMember, Vote
@@ -358,9 +357,8 @@ async def queue(ctx: Context) -> list[Reply]:
 
 async def remember_post(session: AsyncSession, workspace_id: int, key: str, ref: dict[str, Any]) -> None:
     """Store where a surface posted a keyed message, so later changes update it in place."""
-    kind, _, raw_id = key.partition(":")
-    item_id = record_id(raw_id)
-    if kind != "agenda" or item_id is None:
+    item_id = agenda_id(key)
+    if item_id is None:
         return
     item = await session.get(AgendaItem, item_id)
     if item is not None and item.workspace_id == workspace_id:

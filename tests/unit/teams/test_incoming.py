@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.teams.mentions import command_text, mentions
-from adapters.teams.submits import incoming_from, submission
+from adapters.teams.turn import incoming_from, submission
 from bot.commands import parse
 from bot.events import Person
 from bot.grammar import shoutout
