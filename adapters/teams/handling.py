@@ -16,7 +16,6 @@ from adapters.teams import routing
 from adapters.teams.activities import PLATFORM, TEAMS_CHANNEL, Activity, place_of, section, teams_team_id, text_of
 from adapters.teams.conversations import ConversationStore
 from adapters.teams.exports import Exports, Upload
-from adapters.teams.mentions import mentions
 from adapters.teams.outbox import Connectors, Outbox, Where
 from adapters.teams.outgoing import welcome
 from adapters.teams.roster import Directory
@@ -122,7 +121,7 @@ class Handler:
     async def _incoming(self, turn: Turn, form: Form | None, connectors: Connectors) -> Incoming | None:
         """The neutral event, with mentioned people (and people picked in a form) resolved through Teams."""
         tenant = turn.place.workspace_id
-        unresolved = [m.account_id for m in mentions(turn.activity) if m.person is None]
+        unresolved = [m.account_id for m in turn.mentioned if m.person is None]
         directory: dict[str, Person] = {}
         if unresolved and turn.activity.get("value") is None:
             connector = await connectors(turn.service_url)

@@ -27,7 +27,7 @@ from adapters.teams.activities import (
     text_of,
 )
 from adapters.teams.adaptive import FIELD_PREFIX
-from adapters.teams.mentions import command_text
+from adapters.teams.mentions import Mention, command_text, mentions
 from bot.events import Incoming, Person, Place
 
 logger = logging.getLogger(__name__)
@@ -93,6 +93,7 @@ class Turn:
     conversation_id: str  # replies "here" go to this conversation (a channel thread keeps its ;messageid)
     bot: JsonDict
     roster_id: str | None  # whose members a people field offers (the team, or the chat)
+    mentioned: tuple[Mention, ...]  # people @mentioned in the message (not the bot)
     submitted: Submission | None
     pressed_id: str | None  # the card whose button or form was used (replyToId), if one was
     reference: JsonDict  # the proactive address of this conversation
@@ -117,6 +118,7 @@ def read_turn(activity: Activity) -> Turn:
         conversation_id=text_of(section(activity, "conversation"), "id"),
         bot=dict(section(activity, "recipient")),
         roster_id=roster_id(activity, kind),
+        mentioned=tuple(mentions(activity)),
         submitted=submitted,
         pressed_id=reply_to if submitted is not None and reply_to else None,
         reference=conversation_reference(activity, kind),
@@ -145,5 +147,5 @@ def incoming_of(turn: Turn, *, directory: Mapping[str, Person] | None = None) ->
             form_context=submitted.context,
             ref=ref,
         )
-    text, people = command_text(activity, directory or {})
+    text, people = command_text(activity, directory or {}, turn.mentioned)
     return Incoming(place=place, actor=actor, text=text, people=people, ref=ref)
