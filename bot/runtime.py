@@ -27,7 +27,7 @@ from bot.storage.engine import SCHEDULER_POOL_SIZE, create_engine, is_sqlite, se
 
 if TYPE_CHECKING:
     from bot.core import Clock, CustomerMoment
-    from bot.ports import Surface
+    from bot.ports import Conversations, Surface
     from bot.scheduler.dispatcher import Dispatcher
 
 __all__ = [
@@ -111,6 +111,16 @@ class Backend:
             concurrency=concurrency,
         )
         return Scheduler(dispatcher, own_engine=engine)
+
+    def conversations(self, *, clock: Clock | None = None) -> Conversations:
+        """Where surfaces keep the conversations they may post to unasked (Teams' conversation references).
+
+        ``clock`` defaults to the wall clock (UTC).
+        """
+        from bot.core import utc_now
+        from bot.services.conversations import StoredConversations
+
+        return StoredConversations(sessions=self.sessions, clock=clock or utc_now)
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -13,10 +13,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from adapters.teams.submits import FIELD_PREFIX
 from bot.replies import Button, Card, Form, FormField, Option
 
 logger = logging.getLogger(__name__)
+
+FIELD_PREFIX = "field."  # a form input's id: this prefix and the field's name (read back in ``turn.py``)
 
 JsonDict = dict[str, Any]
 

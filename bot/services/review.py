@@ -10,7 +10,7 @@ from bot import cards, forms
 from bot.domain import privacy
 from bot.domain.validation import Invalid, tidy
 from bot.grammar import beyond_any_id, record_id
-from bot.replies import Audience, Reply, say
+from bot.replies import Audience, Reply, Visibility, say
 from bot.services.context import Context, NotFound, Refused
 from bot.services.moments import masked, own_moment, shoutout_announcements
 from bot.services.views import moment_view
@@ -44,10 +44,12 @@ async def queue(ctx: Context) -> list[Reply]:
     ).all()
     if not waiting:
         return [say("Nothing is waiting for review.")]
-    replies = [say(f"{len(waiting)} item(s) waiting for review:")]
+    # Unpublished submissions: for managers' eyes only, wherever the queue was asked for.
+    replies = [Reply(text=f"{len(waiting)} item(s) waiting for review:", visible_to=Visibility.MANAGERS)]
     for moment in waiting:
         author, recipients = await people_of(ctx, moment)
-        replies.append(Reply(card=cards.review_card(moment_view(moment, author=author, recipients=recipients))))
+        card = cards.review_card(moment_view(moment, author=author, recipients=recipients))
+        replies.append(Reply(card=card, visible_to=Visibility.MANAGERS))
     return replies
 
 

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from adapters.teams.adaptive import CONTENT_TYPE, card_json, escape, form_json
 from adapters.teams.outgoing import message, render, welcome
 from bot import forms
-from bot.commands import form_for
 from bot.replies import Button, Card, Fact, Form, Option, Reply, Section
 
 AGENDA = Card(
@@ -159,26 +158,18 @@ def test_render_modes() -> None:
     with_card = render(Reply(text="Scheduled", card=AGENDA))
     assert with_card["text"] == "Scheduled" and with_card["attachments"][0]["contentType"] == CONTENT_TYPE
     outcome = render(
-        Reply(text="Thanks! Your customer story #3 is in the pool."), mode="outcome", submitted_form=forms.STORY
+        Reply(text="Thanks! Your customer story #3 is in the pool."), mode="outcome", used_form=forms.STORY
     )
     texts = [e["text"] for e in outcome["attachments"][0]["content"]["body"]]
     assert texts == ["Share a customer story", "Thanks! Your customer story #3 is in the pool."]
     again = render(
-        Reply(text="problem", errors={"lesson": "Add the lesson."}),
+        Reply(text="problem", errors={"lesson": "Add the lesson."}, retry_form=forms.STORY),
         mode="reshow",
-        submitted_form=forms.STORY,
         submitted_values={"situation": "x"},
     )
     body = again["attachments"][0]["content"]["body"]
     assert any(e.get("text") == "Add the lesson." for e in body)
     assert not any(e.get("text") == "problem" for e in body)
-
-
-def test_a_submitted_form_is_found_again_by_its_id() -> None:
-    assert form_for("schedule", "") is forms.SCHEDULE
-    rejected = form_for("reject", "12")
-    assert rejected is not None and rejected.context == "12"
-    assert form_for("reject", "twelve") is None and form_for("unknown", "") is None
 
 
 def test_the_welcome_card_opens_the_story_and_shoutout_forms() -> None:
