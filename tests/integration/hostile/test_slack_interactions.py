@@ -164,8 +164,9 @@ async def test_a_submission_of_any_shape_is_answered_and_all_or_nothing(
     after = await table_counts(runtime.engine)
     assert status < 500, status
     assert_slack_said_nothing_bad(slack.fake)
-    answer = json.loads(body) if status == 200 and body.strip() else {}
-    if status != 200 or answer.get("response_action") == "errors":
+    refused = status == 200 and body.startswith(":warning:")  # Bolt's answer to a request of no workspace of ours
+    answer = json.loads(body) if status == 200 and body.strip() and not refused else {}
+    if status != 200 or refused or answer.get("response_action") == "errors":
         assert changed(before, after) == {}
         if answer:
             assert all(isinstance(k, str) and isinstance(v, str) and v for k, v in answer["errors"].items())
