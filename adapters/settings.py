@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     scheduler_batch: int = Field(default=100, alias="SCHEDULER_BATCH", ge=1, le=1000)
     scheduler_concurrency: int = Field(default=50, alias="SCHEDULER_CONCURRENCY", ge=1, le=500)
 
+    # Comma-separated Fernet keys: the first encrypts, all decrypt (so a key can be rotated in).
+    encryption_key: str = Field(default="", alias="ENCRYPTION_KEY")
+    # Development and tests only: read calendar feeds over http:// and from loopback addresses.
+    calendar_allow_insecure: bool = Field(default=False, alias="CALENDAR_ALLOW_INSECURE")
+
     @property
     def slack_enabled(self) -> bool:
         return bool(self.slack_signing_secret or self.slack_app_token)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.replies import Reply
@@ -44,4 +45,30 @@ class Surface(Protocol):
 
     async def find_posted(self, *, workspace_id: str, channel_id: str, key: str) -> dict[str, Any] | None:
         """The reference of a message with this key already in the channel, if the platform can tell."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedFeed:
+    """A calendar feed's answer: ``status`` 200 with its ``body``, or 304 when it did not change."""
+
+    status: int
+    body: bytes = b""
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+class FeedUnavailable(Exception):
+    """A calendar feed could not be fetched; the message says what is wrong in words an organizer can act on."""
+
+
+class CalendarFetcher(Protocol):
+    """Reads calendar feeds from the network, safely: the URL was typed by a user."""
+
+    async def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchedFeed:
+        """GET ``url`` (conditionally, when ``etag`` / ``last_modified`` are given). Raises FeedUnavailable."""
+        ...
+
+    def refusal(self, url: str) -> str | None:
+        """Why ``url`` would never be fetched (scheme, credentials, a literal private address), or None."""
         ...

@@ -38,6 +38,8 @@ def own_pool(runtime: Runtime) -> AsyncEngine | None:
 
 
 async def build(settings: Settings, *, clock: Clock = utc_now, apply_migrations: bool = True) -> Runtime:
+    if settings.calendar_allow_insecure:
+        logger.warning("CALENDAR_ALLOW_INSECURE is on: calendar feeds may be read over http:// and from loopback")
     engine = create_engine(settings.database_url)
     if apply_migrations:
         await migrate.upgrade(engine)
