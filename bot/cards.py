@@ -27,6 +27,7 @@ AGENDA_STATE = {
     "skipped": "Skipped this time",
     "missed": "Missed",
     "failed": "Could not be posted",
+    "cancelled": "Meeting cancelled",
 }
 
 

@@ -22,8 +22,8 @@ USAGE: dict[str, tuple[str, str]] = {
     ),
     "exercise": ("exercise <title> | <prompt> | <step>; <step> [| <minutes>]", "Add an exercise of your team's own."),
     "schedule": (
-        "schedule weekly tue 10:00 Europe/Berlin lead 30m",
-        "Put this channel's recurring meeting on the bot (no text: open the form).",
+        "schedule weekly tue 10:00 Europe/Berlin lead 30m | schedule from <feed URL> [match <title>] [lead 30m]",
+        "Put this channel's recurring meeting on the bot, typed or following a calendar (no text: open the form).",
     ),
     "meetings": ("meetings", "List this channel's meetings."),
     "pause": ("pause <meeting #>", "Pause a meeting series."),
@@ -256,6 +256,34 @@ def request_offset_minutes(command: Command) -> int:
     if not match or int(match.group(1)) > 1440:
         raise UsageError("request", "Say when the meeting starts, e.g. `request in 15m` (up to 24 hours).")
     return int(match.group(1))
+
+
+@dataclass(frozen=True, slots=True)
+class FollowArgs:
+    url: str
+    match: str | None
+    lead: str | None
+
+
+_FOLLOW = re.compile(
+    r"^from\s+(?P<url>\S+)(?:\s+match\s+(?P<match>.+?))?(?:\s+lead\s+(?P<lead>\S+))?\s*$", re.IGNORECASE | re.DOTALL
+)
+
+
+def is_follow(rest: str) -> bool:
+    """``schedule from …``: the series follows a calendar feed rather than a typed rule."""
+    return rest[:5].lower() == "from " or rest.lower() == "from"
+
+
+def follow(command: Command) -> FollowArgs:
+    """``schedule from <feed URL> [match <text>] [lead <duration>]``."""
+    found = _FOLLOW.match(command.rest)
+    if found is None:
+        raise UsageError(
+            "schedule", "Give the calendar's address after `from`, e.g. `schedule from https://… match Weekly`."
+        )
+    url = found.group("url").strip("<>")  # chat apps wrap links in <…>
+    return FollowArgs(url.split("|", 1)[0], found.group("match"), found.group("lead"))
 
 
 def help_text(topic: str | None = None) -> str:

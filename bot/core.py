@@ -22,7 +22,8 @@ from bot.domain.recurrence import ScheduleError, UnknownZone
 from bot.domain.validation import Invalid
 from bot.events import Incoming, Person, Place, oversized_id, scrubbed
 from bot.replies import Reply, say
-from bot.services import agenda, meetings, members, moments, review, stats
+from bot.services import agenda, calendars, meetings, members, moments, review, stats
+from bot.services.calendars import Calendars
 from bot.services.context import Context, NotFound, Refused, resolve
 from bot.storage.models import Workspace
 
@@ -42,9 +43,16 @@ def utc_now() -> datetime:
 class CustomerMoment:
     """The platform-neutral bot."""
 
-    def __init__(self, *, sessions: async_sessionmaker[AsyncSession], clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock = utc_now,
+        calendars: Calendars | None = None,
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._calendars = calendars
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         is_form = incoming.form_id is not None
@@ -109,7 +117,10 @@ class CustomerMoment:
             return await handler(ctx)
         if incoming.action is not None:
             return await _action(ctx, incoming.action, incoming.action_value)
-        return await _command(ctx, commands.parse(incoming.text))
+        command = commands.parse(incoming.text)
+        if command.name == "schedule" and commands.is_follow(command.rest):
+            return await calendars.follow(ctx, self._calendars, commands.follow(command))
+        return await _command(ctx, command)
 
 
 def _what(incoming: Incoming) -> str:

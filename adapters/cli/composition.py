@@ -7,9 +7,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from adapters.http.calendar_fetch import HttpCalendarFetcher
 from adapters.http.foreground import Foreground
-from adapters.settings import Settings
+from adapters.settings import Settings, SettingsError
 from bot.core import Clock, CustomerMoment, utc_now
+from bot.domain.secrets import SecretBox, SecretError
+from bot.services.calendars import Calendars
 from bot.storage import migrate
 from bot.storage.engine import SCHEDULER_POOL_SIZE, create_engine, is_sqlite, session_factory
 
@@ -44,6 +47,16 @@ async def build(settings: Settings, *, clock: Clock = utc_now, apply_migrations:
     if apply_migrations:
         await migrate.upgrade(engine)
     sessions = session_factory(engine)
-    return Runtime(
-        settings=settings, engine=engine, sessions=sessions, core=CustomerMoment(sessions=sessions, clock=clock)
-    )
+    core = CustomerMoment(sessions=sessions, clock=clock, calendars=following_calendars(settings))
+    return Runtime(settings=settings, engine=engine, sessions=sessions, core=core)
+
+
+def following_calendars(settings: Settings) -> Calendars:
+    """The network reader and the keys calendar series need; without ENCRYPTION_KEY, following is refused."""
+    box = None
+    if settings.encryption_key:
+        try:
+            box = SecretBox(settings.encryption_key)
+        except SecretError as exc:
+            raise SettingsError(str(exc)) from None
+    return Calendars(fetcher=HttpCalendarFetcher(allow_insecure=settings.calendar_allow_insecure), box=box)

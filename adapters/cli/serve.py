@@ -14,11 +14,12 @@ from datetime import timedelta
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.cli.composition import Runtime, build, own_pool
+from adapters.cli.composition import Runtime, build, following_calendars, own_pool
 from adapters.http.server import WebSurface, count_pool_use, create_app
 from adapters.settings import Settings, SettingsError
 from bot.core import utc_now
 from bot.scheduler.dispatcher import Dispatcher
+from bot.scheduler.feeds import FeedRefresher
 from bot.storage.engine import session_factory
 
 logger = logging.getLogger(__name__)
@@ -43,14 +44,21 @@ async def build_surfaces(runtime: Runtime) -> list[WebSurface]:
 def build_dispatcher(runtime: Runtime, surfaces: list[WebSurface], *, engine: AsyncEngine | None = None) -> Dispatcher:
     """The scheduler, on ``engine`` when given (its own pool), else on the runtime's."""
     settings = runtime.settings
+    sessions = session_factory(engine) if engine is not None else runtime.sessions
+    by_platform = {surface.platform: surface for surface in surfaces}
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    feeds = FeedRefresher(
+        sessions=sessions, calendars=following_calendars(settings), surfaces=by_platform, clock=utc_now, worker=worker
+    )
     return Dispatcher(
-        sessions=session_factory(engine) if engine is not None else runtime.sessions,
-        surfaces={surface.platform: surface for surface in surfaces},
+        sessions=sessions,
+        surfaces=by_platform,
         clock=utc_now,
-        worker=f"{socket.gethostname()}:{os.getpid()}",
+        worker=worker,
         lease=timedelta(seconds=settings.scheduler_lease_seconds),
         batch=settings.scheduler_batch,
         concurrency=settings.scheduler_concurrency,
+        feeds=feeds,
     )
 
 

@@ -24,7 +24,10 @@ __all__ = [
     "CalendarError",
     "FeedEvent",
     "Occurrence",
+    "decode",
+    "encode",
     "events",
+    "extract",
     "occurrences",
     "pick",
     "read",
@@ -206,3 +209,26 @@ def occurrences(
         result.append(Occurrence(moment, zone, _utc(original, zone) if original is not None else moment))
     result.sort(key=lambda o: (o.start, o.original))
     return [o for o in result if start <= o.start < end]
+
+
+def extract(calendar: icalendar.Calendar, uid: str) -> bytes:
+    """The followed event's own entries (with the time zones), small enough to keep between reads."""
+    return bytes(_only(calendar, uid).to_ical())
+
+
+def encode(found: Sequence[Occurrence]) -> list[dict[str, str]]:
+    """Occurrences as plain JSON-able rows, for storing with the series."""
+    return [{"start": o.start.isoformat(), "original": o.original.isoformat(), "zone": o.zone} for o in found]
+
+
+def decode(rows: Sequence[dict[str, str]]) -> list[Occurrence]:
+    """The stored rows back as occurrences, earliest first."""
+    found = [
+        Occurrence(
+            datetime.fromisoformat(r["start"]).astimezone(UTC),
+            r.get("zone", "UTC"),
+            datetime.fromisoformat(r["original"]).astimezone(UTC),
+        )
+        for r in rows
+    ]
+    return sorted(found, key=lambda o: (o.start, o.original))

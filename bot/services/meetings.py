@@ -8,10 +8,10 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from bot import cards, forms
-from bot.domain import recurrence
+from bot.domain import calendar, recurrence
 from bot.replies import Card, Fact, Reply, Section, say
 from bot.services.context import Context, NotFound, Refused
-from bot.storage.models import MeetingSeries, Team
+from bot.storage.models import CalendarFeed, MeetingSeries, Team
 
 logger = logging.getLogger(__name__)
 
@@ -26,9 +26,23 @@ def skip_dates(series: MeetingSeries) -> frozenset[date]:
     return frozenset(date.fromisoformat(d) for d in series.skip_dates)
 
 
+def next_starts(series: MeetingSeries, after: datetime, count: int) -> list[datetime]:
+    """The series' next ``count`` meeting starts after ``after``: from its rule, or from its calendar."""
+    if series.feed_occurrences is not None:
+        skip = {d.isoformat() for d in skip_dates(series)}
+        found = calendar.decode(series.feed_occurrences)
+        starts = [o.start for o in found if o.start > after and _local_day(o.start, o.zone) not in skip]
+        return starts[:count]
+    return recurrence_of(series).occurrences(after, count=count, skip=skip_dates(series))
+
+
+def _local_day(instant: datetime, zone: str) -> str:
+    return instant.astimezone(recurrence.zone(zone)).date().isoformat()
+
+
 def advance(series: MeetingSeries, after: datetime) -> None:
     """Set the series' next meeting start (and post time) to the first occurrence after ``after``."""
-    upcoming = recurrence_of(series).occurrences(after, count=1, skip=skip_dates(series))
+    upcoming = next_starts(series, after, 1)
     if not upcoming:
         series.next_start_at = series.next_post_at = series.next_prepare_at = None
         return
@@ -37,18 +51,29 @@ def advance(series: MeetingSeries, after: datetime) -> None:
     series.next_prepare_at = series.next_post_at - timedelta(minutes=series.remind_minutes or 0)
 
 
-def _describe(series: MeetingSeries, now: datetime) -> Card:
-    rec = recurrence_of(series)
-    upcoming = rec.occurrences(now, count=3, skip=skip_dates(series))
+def describe(
+    series: MeetingSeries, now: datetime, *, team_zone: str | None = None, feed: CalendarFeed | None = None
+) -> Card:
+    """A series' card for `meetings`; a calendar series shows the feed's host and event, never its address."""
+    upcoming = next_starts(series, now, 3)
+    zone = series.zone
+    if feed is not None:
+        zone = team_zone or series.zone
+        read = cards.local_time(feed.last_read_at, zone) if feed.last_read_at else "not yet"
+        when = [Fact("When", f"follows “{feed.event_title}” in the calendar on {feed.host}"), Fact("Last read", read)]
+        if feed.last_error:
+            when.append(Fact("Calendar problem", feed.last_error))
+    else:
+        when = [Fact("When", recurrence_of(series).describe())]
     facts = [
-        Fact("When", rec.describe()),
+        *when,
         Fact("Moment posted", _lead_text(series.lead_minutes)),
         Fact("Status", {"active": "active", "paused": "paused"}.get(series.state, series.state)),
     ]
     if series.skip_dates:
         facts.append(Fact("Skipped dates", ", ".join(sorted(series.skip_dates)[-5:])))
     sections = (
-        Section("\n".join(cards.local_time(u, series.zone) for u in upcoming) or "No more meetings.", "Next meetings"),
+        Section("\n".join(cards.local_time(u, zone) for u in upcoming) or "No more meetings.", "Next meetings"),
     )
     return Card(title=f"Meeting #{series.id}", sections=sections, facts=tuple(facts))
 
@@ -93,7 +118,7 @@ async def schedule(ctx: Context, text: str) -> list[Reply]:
     return [
         Reply(
             text=f"Scheduled: {rec.describe()}. I'll post the moment {_lead_text(series.lead_minutes)}.",
-            card=_describe(series, ctx.now),
+            card=describe(series, ctx.now),
         )
     ]
 
@@ -125,7 +150,13 @@ async def list_series(ctx: Context) -> list[Reply]:
     ).all()
     if not rows:
         return [say("No meetings scheduled here yet. Try `schedule weekly tue 10:00 Europe/Berlin lead 30m`.")]
-    return [Reply(card=_describe(series, ctx.now)) for series in rows]
+    feeds = {
+        feed.series_id: feed
+        for feed in await ctx.session.scalars(
+            select(CalendarFeed).where(CalendarFeed.series_id.in_([series.id for series in rows]))
+        )
+    }
+    return [Reply(card=describe(s, ctx.now, team_zone=team.zone, feed=feeds.get(s.id))) for s in rows]
 
 
 async def set_state(ctx: Context, number: int, state: str) -> list[Reply]:
