@@ -152,17 +152,23 @@ async def apply_read(
     by_original = {o.original: o for o in fresh}
     updates: list[Reply] = []
     prepared: set[datetime] = set()
-    for item in await _open_items(session, series, now):
+    items = await _open_items(session, series, now)
+    taken = {item.starts_at for item in items}
+    for item in items:
         original = known.get(item.starts_at, item.starts_at)
         prepared.add(original)
         if item.state not in agenda.OPEN:
             continue
         occurrence = by_original.get(original)
+        if occurrence is not None and occurrence.start != item.starts_at and occurrence.start in taken:
+            occurrence = None  # moved onto another meeting of the series that already has its moment
         if occurrence is None:
             await picking.end_featuring(session, item, "skipped")  # its moment goes back to the pool
             item.state, item.reason, item.updated_at = "cancelled", "The meeting was cancelled in the calendar.", now
             logger.info("series %s: agenda item %s cancelled by the calendar", series.id, item.id)
         elif occurrence.start != item.starts_at:
+            taken.discard(item.starts_at)
+            taken.add(occurrence.start)
             item.starts_at, item.updated_at = occurrence.start, now
             item.post_at = occurrence.start - timedelta(minutes=series.lead_minutes)
             logger.info("series %s: agenda item %s moved by the calendar", series.id, item.id)

@@ -14,7 +14,7 @@ from adapters.settings import Settings
 SECRET_PATH = "/calendar/ical/support.team/private-5f3c9a0b7e/basic.ics"
 
 
-def weekly_feed(*overrides: str, title: str = "Support team weekly", extra: str = "") -> bytes:
+def weekly_feed(*overrides: str, title: str = "Support team weekly", extra: str = "", rdate: str = "") -> bytes:
     """A Google-shaped feed: every Tuesday 10:00 Berlin from 24 Nov 2026, plus override entries."""
     lines = [
         "BEGIN:VCALENDAR",
@@ -25,6 +25,7 @@ def weekly_feed(*overrides: str, title: str = "Support team weekly", extra: str 
         "DTSTART:20261124T090000Z",
         "DTEND:20261124T094500Z",
         "RRULE:FREQ=WEEKLY;BYDAY=TU",
+        f"RDATE:{rdate}" if rdate else "",
         "UID:weekly@google.com",
         f"SUMMARY:{title}",
         "END:VEVENT",

@@ -106,3 +106,17 @@ async def test_typed_series_are_unchanged_beside_calendar_ones(runtime: Runtime,
     await ask(runtime, said(f"schedule from {feed.url}"))
     shown = text(await ask(runtime, said("meetings")))
     assert "every Thursday at 15:00 (Europe/Berlin)" in shown and "follows “Support team weekly”" in shown
+
+
+async def test_skip_dates_lead_and_pause_work_as_for_typed_series(runtime: Runtime, feed: FeedServer) -> None:
+    await ask(runtime, said(f"schedule from {feed.url}"))
+    await ask(runtime, said("skipdate 1 2026-11-24"))
+    series = await one(runtime, MeetingSeries)
+    assert series.next_start_at == datetime(2026, 12, 1, 9, tzinfo=UTC)
+    await ask(runtime, said("remind 1 1d"))
+    assert (await one(runtime, MeetingSeries)).next_prepare_at == datetime(2026, 11, 30, 8, 30, tzinfo=UTC)
+    await ask(runtime, said("pause 1"))
+    assert (await one(runtime, MeetingSeries)).state == "paused"
+    await ask(runtime, said("resume 1"))
+    resumed = await one(runtime, MeetingSeries)
+    assert (resumed.state, resumed.next_start_at) == ("active", datetime(2026, 12, 1, 9, tzinfo=UTC))

@@ -174,3 +174,19 @@ async def test_an_event_removed_from_the_feed_is_reported_and_a_fixed_feed_clear
     async with runtime.sessions() as session:
         row = await session.scalar(select(CalendarFeed))
     assert row is not None and (row.last_error, row.failing_since) == ("", None)
+
+
+async def test_a_meeting_moved_onto_another_prepared_one_is_cancelled_not_doubled(
+    runtime: Runtime, clock: FakeClock, feed: FeedServer
+) -> None:
+    feed.body = weekly_feed(rdate="20261124T150000Z")  # an extra meeting the same afternoon
+    await follow(runtime, feed)
+    await ask(runtime, said("remind 1 1d"))
+    surface = RecordingSurface()
+    clock.now = utc(11, 23, 14, 30)
+    assert (await dispatcher(runtime, clock, surface).run_once()).prepared == 2
+    feed.body = weekly_feed(moved("20261124T090000Z", "20261124T150000Z"), rdate="20261124T150000Z")
+    clock.advance(QUARTER)
+    await refresher(runtime, clock, surface).run_once()
+    found = [(i.starts_at, i.state) for i in await rows(runtime, AgendaItem, order_by=AgendaItem.id)]
+    assert found == [(utc(11, 24, 9), "cancelled"), (utc(11, 24, 15), "scheduled")]
