@@ -110,6 +110,8 @@ class CustomerMoment:
 
     async def _route(self, ctx: Context) -> list[Reply]:
         incoming = ctx.incoming
+        if incoming.form_id == "schedule" and forms.follows_calendar(incoming.form_values):
+            return await calendars.follow(ctx, self._calendars, forms.follow_args(incoming.form_values))
         if incoming.form_id is not None:
             handler = FORMS.get(incoming.form_id)
             if handler is None:

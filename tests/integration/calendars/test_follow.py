@@ -11,7 +11,7 @@ from adapters.cli.composition import Runtime
 from bot.storage.models import CalendarFeed, MeetingSeries
 from tests.integration.calendars.conftest import LUNCH, SECRET_PATH, FeedServer, weekly_feed
 from tests.integration.core import ask, count, one, text
-from tests.support.events import said
+from tests.support.events import said, submitted
 
 
 async def test_following_a_calendar_event_stores_its_meetings_and_an_encrypted_address(
@@ -120,3 +120,13 @@ async def test_skip_dates_lead_and_pause_work_as_for_typed_series(runtime: Runti
     await ask(runtime, said("resume 1"))
     resumed = await one(runtime, MeetingSeries)
     assert (resumed.state, resumed.next_start_at) == ("active", datetime(2026, 12, 1, 9, tzinfo=UTC))
+
+
+async def test_the_schedule_form_can_follow_a_calendar(runtime: Runtime, feed: FeedServer) -> None:
+    values = {"repeat": "calendar", "day": "mon", "time": "10:00", "zone": "Europe/Berlin", "lead": "15m"}
+    missing = text(await ask(runtime, submitted("schedule", values)))
+    assert "Paste the calendar's feed address" in missing
+    answer = text(await ask(runtime, submitted("schedule", {**values, "feed": feed.url, "match": "weekly"})))
+    assert "now follows “Support team weekly”" in answer
+    series = await one(runtime, MeetingSeries)
+    assert (series.lead_minutes, series.at) == (15, "10:00")
