@@ -191,3 +191,33 @@ def test_any_match_text_either_picks_or_explains(text: str) -> None:
         assert str(exc)
     else:
         assert " ".join(text.split()).casefold() in chosen.title.casefold()
+
+
+def one_event(start_line: str) -> bytes:
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:a@example.com\r\nSUMMARY:Sync\r\n"
+        f"{start_line}\r\nRRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+
+
+def test_a_windows_zone_name_without_its_vtimezone_block_is_mapped_too() -> None:
+    cal = calendar.read(one_event("DTSTART;TZID=Pacific Standard Time:20261026T093000"))
+    found = calendar.occurrences(cal, "a@example.com", **WINDOW)
+    assert {o.zone for o in found} == {"America/Los_Angeles"}
+    assert starts(found)[:2] == [datetime(2026, 10, 26, 16, 30, tzinfo=UTC), datetime(2026, 11, 2, 17, 30, tzinfo=UTC)]
+
+
+def test_a_floating_time_is_read_in_the_teams_zone() -> None:
+    cal = calendar.read(one_event("DTSTART:20261026T093000"))
+    found = calendar.occurrences(cal, "a@example.com", default_zone="Asia/Tokyo", **WINDOW)
+    assert found[0] == calendar.Occurrence(
+        datetime(2026, 10, 26, 0, 30, tzinfo=UTC), "Asia/Tokyo", datetime(2026, 10, 26, 0, 30, tzinfo=UTC)
+    )
+
+
+def test_stored_occurrences_read_back_the_same() -> None:
+    found = calendar.occurrences(calendar.read(feed("google_support.ics")), GOOGLE_WEEKLY, **WINDOW)
+    assert calendar.decode(calendar.encode(found)) == found
+    small = calendar.read(calendar.extract(calendar.read(feed("google_support.ics")), GOOGLE_WEEKLY))
+    assert [e.uid for e in calendar.events(small)] == [GOOGLE_WEEKLY]
+    assert calendar.occurrences(small, GOOGLE_WEEKLY, **WINDOW) == found
