@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.secrets import parse_keys
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./customer_moment.db"
 
 
@@ -26,6 +28,10 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, alias="PORT", ge=1, le=65535)
     max_body_bytes: int = Field(default=512 * 1024, alias="MAX_BODY_BYTES", ge=1024)
     serve_processes: int = Field(default=1, alias="SERVE_PROCESSES", ge=1, le=64)
+    # How long an answer after an acknowledgement may wait for a slot before the person is told the bot is
+    # busy (adapters/http/overload.py). It comes after up to 1 s of giving way to acknowledgements, so at
+    # most 2 s: the busy answer must reach the person within Slack's 3 s even on a loaded process.
+    answer_wait_seconds: float = Field(default=1.0, alias="ANSWER_WAIT_SECONDS", gt=0, le=2.0)
 
     slack_signing_secret: str = Field(default="", alias="SLACK_SIGNING_SECRET")
     slack_bot_token: str = Field(default="", alias="SLACK_BOT_TOKEN")
@@ -42,20 +48,23 @@ class Settings(BaseSettings):
         default="MultiTenant", alias="MICROSOFT_APP_TYPE"
     )
 
+    # One Fernet key, or several separated by commas to rotate (the first encrypts, all decrypt).
+    encryption_key: str = Field(default="", alias="ENCRYPTION_KEY", repr=False)
+
     scheduler_enabled: bool = Field(default=True, alias="SCHEDULER_ENABLED")
     scheduler_interval_seconds: float = Field(default=5.0, alias="SCHEDULER_INTERVAL_SECONDS", gt=0)
     scheduler_lease_seconds: float = Field(default=120.0, alias="SCHEDULER_LEASE_SECONDS", ge=1)
     scheduler_batch: int = Field(default=100, alias="SCHEDULER_BATCH", ge=1, le=1000)
     scheduler_concurrency: int = Field(default=50, alias="SCHEDULER_CONCURRENCY", ge=1, le=500)
 
-    # Comma-separated Fernet keys: the first encrypts, all decrypt (so a key can be rotated in).
-    encryption_key: str = Field(default="", alias="ENCRYPTION_KEY")
     # Development and tests only: read calendar feeds over http:// and from loopback addresses.
     calendar_allow_insecure: bool = Field(default=False, alias="CALENDAR_ALLOW_INSECURE")
 
     @property
     def slack_enabled(self) -> bool:
-        return bool(self.slack_signing_secret or self.slack_app_token)
+        """Any Slack setting asks for Slack; a surface that would serve HTTP also needs the signing secret."""
+        oauth = self.slack_client_id and self.slack_client_secret
+        return bool(self.slack_signing_secret or self.slack_app_token or self.slack_bot_token or oauth)
 
     @field_validator("database_url")
     @classmethod
@@ -70,6 +79,12 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("use a sqlite:/// or postgresql:// URL")
         return value
+
+    @field_validator("encryption_key")
+    @classmethod
+    def _fernet_keys(cls, value: str) -> str:
+        parse_keys(value)
+        return value.strip()
 
     @field_validator("log_level")
     @classmethod

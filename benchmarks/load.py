@@ -13,8 +13,15 @@ stays free). Then, open loop, at ``--rate`` requests per second:
 
 Meeting series are seeded to come due all through the measured window, so the scheduler prepares and
 posts agenda cards while the load runs. Reported: per kind and overall, requests sent, ok, errors
-(non-2xx or transport errors), throughput, p50/p99/max time to the HTTP answer (the ack); the
-server's RSS after warm-up and at the end; what the scheduler did; how long SIGTERM took.
+(non-2xx or transport errors), throughput, p50/p99/max time to the HTTP answer (the ack), and beside
+it the time to the *answer* a person sees (``benchmarks/answers.py``: the ``response_url`` POST or
+``views.open`` a Slack command or button is answered with, the Bot Connector reply to a Teams message,
+a modal's view response) with answers per second; the server's RSS after warm-up and at the end;
+what the scheduler did; how long SIGTERM took.
+
+``--step`` runs a step test instead: rates rising from ``--step-from`` by ``--step-by`` requests/s,
+``--step-seconds`` each, until the answer p99 passes ``--step-p99`` ms (250), then prints the last
+rate that held, per server process. ``--database sqlite`` runs one server process on a SQLite file.
 
 Target on a 2-core machine: 200 mixed requests/s sustained, p99 under 200 ms, zero errors, RSS growth
 under 20 %. ``--db-outage 30`` cuts the database (through a TCP proxy) for 30 s in the middle of the
@@ -22,6 +29,7 @@ run, to show the friendly answers, the recovery without a restart and the schedu
 
     .venv/bin/python -m benchmarks.load                         # 200 req/s for 180 s
     .venv/bin/python -m benchmarks.load --rate 100 --seconds 60 --db-outage 30
+    .venv/bin/python -m benchmarks.load --step --processes 1 --mix slash=1 --database sqlite
 """
 
 from __future__ import annotations
@@ -53,6 +61,7 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 
+from benchmarks.answers import Latencies
 from benchmarks.common import free_port, throwaway_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,6 +93,8 @@ MARKS = re.compile("|".join((MARK_N, MARK_NONCE, MARK_USER, MARK_USER_LOWER, MAR
 async def run_fakes(users: int) -> None:
     """Fake Slack and fake Bot Connector in this process; prints their URLs; a /stats page; ends on EOF."""
     sys.path.insert(0, str(ROOT))
+    from adapters.http.overload import BUSY
+    from benchmarks.answers import AnswerLog
     from bot.core import UNAVAILABLE
     from tests.integration.teams.builders import ALICE, BOB, CAROL, roster_entry
     from tests.support.fake_connector import running_connector
@@ -107,6 +118,8 @@ async def run_fakes(users: int) -> None:
         teams_unavailable = sum(
             UNAVAILABLE in json.dumps(c.body, ensure_ascii=False) for c in connector.calls if c.body
         )
+        slack_busy = sum(BUSY in json.dumps(body, ensure_ascii=False) for _, body in slack.responses)
+        teams_busy = sum(BUSY in json.dumps(c.body, ensure_ascii=False) for c in connector.calls if c.body)
         return web.json_response(
             {
                 "slack_calls": len(slack.calls),
@@ -115,14 +128,22 @@ async def run_fakes(users: int) -> None:
                 "agenda_keys": keys,
                 "teams_posts": len(connector.posts()),
                 "teams_unavailable": teams_unavailable,
+                "slack_busy": slack_busy,
+                "teams_busy": teams_busy,
                 "teams_ids": [c.posted_id for c in connector.posts() if c.posted_id],
             }
         )
 
+    async def answers(_request: web.Request) -> web.Response:
+        """The answers that arrived since the last look: request number → arrival (monotonic)."""
+        return web.json_response(log.collect())
+
     async with running_connector() as connector:
         connector.roster(None, [roster_entry(p) for p in (ALICE, BOB, CAROL)])
+        log = AnswerLog(slack, connector)
         app = web.Application()
         app.router.add_get("/stats", stats)
+        app.router.add_get("/answers", answers)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -132,6 +153,7 @@ async def run_fakes(users: int) -> None:
             "slack": slack.api_url,
             "connector": connector.url,
             "stats": f"http://{host}:{port}/stats",
+            "answers": f"http://{host}:{port}/answers",
             "pid": str(os.getpid()),
         }
         print(json.dumps(urls), flush=True)
@@ -161,6 +183,7 @@ class Requests:
         self.random = random.Random(20261123)
         self.story_view = modal(forms.STORY, FormOrigin(form_id="story", channel_id="C0000", channel_name="team-0"))
         self._templates: dict[tuple[Any, ...], str] = {}
+        self.key = ""  # the number of the request built last, by which its answer is found
 
     def _signed(self, body: str, content_type: str) -> tuple[str, bytes, dict[str, str]]:
         """URL, body and headers of a request signed as Slack signs it."""
@@ -176,8 +199,9 @@ class Requests:
         """This request's ids and a random member and channel of the workspace, by body marker."""
         user = self.random.randrange(USERS) + 1
         channel = self.random.randrange(CHANNELS)
+        self.key = str(next(self.ids))
         return {
-            MARK_N: str(next(self.ids)),
+            MARK_N: self.key,
             MARK_NONCE: uuid.uuid4().hex[:8],
             MARK_USER: f"U{user}",
             MARK_USER_LOWER: f"u{user}",
@@ -207,9 +231,10 @@ class Requests:
             template = self._templates[key] = make()
         return MARKS.sub(lambda found: values[found.group()], template)
 
-    def build(self, kind: str) -> tuple[str, bytes, dict[str, str]]:
-        """One request of ``kind`` (slash, modal, button, teams): URL, body, headers."""
-        return getattr(self, kind)()  # type: ignore[no-any-return]
+    def build(self, kind: str) -> tuple[str, bytes, dict[str, str], str]:
+        """One request of ``kind`` (slash, modal, button, teams): URL, body, headers and its number."""
+        url, body, headers = getattr(self, kind)()
+        return url, body, headers, self.key
 
     def slash(self) -> tuple[str, bytes, dict[str, str]]:
         """A ``/moment`` command, form-encoded."""
@@ -297,7 +322,8 @@ class Requests:
             activity["conversation"]["id"] = f"{CHANNEL};messageid={MARK_N}"
             return json.dumps(activity)
 
-        body = self._filled(("teams", text, sender), make, {MARK_N: str(1_700_000_000_000 + next(self.ids))})
+        self.key = str(1_700_000_000_000 + next(self.ids))
+        body = self._filled(("teams", text, sender), make, {MARK_N: self.key})
         return self.base_url + "api/messages", body.encode(), {"Content-Type": "application/json"}
 
 
@@ -310,6 +336,9 @@ class Stats:
     ok: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)
+    answers: list[float] = field(default_factory=list)  # seconds from sending to the answer reaching the fakes
+    answered_in_time: int = 0  # answers that arrived before the measured phase ended
+    unanswered: int = 0
 
     def add(self, status: str, seconds: float | None) -> None:
         """Count one answer (``status`` is the HTTP status or the transport error's name)."""
@@ -337,21 +366,28 @@ class Stats:
             f"{label:<8} sent {self.sent:6d}  ok {self.ok:6d}  errors {self.errors:4d}  "
             f"{self.ok / seconds:7.1f} req/s  p50 {p(0.50):6.1f} ms  p99 {p(0.99):7.1f} ms  max {ms[-1]:7.1f} ms"
             + problems
+            + f"\n{'':8} answered {len(self.answers):6d}  unanswered {self.unanswered:4d}  "
+            f"{self.answered_in_time / seconds:7.1f} answers/s  {Latencies(self.answers).summary()}"
         )
 
 
 class Load:
-    def __init__(self, requests: Requests, mix: dict[str, float], session: aiohttp.ClientSession) -> None:
+    def __init__(
+        self, requests: Requests, mix: dict[str, float], session: aiohttp.ClientSession, *, answers_url: str
+    ) -> None:
         self.requests = requests
         self.kinds = list(mix)
         self.weights = [mix[k] for k in self.kinds]
         self.session = session
         self.chooser = random.Random(7)
+        self.answers_url = answers_url
+        self.waiting: dict[str, tuple[str, float]] = {}  # request number → kind, when sent (monotonic)
 
     async def one(self, kind: str, stats: dict[str, Stats]) -> None:
-        """Send one request of ``kind`` and record its answer and latency."""
-        url, body, headers = self.requests.build(kind)
+        """Send one request of ``kind`` and record its ack; remember it, to match its answer later."""
+        url, body, headers, key = self.requests.build(kind)
         started = time.perf_counter()
+        sent = time.monotonic()
         try:
             async with self.session.post(url, data=body, headers=headers) as response:
                 await response.read()
@@ -359,7 +395,46 @@ class Load:
         except (aiohttp.ClientError, TimeoutError) as exc:
             stats[kind].add(type(exc).__name__, None)
             return
-        stats[kind].add(status, time.perf_counter() - started)
+        acked = time.perf_counter() - started
+        stats[kind].add(status, acked)
+        if not status.startswith("2"):
+            return
+        if kind == "modal":  # the view response is the answer
+            stats[kind].answers.append(acked)
+            stats[kind].answered_in_time += 1
+        else:
+            self.waiting[key] = (kind, sent)
+
+    async def answers(
+        self, stats: dict[str, Stats], *, ended: float, quiet: float = 5.0, patience: float = 120.0
+    ) -> None:
+        """Match the answers the fakes saw to the requests sent, until all came, none came for ``quiet``
+        seconds, or ``patience`` ran out; count the rest as unanswered. ``ended``: the phase's end (monotonic)."""
+        arrivals: dict[str, float] = {}
+        deadline = time.monotonic() + patience
+        last_news = time.monotonic()
+        while len(arrivals) < len(self.waiting) and time.monotonic() < min(deadline, last_news + quiet):
+            async with self.session.get(self.answers_url) as response:
+                news = {key: at for key, at in (await response.json()).items() if key in self.waiting}
+            if news:
+                arrivals.update(news)
+                last_news = time.monotonic()
+            else:
+                await asyncio.sleep(0.25)
+        for key, (kind, sent) in self.waiting.items():
+            at = arrivals.get(key)
+            if at is None:
+                stats[kind].unanswered += 1
+                continue
+            stats[kind].answers.append(at - sent)
+            stats[kind].answered_in_time += at <= ended
+        self.waiting.clear()
+
+    async def forget(self) -> None:
+        """Drop what was sent so far and the answers to it (after a warm-up)."""
+        self.waiting.clear()
+        async with self.session.get(self.answers_url) as response:
+            await response.read()
 
     async def open_loop(
         self, *, rate: float, seconds: float, at: Callable[[float], None] | None = None
@@ -459,7 +534,7 @@ def rss_bytes(pid: int) -> int:
 
 async def seed_people(database_url: str) -> list[int]:
     """Migrate; make the Slack channels and members known; one open agenda item per channel (for buttons)."""
-    from adapters.cli.composition import build
+    from adapters.composition import build
     from adapters.settings import Settings
     from bot.events import Incoming, Person, Place
     from bot.storage.models import AgendaItem
@@ -481,8 +556,9 @@ async def seed_people(database_url: str) -> list[int]:
 
 async def seed_series(database_url: str, *, count: int, first: datetime, last: datetime) -> None:
     """``count`` weekly series whose cards fall due between ``first`` and ``last`` (meetings 30 min later)."""
-    from adapters.cli.composition import build
+    from adapters.composition import build
     from adapters.settings import Settings
+    from bot.domain.lifecycle import SeriesState
     from bot.storage.models import MeetingSeries, Team
 
     runtime = await build(Settings(DATABASE_URL=database_url), apply_migrations=False)
@@ -506,7 +582,7 @@ async def seed_series(database_url: str, *, count: int, first: datetime, last: d
                         "anchor": date.today().isoformat(),
                         "lead_minutes": 30,
                         "skip_dates": [],
-                        "state": "active",
+                        "state": SeriesState.ACTIVE,
                         "remind_minutes": 0,
                         "next_start_at": start,
                         "next_post_at": post,
@@ -521,8 +597,9 @@ async def seed_series(database_url: str, *, count: int, first: datetime, last: d
 
 async def scheduler_report(database_url: str, *, since: datetime) -> dict[str, Any]:
     """What became of the series occurrences due since ``since``: states, keys and posting lag."""
-    from adapters.cli.composition import build
+    from adapters.composition import build
     from adapters.settings import Settings
+    from bot.domain.lifecycle import AgendaState
     from bot.storage.models import AgendaItem
 
     runtime = await build(Settings(DATABASE_URL=database_url), apply_migrations=False)
@@ -545,7 +622,7 @@ async def scheduler_report(database_url: str, *, since: datetime) -> dict[str, A
                 for updated, post in (
                     await session.execute(
                         select(AgendaItem.updated_at, AgendaItem.post_at).where(
-                            AgendaItem.series_id.is_not(None), AgendaItem.state == "posted"
+                            AgendaItem.series_id.is_not(None), AgendaItem.state == AgendaState.POSTED
                         )
                     )
                 ).all()
@@ -652,6 +729,17 @@ async def wait_healthy(session: aiohttp.ClientSession, base_url: str, process: a
 # --- the run -------------------------------------------------------------------------------------------
 
 
+@contextlib.asynccontextmanager
+async def database(args: argparse.Namespace) -> AsyncIterator[str]:
+    """A throw-away PostgreSQL database, or a SQLite file in a temporary folder (``--database sqlite``)."""
+    if args.database == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite+aiosqlite:///{Path(folder) / 'load.db'}"
+        return
+    async with throwaway_database(args.postgres_url, prefix="cm_load") as url:
+        yield url
+
+
 def parse_mix(text: str) -> dict[str, float]:
     """``slash=40,modal=20`` → weights by request kind."""
     mix: dict[str, float] = {}
@@ -671,6 +759,9 @@ def report(stats: dict[str, Stats], seconds: float) -> Stats:
         overall.sent += kind_stats.sent
         overall.ok += kind_stats.ok
         overall.latencies += kind_stats.latencies
+        overall.answers += kind_stats.answers
+        overall.answered_in_time += kind_stats.answered_in_time
+        overall.unanswered += kind_stats.unanswered
         for status, n in kind_stats.statuses.items():
             overall.statuses[status] = overall.statuses.get(status, 0) + n
     print(overall.line("overall", seconds))
@@ -680,11 +771,16 @@ def report(stats: dict[str, Stats], seconds: float) -> Stats:
 async def run(args: argparse.Namespace) -> int:
     """Database, fakes, (proxy,) server; then :func:`measure`; then the server log's errors."""
     mix = parse_mix(args.mix)
-    print(
-        f"== load: {args.rate:.0f} req/s for {args.seconds:.0f} s after {args.warmup:.0f} s warm-up; mix {mix}; "
-        f"server: {args.processes} process(es)"
+    plan = (
+        f"step test from {args.step_from:.0f} req/s by {args.step_by:.0f}, {args.step_seconds:.0f} s each"
+        if args.step
+        else f"{args.rate:.0f} req/s for {args.seconds:.0f} s"
     )
-    async with throwaway_database(args.postgres_url, prefix="cm_load") as database_url:
+    print(
+        f"== load: {plan} after {args.warmup:.0f} s warm-up; mix {mix}; "
+        f"server: {args.processes} process(es) on {args.database}"
+    )
+    async with database(args) as database_url:
         items = await seed_people(database_url)
         async with contextlib.AsyncExitStack() as stack:
             urls = await stack.enter_async_context(fakes_process(USERS))
@@ -743,12 +839,20 @@ async def measure(
             requests = Requests(
                 base_url=base_url, slack_url=urls["slack"], connector_url=urls["connector"], items=items
             )
-            load = Load(requests, mix, session)
+            load = Load(requests, mix, session, answers_url=urls["answers"])
             gc.collect()
             gc.freeze()
-            warm, _ = await load.open_loop(rate=args.rate, seconds=args.warmup)
+            warm_rate = args.step_from if args.step else args.rate
+            warm, _ = await load.open_loop(rate=warm_rate, seconds=args.warmup)
             warm_errors = sum(s.errors for s in warm.values())
             print(f"warm-up: {sum(s.sent for s in warm.values())} requests, {warm_errors} errors")
+            await load.answers(warm, ended=time.monotonic(), quiet=2.0, patience=30.0)
+            await load.forget()
+            if args.step:
+                from benchmarks.step import step_test  # imports this module: load it only when asked
+
+                await step_test(args, load, server, stats_url=urls["stats"])
+                return 0
             began = datetime.now(UTC)
             await seed_series(
                 database_url,
@@ -787,6 +891,7 @@ async def measure(
             )
             busy_before = machine_busy()
             stats, seconds = await load.open_loop(rate=args.rate, seconds=args.seconds, at=at)
+            ended = time.monotonic()
             after = (
                 tree_cpu_seconds(server.pid),
                 cpu_seconds(fakes_pid),
@@ -798,7 +903,8 @@ async def measure(
             if pending:
                 await asyncio.gather(*pending)
             rss_end, fds_end = rss_bytes(server.pid), open_files(server.pid)
-            print(f"\n== measured: {seconds:.1f} s")
+            await load.answers(stats, ended=ended)
+            print(f"\n== measured: {seconds:.1f} s (per kind: the ack, then the answer)")
             overall = report(stats, seconds)
             growth = 100 * (rss_end - rss_start) / rss_start if rss_start else 0.0
             trend = " ".join(f"{s / 2**20:.0f}" for s in samples)
@@ -844,8 +950,9 @@ async def measure(
                 f"posted twice {sum(1 for n in cards.values() if n > 1)} (Slack cards by key; Teams by recorded id)"
             )
             print(
-                f"answers: Slack {fake['slack_answers']} (try-again {fake['slack_unavailable']}), "
-                f"Teams {fake['teams_posts']} (try-again {fake['teams_unavailable']})"
+                f"answers: Slack {fake['slack_answers']} (try-again {fake['slack_unavailable']}, "
+                f"busy {fake['slack_busy']}), Teams {fake['teams_posts']} (try-again {fake['teams_unavailable']}, "
+                f"busy {fake['teams_busy']})"
             )
             async with session.get(base_url + "metrics") as response:
                 exposition = await response.text()
@@ -904,9 +1011,18 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--processes", type=int, default=2, help="server processes (`serve --processes`; default 2, one per core)"
     )
+    parser.add_argument("--database", choices=("postgres", "sqlite"), default="postgres", help="sqlite: one process")
+    parser.add_argument("--step", action="store_true", help="step test: rates rising until the answer p99 is over")
+    parser.add_argument("--step-from", type=float, default=50.0, help="first rate of the step test")
+    parser.add_argument("--step-by", type=float, default=50.0, help="how much each step adds")
+    parser.add_argument("--step-to", type=float, default=2000.0, help="highest rate tried")
+    parser.add_argument("--step-seconds", type=float, default=10.0, help="length of each step")
+    parser.add_argument("--step-p99", type=float, default=250.0, help="answer p99 (ms) a rate must stay under")
     parser.add_argument("--fakes", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--users", type=int, default=USERS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.database == "sqlite":
+        args.processes = 1  # one process per SQLite file
     if re.match(r"^postgres(ql)?(\+\w+)?://", args.postgres_url) is None and not args.fakes:
         parser.error("--postgres-url must be a postgresql:// URL")
     return args

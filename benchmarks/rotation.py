@@ -49,9 +49,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.orm import InstrumentedAttribute
 
-from adapters.cli.composition import Runtime, build
+from adapters.composition import build
+from adapters.runtime import Runtime
 from adapters.settings import Settings
 from benchmarks.common import throwaway_database
+from bot.domain.lifecycle import AgendaState, Outcome
 from bot.events import Incoming, Person, Place
 from bot.services import picking
 from bot.storage.models import AgendaItem, Featuring, Member, Moment, Recipient, Team, Workspace
@@ -406,7 +408,7 @@ async def _past_meetings(
         starts = now - SPAN + SPAN * (index / count)
         library_pick = library and rng.random() < 0.1
         moment_id = rng.choice(library) if library_pick else rng.choice(generator.featured_ids)
-        outcome = rng.choices(("presented", "skipped", "swapped"), weights=(90, 6, 4))[0]
+        outcome = rng.choices((Outcome.PRESENTED, Outcome.SKIPPED, Outcome.SWAPPED), weights=(90, 6, 4))[0]
         item_id = first_id + index
         items.append(
             {
@@ -416,7 +418,7 @@ async def _past_meetings(
                 "series_id": None,
                 "starts_at": starts,
                 "post_at": starts - timedelta(minutes=30),
-                "state": "skipped" if outcome == "skipped" else "presented",
+                "state": AgendaState.SKIPPED if outcome == Outcome.SKIPPED else AgendaState.PRESENTED,
                 "moment_id": moment_id,
                 "reason": "benchmark history",
                 "organizer_id": pool.member_ids[0],
@@ -482,7 +484,7 @@ async def one_pick(
             series_id=None,
             starts_at=now + timedelta(days=1, minutes=index),
             post_at=now,
-            state="scheduled",
+            state=AgendaState.SCHEDULED,
             organizer_id=pool.member_ids[0],
             created_at=now,
             updated_at=now,

@@ -31,16 +31,19 @@ from aiohttp import web
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import func, insert, select
 
-from adapters.cli.composition import build
+from adapters.composition import build
 from adapters.settings import Settings
 from adapters.slack.auth import installation_store
 from benchmarks.common import throwaway_database
-from bot.domain.exercise_library import LIBRARY
+from bot.content.exercises import LIBRARY
+from bot.domain.lifecycle import AgendaState, SeriesState
+from bot.secrets import SecretBox, new_key
 from bot.storage.models import AgendaItem, MeetingSeries, Member, Moment, Team, Workspace
 from tests.support.fake_slack import FakeSlack
 
 CLIENT_ID = "1111111111.2222222222"
 CLIENT_SECRET = "0123456789abcdef0123456789abcdef"
+ENCRYPTION_KEY = new_key()
 SIGNING_SECRET = "fedcba9876543210fedcba9876543210"
 
 
@@ -105,7 +108,7 @@ class PacedSlack(FakeSlack):
 async def seed(settings: Settings, slack: PacedSlack, *, workspaces: int, channels: int) -> None:
     runtime = await build(settings)
     now = datetime.now(UTC)
-    store = installation_store(CLIENT_ID, runtime.engine)
+    store = installation_store(CLIENT_ID, runtime.engine, SecretBox([ENCRYPTION_KEY]))
     async with runtime.sessions.begin() as session:
         await session.execute(
             insert(Workspace),
@@ -180,7 +183,7 @@ async def seed(settings: Settings, slack: PacedSlack, *, workspaces: int, channe
                     "anchor": date.today().isoformat(),
                     "lead_minutes": 15,
                     "skip_dates": [],
-                    "state": "active",
+                    "state": SeriesState.ACTIVE,
                     "remind_minutes": 0,
                     "next_start_at": start,
                     "next_post_at": now,
@@ -211,12 +214,12 @@ async def posted(settings: Settings) -> tuple[int, list[float]]:
     runtime = await build(settings, apply_migrations=False)
     try:
         async with runtime.sessions() as session:
-            count = await session.scalar(select(func.count()).where(AgendaItem.state == "posted")) or 0
+            count = await session.scalar(select(func.count()).where(AgendaItem.state == AgendaState.POSTED)) or 0
             lags = [
                 (updated - post).total_seconds()
                 for post, updated in (
                     await session.execute(
-                        select(AgendaItem.post_at, AgendaItem.updated_at).where(AgendaItem.state == "posted")
+                        select(AgendaItem.post_at, AgendaItem.updated_at).where(AgendaItem.state == AgendaState.POSTED)
                     )
                 ).all()
             ]
@@ -242,6 +245,7 @@ async def _run_on(url: str, *, workers: int, workspaces: int, channels: int, lim
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_CLIENT_ID": CLIENT_ID,
             "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+            "ENCRYPTION_KEY": ENCRYPTION_KEY,
             "SLACK_STATE_SECRET": "bench",
             "SLACK_API_URL": slack.api_url,
             "SCHEDULER_INTERVAL_SECONDS": "0.2",

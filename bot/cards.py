@@ -1,15 +1,20 @@
-"""Cards the core shows: the agenda card, moment cards, lists. Plain text only; surfaces escape it."""
+"""Cards the core shows: the agenda card, moment cards, lists. Plain text only; surfaces escape it.
+
+Cards render from plain data (:class:`MomentView`, :class:`AgendaView`), which the services read from
+the database (:mod:`bot.services.views`); nothing here touches a row or a session.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.domain import tags as tag_vocabulary
+from bot.domain.lifecycle import AGENDA, AgendaState
 from bot.replies import Button, Card, Fact, Section
-from bot.storage.models import AgendaItem, Member, Moment
 
 KIND_LABEL = {"story": "Customer story", "shoutout": "Shout-out", "exercise": "Exercise"}
 KIND_PLURAL = {"story": "stories", "shoutout": "shout-outs", "exercise": "exercises"}
@@ -21,28 +26,65 @@ STATE_LABEL = {
     "hidden": "hidden by its recipient",
 }
 AGENDA_STATE = {
-    "scheduled": "Coming up",
-    "posted": "On the agenda",
-    "presented": "Presented ✔",
-    "skipped": "Skipped this time",
-    "missed": "Missed",
-    "failed": "Could not be posted",
-    "cancelled": "Meeting cancelled",
+    AgendaState.SCHEDULED: "Coming up",
+    AgendaState.POSTED: "On the agenda",
+    AgendaState.PRESENTED: "Presented ✔",
+    AgendaState.SKIPPED: "Skipped this time",
+    AgendaState.MISSED: "Missed",
+    AgendaState.FAILED: "Could not be posted",
+    AgendaState.CANCELLED: "Cancelled",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class MomentView:
+    """A story, shout-out or exercise as a card shows it, with its people by name."""
+
+    id: int
+    kind: str
+    state: str
+    title: str = ""
+    situation: str = ""
+    action: str = ""
+    reaction: str = ""
+    lesson: str = ""
+    steps: tuple[str, ...] = ()
+    minutes: int = 10
+    tags: tuple[str, ...] = ()
+    nps: str | None = None
+    anonymous: bool = False
+    from_library: bool = False
+    author: str | None = None
+    recipients: tuple[str, ...] = ()  # the people a shout-out recognises
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaView:
+    """A meeting occurrence's Customer Moment as its agenda card shows it."""
+
+    id: int
+    state: AgendaState
+    starts_at: datetime
+    zone: str  # the team's: the card speaks the channel's local time
+    reason: str = ""
+    moment: MomentView | None = None
+    presenter: str | None = None
+    helpful: int = 0  # how many people found it helpful
 
 
 def local_time(instant: datetime, zone: str) -> str:
     return instant.astimezone(ZoneInfo(zone)).strftime("%a %-d %b %H:%M %Z")
 
 
-def names(members: Sequence[Member]) -> str:
-    labels = [m.name for m in members]
+def names(people: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    labels = list(people)
     if len(labels) <= 1:
         return "".join(labels)
     return ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
-def moment_sections(moment: Moment, *, author: Member | None, recipients: Sequence[Member]) -> tuple[Section, ...]:
+def moment_sections(moment: MomentView) -> tuple[Section, ...]:
     if moment.kind == "story":
         parts = [Section(moment.situation, "What happened")]
         if moment.action:
@@ -50,59 +92,51 @@ def moment_sections(moment: Moment, *, author: Member | None, recipients: Sequen
         if moment.reaction:
             parts.append(Section(moment.reaction, "How the customer reacted"))
         parts.append(Section(moment.lesson, "The lesson"))
-        byline = "Shared anonymously" if moment.anonymous or author is None else f"Shared by {author.name}"
+        byline = "Shared anonymously" if moment.anonymous or moment.author is None else f"Shared by {moment.author}"
         if moment.tags:
             byline += " · " + ", ".join(tag_vocabulary.label(t) for t in moment.tags)
         parts.append(Section(byline))
         return tuple(parts)
     if moment.kind == "shoutout":
-        giver = author.name if author else "Someone"
-        return (Section(moment.situation, f"{giver} recognises {names(recipients)}"),)
+        giver = moment.author if moment.author is not None else "Someone"
+        return (Section(moment.situation, f"{giver} recognises {names(moment.recipients)}"),)
     steps = "\n".join(f"{n}. {step}" for n, step in enumerate(moment.steps, 1))
     parts = [Section(moment.situation, moment.title)]
     if steps:
         parts.append(Section(steps, "How to run it"))
-    parts.append(Section(f"About {moment.minutes} minutes" + (" · from the library" if moment.library_key else "")))
+    parts.append(Section(f"About {moment.minutes} minutes" + (" · from the library" if moment.from_library else "")))
     return tuple(parts)
 
 
-def agenda_card(
-    item: AgendaItem,
-    *,
-    zone: str,
-    moment: Moment | None,
-    author: Member | None,
-    recipients: Sequence[Member],
-    presenter: Member | None,
-    helpful: int,
-) -> Card:
-    title = f"Customer Moment · {local_time(item.starts_at, zone)}"
+def agenda_card(item: AgendaView) -> Card:
+    title = f"Customer Moment · {local_time(item.starts_at, item.zone)}"
+    moment = item.moment
     if moment is None:
         return Card(
             title=title,
             sections=(Section("No moment at this meeting."),),
-            facts=(Fact("Status", AGENDA_STATE.get(item.state, item.state)),),
+            facts=(Fact("Status", AGENDA_STATE[item.state]),),
         )
     facts = [Fact("Kind", KIND_LABEL.get(moment.kind, moment.kind))]
-    if presenter is not None:
-        facts.append(Fact("Presenter", presenter.name))
-    facts.append(Fact("Status", AGENDA_STATE.get(item.state, item.state)))
-    helpful_label = f"👍 Helpful ({helpful})" if helpful else "👍 Helpful"
+    if item.presenter is not None:
+        facts.append(Fact("Presenter", item.presenter))
+    facts.append(Fact("Status", AGENDA_STATE[item.state]))
+    helpful_label = f"👍 Helpful ({item.helpful})" if item.helpful else "👍 Helpful"
     value = str(item.id)
-    if item.state in ("scheduled", "posted"):
+    if AGENDA.is_open(item.state):
         buttons: tuple[Button, ...] = (
             Button("Swap", "agenda.swap", value),
             Button("Skip", "agenda.skip", value),
             Button("Presented", "agenda.done", value, "primary"),
             Button(helpful_label, "agenda.helpful", value),
         )
-    elif item.state == "presented":
+    elif item.state == AgendaState.PRESENTED:
         buttons = (Button(helpful_label, "agenda.helpful", value),)
     else:
         buttons = ()
     return Card(
         title=title,
-        sections=moment_sections(moment, author=author, recipients=recipients),
+        sections=moment_sections(moment),
         facts=tuple(facts),
         buttons=buttons,
         note=f"Why this one: {item.reason}" if item.reason else "",
@@ -110,7 +144,7 @@ def agenda_card(
 
 
 class MomentSummary(Protocol):
-    """What a one-line summary shows: a Moment, or a row of the ``MOMENT_LINE`` columns."""
+    """What a one-line summary shows: a :class:`MomentView`, or a row of the columns it reads."""
 
     @property
     def id(self) -> int: ...
@@ -124,10 +158,6 @@ class MomentSummary(Protocol):
     def situation(self) -> str: ...
 
 
-# The columns moment_line reads, for statements that need a moment's line and nothing else of it.
-MOMENT_LINE = (Moment.id, Moment.kind, Moment.state, Moment.title, Moment.situation)
-
-
 def moment_line(moment: MomentSummary) -> str:
     what = moment.title or moment.situation
     short = what if len(what) <= 80 else what[:79] + "…"
@@ -137,14 +167,34 @@ def moment_line(moment: MomentSummary) -> str:
     )
 
 
-def review_card(moment: Moment, *, author: Member | None, recipients: Sequence[Member]) -> Card:
-    by = "Anonymous" if moment.anonymous or author is None else author.name
+def review_card(moment: MomentView) -> Card:
+    by = "Anonymous" if moment.anonymous or moment.author is None else moment.author
     return Card(
         title=f"#{moment.id} · {KIND_LABEL.get(moment.kind, moment.kind)} waiting for review",
-        sections=moment_sections(moment, author=author, recipients=recipients),
+        sections=moment_sections(moment),
         facts=(Fact("From", by),),
         buttons=(
             Button("Approve", "review.approve", str(moment.id), "primary"),
             Button("Reject", "review.reject", str(moment.id), "danger"),
         ),
+    )
+
+
+EDIT_ACTION = "moment.edit"
+
+
+def story_readback(moment: MomentView) -> Card:
+    """A story as it was read and stored, with a way to change it."""
+    facts = [Fact("What happened", moment.situation)]
+    facts += [Fact("What you did", moment.action)] if moment.action else []
+    facts += [Fact("How the customer reacted", moment.reaction)] if moment.reaction else []
+    facts += [Fact("Lesson", moment.lesson)]
+    facts += [Fact("Tags", ", ".join(tag_vocabulary.label(t) for t in moment.tags))] if moment.tags else []
+    facts += [Fact("NPS", moment.nps.capitalize())] if moment.nps else []
+    facts += [Fact("Shown as", "Anonymous")] if moment.anonymous else []
+    return Card(
+        title=f"Story #{moment.id}, as I read it",
+        facts=tuple(facts),
+        buttons=(Button("Edit in the form", EDIT_ACTION, str(moment.id)),),
+        note="Not what you meant? Edit it, or `withdraw` it.",
     )

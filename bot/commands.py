@@ -1,124 +1,397 @@
-"""The command grammar shared by every surface (`/moment …` in Slack, `moment …` in Teams, the console).
+"""The command table: every command, card action and form the bot understands, each declared once.
 
-Parsing is pure: text in, a :class:`Command` out, or :class:`UsageError` with the usage line to show.
+A declaration names the command, its aliases, its usage line and help, who may use it, and its handler
+(which reads its own arguments with :mod:`bot.grammar`). Help, parsing and routing are all driven by
+these tables; adding a command means adding one :class:`CommandSpec` to :data:`COMMANDS`.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from enum import Enum
 
-MAX_COMMAND_TEXT = 4000
+from bot import forms, grammar
+from bot.domain.lifecycle import SeriesState
+from bot.grammar import MAX_COMMAND_TEXT, Command, UsageError
+from bot.replies import Form, Reply, say
+from bot.services import agenda, calendars, editing, meetings, members, moments, review, stats
+from bot.services.context import Context, NotFound, Refused
 
-USAGE: dict[str, tuple[str, str]] = {
-    "help": ("help [command]", "Show what I can do."),
-    "story": (
-        "story [anon] <what happened> lesson: <the lesson> [did: …] [reaction: …] [tags: a, b] [nps: …]",
-        "Share a customer story (no text: open the form).",
-    ),
-    "shoutout": (
-        "shoutout [private] @name [@name …] <what they did, specifically>",
-        "Recognise colleagues for specific service behaviour.",
-    ),
-    "exercise": ("exercise <title> | <prompt> | <step>; <step> [| <minutes>]", "Add an exercise of your team's own."),
-    "schedule": (
-        "schedule weekly tue 10:00 Europe/Berlin lead 30m | schedule from <feed URL> [match <title>] [lead 30m]",
-        "Put this channel's recurring meeting on the bot, typed or following a calendar (no text: open the form).",
-    ),
-    "meetings": ("meetings", "List this channel's meetings."),
-    "pause": ("pause <meeting #>", "Pause a meeting series."),
-    "resume": ("resume <meeting #>", "Resume a paused meeting series."),
-    "unschedule": ("unschedule <meeting #>", "Delete a meeting series."),
-    "remind": ("remind <meeting #> <1h|1d|off>", "DM the organizer this long before the moment is posted."),
-    "skipdate": ("skipdate <meeting #> <YYYY-MM-DD>", "Skip one date of a series (holiday, day off)."),
-    "request": ("request [in <minutes>m]", "Get a moment for a one-off meeting now."),
-    "swap": ("swap [agenda #]", "Draw another moment for the next meeting."),
-    "skip": ("skip [agenda #]", "No moment at this meeting; the item goes back to the pool."),
-    "done": ("done [agenda #]", "Mark the moment presented."),
-    "helpful": ("helpful [agenda #]", "Say the moment was helpful."),
-    "queue": ("queue", "See the upcoming agenda and the waiting pool."),
-    "review": ("review [on|off]", "Managers: see items waiting for review, or switch review on/off."),
-    "approve": ("approve <#>", "Managers: approve a waiting item."),
-    "reject": ("reject <#> <reason>", "Managers: send an item back to its author with a reason."),
-    "stats": ("stats [days]", "Participation for this channel (default: last 90 days)."),
-    "export": ("export [csv|json]", "Managers: export this channel's data."),
-    "mine": ("mine", "Your stories and shout-outs and where they stand."),
-    "withdraw": ("withdraw <#>", "Withdraw one of your own items."),
-    "hide": ("hide <#>", "Hide a shout-out about you."),
-    "optout": ("optout", "Never feature items about you in meetings."),
-    "optin": ("optin", "Allow items about you to be featured again."),
-    "managers": ("managers [add|remove @name]", "Admins: list or change managers."),
-    "timezone": ("timezone <Area/City>", "Set this channel's time zone."),
-}
-
-ALIASES = {
-    "shout-out": "shoutout",
-    "kudos": "shoutout",
-    "presented": "done",
-    "approve": "approve",
-    "unpause": "resume",
-    "delete": "unschedule",
-    "cancel": "unschedule",
-    "tz": "timezone",
-    "my": "mine",
-    "?": "help",
-    "opt-out": "optout",
-    "opt-in": "optin",
-    "next": "queue",
-}
-
-_MENTION = re.compile(r"^@\S{1,80}$")
-_NUMBER = re.compile(r"^#?(\d{1,9})$")
-_LABEL = re.compile(r"\b(did|action|reaction|lesson|tags|nps)\s*:", re.IGNORECASE)
+CommandHandler = Callable[[Context, Command], Awaitable[list[Reply]]]
+ItemHandler = Callable[[Context, int], Awaitable[list[Reply]]]
+FormHandler = Callable[[Context], Awaitable[list[Reply]]]
 
 
-class UsageError(ValueError):
-    """Malformed command; the message is friendly and includes the usage line."""
+class Who(Enum):
+    """Who may use a command; the handler's use case enforces it, the table states it for help and tests."""
 
-    def __init__(self, command: str | None, problem: str = "") -> None:
-        self.command = command
-        usage = USAGE[command][0] if command in USAGE else None
-        text = problem or "I didn't understand that."
-        if usage:
-            text += f"\nUsage: {usage}"
-        else:
-            text += " Try `help` to see what I can do."
-        super().__init__(text)
+    ANYONE = "anyone"
+    MANAGERS = "managers"
+    ADMINS = "admins"
 
 
 @dataclass(frozen=True, slots=True)
-class Command:
+class CommandSpec:
     name: str
-    rest: str = ""  # text after the command word, whitespace-trimmed
-    words: tuple[str, ...] = field(default=())
+    usage: str
+    help: str
+    handler: CommandHandler
+    aliases: tuple[str, ...] = ()
+    who: Who = Who.ANYONE
+    examples: tuple[str, ...] = ()  # shown by ``help <command>``
 
 
-MAX_ID = 2_147_483_647  # ids are 32-bit integers in both databases
-_ID = re.compile(r"[0-9]{1,10}")
+@dataclass(frozen=True, slots=True)
+class ActionSpec:
+    """A button: ``handler`` gets the item number the button carries, or opens a form when ``opens`` is set."""
+
+    action: str
+    handler: ItemHandler | None = None
+    opens: Form | None = None
+    updates_agenda_card: bool = False  # the pressed agenda card shows the item's new state
 
 
-def record_id(text: str) -> int | None:
-    """An id handed back by a surface (button value, form context): plain ASCII digits in range, else None."""
-    value = text.strip().lstrip("#")
-    if not _ID.fullmatch(value):
-        return None
-    number = int(value)
-    return number if 0 < number <= MAX_ID else None
+@dataclass(frozen=True, slots=True)
+class FormSpec:
+    """A form the core hands out; ``form`` rebuilds it from its context, to show it again with its problems."""
+
+    form_id: str
+    handler: FormHandler
+    form: Callable[[str], Form | None]
 
 
-def beyond_any_id(text: str) -> bool:
-    """ASCII digits too large to be any record's id: names nothing (rather than being malformed)."""
-    value = text.strip().lstrip("#").lstrip("0")
-    # Compare lengths first: int() refuses strings of more than 4,300 digits.
-    return value.isascii() and value.isdigit() and (len(value) > len(str(MAX_ID)) or int(value) > MAX_ID)
+# --- handlers that read their arguments --------------------------------------------------------------
 
 
-def _split_first(text: str) -> tuple[str, str]:
-    """The first word and the rest, split at any white space (spaces, tabs, line breaks)."""
-    parts = text.strip().split(None, 1)
-    if not parts:
-        return "", ""
-    return parts[0], parts[1].strip() if len(parts) > 1 else ""
+def _form_or(form: Form, handler: CommandHandler) -> CommandHandler:
+    """No text opens the form; text is the one-line version."""
+
+    async def run(ctx: Context, command: Command) -> list[Reply]:
+        return [Reply(form=form)] if not command.rest else await handler(ctx, command)
+
+    return run
+
+
+def _on_item(handler: ItemHandler) -> CommandHandler:
+    async def run(ctx: Context, command: Command) -> list[Reply]:
+        number = grammar.number(command)
+        assert number is not None
+        return await handler(ctx, number)
+
+    return run
+
+
+def _on_next(handler: Callable[[Context, int | None], Awaitable[list[Reply]]]) -> CommandHandler:
+    async def run(ctx: Context, command: Command) -> list[Reply]:
+        return await handler(ctx, grammar.number(command, required=False))
+
+    return run
+
+
+def _on_item_and_text(handler: Callable[[Context, int, str], Awaitable[list[Reply]]]) -> CommandHandler:
+    async def run(ctx: Context, command: Command) -> list[Reply]:
+        return await handler(ctx, *grammar.number_and_text(command))
+
+    return run
+
+
+def _series_state(state: SeriesState) -> CommandHandler:
+    async def run(ctx: Context, command: Command) -> list[Reply]:
+        number = grammar.number(command)
+        assert number is not None
+        return await meetings.set_state(ctx, number, state)
+
+    return run
+
+
+async def _help(ctx: Context, command: Command) -> list[Reply]:
+    return [say(help_text(command.words[0] if command.words else None))]
+
+
+async def _story(ctx: Context, command: Command) -> list[Reply]:
+    return await moments.submit_story(ctx, grammar.quick_story(command), read_back=True)
+
+
+async def _story_form(ctx: Context) -> list[Reply]:
+    """A new story, or (with the story's number as the form's context) changes to one."""
+    args = moments.story_form_args(ctx.incoming.form_values)
+    editing_id = grammar.record_id(ctx.incoming.form_context)
+    if ctx.incoming.form_context and editing_id is None:
+        raise Refused("That form has expired; use `edit` again.")
+    return await (editing.save_story(ctx, editing_id, args) if editing_id else moments.submit_story(ctx, args))
+
+
+async def _shoutout_form(ctx: Context) -> list[Reply]:
+    editing_id = grammar.record_id(ctx.incoming.form_context)
+    if ctx.incoming.form_context and editing_id is None:
+        raise Refused("That form has expired; use `edit` again.")
+    if editing_id is None:
+        return await moments.submit_shoutout_form(ctx)
+    values = ctx.incoming.form_values
+    return await editing.save_shoutout(
+        ctx, editing_id, forms.text_value(values, "reason"), forms.flag_value(values, "private")
+    )
+
+
+async def _shoutout(ctx: Context, command: Command) -> list[Reply]:
+    args = grammar.shoutout(command)
+    return await moments.submit_shoutout(ctx, args.recipients, args.reason, args.private)
+
+
+async def _exercise(ctx: Context, command: Command) -> list[Reply]:
+    return await moments.add_exercise(ctx, grammar.exercise(command))
+
+
+async def _request(ctx: Context, command: Command) -> list[Reply]:
+    return await agenda.request(ctx, grammar.request_offset_minutes(command))
+
+
+async def _review(ctx: Context, command: Command) -> list[Reply]:
+    return await (review.set_review(ctx, command.rest.lower()) if command.rest else review.queue(ctx))
+
+
+async def _timezone(ctx: Context, command: Command) -> list[Reply]:
+    if not command.rest:
+        return await meetings.show_zone(ctx)
+    return await meetings.set_zone(ctx, command.rest)
+
+
+def _rest(handler: Callable[[Context, str], Awaitable[list[Reply]]]) -> CommandHandler:
+    async def run(ctx: Context, command: Command) -> list[Reply]:
+        return await handler(ctx, command.rest)
+
+    return run
+
+
+def _plain(handler: Callable[[Context], Awaitable[list[Reply]]]) -> CommandHandler:
+    async def run(ctx: Context, command: Command) -> list[Reply]:
+        return await handler(ctx)
+
+    return run
+
+
+async def _schedule(ctx: Context, command: Command) -> list[Reply]:
+    """A typed rule, or ``schedule from <feed URL>``: a series that follows a calendar."""
+    if grammar.is_follow(command.rest):
+        return await calendars.follow(ctx, ctx.calendars, grammar.follow(command))
+    return await meetings.schedule(ctx, command.rest)
+
+
+async def _schedule_form(ctx: Context) -> list[Reply]:
+    """The schedule form: its "Follow my calendar" choice, or a typed rule built from its fields."""
+    values = ctx.incoming.form_values
+    if forms.follows_calendar(values):
+        return await calendars.follow(ctx, ctx.calendars, forms.follow_args(values))
+    return await meetings.schedule_form(ctx)
+
+
+async def _optout(ctx: Context, command: Command) -> list[Reply]:
+    return await moments.set_opt_out(ctx, True)
+
+
+async def _optin(ctx: Context, command: Command) -> list[Reply]:
+    return await moments.set_opt_out(ctx, False)
+
+
+# --- the tables -------------------------------------------------------------------------------------
+
+MANAGERS, ADMINS = Who.MANAGERS, Who.ADMINS
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("help", "help [command]", "Show what I can do.", _help, aliases=("?",)),
+    CommandSpec(
+        "story",
+        "story [anon] <what happened> [| did: …] [| reaction: …] lesson: <the lesson> [tags: a, b] [nps: …]",
+        "Share a customer story (no text: open the form). did: and reaction: start a part after |, a line break"
+        " or a full stop, so a sentence such as 'what we did: …' stays as you wrote it.",
+        _form_or(forms.STORY, _story),
+    ),
+    CommandSpec(
+        "shoutout",
+        "shoutout [private] @name [@name …] <what they did, specifically>",
+        "Recognise colleagues for specific service behaviour.",
+        _form_or(forms.SHOUTOUT, _shoutout),
+        aliases=("shout-out", "kudos"),
+    ),
+    CommandSpec(
+        "exercise",
+        "exercise <title> | <prompt> | <step>; <step> [| <minutes>]",
+        "Add an exercise of your team's own.",
+        _form_or(forms.EXERCISE, _exercise),
+    ),
+    CommandSpec(
+        "schedule",
+        "schedule weekly tue 10:00 Europe/Berlin lead 30m",
+        "Put this channel's recurring meeting on the bot (no text: open the form).",
+        _schedule,
+        who=MANAGERS,
+        examples=(
+            "schedule biweekly thu 14:30 America/New_York from 2026-12-10   (from: the first meeting)",
+            "schedule every 3 weeks mon 09:00 lead 1h",
+            "schedule monthly 1st mon 10:00 Europe/London   (1st, 2nd, 3rd, 4th or last)",
+            "schedule daily 09:15 Asia/Singapore   (Monday to Friday)",
+            "schedule rrule FREQ=WEEKLY;BYDAY=TU,TH 10:00 Europe/Berlin",
+            "schedule weekly tue 10:00 skip 2026-12-22,2026-12-29   (no moment on those dates)",
+            "schedule from https://calendar.google.com/…/basic.ics   (follow a calendar: day and time come from it)",
+            "schedule from https://outlook.office365.com/…/calendar.ics match Weekly sync lead 1h"
+            "   (match: words from the meeting's title, when the calendar has several)",
+        ),
+    ),
+    CommandSpec("meetings", "meetings", "List this channel's meetings.", _plain(meetings.list_series)),
+    CommandSpec(
+        "pause", "pause <meeting #>", "Pause a meeting series.", _series_state(SeriesState.PAUSED), who=MANAGERS
+    ),
+    CommandSpec(
+        "resume",
+        "resume <meeting #>",
+        "Resume a paused meeting series.",
+        _series_state(SeriesState.ACTIVE),
+        aliases=("unpause",),
+        who=MANAGERS,
+    ),
+    CommandSpec(
+        "unschedule",
+        "unschedule <meeting #>",
+        "Delete a meeting series.",
+        _series_state(SeriesState.DELETED),
+        aliases=("delete", "cancel"),
+        who=MANAGERS,
+    ),
+    CommandSpec(
+        "remind",
+        "remind <meeting #> <1h|1d|off>",
+        "DM the organizer this long before the moment is posted.",
+        _on_item_and_text(meetings.set_reminder),
+        who=MANAGERS,
+    ),
+    CommandSpec(
+        "skipdate",
+        "skipdate <meeting #> <YYYY-MM-DD>",
+        "Skip one date of a series (holiday, day off).",
+        _on_item_and_text(meetings.skip_date),
+        who=MANAGERS,
+    ),
+    CommandSpec(
+        "request",
+        "request [in <15m|2h|1h 30m>]",
+        "Get a moment for a one-off meeting now, or for one starting within 24 hours.",
+        _request,
+    ),
+    CommandSpec("swap", "swap [agenda #]", "Draw another moment for the next meeting.", _on_next(agenda.swap)),
+    CommandSpec(
+        "skip", "skip [agenda #]", "No moment at this meeting; the item goes back to the pool.", _on_next(agenda.skip)
+    ),
+    CommandSpec("done", "done [agenda #]", "Mark the moment presented.", _on_next(agenda.done), aliases=("presented",)),
+    CommandSpec("helpful", "helpful [agenda #]", "Say the moment was helpful.", _on_next(agenda.helpful)),
+    CommandSpec(
+        "queue",
+        "queue",
+        "See the upcoming agenda and the waiting pool.",
+        _plain(agenda.queue),
+        aliases=("next",),
+    ),
+    CommandSpec(
+        "review",
+        "review [on|off]",
+        "Managers: see items waiting for review, or switch review on/off.",
+        _review,
+        who=MANAGERS,
+    ),
+    CommandSpec("approve", "approve <#>", "Managers: approve a waiting item.", _on_item(review.approve), who=MANAGERS),
+    CommandSpec(
+        "reject",
+        "reject <#> <reason>",
+        "Managers: send an item back to its author with a reason.",
+        _on_item_and_text(review.reject),
+        who=MANAGERS,
+    ),
+    CommandSpec("stats", "stats [days]", "Participation for this channel (default: last 90 days).", _rest(stats.stats)),
+    CommandSpec(
+        "export", "export [csv|json]", "Managers: export this channel's data.", _rest(stats.export), who=MANAGERS
+    ),
+    CommandSpec(
+        "mine", "mine", "Your stories and shout-outs and where they stand.", _plain(moments.mine), aliases=("my",)
+    ),
+    CommandSpec(
+        "edit",
+        "edit <#>",
+        "Change one of your own stories or shout-outs (opens its form, filled in).",
+        _on_item(editing.edit),
+        aliases=("change",),
+    ),
+    CommandSpec("withdraw", "withdraw <#>", "Withdraw one of your own items.", _on_item(moments.withdraw)),
+    CommandSpec("hide", "hide <#>", "Hide a shout-out about you.", _on_item(moments.hide)),
+    CommandSpec("optout", "optout", "Never feature items about you in meetings.", _optout, aliases=("opt-out",)),
+    CommandSpec("optin", "optin", "Allow items about you to be featured again.", _optin, aliases=("opt-in",)),
+    CommandSpec(
+        "managers",
+        "managers [add|remove @name]",
+        "Admins: list or change managers.",
+        members.managers,
+        who=ADMINS,
+    ),
+    CommandSpec(
+        "timezone",
+        "timezone [Area/City]",
+        "See this channel's time zone; managers set it.",
+        _timezone,
+        aliases=("tz",),
+        who=MANAGERS,
+    ),
+)
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("agenda.swap", agenda.swap, updates_agenda_card=True),
+    ActionSpec("agenda.skip", agenda.skip, updates_agenda_card=True),
+    ActionSpec("agenda.done", agenda.done, updates_agenda_card=True),
+    ActionSpec("agenda.helpful", agenda.helpful, updates_agenda_card=True),
+    ActionSpec("review.approve", review.approve),
+    ActionSpec("review.reject", lambda ctx, number: review.reject(ctx, number, "")),
+    ActionSpec(editing.EDIT_ACTION, editing.edit),
+    ActionSpec("open.story", opens=forms.STORY),
+    ActionSpec("open.shoutout", opens=forms.SHOUTOUT),
+)
+
+
+def _fixed(form: Form) -> Callable[[str], Form | None]:
+    return lambda context: form
+
+
+def _story_again(context: str) -> Form | None:
+    number = grammar.record_id(context)
+    return forms.story_form(number, {}) if number is not None else forms.STORY
+
+
+def _shoutout_again(context: str) -> Form | None:
+    number = grammar.record_id(context)
+    return forms.shoutout_edit_form(number, {}) if number is not None else forms.SHOUTOUT
+
+
+def _reject_form(context: str) -> Form | None:
+    number = grammar.record_id(context)
+    return forms.reject_form(number) if number is not None else None
+
+
+FORMS: tuple[FormSpec, ...] = (
+    FormSpec("story", _story_form, _story_again),
+    FormSpec("shoutout", _shoutout_form, _shoutout_again),
+    FormSpec("exercise", moments.add_exercise_form, _fixed(forms.EXERCISE)),
+    FormSpec("schedule", _schedule_form, _fixed(forms.SCHEDULE)),
+    FormSpec("reject", review.reject_form, _reject_form),
+)
+
+BY_NAME: Mapping[str, CommandSpec] = {spec.name: spec for spec in COMMANDS}
+BY_WORD: Mapping[str, CommandSpec] = {
+    **{alias: spec for spec in COMMANDS for alias in spec.aliases},
+    **BY_NAME,
+}
+BY_ACTION: Mapping[str, ActionSpec] = {spec.action: spec for spec in ACTIONS}
+BY_FORM: Mapping[str, FormSpec] = {spec.form_id: spec for spec in FORMS}
+AGENDA_CARD_ACTIONS = frozenset(spec.action for spec in ACTIONS if spec.updates_agenda_card)
+
+
+# --- parsing, help and routing ------------------------------------------------------------------------
 
 
 def parse(text: str) -> Command:
@@ -128,170 +401,61 @@ def parse(text: str) -> Command:
         raise UsageError(None, f"That is too long for one command (over {MAX_COMMAND_TEXT:,} characters).")
     if not line:
         return Command("help")
-    head, rest = _split_first(line)
+    head, rest = grammar.split_first(line)
     word = head.lower().lstrip("/")
     if word == "moment" and rest.strip():  # "moment story …" typed into a surface that did not strip it
         return parse(rest)
-    name = ALIASES.get(word, word)
-    if name not in USAGE:
+    spec = BY_WORD.get(word)
+    if spec is None:
         raise UsageError(None, f"I don't know the command '{head[:40]}'.")
     rest = rest.strip()
-    return Command(name, rest, tuple(rest.split()))
+    return Command(spec.name, rest, tuple(rest.split()))
 
 
-def number(command: Command, *, required: bool = True) -> int | None:
-    """The single ``#N`` argument of commands like ``approve 12``."""
-    if not command.words:
-        if required:
-            raise UsageError(command.name, "Which one? Give its number.")
-        return None
-    match = _NUMBER.match(command.words[0])
-    if not match or (len(command.words) > 1 and command.name not in {"reject", "skipdate", "remind"}):
-        raise UsageError(command.name, f"'{command.rest[:40]}' is not a number.")
-    return int(match.group(1))
-
-
-def number_and_text(command: Command) -> tuple[int, str]:
-    value = number(command)
-    assert value is not None
-    return value, _split_first(command.rest)[1]
-
-
-@dataclass(frozen=True, slots=True)
-class ShoutoutArgs:
-    recipients: tuple[str, ...]
-    reason: str
-    private: bool
-
-
-def shoutout(command: Command) -> ShoutoutArgs:
-    words = list(command.words)
-    private = bool(words) and words[0].lower() in {"private", "privately", "dm"}
-    if private:
-        words.pop(0)
-    recipients: list[str] = []
-    while words and _MENTION.match(words[0]):
-        token = words.pop(0).rstrip(",.;:")
-        if token not in recipients:
-            recipients.append(token)
-    if not recipients:
-        raise UsageError("shoutout", "Who is it for? Start with @name.")
-    return ShoutoutArgs(tuple(recipients), " ".join(words), private)
-
-
-@dataclass(frozen=True, slots=True)
-class StoryArgs:
-    situation: str
-    action: str = ""
-    reaction: str = ""
-    lesson: str = ""
-    tags: tuple[str, ...] = ()
-    nps: str | None = None
-    anonymous: bool = False
-
-
-def quick_story(command: Command) -> StoryArgs:
-    """``story <text>``: labelled parts (``lesson:`` …) or up to four parts separated by ``|``."""
-    text = command.rest
-    anonymous = False
-    first, _, remainder = text.partition(" ")
-    if first.lower() in {"anon", "anonymous"}:
-        anonymous, text = True, remainder.strip()
-    if _LABEL.search(text):
-        pieces = _LABEL.split(text)
-        parts: dict[str, str] = {"situation": pieces[0].strip(" |")}
-        for label, value in zip(pieces[1::2], pieces[2::2], strict=False):
-            name = {"did": "action"}.get(label.lower(), label.lower())
-            parts[name] = (parts.get(name, "") + " " + value.strip(" |")).strip()
-        tags = tuple(t.strip() for t in parts.get("tags", "").split(",") if t.strip())
-        return StoryArgs(
-            situation=parts["situation"],
-            action=parts.get("action", ""),
-            reaction=parts.get("reaction", ""),
-            lesson=parts.get("lesson", ""),
-            tags=tags,
-            nps=parts.get("nps") or None,
-            anonymous=anonymous,
-        )
-    pieces = [p.strip() for p in text.split("|")]
-    layouts = {
-        1: ("situation",),
-        2: ("situation", "lesson"),
-        3: ("situation", "action", "lesson"),
-        4: ("situation", "action", "reaction", "lesson"),
-    }
-    if len(pieces) not in layouts:
-        raise UsageError("story", "Use at most four parts: what happened | what you did | reaction | lesson.")
-    named = dict(zip(layouts[len(pieces)], pieces, strict=True))
-    return StoryArgs(
-        situation=named["situation"],
-        action=named.get("action", ""),
-        reaction=named.get("reaction", ""),
-        lesson=named.get("lesson", ""),
-        anonymous=anonymous,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class ExerciseArgs:
-    title: str
-    prompt: str
-    steps: tuple[str, ...]
-    minutes: str
-
-
-def exercise(command: Command) -> ExerciseArgs:
-    pieces = [p.strip() for p in command.rest.split("|")]
-    if len(pieces) < 2 or len(pieces) > 4:
-        raise UsageError("exercise", "Separate title, prompt, steps and minutes with |.")
-    steps = tuple(s.strip() for s in pieces[2].split(";")) if len(pieces) > 2 else ()
-    return ExerciseArgs(pieces[0], pieces[1], steps, pieces[3] if len(pieces) > 3 else "")
-
-
-def request_offset_minutes(command: Command) -> int:
-    """``request`` → 0; ``request in 15m`` / ``request in 15`` → 15 (0..1440)."""
-    if not command.words:
-        return 0
-    match = re.fullmatch(r"in\s+(\d{1,4})\s*(m|min|mins|minutes)?", command.rest, re.IGNORECASE)
-    if not match or int(match.group(1)) > 1440:
-        raise UsageError("request", "Say when the meeting starts, e.g. `request in 15m` (up to 24 hours).")
-    return int(match.group(1))
-
-
-@dataclass(frozen=True, slots=True)
-class FollowArgs:
-    url: str
-    match: str | None
-    lead: str | None
-
-
-_FOLLOW = re.compile(
-    r"^from\s+(?P<url>\S+)(?:\s+match\s+(?P<match>.+?))?(?:\s+lead\s+(?P<lead>\S+))?\s*$", re.IGNORECASE | re.DOTALL
-)
-
-
-def is_follow(rest: str) -> bool:
-    """``schedule from …``: the series follows a calendar feed rather than a typed rule."""
-    return rest[:5].lower() == "from " or rest.lower() == "from"
-
-
-def follow(command: Command) -> FollowArgs:
-    """``schedule from <feed URL> [match <text>] [lead <duration>]``."""
-    found = _FOLLOW.match(command.rest)
-    if found is None:
-        raise UsageError(
-            "schedule", "Give the calendar's address after `from`, e.g. `schedule from https://… match Weekly`."
-        )
-    url = found.group("url").strip("<>")  # chat apps wrap links in <…>
-    return FollowArgs(url.split("|", 1)[0], found.group("match"), found.group("lead"))
+def explain(error: UsageError) -> str:
+    """What a person reads for a malformed command: the problem and that command's usage line."""
+    spec = BY_NAME.get(error.command or "")
+    if spec is None:
+        return f"{error.problem} Try `help` to see what I can do."
+    return f"{error.problem}\nUsage: {spec.usage}"
 
 
 def help_text(topic: str | None = None) -> str:
-    if topic:
-        name = ALIASES.get(topic.lower(), topic.lower())
-        if name in USAGE:
-            usage, what = USAGE[name]
-            return f"{usage}\n{what}"
+    spec = BY_WORD.get(topic.lower()) if topic else None
+    if spec is not None:
+        return "\n".join([spec.usage, spec.help, *(f"  {example}" for example in spec.examples)])
     lines = ["Customer Moment — a customer story, exercise or shout-out in every meeting.", ""]
-    lines += [f"{usage}  —  {what}" for usage, what in USAGE.values()]
+    lines += [f"{spec.usage}  —  {spec.help}" for spec in COMMANDS]
     return "\n".join(lines)
+
+
+def form_for(form_id: str, context: str) -> Form | None:
+    """The form a submission came from, rebuilt to show it again with its problems."""
+    spec = BY_FORM.get(form_id)
+    return spec.form(context) if spec is not None else None
+
+
+async def run_command(ctx: Context, text: str) -> list[Reply]:
+    command = parse(text)
+    return await BY_NAME[command.name].handler(ctx, command)
+
+
+async def run_action(ctx: Context, action: str, value: str) -> list[Reply]:
+    spec = BY_ACTION.get(action)
+    if spec is None:
+        raise Refused("That button is no longer active.")
+    if spec.opens is not None:
+        return [Reply(form=spec.opens)]
+    if grammar.beyond_any_id(value):
+        raise NotFound(f"There is no item #{value.strip()[:24]} here.")
+    number = grammar.record_id(value)
+    if number is None or spec.handler is None:
+        raise Refused("That button is no longer active.")
+    return await spec.handler(ctx, number)
+
+
+async def run_form(ctx: Context, form_id: str) -> list[Reply]:
+    spec = BY_FORM.get(form_id)
+    if spec is None:
+        raise Refused("That form is no longer available. Please start again.")
+    return await spec.handler(ctx)

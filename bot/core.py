@@ -7,30 +7,33 @@ it, once; a failed rule rolls the whole event back and becomes a friendly reply.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import commands, forms
+from bot import commands
 from bot.domain import recurrence
 from bot.domain.recurrence import ScheduleError, UnknownZone
 from bot.domain.validation import Invalid
 from bot.events import Incoming, Person, Place, oversized_id, scrubbed
+from bot.grammar import UsageError
+from bot.log_safety import error_summary
 from bot.replies import Reply, say
-from bot.services import agenda, calendars, meetings, members, moments, review, stats
-from bot.services.calendars import Calendars
-from bot.services.context import Context, NotFound, Refused, resolve
+from bot.services import agenda
+from bot.services.context import Context, Refused, resolve
 from bot.storage.models import Workspace
+
+if TYPE_CHECKING:
+    from bot.services.calendars import Calendars
 
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-Handler = Callable[[Context], Awaitable[list[Reply]]]
 
 UNAVAILABLE = "I can't reach my database right now — please try again in a moment."
 BROKEN = "Something went wrong on my side and it has been logged. Please try again."
@@ -52,7 +55,7 @@ class CustomerMoment:
     ) -> None:
         self._sessions = sessions
         self._clock = clock
-        self._calendars = calendars
+        self._calendars = calendars  # the feed reader and keys calendar series need; None: following is refused
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         is_form = incoming.form_id is not None
@@ -63,9 +66,10 @@ class CustomerMoment:
         try:
             async with self._sessions.begin() as session:
                 ctx = await resolve(session, incoming, self._clock())
+                ctx.calendars = self._calendars
                 return await self._route(ctx)
-        except commands.UsageError as exc:
-            return [say(str(exc))]
+        except UsageError as exc:
+            return [say(commands.explain(exc))]
         except Invalid as exc:
             if is_form:
                 return [Reply(text=str(exc), errors=exc.problems)]
@@ -82,12 +86,16 @@ class CustomerMoment:
                 _what(incoming),
                 incoming.place.platform,
                 incoming.place.workspace_id,
-                exc,
+                error_summary(exc),
             )
             return [say(UNAVAILABLE)]
-        except Exception:
-            logger.exception(
-                "failed to handle %s from %s/%s", _what(incoming), incoming.place.platform, incoming.place.workspace_id
+        except Exception as exc:
+            logger.error(
+                "failed to handle %s from %s/%s: %s",
+                _what(incoming),
+                incoming.place.platform,
+                incoming.place.workspace_id,
+                error_summary(exc),
             )
             return [say(BROKEN)]
 
@@ -110,19 +118,11 @@ class CustomerMoment:
 
     async def _route(self, ctx: Context) -> list[Reply]:
         incoming = ctx.incoming
-        if incoming.form_id == "schedule" and forms.follows_calendar(incoming.form_values):
-            return await calendars.follow(ctx, self._calendars, forms.follow_args(incoming.form_values))
         if incoming.form_id is not None:
-            handler = FORMS.get(incoming.form_id)
-            if handler is None:
-                raise Refused("That form is no longer available. Please start again.")
-            return await handler(ctx)
+            return await commands.run_form(ctx, incoming.form_id)
         if incoming.action is not None:
-            return await _action(ctx, incoming.action, incoming.action_value)
-        command = commands.parse(incoming.text)
-        if command.name == "schedule" and commands.is_follow(command.rest):
-            return await calendars.follow(ctx, self._calendars, commands.follow(command))
-        return await _command(ctx, command)
+            return await commands.run_action(ctx, incoming.action, incoming.action_value)
+        return await commands.run_command(ctx, incoming.text)
 
 
 def _what(incoming: Incoming) -> str:
@@ -131,99 +131,3 @@ def _what(incoming: Incoming) -> str:
     if incoming.action:
         return f"action {incoming.action!r}"
     return f"command {incoming.text.split(' ', 1)[0][:30]!r}"
-
-
-FORMS: dict[str, Handler] = {
-    "story": moments.submit_story_form,
-    "shoutout": moments.submit_shoutout_form,
-    "exercise": moments.add_exercise_form,
-    "schedule": meetings.schedule_form,
-    "reject": review.reject_form,
-}
-
-
-async def _action(ctx: Context, action: str, value: str) -> list[Reply]:
-    number = commands.record_id(value)
-    if commands.beyond_any_id(value):
-        raise NotFound(f"There is no item #{value.strip()[:24]} here.")
-    agenda_actions = {
-        "agenda.swap": agenda.swap,
-        "agenda.skip": agenda.skip,
-        "agenda.done": agenda.done,
-        "agenda.helpful": agenda.helpful,
-    }
-    if action in agenda_actions and number is not None:
-        return await agenda_actions[action](ctx, number)
-    if action == "review.approve" and number is not None:
-        return await review.approve(ctx, number)
-    if action == "review.reject" and number is not None:
-        return await review.reject(ctx, number, "")
-    if action == "open.story":
-        return [Reply(form=forms.STORY)]
-    if action == "open.shoutout":
-        return [Reply(form=forms.SHOUTOUT)]
-    raise Refused("That button is no longer active.")
-
-
-async def _command(ctx: Context, command: commands.Command) -> list[Reply]:
-    name = command.name
-    if name == "help":
-        return [say(commands.help_text(command.words[0] if command.words else None))]
-    if name == "story":
-        if not command.rest:
-            return [Reply(form=forms.STORY)]
-        return await moments.submit_story(ctx, commands.quick_story(command))
-    if name == "shoutout":
-        if not command.rest:
-            return [Reply(form=forms.SHOUTOUT)]
-        args = commands.shoutout(command)
-        return await moments.submit_shoutout(ctx, args.recipients, args.reason, args.private)
-    if name == "exercise":
-        if not command.rest:
-            return [Reply(form=forms.EXERCISE)]
-        return await moments.add_exercise(ctx, commands.exercise(command))
-    simple: dict[str, Callable[[], Awaitable[list[Reply]]]] = {
-        "schedule": lambda: meetings.schedule(ctx, command.rest),
-        "meetings": lambda: meetings.list_series(ctx),
-        "request": lambda: agenda.request(ctx, commands.request_offset_minutes(command)),
-        "swap": lambda: agenda.swap(ctx, commands.number(command, required=False)),
-        "skip": lambda: agenda.skip(ctx, commands.number(command, required=False)),
-        "done": lambda: agenda.done(ctx, commands.number(command, required=False)),
-        "helpful": lambda: agenda.helpful(ctx, commands.number(command, required=False)),
-        "queue": lambda: agenda.queue(ctx),
-        "mine": lambda: moments.mine(ctx),
-        "optout": lambda: moments.set_opt_out(ctx, True),
-        "optin": lambda: moments.set_opt_out(ctx, False),
-        "stats": lambda: stats.stats(ctx, command.rest),
-        "export": lambda: stats.export(ctx, command.rest),
-        "managers": lambda: members.managers(ctx, command),
-        "timezone": lambda: meetings.set_zone(ctx, command.rest) if command.rest else _usage(name),
-    }
-    if name in simple:
-        return await simple[name]()
-    if name == "review":
-        return await (review.set_review(ctx, command.rest.lower()) if command.rest else review.queue(ctx))
-    number = commands.number(command)
-    assert number is not None
-    if name == "approve":
-        return await review.approve(ctx, number)
-    if name == "reject":
-        return await review.reject(ctx, *commands.number_and_text(command))
-    if name == "withdraw":
-        return await moments.withdraw(ctx, number)
-    if name == "hide":
-        return await moments.hide(ctx, number)
-    if name in ("pause", "resume", "unschedule"):
-        state = {"pause": "paused", "resume": "active", "unschedule": "deleted"}[name]
-        return await meetings.set_state(ctx, number, state)
-    if name == "remind":
-        _, text = commands.number_and_text(command)
-        return await meetings.set_reminder(ctx, number, text)
-    if name == "skipdate":
-        _, text = commands.number_and_text(command)
-        return await meetings.skip_date(ctx, number, text)
-    raise commands.UsageError(name)
-
-
-async def _usage(name: str) -> list[Reply]:
-    raise commands.UsageError(name)

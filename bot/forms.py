@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from bot.commands import FollowArgs, UsageError
 from bot.domain import tags as tag_vocabulary
 from bot.domain.validation import MAX_REASON, MAX_TEXT, NPS_CATEGORIES
+from bot.grammar import FollowArgs, UsageError
 from bot.replies import Form, FormField, Option
 
 CALENDAR = "calendar"  # the schedule form's "repeats" choice that follows a calendar feed
@@ -113,6 +114,7 @@ SCHEDULE = Form(
             ),
         ),
         FormField("time", "Time", "time", required=True, initial="10:00"),
+        FormField("starts", "First meeting on or after (optional)", "date", hint="Which week a series starts"),
         FormField("zone", "Time zone", "zone", required=True),
         FormField(
             "lead",
@@ -171,7 +173,9 @@ def schedule_text(values: Mapping[str, Any]) -> str:
     day = str(values.get("day") or "")
     head = f"monthly {values.get('week') or '1st'} {day}" if repeat == "monthly" else f"{repeat} {day}"
     lead = str(values.get("lead") or "30m")
-    return f"{head} {values.get('time') or ''} {values.get('zone') or ''} lead {lead}"
+    starts = str(values.get("starts") or "").strip()
+    text = f"{head} {values.get('time') or ''} {values.get('zone') or ''} lead {lead}"
+    return f"{text} from {starts}" if starts else text
 
 
 def text_value(values: Mapping[str, Any], name: str) -> str:
@@ -199,3 +203,19 @@ def flag_value(values: Mapping[str, Any], name: str) -> bool:
     if isinstance(value, list | tuple):
         return bool(value)
     return str(value or "").strip().lower() in {"true", "yes", "y", "1", "on", name.lower()}
+
+
+def filled(form: Form, values: Mapping[str, Any], *, context: str, title: str) -> Form:
+    """The same form with each field filled in with what is stored, to change it (``context`` names the item)."""
+    fields = tuple(replace(f, initial=values[f.name]) if f.name in values else f for f in form.fields)
+    return replace(form, title=title, fields=fields, context=context, submit_label="Save")
+
+
+def story_form(moment_id: int, values: Mapping[str, Any]) -> Form:
+    return filled(STORY, values, context=str(moment_id), title=f"Edit story #{moment_id}"[:24])
+
+
+def shoutout_edit_form(moment_id: int, values: Mapping[str, Any]) -> Form:
+    """A shout-out's words and privacy; its recipients stay as they are (recognising others is a new one)."""
+    form = replace(SHOUTOUT, fields=tuple(f for f in SHOUTOUT.fields if f.name != "recipients"))
+    return filled(form, values, context=str(moment_id), title=f"Edit shout-out #{moment_id}"[:24])

@@ -30,3 +30,8 @@ OCCURRENCES = Counter(
     "Meeting occurrences handled by the scheduler, by outcome",
     ["outcome"],  # prepared, posted, missed, failed, cancelled, retried, found_already_posted
 )
+ANSWERS_SHED = Counter(
+    "customer_moment_answers_shed_total",
+    "Requests answered 'busy, try again in a minute' instead of being served, by surface and kind",
+    ["surface", "kind"],  # kind: command, action, event, turn
+)

@@ -56,7 +56,7 @@ class Option:
 class FormField:
     name: str
     label: str
-    kind: str = "text"  # text, multiline, select, multiselect, people, checkbox, time, zone, number
+    kind: str = "text"  # text, multiline, select, multiselect, people, checkbox, time, date, zone, number
     required: bool = False
     max_length: int | None = None
     options: tuple[Option, ...] = ()
@@ -119,6 +119,8 @@ def say(text: str) -> Reply:
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
+    """A file for the person who asked, and nobody else: surfaces deliver it in a private conversation."""
+
     filename: str
     content_type: str
     content: str

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import settings
 from sqlalchemy import text
 
-from adapters.cli.composition import Runtime, build
+from adapters.composition import build
+from adapters.runtime import Runtime
 from adapters.settings import Settings
 from bot.storage.models import Base
 from tests.support.clock import FakeClock

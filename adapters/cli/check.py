@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Iterator
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import make_url
 
 from adapters.settings import Settings
-from bot.storage.engine import create_engine
-from bot.storage.migrate import alembic_config
+from bot.runtime import schema_state
+from bot.secrets import GENERATE
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
@@ -24,7 +23,7 @@ def credential_problems(settings: Settings) -> Iterator[str]:
     if s.slack_signing_secret and not HEX32.match(s.slack_signing_secret):
         yield "SLACK_SIGNING_SECRET: expected 32 hex characters; copy it from Basic Information → App Credentials."
     if (s.slack_bot_token or s.slack_client_id or s.slack_app_token) and not s.slack_signing_secret:
-        yield "SLACK_SIGNING_SECRET: missing; Slack requests cannot be verified without it (Basic Information)."
+        yield "SLACK_SIGNING_SECRET: missing; serve refuses Slack over HTTP without it (only --socket-mode does not)."
     if s.slack_bot_token and not s.slack_bot_token.startswith("xoxb-"):
         yield "SLACK_BOT_TOKEN: expected a bot token starting with xoxb- (OAuth & Permissions → Bot User OAuth Token)."
     if s.slack_app_token and not s.slack_app_token.startswith("xapp-"):
@@ -37,6 +36,8 @@ def credential_problems(settings: Settings) -> Iterator[str]:
         yield "SLACK_CLIENT_SECRET: expected 32 hex characters (Basic Information → App Credentials)."
     if s.slack_bot_token and s.slack_client_id:
         yield "SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set: choose single-workspace (token) or OAuth install."
+    if s.slack_client_id and not s.encryption_key:
+        yield f"ENCRYPTION_KEY: missing; OAuth installs keep Slack tokens encrypted with it. Generate one: {GENERATE}"
     if s.microsoft_app_id and not GUID.match(s.microsoft_app_id):
         yield "MICROSOFT_APP_ID: expected a GUID, the Azure Bot's Microsoft App ID."
     if s.microsoft_app_id and not s.microsoft_app_password and s.microsoft_app_type != "UserAssignedMSI":
@@ -52,33 +53,54 @@ def credential_problems(settings: Settings) -> Iterator[str]:
 async def database_problems(settings: Settings) -> list[str]:
     url = make_url(settings.database_url)
     where = url.database if url.get_backend_name() == "sqlite" else f"{url.host}:{url.port or 5432}/{url.database}"
-    engine = create_engine(settings.database_url, pool_size=1)
-
-    def _revisions(connection: Connection) -> tuple[str | None, str | None]:
-        current = MigrationContext.configure(connection).get_current_revision()
-        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-        return current, head
-
     try:
-        async with engine.connect() as connection:
-            current, head = await connection.run_sync(_revisions)
+        state = await schema_state(settings.database_url)
     except Exception as exc:  # any connection failure is reported, not raised
         return [f"DATABASE_URL: cannot reach the database at {where} ({type(exc).__name__}); is it running?"]
-    finally:
-        await engine.dispose()
-    if current != head:
+    if not state.up_to_date:
         return [
-            f"DATABASE_URL: schema is at {current or 'nothing'}, this version needs {head}; "
+            f"DATABASE_URL: schema is at {state.current or 'nothing'}, this version needs {state.head}; "
             "run `customer-moment migrate`."
         ]
     return []
 
 
+# The modules `serve` imports for each surface; a broken install shows up here instead of as a traceback there.
+SURFACE_MODULES = {"slack": "adapters.slack.surface", "teams": "adapters.teams.surface"}
+
+
+def _missing(module: str) -> str | None:
+    """Why ``module`` cannot be imported, or None when it can."""
+    try:
+        importlib.import_module(module)
+    except ImportError as exc:
+        return str(exc)
+    return None
+
+
+def surfaces(settings: Settings) -> tuple[list[str], list[str]]:
+    """The surfaces `serve` runs with these settings, and one problem line for each that cannot run here."""
+    wanted = ["slack"] if settings.slack_enabled else []
+    wanted.append("teams")  # always mounted: without MICROSOFT_APP_ID it answers with authentication off
+    running, problems = ["console"], []
+    for surface in wanted:
+        reason = _missing(SURFACE_MODULES[surface])
+        if reason is None:
+            running.append(surface)
+        else:
+            problems.append(
+                f"{surface.title()} support cannot be loaded ({reason}); reinstall: pip install customer-moment"
+            )
+    if "teams" in running and not settings.microsoft_app_id.strip():
+        running[running.index("teams")] = "teams (authentication off, local development only)"
+    return running, problems
+
+
 async def check(settings: Settings) -> int:
-    problems = [*credential_problems(settings), *await database_problems(settings)]
+    running, surface_problems = surfaces(settings)
+    problems = [*credential_problems(settings), *surface_problems, *await database_problems(settings)]
     for problem in problems:
         print(problem)
     if not problems:
-        surfaces = ["console"] + (["slack"] if settings.slack_enabled else []) + ["teams"]
-        print(f"All good: database reachable and migrated; surfaces: {', '.join(surfaces)}.")
+        print(f"All good: database reachable and migrated; surfaces: {', '.join(running)}.")
     return 1 if problems else 0

@@ -7,6 +7,20 @@ import logging
 import sys
 from datetime import UTC, datetime
 
+# Libraries that log what they carry at DEBUG: statements with their values (aiosqlite), request and
+# response bodies (slack_sdk, slack_bolt, msrest). People's stories and tokens must not reach the logs,
+# so these stay at INFO even when the product logs at DEBUG.
+QUIET_AT_DEBUG = (
+    "aiosqlite",
+    "asyncpg",
+    "sqlalchemy.engine",
+    "slack_sdk",
+    "slack_bolt",
+    "msrest",
+    "botbuilder",
+    "urllib3",
+)
+
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
 
@@ -34,3 +48,5 @@ def configure(level: str, fmt: str, *, stream: object = None) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
+    for name in QUIET_AT_DEBUG:
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))

@@ -42,9 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     logs.configure(settings.log_level if args.command != "console" else "WARNING", settings.log_format)
     if args.command == "console":
-        from adapters.console.chat import run_console
+        from adapters.composition import console
 
-        return asyncio.run(run_console(settings, actor=args.actor))
+        return asyncio.run(console(settings, actor=args.actor))
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))
     if args.command == "serve":
@@ -107,10 +107,9 @@ def _teams_package(settings: Settings, *, output: str, base_url: str | None) -> 
 
 
 async def _migrate(settings: Settings, *, quiet: bool = False) -> int:
-    from adapters.cli.composition import build
+    from adapters.composition import migrate
 
-    runtime = await build(settings)
-    await runtime.close()
+    await migrate(settings)
     if not quiet:
         print("Database is up to date.")
     return 0

@@ -28,7 +28,7 @@ from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 
 from adapters.settings import Settings, SettingsError
-from bot.storage.engine import is_sqlite
+from bot.runtime import is_sqlite
 
 logger = logging.getLogger(__name__)
 

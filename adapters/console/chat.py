@@ -8,11 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from adapters.cli.composition import build
 from adapters.console.render import reply_text
-from adapters.settings import Settings
+from bot.core import CustomerMoment
 from bot.events import Incoming, Person, Place
-from bot.replies import Form, Reply
+from bot.replies import Form, FormField, Reply
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +30,7 @@ You are @{actor}. Type `help` for commands, `as @name` to act as someone else, `
 
 
 class ConsoleChat:
-    def __init__(self, *, core: Any, out: TextIO, interactive: bool, actor: str) -> None:
+    def __init__(self, *, core: CustomerMoment, out: TextIO, interactive: bool, actor: str) -> None:
         self._core = core
         self._out = out
         self._interactive = interactive
@@ -47,6 +46,7 @@ class ConsoleChat:
         lowered = text.lower()
         if lowered.startswith("as "):
             self.actor = text[3:].strip().lstrip("@").lower() or self.actor
+            await self._core.introduce(PLACE, (Person(self.actor, self.actor),))  # a member others can name
             self.write(f"You are now @{self.actor}.")
             return
         if lowered in ("whoami", "who am i"):
@@ -69,24 +69,73 @@ class ConsoleChat:
             self.write(reply_text(reply, channel=PLACE.channel_name))
 
     async def fill(self, form: Form) -> None:
+        """Ask for each field; when the core finds problems, ask again for those fields only.
+
+        Enter keeps what a field holds (empty, or what is stored when editing); ``/cancel`` or end of
+        input leaves the form without sending anything.
+        """
         if not self._interactive:
             self.write(f"“{form.title}” is a form; in a script use the one-line form (see `help`).")
             return
-        self.write(f"{form.title} — press Enter to leave a field empty.")
-        values: dict[str, Any] = {}
-        for field in form.fields:
-            options = f" ({', '.join(o.value for o in field.options)})" if field.options else ""
-            required = " *" if field.required else ""
-            answer = (await asyncio.to_thread(input, f"{field.label}{options}{required}: ")).strip()
-            if field.kind == "multiselect" or field.kind == "people":
-                values[field.name] = [a.strip() for a in answer.split(",") if a.strip()]
-            elif field.kind == "checkbox":
-                values[field.name] = answer.lower() in ("y", "yes", "true", "1")
-            else:
+        self.write(f"{form.title} — Enter keeps a field as shown; {CANCEL} leaves the form.")
+        values: dict[str, Any] = {f.name: _initial(f) for f in form.fields}
+        asking = list(form.fields)
+        while True:
+            for field in asking:
+                answer = await self._ask(field, values[field.name])
+                if answer is None:
+                    self.write(f"Left “{form.title}”; nothing was sent.")
+                    return
                 values[field.name] = answer
-        await self.deliver(
-            await self._core.handle(self.incoming(form_id=form.form_id, form_values=values, form_context=form.context))
-        )
+            incoming = self.incoming(form_id=form.form_id, form_values=dict(values), form_context=form.context)
+            replies = await self._core.handle(incoming)
+            problems = {name: problem for r in replies for name, problem in r.errors.items()}
+            asking = [f for f in form.fields if f.name in problems]
+            if not asking:
+                await self.deliver(replies)
+                return
+            for field in asking:
+                self.write(f"  {field.label}: {problems[field.name]}")
+
+    async def _ask(self, field: FormField, current: Any) -> Any:
+        """One field's answer (None: the person left the form)."""
+        options = f" ({', '.join(o.value for o in field.options)})" if field.options else ""
+        required = " *" if field.required else ""
+        shown = _shown(current)
+        prompt = f"{field.label}{options}{required}" + (f" [{shown}]" if shown else "") + ": "
+        try:
+            answer = (await asyncio.to_thread(input, prompt)).strip()
+        except EOFError:
+            return None
+        if answer.lower() == CANCEL:
+            return None
+        if not answer:
+            return current
+        if field.kind in ("multiselect", "people"):
+            return [a.strip() for a in answer.split(",") if a.strip()]
+        if field.kind == "checkbox":
+            return answer.lower() in ("y", "yes", "true", "1")
+        return answer
+
+
+CANCEL = "/cancel"
+
+
+def _initial(field: FormField) -> Any:
+    if field.kind in ("multiselect", "people"):
+        return list(field.initial) if isinstance(field.initial, tuple | list) else []
+    if field.kind == "checkbox":
+        return field.initial is True
+    return field.initial if isinstance(field.initial, str) else ""
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    text = str(value or "")
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def _save(filename: str, content: str) -> Path:
@@ -96,29 +145,26 @@ def _save(filename: str, content: str) -> Path:
 
 
 async def run_console(
-    settings: Settings, *, actor: str = "alice", stdin: TextIO | None = None, out: TextIO | None = None
+    core: CustomerMoment, *, actor: str = "alice", stdin: TextIO | None = None, out: TextIO | None = None
 ) -> int:
+    """Chat with ``core`` as the demo team until the input ends or someone types ``quit``."""
     stdin = stdin or sys.stdin
     out = out or sys.stdout
-    runtime = await build(settings)
-    try:
-        await runtime.core.introduce(PLACE, DEMO_PEOPLE, zone=DEMO_ZONE)
-        chat = ConsoleChat(core=runtime.core, out=out, interactive=stdin.isatty(), actor=actor.lstrip("@"))
+    await core.introduce(PLACE, DEMO_PEOPLE, zone=DEMO_ZONE)
+    chat = ConsoleChat(core=core, out=out, interactive=stdin.isatty(), actor=actor.lstrip("@"))
+    if chat._interactive:
+        chat.write(WELCOME.format(actor=chat.actor))
+    while True:
         if chat._interactive:
-            chat.write(WELCOME.format(actor=chat.actor))
-        while True:
-            if chat._interactive:
-                try:
-                    text = await asyncio.to_thread(input, f"@{chat.actor}> ")
-                except EOFError:
-                    break
-            else:
-                text = await asyncio.to_thread(stdin.readline)
-                if not text:
-                    break
-            if text.strip().lower() in ("quit", "exit"):
+            try:
+                text = await asyncio.to_thread(input, f"@{chat.actor}> ")
+            except EOFError:
                 break
-            await chat.line(text)
-    finally:
-        await runtime.close()
+        else:
+            text = await asyncio.to_thread(stdin.readline)
+            if not text:
+                break
+        if text.strip().lower() in ("quit", "exit"):
+            break
+        await chat.line(text)
     return 0

@@ -39,7 +39,10 @@ def reply_text(reply: Reply, *, channel: str) -> str:
         parts.append(prefix + reply.text)
         prefix = ""
     if reply.card is not None:
-        parts.append((prefix + "\n" if prefix else "") + card_text(reply.card))
+        shown = card_text(reply.card)
+        if prefix:  # "┌ [posted in #support] Customer Moment …": where it went, on the card's own first line
+            shown = shown[:2] + prefix + shown[2:]
+        parts.append(shown)
     for field, problem in reply.errors.items():
         if problem not in reply.text:
             parts.append(f"  {field}: {problem}")

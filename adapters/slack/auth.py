@@ -3,7 +3,7 @@
 Single-workspace mode (``SLACK_BOT_TOKEN``) answers every request with that token and never calls
 Slack on the acknowledgement path. OAuth mode (``SLACK_CLIENT_ID`` + ``SLACK_CLIENT_SECRET``) keeps
 installations in slack_sdk's SQLAlchemy stores on the product's own database (tables created by the
-migrations) and offers ``/slack/install`` and ``/slack/oauth_redirect``.
+migrations, tokens sealed with ``ENCRYPTION_KEY``) and offers ``/slack/install`` and ``/slack/oauth_redirect``.
 """
 
 from __future__ import annotations
@@ -23,14 +23,19 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.slack.incoming import split_workspace_key
+from adapters.slack.installations import EncryptedInstallationStore
 from adapters.slack.scopes import BOT_SCOPES
 from bot.ports import ChannelGone
+from bot.secrets import SecretBox
 
 logger = logging.getLogger(__name__)
 
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 STATE_SECONDS = 600
+
+
+RECHECK_SECONDS = 10.0  # how often auth.test is asked again while it has not answered
 
 
 class TokenAuthorization:
@@ -41,6 +46,14 @@ class TokenAuthorization:
         self.bot_id: str | None = None
         self.bot_user_id: str | None = None
         self.team_id: str | None = None
+        self._checked_at = -RECHECK_SECONDS
+
+    async def _check_again(self, client: AsyncWebClient) -> None:
+        now = time.monotonic()
+        if now - self._checked_at < RECHECK_SECONDS:
+            return
+        self._checked_at = now
+        await self.check(client)
 
     async def check(self, client: AsyncWebClient) -> None:
         """Ask Slack who the token belongs to (for the logs and self-event filtering); failure is not fatal."""
@@ -52,10 +65,23 @@ class TokenAuthorization:
         self.bot_id, self.bot_user_id, self.team_id = result.get("bot_id"), result.get("user_id"), result.get("team_id")
         logger.info("Slack bot user %s in workspace %s", self.bot_user_id, self.team_id)
 
-    def authorize(self) -> Callable[..., Awaitable[AuthorizeResult]]:
-        """The function Bolt calls per request (Bolt passes arguments by name, so a plain function)."""
+    def authorize(self, client: AsyncWebClient) -> Callable[..., Awaitable[AuthorizeResult | None]]:
+        """The function Bolt calls per request (Bolt passes arguments by name, so a plain function).
 
-        async def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
+        Only requests from the token's own workspace are authorized: a correctly signed request from
+        another workspace (another of the same Enterprise Grid, say) gets Bolt's "not installed" answer
+        and reaches no listener, so it creates nothing. Until ``auth.test`` has said which workspace the
+        token is for, it is asked again (at most every few seconds) and nothing is authorized.
+        """
+
+        async def authorize(
+            enterprise_id: str | None, team_id: str | None, user_id: str | None
+        ) -> AuthorizeResult | None:
+            if self.team_id is None:
+                await self._check_again(client)
+            if self.team_id is None or team_id != self.team_id:
+                logger.warning("refused a request from workspace %s: the bot token is for %s", team_id, self.team_id)
+                return None
             return AuthorizeResult(
                 enterprise_id=enterprise_id,
                 team_id=team_id,
@@ -68,8 +94,9 @@ class TokenAuthorization:
         return authorize
 
 
-def installation_store(client_id: str, engine: AsyncEngine) -> AsyncSQLAlchemyInstallationStore:
-    return AsyncSQLAlchemyInstallationStore(client_id=client_id, engine=engine)
+def installation_store(client_id: str, engine: AsyncEngine, box: SecretBox) -> AsyncSQLAlchemyInstallationStore:
+    """The OAuth installations, their tokens sealed at rest with ``box``."""
+    return EncryptedInstallationStore(client_id=client_id, engine=engine, box=box)
 
 
 def oauth_settings(

@@ -133,8 +133,13 @@ async def ephemeral(client: AsyncWebClient, *, channel: str, user: str, reply: R
     await client.chat_postEphemeral(channel=channel, user=user, **message(reply))
 
 
-async def upload(client: AsyncWebClient, *, channel: str, user: str, attachment: Attachment, comment: str) -> None:
-    """Share an export as a file in the channel; if Slack refuses, DM its beginning to the person who asked."""
+async def upload_direct(client: AsyncWebClient, *, user: str, attachment: Attachment, comment: str) -> None:
+    """Share an export as a file in the person's DM with the bot, never in a channel; if Slack refuses
+    the upload, DM them its beginning instead."""
+    opened = await client.conversations_open(users=user)
+    channel = (opened.get("channel") or {}).get("id")
+    if not channel:
+        raise DeliveryError(f"no direct conversation with {user}", retryable=False)
     try:
         await client.files_upload_v2(
             channel=channel,
@@ -143,14 +148,14 @@ async def upload(client: AsyncWebClient, *, channel: str, user: str, attachment:
             content=attachment.content.encode("utf-8"),
             initial_comment=escape_within(comment, 1000) if comment else None,
         )
-        logger.info("uploaded %s to channel %s", attachment.filename, channel)
+        logger.info("uploaded %s to user %s in a direct message", attachment.filename, user)
         return
     except SEND_FAILURES as exc:
-        logger.warning("file upload of %s to channel %s failed: %s", attachment.filename, channel, exc)
+        logger.warning("file upload of %s to user %s failed: %s", attachment.filename, user, exc)
     shortened = cut(attachment.content, DM_ATTACHMENT_CHARS)
     note = (
-        f"I couldn't share {attachment.filename} in the channel, so here it is"
+        f"I couldn't share {attachment.filename} as a file, so here it is"
         + (" (shortened)" if shortened != attachment.content else "")
         + f":\n{shortened}"
     )
-    await direct(client, user=user, reply=Reply(text=note))
+    await client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False, **message(Reply(text=note)))

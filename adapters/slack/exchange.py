@@ -2,7 +2,8 @@
 
 Ephemeral answers go back through the interaction's ``response_url`` (or chat.postEphemeral);
 forms open as modals on the interaction's trigger; keyed cards update the message they live in;
-channel posts carry metadata and are remembered for later updates; exports become files.
+channel posts carry metadata and are remembered for later updates; exports become files in the
+person's DM with the bot.
 """
 
 from __future__ import annotations
@@ -92,17 +93,11 @@ class Exchange:
             await self.tell(Reply(text="That took a moment too long for Slack — please try again."))
 
     async def _share_file(self, reply: Reply) -> None:
+        """A file only ever goes to the person who asked, in their DM with the bot: never into a channel."""
         assert reply.attachment is not None
-        if self.channel_id is None or self.direct:
-            await delivery.direct(self.client, user=self.user_id, reply=Reply(text=reply.attachment.content))
-            return
-        await delivery.upload(
-            self.client,
-            channel=self.channel_id,
-            user=self.user_id,
-            attachment=reply.attachment,
-            comment=reply.text,
-        )
+        await delivery.upload_direct(self.client, user=self.user_id, attachment=reply.attachment, comment=reply.text)
+        if self.channel_id and not self.direct:
+            await self.tell(Reply(text=f"I've sent {reply.attachment.filename} to you in a direct message."))
 
     async def _to_channel(self, reply: Reply) -> None:
         channel = reply.to_team or self.channel_id

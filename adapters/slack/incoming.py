@@ -102,11 +102,35 @@ def is_direct(channel_id: str | None, channel_name: str = "") -> bool:
     return bool(channel_id and channel_id.startswith("D")) or channel_name == "directmessage"
 
 
-def place(body: Mapping[str, Any], channel_id: str | None, channel_name: str = "") -> Place:
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """Who a payload comes from, read once per payload: the installation, its name and the acting user."""
+
+    tenant: Tenant
+    workspace_name: str
+    user_id: str
+    user_name: str  # the name Slack put into the payload; may be empty
+
+    @property
+    def workspace_id(self) -> str:
+        return self.tenant.workspace_id
+
+    @property
+    def known(self) -> bool:
+        """Slack always names the workspace and the person; a payload that does not is not acted on."""
+        return bool(self.workspace_id and self.user_id)
+
+
+def sender_of(body: Mapping[str, Any]) -> Sender:
+    user_id, user_name = user_of(body)
+    return Sender(tenant=tenant_of(body), workspace_name=workspace_name(body), user_id=user_id, user_name=user_name)
+
+
+def place(sender: Sender, channel_id: str | None, channel_name: str = "") -> Place:
     return Place(
         platform=PLATFORM,
-        workspace_id=tenant_of(body).workspace_id,
-        workspace_name=workspace_name(body),
+        workspace_id=sender.workspace_id,
+        workspace_name=sender.workspace_name,
         channel_id=channel_id,
         channel_name=channel_name,
         direct=channel_id is None or is_direct(channel_id, channel_name),
@@ -118,12 +142,14 @@ def command_mentions(body: Mapping[str, Any]) -> dict[str, str]:
     return read_command(_text(body.get("text"))).mentioned
 
 
-def command_incoming(body: Mapping[str, Any], *, actor: Person, people: Mapping[str, Person]) -> Incoming:
+def command_incoming(
+    body: Mapping[str, Any], sender: Sender, *, actor: Person, people: Mapping[str, Person]
+) -> Incoming:
     """``/moment …`` → Incoming; ``people`` maps the mention tokens to looked-up people."""
     command = read_command(_text(body.get("text")))
     channel_id = _text(body.get("channel_id")) or None
     return Incoming(
-        place=place(body, channel_id, _text(body.get("channel_name"))),
+        place=place(sender, channel_id, _text(body.get("channel_name"))),
         actor=actor,
         text=command.text,
         people={token: people[token] for token in command.mentioned if token in people},
@@ -169,9 +195,9 @@ def pressed(body: Mapping[str, Any]) -> Pressed | None:
     )
 
 
-def action_incoming(body: Mapping[str, Any], press: Pressed, *, actor: Person) -> Incoming:
+def action_incoming(body: Mapping[str, Any], sender: Sender, press: Pressed, *, actor: Person) -> Incoming:
     return Incoming(
-        place=place(body, press.channel_id, press.channel_name),
+        place=place(sender, press.channel_id, press.channel_name),
         actor=actor,
         action=press.action_id,
         action_value=press.value,
@@ -185,6 +211,7 @@ def action_incoming(body: Mapping[str, Any], press: Pressed, *, actor: Person) -
 
 def form_incoming(
     body: Mapping[str, Any],
+    sender: Sender,
     origin: FormOrigin,
     found: FormAnswers,
     *,
@@ -195,7 +222,7 @@ def form_incoming(
     channel_id = origin.channel_id or found.channel_id
     channel_name = origin.channel_name if origin.channel_id else ""
     return Incoming(
-        place=place(body, channel_id, channel_name),
+        place=place(sender, channel_id, channel_name),
         actor=actor,
         form_id=origin.form_id,
         form_values=dict(found.values),

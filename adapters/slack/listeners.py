@@ -8,24 +8,22 @@ must be in the acknowledgement itself, so the core answers before the ack.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator
-from contextlib import AbstractContextManager, asynccontextmanager
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.http.foreground import Foreground
+from adapters.http.inflight import Inflight
 from adapters.slack.channels import ChannelFinder
 from adapters.slack.dedupe import DeliveryLog
 from adapters.slack.exchange import Exchange
 from adapters.slack.home import HomeContent, home_view
 from adapters.slack.incoming import (
     PLATFORM,
+    Sender,
     action_incoming,
     command_incoming,
     command_mentions,
@@ -33,8 +31,8 @@ from adapters.slack.incoming import (
     form_incoming,
     place,
     pressed,
+    sender_of,
     tenant_of,
-    user_of,
 )
 from adapters.slack.modals import CALLBACK_ID, answers, decode_origin, input_errors
 from adapters.slack.people import Directory, Profile
@@ -46,56 +44,6 @@ logger = logging.getLogger(__name__)
 
 COMMAND = "/moment"
 EXPIRED_FORM = "This form has expired. Please close it and start again."
-
-
-class Inflight:
-    """Work running after an acknowledgement: bounded in concurrency, awaited on shutdown and in tests.
-
-    Acknowledgements come first: new work waits while the process is busy answering requests that
-    someone is waiting for (see :class:`adapters.http.foreground.Foreground`).
-    """
-
-    def __init__(self, *, limit: int, foreground: Foreground) -> None:
-        self._slots = asyncio.Semaphore(limit)
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._idle = asyncio.Event()
-        self._idle.set()
-        self._foreground = foreground
-
-    def acknowledging(self) -> AbstractContextManager[None]:
-        """Around one HTTP request from Slack, until its response is ready."""
-        return self._foreground.answering()
-
-    @asynccontextmanager
-    async def slot(self, *, waiting: bool = True) -> AsyncIterator[None]:
-        """Track the current task; with ``waiting``, first wait for a slot (and for a calm moment).
-
-        Modal submissions pass ``waiting=False``: Slack is waiting for their answer, so they never queue.
-        """
-        task = asyncio.current_task()
-        if task is not None:
-            self._tasks.add(task)
-            self._idle.clear()
-        try:
-            if waiting:
-                async with self._slots:
-                    await self._foreground.calm()
-                    yield
-            else:
-                yield
-        finally:
-            if task is not None:
-                self._tasks.discard(task)
-                if not self._tasks:
-                    self._idle.set()
-
-    async def idle(self, within: float | None = None) -> bool:
-        """Wait until no work is running; False if ``within`` seconds ran out first."""
-        try:
-            await asyncio.wait_for(self._idle.wait(), within)
-        except TimeoutError:
-            return False
-        return True
 
 
 class SlackListeners:
@@ -129,25 +77,27 @@ class SlackListeners:
         app.event("tokens_revoked")(self.tokens_revoked)
 
     @staticmethod
-    def _known_sender(body: dict[str, Any]) -> bool:
-        """Slack always names the workspace and the person; a payload that does not is not acted on."""
-        if tenant_of(body).workspace_id and user_of(body)[0]:
-            return True
+    def _sender(body: dict[str, Any]) -> Sender | None:
+        """The payload's sender, read once; None (and a log line) when it names no workspace or user."""
+        sender = sender_of(body)
+        if sender.known:
+            return sender
         kind = body.get("type") if isinstance(body.get("type"), str) else "command"
         logger.info("%s without a workspace or a user ignored", kind)
-        return False
+        return None
 
     async def _first_time(self, body: dict[str, Any]) -> bool:
         key = delivery_key(body)
         return key is None or await self._deliveries.claim(key)
 
-    async def _profile(self, client: AsyncWebClient, body: dict[str, Any]) -> tuple[str, Profile]:
-        workspace_id = tenant_of(body).workspace_id
-        user_id, fallback = user_of(body)
-        profile = await self._directory.profile(client, workspace_id=workspace_id, user_id=user_id, fallback=fallback)
-        return workspace_id, profile
+    async def _profile(self, client: AsyncWebClient, sender: Sender) -> Profile:
+        return await self._directory.profile(
+            client, workspace_id=sender.workspace_id, user_id=sender.user_id, fallback=sender.user_name
+        )
 
-    def _exchange(self, client: AsyncWebClient, workspace_id: str, profile: Profile, incoming: Incoming) -> Exchange:
+    def _exchange(self, client: AsyncWebClient, sender: Sender, profile: Profile, incoming: Incoming) -> Exchange:
+        workspace_id = sender.workspace_id
+
         async def remember(key: str, ref: dict[str, Any]) -> None:
             await self._core.remember_post(platform=PLATFORM, workspace_id=workspace_id, key=key, ref=ref)
 
@@ -169,50 +119,54 @@ class SlackListeners:
 
     async def command(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        if not self._known_sender(body):
+        sender = self._sender(body)
+        if sender is None:
             return
         async with self._inflight.slot():
             if not await self._first_time(body):
                 return
-            workspace_id, profile = await self._profile(client, body)
-            people = await self._directory.people(client, workspace_id=workspace_id, user_ids=command_mentions(body))
-            incoming = command_incoming(body, actor=profile.person(), people=people)
+            profile = await self._profile(client, sender)
+            people = await self._directory.people(
+                client, workspace_id=sender.workspace_id, user_ids=command_mentions(body)
+            )
+            incoming = command_incoming(body, sender, actor=profile.person(), people=people)
             logger.info(
                 "command %r in workspace %s channel %s by user %s (trigger %s)",
                 incoming.text.split(" ", 1)[0][:30],
-                workspace_id,
+                sender.workspace_id,
                 incoming.place.channel_id,
                 profile.user_id,
                 incoming.ref.get("trigger_id"),
             )
             replies = await self._core.handle(incoming)
-            await self._exchange(client, workspace_id, profile, incoming).send(replies)
+            await self._exchange(client, sender, profile, incoming).send(replies)
 
     async def action(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         press = pressed(body)
-        if press is None or not self._known_sender(body):
+        sender = self._sender(body) if press is not None else None
+        if press is None or sender is None:
             return
         async with self._inflight.slot():
             if not await self._first_time(body):
                 return
-            workspace_id, profile = await self._profile(client, body)
-            incoming = action_incoming(body, press, actor=profile.person())
+            profile = await self._profile(client, sender)
+            incoming = action_incoming(body, sender, press, actor=profile.person())
             logger.info(
                 "action %s=%s in workspace %s channel %s by user %s (trigger %s)",
                 press.action_id,
                 press.value[:20],
-                workspace_id,
+                sender.workspace_id,
                 press.channel_id,
                 profile.user_id,
                 incoming.ref.get("trigger_id"),
             )
             replies = await self._core.handle(incoming)
-            exchange = self._exchange(client, workspace_id, profile, incoming)
+            exchange = self._exchange(client, sender, profile, incoming)
             exchange.in_home = press.in_home
             await exchange.send(replies)
             if press.in_home:
-                await self._publish_home(client, body, profile, notice=" ".join(n for n in exchange.notices if n))
+                await self._publish_home(client, sender, profile, notice=" ".join(n for n in exchange.notices if n))
 
     async def submission(
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
@@ -221,20 +175,21 @@ class SlackListeners:
         if origin is None:
             await ack(response_action="errors", errors=input_errors({"form": EXPIRED_FORM}, view))
             return
-        if not self._known_sender(body) or not await self._first_time(body):
+        sender = self._sender(body)
+        if sender is None or not await self._first_time(body):
             await ack()
             return
         async with self._inflight.slot(waiting=False):
-            workspace_id, profile = await self._profile(client, body)
+            profile = await self._profile(client, sender)
             found = answers(view)
             people = await self._directory.people(
-                client, workspace_id=workspace_id, user_ids={f"@{u}": "" for u in found.users}
+                client, workspace_id=sender.workspace_id, user_ids={f"@{u}": "" for u in found.users}
             )
-            incoming = form_incoming(body, origin, found, actor=profile.person(), people=people)
+            incoming = form_incoming(body, sender, origin, found, actor=profile.person(), people=people)
             logger.info(
                 "form %s submitted in workspace %s channel %s by user %s",
                 origin.form_id,
-                workspace_id,
+                sender.workspace_id,
                 incoming.place.channel_id,
                 profile.user_id,
             )
@@ -246,30 +201,30 @@ class SlackListeners:
                 await ack(response_action="errors", errors=input_errors(errors, view))
                 return
             await ack()
-            await self._exchange(client, workspace_id, profile, incoming).send(replies)
+            await self._exchange(client, sender, profile, incoming).send(replies)
 
     async def home_opened(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
-        body = {**body, "user": event.get("user")}
-        if event.get("tab") != "home" or not self._known_sender(body):
+        if event.get("tab") != "home":
+            return
+        sender = self._sender({**body, "user": event.get("user")})  # the envelope names no user; the event does
+        if sender is None:
             return
         async with self._inflight.slot():
             if not await self._first_time(body):
                 return
-            _, profile = await self._profile(client, body)
-            await self._publish_home(client, body, profile, notice="")
+            profile = await self._profile(client, sender)
+            await self._publish_home(client, sender, profile, notice="")
 
-    async def _publish_home(
-        self, client: AsyncWebClient, body: dict[str, Any], profile: Profile, *, notice: str
-    ) -> None:
+    async def _publish_home(self, client: AsyncWebClient, sender: Sender, profile: Profile, *, notice: str) -> None:
         actor = profile.person()
-        workspace_id = tenant_of(body).workspace_id
-        alone = place(body, None)
+        workspace_id = sender.workspace_id
+        alone = place(sender, None)
         mine = await self._core.handle(Incoming(place=alone, actor=actor, text="mine"))
         channels = await self._channels.for_home(client, workspace_id=workspace_id, user_id=profile.user_id)
         queues: list[Reply] = []
         for channel in channels:
             queues += await self._core.handle(
-                Incoming(place=place(body, channel.id, channel.name), actor=actor, text="queue")
+                Incoming(place=place(sender, channel.id, channel.name), actor=actor, text="queue")
             )
         review = await self._core.handle(Incoming(place=alone, actor=actor, text="review"))
         view = home_view(HomeContent(mine=mine, queues=queues, review=review, notice=notice))
@@ -281,7 +236,7 @@ class SlackListeners:
         if not tenant.workspace_id:
             logger.info("app_uninstalled without a workspace ignored")
             return
-        async with self._inflight.slot():
+        async with self._inflight.slot(waiting=False):  # never shed: the installation must go
             self._directory.forget(tenant.workspace_id)
             if self._installation_store is not None:
                 await self._installation_store.async_delete_all(
@@ -296,7 +251,7 @@ class SlackListeners:
             logger.info("tokens_revoked without a workspace or tokens ignored")
             return
         users = tokens.get("oauth")
-        async with self._inflight.slot():
+        async with self._inflight.slot(waiting=False):  # never shed: revoked tokens must go
             if self._installation_store is not None:
                 for user_id in users if isinstance(users, list) else ():
                     if not isinstance(user_id, str):

@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
     CheckboxesElement,
     ConversationFilter,
     ConversationSelectElement,
+    DatePickerElement,
     InputBlock,
     InputInteractiveElement,
     NumberInputElement,
@@ -142,6 +143,8 @@ def element_for(form_field: FormField, *, zone: str | None = None) -> InputInter
         return CheckboxesElement(action_id=name, options=[box], initial_options=[box] if initial is True else None)
     if kind == "time":
         return TimePickerElement(action_id=name, initial_time=initial if isinstance(initial, str) else DEFAULT_TIME)
+    if kind == "date":
+        return DatePickerElement(action_id=name, initial_date=initial if isinstance(initial, str) and initial else None)
     if kind == "number":
         return NumberInputElement(
             action_id=name, is_decimal_allowed=False, initial_value=initial if isinstance(initial, str) else None
@@ -225,6 +228,8 @@ def _value_of(state: Mapping[str, Any]) -> tuple[Any, tuple[str, ...]]:
         return _option_values(state.get("selected_options")), ()
     if kind == "timepicker":
         return _text(state.get("selected_time")), ()
+    if kind == "datepicker":
+        return _text(state.get("selected_date")), ()
     if kind == "conversations_select":
         return _text(state.get("selected_conversation")), ()
     return _text(state.get("value")), ()

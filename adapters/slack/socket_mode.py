@@ -12,24 +12,20 @@ import logging
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-from adapters.cli.composition import Runtime
 from adapters.settings import SettingsError
-from adapters.slack.surface import SlackSurface, build_slack_surface
+from adapters.slack.surface import SlackSurface
 
 logger = logging.getLogger(__name__)
 
 
-async def run_socket_mode(runtime: Runtime, *, surface: SlackSurface | None = None) -> None:
-    """Stay connected over Socket Mode until cancelled; then disconnect and (if built here) close the surface.
+async def run_socket_mode(surface: SlackSurface, *, app_token: str) -> None:
+    """Stay connected over Socket Mode until cancelled; then disconnect.
 
-    Pass the surface already mounted by ``serve`` so that the scheduler and Socket Mode share it.
+    ``surface`` is the one ``serve`` mounted (and closes), so that the scheduler and Socket Mode share it.
     """
-    app_token = runtime.settings.slack_app_token
     if not app_token.startswith("xapp-"):
         raise SettingsError("SLACK_APP_TOKEN: Socket Mode needs an app-level token starting with xapp-")
-    built_here = surface is None
-    active = surface if surface is not None else await build_slack_surface(runtime)
-    handler = AsyncSocketModeHandler(active.app, app_token=app_token, web_client=active.app.client)
+    handler = AsyncSocketModeHandler(surface.app, app_token=app_token, web_client=surface.app.client)
     try:
         await handler.connect_async()  # type: ignore[no-untyped-call]  # Bolt leaves it unannotated
         logger.info("connected to Slack over Socket Mode")
@@ -37,5 +33,3 @@ async def run_socket_mode(runtime: Runtime, *, surface: SlackSurface | None = No
     finally:
         await handler.close_async()  # type: ignore[no-untyped-call]
         logger.info("Socket Mode connection closed")
-        if built_here:
-            await active.close()

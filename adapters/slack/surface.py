@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, cast
 
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -23,28 +24,40 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.cli.composition import Runtime
+from adapters.http.foreground import Foreground
+from adapters.http.inflight import Inflight
 from adapters.settings import Settings, SettingsError
 from adapters.slack import delivery
 from adapters.slack.auth import TokenAuthorization, Tokens, installation_store, oauth_settings
 from adapters.slack.blocks import posted_key
 from adapters.slack.channels import ChannelFinder
 from adapters.slack.dedupe import DeliveryLog, SkipProcessedRetries
-from adapters.slack.listeners import Inflight, SlackListeners
+from adapters.slack.installations import seal_stored_tokens
+from adapters.slack.listeners import SlackListeners
 from adapters.slack.metering import slack_trace
+from adapters.slack.overload import error_handler
 from adapters.slack.people import Directory
 from adapters.slack.requests import to_bolt_request
+from adapters.slack.signing import SlackSignature
+from bot.core import CustomerMoment
 from bot.replies import Audience, Reply
+from bot.secrets import GENERATE, SecretBox
 
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+NO_SIGNING_SECRET = (
+    "SLACK_SIGNING_SECRET: missing; every request to /slack/events is verified with it. Copy it from the app's"
+    " Basic Information page, or receive Slack over a socket instead (`serve --socket-mode` with SLACK_APP_TOKEN)."
+)
 API_TIMEOUT_SECONDS = 10
 RETRIES = 2
 CONCURRENT_WORK = 12
 SHUTDOWN_SECONDS = 8.0
 HISTORY_PAGE = 100
+NO_KEY = f"ENCRYPTION_KEY is required for OAuth installs (tokens are encrypted at rest); generate one with: {GENERATE}"
 
 
 def web_client(settings: Settings, session: aiohttp.ClientSession | None) -> AsyncWebClient:
@@ -72,8 +85,12 @@ class SlackSurface:
         tokens: Tokens,
         inflight: Inflight,
         session: aiohttp.ClientSession | None,
+        signature: SlackSignature,
+        http_events: bool = True,
     ) -> None:
         self.app = app
+        self._http_events = http_events
+        self._signature = signature
         self._client = client
         self._tokens = tokens
         self._inflight = inflight
@@ -84,13 +101,17 @@ class SlackSurface:
         return self.app.oauth_flow
 
     def routes(self) -> Sequence[web.AbstractRouteDef]:
-        routes = [web.post(EVENTS_PATH, self._events)]
+        routes = [web.post(EVENTS_PATH, self._events)] if self._http_events else []
         flow = self.oauth_flow
         if flow is not None:
             routes += [web.get(flow.install_path, self._install), web.get(flow.redirect_uri_path, self._redirect)]
         return routes
 
     async def _events(self, request: web.Request) -> web.Response:
+        problem = self._signature.problem(await request.read(), request.headers)
+        if problem is not None:
+            logger.info("slack: unsigned request refused (%s)", problem)
+            return web.json_response({"error": "invalid request"}, status=401)
         with self._inflight.acknowledging():
             response = await self.app.async_dispatch(await to_bolt_request(request))
             return await to_aiohttp_response(response)
@@ -165,18 +186,41 @@ class SlackSurface:
         return None
 
 
-async def build_slack_surface(runtime: Runtime) -> SlackSurface:
-    """Build the Slack surface from the settings: token mode or OAuth mode, on the runtime's engine."""
-    settings = runtime.settings
+async def build_slack_surface(
+    settings: Settings,
+    *,
+    core: CustomerMoment,
+    engine: AsyncEngine,
+    foreground: Foreground,
+    http_events: bool = True,
+) -> SlackSurface:
+    """Build the Slack surface from the settings: token mode or OAuth mode.
+
+    ``http_events``: Slack's requests arrive at ``/slack/events``, which is mounted only with a signing
+    secret to verify them (start-up stops with one line without it); Socket Mode and the stand-alone
+    worker mount nothing for Slack's events.
+
+    ``engine`` holds Slack's own tables (installations, OAuth states, the delivery log); ``foreground``
+    counts the requests this process is answering, so that work after an acknowledgement gives way.
+    """
+    if http_events and not settings.slack_signing_secret:
+        raise SettingsError(NO_SIGNING_SECRET)
     # slack_sdk applies its timeout only to sessions it creates itself: bound this shared one too.
     session = aiohttp.ClientSession(
         trace_configs=[slack_trace()], timeout=aiohttp.ClientTimeout(total=API_TIMEOUT_SECONDS)
     )
     client = web_client(settings, session)
     oauth = bool(settings.slack_client_id and settings.slack_client_secret)
-    store = installation_store(settings.slack_client_id, runtime.engine) if oauth else None
-    deliveries = DeliveryLog(runtime.engine)
-    inflight = Inflight(limit=CONCURRENT_WORK, foreground=runtime.foreground)
+    store = None
+    if oauth:
+        box = SecretBox.from_setting(settings.encryption_key)
+        if box is None:
+            await session.close()
+            raise SettingsError(NO_KEY)
+        await seal_stored_tokens(engine, box)
+        store = installation_store(settings.slack_client_id, engine, box)
+    deliveries = DeliveryLog(engine)
+    inflight = Inflight(limit=CONCURRENT_WORK, foreground=foreground, wait=settings.answer_wait_seconds)
     if oauth:
         assert store is not None
         if settings.slack_bot_token:
@@ -184,13 +228,14 @@ async def build_slack_surface(runtime: Runtime) -> SlackSurface:
         app = AsyncApp(
             name="customer-moment",
             signing_secret=settings.slack_signing_secret,
+            request_verification_enabled=http_events,
             client=client,
             installation_store=store,
             oauth_settings=oauth_settings(
                 client_id=settings.slack_client_id,
                 client_secret=settings.slack_client_secret,
                 store=store,
-                engine=runtime.engine,
+                engine=engine,
             ),
         )
         tokens = Tokens(token=None, store=store)
@@ -200,8 +245,10 @@ async def build_slack_surface(runtime: Runtime) -> SlackSurface:
         app = AsyncApp(
             name="customer-moment",
             signing_secret=settings.slack_signing_secret,
+            request_verification_enabled=http_events,
             client=client,
-            authorize=authorization.authorize(),
+            # Bolt treats None as "not authorized" (its type hint says otherwise).
+            authorize=cast(Callable[..., Awaitable[AuthorizeResult]], authorization.authorize(client)),
         )
         tokens = Tokens(token=settings.slack_bot_token, store=None)
     else:
@@ -210,8 +257,9 @@ async def build_slack_surface(runtime: Runtime) -> SlackSurface:
             "Slack needs SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (OAuth installs)"
         )
     app.use(SkipProcessedRetries(deliveries))
+    app.error(error_handler(session, timeout=API_TIMEOUT_SECONDS))  # answers shed under overload: "busy"
     SlackListeners(
-        core=runtime.core,
+        core=core,
         directory=Directory(),
         deliveries=deliveries,
         inflight=inflight,
@@ -223,4 +271,12 @@ async def build_slack_surface(runtime: Runtime) -> SlackSurface:
     # reach, so that a full collection does not stall the event loop (and acks) for 100+ ms.
     gc.freeze()
     logger.info("Slack surface ready (%s mode)", "OAuth" if oauth else "single-workspace token")
-    return SlackSurface(app=app, client=client, tokens=tokens, inflight=inflight, session=session)
+    return SlackSurface(
+        app=app,
+        client=client,
+        tokens=tokens,
+        inflight=inflight,
+        session=session,
+        signature=SlackSignature(settings.slack_signing_secret),
+        http_events=http_events,
+    )

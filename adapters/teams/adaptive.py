@@ -30,6 +30,7 @@ _LIST_START = re.compile(r"^(\s*)(\d+)\.(\s)", re.MULTILINE)
 _BULLET_START = re.compile(r"^(\s*)([-+])(\s)", re.MULTILINE)
 _TIME = re.compile(r"^\d{2}:\d{2}$")
 _NUMBER = re.compile(r"^[0-9]{1,9}$")  # what an Input.Number can show again (ASCII digits; int() takes them all)
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)  # what an Input.Date can show again
 _STYLES = {"primary": "positive", "danger": "destructive"}
 
 
@@ -130,6 +131,10 @@ def _input(field: FormField, value: Any, people: Sequence[Option] | None) -> Jso
     elif kind == "time":
         element["type"] = "Input.Time"
         if isinstance(value, str) and _TIME.match(value):
+            element["value"] = value
+    elif kind == "date":
+        element["type"] = "Input.Date"
+        if isinstance(value, str) and _DATE.fullmatch(value):
             element["value"] = value
     elif kind == "number":
         element["type"] = "Input.Number"

@@ -19,12 +19,14 @@ from botbuilder.core import TurnContext, serializer_helper
 from botbuilder.schema import Activity
 
 from adapters.http.foreground import Foreground
+from adapters.http.overload import ANSWER_WAIT_SECONDS, BUSY, Backlog, Busy, count_shed
 from adapters.teams.activities import HANDLED_TYPES, TEAMS_CHANNEL, problem, section, tenant_id, text_of
 from adapters.teams.sdk import RAW_ACTIVITY
 
 logger = logging.getLogger(__name__)
 
 ROUTE = "/api/messages"
+CONCURRENT_TURNS = 16  # messages answered at once; more wait for a slot, up to the answer wait bound
 
 
 class RecentActivities:
@@ -68,16 +70,19 @@ class Endpoint:
         teams_only: bool,
         tenant: str | None = None,
         foreground: Foreground | None = None,
+        wait: float = ANSWER_WAIT_SECONDS,
     ) -> None:
         """``teams_only``: refuse other Bot Framework channels (Web Chat, …): with authentication on, this
         surface serves Microsoft Teams only; the Emulator is for local use with authentication off.
-        ``tenant``: a single-tenant app only accepts activities from its own tenant."""
+        ``tenant``: a single-tenant app only accepts activities from its own tenant. ``wait``: how long a
+        message may wait for one of the ``turns`` before it is answered "busy" (adapters/http/overload.py)."""
         self._adapter = adapter
         self._bot = bot
         self._teams_only = teams_only
         self._tenant = tenant
         self._recent = RecentActivities()
         self._foreground = foreground or Foreground()
+        self.turns = Backlog(limit=CONCURRENT_TURNS, bound=wait)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         content_type = request.headers.get("Content-Type", "")
@@ -122,7 +127,16 @@ class Endpoint:
 
         async def logic(turn_context: TurnContext) -> None:
             turn_context.turn_state[RAW_ACTIVITY] = body
-            await self._bot.on_turn(turn_context)
+            if body["type"] != "message":  # installs, removals and invokes (which owe an invoke answer) all run
+                await self._bot.on_turn(turn_context)
+                return
+            try:
+                async with self.turns:
+                    await self._bot.on_turn(turn_context)
+            except Busy:  # raised before the turn started: nothing of it ran
+                count_shed(surface="teams", kind="turn")
+                logger.debug("busy: teams message %s from %s shed", text_of(body, "id"), tenant_id(body))
+                await turn_context.send_activity(BUSY)
 
         try:
             with self._foreground.answering():

@@ -27,9 +27,10 @@ from adapters.teams.conversations import ConversationStore
 from adapters.teams.exports import Exports, Upload
 from adapters.teams.mentions import mentions
 from adapters.teams.outbox import Connectors, Outbox, Where
-from adapters.teams.outgoing import form_for, welcome
+from adapters.teams.outgoing import welcome
 from adapters.teams.roster import Directory
 from adapters.teams.submits import incoming_from, submission
+from bot.commands import form_for
 from bot.core import CustomerMoment
 from bot.events import Incoming, Person, Place
 from bot.ports import DeliveryError

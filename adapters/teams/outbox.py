@@ -15,8 +15,9 @@ from adapters.teams import routing
 from adapters.teams.activities import PLATFORM
 from adapters.teams.conversations import ConversationStore
 from adapters.teams.files import consent_activity
-from adapters.teams.outgoing import form_for, render
+from adapters.teams.outgoing import render
 from adapters.teams.roster import Directory, MemberSource
+from bot.commands import form_for
 from bot.core import CustomerMoment
 from bot.ports import ChannelGone, DeliveryError
 from bot.replies import Option, Reply, say

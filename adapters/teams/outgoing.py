@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from adapters.teams import adaptive
-from bot import forms
 from bot.replies import Button, Card, Form, Option, Reply, Section
 
 logger = logging.getLogger(__name__)
@@ -41,21 +40,6 @@ def message(text: str = "", attachments: Sequence[JsonDict] = ()) -> JsonDict:
     if attachments:
         activity["attachments"] = list(attachments)
     return activity
-
-
-def form_for(form_id: str, context: str) -> Form | None:
-    """The form a submission came from, to show it again with its problems."""
-    catalogue = {
-        "story": forms.STORY,
-        "shoutout": forms.SHOUTOUT,
-        "exercise": forms.EXERCISE,
-        "schedule": forms.SCHEDULE,
-    }
-    if form_id in catalogue:
-        return catalogue[form_id]
-    if form_id == "reject" and context.isdecimal():  # isdigit() also holds for "²", which int() refuses
-        return forms.reject_form(int(context))
-    return None
 
 
 def render(

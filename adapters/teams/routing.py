@@ -14,12 +14,12 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.commands import AGENDA_CARD_ACTIONS
 from bot.core import BROKEN, UNAVAILABLE
 from bot.replies import AGENDA_PREFIX, Audience, Reply, agenda_id, say
 
 logger = logging.getLogger(__name__)
 
-AGENDA_ACTIONS = frozenset({"agenda.swap", "agenda.skip", "agenda.done", "agenda.helpful"})
 PRIVATE_NOTE = "I've sent that to you in our 1:1 chat."
 FILE_NOTE = "I've sent the file to you in our 1:1 chat."
 
@@ -71,7 +71,7 @@ def _pressed_mode(reply: Reply, situation: Situation) -> str | None:
     """How a reply replaces the pressed card, or None when it should not."""
     if reply.message is not None:
         pressed = agenda_id(AGENDA_PREFIX + situation.action_value.strip())
-        same_card = situation.action in AGENDA_ACTIONS and pressed is not None
+        same_card = situation.action in AGENDA_CARD_ACTIONS and pressed is not None
         same_card = same_card and agenda_id(reply.message.key) == pressed
         return "reply" if same_card else None
     if reply.audience is not Audience.EPHEMERAL or reply.attachment is not None:

@@ -22,7 +22,7 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import ConversationReference
 from botframework.connector.auth import ServiceClientCredentialsFactory
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from adapters.teams import files, routing
 from adapters.teams.activities import PLATFORM
 from adapters.teams.bot import TeamsBot
@@ -82,6 +82,7 @@ class TeamsSurface:
             teams_only=bool(self._app_id),
             tenant=settings.microsoft_app_tenant_id.strip() if single_tenant else None,
             foreground=runtime.foreground,
+            wait=settings.answer_wait_seconds,
         )
 
     def routes(self) -> Sequence[web.AbstractRouteDef]:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
@@ -28,6 +29,7 @@ __all__ = [
     "encode",
     "events",
     "extract",
+    "mask_url",
     "occurrences",
     "pick",
     "read",
@@ -232,3 +234,15 @@ def decode(rows: Sequence[dict[str, str]]) -> list[Occurrence]:
         for r in rows
     ]
     return sorted(found, key=lambda o: (o.start, o.original))
+
+
+def mask_url(url: str) -> str:
+    """What may be shown of a secret feed address: scheme and host only, e.g. ``https://calendar.google.com/…``."""
+    try:
+        parsed = urlsplit(url.strip())
+        host = parsed.hostname
+    except ValueError:
+        return "…"
+    if not host:
+        return "…"
+    return f"{parsed.scheme}://{host}/…"

@@ -99,8 +99,13 @@ def clean_story(
     }
     if len(values["situation"]) < MIN_SITUATION:
         problems["situation"] = "Tell us what happened (at least a sentence)."
-    if len(values["lesson"]) < MIN_LESSON:
+    if not values["lesson"]:
         problems["lesson"] = "Add the lesson: what should the team take away?"
+    elif len(values["lesson"]) < MIN_LESSON:
+        problems["lesson"] = (
+            f"The lesson is too short: say in a few words what the team should take away (at least {MIN_LESSON} "
+            "characters)."
+        )
     for name, value in values.items():
         _length(problems, name, labels[name], value, MAX_TEXT)
     cleaned_tags = clean_tags(tags, problems)

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.lifecycle import SeriesState
 from bot.replies import Reply, agenda_key
 from bot.services import agenda
 from bot.storage.models import AgendaItem, MeetingSeries, Team, Workspace
@@ -51,10 +52,10 @@ def claimed(item: AgendaItem, team: Team, workspace: Workspace, *, reply: Reply,
     )
 
 
-def _postable(item: AgendaItem, team: Team | None, series_state: str | None, now: datetime) -> bool:
+def _postable(item: AgendaItem, team: Team | None, series_state: SeriesState | None, now: datetime) -> bool:
     if team is None or not team.active or item.moment_id is None or item.starts_at <= now:
         return False
-    return item.series_id is None or series_state == "active"
+    return item.series_id is None or series_state == SeriesState.ACTIVE
 
 
 async def load(session: AsyncSession, ids: Sequence[int], *, now: datetime) -> list[Claimed]:

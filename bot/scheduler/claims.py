@@ -23,6 +23,7 @@ from sqlalchemy import bindparam, case, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.lifecycle import AGENDA, AgendaState, SeriesState
 from bot.services.meetings import advance
 from bot.storage.models import AgendaItem, MeetingSeries, Team, Workspace
 
@@ -56,7 +57,7 @@ def _occurrences(series: MeetingSeries, now: datetime) -> list[dict[str, Any]]:
                 "series_id": series.id,
                 "starts_at": starts_at,
                 "post_at": post_at,
-                "state": "missed" if starts_at <= now else "scheduled",
+                "state": AGENDA.start(AgendaState.MISSED if starts_at <= now else AgendaState.SCHEDULED),
                 "organizer_id": series.organizer_id,
                 "created_at": now,
                 "updated_at": now,
@@ -82,7 +83,7 @@ async def prepare_due_series(
         await session.scalars(
             select(MeetingSeries)
             .where(
-                MeetingSeries.state == "active",
+                MeetingSeries.state == SeriesState.ACTIVE,
                 MeetingSeries.next_prepare_at <= now,
                 MeetingSeries.workspace_id.in_(_platforms(platforms)),
             )
@@ -106,7 +107,7 @@ async def prepare_due_series(
         if item is None:
             logger.info("series %s occurrence %s already prepared elsewhere", row["series_id"], row["starts_at"])
             continue
-        missed = item.state == "missed"
+        missed = item.state == AgendaState.MISSED
         if missed:
             logger.warning(
                 "series %s: meeting at %s already started; recorded as missed", item.series_id, item.starts_at
@@ -135,7 +136,7 @@ async def claim_due_items(
     due = (
         select(AgendaItem.id)
         .where(
-            AgendaItem.state == "scheduled",
+            AgendaItem.state == AgendaState.SCHEDULED,
             AgendaItem.post_at <= now,
             or_(AgendaItem.locked_until.is_(None), AgendaItem.locked_until < now),
             AgendaItem.workspace_id.in_(_platforms(platforms)),
@@ -164,7 +165,7 @@ async def still_mine(
     item = await session.scalar(
         select(AgendaItem).where(AgendaItem.id == item_id).with_for_update().execution_options(populate_existing=True)
     )
-    if item is None or item.locked_by != worker or item.state != "scheduled":
+    if item is None or item.locked_by != worker or item.state != AgendaState.SCHEDULED:
         return None
     item.locked_until = now + lease
     return item
@@ -174,7 +175,7 @@ async def release(session: AsyncSession, *, worker: str, retry_at: datetime | No
     """Give back every lease this worker holds (shutdown), so another worker can take them at once."""
     result = await session.execute(
         update(AgendaItem)
-        .where(AgendaItem.locked_by == worker, AgendaItem.state == "scheduled")
+        .where(AgendaItem.locked_by == worker, AgendaItem.state == AgendaState.SCHEDULED)
         .values(locked_by=None, locked_until=retry_at)
         .execution_options(synchronize_session=False)
     )
@@ -188,7 +189,10 @@ async def record_posted(session: AsyncSession, posted: Sequence[tuple[int, Any]]
         update(AgendaItem)
         .where(AgendaItem.id == bindparam("item_id"))
         .values(
-            state=case((AgendaItem.state == "scheduled", "posted"), else_=AgendaItem.state),
+            state=case(
+                (AgendaItem.state == AgendaState.SCHEDULED, AGENDA.move(AgendaState.SCHEDULED, AgendaState.POSTED)),
+                else_=AgendaItem.state,
+            ),
             locked_by=None,
             locked_until=None,
             updated_at=now,
@@ -210,6 +214,6 @@ async def team_is_live(session: AsyncSession, item: AgendaItem) -> Team | None:
         return None
     if item.series_id is not None:
         series = await session.get(MeetingSeries, item.series_id)
-        if series is None or series.state != "active":
+        if series is None or series.state != SeriesState.ACTIVE:
             return None
     return team

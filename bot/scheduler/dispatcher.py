@@ -27,6 +27,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import metrics
+from bot.domain.lifecycle import AGENDA, SERIES, AgendaState, SeriesState, ending
+from bot.log_safety import error_summary
 from bot.ports import ChannelGone, DeliveryError, Surface
 from bot.replies import Reply
 from bot.scheduler import batch, claims, notices
@@ -104,8 +106,8 @@ class Dispatcher:
             try:
                 tally = await self.run_once()
                 busy = tally.prepared or tally.posted or tally.retried
-            except Exception:
-                logger.exception("scheduler pass failed; trying again shortly")
+            except Exception as exc:
+                logger.error("scheduler pass failed; trying again shortly: %s", error_summary(exc))
                 busy = 0
             if not busy:
                 with contextlib.suppress(TimeoutError):
@@ -191,8 +193,10 @@ class Dispatcher:
                 return  # still claimed: released on the way out, or found in the channel after the lease
             try:
                 await self._post(card, tally, recorder)
-            except Exception:
-                logger.exception("agenda item %s: unexpected failure while posting; will retry", card.item_id)
+            except Exception as exc:
+                logger.error(
+                    "agenda item %s: unexpected failure while posting; will retry: %s", card.item_id, error_summary(exc)
+                )
                 await self._retry_later(card.item_id, tally, retry_after=None)
 
     async def _post(self, card: Claimed, tally: Tally, recorder: Recorder) -> None:
@@ -260,14 +264,12 @@ class Dispatcher:
                 return None
             team = await claims.team_is_live(session, item)
             if team is None:
-                item.state, item.locked_by, item.locked_until = "cancelled", None, None
-                await picking.end_featuring(session, item, "skipped")
+                await _end(session, item, AgendaState.CANCELLED)
                 tally.cancelled += 1
                 logger.info("agenda item %s cancelled: team inactive or series paused/deleted", item.id)
                 return None
             if item.starts_at <= now:
-                item.state, item.locked_by, item.locked_until = "missed", None, None
-                await picking.end_featuring(session, item, "skipped")
+                await _end(session, item, AgendaState.MISSED)
                 tally.missed += 1
                 logger.warning(
                     "agenda item %s missed: meeting started at %s before it could be posted",
@@ -286,7 +288,7 @@ class Dispatcher:
     async def _retry_later(self, item_id: int, tally: Tally, *, retry_after: float | None) -> None:
         async with self._sessions.begin() as session:
             item = await session.get(AgendaItem, item_id, with_for_update=True, populate_existing=True)
-            if item is None or item.state != "scheduled":
+            if item is None or item.state != AgendaState.SCHEDULED:
                 return
             if item.attempts >= self._max_attempts:
                 message = await self._fail(session, item, tally, reason="the platform kept failing", pause=False)
@@ -304,7 +306,7 @@ class Dispatcher:
     async def _give_up(self, item_id: int, tally: Tally, *, reason: str, pause: bool) -> None:
         async with self._sessions.begin() as session:
             item = await session.get(AgendaItem, item_id, with_for_update=True, populate_existing=True)
-            if item is None or item.state != "scheduled":
+            if item is None or item.state != AgendaState.SCHEDULED:
                 return
             message = await self._fail(session, item, tally, reason=reason, pause=pause)
         if message is not None:
@@ -313,15 +315,15 @@ class Dispatcher:
     async def _fail(
         self, session: AsyncSession, item: AgendaItem, tally: Tally, *, reason: str, pause: bool
     ) -> Outgoing | None:
-        item.state, item.locked_by, item.locked_until, item.updated_at = "failed", None, None, self._clock()
-        await picking.end_featuring(session, item, "skipped")
+        item.updated_at = self._clock()
+        await _end(session, item, AgendaState.FAILED)
         tally.failed += 1
         team = await session.get(Team, item.team_id)
         workspace = await session.get(Workspace, item.workspace_id)
         if pause and item.series_id is not None:
             series = await session.get(MeetingSeries, item.series_id)
-            if series is not None and series.state == "active":
-                series.state = "paused"
+            if series is not None and series.state == SeriesState.ACTIVE:
+                series.state = SERIES.move(series.state, SeriesState.PAUSED)
         logger.error("agenda item %s failed (%s)%s", item.id, reason, "; series paused" if pause else "")
         if team is None or workspace is None:
             return None
@@ -353,6 +355,12 @@ class Dispatcher:
             )
         except (DeliveryError, TimeoutError) as exc:
             logger.warning("notification to %s/%s not delivered: %s", message.platform, message.workspace_id, exc)
+
+
+async def _end(session: AsyncSession, item: AgendaItem, state: AgendaState) -> None:
+    """End a claimed item that will not be posted, giving back its lease and its moment."""
+    item.state, item.locked_by, item.locked_until = AGENDA.move(item.state, state), None, None
+    await picking.end_featuring(session, item, ending(state))
 
 
 def _posted(tally: Tally, sent: Sent, at: datetime) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain import calendar
+from bot.domain.lifecycle import SeriesState
 from bot.ports import FeedUnavailable, FetchedFeed, Surface
 from bot.replies import Reply
 from bot.services import calendars
@@ -39,7 +40,7 @@ async def claim_due_feeds(
         .where(
             CalendarFeed.next_refresh_at <= now,
             or_(CalendarFeed.locked_until.is_(None), CalendarFeed.locked_until < now),
-            MeetingSeries.state != "deleted",
+            MeetingSeries.state != SeriesState.DELETED,
             CalendarFeed.workspace_id.in_(select(Workspace.id).where(Workspace.platform.in_(platforms))),
         )
         .order_by(CalendarFeed.next_refresh_at)
@@ -147,7 +148,7 @@ class FeedRefresher:
             workspace = await session.get(Workspace, row.workspace_id)
             row.locked_by, row.locked_until = None, None
             row.next_refresh_at = now + calendars.REFRESH_EVERY
-            if series is None or team is None or workspace is None or series.state == "deleted":
+            if series is None or team is None or workspace is None or series.state == SeriesState.DELETED:
                 return None
             replies: list[Reply] = []
             failure = problem if fetched is None else None

@@ -8,33 +8,26 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import (
-    CompoundSelect,
-    Integer,
-    ScalarSelect,
-    bindparam,
-    func,
-    null,
-    select,
-    union_all,
-)
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import cards
-from bot.commands import record_id
-from bot.replies import Audience, Card, MessageKey, Reply, Section, agenda_key, say
-from bot.services import picking
+from bot.domain.lifecycle import AGENDA, OPEN, AgendaState, Outcome, ending
+from bot.grammar import record_id
+from bot.replies import Audience, Card, MessageKey, Reply, agenda_key, say
+from bot.services import picking, views
 from bot.services.context import Context, NotFound, Refused
-from bot.storage.models import AgendaItem, MeetingSeries, Member, Moment, Recipient, Team, Vote
-from bot.storage.parts import part
+from bot.services.queue import RECENT_WINDOW
+from bot.services.queue import queue as queue  # the agenda commands, `queue` among them, are reached here
+from bot.storage.models import AgendaItem, Member, Moment, Recipient, Team, TeamMember, Vote
 
 logger = logging.getLogger(__name__)
 
 _Row = TypeVar("_Row", Moment, Member)
 
-OPEN = ("scheduled", "posted")
-RECENT_WINDOW = timedelta(hours=6)
+# Items whose moment was never shown at a meeting: nothing there to find helpful.
+UNSHOWN = (AgendaState.SKIPPED, AgendaState.MISSED, AgendaState.FAILED)
 
 
 def message_key(item: AgendaItem) -> MessageKey:
@@ -74,14 +67,19 @@ async def render_many(session: AsyncSession, items: Sequence[tuple[AgendaItem, T
     for item, team in items:
         moment = moments.get(item.moment_id) if item.moment_id is not None else None
         author = members.get(moment.author_id) if moment is not None and moment.author_id is not None else None
+        shown = (
+            views.moment_view(moment, author=author, recipients=recipients.get(moment.id, []))
+            if moment is not None
+            else None
+        )
         cards_by_id[item.id] = cards.agenda_card(
-            item,
-            zone=team.zone,
-            moment=moment,
-            author=author,
-            recipients=recipients.get(moment.id, []) if moment is not None else [],
-            presenter=members.get(item.presenter_id) if item.presenter_id is not None else None,
-            helpful=votes.get(item.id, 0),
+            views.agenda_view(
+                item,
+                zone=team.zone,
+                moment=shown,
+                presenter=members.get(item.presenter_id) if item.presenter_id is not None else None,
+                helpful=votes.get(item.id, 0),
+            )
         )
     return cards_by_id
 
@@ -152,7 +150,7 @@ async def request(ctx: Context, minutes_from_now: int) -> list[Reply]:
         series_id=None,
         starts_at=starts_at,
         post_at=ctx.now,
-        state="posted",
+        state=AGENDA.start(AgendaState.POSTED),
         organizer_id=ctx.member.id,
         created_at=ctx.now,
         updated_at=ctx.now,
@@ -173,6 +171,11 @@ async def find_item(ctx: Context, number: int | None, *, ended_too: bool = False
             or (ctx.team is not None and item.team_id != ctx.team.id)
         ):
             raise NotFound(f"There is no agenda item #{number} in this channel.")
+        if ctx.team is None and not await _member_of(ctx, item.team_id):
+            # From a DM (or App Home) an item is reachable by number: only people of its channel may act on
+            # it. The answer is the not-found one, so that a private channel's items stay unknown outside it.
+            logger.info("member %s refused agenda item %s of a team they are not in", ctx.member.id, item.id)
+            raise NotFound(f"There is no agenda item #{number} you can act on here. Try it in the meeting's channel.")
     else:
         team = ctx.require_team()
         base = select(AgendaItem).where(AgendaItem.team_id == team.id, AgendaItem.state.in_(OPEN))
@@ -186,7 +189,7 @@ async def find_item(ctx: Context, number: int | None, *, ended_too: bool = False
         if item is None and ended_too:
             item = await ctx.session.scalar(
                 select(AgendaItem)
-                .where(AgendaItem.team_id == team.id, AgendaItem.state == "presented")
+                .where(AgendaItem.team_id == team.id, AgendaItem.state == AgendaState.PRESENTED)
                 .order_by(AgendaItem.updated_at.desc(), AgendaItem.id.desc())
                 .limit(1)
             )
@@ -197,6 +200,11 @@ async def find_item(ctx: Context, number: int | None, *, ended_too: bool = False
     return item, team_row
 
 
+async def _member_of(ctx: Context, team_id: int) -> bool:
+    """Whether the core has seen the actor in the team's channel (acting there, mentioned, or on its roster)."""
+    return await ctx.session.get(TeamMember, (team_id, ctx.member.id)) is not None
+
+
 def _may_steer(ctx: Context, item: AgendaItem, *, presenter_too: bool = False) -> bool:
     return (
         ctx.is_manager or item.organizer_id == ctx.member.id or (presenter_too and item.presenter_id == ctx.member.id)
@@ -204,8 +212,13 @@ def _may_steer(ctx: Context, item: AgendaItem, *, presenter_too: bool = False) -
 
 
 def _open(item: AgendaItem) -> None:
-    if item.state not in OPEN:
-        raise Refused(f"This meeting's moment is already {cards.AGENDA_STATE.get(item.state, item.state).lower()}.")
+    if not AGENDA.is_open(item.state):
+        raise Refused(f"This meeting's moment is already {cards.AGENDA_STATE[item.state].lower()}.")
+
+
+async def _end(ctx: Context, item: AgendaItem, state: AgendaState) -> None:
+    await picking.end_featuring(ctx.session, item, ending(state))
+    item.state, item.updated_at = AGENDA.move(item.state, state), ctx.now
 
 
 async def swap(ctx: Context, number: int | None) -> list[Reply]:
@@ -219,7 +232,8 @@ async def swap(ctx: Context, number: int | None) -> list[Reply]:
     choice = await picking.pick(ctx.session, item, team, ctx.now, exclude=exclude)
     if choice is None:
         raise Refused("There is nothing else to swap in — every option was already swapped out for this meeting.")
-    await picking.end_featuring(ctx.session, item, "swapped")
+    AGENDA.move(item.state, item.state)  # re-picking keeps an open item's state
+    await picking.end_featuring(ctx.session, item, Outcome.SWAPPED)
     moment = await picking.feature(ctx.session, item, choice, ctx.now)
     notices = await featured_notices(ctx.session, item, team, moment)
     return [await card_reply(ctx.session, item, team), *notices]
@@ -230,8 +244,7 @@ async def skip(ctx: Context, number: int | None) -> list[Reply]:
     if not _may_steer(ctx, item):
         raise Refused("Only the meeting's organizer or a manager can skip its moment.")
     _open(item)
-    await picking.end_featuring(ctx.session, item, "skipped")
-    item.state, item.updated_at = "skipped", ctx.now
+    await _end(ctx, item, AgendaState.SKIPPED)
     return [await card_reply(ctx.session, item, team)]
 
 
@@ -240,14 +253,13 @@ async def done(ctx: Context, number: int | None) -> list[Reply]:
     if not _may_steer(ctx, item, presenter_too=True):
         raise Refused("Only the presenter, the meeting's organizer or a manager can mark it presented.")
     _open(item)
-    await picking.end_featuring(ctx.session, item, "presented")
-    item.state, item.updated_at = "presented", ctx.now
+    await _end(ctx, item, AgendaState.PRESENTED)
     return [await card_reply(ctx.session, item, team)]
 
 
 async def helpful(ctx: Context, number: int | None) -> list[Reply]:
     item, team = await find_item(ctx, number, ended_too=True)
-    if item.moment_id is None or item.state in ("skipped", "missed", "failed"):
+    if item.moment_id is None or item.state in UNSHOWN:
         raise Refused("There is no moment on that agenda item to vote for.")
     if await ctx.session.get(Vote, (item.id, ctx.member.id)) is not None:
         return [say("You already said this one was helpful — thanks!")]
@@ -257,93 +269,6 @@ async def helpful(ctx: Context, number: int | None) -> list[Reply]:
     except IntegrityError:
         return [say("You already said this one was helpful — thanks!")]
     return [await card_reply(ctx.session, item, team)]
-
-
-QUEUE_ITEMS = 5
-ITEMS, SERIES = 0, 1
-
-# The queue's "Coming up" in one statement: the next open agenda items, each with its moment's line (NULL when
-# it has none), then the active meeting series. ``number`` is the item's or the series' id; ``zone`` is the
-# series' (an item shows in its team's zone).
-_next_items = (
-    select(AgendaItem.id.label("number"), AgendaItem.starts_at.label("at"), *cards.MOMENT_LINE)
-    .outerjoin(Moment, Moment.id == AgendaItem.moment_id)
-    .where(
-        AgendaItem.team_id == bindparam("team_id"),
-        AgendaItem.state.in_(OPEN),
-        AgendaItem.starts_at >= bindparam("since"),
-    )
-    .order_by(AgendaItem.starts_at, AgendaItem.id)
-    .limit(QUEUE_ITEMS)
-    .subquery()
-)
-_coming_up: CompoundSelect[*tuple[Any, ...]] = union_all(
-    select(part(ITEMS), _next_items, null().label("zone")),
-    select(
-        part(SERIES),
-        MeetingSeries.id,
-        MeetingSeries.next_start_at,
-        *(null() for _ in cards.MOMENT_LINE),
-        MeetingSeries.zone,
-    ).where(
-        MeetingSeries.team_id == bindparam("team_id"),
-        MeetingSeries.state == "active",
-        MeetingSeries.next_start_at.is_not(None),
-    ),
-)
-COMING_UP = _coming_up.order_by(
-    _coming_up.selected_columns.part, _coming_up.selected_columns.at, _coming_up.selected_columns.number
-)
-
-
-def _never_featured(kind: str) -> ScalarSelect[int]:
-    return (
-        select(func.count())
-        .where(
-            Moment.team_id == bindparam("team_id"),
-            Moment.state == "approved",
-            Moment.kind == kind,
-            Moment.times_featured == 0,
-            Moment.private.is_(False),
-        )
-        .correlate(None)
-        .scalar_subquery()
-    )
-
-
-# The pool's never-featured counts by kind (one row, always) and the line of the moment picked next, if any.
-_pool = select(*(_never_featured(kind).label(kind) for kind in picking.TEAM_KINDS)).subquery("pool")
-POOL_AND_NEXT = (
-    select(_pool, *cards.MOMENT_LINE)
-    .select_from(_pool)
-    .outerjoin(Moment, Moment.id == bindparam("next_id", type_=Integer))
-)
-
-
-async def queue(ctx: Context) -> list[Reply]:
-    """What is coming up in the channel, what waits in the pool, and what a meeting now would feature:
-    one statement for what is coming up, the preview pick, then one for the pool and the picked line."""
-    team = ctx.require_team()
-    lines = []
-    for row in await ctx.session.execute(COMING_UP, {"team_id": team.id, "since": ctx.now - RECENT_WINDOW}):
-        if row.part == SERIES:
-            lines.append(f"Meeting #{row.number} · next on {cards.local_time(row.at, row.zone)}")
-        else:
-            what = cards.moment_line(row) if row.id is not None else "no moment"
-            lines.append(f"Agenda #{row.number} · {cards.local_time(row.at, team.zone)} · {what}")
-    sections = [Section("\n".join(lines) or "No meetings scheduled. Try `schedule` or `request`.", "Coming up")]
-    preview = AgendaItem(workspace_id=team.workspace_id, team_id=team.id, starts_at=ctx.now, post_at=ctx.now)
-    choice = await picking.pick(ctx.session, preview, team, ctx.now)
-    pool = (
-        await ctx.session.execute(
-            POOL_AND_NEXT, {"team_id": team.id, "next_id": choice.moment_id if choice is not None else None}
-        )
-    ).one()
-    waiting = ", ".join(f"{cards.KIND_PLURAL[k]}: {pool._mapping[k]}" for k in picking.TEAM_KINDS)
-    sections.append(Section(f"Never featured yet — {waiting}.", "The pool"))
-    if choice is not None and pool.id is not None:
-        sections.append(Section(f"{cards.moment_line(pool)}\n{choice.reason}", "Next in line"))
-    return [Reply(card=Card(title=f"Customer Moment queue · {team.name or 'this channel'}", sections=tuple(sections)))]
 
 
 async def remember_post(session: AsyncSession, workspace_id: int, key: str, ref: dict[str, Any]) -> None:

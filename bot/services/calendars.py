@@ -16,14 +16,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import commands
+from bot import grammar
 from bot.domain import calendar, recurrence
-from bot.domain.secrets import SecretBox, SecretError, mask_url
+from bot.domain.lifecycle import AGENDA, OPEN, SERIES, AgendaState, SeriesState, ending
 from bot.ports import CalendarFetcher, FeedUnavailable
 from bot.replies import Audience, Reply, say
+from bot.secrets import SecretBox, SecretUnreadable
 from bot.services import agenda, picking
 from bot.services.context import Context, Refused
-from bot.services.meetings import advance, describe
+from bot.services.meetings import advance, describe, refuse_a_second_ritual
 from bot.storage.models import AgendaItem, CalendarFeed, MeetingSeries, Member, Team
 
 logger = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ class Calendars:
 
 
 def host_of(url: str) -> str:
-    return mask_url(url).split("://", 1)[-1].removesuffix("/…")
+    return calendar.mask_url(url).split("://", 1)[-1].removesuffix("/…")
 
 
 def _describe_choices(found: tuple[calendar.FeedEvent, ...]) -> str:
@@ -56,7 +57,7 @@ def _describe_choices(found: tuple[calendar.FeedEvent, ...]) -> str:
     )
 
 
-async def follow(ctx: Context, calendars: Calendars | None, args: commands.FollowArgs) -> list[Reply]:
+async def follow(ctx: Context, calendars: Calendars | None, args: grammar.FollowArgs) -> list[Reply]:
     """``schedule from <feed URL> [match <text>]``: make a series that follows one event of the feed."""
     team = ctx.require_team()
     ctx.require_manager("schedule meetings")
@@ -91,17 +92,18 @@ async def follow(ctx: Context, calendars: Calendars | None, args: commands.Follo
         anchor=local.date().isoformat(),
         lead_minutes=int(lead.total_seconds() // 60),
         skip_dates=[],
-        state="active",
+        state=SERIES.start(SeriesState.ACTIVE),
         feed_occurrences=calendar.encode(upcoming),
         created_at=ctx.now,
     )
     advance(series, ctx.now)
+    await refuse_a_second_ritual(ctx, team, series)
     ctx.session.add(series)
     await ctx.session.flush()
     row = CalendarFeed(
         series_id=series.id,
         workspace_id=ctx.workspace.id,
-        url_ciphertext=calendars.box.encrypt(args.url),
+        url_ciphertext=calendars.box.seal(args.url),
         host=host_of(args.url),
         event_uid=chosen.uid,
         event_title=chosen.title,
@@ -157,14 +159,15 @@ async def apply_read(
     for item in items:
         original = known.get(item.starts_at, item.starts_at)
         prepared.add(original)
-        if item.state not in agenda.OPEN:
+        if item.state not in OPEN:
             continue
         occurrence = by_original.get(original)
         if occurrence is not None and occurrence.start != item.starts_at and occurrence.start in taken:
             occurrence = None  # moved onto another meeting of the series that already has its moment
         if occurrence is None:
-            await picking.end_featuring(session, item, "skipped")  # its moment goes back to the pool
-            item.state, item.reason, item.updated_at = "cancelled", "The meeting was cancelled in the calendar.", now
+            await picking.end_featuring(session, item, ending(AgendaState.CANCELLED))  # its moment goes back
+            item.state = AGENDA.move(item.state, AgendaState.CANCELLED)
+            item.reason, item.updated_at = "The meeting was cancelled in the calendar.", now
             logger.info("series %s: agenda item %s cancelled by the calendar", series.id, item.id)
         elif occurrence.start != item.starts_at:
             taken.discard(item.starts_at)
@@ -177,7 +180,7 @@ async def apply_read(
         if item.post_ref is not None:
             updates.append(await agenda.card_reply(session, item, team))
     series.feed_occurrences = calendar.encode(fresh)
-    if series.state == "active":
+    if series.state == SeriesState.ACTIVE:
         _next_unprepared(series, fresh, prepared)
     return updates
 
@@ -216,8 +219,8 @@ async def apply_failure(
             f"I can't read the calendar of {about}: {problem} I'll keep the meetings I already know for up to "
             f"{KEEP_GOING_FOR.days} days. {fix}",
         )
-    if series.state == "active" and now - row.failing_since >= KEEP_GOING_FOR:
-        series.state = "paused"
+    if series.state == SeriesState.ACTIVE and now - row.failing_since >= KEEP_GOING_FOR:
+        series.state = SERIES.move(series.state, SeriesState.PAUSED)
         logger.warning("series %s paused: calendar on %s unreadable for a week", series.id, row.host)
         return _dm(
             organizer,
@@ -235,7 +238,7 @@ def read_succeeded(row: CalendarFeed, *, etag: str | None, last_modified: str | 
 def feed_url(box: SecretBox, row: CalendarFeed) -> str | None:
     """The decrypted address, or None when no key opens it (the keys were changed without the old one)."""
     try:
-        return box.decrypt(row.url_ciphertext)
-    except SecretError:
+        return box.open(row.url_ciphertext)
+    except SecretUnreadable:
         logger.error("series %s: its calendar address cannot be decrypted with ENCRYPTION_KEY", row.series_id)
         return None

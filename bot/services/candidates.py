@@ -20,13 +20,13 @@ from typing import Any
 from sqlalchemy import Integer, Row, Select, bindparam, cast, func, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.lifecycle import COUNTED
 from bot.domain.rotation import FRESH, Candidate, Recent
 from bot.storage.models import Featuring, Member, Moment, Recipient, Team
 from bot.storage.parts import part
 
 PER_KIND = 12
 MAX_PAGES = 50
-COUNTED = ("current", "presented")
 TEAM_KINDS = ("story", "shoutout", "exercise")
 
 

@@ -9,11 +9,15 @@ from sqlalchemy import select
 
 from bot import cards, forms
 from bot.domain import calendar, recurrence
+from bot.domain.lifecycle import SERIES, SeriesState
 from bot.replies import Card, Fact, Reply, Section, say
 from bot.services.context import Context, NotFound, Refused
 from bot.storage.models import CalendarFeed, MeetingSeries, Team
 
 logger = logging.getLogger(__name__)
+
+STATE_LABEL = {SeriesState.ACTIVE: "active", SeriesState.PAUSED: "paused", SeriesState.DELETED: "deleted"}
+DONE_WORD = {SeriesState.ACTIVE: "Resumed", SeriesState.PAUSED: "Paused", SeriesState.DELETED: "Deleted"}
 
 
 def recurrence_of(series: MeetingSeries) -> recurrence.Recurrence:
@@ -26,14 +30,19 @@ def skip_dates(series: MeetingSeries) -> frozenset[date]:
     return frozenset(date.fromisoformat(d) for d in series.skip_dates)
 
 
-def next_starts(series: MeetingSeries, after: datetime, count: int) -> list[datetime]:
-    """The series' next ``count`` meeting starts after ``after``: from its rule, or from its calendar."""
+def next_starts(series: MeetingSeries, after: datetime, count: int, *, skipping: bool = True) -> list[datetime]:
+    """The series' next ``count`` meeting starts after ``after``: from its rule, or from its calendar.
+
+    A calendar series knows its meetings only as far ahead as it last read them. With ``skipping`` off,
+    the meetings on its skip dates are counted too.
+    """
+    skip = skip_dates(series) if skipping else frozenset()
     if series.feed_occurrences is not None:
-        skip = {d.isoformat() for d in skip_dates(series)}
+        days = {d.isoformat() for d in skip}
         found = calendar.decode(series.feed_occurrences)
-        starts = [o.start for o in found if o.start > after and _local_day(o.start, o.zone) not in skip]
+        starts = [o.start for o in found if o.start > after and _local_day(o.start, o.zone) not in days]
         return starts[:count]
-    return recurrence_of(series).occurrences(after, count=count, skip=skip_dates(series))
+    return recurrence_of(series).occurrences(after, count=count, skip=skip)
 
 
 def _local_day(instant: datetime, zone: str) -> str:
@@ -68,7 +77,7 @@ def describe(
     facts = [
         *when,
         Fact("Moment posted", _lead_text(series.lead_minutes)),
-        Fact("Status", {"active": "active", "paused": "paused"}.get(series.state, series.state)),
+        Fact("Status", STATE_LABEL[series.state]),
     ]
     if series.skip_dates:
         facts.append(Fact("Skipped dates", ", ".join(sorted(series.skip_dates)[-5:])))
@@ -104,23 +113,61 @@ async def schedule(ctx: Context, text: str) -> list[Reply]:
         anchor=rec.anchor.isoformat(),
         lead_minutes=int(spec.lead.total_seconds() // 60),
         skip_dates=sorted(d.isoformat() for d in spec.skip),
-        state="active",
+        state=SERIES.start(SeriesState.ACTIVE),
         created_at=ctx.now,
     )
     advance(series, ctx.now)
     if series.next_start_at is None:
         raise Refused("That schedule has no meetings left in the future.")
+    await refuse_a_second_ritual(ctx, team, series)
     if team.zone == "UTC" and rec.zone != "UTC":
         team.zone = rec.zone
     ctx.session.add(series)
     await ctx.session.flush()
     logger.info("series %s scheduled in team %s: %s at %s %s", series.id, team.id, rec.rule, rec.at, rec.zone)
+    first = cards.local_time(series.next_start_at, series.zone)
     return [
         Reply(
-            text=f"Scheduled: {rec.describe()}. I'll post the moment {_lead_text(series.lead_minutes)}.",
+            text=f"Scheduled: {rec.describe()}. The first meeting is {first}; I'll post the moment"
+            f" {_lead_text(series.lead_minutes)}.",
             card=describe(series, ctx.now),
         )
     ]
+
+
+OVERLAP_HORIZON = 12  # meetings of a new series compared with each existing one
+
+
+async def refuse_a_second_ritual(ctx: Context, team: Team, series: MeetingSeries) -> None:
+    """One moment per meeting: a series that would meet at the same time as one of the channel's is refused.
+
+    Typed series are compared by their rules, calendar series by the meetings their calendar gave them.
+    """
+    existing = await ctx.session.scalars(
+        select(MeetingSeries).where(
+            MeetingSeries.team_id == team.id, MeetingSeries.state.in_((SeriesState.ACTIVE, SeriesState.PAUSED))
+        )
+    )
+    ahead = set(next_starts(series, ctx.now, OVERLAP_HORIZON))
+    for other in existing:
+        if other is series:
+            continue
+        shared = sorted(ahead.intersection(next_starts(other, ctx.now, OVERLAP_HORIZON * 4)))
+        if shared:
+            when = cards.local_time(shared[0], other.zone)
+            raise Refused(
+                f"Meeting #{other.id} already gets a moment at that time ({await _when(ctx, other)};"
+                f" next shared meeting {when}). One moment per meeting is enough: `meetings` lists it, and"
+                f" `unschedule {other.id}` removes it if this one replaces it."
+            )
+
+
+async def _when(ctx: Context, series: MeetingSeries) -> str:
+    """How a series' meetings are described: its rule, or the calendar event it follows (never the address)."""
+    if series.feed_occurrences is None:
+        return recurrence_of(series).describe()
+    feed = await ctx.session.get(CalendarFeed, series.id)
+    return f"it follows “{feed.event_title}” in the calendar on {feed.host}" if feed else "it follows a calendar"
 
 
 async def schedule_form(ctx: Context) -> list[Reply]:
@@ -132,7 +179,7 @@ async def _series(ctx: Context, number: int) -> MeetingSeries:
     if (
         series is None
         or series.workspace_id != ctx.workspace.id
-        or series.state == "deleted"
+        or series.state == SeriesState.DELETED
         or (ctx.team is not None and series.team_id != ctx.team.id)
     ):
         raise NotFound(f"There is no meeting #{number} in this channel. `meetings` lists them.")
@@ -144,7 +191,7 @@ async def list_series(ctx: Context) -> list[Reply]:
     rows = (
         await ctx.session.scalars(
             select(MeetingSeries)
-            .where(MeetingSeries.team_id == team.id, MeetingSeries.state != "deleted")
+            .where(MeetingSeries.team_id == team.id, MeetingSeries.state != SeriesState.DELETED)
             .order_by(MeetingSeries.id)
         )
     ).all()
@@ -159,26 +206,33 @@ async def list_series(ctx: Context) -> list[Reply]:
     return [Reply(card=describe(s, ctx.now, team_zone=team.zone, feed=feeds.get(s.id))) for s in rows]
 
 
-async def set_state(ctx: Context, number: int, state: str) -> list[Reply]:
+async def set_state(ctx: Context, number: int, state: SeriesState) -> list[Reply]:
     ctx.require_manager("change meetings")
     series = await _series(ctx, number)
-    series.state = state
-    if state == "active":
+    if series.state == state:
+        already = {SeriesState.ACTIVE: "already active", SeriesState.PAUSED: "already paused"}[state]
+        return [say(f"Nothing changed: meeting #{series.id} is {already}.")]
+    series.state = SERIES.move(series.state, state)
+    if state == SeriesState.ACTIVE:
         advance(series, ctx.now)
-    words = {"active": "Resumed", "paused": "Paused", "deleted": "Deleted"}
     logger.info("series %s is now %s", series.id, state)
-    return [say(f"{words[state]} meeting #{series.id}.")]
+    return [say(f"{DONE_WORD[state]} meeting #{series.id}.")]
 
 
 async def set_reminder(ctx: Context, number: int, text: str) -> list[Reply]:
     ctx.require_manager("change meetings")
+    if not text.strip():
+        raise Refused(
+            f"How long before the moment is posted should I remind the organizer? e.g. `remind {number} 1d`,"
+            f" `remind {number} 2h`, or `remind {number} off`."
+        )
     off = text.strip().lower() in ("off", "none", "no", "0")
     minutes = 0 if off else int(recurrence.parse_duration(text.strip()).total_seconds() // 60)
     if minutes > 7 * 24 * 60:
         raise Refused("A reminder can come at most 7 days before the moment is posted.")
     series = await _series(ctx, number)
     series.remind_minutes = minutes
-    if series.state == "active" and series.next_post_at is not None:
+    if series.state == SeriesState.ACTIVE and series.next_post_at is not None:
         series.next_prepare_at = series.next_post_at - timedelta(minutes=minutes)
     if not minutes:
         return [say(f"No more reminders for meeting #{series.id}.")]
@@ -192,10 +246,44 @@ async def skip_date(ctx: Context, number: int, text: str) -> list[Reply]:
         day = date.fromisoformat(text.strip())
     except ValueError:
         raise Refused(f"I couldn't read the date '{text.strip()[:30]}'. Use YYYY-MM-DD, e.g. 2026-12-24.") from None
+    _check_meeting_day(series, day, ctx.now)
+    if day.isoformat() in series.skip_dates:
+        return [say(f"Nothing changed: meeting #{series.id} already has no moment on {day.isoformat()}.")]
     series.skip_dates = sorted({*series.skip_dates, day.isoformat()})
-    if series.state == "active":
+    if series.state == SeriesState.ACTIVE:
         advance(series, ctx.now)
     return [say(f"Meeting #{series.id} will have no moment on {day.isoformat()}.")]
+
+
+def _check_meeting_day(series: MeetingSeries, day: date, now: datetime) -> None:
+    """A skip date is a day the series meets, still ahead; otherwise say which days it does meet.
+
+    A calendar series meets on the days its calendar gave it (as far ahead as it last read them).
+    """
+    zone = recurrence.zone(series.zone)
+    if day < now.astimezone(zone).date():
+        raise Refused(f"{day.isoformat()} has passed; skip a meeting that is still ahead.")
+    day_start = datetime.combine(day, time(0, 0), zone)
+
+    def meetings(after: datetime, count: int) -> list[datetime]:
+        return next_starts(series, after, count, skipping=False)
+
+    on_day = [d for d in meetings(day_start - timedelta(microseconds=1), 1) if d.astimezone(zone).date() == day]
+    if on_day and on_day[0] > now:
+        return
+    if on_day:
+        raise Refused(f"The meeting on {day.isoformat()} has already started; skip a meeting that is still ahead.")
+    after = meetings(max(day_start, now), 1)
+    since = max(now, day_start - timedelta(days=40))
+    before = [d for d in meetings(since, 60) if d < day_start][-1:]
+    nearest = [cards.local_time(d, series.zone) for d in (*before, *after)]
+    suggestion = f" The nearest: {' or '.join(nearest)}." if nearest else ""
+    raise Refused(f"Meeting #{series.id} does not meet on {day.isoformat()} ({day.strftime('%A')}).{suggestion}")
+
+
+async def show_zone(ctx: Context) -> list[Reply]:
+    team = ctx.require_team()
+    return [say(f"This channel's time zone is {team.zone}. Managers change it with `timezone Area/City`.")]
 
 
 async def set_zone(ctx: Context, name: str) -> list[Reply]:

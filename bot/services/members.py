@@ -6,7 +6,7 @@ import logging
 
 from sqlalchemy import select
 
-from bot import commands
+from bot import grammar
 from bot.replies import Reply, say
 from bot.services.context import Context, Refused, find_person
 from bot.storage.models import Member
@@ -14,7 +14,7 @@ from bot.storage.models import Member
 logger = logging.getLogger(__name__)
 
 
-async def managers(ctx: Context, command: commands.Command) -> list[Reply]:
+async def managers(ctx: Context, command: grammar.Command) -> list[Reply]:
     if not command.words:
         rows = (
             await ctx.session.scalars(
@@ -26,15 +26,31 @@ async def managers(ctx: Context, command: commands.Command) -> list[Reply]:
         return [say("Admins and managers: " + ", ".join(f"{m.name} ({m.role})" for m in rows))]
     verb = command.words[0].lower()
     if verb not in ("add", "remove") or len(command.words) < 2:
-        raise commands.UsageError("managers")
+        raise grammar.UsageError("managers")
     if not ctx.is_admin:
         raise Refused("Only admins can change who the managers are.")
-    changed = []
+    wanted = "manager" if verb == "add" else "member"
+    changed: list[str] = []
+    unchanged: list[str] = []
     for token in command.words[1:]:
         member = await find_person(ctx, token)
         if member.role == "admin":
             raise Refused(f"{member.name} is an admin; admins keep their role.")
-        member.role = "manager" if verb == "add" else "member"
+        if member.name in changed or member.name in unchanged:
+            continue
+        if member.role == wanted:
+            unchanged.append(member.name)
+            continue
+        member.role = wanted
         changed.append(member.name)
         logger.info("member %s is now %s (by %s)", member.id, member.role, ctx.member.id)
-    return [say(("Now managers: " if verb == "add" else "No longer managers: ") + ", ".join(changed))]
+    return [say(_role_changes(verb, changed, unchanged))]
+
+
+def _role_changes(verb: str, changed: list[str], unchanged: list[str]) -> str:
+    """What changed, and who was already as asked; "Nothing changed" when nobody's role moved."""
+    done = ("Now managers: " if verb == "add" else "No longer managers: ") + ", ".join(changed)
+    already = ("already managers: " if verb == "add" else "not managers: ") + ", ".join(unchanged)
+    if not changed:
+        return f"Nothing changed: {already}."
+    return f"{done}. ({already[0].upper()}{already[1:]}.)" if unchanged else done

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select, union_all
 
-from bot import cards, commands, forms
-from bot.domain import privacy
+from bot import cards, forms, grammar
+from bot.domain import privacy, similarity
 from bot.domain.validation import Invalid, clean_exercise, clean_reason, clean_story
 from bot.replies import Audience, Card, Reply, Section, say
 from bot.services.context import Context, NotFound, Refused, find_person
+from bot.services.views import MOMENT_LINE, moment_view
 from bot.storage.models import Member, Moment, Recipient
 from bot.storage.parts import part
 
@@ -31,13 +32,13 @@ def _mine_part(number: int, moments: Select[*tuple[Any, ...]]) -> Select[*tuple[
 _mine = union_all(
     _mine_part(
         AUTHORED,
-        select(*cards.MOMENT_LINE).where(
+        select(*MOMENT_LINE).where(
             Moment.workspace_id == bindparam("workspace_id"), Moment.author_id == bindparam("member_id")
         ),
     ),
     _mine_part(
         RECEIVED,
-        select(*cards.MOMENT_LINE)
+        select(*MOMENT_LINE)
         .join(Recipient, Recipient.moment_id == Moment.id)
         .where(Moment.workspace_id == bindparam("workspace_id"), Recipient.member_id == bindparam("member_id")),
     ),
@@ -68,7 +69,8 @@ def _saved_message(state: str, moment: Moment, found: Sequence[str]) -> str:
     return f"{text} {note}".strip()
 
 
-async def submit_story(ctx: Context, args: commands.StoryArgs) -> list[Reply]:
+async def submit_story(ctx: Context, args: grammar.StoryArgs, *, read_back: bool = False) -> list[Reply]:
+    """Save a new story; ``read_back`` (a one-line story) also shows how each part was read, to fix it."""
     team = ctx.require_team()
     fields = clean_story(
         situation=args.situation,
@@ -101,12 +103,43 @@ async def submit_story(ctx: Context, args: commands.StoryArgs) -> list[Reply]:
     ctx.session.add(moment)
     await ctx.session.flush()
     logger.info("story %s saved in team %s (state %s, masked %s)", moment.id, team.id, state, found)
-    return [say(_saved_message(state, moment, found))]
+    message = _saved_message(state, moment, found)
+    earlier = await _same_story_told_before(ctx, moment)
+    if earlier is not None:
+        message += (
+            f" It looks like your story #{earlier}; if it is the same one, `withdraw {moment.id}` removes this copy."
+        )
+    if read_back:
+        return [Reply(text=message, card=cards.story_readback(moment_view(moment)))]
+    return [say(message)]
 
 
-async def submit_story_form(ctx: Context) -> list[Reply]:
-    values = ctx.incoming.form_values
-    args = commands.StoryArgs(
+SAME_STORY_LOOKBACK = 200  # an author's most recent stories compared with a new one
+
+
+async def _same_story_told_before(ctx: Context, story: Moment) -> int | None:
+    """The author's earlier story (not withdrawn) that this one repeats, if any."""
+    told = similarity.shingles(f"{story.situation} {story.lesson}")
+    rows = await ctx.session.execute(
+        select(Moment.id, Moment.situation, Moment.lesson)
+        .where(
+            Moment.workspace_id == ctx.workspace.id,
+            Moment.author_id == ctx.member.id,
+            Moment.kind == "story",
+            Moment.id != story.id,
+            Moment.state != "withdrawn",
+        )
+        .order_by(Moment.id.desc())
+        .limit(SAME_STORY_LOOKBACK)
+    )
+    for moment_id, situation, lesson in rows:
+        if similarity.resemblance(told, similarity.shingles(f"{situation} {lesson}")) >= similarity.SAME_STORY:
+            return int(moment_id)
+    return None
+
+
+def story_form_args(values: Mapping[str, Any]) -> grammar.StoryArgs:
+    return grammar.StoryArgs(
         situation=forms.text_value(values, "situation"),
         action=forms.text_value(values, "action"),
         reaction=forms.text_value(values, "reaction"),
@@ -115,19 +148,25 @@ async def submit_story_form(ctx: Context) -> list[Reply]:
         nps=forms.text_value(values, "nps") or None,
         anonymous=forms.flag_value(values, "anonymous"),
     )
-    return await submit_story(ctx, args)
+
+
+async def submit_story_form(ctx: Context) -> list[Reply]:
+    return await submit_story(ctx, story_form_args(ctx.incoming.form_values))
 
 
 async def submit_shoutout(ctx: Context, tokens: Sequence[str], reason_text: str, private: bool) -> list[Reply]:
     team = ctx.require_team()
     reason = clean_reason(reason_text)
     people: list[Member] = []
+    named_self = False
     for token in tokens:
         member = await find_person(ctx, token)
         if member.id == ctx.member.id:
-            raise Invalid({"recipients": "A shout-out is for someone else — tell a colleague what you saw them do."})
-        if member not in people:
+            named_self = True  # recognition is for others: the giver is left out, the others keep theirs
+        elif member not in people:
             people.append(member)
+    if not people and named_self:
+        raise Invalid({"recipients": "A shout-out is for someone else — tell a colleague what you saw them do."})
     if not people:
         raise Invalid({"recipients": "Who is it for? Pick at least one colleague."})
     if len(people) > 10:
@@ -149,13 +188,12 @@ async def submit_shoutout(ctx: Context, tokens: Sequence[str], reason_text: str,
     ctx.session.add_all(Recipient(moment_id=moment.id, member_id=m.id) for m in people)
     await ctx.session.flush()
     logger.info("shout-out %s saved in team %s (state %s, private %s)", moment.id, team.id, state, private)
-    replies = [
-        say(
-            _saved_message(state, moment, found).replace(
-                "in the pool for upcoming meetings", "sent" if private else "shared"
-            )
-        )
-    ]
+    saved = _saved_message(state, moment, found).replace(
+        "in the pool for upcoming meetings", "sent" if private else "shared"
+    )
+    if named_self:
+        saved += " I left you out of it: a shout-out recognises others."
+    replies = [say(saved)]
     if state == "approved":
         replies += shoutout_announcements(ctx, moment, people)
     return replies
@@ -164,7 +202,12 @@ async def submit_shoutout(ctx: Context, tokens: Sequence[str], reason_text: str,
 def shoutout_card(giver: Member | None, moment: Moment, people: Sequence[Member]) -> Card:
     return Card(
         title="🎉 Shout-out",
-        sections=(Section(moment.situation, f"{giver.name if giver else 'Someone'} recognises {cards.names(people)}"),),
+        sections=(
+            Section(
+                moment.situation,
+                f"{giver.name if giver else 'Someone'} recognises {cards.names([p.name for p in people])}",
+            ),
+        ),
     )
 
 
@@ -194,7 +237,7 @@ async def submit_shoutout_form(ctx: Context) -> list[Reply]:
     return await submit_shoutout(ctx, tokens, forms.text_value(values, "reason"), forms.flag_value(values, "private"))
 
 
-async def add_exercise(ctx: Context, args: commands.ExerciseArgs) -> list[Reply]:
+async def add_exercise(ctx: Context, args: grammar.ExerciseArgs) -> list[Reply]:
     team = ctx.require_team()
     fields = clean_exercise(title=args.title, prompt=args.prompt, steps=args.steps, minutes=args.minutes)
     (title, prompt, *steps), _ = _masked(fields.title, fields.prompt, *fields.steps)
@@ -218,7 +261,7 @@ async def add_exercise(ctx: Context, args: commands.ExerciseArgs) -> list[Reply]
 async def add_exercise_form(ctx: Context) -> list[Reply]:
     values = ctx.incoming.form_values
     steps = tuple(forms.text_value(values, "steps").splitlines())
-    args = commands.ExerciseArgs(
+    args = grammar.ExerciseArgs(
         forms.text_value(values, "title"),
         forms.text_value(values, "prompt"),
         steps,

@@ -12,9 +12,10 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.lifecycle import COUNTED, FEATURING, RETURNED, Outcome
 from bot.domain.rotation import Choice, choose
 from bot.services import candidates
-from bot.services.candidates import COUNTED, TEAM_KINDS
+from bot.services.candidates import TEAM_KINDS
 from bot.storage.models import AgendaItem, Featuring, Moment, Team
 
 logger = logging.getLogger(__name__)
@@ -79,7 +80,7 @@ async def feature(session: AsyncSession, item: AgendaItem, choice: Choice, now: 
             team_id=item.team_id,
             agenda_item_id=item.id,
             moment_id=moment.id,
-            outcome="current",
+            outcome=FEATURING.start(Outcome.CURRENT),
             reason=choice.reason,
             created_at=now,
         )
@@ -91,18 +92,18 @@ async def feature(session: AsyncSession, item: AgendaItem, choice: Choice, now: 
     return moment
 
 
-async def end_featuring(session: AsyncSession, item: AgendaItem, outcome: str) -> None:
+async def end_featuring(session: AsyncSession, item: AgendaItem, outcome: Outcome) -> None:
     """Close the item's current featuring; a swapped or skipped moment goes back to the pool."""
     featuring = await session.scalar(
         select(Featuring)
-        .where(Featuring.agenda_item_id == item.id, Featuring.outcome == "current")
+        .where(Featuring.agenda_item_id == item.id, Featuring.outcome == Outcome.CURRENT)
         .order_by(Featuring.id.desc())
         .limit(1)
     )
     if featuring is None:
         return
-    featuring.outcome = outcome
-    if outcome in ("swapped", "skipped"):
+    featuring.outcome = FEATURING.move(featuring.outcome, outcome)
+    if outcome in RETURNED:
         moment = await session.get(Moment, featuring.moment_id)
         if moment is not None and moment.library_key is None:
             previous = await session.scalar(
@@ -122,6 +123,6 @@ async def end_featuring(session: AsyncSession, item: AgendaItem, outcome: str) -
 async def swapped_out(session: AsyncSession, item_id: int) -> frozenset[int]:
     return frozenset(
         await session.scalars(
-            select(Featuring.moment_id).where(Featuring.agenda_item_id == item_id, Featuring.outcome == "swapped")
+            select(Featuring.moment_id).where(Featuring.agenda_item_id == item_id, Featuring.outcome == Outcome.SWAPPED)
         )
     )

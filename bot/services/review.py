@@ -7,11 +7,12 @@ import logging
 from sqlalchemy import select
 
 from bot import cards, forms
-from bot.commands import beyond_any_id, record_id
 from bot.domain.validation import Invalid, tidy
+from bot.grammar import beyond_any_id, record_id
 from bot.replies import Audience, Reply, say
 from bot.services.context import Context, NotFound, Refused
 from bot.services.moments import own_moment, shoutout_announcements
+from bot.services.views import moment_view
 from bot.storage.models import Member, Moment, Recipient, Team
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ async def queue(ctx: Context) -> list[Reply]:
     replies = [say(f"{len(waiting)} item(s) waiting for review:")]
     for moment in waiting:
         author, recipients = await people_of(ctx, moment)
-        replies.append(Reply(card=cards.review_card(moment, author=author, recipients=recipients)))
+        replies.append(Reply(card=cards.review_card(moment_view(moment, author=author, recipients=recipients))))
     return replies
 
 
@@ -74,12 +75,17 @@ async def approve(ctx: Context, moment_id: int) -> list[Reply]:
     author, recipients = await people_of(ctx, moment)
     replies = [say(f"Approved #{moment.id}.")]
     if author is not None and author.id != ctx.member.id:
+        label = cards.KIND_LABEL[moment.kind].lower()
+        if moment.private:
+            to = cards.names([member.name for member in recipients])
+            outcome = f"sent privately to {to} (private shout-outs are never featured)"
+        else:
+            outcome = "is in the pool for upcoming meetings"
         replies.append(
             Reply(
                 audience=Audience.DIRECT,
                 to_member=author.external_id,
-                text=f"Your {cards.KIND_LABEL[moment.kind].lower()} #{moment.id} was approved"
-                " and is in the pool for upcoming meetings.",
+                text=f"Your {label} #{moment.id} was approved and {outcome}.",
             )
         )
     if moment.kind == "shoutout":

@@ -12,16 +12,21 @@ from typing import Any
 from sqlalchemy import bindparam, distinct, func, select, true
 
 from bot import cards
+from bot.domain.lifecycle import COUNTED, AgendaState
 from bot.replies import Attachment, Card, Fact, Reply, Section
 from bot.services.context import Context, Refused
 from bot.storage.models import AgendaItem, Featuring, Member, Moment, Recipient, TeamMember, Vote
 
 RECOGNITION_WINDOW = timedelta(days=90)
 MAX_DAYS = 3660
-WITH_MOMENT = ("posted", "presented")
-WITHOUT_MOMENT = ("skipped", "missed", "failed")
-FEATURED = ("current", "presented")  # on an agenda now, or presented at its meeting
+WITH_MOMENT = (AgendaState.POSTED, AgendaState.PRESENTED)
+WITHOUT_MOMENT = (AgendaState.SKIPPED, AgendaState.MISSED, AgendaState.FAILED)
 FEATURED_KINDS = sorted(cards.KIND_LABEL)
+# Withdrawn by the author, hidden by the recipient: promised gone, so an export carries no word of them.
+TEXT_GONE = ("withdrawn", "hidden")
+# Private shout-outs are for the people named and managers, and exports are for managers only; the mark
+# tells whoever reads the file not to pass the row on.
+PRIVATE_MARK = "private (only the people named and managers)"
 
 # The whole report is one statement: a one-row count per table, side by side. Built once with bound
 # parameters (team_id, since, now), so SQLAlchemy's compiled cache serves every `stats`.
@@ -29,7 +34,7 @@ _meetings = (
     select(
         func.count().filter(AgendaItem.state.in_(WITH_MOMENT)).label("with_moment"),
         func.count().filter(AgendaItem.state.in_(WITHOUT_MOMENT)).label("without_moment"),
-        func.count().filter(AgendaItem.state == "missed").label("missed"),
+        func.count().filter(AgendaItem.state == AgendaState.MISSED).label("missed"),
     )
     .select_from(AgendaItem)
     .where(
@@ -67,7 +72,7 @@ _featured = (
     .where(
         Featuring.team_id == bindparam("team_id"),
         Featuring.created_at >= bindparam("since"),
-        Featuring.outcome.in_(FEATURED),
+        Featuring.outcome.in_(COUNTED),  # on an agenda now, or presented at its meeting
     )
     .subquery("featured")
 )
@@ -150,6 +155,11 @@ async def _not_recognised(ctx: Context, team_id: int) -> list[str]:
 
 
 async def export(ctx: Context, fmt: str) -> list[Reply]:
+    """A manager's export of the team's data, as a file that surfaces deliver to that manager alone.
+
+    Only managers may export: it holds private shout-outs (marked so) and items waiting for review or
+    sent back. Withdrawn and hidden items are listed without their text.
+    """
     team = ctx.require_team()
     ctx.require_manager("export data")
     fmt = fmt.strip().lower() or "csv"
@@ -224,7 +234,9 @@ def _safe_cell(value: Any) -> Any:
 
 
 def _moment_row(m: Moment, members: dict[int, Member], recipients: list[str]) -> dict[str, Any]:
+    """One moment as exported. Withdrawn and hidden ones keep their row (the counts stay true) but no text."""
     author = members.get(m.author_id) if m.author_id else None
+    gone = m.state in TEXT_GONE
     return {
         "id": m.id,
         "kind": m.kind,
@@ -232,13 +244,13 @@ def _moment_row(m: Moment, members: dict[int, Member], recipients: list[str]) ->
         "created_at": m.created_at.isoformat() if m.created_at else "",
         "author": "" if m.anonymous or author is None else author.name,
         "recipients": "; ".join(recipients),
-        "private": bool(m.private),
-        "title": m.title or "",
-        "situation": m.situation or "",
-        "action": m.action or "",
-        "reaction": m.reaction or "",
-        "lesson": m.lesson or "",
-        "tags": ", ".join(m.tags or []),
+        "visibility": PRIVATE_MARK if m.private else "channel",
+        "title": "" if gone else m.title or "",
+        "situation": "" if gone else m.situation or "",
+        "action": "" if gone else m.action or "",
+        "reaction": "" if gone else m.reaction or "",
+        "lesson": "" if gone else m.lesson or "",
+        "tags": "" if gone else ", ".join(m.tags or []),
         "nps": m.nps or "",
         "times_featured": m.times_featured or 0,
     }

@@ -43,7 +43,7 @@ def create_engine(url: str, *, pool_size: int = POOL_SIZE) -> AsyncEngine:
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -67,6 +67,7 @@ def create_engine(url: str, *, pool_size: int = POOL_SIZE) -> AsyncEngine:
         return engine
     engine = create_async_engine(
         url,
+        hide_parameters=True,
         pool_size=pool_size,
         max_overflow=0,
         pool_timeout=10,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -22,6 +23,10 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.domain.lifecycle import AgendaState, Outcome, SeriesState
+
+E = TypeVar("E", bound=StrEnum)
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores naive UTC, returns aware UTC: the same on SQLite (no zones) and PostgreSQL."""
@@ -38,6 +43,24 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+class StateColumn(TypeDecorator[E]):
+    """A lifecycle state stored as its plain value (no database enum, so no migration when a state is
+    added); rows read back as enum members, and an unknown value is refused before it is written."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, states: type[E]) -> None:
+        super().__init__(16)
+        self.states = states
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else str(self.states(value).value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        return None if value is None else self.states(value)
 
 
 NAMING = {
@@ -186,7 +209,7 @@ class MeetingSeries(Base):
     anchor: Mapped[str] = mapped_column(String(10))
     lead_minutes: Mapped[int] = mapped_column(Integer, default=30)
     skip_dates: Mapped[list[str]] = mapped_column(default=list)
-    state: Mapped[str] = mapped_column(String(16), default="active")
+    state: Mapped[SeriesState] = mapped_column(StateColumn(SeriesState), default=SeriesState.ACTIVE)
     next_start_at: Mapped[datetime | None] = mapped_column(default=None)
     next_post_at: Mapped[datetime | None] = mapped_column(default=None)
     remind_minutes: Mapped[int] = mapped_column(Integer, default=0)
@@ -238,7 +261,7 @@ class AgendaItem(Base):
     series_id: Mapped[int | None] = mapped_column(ForeignKey("meeting_series.id", ondelete="SET NULL"))
     starts_at: Mapped[datetime]
     post_at: Mapped[datetime]
-    state: Mapped[str] = mapped_column(String(16), default="scheduled")
+    state: Mapped[AgendaState] = mapped_column(StateColumn(AgendaState), default=AgendaState.SCHEDULED)
     moment_id: Mapped[int | None] = mapped_column(ForeignKey("moments.id", ondelete="SET NULL"), default=None)
     reason: Mapped[str] = mapped_column(Text, default="")
     presenter_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), default=None)
@@ -266,7 +289,7 @@ class Featuring(Base):
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
     agenda_item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id", ondelete="CASCADE"))
     moment_id: Mapped[int] = mapped_column(ForeignKey("moments.id", ondelete="CASCADE"))
-    outcome: Mapped[str] = mapped_column(String(16), default="current")
+    outcome: Mapped[Outcome] = mapped_column(StateColumn(Outcome), default=Outcome.CURRENT)
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
 

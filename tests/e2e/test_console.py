@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.exercise_library import LIBRARY
+from bot.content.exercises import LIBRARY
 
 SESSION = """\
 help
@@ -99,7 +99,8 @@ def test_a_whole_session_in_the_console(tmp_path: Path, project_on_path: None) -
         "│ Helpful votes: 1",
         "Only managers can export data.",
         "You are now @alice.",
-        "Scheduled: every Tuesday at 10:00 (Europe/Berlin). I'll post the moment 30 min before.",
+        "Scheduled: every Tuesday at 10:00 (Europe/Berlin). The first meeting is ",
+        "; I'll post the moment 30 min before.",
         "│   Tue ",
         "Exported 2 moments from #support. Saved to ",
         "I don't know the command 'dance'. Try `help` to see what I can do.",

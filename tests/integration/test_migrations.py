@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from bot.storage import migrate
 from bot.storage.models import Base
 

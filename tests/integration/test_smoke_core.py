@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from tests.support.events import said
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ class Call:
     posted_id: str = ""  # the id the fake gave a new message
     peer: str = ""  # the caller's end of the TCP connection the call came over (host:port)
     headers: dict[str, str] = field(default_factory=dict)  # as sent (names in lower case)
+    at: float = field(default_factory=time.monotonic)  # when it arrived (one clock for all local processes)
 
     @property
     def authorization(self) -> str | None:

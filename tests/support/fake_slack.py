@@ -48,6 +48,7 @@ class Workspace:
 class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     responses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    answered_at: dict[str, float] = field(default_factory=dict)  # response name → first arrival (monotonic)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     tokens: dict[str, Workspace] = field(default_factory=dict)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
@@ -126,6 +127,7 @@ class FakeSlack:
     def reset(self) -> None:
         self.calls.clear()
         self.responses.clear()
+        self.answered_at.clear()
         self.ephemerals.clear()
 
     # --- the server ---------------------------------------------------------------------------------
@@ -169,7 +171,9 @@ class FakeSlack:
         return web.json_response(handler(workspace, params))
 
     async def _response(self, request: web.Request) -> web.Response:
-        self.responses.append((request.match_info["name"], await request.json()))
+        name = request.match_info["name"]
+        self.answered_at.setdefault(name, time.monotonic())
+        self.responses.append((name, await request.json()))
         return web.Response(text="ok")
 
     async def _upload(self, request: web.Request) -> web.Response:

@@ -8,8 +8,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot import commands
-from bot.commands import ALIASES, MAX_COMMAND_TEXT, USAGE, Command, UsageError, parse
+from bot import commands, grammar
+from bot.commands import BY_NAME, BY_WORD, explain, parse
+from bot.grammar import MAX_COMMAND_TEXT, Command, UsageError
+
+ALIASES = {word: spec.name for word, spec in BY_WORD.items() if word != spec.name}
 
 
 def command(text: str) -> Command:
@@ -19,7 +22,7 @@ def command(text: str) -> Command:
 # --- command words ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", sorted(USAGE))
+@pytest.mark.parametrize("name", sorted(BY_NAME))
 def test_every_command_word_parses_to_itself(name: str) -> None:
     assert parse(f"{name} 12").name == name
     assert parse(name.upper()).name == name
@@ -47,15 +50,16 @@ def test_leading_slash_and_repeated_moment_word_are_ignored() -> None:
 
 
 def test_bare_moment_word_is_not_a_command() -> None:
-    with pytest.raises(UsageError, match="help"):
+    with pytest.raises(UsageError) as raised:
         parse("moment")
+    assert "help" in explain(raised.value)
 
 
 def test_unknown_command_names_the_word_and_points_to_help() -> None:
     with pytest.raises(UsageError) as raised:
         parse("dance now")
-    assert "'dance'" in str(raised.value)
-    assert "help" in str(raised.value)
+    assert "'dance'" in explain(raised.value)
+    assert "help" in explain(raised.value)
 
 
 def test_overlong_command_is_refused() -> None:
@@ -71,13 +75,13 @@ def test_command_word_may_be_followed_by_a_line_break() -> None:
 
 
 def test_help_topic_shows_that_commands_usage_also_by_alias() -> None:
-    assert commands.help_text("kudos").startswith(USAGE["shoutout"][0])
-    assert commands.help_text("REVIEW").startswith(USAGE["review"][0])
+    assert commands.help_text("kudos").startswith(BY_NAME["shoutout"].usage)
+    assert commands.help_text("REVIEW").startswith(BY_NAME["review"].usage)
 
 
 def test_general_help_lists_every_command() -> None:
     text = commands.help_text()
-    assert all(usage in text for usage, _ in USAGE.values())
+    assert all(spec.usage in text for spec in BY_NAME.values())
     assert commands.help_text("nonsense") == text
 
 
@@ -86,35 +90,36 @@ def test_general_help_lists_every_command() -> None:
 
 @pytest.mark.parametrize("text", ["approve 12", "approve #12", "approve   #12 "])
 def test_number_reads_plain_and_hash_forms(text: str) -> None:
-    assert commands.number(parse(text)) == 12
+    assert grammar.number(parse(text)) == 12
 
 
 def test_missing_required_number_asks_which_one() -> None:
     with pytest.raises(UsageError) as raised:
-        commands.number(parse("approve"))
-    assert "Which one?" in str(raised.value)
-    assert f"Usage: {USAGE['approve'][0]}" in str(raised.value)
+        grammar.number(parse("approve"))
+    assert "Which one?" in explain(raised.value)
+    assert f"Usage: {BY_NAME['approve'].usage}" in explain(raised.value)
 
 
 def test_optional_number_may_be_left_out() -> None:
-    assert commands.number(parse("swap"), required=False) is None
-    assert commands.number(parse("swap #3"), required=False) == 3
+    assert grammar.number(parse("swap"), required=False) is None
+    assert grammar.number(parse("swap #3"), required=False) == 3
 
 
 @pytest.mark.parametrize("text", ["approve twelve", "approve 12 13", "approve 1234567890", "approve -1", "approve #"])
 def test_anything_but_one_number_is_refused(text: str) -> None:
-    with pytest.raises(UsageError, match="Usage: approve"):
-        commands.number(parse(text))
+    with pytest.raises(UsageError) as raised:
+        grammar.number(parse(text))
+    assert "Usage: approve" in explain(raised.value)
 
 
 def test_number_and_text_for_reject_and_skipdate() -> None:
-    assert commands.number_and_text(parse("reject #4 please add the lesson")) == (4, "please add the lesson")
-    assert commands.number_and_text(parse("reject 4")) == (4, "")
-    assert commands.number_and_text(parse("skipdate 2 2026-12-24")) == (2, "2026-12-24")
+    assert grammar.number_and_text(parse("reject #4 please add the lesson")) == (4, "please add the lesson")
+    assert grammar.number_and_text(parse("reject 4")) == (4, "")
+    assert grammar.number_and_text(parse("skipdate 2 2026-12-24")) == (2, "2026-12-24")
 
 
 def test_number_and_text_keeps_the_whole_text_after_a_line_break() -> None:
-    assert commands.number_and_text(parse("reject 12\nnot specific enough")) == (12, "not specific enough")
+    assert grammar.number_and_text(parse("reject 12\nnot specific enough")) == (12, "not specific enough")
 
 
 # --- request -----------------------------------------------------------------------------------
@@ -130,29 +135,45 @@ def test_number_and_text_keeps_the_whole_text_after_a_line_break() -> None:
         ("request IN 5 MINUTES", 5),
         ("request in 0m", 0),
         ("request in 1440m", 1440),
+        ("request in 2h", 120),
+        ("request in 1h 30m", 90),
+        ("request in 1h30", 90),
+        ("request IN 24 HOURS", 1440),
     ],
 )
 def test_request_offset(text: str, minutes: int) -> None:
-    assert commands.request_offset_minutes(parse(text)) == minutes
+    assert grammar.request_offset_minutes(parse(text)) == minutes
 
 
-@pytest.mark.parametrize("text", ["request 15m", "request in 1441m", "request in -5m", "request in 15h", "request now"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "request 15m",
+        "request in 1441m",
+        "request in -5m",
+        "request in 25h",
+        "request now",
+        "request in 23h 61m",
+        "request in",
+    ],
+)
 def test_request_offset_outside_the_grammar_is_refused(text: str) -> None:
-    with pytest.raises(UsageError, match="Usage: request"):
-        commands.request_offset_minutes(parse(text))
+    with pytest.raises(UsageError) as raised:
+        grammar.request_offset_minutes(parse(text))
+    assert "Usage: request" in explain(raised.value)
 
 
 # --- quick stories ------------------------------------------------------------------------------
 
 
 def test_story_with_every_label() -> None:
-    args = commands.quick_story(
+    args = grammar.quick_story(
         parse(
-            "story The parcel was lost twice did: rang the depot reaction: relieved lesson: own it "
+            "story The parcel was lost twice | did: rang the depot | reaction: relieved lesson: own it "
             "tags: Bad news delivered well, listening nps: Promoter"
         )
     )
-    assert args == commands.StoryArgs(
+    assert args == grammar.StoryArgs(
         situation="The parcel was lost twice",
         action="rang the depot",
         reaction="relieved",
@@ -164,19 +185,50 @@ def test_story_with_every_label() -> None:
 
 
 def test_story_labels_are_case_insensitive_and_action_means_did() -> None:
-    args = commands.quick_story(parse("story It broke ACTION: fixed it Lesson : test first"))
-    assert (args.situation, args.action, args.lesson) == ("It broke", "fixed it", "test first")
+    args = grammar.quick_story(parse("story It broke. ACTION: fixed it. Lesson : test first"))
+    assert (args.situation, args.action, args.lesson) == ("It broke.", "fixed it.", "test first")
 
 
 def test_story_repeated_label_collects_both_parts() -> None:
-    args = commands.quick_story(parse("story It broke lesson: one lesson: two"))
+    args = grammar.quick_story(parse("story It broke lesson: one lesson: two"))
     assert args.lesson == "one two"
 
 
 def test_label_words_inside_other_words_are_not_labels() -> None:
-    args = commands.quick_story(parse("story the transaction: failed lesson: check"))
+    args = grammar.quick_story(parse("story the transaction: failed lesson: check"))
     assert args.situation == "the transaction: failed"
     assert args.action == ""
+
+
+@pytest.mark.parametrize(
+    "situation",
+    [
+        "The customer asked what we did: nothing had happened for a week.",
+        "Her first reaction: anger, then relief when we called.",
+        "He asked which action: refund or replacement, and waited.",
+        "The caller read out her note, which said 'what did: the courier' and more.",
+    ],
+)
+def test_a_label_word_inside_a_sentence_stays_prose(situation: str) -> None:
+    args = grammar.quick_story(parse(f"story {situation} lesson: call before they chase us"))
+    assert args.situation == situation
+    assert (args.action, args.reaction, args.lesson) == ("", "", "call before they chase us")
+
+
+@pytest.mark.parametrize("quote", ['"add tags: urgent, vip"', "“add tags: urgent, vip”", "«nps: detractor»"])
+def test_labels_inside_a_quotation_are_what_someone_said(quote: str) -> None:
+    args = grammar.quick_story(parse(f"story The note said {quote} on top. lesson: read the whole note"))
+    assert quote in args.situation
+    assert args.tags == () and args.nps is None
+
+
+@pytest.mark.parametrize("boundary", ["| ", "\n", ". ", "! ", "? ", "; "])
+def test_did_and_reaction_start_a_part_after_a_boundary(boundary: str) -> None:
+    text = f"story The parcel was lost{boundary}did: rang the depot{boundary}reaction: relieved lesson: own it"
+    args = grammar.quick_story(parse(text))
+    assert args.situation.rstrip(".!?;") == "The parcel was lost"
+    assert args.action.rstrip(".!?;") == "rang the depot"
+    assert args.reaction == "relieved"
 
 
 @pytest.mark.parametrize(
@@ -189,51 +241,51 @@ def test_label_words_inside_other_words_are_not_labels() -> None:
     ],
 )
 def test_story_with_one_to_four_pipe_separated_parts(text: str, expected: tuple[str, str, str, str]) -> None:
-    args = commands.quick_story(parse(text))
+    args = grammar.quick_story(parse(text))
     assert (args.situation, args.action, args.reaction, args.lesson) == expected
 
 
 def test_story_with_five_parts_is_refused_with_usage() -> None:
     with pytest.raises(UsageError) as raised:
-        commands.quick_story(parse("story a | b | c | d | e"))
-    assert "at most four parts" in str(raised.value)
-    assert "Usage: story" in str(raised.value)
+        grammar.quick_story(parse("story a | b | c | d | e"))
+    assert "at most four parts" in explain(raised.value)
+    assert "Usage: story" in explain(raised.value)
 
 
 @pytest.mark.parametrize("word", ["anon", "anonymous", "ANON"])
 def test_story_can_be_anonymous(word: str) -> None:
-    args = commands.quick_story(parse(f"story {word} what happened | lesson"))
+    args = grammar.quick_story(parse(f"story {word} what happened | lesson"))
     assert args.anonymous is True
     assert args.situation == "what happened"
 
 
 def test_anon_later_in_the_text_does_not_make_a_story_anonymous() -> None:
-    assert commands.quick_story(parse("story the anon caller | lesson")).anonymous is False
+    assert grammar.quick_story(parse("story the anon caller | lesson")).anonymous is False
 
 
 # --- shout-outs ---------------------------------------------------------------------------------
 
 
 def test_shoutout_to_one_person() -> None:
-    args = commands.shoutout(parse("shoutout @bob stayed on the call until the refund went through"))
-    assert args == commands.ShoutoutArgs(("@bob",), "stayed on the call until the refund went through", False)
+    args = grammar.shoutout(parse("shoutout @bob stayed on the call until the refund went through"))
+    assert args == grammar.ShoutoutArgs(("@bob",), "stayed on the call until the refund went through", False)
 
 
 def test_shoutout_to_several_people_drops_punctuation_and_duplicates() -> None:
-    args = commands.shoutout(parse("kudos @bob, @carol; @bob: calmed the customer down"))
+    args = grammar.shoutout(parse("kudos @bob, @carol; @bob: calmed the customer down"))
     assert args.recipients == ("@bob", "@carol")
     assert args.reason == "calmed the customer down"
 
 
 @pytest.mark.parametrize("word", ["private", "privately", "DM"])
 def test_private_shoutout(word: str) -> None:
-    args = commands.shoutout(parse(f"shoutout {word} @bob kept a promise"))
+    args = grammar.shoutout(parse(f"shoutout {word} @bob kept a promise"))
     assert args.private is True
     assert args.recipients == ("@bob",)
 
 
 def test_the_word_private_after_the_mention_is_part_of_the_reason() -> None:
-    args = commands.shoutout(parse("shoutout @bob private matters handled well"))
+    args = grammar.shoutout(parse("shoutout @bob private matters handled well"))
     assert args.private is False
     assert args.reason == "private matters handled well"
 
@@ -241,55 +293,56 @@ def test_the_word_private_after_the_mention_is_part_of_the_reason() -> None:
 @pytest.mark.parametrize("text", ["shoutout bob did well", "shoutout private", "shoutout thanks @bob"])
 def test_shoutout_without_a_leading_mention_asks_who(text: str) -> None:
     with pytest.raises(UsageError) as raised:
-        commands.shoutout(parse(text))
-    assert "Who is it for?" in str(raised.value)
-    assert "Usage: shoutout" in str(raised.value)
+        grammar.shoutout(parse(text))
+    assert "Who is it for?" in explain(raised.value)
+    assert "Usage: shoutout" in explain(raised.value)
 
 
 # --- exercises ----------------------------------------------------------------------------------
 
 
 def test_exercise_with_title_prompt_steps_and_minutes() -> None:
-    args = commands.exercise(parse("exercise Bad news | Deliver a delay | pair up; swap roles | 12"))
-    assert args == commands.ExerciseArgs("Bad news", "Deliver a delay", ("pair up", "swap roles"), "12")
+    args = grammar.exercise(parse("exercise Bad news | Deliver a delay | pair up; swap roles | 12"))
+    assert args == grammar.ExerciseArgs("Bad news", "Deliver a delay", ("pair up", "swap roles"), "12")
 
 
 def test_exercise_with_title_and_prompt_only() -> None:
-    assert commands.exercise(parse("exercise Bad news | Deliver a delay")) == commands.ExerciseArgs(
+    assert grammar.exercise(parse("exercise Bad news | Deliver a delay")) == grammar.ExerciseArgs(
         "Bad news", "Deliver a delay", (), ""
     )
 
 
 @pytest.mark.parametrize("text", ["exercise just a title", "exercise a | b | c | d | e"])
 def test_exercise_needs_two_to_four_parts(text: str) -> None:
-    with pytest.raises(UsageError, match="Usage: exercise"):
-        commands.exercise(parse(text))
+    with pytest.raises(UsageError) as raised:
+        grammar.exercise(parse(text))
+    assert "Usage: exercise" in explain(raised.value)
 
 
 # --- properties ---------------------------------------------------------------------------------
 
 SUB_PARSERS: dict[str, Callable[[Command], object]] = {
-    "number": commands.number,
-    "optional number": lambda c: commands.number(c, required=False),
-    "number_and_text": commands.number_and_text,
-    "shoutout": commands.shoutout,
-    "quick_story": commands.quick_story,
-    "exercise": commands.exercise,
-    "request_offset_minutes": commands.request_offset_minutes,
+    "number": grammar.number,
+    "optional number": lambda c: grammar.number(c, required=False),
+    "number_and_text": grammar.number_and_text,
+    "shoutout": grammar.shoutout,
+    "quick_story": grammar.quick_story,
+    "exercise": grammar.exercise,
+    "request_offset_minutes": grammar.request_offset_minutes,
 }
 
 command_like = st.one_of(
     st.text(max_size=200),
     st.builds(
         lambda head, tail: f"{head} {tail}",
-        st.sampled_from(sorted([*USAGE, *ALIASES, "moment", "/moment"])),
+        st.sampled_from(sorted([*BY_WORD, "moment", "/moment"])),
         st.text(alphabet=st.sampled_from(list("@#|:;, anonlesdidtgsp0123456789\n\t-")) | st.characters(), max_size=80),
     ),
 )
 
 
 def _assert_friendly(error: UsageError) -> None:
-    assert "Usage:" in str(error) or "help" in str(error)
+    assert "Usage:" in explain(error) or "help" in explain(error)
 
 
 @settings(max_examples=400, deadline=None)
@@ -303,7 +356,7 @@ def test_parsing_arbitrary_text_raises_nothing_but_a_friendly_usage_error(text: 
     except UsageError as error:
         _assert_friendly(error)
         return
-    for name in {parsed.name, *USAGE}:
+    for name in {parsed.name, *BY_NAME}:
         candidate = Command(name, parsed.rest, parsed.words)
         for sub_parser in SUB_PARSERS.values():
             try:

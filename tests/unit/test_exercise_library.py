@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.exercise_library import LIBRARY, by_key
+from bot.content.exercises import LIBRARY, by_key
 from bot.domain.exercises import Exercise
 from bot.domain.tags import VOCABULARY, slugify
 

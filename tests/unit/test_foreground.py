@@ -7,7 +7,7 @@ import contextlib
 import time
 
 from adapters.http.foreground import Foreground
-from adapters.slack.listeners import Inflight
+from adapters.http.inflight import Inflight
 
 
 async def test_calm_returns_at_once_while_fewer_than_busy_requests_are_answered() -> None:

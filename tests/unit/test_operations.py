@@ -44,6 +44,7 @@ def test_each_misplaced_credential_is_named_with_its_fix() -> None:
         "SLACK_CLIENT_ID / SLACK_CLIENT_SECRET",
         "SLACK_CLIENT_ID",
         "SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set",
+        "ENCRYPTION_KEY",
         "MICROSOFT_APP_ID",
         "MICROSOFT_APP_PASSWORD",
         "MICROSOFT_APP_TENANT_ID",

@@ -464,9 +464,9 @@ def test_biweekly_counts_from_the_anchor_week() -> None:
         utc(2026, 12, 8, 9),
         utc(2026, 12, 22, 9),
     ]
-    # Anchored on Wednesday: this week's Tuesday has passed, so the next one is two weeks on.
+    # Typed on a Wednesday: this week's Tuesday has passed, so the series starts on the next Tuesday.
     wednesday = parse_schedule("biweekly tue 10:00", default_zone="Europe/Berlin", today=date(2026, 11, 25))
-    assert wednesday.recurrence.occurrences(NOW, count=2) == [utc(2026, 12, 8, 9), utc(2026, 12, 22, 9)]
+    assert wednesday.recurrence.occurrences(NOW, count=2) == [utc(2026, 12, 1, 9), utc(2026, 12, 15, 9)]
     # Far from the anchor, the phase is kept.
     later = monday.recurrence.occurrences(utc(2030, 1, 1), count=2)
     assert [(d - utc(2026, 11, 24, 9)).days % 14 for d in later] == [0, 0]
@@ -836,3 +836,27 @@ def test_valid_schedules_survive_a_round_trip_through_their_rule() -> None:
     spec = schedule("every 3 weeks mon,fri 2:30pm America/St_Johns lead 1h30m")
     again = Recurrence(spec.recurrence.rule, spec.recurrence.at, spec.recurrence.zone, spec.recurrence.anchor)
     assert again == spec.recurrence
+
+
+@pytest.mark.parametrize("kind", ["biweekly tue", "every 3 weeks tue", "every other week tue"])
+def test_a_series_every_few_weeks_starts_on_its_first_meeting_day_unless_told_otherwise(kind: str) -> None:
+    friday = date(2026, 12, 4)
+    first = parse_schedule(f"{kind} 10:00", default_zone="Europe/Berlin", today=friday)
+    assert first.recurrence.occurrences(utc(2026, 12, 4), count=1) == [utc(2026, 12, 8, 9)]
+    later = parse_schedule(f"{kind} 10:00 from 2026-12-15 lead 1h", default_zone="Europe/Berlin", today=friday)
+    assert later.recurrence.occurrences(utc(2026, 12, 4), count=1) == [utc(2026, 12, 15, 9)]
+    assert later.lead == timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("weekly tue 10:00 from 2026-12-01", "has passed"),
+        ("weekly tue 10:00 from tomorrow", "couldn't read the date"),
+        ("weekly tue 10:00 from", "from which date"),
+        ("weekly tue 10:00 from 2026-12-08 from 2026-12-15", "only once"),
+    ],
+)
+def test_a_start_date_must_be_a_readable_date_from_today_on(text: str, problem: str) -> None:
+    with pytest.raises(ScheduleError, match=problem):
+        parse_schedule(text, default_zone="Europe/Berlin", today=date(2026, 12, 4))

@@ -1,4 +1,4 @@
-"""Secrets at rest: the first ENCRYPTION_KEY encrypts, every key decrypts; addresses are shown masked."""
+"""Secrets at rest: the ENCRYPTION_KEY setting, sealing and opening, and key rotation."""
 
 from __future__ import annotations
 
@@ -7,83 +7,60 @@ from cryptography.fernet import Fernet
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import commands
-from bot.domain.secrets import SecretBox, SecretError, mask_url
+from adapters.cli.check import credential_problems
+from adapters.settings import Settings, SettingsError, load_settings
+from bot.secrets import SecretBox, SecretUnreadable, new_key, parse_keys
 
-OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
-
-
-@given(st.text(max_size=2000))
-def test_a_secret_comes_back_as_it_went_in(secret: str) -> None:
-    box = SecretBox(NEW)
-    token = box.encrypt(secret)
-    assert box.decrypt(token) == secret
+KEY, OLD_KEY = new_key(), new_key()
 
 
-def test_the_stored_form_does_not_contain_the_address() -> None:
-    token = SecretBox(NEW).encrypt("https://calendar.google.com/calendar/ical/x/private-5f3c9a0b7e/basic.ics")
-    assert "private" not in token and "calendar.google.com" not in token
+@given(st.text(max_size=300))
+def test_a_sealed_secret_opens_to_itself_and_does_not_contain_it(plain: str) -> None:
+    box = SecretBox([KEY])
+    sealed = box.seal(plain)
+    assert box.is_sealed(sealed) and box.open(sealed) == plain
+    assert box.seal(sealed) == sealed  # sealing twice changes nothing
+    if len(plain) >= 4:
+        assert plain not in sealed
 
 
-def test_a_new_key_first_still_reads_old_secrets_and_rotates_them() -> None:
-    old_token = SecretBox(OLD).encrypt("https://calendar.example.com/private-abc/basic.ics")
-    both = SecretBox(f"{NEW}, {OLD}")
-    assert both.decrypt(old_token).endswith("private-abc/basic.ics")
-    rotated = both.rotate(old_token)
-    assert SecretBox(NEW).decrypt(rotated) == both.decrypt(old_token)
-    with pytest.raises(SecretError):
-        SecretBox(NEW).decrypt(old_token)
+def test_the_first_key_seals_every_key_opens_and_reseal_moves_to_the_first() -> None:
+    before = SecretBox([OLD_KEY]).seal("xoxb-1-2-secret")
+    rotating = SecretBox([KEY, OLD_KEY])
+    assert rotating.open(before) == "xoxb-1-2-secret"
+    after = rotating.reseal(before)
+    assert after != before and SecretBox([KEY]).open(after) == "xoxb-1-2-secret"
+    assert rotating.reseal(after) == after
+    with pytest.raises(SecretUnreadable):
+        SecretBox([KEY]).open(before)
 
 
-@pytest.mark.parametrize("keys", ["", " , ", "not-a-key", f"{NEW},short"])
-def test_malformed_keys_are_refused(keys: str) -> None:
-    with pytest.raises(SecretError, match="ENCRYPTION_KEY"):
-        SecretBox(keys)
+def test_a_value_in_clear_is_sealed_by_reseal() -> None:
+    box = SecretBox([KEY])
+    assert box.open(box.reseal("xoxb-in-clear")) == "xoxb-in-clear"
 
 
-@pytest.mark.parametrize(
-    ("url", "shown"),
-    [
-        ("https://calendar.google.com/calendar/ical/a%40b/private-123/basic.ics", "https://calendar.google.com/…"),
-        ("https://user:pw@outlook.office365.com/owa/calendar/x/y/calendar.ics", "https://outlook.office365.com/…"),
-        ("nonsense", "…"),
-        ("https://[::1", "…"),
-    ],
-)
-def test_addresses_are_shown_by_host_only(url: str, shown: str) -> None:
-    assert mask_url(url) == shown
+def test_several_keys_are_read_from_one_comma_separated_setting() -> None:
+    assert parse_keys(f" {KEY} , {OLD_KEY},") == [KEY, OLD_KEY]
+    assert SecretBox.from_setting("") is None
 
 
-@pytest.mark.parametrize(
-    ("line", "url", "match", "lead"),
-    [
-        ("schedule from https://c.example.com/a.ics", "https://c.example.com/a.ics", None, None),
-        (
-            "schedule from <https://c.example.com/a.ics> match Weekly sync",
-            "https://c.example.com/a.ics",
-            "Weekly sync",
-            None,
-        ),
-        (
-            "schedule FROM webcal://c.example.com/a.ics match stand-up lead 1h",
-            "webcal://c.example.com/a.ics",
-            "stand-up",
-            "1h",
-        ),
-        (
-            "schedule from <https://c.example.com/a.ics|c.example.com/a.ics> lead 0",
-            "https://c.example.com/a.ics",
-            None,
-            "0",
-        ),
-    ],
-)
-def test_follow_arguments_are_read(line: str, url: str, match: str | None, lead: str | None) -> None:
-    command = commands.parse(line)
-    assert commands.is_follow(command.rest)
-    assert commands.follow(command) == commands.FollowArgs(url, match, lead)
+@pytest.mark.parametrize("value", ["not-a-key", "a" * 44, f"{KEY},short", Fernet.generate_key().decode()[:-2]])
+def test_a_malformed_key_stops_start_up_naming_the_variable(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("ENCRYPTION_KEY", value)
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    message = str(refused.value)
+    assert message.startswith("Invalid setting ENCRYPTION_KEY:") and "generate" in message
+    assert len(message.splitlines()) == 1
 
 
-def test_typed_schedules_are_not_mistaken_for_calendars() -> None:
-    assert not commands.is_follow(commands.parse("schedule weekly fri 10:00").rest)
-    assert not commands.is_follow(commands.parse("schedule fromage").rest)
+def test_check_asks_for_a_key_for_oauth_installs_and_says_how_to_make_one() -> None:
+    oauth = {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "0123456789abcdef0123456789abcdef"}
+    [line] = [p for p in credential_problems(Settings(**oauth)) if p.startswith("ENCRYPTION_KEY")]
+    assert "Fernet.generate_key()" in line
+    assert not [p for p in credential_problems(Settings(**oauth, ENCRYPTION_KEY=KEY)) if "ENCRYPTION_KEY" in p]
+
+
+def test_settings_do_not_show_the_key() -> None:
+    assert KEY not in repr(Settings(ENCRYPTION_KEY=KEY))

@@ -115,7 +115,7 @@ def test_story_needs_a_situation_of_a_sentence(situation: str | None) -> None:
 
 @pytest.mark.parametrize("lesson", [None, "", "abcd", " a\x00b\x01c "])
 def test_story_needs_a_lesson(lesson: str | None) -> None:
-    assert problems_of(lesson=lesson) == {"lesson": "Add the lesson: what should the team take away?"}
+    assert set(problems_of(lesson=lesson)) == {"lesson"}
 
 
 def test_missing_fields_are_all_reported_at_once() -> None:
@@ -252,3 +252,13 @@ def test_exercise_limits() -> None:
     assert set(exercise_problems(prompt="x" * (MAX_TEXT + 1))) == {"prompt"}
     assert exercise_problems(steps=["x" * 501]) == {"steps": "Keep each step under 500 characters."}
     assert len(clean_exercise(title="x" * MAX_TITLE, prompt=PROMPT, steps=["x" * 500] * 6, minutes=30).steps) == 6
+
+
+@pytest.mark.parametrize("lesson", [None, "", "   ", "\x00\x01"])
+def test_a_missing_lesson_is_asked_for(lesson: str | None) -> None:
+    assert problems_of(lesson=lesson)["lesson"] == "Add the lesson: what should the team take away?"
+
+
+@pytest.mark.parametrize("lesson", ["a", "abcd", " call "])
+def test_a_lesson_that_is_there_but_too_short_is_called_too_short(lesson: str) -> None:
+    assert problems_of(lesson=lesson)["lesson"].startswith("The lesson is too short")

@@ -1,16 +1,17 @@
 """The ``schedule …`` text grammar: :class:`ScheduleSpec` and :func:`parse_schedule`.
 
 Turns what a chat user types after ``schedule`` (weekly / biweekly / every N weeks / monthly /
-daily / rrule, a time, a zone, ``lead`` and ``skip``) into a :class:`Recurrence` plus posting
+daily / rrule, a time, a zone, ``lead``, ``skip`` and ``from``) into a :class:`Recurrence` plus posting
 options, with a friendly :class:`ScheduleError` for anything it cannot read.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date, time, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 from typing import Final
+from zoneinfo import ZoneInfo
 
 from .errors import ScheduleError, _quote
 from .rules import _DAY_CODES, _MAX_TEXT, _RRULE_EXAMPLE, _parse_rule_body
@@ -63,7 +64,7 @@ _NTH: Final = {
     "fourth": 4,
     "last": -1,
 }
-_KEYWORDS: Final = frozenset({"lead", "skip"})
+_KEYWORDS: Final = frozenset({"lead", "skip", "from"})
 _TIME_24: Final = re.compile(r"([0-9]{1,2})(?::([0-9]{2})|h([0-9]{2})?)?", re.ASCII)
 _TIME_12: Final = re.compile(r"([0-9]{1,2})(?::([0-9]{2}))?(am|pm|a\.m\.|p\.m\.)", re.ASCII)
 _DURATION: Final = re.compile(
@@ -168,6 +169,40 @@ def _take_skip(tokens: _Tokens, today: date) -> frozenset[date]:
     return frozenset(dates)
 
 
+def _take_start(tokens: _Tokens, today: date) -> date:
+    """The date after ``from``: the first day the series may meet (today or later)."""
+    example = f"Use YYYY-MM-DD, e.g. {EXAMPLE} from {today.isoformat()}"
+    token = tokens.take()
+    if token is None:
+        raise ScheduleError(f"Say from which date the meetings start. {example}")
+    try:
+        if not _ISO_DATE.fullmatch(token):
+            raise ValueError(token)
+        day = date.fromisoformat(token)
+    except ValueError:
+        raise ScheduleError(f"I couldn't read the date {_quote(token)}. {example}") from None
+    if day < today:
+        raise ScheduleError(f"{day.isoformat()} has passed; a series starts today or later. {example}")
+    return day
+
+
+def _from_first_meeting_day(recurrence: Recurrence, today: date) -> Recurrence:
+    """A series every few weeks, with no start date given, starts on its first meeting day from today on.
+
+    Counting the weeks from today's week would skip a meeting day that is still ahead this week or
+    next (``biweekly tue`` typed on a Friday would first meet in the week after next).
+    """
+    zone = ZoneInfo(recurrence.zone)
+    for offset in range(0, 7 * _MAX_WEEKS + 1):
+        day = today + timedelta(days=offset)
+        candidate = replace(recurrence, anchor=day)
+        start_of_day = datetime.combine(day, time(0, 0), zone)
+        first = candidate.occurrences(start_of_day - timedelta(microseconds=1), count=1, skip=frozenset())
+        if first and first[0].astimezone(zone).date() == day:
+            return candidate
+    return recurrence
+
+
 class _Tokens:
     def __init__(self, tokens: list[str]) -> None:
         self.items = tokens
@@ -229,12 +264,13 @@ def parse_schedule(text: str, *, default_zone: str, today: date) -> ScheduleSpec
 
     Grammar (case-insensitive)::
 
-        weekly <days> <time> [<zone>] [lead <duration>] [skip <date>[,<date>...]]
+        weekly <days> <time> [<zone>] [lead <duration>] [skip <date>[,<date>...]] [from <date>]
         biweekly <days> <time> ...         every <N> weeks <days> <time> ...   (N = 1..12)
         monthly <1st|2nd|3rd|4th|last> <day> <time> ...
         daily <time> ...                   (Monday to Friday)
         rrule <RRULE> <time> ...
 
+    ``from <date>`` says which day the series starts (which week, for a series every few weeks).
     Raises :class:`ScheduleError` (never anything else) with a message that says what was wrong.
     """
     if not isinstance(text, str):
@@ -308,9 +344,14 @@ def parse_schedule(text: str, *, default_zone: str, today: date) -> ScheduleSpec
     zone_name: str | None = None
     lead: timedelta | None = None
     skip: frozenset[date] | None = None
+    start: date | None = None
     while (token := tokens.take()) is not None:
         word = token.lower()
-        if word == "lead":
+        if word == "from":
+            if start is not None:
+                raise ScheduleError(f"Give the start date only once, e.g. {EXAMPLE} from {today.isoformat()}")
+            start = _take_start(tokens, today)
+        elif word == "lead":
             if lead is not None:
                 raise ScheduleError(f"Give the lead time only once, e.g. {EXAMPLE}")
             lead = _take_lead(tokens)
@@ -337,7 +378,9 @@ def parse_schedule(text: str, *, default_zone: str, today: date) -> ScheduleSpec
             zone_name = " ".join(words)
 
     canonical = _canonical_zone(zone_name if zone_name is not None else default_zone)
-    recurrence = Recurrence(rule=rule, at=at, zone=canonical, anchor=today)
+    recurrence = Recurrence(rule=rule, at=at, zone=canonical, anchor=today if start is None else start)
+    if start is None and "INTERVAL=" in rule:
+        recurrence = _from_first_meeting_day(recurrence, today)
     return ScheduleSpec(
         recurrence=recurrence,
         lead=DEFAULT_LEAD if lead is None else lead,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from bot.storage.models import CalendarFeed, MeetingSeries
 from tests.integration.calendars.conftest import LUNCH, SECRET_PATH, FeedServer, weekly_feed
 from tests.integration.core import ask, count, one, text

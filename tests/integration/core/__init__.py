@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from bot.events import Incoming
 from bot.replies import Audience, Card, Reply
 from bot.storage.models import Base

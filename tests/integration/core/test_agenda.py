@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from bot.replies import Audience, Reply
 from bot.storage.models import AgendaItem, Featuring, Member, Moment, Vote
 from tests.integration.core import ask, count, dms, one, rows, table_counts, text

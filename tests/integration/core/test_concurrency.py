@@ -6,7 +6,7 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from bot.core import BROKEN, UNAVAILABLE
 from bot.storage.models import Member, Team, TeamMember, Workspace
 from tests.support.events import said

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from bot.events import Incoming
 from bot.storage.models import AgendaItem, MeetingSeries, Member, Moment, Workspace
 from tests.integration.core import ask, one, rows, table_counts, text

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from bot.storage.models import MeetingSeries, Team
 from tests.integration.core import ask, count, one, rows, table_counts, text
 from tests.support.clock import FakeClock
@@ -26,7 +26,10 @@ async def series(runtime: Runtime) -> MeetingSeries:
 
 async def test_weekly_schedule_is_stored_with_its_next_meeting_and_post_time(runtime: Runtime) -> None:
     (reply,) = await ask(runtime, said(BERLIN_WEEKLY))
-    assert reply.text == "Scheduled: every Tuesday at 10:00 (Europe/Berlin). I'll post the moment 30 min before."
+    assert reply.text == (
+        "Scheduled: every Tuesday at 10:00 (Europe/Berlin). The first meeting is Tue 24 Nov 10:00 CET;"
+        " I'll post the moment 30 min before."
+    )
     assert reply.card is not None and reply.card.title.startswith("Meeting #")
     assert reply.card.sections[0].text.splitlines()[0] == "Tue 24 Nov 10:00 CET"
     row = await series(runtime)
@@ -189,7 +192,8 @@ async def test_timezone_command_sets_the_channels_zone(runtime: Runtime) -> None
     await ask(runtime, said("schedule weekly tue 10:00"))
     assert (await series(runtime)).zone == "Asia/Kolkata"
     assert "Did you mean" in text(await ask(runtime, said("timezone Asia/Kolkatta")))
-    assert "Usage: timezone" in text(await ask(runtime, said("timezone")))
+    shown = text(await ask(runtime, said("timezone", actor="bob")))
+    assert shown == "This channel's time zone is Asia/Kolkata. Managers change it with `timezone Area/City`."
     assert (await one(runtime, Team)).zone == "Asia/Kolkata"
 
 

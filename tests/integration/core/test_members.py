@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from bot.events import Incoming, Person
 from bot.storage.models import AgendaItem, MeetingSeries, Member, Moment, Recipient, Team
 from tests.integration.core import ask, count, one, rows, table_counts, text
@@ -48,6 +48,23 @@ async def test_admin_adds_and_removes_managers(runtime: Runtime) -> None:
     assert (await role(runtime, "bob"), await role(runtime, "carol")) == ("manager", "manager")
     assert text(await ask(runtime, said("managers remove @carol"))) == "No longer managers: carol"
     assert await role(runtime, "carol") == "member"
+
+
+async def test_role_changes_say_what_changed_and_nothing_when_nothing_did(runtime: Runtime) -> None:
+    await people(runtime, "alice", "bob", "carol")
+    await ask(runtime, said("managers add @bob"))
+    assert text(await ask(runtime, said("managers add @bob"))) == "Nothing changed: already managers: bob."
+    assert text(await ask(runtime, said("managers add @bob @carol"))) == "Now managers: carol. (Already managers: bob.)"
+    assert text(await ask(runtime, said("managers remove @carol"))) == "No longer managers: carol"
+    assert text(await ask(runtime, said("managers remove @carol"))) == "Nothing changed: not managers: carol."
+    assert (await role(runtime, "bob"), await role(runtime, "carol")) == ("manager", "member")
+
+
+async def test_a_refusal_names_the_command_that_would_help(runtime: Runtime) -> None:
+    await people(runtime, "alice", "bob")
+    answer = text(await ask(runtime, said("review on", actor="bob")))
+    assert answer.endswith("`managers add @bob`.")
+    assert "@you" not in answer
 
 
 async def test_only_admins_change_managers_and_admins_keep_their_role(runtime: Runtime) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from bot.replies import Audience
 from bot.storage.models import AgendaItem, Member, Moment, Team
 from tests.integration.core import ask, dms, one, only, rows, text
@@ -45,7 +45,7 @@ async def test_with_review_on_new_items_wait_and_are_listed_for_managers(runtime
     await with_review(runtime)
     replies = await ask(runtime, said(STORY, actor="bob"))
     story = await one(runtime, Moment, Moment.kind == "story")
-    assert text(replies) == f"Thanks! Your customer story #{story.id} is waiting for a manager's review."
+    assert replies[0].text == f"Thanks! Your customer story #{story.id} is waiting for a manager's review."
     assert story.state == "pending"
     shout = await ask(runtime, said(f"shoutout @carol {REASON}", actor="bob"))
     assert only(shout, Audience.CHANNEL) == [] and dms(shout) == {}
@@ -141,3 +141,14 @@ async def test_a_manager_named_by_the_admin_can_approve(runtime: Runtime) -> Non
     await ask(runtime, said("managers add @carol"))
     replies = await ask(runtime, said(f"approve {story.id}", actor="carol"))
     assert replies[0].text == f"Approved #{story.id}."
+
+
+async def test_approving_a_private_shout_out_tells_its_giver_it_was_sent_not_pooled(runtime: Runtime) -> None:
+    await with_review(runtime)
+    await ask(runtime, said(f"shoutout private @carol {REASON}", actor="bob"))
+    shout = await one(runtime, Moment, Moment.kind == "shoutout")
+    replies = await ask(runtime, said(f"approve {shout.id}"))
+    to_bob = dms(replies)["bob"]
+    assert to_bob == (
+        f"Your shout-out #{shout.id} was approved and sent privately to carol (private shout-outs are never featured)."
+    )

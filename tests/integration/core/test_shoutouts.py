@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from bot.events import Incoming, Person
 from bot.replies import Audience
 from bot.storage.models import AgendaItem, Member, Moment, Recipient
@@ -82,11 +82,21 @@ async def test_shoutout_form_is_offered_and_saved(runtime: Runtime) -> None:
 async def test_nobody_can_give_themselves_a_shoutout(runtime: Runtime) -> None:
     await team(runtime, "alice", "bob")
     before = await table_counts(runtime)
-    replies = await ask(runtime, said(f"shoutout @bob @alice {REASON}"))
+    replies = await ask(runtime, said(f"shoutout @alice {REASON}"))
     assert text(replies) == "A shout-out is for someone else — tell a colleague what you saw them do."
     (reply,) = await ask(runtime, submitted("shoutout", {"recipients": ["alice"], "reason": REASON}))
     assert "recipients" in reply.errors
     assert await table_counts(runtime) == before
+
+
+async def test_a_giver_who_names_themselves_among_others_is_left_out_and_told(runtime: Runtime) -> None:
+    await team(runtime, "alice", "bob", "carol")
+    replies = await ask(runtime, said(f"shoutout @bob @alice @carol {REASON}"))
+    assert "I left you out of it" in replies[0].text
+    shout = await one(runtime, Moment, Moment.kind == "shoutout")
+    recipients = await rows(runtime, Recipient, Recipient.moment_id == shout.id)
+    names = {(await one(runtime, Member, Member.id == r.member_id)).name for r in recipients}
+    assert names == {"bob", "carol"}
 
 
 async def test_shoutout_reason_must_say_what_they_did(runtime: Runtime) -> None:

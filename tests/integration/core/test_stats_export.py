@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from bot.replies import Attachment, Card, Fact, Reply, Section
 from bot.storage.models import AgendaItem, Featuring, Member, Moment, Recipient, Team, Vote
 from tests.integration.core import ask, card_text, text

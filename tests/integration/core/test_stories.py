@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from bot.replies import Audience
 from bot.storage.models import Member, Moment, Team
-from tests.integration.core import ask, count, one, table_counts, text
+from tests.integration.core import ask, count, one, rows, table_counts, text
 from tests.support.events import said, submitted
 
 STORY = "story The parcel was lost twice | rang the depot | relieved | own the problem"
@@ -14,8 +14,9 @@ STORY = "story The parcel was lost twice | rang the depot | relieved | own the p
 async def test_quick_story_goes_into_the_channels_pool(runtime: Runtime) -> None:
     replies = await ask(runtime, said(STORY))
     story = await one(runtime, Moment, Moment.kind == "story")
-    assert text(replies) == f"Thanks! Your customer story #{story.id} is in the pool for upcoming meetings."
+    assert replies[0].text == f"Thanks! Your customer story #{story.id} is in the pool for upcoming meetings."
     assert [r.audience for r in replies] == [Audience.EPHEMERAL]
+    assert replies[0].card is not None and replies[0].card.title == f"Story #{story.id}, as I read it"
     team = await one(runtime, Team)
     author = await one(runtime, Member, Member.external_id == "alice")
     assert (story.team_id, story.author_id, story.state, story.anonymous) == (team.id, author.id, "approved", False)
@@ -47,13 +48,15 @@ async def test_personal_data_is_masked_before_saving_and_the_author_is_told(runt
     replies = await ask(
         runtime,
         said(
-            "story Jane (jane.doe@example.com, +49 30 1234567) paid with 4111 1111 1111 1111 twice "
+            "story Jane (jane.doe@example.com, +49 30 1234567) paid with 4111 1111 1111 1111 twice. "
             "did: refunded one, call me on +44 20 7946 0958 lesson: check for double charges"
         ),
     )
-    assert text(replies).endswith("I masked an e-mail address, a phone number and a payment card number before saving.")
+    assert replies[0].text.endswith(
+        "I masked an e-mail address, a phone number and a payment card number before saving."
+    )
     story = await one(runtime, Moment, Moment.kind == "story")
-    assert story.situation == "Jane ([e-mail], [phone]) paid with [card] twice"
+    assert story.situation == "Jane ([e-mail], [phone]) paid with [card] twice."
     assert story.action == "refunded one, call me on [phone]"
     stored = " ".join([story.situation, story.action, story.reaction, story.lesson])
     for secret in ("jane.doe", "example.com", "1234567", "4111", "7946"):
@@ -156,3 +159,22 @@ async def test_exercise_form_and_its_field_errors(runtime: Runtime) -> None:
     )
     exercise = await one(runtime, Moment, Moment.kind == "exercise", Moment.library_key.is_(None))
     assert (exercise.title, exercise.steps, exercise.minutes) == ("Listening", ["pair up", "retell"], 10)
+
+
+async def test_the_same_story_told_twice_is_noticed_and_still_saved(runtime: Runtime) -> None:
+    story = (
+        "story The parcel was lost twice and the customer had to chase us for a week before anyone called"
+        " back. lesson: call the customer before they have to chase us"
+    )
+    first = await ask(runtime, said(story))
+    assert "looks like" not in first[0].text
+    again = await ask(runtime, said(story.replace("a week", "ten days")))
+    stories = await rows(runtime, Moment, Moment.kind == "story", order_by=Moment.id)
+    assert len(stories) == 2
+    told = f"It looks like your story #{stories[0].id}; if it is the same one, `withdraw {stories[1].id}`"
+    assert told in again[0].text
+    await ask(runtime, said("help", actor="bob"))
+    by_bob = await ask(runtime, said(story, actor="bob"))  # someone else's telling is their own story
+    assert "looks like" not in by_bob[0].text
+    other = await ask(runtime, said("story A customer asked for a refund in cash at the desk. lesson: know the policy"))
+    assert "looks like" not in other[0].text

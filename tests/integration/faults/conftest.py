@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from tests.integration.faults import SLACK_TOKEN
 from tests.integration.slack.conftest import clear_slack_tables, slack_runtime, start
 from tests.integration.slack.driver import SlackDriver

@@ -15,7 +15,8 @@ import time
 import aiohttp
 import pytest
 
-from adapters.cli.composition import Runtime, build
+from adapters.composition import build
+from adapters.runtime import Runtime
 from bot.core import UNAVAILABLE
 from bot.storage import engine
 from tests.integration.core import text

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from bot.replies import Reply
 from bot.scheduler.dispatcher import Dispatcher
 from bot.storage.models import AgendaItem

@@ -22,7 +22,7 @@ import aiohttp
 import pytest
 from sqlalchemy import select, update
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from benchmarks.common import free_port
 from bot.events import Incoming, Person, Place
 from bot.storage.models import AgendaItem, MeetingSeries

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from tests.integration.hostile.support import assert_slack_said_nothing_bad, assert_teams_said_nothing_bad, table_counts
 from tests.integration.slack.driver import SlackDriver, all_text
 from tests.integration.teams.builders import message, submit

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from tests.integration.hostile.support import slack_wire, table_rows, teams_wire
 from tests.integration.slack.driver import SlackDriver, all_text
 from tests.integration.slack.test_oauth import install

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from adapters.slack.text import read_command
 from bot.commands import MAX_COMMAND_TEXT
 from bot.domain.validation import scrub

@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from tests.integration.hostile.strategies import hostile_text, json_values, jsonable
 from tests.integration.hostile.support import assert_slack_said_nothing_bad, changed, table_counts
 from tests.integration.slack.driver import SlackDriver, state_for

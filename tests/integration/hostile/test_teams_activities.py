@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from adapters.teams.activities import HANDLED_TYPES
 from bot.commands import MAX_COMMAND_TEXT
 from bot.domain.validation import scrub

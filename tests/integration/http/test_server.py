@@ -8,8 +8,8 @@ import pytest
 from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestServer
 
-from adapters.cli.composition import Runtime
 from adapters.http.server import create_app
+from adapters.runtime import Runtime
 from bot.storage.engine import create_engine
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from bot.storage.models import AgendaItem, Featuring, MeetingSeries, Member, Moment, Recipient, Vote, Workspace
 from tests.integration.slack.driver import SlackDriver
 from tests.integration.teams.builders import ALICE, BOB, message

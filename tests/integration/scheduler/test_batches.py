@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from bot.replies import Audience, Reply
 from bot.scheduler import claims
 from bot.scheduler.dispatcher import Dispatcher

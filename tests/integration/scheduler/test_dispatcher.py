@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from bot.scheduler.dispatcher import Dispatcher
 from bot.storage.models import AgendaItem, MeetingSeries, Team
 from tests.support.clock import FakeClock

@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from adapters.cli.composition import Runtime, own_pool
+from adapters.composition import build_scheduler
+from adapters.runtime import Runtime
 from bot.storage.engine import SCHEDULER_POOL_SIZE, is_sqlite
 from tests.integration.core import text
 from tests.support.events import said
 
 
 async def test_requests_are_answered_while_the_scheduler_holds_every_connection_of_its_pool(runtime: Runtime) -> None:
-    engine = own_pool(runtime)
+    scheduler = build_scheduler(runtime, [], own_pool=True)
+    engine = scheduler.own_engine
     if is_sqlite(runtime.settings.database_url):
         assert engine is None  # one process, one engine
         return
@@ -26,4 +28,4 @@ async def test_requests_are_answered_while_the_scheduler_holds_every_connection_
             assert "story" in text(replies)
             assert runtime.engine.sync_engine.pool.checkedout() == 0  # the request's connection went back
     finally:
-        await engine.dispose()
+        await scheduler.close()

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, insert, select
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from bot.events import Incoming, Person, Place
 from bot.storage.models import AgendaItem, MeetingSeries, Team
 from tests.support.clock import FakeClock

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -9,8 +10,9 @@ import pytest
 from aiohttp.test_utils import TestServer
 from sqlalchemy import text
 
-from adapters.cli.composition import Runtime
+from adapters.http.foreground import Foreground
 from adapters.http.server import create_app
+from adapters.runtime import Runtime
 from adapters.settings import Settings
 from adapters.slack.surface import SlackSurface, build_slack_surface
 from tests.integration.slack.driver import SIGNING_SECRET, SlackDriver
@@ -19,6 +21,7 @@ from tests.support.fake_slack import FakeSlack
 SLACK_TABLES = ("slack_installations", "slack_bots", "slack_oauth_states", "slack_processed_deliveries")
 TOKEN = "xoxb-T1-token"
 OTHER_TOKEN = "xoxb-T2-token"
+ENCRYPTION_KEY = "3PTmvb8qY1AoFm7hDSUgbGJjv52J9i1xzETGNUmz3aE="  # a fixed test key (Fernet.generate_key())
 
 
 @pytest.fixture
@@ -46,11 +49,13 @@ def slack_runtime(runtime: Runtime, fake: FakeSlack, **slack: str) -> Runtime:
         SLACK_API_URL=fake.api_url,
         **slack,
     )
-    return Runtime(settings=settings, engine=runtime.engine, sessions=runtime.sessions, core=runtime.core)
+    return dataclasses.replace(runtime, settings=settings, foreground=Foreground())
 
 
 async def start(runtime: Runtime, fake: FakeSlack) -> AsyncIterator[SlackDriver]:
-    surface = await build_slack_surface(runtime)
+    surface = await build_slack_surface(
+        runtime.settings, core=runtime.core, engine=runtime.engine, foreground=runtime.foreground
+    )
     assert isinstance(surface, SlackSurface)
     fake.reset()  # tests see only the calls they cause (start-up asks auth.test in token mode)
     app = create_app(engine=runtime.engine, surfaces=[surface], max_body_bytes=runtime.settings.max_body_bytes)
@@ -82,6 +87,12 @@ async def slack(runtime: Runtime, fake_slack: FakeSlack) -> AsyncIterator[SlackD
 async def slack_oauth(runtime: Runtime, fake_slack: FakeSlack) -> AsyncIterator[SlackDriver]:
     """OAuth mode: installations come from the install flow, tokens from the database."""
     await clear_slack_tables(runtime)
-    configured = slack_runtime(runtime, fake_slack, SLACK_CLIENT_ID="111.222", SLACK_CLIENT_SECRET="client-secret")
+    configured = slack_runtime(
+        runtime,
+        fake_slack,
+        SLACK_CLIENT_ID="111.222",
+        SLACK_CLIENT_SECRET="client-secret",
+        ENCRYPTION_KEY=ENCRYPTION_KEY,
+    )
     async for driver in start(configured, fake_slack):
         yield driver

@@ -67,15 +67,17 @@ async def test_stats_answer_with_a_card(slack: SlackDriver) -> None:
     assert "Stories submitted" in all_text(answer)
 
 
-async def test_export_uploads_a_file_into_the_channel(slack: SlackDriver) -> None:
+async def test_export_uploads_a_file_to_the_person_who_asked(slack: SlackDriver) -> None:
     await slack.command("story Late parcel | Called the courier | Call first")
     name = await slack.command("export csv")
+    [opened] = slack.fake.calls_to("conversations.open")
+    assert opened.params["users"] == "U1"
     [complete] = slack.fake.calls_to("files.completeUploadExternal")
-    assert complete.params["channel_id"] == "C1"
+    assert complete.params["channel_id"] == "DU1"
     [content] = slack.fake.uploads.values()
     assert content.decode().startswith("id,kind,state")
     assert "Late parcel" in content.decode()
-    assert slack.responses(name) == []
+    assert "direct message" in slack.said(name)
 
 
 async def test_export_falls_back_to_a_direct_message_when_the_upload_fails(slack: SlackDriver) -> None:

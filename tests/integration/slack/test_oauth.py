@@ -6,9 +6,11 @@ import re
 
 from sqlalchemy import text
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from bot.ports import ChannelGone
 from bot.replies import Audience, Reply
+from bot.secrets import SecretBox
+from tests.integration.slack.conftest import ENCRYPTION_KEY
 from tests.integration.slack.driver import SlackDriver, all_text
 
 STATE_COOKIE = "slack-app-oauth-state"
@@ -46,7 +48,8 @@ async def test_install_round_trip_stores_the_installation_and_uses_its_token(
     token = await install(slack_oauth, "T7", "code-7")
     [exchange] = slack_oauth.fake.calls_to("oauth.v2.access")
     assert exchange.params["code"] == "code-7"
-    assert await installations(runtime) == [("T7", token)]
+    [(team, stored)] = await installations(runtime)
+    assert team == "T7" and stored != token and SecretBox.from_setting(ENCRYPTION_KEY).open(stored) == token  # type: ignore[union-attr]
     slack_oauth.fake.add_user("U70", "Gina", team_id="T7")
     name = await slack_oauth.command("help", team="T7", user="U70")
     assert "story" in slack_oauth.said(name)

@@ -10,8 +10,8 @@ import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
 
-from adapters.cli.composition import Runtime
 from adapters.http.server import create_app
+from adapters.runtime import Runtime
 from adapters.teams.connector import Backoff
 from adapters.teams.sdk import ConnectorOptions
 from adapters.teams.surface import TeamsSurface

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from bot.storage.models import Moment, Team, Workspace
 from tests.integration.teams.builders import OTHER_TENANT, TENANT, installed, message
 from tests.integration.teams.conftest import MAX_BODY, TeamsApp, start

@@ -1,10 +1,11 @@
-"""The Teams app package: a manifest valid against the official v1.17 schema, and the two icons Teams asks for."""
+"""The Teams app package: a manifest valid against its version's official schema, and the two icons Teams asks for."""
 
 from __future__ import annotations
 
 import json
 import struct
 import zipfile
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,10 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 
 from adapters.teams.package import PACKAGE_NAME, build_package
-from bot.commands import USAGE
+from bot.commands import BY_NAME
 
-SCHEMA = Path(__file__).parent / "data" / "MicrosoftTeams.schema.v1.17.json"
+MANIFEST_VERSION = "1.30"
+SCHEMA = Path(__file__).parents[2] / "data" / f"MicrosoftTeams.schema.v{MANIFEST_VERSION}.json"
 APP_ID = "9b1c0f55-1d55-4e1b-8f0a-2d5f3e9c7a10"
 
 
@@ -38,17 +40,23 @@ def png_size(data: bytes) -> tuple[int, int]:
     return width, height
 
 
-def test_the_kept_schema_is_the_official_v1_17_schema() -> None:
+def test_the_kept_schema_is_the_official_schema_the_manifest_names() -> None:
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
-    assert schema["properties"]["manifestVersion"]["const"] == "1.17"
+    assert schema["properties"]["manifestVersion"]["const"] == MANIFEST_VERSION
     assert schema["$schema"] == "http://json-schema.org/draft-04/schema#"
+    template = json.loads(resources.files("adapters.teams.manifest").joinpath("manifest.json").read_text("utf-8"))
+    assert template["manifestVersion"] == MANIFEST_VERSION
+    assert template["$schema"] == (
+        f"https://developer.microsoft.com/en-us/json-schemas/teams/v{MANIFEST_VERSION}/MicrosoftTeams.schema.json"
+    )
 
 
 @pytest.mark.parametrize("base_url", ["https://moment.contoso.example", None])
 def test_the_manifest_is_valid_against_the_official_schema(tmp_path: Path, base_url: str | None) -> None:
     manifest = built(tmp_path, base_url)
     assert validate(manifest) == []
-    assert manifest["manifestVersion"] == "1.17"  # draft-04 validators ignore "const": check it here
+    assert manifest["manifestVersion"] == MANIFEST_VERSION  # draft-04 validators ignore "const": check it here
+    assert "permissions" not in manifest  # legacy: Teams grants a bot what these once asked for
 
 
 def test_the_app_id_is_filled_in_for_the_app_and_the_bot(tmp_path: Path) -> None:
@@ -66,7 +74,7 @@ def test_the_bot_works_in_teams_group_chats_and_1_to_1_with_its_main_commands(tm
     assert {"story", "shoutout", "schedule", "request", "help"} <= set(lists[("groupChat", "team")])
     assert {"mine", "help"} <= set(lists[("personal",)])
     every = [title for titles in lists.values() for title in titles]
-    assert set(every) <= set(USAGE), "every command in the menu is a real command"
+    assert set(every) <= set(BY_NAME), "every command in the menu is a real command"
 
 
 def test_the_icons_are_192_and_32_pixel_pngs(tmp_path: Path) -> None:

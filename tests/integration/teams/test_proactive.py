@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from adapters.cli.composition import Runtime
+from adapters.runtime import Runtime
 from adapters.teams.connector import Backoff
 from adapters.teams.sdk import ConnectorOptions
 from bot.ports import ChannelGone, DeliveryError

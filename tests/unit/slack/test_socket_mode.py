@@ -6,17 +6,10 @@ from typing import Any, cast
 
 import pytest
 
-from adapters.cli.composition import Runtime
-from adapters.settings import Settings, SettingsError
+from adapters.settings import SettingsError
 from adapters.slack.socket_mode import run_socket_mode
 
 
 async def test_socket_mode_needs_an_app_level_token() -> None:
-    runtime = Runtime(
-        settings=Settings(SLACK_APP_TOKEN="xoxb-not-an-app-token"),
-        engine=cast(Any, None),
-        sessions=cast(Any, None),
-        core=cast(Any, None),
-    )
     with pytest.raises(SettingsError, match="SLACK_APP_TOKEN"):
-        await run_socket_mode(runtime)
+        await run_socket_mode(cast(Any, None), app_token="xoxb-not-an-app-token")

@@ -10,8 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.teams.adaptive import CONTENT_TYPE, card_json, escape, form_json
-from adapters.teams.outgoing import form_for, message, render, welcome
+from adapters.teams.outgoing import message, render, welcome
 from bot import forms
+from bot.commands import form_for
 from bot.replies import Button, Card, Fact, Form, Option, Reply, Section
 
 AGENDA = Card(

@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 
 from adapters.teams.mentions import command_text, mentions
 from adapters.teams.submits import incoming_from, submission
-from bot.commands import parse, shoutout
+from bot.commands import parse
 from bot.events import Person
+from bot.grammar import shoutout
 from tests.unit.teams.captured import ALICE, BOB_ACCOUNT, CAROL_ACCOUNT, load
 
 BOB = Person("0f8f4c6a-7c1d-4b55-9a3e-1c2d3e4f5a6b", "Bob Smith")

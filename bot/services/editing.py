@@ -1,0 +1,112 @@
+"""Changing your own story or shout-out: the form, filled in with what is stored, and saving the change.
+
+An edit is checked and masked like a new submission. Where the team reviews submissions, or the item had
+been sent back, the changed item waits for review again: what managers approved is what gets featured.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot import cards, forms, grammar
+from bot.domain import privacy
+from bot.domain.validation import clean_reason, clean_story
+from bot.replies import Reply, say
+from bot.services.context import Context, Refused
+from bot.services.moments import own_moment
+from bot.services.views import moment_view
+from bot.storage.models import Moment, Team
+
+logger = logging.getLogger(__name__)
+
+EDITABLE = ("story", "shoutout")
+EDIT_ACTION = cards.EDIT_ACTION
+
+
+async def _editable(ctx: Context, moment_id: int) -> Moment:
+    moment = await own_moment(ctx, moment_id)
+    if moment.author_id != ctx.member.id or moment.kind not in EDITABLE:
+        raise Refused(f"You can edit your own stories and shout-outs; #{moment_id} is not one of them.")
+    if moment.state in ("withdrawn", "hidden"):
+        raise Refused(f"#{moment_id} is {cards.STATE_LABEL.get(moment.state, moment.state)}; it can't be edited.")
+    return moment
+
+
+async def edit(ctx: Context, moment_id: int) -> list[Reply]:
+    """Open the item's form, filled in with what is stored."""
+    moment = await _editable(ctx, moment_id)
+    if moment.kind == "story":
+        values = {
+            "situation": moment.situation,
+            "action": moment.action,
+            "reaction": moment.reaction,
+            "lesson": moment.lesson,
+            "tags": tuple(moment.tags),
+            "nps": moment.nps or "",
+            "anonymous": moment.anonymous,
+        }
+        return [Reply(form=forms.story_form(moment.id, values))]
+    return [Reply(form=forms.shoutout_edit_form(moment.id, {"reason": moment.situation, "private": moment.private}))]
+
+
+async def _state_after_edit(ctx: Context, moment: Moment) -> str:
+    team = await ctx.session.get(Team, moment.team_id) if moment.team_id else None
+    if moment.state in ("pending", "rejected") or (team is not None and team.review_required):
+        return "pending"
+    return moment.state
+
+
+def _saved(moment: Moment, before: str, found: tuple[str, ...]) -> str:
+    label = cards.KIND_LABEL[moment.kind].lower()
+    if moment.state == "pending" and before != "pending":
+        text = f"Saved your changes to {label} #{moment.id}; it is waiting for a manager's review again."
+    elif moment.state == "pending":
+        text = f"Saved your changes to {label} #{moment.id}; it is still waiting for a manager's review."
+    else:
+        text = f"Saved your changes to {label} #{moment.id}."
+    return f"{text} {privacy.describe(found)}".strip()
+
+
+async def save_story(ctx: Context, moment_id: int, args: grammar.StoryArgs) -> list[Reply]:
+    moment = await _editable(ctx, moment_id)
+    if moment.kind != "story":
+        raise Refused(f"#{moment_id} is not a story.")
+    fields = clean_story(
+        situation=args.situation,
+        action=args.action,
+        reaction=args.reaction,
+        lesson=args.lesson,
+        tags=args.tags,
+        nps=args.nps,
+        anonymous=args.anonymous,
+    )
+    masked = [privacy.mask(t) for t in (fields.situation, fields.action, fields.reaction, fields.lesson)]
+    found = tuple(dict.fromkeys(kind for result in masked for kind in result.found))
+    changed = (
+        [r.text for r in masked] != [moment.situation, moment.action, moment.reaction, moment.lesson]
+        or list(fields.tags) != list(moment.tags)
+        or fields.nps != moment.nps
+        or fields.anonymous != moment.anonymous
+    )
+    if not changed:
+        return [say(f"Nothing changed: story #{moment.id} already reads like that.")]
+    before = moment.state
+    moment.situation, moment.action, moment.reaction, moment.lesson = (r.text for r in masked)
+    moment.tags, moment.nps, moment.anonymous = list(fields.tags), fields.nps, fields.anonymous
+    moment.state = await _state_after_edit(ctx, moment)
+    logger.info("story %s edited by its author (state %s → %s, masked %s)", moment.id, before, moment.state, found)
+    return [Reply(text=_saved(moment, before, found), card=cards.story_readback(moment_view(moment)))]
+
+
+async def save_shoutout(ctx: Context, moment_id: int, reason_text: str, private: bool) -> list[Reply]:
+    moment = await _editable(ctx, moment_id)
+    if moment.kind != "shoutout":
+        raise Refused(f"#{moment_id} is not a shout-out.")
+    result = privacy.mask(clean_reason(reason_text))
+    if result.text == moment.situation and private == moment.private:
+        return [say(f"Nothing changed: shout-out #{moment.id} already reads like that.")]
+    before = moment.state
+    moment.situation, moment.private = result.text, private
+    moment.state = await _state_after_edit(ctx, moment)
+    logger.info("shout-out %s edited by its author (state %s → %s)", moment.id, before, moment.state)
+    return [say(_saved(moment, before, tuple(result.found)))]

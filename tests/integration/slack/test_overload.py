@@ -1,0 +1,86 @@
+"""Graceful overload through the real HTTP server: past the wait bound, answers are shed with "busy".
+
+The fake Slack answers ``users.info`` slowly, so every answer holds its slot for a while; with a tiny
+``ANSWER_WAIT_SECONDS`` a burst of commands from new people overflows the slots deterministically.
+Every command then gets either its real answer or the busy answer, a shed command stores nothing,
+the shed ones are counted at ``/metrics``, and once the burst is over answers are normal again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import func, select
+
+from adapters.http.overload import BUSY
+from adapters.runtime import Runtime
+from adapters.slack.surface import CONCURRENT_WORK
+from bot.storage.models import Moment
+from tests.integration.slack.conftest import TOKEN, clear_slack_tables, slack_runtime, start
+from tests.integration.slack.driver import SlackDriver
+from tests.support.fake_slack import FakeSlack
+
+BURST = CONCURRENT_WORK + 12  # more new people at once than there are slots for answers
+SLOW_LOOKUP = 2.0  # seconds users.info takes during the burst: far longer than the wait bound
+STORY = "story A parcel went to the wrong city | I rebooked it and called daily | Call before they chase us"
+
+
+@pytest.fixture
+async def slack(runtime: Runtime, fake_slack: FakeSlack) -> AsyncIterator[SlackDriver]:
+    """The Slack surface with answers allowed to wait 0.2 s for a slot."""
+    await clear_slack_tables(runtime)
+    for n in range(BURST):
+        fake_slack.add_user(f"U{100 + n}", f"Person {n}", team_id="T1", tz="Europe/Berlin")
+    configured = slack_runtime(runtime, fake_slack, SLACK_BOT_TOKEN=TOKEN, ANSWER_WAIT_SECONDS="0.2")
+    async for driver in start(configured, fake_slack):
+        yield driver
+
+
+async def shed_commands(slack: SlackDriver) -> float:
+    """``customer_moment_answers_shed_total{surface="slack",kind="command"}`` as the server reports it."""
+    async with slack.session.get(slack.base_url + "metrics") as response:
+        exposition = await response.text()
+    for family in text_string_to_metric_families(exposition):
+        for sample in family.samples:
+            if sample.name == "customer_moment_answers_shed_total" and sample.labels == {
+                "surface": "slack",
+                "kind": "command",
+            }:
+                return float(sample.value)
+    return 0.0
+
+
+async def stories(runtime: Runtime) -> int:
+    """Stories people told (not the exercise library a workspace gets with its first command)."""
+    async with runtime.sessions() as session:
+        told = select(func.count()).select_from(Moment).where(Moment.library_key.is_(None))
+        return int(await session.scalar(told) or 0)
+
+
+async def test_past_the_wait_bound_commands_get_busy_store_nothing_are_counted_and_answers_recover(
+    runtime: Runtime, slack: SlackDriver, fake_slack: FakeSlack
+) -> None:
+    shed_before, stored_before = await shed_commands(slack), await stories(runtime)
+    fake_slack.slow("users.info", SLOW_LOOKUP)
+
+    names = await asyncio.gather(
+        *(slack.command(f"{STORY} {n}", user=f"U{100 + n}", settle=False) for n in range(BURST))
+    )
+    await slack.settle()
+
+    assert all(slack.responses(name) for name in names), "every command gets an answer"
+    busy = [name for name in names if BUSY in slack.said(name)]
+    served = [name for name in names if BUSY not in slack.said(name)]
+    assert busy, "more commands than slots, each holding its slot past the bound: some are shed"
+    assert served, "the commands that got a slot are answered"
+    assert all(len(slack.responses(name)) == 1 for name in busy), "a shed command gets the busy answer only"
+    assert await stories(runtime) - stored_before == len(served), "a shed command stores nothing"
+    assert await shed_commands(slack) - shed_before == len(busy)
+
+    del fake_slack.delays["users.info"]
+    after = [await slack.command(f"{STORY} after {n}", user=f"U{100 + n}") for n in range(3)]
+    assert all(slack.responses(name) and BUSY not in slack.said(name) for name in after)
+    assert await stories(runtime) - stored_before == len(served) + len(after)

@@ -1,0 +1,89 @@
+"""An answer waits for a slot only so long; past the bound it is shed (Busy), and slots come back."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from adapters.http.overload import BUSY, Backlog, Busy, _Notice
+from adapters.slack.overload import kind_of
+
+
+async def test_an_answer_that_gets_no_slot_within_the_bound_is_shed_and_the_holder_is_unaffected() -> None:
+    backlog = Backlog(limit=1, bound=0.05)
+    release = asyncio.Event()
+
+    async def hold() -> str:
+        async with backlog:
+            await release.wait()
+            return "answered"
+
+    holder = asyncio.create_task(hold())
+    await asyncio.sleep(0)  # the holder takes the only slot
+    with pytest.raises(Busy):
+        async with backlog:
+            raise AssertionError("the shed answer must not run")
+    release.set()
+    assert await holder == "answered"
+
+
+async def test_once_a_slot_is_free_again_answers_run_normally() -> None:
+    backlog = Backlog(limit=1, bound=0.05)
+    with pytest.raises(Busy):
+        async with backlog, backlog:
+            pass
+    ran = []
+    async with backlog:
+        ran.append(1)
+    async with backlog:
+        ran.append(2)
+    assert ran == [1, 2]
+
+
+async def test_a_waiting_answer_gets_the_slot_when_it_frees_within_the_bound() -> None:
+    backlog = Backlog(limit=1, bound=5.0)
+    release = asyncio.Event()
+
+    async def hold() -> None:
+        async with backlog:
+            await release.wait()
+
+    holder = asyncio.create_task(hold())
+    await asyncio.sleep(0)
+
+    async def wait_then_answer() -> str:
+        async with backlog:
+            return "answered"
+
+    waiter = asyncio.create_task(wait_then_answer())
+    await asyncio.sleep(0)
+    release.set()
+    assert await waiter == "answered"
+    await holder
+
+
+def test_the_busy_answer_says_busy_and_to_try_again() -> None:
+    assert "busy" in BUSY and "try again" in BUSY
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        ({"command": "/moment", "text": "help"}, "command"),
+        ({"type": "block_actions", "actions": []}, "action"),
+        ({"type": "event_callback", "event": {"type": "app_home_opened"}}, "event"),
+    ],
+)
+def test_what_was_shed_is_named_by_the_kind_of_request(body: dict[str, object], kind: str) -> None:
+    assert kind_of(body) == kind
+
+
+def test_shedding_is_noticed_in_the_log_now_and_then_not_once_per_request(caplog: pytest.LogCaptureFixture) -> None:
+    notice = _Notice()
+    with caplog.at_level(logging.WARNING, logger="adapters.http.overload"):
+        for _ in range(50):
+            notice.shed("slack", "command")
+    assert len(caplog.records) == 1
+    assert "busy" in caplog.records[0].getMessage()
