@@ -55,3 +55,9 @@ def test_typed_schedules_are_not_mistaken_for_calendars() -> None:
     assert not grammar.is_follow(commands.parse("schedule weekly fri 10:00").rest)
     assert not grammar.is_follow(commands.parse("schedule fromage").rest)
     assert not grammar.is_follow(commands.parse("schedule from 2026-12-10").rest)  # a typed rule's first meeting
+
+
+def test_help_schedule_shows_how_to_follow_a_calendar_and_keeps_the_typed_usage() -> None:
+    shown = commands.help_text("schedule")
+    assert shown.splitlines()[0] == "schedule weekly tue 10:00 Europe/Berlin lead 30m"
+    assert "schedule from https://" in shown and "match" in shown

@@ -9,7 +9,7 @@ import pytest
 
 from adapters.runtime import Runtime
 from bot.storage.models import CalendarFeed, MeetingSeries
-from tests.integration.calendars.conftest import LUNCH, SECRET_PATH, FeedServer, weekly_feed
+from tests.integration.calendars.conftest import LUNCH, SECRET_PATH, FeedServer, moved, weekly_feed
 from tests.integration.core import ask, count, one, text
 from tests.support.events import said, submitted
 
@@ -130,3 +130,27 @@ async def test_the_schedule_form_can_follow_a_calendar(runtime: Runtime, feed: F
     assert "now follows “Support team weekly”" in answer
     series = await one(runtime, MeetingSeries)
     assert (series.lead_minutes, series.at) == (15, "10:00")
+
+
+async def test_a_calendar_series_and_a_typed_one_at_the_same_time_are_refused_either_way(
+    runtime: Runtime, feed: FeedServer
+) -> None:
+    await ask(runtime, said("schedule weekly tue 10:00 Europe/Berlin"))
+    refused = text(await ask(runtime, said(f"schedule from {feed.url}")))
+    assert "Meeting #1 already gets a moment at that time (every Tuesday at 10:00" in refused
+    assert await count(runtime, CalendarFeed) == 0 and await count(runtime, MeetingSeries) == 1
+    await ask(runtime, said("unschedule 1"))
+    await ask(runtime, said(f"schedule from {feed.url}"))
+    typed = text(await ask(runtime, said("schedule biweekly tue 10:00 Europe/Berlin from 2026-12-01")))
+    assert "already gets a moment at that time (it follows “Support team weekly” in the calendar on 127.0.0.1" in typed
+    assert "private-5f3c9a0b7e" not in typed
+    assert "Scheduled" in text(await ask(runtime, said("schedule weekly tue 11:00 Europe/Berlin")))
+
+
+async def test_skip_dates_of_a_calendar_series_are_days_its_calendar_meets(runtime: Runtime, feed: FeedServer) -> None:
+    feed.body = weekly_feed(moved("20261201T090000Z", "20261202T130000Z"))  # 1 Dec moved to Wednesday 2 Dec
+    await ask(runtime, said(f"schedule from {feed.url}"))
+    refused = text(await ask(runtime, said("skipdate 1 2026-12-01")))
+    assert "does not meet on 2026-12-01" in refused and "Wed 2 Dec 14:00" in refused
+    assert "no moment on 2026-12-02" in text(await ask(runtime, said("skipdate 1 2026-12-02")))
+    assert (await one(runtime, MeetingSeries)).skip_dates == ["2026-12-02"]
