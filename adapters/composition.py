@@ -69,7 +69,14 @@ async def build_surfaces(runtime: Runtime, *, http_events: bool = True) -> list[
         )
     from adapters.teams.surface import build_teams_surface
 
-    surfaces.append(await build_teams_surface(runtime))
+    surfaces.append(
+        build_teams_surface(
+            core=runtime.core,
+            conversations=runtime.backend.conversations(),
+            settings=settings,
+            foreground=runtime.foreground,
+        )
+    )
     return surfaces
 
 

@@ -23,7 +23,7 @@ from bot.domain.validation import Invalid
 from bot.events import Incoming, Person, Place, oversized_id, scrubbed
 from bot.grammar import UsageError
 from bot.log_safety import error_summary
-from bot.replies import Reply, say
+from bot.replies import Form, Outcome, Reply
 from bot.services import agenda
 from bot.services.context import Context, Refused, resolve
 from bot.storage.models import Workspace
@@ -58,28 +58,29 @@ class CustomerMoment:
         self._calendars = calendars  # the feed reader and keys calendar series need; None: following is refused
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
-        is_form = incoming.form_id is not None
+        """The replies to one event. A refusal or failure is a single reply saying so in its ``outcome``;
+        a form submission that did not go through carries that form (``retry_form``) to show again."""
         incoming = scrubbed(incoming)
         if oversized_id(incoming):
             logger.warning("refused an event with an oversized id from %s", incoming.place.platform)
-            return [say("That request could not be read. Please try again from your chat app.")]
+            return [_refusal("That request could not be read. Please try again from your chat app.")]
         try:
             async with self._sessions.begin() as session:
                 ctx = await resolve(session, incoming, self._clock())
                 ctx.calendars = self._calendars
                 return await self._route(ctx)
         except UsageError as exc:
-            return [say(commands.explain(exc))]
+            return [_refusal(commands.explain(exc))]
         except Invalid as exc:
-            if is_form:
-                return [Reply(text=str(exc), errors=exc.problems)]
-            return [say("\n".join(exc.problems.values()))]
+            if incoming.form_id is not None:
+                return [_form_refusal(incoming, str(exc), exc.problems)]
+            return [_refusal("\n".join(exc.problems.values()))]
         except UnknownZone as exc:
-            return [Reply(text=str(exc), errors={"zone": str(exc)})] if is_form else [say(str(exc))]
+            return [_form_refusal(incoming, str(exc), {"zone": str(exc)})]
         except ScheduleError as exc:
-            return [Reply(text=str(exc), errors={"time": str(exc)})] if is_form else [say(str(exc))]
+            return [_form_refusal(incoming, str(exc), {"time": str(exc)})]
         except Refused as exc:
-            return [say(str(exc))]
+            return [_refusal(str(exc))]
         except (OperationalError, PoolTimeout, DBAPIError, OSError) as exc:
             logger.error(
                 "database unavailable while handling %s from %s/%s: %s",
@@ -88,7 +89,7 @@ class CustomerMoment:
                 incoming.place.workspace_id,
                 error_summary(exc),
             )
-            return [say(UNAVAILABLE)]
+            return [_failure(incoming, UNAVAILABLE, Outcome.UNAVAILABLE)]
         except Exception as exc:
             logger.error(
                 "failed to handle %s from %s/%s: %s",
@@ -97,16 +98,36 @@ class CustomerMoment:
                 incoming.place.workspace_id,
                 error_summary(exc),
             )
-            return [say(BROKEN)]
+            return [_failure(incoming, BROKEN, Outcome.FAILED)]
 
     async def remember_post(self, *, platform: str, workspace_id: str, key: str, ref: dict[str, Any]) -> None:
         """A surface posted a keyed message (e.g. an agenda card): remember where, for updates in place."""
+        await self._remember(platform, workspace_id, [(key, ref)])
+
+    async def remember_posts(
+        self, *, platform: str, workspace_id: str, replies: Sequence[Reply], refs: Sequence[Any]
+    ) -> None:
+        """After a turn's replies went out: remember where its keyed messages are now, in one transaction.
+
+        ``refs`` are what the surface returned per reply (as ``Surface.deliver`` does); a keyed reply whose
+        message is where it was already costs nothing.
+        """
+        moved = [
+            (reply.message.key, ref)
+            for reply, ref in zip(replies, refs, strict=False)
+            if reply.message is not None and isinstance(ref, dict) and ref != reply.message.ref
+        ]
+        if moved:
+            await self._remember(platform, workspace_id, moved)
+
+    async def _remember(self, platform: str, workspace_id: str, posts: Sequence[tuple[str, dict[str, Any]]]) -> None:
         async with self._sessions.begin() as session:
             workspace = await session.scalar(
                 select(Workspace).where(Workspace.platform == platform, Workspace.external_id == workspace_id)
             )
             if workspace is not None:
-                await agenda.remember_post(session, workspace.id, key, ref)
+                for key, ref in posts:
+                    await agenda.remember_post(session, workspace.id, key, ref)
 
     async def introduce(self, place: Place, people: Sequence[Person], *, zone: str | None = None) -> None:
         """Make a workspace, its channel and people known before anyone has acted (rosters, demo data)."""
@@ -123,6 +144,25 @@ class CustomerMoment:
         if incoming.action is not None:
             return await commands.run_action(ctx, incoming.action, incoming.action_value)
         return await commands.run_command(ctx, incoming.text)
+
+
+def _refusal(text: str) -> Reply:
+    return Reply(text=text, outcome=Outcome.REFUSED)
+
+
+def _retry_form(incoming: Incoming) -> Form | None:
+    return commands.form_for(incoming.form_id, incoming.form_context) if incoming.form_id is not None else None
+
+
+def _form_refusal(incoming: Incoming, text: str, problems: dict[str, str]) -> Reply:
+    """Problems with what was submitted: next to the form's fields, or as text after a command."""
+    if incoming.form_id is None:
+        return _refusal(text)
+    return Reply(text=text, errors=problems, outcome=Outcome.REFUSED, retry_form=_retry_form(incoming))
+
+
+def _failure(incoming: Incoming, text: str, outcome: Outcome) -> Reply:
+    return Reply(text=text, outcome=outcome, retry_form=_retry_form(incoming))
 
 
 def _what(incoming: Incoming) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.events import Person, Place
 from bot.replies import Reply
+
+JsonDict = dict[str, Any]
 
 
 class DeliveryError(Exception):
@@ -45,6 +48,52 @@ class Surface(Protocol):
 
     async def find_posted(self, *, workspace_id: str, channel_id: str, key: str) -> dict[str, Any] | None:
         """The reference of a message with this key already in the channel, if the platform can tell."""
+        ...
+
+
+class Conversations(Protocol):
+    """What a surface keeps about the conversations it may post to unasked, stored by the core.
+
+    A surface that needs an address to post proactively (Teams: a conversation reference) keeps it per
+    channel here, as an opaque JSON dict the core never reads. Every method names the surface's
+    ``platform`` and ``workspace_id``; a channel the core does not know is simply not found.
+    """
+
+    async def install(self, place: Place, installer: Person, reference: JsonDict) -> None:
+        """The app was added to a channel: make the workspace, channel and installer known (the first person
+        of a workspace is its admin), keep the reference and mark the channel active, in one transaction."""
+        ...
+
+    async def stored(self, *, platform: str, workspace_id: str, channel_id: str) -> JsonDict | None:
+        """The reference kept for a channel, whether or not it is active."""
+        ...
+
+    async def keep(self, *, platform: str, workspace_id: str, channel_id: str, reference: JsonDict) -> bool:
+        """Replace the reference of a known channel (its active flag stays as it is); False for an unknown one."""
+        ...
+
+    async def kept(self, *, platform: str, workspace_id: str) -> dict[str, JsonDict]:
+        """Every channel of the workspace that has a reference, active or not: channel id → reference."""
+        ...
+
+    async def forget(self, *, platform: str, workspace_id: str, channel_ids: Collection[str]) -> int:
+        """The app was removed from these channels: drop their references and mark them inactive; how many."""
+        ...
+
+    async def set_active(self, *, platform: str, workspace_id: str, channel_ids: Collection[str], active: bool) -> None:
+        """Stop posting to these channels (archived) or post there again (restored), keeping their references."""
+        ...
+
+    async def reference(self, *, platform: str, workspace_id: str, channel_id: str) -> JsonDict | None:
+        """Where to post in a channel: its reference, when it has one and is active."""
+        ...
+
+    async def references(self, *, platform: str, workspace_id: str, limit: int = 3) -> list[JsonDict]:
+        """Some active channels' references: somewhere to reach the workspace's members from."""
+        ...
+
+    async def posted(self, *, platform: str, workspace_id: str, channel_id: str, key: str) -> JsonDict | None:
+        """The reference recorded for a keyed post (``MessageKey.key``) of this channel, if any."""
         ...
 
 

@@ -12,9 +12,34 @@ from typing import Any
 
 
 class Audience(Enum):
-    EPHEMERAL = "ephemeral"  # only the person who acted sees it
+    """Where a reply goes."""
+
+    EPHEMERAL = "ephemeral"  # an answer to the person who acted, where they asked
     CHANNEL = "channel"  # posted in a team's channel
     DIRECT = "direct"  # a direct message to one member
+
+
+class Outcome(Enum):
+    """How the request a reply answers went."""
+
+    OK = "ok"
+    REFUSED = "refused"  # a rule said no (usage, validation, permission); nothing changed
+    FAILED = "failed"  # something broke on the bot's side; nothing changed, it was logged
+    UNAVAILABLE = "unavailable"  # the database could not be reached; nothing changed
+
+    @property
+    def failed(self) -> bool:
+        """Nothing was decided: the same request may well work when tried again."""
+        return self in (Outcome.FAILED, Outcome.UNAVAILABLE)
+
+
+class Visibility(Enum):
+    """Who may see what a reply holds, whatever its audience; a surface without private answers
+    (Teams has no ephemeral messages) moves a reply that is not for everyone present somewhere private."""
+
+    CHANNEL = "channel"  # anyone where it is shown
+    ACTOR = "actor"  # the person who acted, and no one else
+    MANAGERS = "managers"  # holds what only managers may see, e.g. submissions waiting for review
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +135,9 @@ class Reply:
     message: MessageKey | None = None  # post as / update this keyed message
     errors: dict[str, str] = field(default_factory=dict)  # form field name -> problem
     attachment: Attachment | None = None
+    outcome: Outcome = Outcome.OK
+    visible_to: Visibility = Visibility.CHANNEL
+    retry_form: Form | None = None  # the form just submitted, to show again with the values sent and ``errors``
 
 
 def say(text: str) -> Reply:

@@ -27,7 +27,7 @@ from bot.storage.engine import SCHEDULER_POOL_SIZE, create_engine, is_sqlite, se
 
 if TYPE_CHECKING:
     from bot.core import Clock, CustomerMoment
-    from bot.ports import CalendarFetcher, Surface
+    from bot.ports import CalendarFetcher, Conversations, Surface
     from bot.scheduler.dispatcher import Dispatcher
     from bot.secrets import SecretBox
     from bot.services.calendars import Calendars
@@ -123,6 +123,16 @@ class Backend:
             feeds=feeds,
         )
         return Scheduler(dispatcher, own_engine=engine)
+
+    def conversations(self, *, clock: Clock | None = None) -> Conversations:
+        """Where surfaces keep the conversations they may post to unasked (Teams' conversation references).
+
+        ``clock`` defaults to the wall clock (UTC).
+        """
+        from bot.core import utc_now
+        from bot.services.conversations import StoredConversations
+
+        return StoredConversations(sessions=self.sessions, clock=clock or utc_now)
 
     async def close(self) -> None:
         await self.engine.dispose()

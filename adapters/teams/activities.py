@@ -132,9 +132,12 @@ def conversation_type(activity: Activity) -> str:
     return "personal"
 
 
-def channel_id(activity: Activity) -> str | None:
-    """The team's id in the core: a channel's own conversation id (no thread suffix) or the group chat's id."""
-    kind = conversation_type(activity)
+def channel_id(activity: Activity, kind: str | None = None) -> str | None:
+    """The team's id in the core: a channel's own conversation id (no thread suffix) or the group chat's id.
+
+    ``kind``: the activity's :func:`conversation_type`, when the caller has read it already.
+    """
+    kind = kind or conversation_type(activity)
     conversation_id = text_of(section(activity, "conversation"), "id")
     if kind == "personal":
         return None
@@ -149,24 +152,24 @@ def teams_team_id(activity: Activity) -> str | None:
     return text_of(section(section(activity, "channelData"), "team"), "id") or None
 
 
-def channel_name(activity: Activity) -> str:
+def channel_name(activity: Activity, kind: str | None = None) -> str:
     data = section(activity, "channelData")
     team = text_of(section(data, "team"), "name")
     channel = text_of(section(data, "channel"), "name")
-    if conversation_type(activity) == "channel":
+    if (kind or conversation_type(activity)) == "channel":
         if team and (channel or text_of(section(data, "channel"), "id") == text_of(section(data, "team"), "id")):
             return f"{team} › {channel or 'General'}"
         return channel
     return text_of(section(activity, "conversation"), "name")
 
 
-def place_of(activity: Activity) -> Place:
-    kind = conversation_type(activity)
+def place_of(activity: Activity, kind: str | None = None) -> Place:
+    kind = kind or conversation_type(activity)
     return Place(
         platform=PLATFORM,
         workspace_id=workspace_id(activity),
-        channel_id=channel_id(activity),
-        channel_name=channel_name(activity)[:200],
+        channel_id=channel_id(activity, kind),
+        channel_name=channel_name(activity, kind)[:200],
         direct=kind == "personal",
     )
 
@@ -211,7 +214,7 @@ def has_bot(activity: Activity, key: str) -> bool:
     return any(isinstance(m, Mapping) and is_bot_account(activity, m) for m in members)
 
 
-def conversation_reference(activity: Activity) -> JsonDict:
+def conversation_reference(activity: Activity, kind: str | None = None) -> JsonDict:
     """The proactive address of the conversation an activity came from, as a plain JSON dict.
 
     The keys of ``TurnContext.get_conversation_reference(activity).serialize()`` (user, bot,
@@ -220,7 +223,7 @@ def conversation_reference(activity: Activity) -> JsonDict:
     threads. ``teamsTeamId`` (the Microsoft Teams team) lets an uninstall find every channel of it.
     """
     conversation = dict(section(activity, "conversation"))
-    channel = channel_id(activity)
+    channel = channel_id(activity, kind)
     if channel is not None:
         conversation["id"] = channel
     tenant = tenant_id(activity)
@@ -239,3 +242,14 @@ def conversation_reference(activity: Activity) -> JsonDict:
     if team:
         reference["teamsTeamId"] = team
     return reference
+
+
+def roster_id(activity: Activity, kind: str | None = None) -> str | None:
+    """Whose members a people field offers: the whole team for a channel, the chat for a group chat."""
+    kind = kind or conversation_type(activity)
+    if kind == "personal":
+        return None
+    conversation_id = text_of(section(activity, "conversation"), "id")
+    if kind == "channel":
+        return teams_team_id(activity) or conversation_id.split(";", 1)[0]
+    return conversation_id

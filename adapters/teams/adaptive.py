@@ -13,10 +13,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from adapters.teams.submits import FIELD_PREFIX
 from bot.replies import Button, Card, Form, FormField, Option
 
 logger = logging.getLogger(__name__)
+
+FIELD_PREFIX = "field."  # a form input's id: this prefix and the field's name (read back in ``turn.py``)
 
 JsonDict = dict[str, Any]
 
@@ -26,8 +27,10 @@ CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 MAX_CHOICES = 100  # a card stays far below Teams' 40 KB message limit
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]~])")
-_LIST_START = re.compile(r"^(\s*)(\d+)\.(\s)", re.MULTILINE)
-_BULLET_START = re.compile(r"^(\s*)([-+])(\s)", re.MULTILINE)
+# The indent is whitespace other than a line break: with "\s*" a run of empty lines was rescanned from
+# each of its line starts, which took time quadratic in the run's length.
+_LIST_START = re.compile(r"^([^\S\n]*)(\d+)\.(\s)", re.MULTILINE)
+_BULLET_START = re.compile(r"^([^\S\n]*)([-+])(\s)", re.MULTILINE)
 _TIME = re.compile(r"^\d{2}:\d{2}$")
 _NUMBER = re.compile(r"^[0-9]{1,9}$")  # what an Input.Number can show again (ASCII digits; int() takes them all)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)  # what an Input.Date can show again

@@ -1,55 +1,50 @@
-"""Where the bot can post without being asked: stored conversation references of Teams channels and chats.
+"""Where the bot can post without being asked: Teams' conversation references, kept through the core's port.
 
-The only SQL of the Teams surface. A reference lives in the ``teams.conversation`` column of the
-channel's (or group chat's) team row; it is written when the app is installed there or when someone
-talks to the bot there, and cleared — with the team marked inactive — when the app is removed.
+A Teams reference is written when the app is installed in a channel or group chat, or when someone
+talks to the bot there (only if none is kept yet or its service URL moved), and dropped when the app
+is removed. The references are Teams' own JSON; ``teamsTeamId`` in one names the Microsoft Teams team
+the channel belongs to, so that removing the app from a team forgets every channel of it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from datetime import datetime
-from typing import Any
+from collections.abc import Sequence
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from adapters.teams.activities import PLATFORM
-from bot.events import Incoming, Person, Place
-from bot.replies import agenda_id
-from bot.services.context import resolve
-from bot.storage.models import AgendaItem, Team, Workspace
+from adapters.teams.activities import PLATFORM, JsonDict
+from bot.events import Person, Place
+from bot.ports import Conversations
 
 logger = logging.getLogger(__name__)
-
-JsonDict = dict[str, Any]
-Clock = Callable[[], datetime]
 
 TEAM_ID_KEY = "teamsTeamId"
 
 
+def refreshed(stored: JsonDict | None, reference: JsonDict) -> JsonDict | None:
+    """The reference to keep after a message, or None when the stored one still holds.
+
+    A message's reference may lack the team id an install carried: that one is kept.
+    """
+    stored = stored or {}
+    if stored.get("serviceUrl") == reference.get("serviceUrl") and stored.get("conversation"):
+        return None
+    kept = {TEAM_ID_KEY: stored[TEAM_ID_KEY]} if TEAM_ID_KEY in stored else {}
+    return {**kept, **reference}
+
+
 class ConversationStore:
-    def __init__(self, *, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
-        self._sessions = sessions
-        self._clock = clock
+    """Teams' view of the core's :class:`bot.ports.Conversations`, remembering which references are current."""
+
+    def __init__(self, conversations: Conversations) -> None:
+        self._port = conversations
         self._known: dict[tuple[str, str], str] = {}  # (tenant, channel) -> service URL known to be stored
 
     async def install(self, place: Place, installer: Person, reference: JsonDict) -> None:
-        """The app was added to a channel's team or a group chat: remember it and mark it active.
-
-        Creates the workspace, team and installer (the first person of a workspace is its admin) in
-        the same transaction.
-        """
+        """The app was added to a channel's team or a group chat: remember it and mark it active."""
         if place.channel_id is None or place.direct:
             return
-        async with self._sessions.begin() as session:
-            ctx = await resolve(session, Incoming(place=place, actor=installer), self._clock())
-            assert ctx.team is not None
-            ctx.team.conversation = dict(reference)
-            ctx.team.active = True
+        await self._port.install(place, installer, reference)
         self._known[(place.workspace_id, place.channel_id)] = str(reference.get("serviceUrl", ""))
-        logger.info("teams: installed in %s/%s", place.workspace_id, place.channel_id)
 
     async def refresh(self, place: Place, reference: JsonDict) -> None:
         """After a message: store the reference if this channel has none yet or its service URL moved."""
@@ -59,92 +54,37 @@ class ConversationStore:
         service_url = str(reference.get("serviceUrl", ""))
         if self._known.get(key) == service_url:
             return
-        async with self._sessions.begin() as session:
-            team = await self._team(session, place.workspace_id, place.channel_id)
-            if team is None:
-                return
-            stored = team.conversation or {}
-            if stored.get("serviceUrl") != service_url or not stored.get("conversation"):
-                kept = {TEAM_ID_KEY: stored[TEAM_ID_KEY]} if TEAM_ID_KEY in stored else {}
-                team.conversation = {**kept, **reference}
-                logger.info("teams: conversation reference of %s/%s stored", *key)
-        self._known[key] = service_url
+        channel = {"platform": PLATFORM, "workspace_id": place.workspace_id, "channel_id": place.channel_id}
+        changed = refreshed(await self._port.stored(**channel), reference)
+        if changed is None or await self._port.keep(**channel, reference=changed):
+            self._known[key] = service_url
 
     async def uninstall(self, tenant: str, channel_ids: Sequence[str], teams_team_id: str | None) -> int:
         """The app was removed: forget these channels (and every channel of that team); returns how many."""
-        async with self._sessions.begin() as session:
-            teams = list(
-                await session.scalars(
-                    select(Team)
-                    .join(Workspace, Workspace.id == Team.workspace_id)
-                    .where(Workspace.platform == PLATFORM, Workspace.external_id == tenant)
-                )
-            )
-            gone = [
-                team
-                for team in teams
-                if team.external_id in channel_ids
-                or (teams_team_id is not None and (team.conversation or {}).get(TEAM_ID_KEY) == teams_team_id)
-            ]
-            for team in gone:
-                team.conversation, team.active = None, False
-                self._known.pop((tenant, team.external_id), None)
-        logger.info("teams: removed from %s channel(s) in %s", len(gone), tenant)
-        return len(gone)
+        gone = set(channel_ids) | await self._of_team(tenant, teams_team_id)
+        for channel_id in gone:
+            self._known.pop((tenant, channel_id), None)
+        return await self._port.forget(platform=PLATFORM, workspace_id=tenant, channel_ids=gone)
 
     async def set_active(self, tenant: str, teams_team_id: str, active: bool) -> None:
         """A team was archived (no posting) or unarchived/restored (posting again where a reference is kept)."""
-        async with self._sessions.begin() as session:
-            teams = await session.scalars(
-                select(Team)
-                .join(Workspace, Workspace.id == Team.workspace_id)
-                .where(Workspace.platform == PLATFORM, Workspace.external_id == tenant)
-            )
-            for team in teams:
-                if (team.conversation or {}).get(TEAM_ID_KEY) == teams_team_id:
-                    team.active = active
+        channels = await self._of_team(tenant, teams_team_id)
+        await self._port.set_active(platform=PLATFORM, workspace_id=tenant, channel_ids=channels, active=active)
+
+    async def _of_team(self, tenant: str, teams_team_id: str | None) -> set[str]:
+        if teams_team_id is None:
+            return set()
+        kept = await self._port.kept(platform=PLATFORM, workspace_id=tenant)
+        return {channel for channel, reference in kept.items() if reference.get(TEAM_ID_KEY) == teams_team_id}
 
     async def reference(self, tenant: str, channel_id: str) -> JsonDict | None:
         """The stored reference of an active channel or group chat."""
-        async with self._sessions() as session:
-            team = await self._team(session, tenant, channel_id)
-            if team is None or not team.active or not team.conversation:
-                return None
-            return dict(team.conversation)
+        return await self._port.reference(platform=PLATFORM, workspace_id=tenant, channel_id=channel_id)
 
     async def references(self, tenant: str, *, limit: int = 3) -> list[JsonDict]:
         """Some active conversations of a tenant: where to look members up when no channel is given."""
-        async with self._sessions() as session:
-            rows = await session.scalars(
-                select(Team.conversation)
-                .join(Workspace, Workspace.id == Team.workspace_id)
-                .where(
-                    Workspace.platform == PLATFORM,
-                    Workspace.external_id == tenant,
-                    Team.active.is_(True),
-                    Team.conversation.is_not(None),
-                )
-                .order_by(Team.id)
-                .limit(limit)
-            )
-            return [dict(row) for row in rows if row]
+        return await self._port.references(platform=PLATFORM, workspace_id=tenant, limit=limit)
 
     async def posted(self, tenant: str, channel_id: str, key: str) -> JsonDict | None:
-        """The reference recorded for a keyed post (``agenda:<id>``) of this channel, if any."""
-        item_id = agenda_id(key)
-        if item_id is None:
-            return None
-        async with self._sessions() as session:
-            team = await self._team(session, tenant, channel_id)
-            item = await session.get(AgendaItem, item_id)
-            if team is None or item is None or item.team_id != team.id or not item.post_ref:
-                return None
-            return dict(item.post_ref)
-
-    @staticmethod
-    async def _team(session: AsyncSession, tenant: str, channel_id: str) -> Team | None:
-        return await session.scalar(
-            select(Team)
-            .join(Workspace, Workspace.id == Team.workspace_id)
-            .where(Workspace.platform == PLATFORM, Workspace.external_id == tenant, Team.external_id == channel_id)
-        )
+        """The reference recorded for a keyed post of this channel, if any."""
+        return await self._port.posted(platform=PLATFORM, workspace_id=tenant, channel_id=channel_id, key=key)

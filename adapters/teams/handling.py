@@ -9,79 +9,63 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from adapters.teams import routing
-from adapters.teams.activities import (
-    TEAMS_CHANNEL,
-    Activity,
-    actor_of,
-    conversation_reference,
-    conversation_type,
-    place_of,
-    section,
-    teams_team_id,
-    text_of,
-)
+from adapters.teams.activities import PLATFORM, TEAMS_CHANNEL, Activity, place_of, section, teams_team_id, text_of
 from adapters.teams.conversations import ConversationStore
 from adapters.teams.exports import Exports, Upload
-from adapters.teams.mentions import mentions
 from adapters.teams.outbox import Connectors, Outbox, Where
 from adapters.teams.outgoing import welcome
 from adapters.teams.roster import Directory
-from adapters.teams.submits import incoming_from, submission
-from bot.commands import form_for
+from adapters.teams.turn import Turn, incoming_of, read_turn
+from bot import commands
 from bot.core import CustomerMoment
-from bot.events import Incoming, Person, Place
+from bot.events import Incoming, Person
 from bot.ports import DeliveryError
-from bot.replies import say
+from bot.replies import Form, say
 
 logger = logging.getLogger(__name__)
 
 UNKNOWN_PERSON = "I can't tell who you are in this conversation, so I can't act on that."
 
 
-def roster_id(activity: Activity) -> str | None:
-    """Whose members a people field offers: the whole team for a channel, the chat for a group chat."""
-    kind = conversation_type(activity)
-    if kind == "personal":
-        return None
-    if kind == "channel":
-        return teams_team_id(activity) or text_of(section(activity, "conversation"), "id").split(";", 1)[0]
-    return text_of(section(activity, "conversation"), "id")
-
-
-def where_of(activity: Activity, incoming: Incoming | None = None) -> Where:
-    place = place_of(activity)
-    pressed = submission(activity.get("value")) is not None and text_of(activity, "replyToId")
+def where_of(turn: Turn, incoming: Incoming | None = None, used_form: Form | None = None) -> Where:
     return Where(
-        tenant=place.workspace_id,
-        service_url=text_of(activity, "serviceUrl"),
-        conversation_id=text_of(section(activity, "conversation"), "id"),
-        channel_id=place.channel_id,
-        bot=dict(section(activity, "recipient")),
-        actor_account=text_of(section(activity, "from"), "id") or None,
-        pressed_id=text_of(activity, "replyToId") if pressed else None,
-        roster_id=roster_id(activity),
+        tenant=turn.place.workspace_id,
+        service_url=turn.service_url,
+        conversation_id=turn.conversation_id,
+        channel_id=turn.place.channel_id,
+        bot=turn.bot,
+        actor_account=text_of(turn.sender, "id") or None,
+        pressed_id=turn.pressed_id,
+        roster_id=turn.roster_id,
         command=incoming.text if incoming is not None else "",
-        channel_name=place.channel_name,
-        form_id=incoming.form_id if incoming is not None else None,
-        form_context=incoming.form_context if incoming is not None else "",
+        channel_name=turn.place.channel_name,
+        used_form=used_form,
         form_values=dict(incoming.form_values) if incoming is not None else {},
     )
 
 
-def situation_of(activity: Activity, incoming: Incoming) -> routing.Situation:
-    where = where_of(activity, incoming)
+def situation_of(turn: Turn, incoming: Incoming) -> routing.Situation:
     return routing.Situation(
-        kind=conversation_type(activity),
-        channel_id=where.channel_id,
+        kind=turn.kind,
+        channel_id=turn.place.channel_id,
         actor_id=incoming.actor.external_id,
         action=incoming.action,
         action_value=incoming.action_value,
         form_id=incoming.form_id,
-        pressed=where.pressed_id is not None,
+        pressed=turn.pressed_id is not None,
     )
+
+
+def used_form(turn: Turn) -> Form | None:
+    """The form a card submit came from, if it is one of the core's."""
+    submitted = turn.submitted
+    if submitted is None or submitted.form_id is None:
+        return None
+    return commands.form_for(submitted.form_id, submitted.context)
 
 
 class Handler:
@@ -100,15 +84,17 @@ class Handler:
         self._exports = Exports(core=core, upload=upload, allow_http_uploads=allow_http_uploads)
 
     def _outbox(self, where: Where, connectors: Connectors) -> Outbox:
-        return Outbox(where=where, connectors=connectors, store=self._store, directory=self._directory, core=self._core)
+        return Outbox(where=where, connectors=connectors, store=self._store, directory=self._directory)
 
     async def message(self, activity: Activity, connectors: Connectors) -> None:
-        """Someone wrote to the bot or used one of its cards."""
-        place = place_of(activity)
-        self._directory.note(place.workspace_id, section(activity, "from"))
-        incoming = await self._incoming(activity, place, connectors)
+        """Someone wrote to the bot or used one of its cards: one core call, its replies, where they went."""
+        turn = read_turn(activity)
+        place = turn.place
+        self._directory.note(place.workspace_id, turn.sender)
+        form = used_form(turn)
+        incoming = await self._incoming(turn, form, connectors)
         if incoming is None:
-            await self._outbox(where_of(activity), connectors).send([routing.Step(routing.HERE, say(UNKNOWN_PERSON))])
+            await self._outbox(where_of(turn), connectors).send([routing.Step(routing.HERE, say(UNKNOWN_PERSON))])
             return
         logger.info(
             "teams: %s from %s in %s/%s",
@@ -118,33 +104,38 @@ class Handler:
             place.channel_id or "1:1",
         )
         replies = await self._core.handle(incoming)
-        steps = routing.route(replies, situation_of(activity, incoming))
-        await self._outbox(where_of(activity, incoming), connectors).send(steps)
+        steps = routing.route(replies, situation_of(turn, incoming))
+        refs = await self._outbox(where_of(turn, incoming, form), connectors).send(steps)
+        try:
+            await self._core.remember_posts(
+                platform=PLATFORM, workspace_id=place.workspace_id, replies=replies, refs=refs
+            )
+        except Exception:  # the posts stand; an agenda card not recorded is posted anew when it next changes
+            logger.exception("teams: could not record where the cards of a turn in %s went", place.workspace_id)
         if not place.direct:
             try:
-                await self._store.refresh(place, conversation_reference(activity))
+                await self._store.refresh(place, turn.reference)
             except Exception:  # the answer went out; the reference is refreshed on the next message
                 logger.exception("teams: conversation reference of %s not stored", place.channel_id)
 
-    async def _incoming(self, activity: Activity, place: Place, connectors: Connectors) -> Incoming | None:
+    async def _incoming(self, turn: Turn, form: Form | None, connectors: Connectors) -> Incoming | None:
         """The neutral event, with mentioned people (and people picked in a form) resolved through Teams."""
-        unresolved = [m.account_id for m in mentions(activity) if m.person is None]
+        tenant = turn.place.workspace_id
+        unresolved = [m.account_id for m in turn.mentioned if m.person is None]
         directory: dict[str, Person] = {}
-        lookup_in = roster_id(activity) or text_of(section(activity, "conversation"), "id")
-        if unresolved and activity.get("value") is None:
-            connector = await connectors(text_of(activity, "serviceUrl"))
-            directory = await self._directory.resolve(connector, lookup_in, place.workspace_id, unresolved)
-        incoming = incoming_from(activity, directory=directory)
+        if unresolved and turn.activity.get("value") is None:
+            connector = await connectors(turn.service_url)
+            directory = await self._directory.resolve(connector, turn.lookup_in, tenant, unresolved)
+        incoming = incoming_of(turn, directory=directory)
         if incoming is None or incoming.form_id is None:
             return incoming
-        form = form_for(incoming.form_id, incoming.form_context)
         picked = [f.name for f in form.fields if f.kind == "people"] if form is not None else []
-        if not picked or roster_id(activity) is None:
+        if not picked or turn.roster_id is None:
             return incoming
         people = dict(incoming.people)
         try:
-            connector = await connectors(text_of(activity, "serviceUrl"))
-            roster = await self._directory.roster(connector, lookup_in, place.workspace_id)
+            connector = await connectors(turn.service_url)
+            roster = await self._directory.roster(connector, turn.lookup_in, tenant)
         except DeliveryError as exc:
             logger.warning("teams: roster unavailable for a %s form: %s", incoming.form_id, exc)
             return incoming
@@ -153,29 +144,20 @@ class Handler:
             for value in str(incoming.form_values.get(name) or "").split(","):
                 if value.strip() in names:
                     people[value.strip()] = Person(value.strip(), names[value.strip()])
-        return Incoming(
-            place=incoming.place,
-            actor=incoming.actor,
-            form_id=incoming.form_id,
-            form_values=incoming.form_values,
-            form_context=incoming.form_context,
-            people=people,
-            ref=incoming.ref,
-        )
+        return replace(incoming, people=people)
 
     async def installed(self, activity: Activity, connectors: Connectors, *, greet: bool) -> None:
         """The app was added to a team, group chat or personal scope."""
-        place = place_of(activity)
-        installer = actor_of(activity)
-        self._directory.note(place.workspace_id, section(activity, "from"))
+        turn = read_turn(activity)
+        place, installer = turn.place, turn.actor
+        self._directory.note(place.workspace_id, turn.sender)
         if not place.direct and installer is not None:
-            await self._store.install(place, installer, conversation_reference(activity))
+            await self._store.install(place, installer, turn.reference)
         elif not place.direct:
             logger.warning("teams: install in %s/%s by an unknown person", place.workspace_id, place.channel_id)
         if greet:
-            where = where_of(activity)
-            target = place.channel_id or where.conversation_id
-            connector = await connectors(where.service_url)
+            target = place.channel_id or turn.conversation_id
+            connector = await connectors(turn.service_url)
             try:
                 await connector.send(target, welcome())
             except DeliveryError as exc:

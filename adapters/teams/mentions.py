@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from adapters.teams.activities import Activity, is_bot_account, person_of, section, text_of
@@ -72,17 +72,20 @@ def _token(mention: Mention, person: Person | None, index: int) -> str:
     return f"@{label or f'person{index}'}"
 
 
-def command_text(activity: Activity, directory: Mapping[str, Person]) -> tuple[str, dict[str, Person]]:
+def command_text(
+    activity: Activity, directory: Mapping[str, Person], found: Sequence[Mention] | None = None
+) -> tuple[str, dict[str, Person]]:
     """The command line and the people its tokens name.
 
     ``directory`` maps mention account ids (``29:…``) to people the caller resolved from the roster;
-    mentions it does not know fall back to an Entra id carried in the entity itself.
+    mentions it does not know fall back to an Entra id carried in the entity itself. ``found``: the
+    activity's :func:`mentions`, when the caller has read them already.
     """
     text = text_of(activity, "text")
     for markup, plain in _bot_markups(activity):
         text = _replace_once(text, (markup, plain), " ")
     people: dict[str, Person] = {}
-    for index, mention in enumerate(mentions(activity), 1):
+    for index, mention in enumerate(mentions(activity) if found is None else found, 1):
         person = directory.get(mention.account_id) or mention.person
         token = _token(mention, person, index)
         if person is not None:

@@ -1,7 +1,9 @@
-"""Carrying out a routing plan: posting, updating cards in place, opening 1:1 chats, remembering posts.
+"""Carrying out a routing plan: posting, updating cards in place, opening 1:1 chats.
 
 Used both inside a turn (answering someone) and proactively (the scheduler posting an agenda card),
 always through a :class:`Connector` (the Bot Connector API in plain JSON, see ``connector.py``).
+:meth:`Outbox.send` returns a reference per step; whoever asked records where keyed cards went (the
+scheduler for its posts, the turn handler through ``CustomerMoment.remember_posts``).
 """
 
 from __future__ import annotations
@@ -12,15 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from adapters.teams import routing
-from adapters.teams.activities import PLATFORM
 from adapters.teams.conversations import ConversationStore
 from adapters.teams.files import consent_activity
 from adapters.teams.outgoing import render
 from adapters.teams.roster import Directory, MemberSource
-from bot.commands import form_for
-from bot.core import CustomerMoment
 from bot.ports import ChannelGone, DeliveryError
-from bot.replies import Option, Reply, say
+from bot.replies import Form, Option, Reply, say
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +57,7 @@ class Where:
     roster_id: str | None = None  # whose members a people field offers (the team, or the chat)
     command: str = ""  # what was asked, for a file consent to run it again
     channel_name: str = ""
-    form_id: str | None = None
-    form_context: str = ""
+    used_form: Form | None = None  # the form submitted, when a card's form was used
     form_values: dict[str, Any] = field(default_factory=dict)
 
 
@@ -79,14 +77,12 @@ class Outbox:
         connectors: Connectors,
         store: ConversationStore,
         directory: Directory,
-        core: CustomerMoment,
         strict: bool = False,
     ) -> None:
         self._where = where
         self._connectors = connectors
         self._store = store
         self._directory = directory
-        self._core = core
         self._strict = strict
         self._personal: dict[str, str] = {}
         self._people: list[Option] | None = None
@@ -95,8 +91,7 @@ class Outbox:
         refs: list[JsonDict | None] = []
         failed: set[str] = set()
         for step in steps:
-            is_note = step.target == routing.HERE and step.reply.text in (routing.PRIVATE_NOTE, routing.FILE_NOTE)
-            if is_note and failed & {routing.PRIVATE, routing.FILE}:
+            if step.note_for is not None and failed & {routing.PRIVATE, routing.FILE}:
                 step = routing.Step(routing.HERE, say(NO_PRIVATE_CHAT))
             try:
                 refs.append(await self._step(step))
@@ -117,12 +112,11 @@ class Outbox:
         return await self._connectors(service_url or self._where.service_url)
 
     async def _render(self, step: routing.Step) -> JsonDict:
-        where = self._where
-        submitted = form_for(where.form_id, where.form_context) if where.form_id else None
-        shown = submitted if step.mode == "reshow" else step.reply.form
+        where, reply = self._where, step.reply
+        shown = reply.retry_form if step.mode == "reshow" else reply.form
         people = await self._roster() if shown is not None and any(f.kind == "people" for f in shown.fields) else None
         return render(
-            step.reply, mode=step.mode, people=people, submitted_form=submitted, submitted_values=where.form_values
+            reply, mode=step.mode, people=people, used_form=where.used_form, submitted_values=where.form_values
         )
 
     async def _roster(self) -> list[Option] | None:
@@ -153,13 +147,11 @@ class Outbox:
         if step.target == routing.PRESSED and where.pressed_id:
             connector = await self._connector()
             await connector.update(where.conversation_id, where.pressed_id, activity)
-            ref = reference(where.service_url, where.conversation_id, where.pressed_id, where.tenant)
-            await self._remember(reply, ref)
-            return ref
+            return reference(where.service_url, where.conversation_id, where.pressed_id, where.tenant)
         if step.target == routing.UPDATE:
             return await self._update(reply, activity)
         if step.target == routing.CHANNEL and step.channel_id:
-            return await self._post(step.channel_id, reply, activity)
+            return await self._post(step.channel_id, activity)
         if step.target == routing.MEMBER and step.member_id:
             return await self._direct(step.member_id, activity)
         if step.target == routing.PRIVATE and where.actor_account:
@@ -171,7 +163,7 @@ class Outbox:
         logger.warning("teams: nowhere to send a %s reply in %s", step.target, where.tenant)
         return None
 
-    async def _post(self, channel_id: str, reply: Reply, activity: JsonDict) -> JsonDict | None:
+    async def _post(self, channel_id: str, activity: JsonDict) -> JsonDict | None:
         """A new top-level post in a channel or group chat (a new thread in a channel)."""
         where = self._where
         service_url = where.service_url
@@ -181,9 +173,7 @@ class Outbox:
                 raise ChannelGone(f"no Teams conversation is stored for channel {channel_id}")
             service_url = str(stored.get("serviceUrl") or service_url)
         connector = await self._connector(service_url)
-        ref = reference(service_url, channel_id, await connector.send(channel_id, activity), where.tenant)
-        await self._remember(reply, ref)
-        return ref
+        return reference(service_url, channel_id, await connector.send(channel_id, activity), where.tenant)
 
     async def _update(self, reply: Reply, activity: JsonDict) -> JsonDict | None:
         """Update a keyed message in place; if it is gone (deleted), post it again."""
@@ -201,7 +191,7 @@ class Outbox:
         channel_id = reply.to_team or self._where.channel_id
         if not channel_id:
             return None
-        return await self._post(channel_id, reply, activity)
+        return await self._post(channel_id, activity)
 
     async def _direct(self, member_id: str, activity: JsonDict) -> JsonDict | None:
         where = self._where
@@ -245,17 +235,6 @@ class Outbox:
         return reference(
             where.service_url, conversation_id, await connector.send(conversation_id, activity), where.tenant
         )
-
-    async def _remember(self, reply: Reply, ref: JsonDict | None) -> None:
-        """Record where a keyed card now is, right after posting: the window a crash can lose is one call."""
-        if reply.message is None or ref is None:
-            return
-        try:
-            await self._core.remember_post(
-                platform=PLATFORM, workspace_id=self._where.tenant, key=reply.message.key, ref=ref
-            )
-        except Exception:  # the post stands; the scheduler records the returned reference itself
-            logger.exception("teams: could not record where %s was posted", reply.message.key)
 
 
 def _conversation_id(stored: JsonDict) -> str:

@@ -47,17 +47,17 @@ def render(
     *,
     mode: str = "reply",
     people: Sequence[Option] | None = None,
-    submitted_form: Form | None = None,
+    used_form: Form | None = None,
     submitted_values: Mapping[str, Any] | None = None,
 ) -> JsonDict:
     """The activity for one reply.
 
-    ``outcome`` turns a reply into the card that replaces a used form or review card;
-    ``reshow`` shows ``submitted_form`` again with the values just sent and the reply's problems.
+    ``outcome`` turns a reply into the card that replaces a used form (titled as ``used_form``) or review
+    card; ``reshow`` shows the reply's ``retry_form`` again with the values just sent and the reply's problems.
     """
-    if mode == "reshow" and submitted_form is not None:
+    if mode == "reshow" and reply.retry_form is not None:
         card = adaptive.form_json(
-            submitted_form,
+            reply.retry_form,
             people=people,
             values=submitted_values,
             errors=reply.errors,
@@ -67,7 +67,7 @@ def render(
     if mode == "outcome":
         if reply.card is not None:
             return message(attachments=[adaptive.attachment(adaptive.card_json(reply.card, lead=reply.text))])
-        title = submitted_form.title if submitted_form is not None else "Customer Moment"
+        title = used_form.title if used_form is not None else "Customer Moment"
         return message(attachments=[adaptive.attachment(adaptive.outcome_json(title, reply.text))])
     attachments: list[JsonDict] = []
     if reply.form is not None:

@@ -1,8 +1,9 @@
 """Where each reply goes in Teams: the thread, the channel, a member's 1:1 chat, or the card that was pressed.
 
 Teams has no ephemeral messages. Replies meant for the person who acted are answered where they
-asked (as Teams bots do), except review queues, which hold unpublished submissions: in a channel or
-group chat those go to the person's 1:1 chat with the bot, with a note in the thread. Files always go
+asked (as Teams bots do), except those not for everyone present (``Reply.visible_to``, e.g. review
+queues, which hold unpublished submissions): in a channel or group chat those go to the person's 1:1
+chat with the bot, with a note in the thread. Files always go
 to the 1:1 chat, the only place the Bot APIs can hand over a file. A card action updates its card in
 place: the agenda card shows its new state, a used form or review item turns into its outcome, and a
 form with problems is shown again with the values and the problems next to the fields.
@@ -15,11 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.commands import AGENDA_CARD_ACTIONS
-from bot.core import BROKEN, UNAVAILABLE
-from bot.replies import AGENDA_PREFIX, Audience, Reply, agenda_id, say
+from bot.replies import Audience, Reply, Visibility, agenda_key, say
 
 logger = logging.getLogger(__name__)
 
+REVIEW_ACTIONS = frozenset({"review.approve", "review.reject"})  # a review card is used up once decided
 PRIVATE_NOTE = "I've sent that to you in our 1:1 chat."
 FILE_NOTE = "I've sent the file to you in our 1:1 chat."
 
@@ -49,6 +50,14 @@ class Situation:
     def shared(self) -> bool:
         return self.kind in ("channel", "groupChat")
 
+    @property
+    def pressed_key(self) -> str | None:
+        """The message key of the agenda card whose button was pressed, if one was."""
+        value = self.action_value.strip()
+        if self.action not in AGENDA_CARD_ACTIONS or not (value.isascii() and value.isdigit()):
+            return None
+        return agenda_key(int(value))
+
 
 @dataclass(frozen=True, slots=True)
 class Step:
@@ -57,31 +66,27 @@ class Step:
     mode: str = "reply"  # see adapters.teams.outgoing.render
     channel_id: str | None = None
     member_id: str | None = None
+    note_for: str | None = None  # a note in the thread about replies sent to this target
 
 
-def is_review_card(reply: Reply) -> bool:
-    return reply.card is not None and any(b.action.startswith("review.") for b in reply.card.buttons)
-
-
-def _failed(reply: Reply) -> bool:
-    return reply.text in (UNAVAILABLE, BROKEN)
+def _private(reply: Reply, situation: Situation) -> bool:
+    """Not for everyone in the shared conversation it answers."""
+    return situation.shared and reply.visible_to is not Visibility.CHANNEL
 
 
 def _pressed_mode(reply: Reply, situation: Situation) -> str | None:
     """How a reply replaces the pressed card, or None when it should not."""
     if reply.message is not None:
-        pressed = agenda_id(AGENDA_PREFIX + situation.action_value.strip())
-        same_card = situation.action in AGENDA_CARD_ACTIONS and pressed is not None
-        same_card = same_card and agenda_id(reply.message.key) == pressed
-        return "reply" if same_card else None
-    if reply.audience is not Audience.EPHEMERAL or reply.attachment is not None:
+        pressed = situation.pressed_key
+        return "reply" if pressed is not None and reply.message.key == pressed else None
+    if reply.audience is not Audience.EPHEMERAL or reply.attachment is not None or _private(reply, situation):
         return None
     if situation.form_id is not None:
-        if reply.errors or _failed(reply):
+        if reply.retry_form is not None:
             return "reshow"
         return "outcome" if reply.form is None else "reply"
-    if situation.action is not None and situation.action.startswith("review."):
-        if _failed(reply):
+    if situation.action in REVIEW_ACTIONS:
+        if reply.outcome.failed:
             return None
         return "reply" if reply.form is not None else "outcome"
     return None
@@ -91,7 +96,6 @@ def route(replies: Sequence[Reply], situation: Situation) -> list[Step]:
     """One step per reply (plus a note in the thread when something went to the 1:1 chat)."""
     steps: list[Step] = []
     pressed_used = not situation.pressed
-    private = situation.shared and any(r.audience is Audience.EPHEMERAL and is_review_card(r) for r in replies)
     for reply in replies:
         if reply.audience is Audience.DIRECT:
             if not reply.to_member:
@@ -118,11 +122,11 @@ def route(replies: Sequence[Reply], situation: Situation) -> list[Step]:
             target = reply.to_team or situation.channel_id
             steps.append(Step(CHANNEL, reply, channel_id=target) if target else Step(HERE, reply))
             continue
-        mode = "reshow" if situation.form_id is not None and (reply.errors or _failed(reply)) else "reply"
-        steps.append(Step(PRIVATE if private else HERE, reply, mode=mode))
+        mode = "reshow" if reply.retry_form is not None else "reply"
+        steps.append(Step(PRIVATE if _private(reply, situation) else HERE, reply, mode=mode))
     if situation.kind != "proactive" and situation.shared:
         if any(s.target == PRIVATE for s in steps):
-            steps.append(Step(HERE, say(PRIVATE_NOTE)))
+            steps.append(Step(HERE, say(PRIVATE_NOTE), note_for=PRIVATE))
         if any(s.target == FILE for s in steps):
-            steps.append(Step(HERE, say(FILE_NOTE)))
+            steps.append(Step(HERE, say(FILE_NOTE), note_for=FILE))
     return steps

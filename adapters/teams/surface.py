@@ -1,20 +1,21 @@
 """The Teams surface: its route on the shared web server, and proactive posting for the scheduler.
 
-:func:`build_teams_surface` is the composition root's entry point. :class:`TeamsSurface` is both a
-web surface (``routes``/``close``) and the core's :class:`bot.ports.Surface` (``deliver``/``find_posted``).
+:func:`build_teams_surface` is the composition root's entry point; it takes everything the surface
+depends on (the core, the core's :class:`bot.ports.Conversations`, the settings) explicitly.
+:class:`TeamsSurface` is both a web surface (``routes``/``close``) and the core's
+:class:`bot.ports.Surface` (``deliver``/``find_posted``).
 
 Proactive posts go through the conversation reference stored when the app was installed in the
 channel (``adapter.continue_conversation``). What Teams cannot tell after a crash: the Bot Connector
 has no way to search a channel for a message the bot posted, so :meth:`TeamsSurface.find_posted` can
-only return what was recorded. Each keyed card is recorded (``core.remember_post``) immediately after
-Teams accepts it; only a crash between Teams' answer and that write can lead to a second card.
+only return what was recorded. ``deliver`` returns each post's reference and the scheduler records it;
+only a crash between Teams' answer and that write can lead to a second card.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
 from typing import Any
 
 from aiohttp import web
@@ -22,7 +23,8 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import ConversationReference
 from botframework.connector.auth import ServiceClientCredentialsFactory
 
-from adapters.runtime import Runtime
+from adapters.http.foreground import Foreground
+from adapters.settings import Settings
 from adapters.teams import files, routing
 from adapters.teams.activities import PLATFORM
 from adapters.teams.bot import TeamsBot
@@ -34,17 +36,12 @@ from adapters.teams.roster import Directory
 from adapters.teams.sdk import ConnectorOptions, make_adapter, turn_connectors
 from adapters.teams.transport import Transport
 from bot.core import CustomerMoment
-from bot.ports import ChannelGone, DeliveryError
+from bot.ports import ChannelGone, Conversations, DeliveryError
 from bot.replies import Audience, Reply
 
 logger = logging.getLogger(__name__)
 
 JsonDict = dict[str, Any]
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class TeamsSurface:
@@ -53,20 +50,24 @@ class TeamsSurface:
     def __init__(
         self,
         *,
-        runtime: Runtime,
-        options: ConnectorOptions | None = None,
-        clock: Clock = utc_now,
-        credentials: ServiceClientCredentialsFactory | None = None,
+        core: CustomerMoment,
+        conversations: Conversations,
+        settings: Settings,
+        adapter: Any,
+        transport: Transport,
+        directory: Directory,
+        options: ConnectorOptions,
+        foreground: Foreground,
     ) -> None:
-        """``credentials``: where outgoing tokens come from, if not from the settings' app password."""
-        settings = runtime.settings
+        """``adapter``: botbuilder's CloudAdapter (:func:`adapters.teams.sdk.make_adapter`); ``transport``:
+        the HTTP session Bot Connector calls and file uploads share; ``directory``: who is who in Teams."""
         self._app_id = settings.microsoft_app_id.strip()
-        self._core: CustomerMoment = runtime.core
-        self._options = options or ConnectorOptions()
-        self._adapter = make_adapter(settings, credentials=credentials)
-        self._store = ConversationStore(sessions=runtime.sessions, clock=clock)
-        self._directory = Directory()
-        self._transport = Transport()  # Bot Connector calls and file uploads share its session
+        self._core = core
+        self._options = options
+        self._adapter = adapter
+        self._store = ConversationStore(conversations)
+        self._directory = directory
+        self._transport = transport
         self._handler = Handler(
             core=self._core,
             store=self._store,
@@ -81,7 +82,7 @@ class TeamsSurface:
             bot=bot,
             teams_only=bool(self._app_id),
             tenant=settings.microsoft_app_tenant_id.strip() if single_tenant else None,
-            foreground=runtime.foreground,
+            foreground=foreground,
             wait=settings.answer_wait_seconds,
         )
 
@@ -127,12 +128,7 @@ class TeamsSurface:
         async def post(turn_context: TurnContext) -> None:
             connectors = turn_connectors(turn_context, self._options, self._transport)
             outbox = Outbox(
-                where=where,
-                connectors=connectors,
-                store=self._store,
-                directory=self._directory,
-                core=self._core,
-                strict=True,
+                where=where, connectors=connectors, store=self._store, directory=self._directory, strict=True
             )
             refs.extend(await outbox.send(steps))
 
@@ -156,8 +152,28 @@ def _conversation_id(stored: JsonDict) -> str:
     return str(conversation.get("id") or "") if isinstance(conversation, dict) else ""
 
 
-async def build_teams_surface(runtime: Runtime) -> TeamsSurface:
-    """The Teams surface for ``customer-moment serve`` (authentication follows MICROSOFT_APP_ID)."""
-    surface = TeamsSurface(runtime=runtime)
-    logger.info("Teams surface ready on %s (app id %s)", ROUTE, runtime.settings.microsoft_app_id or "none")
+def build_teams_surface(
+    *,
+    core: CustomerMoment,
+    conversations: Conversations,
+    settings: Settings,
+    foreground: Foreground | None = None,
+    options: ConnectorOptions | None = None,
+    credentials: ServiceClientCredentialsFactory | None = None,
+) -> TeamsSurface:
+    """The Teams surface (authentication follows ``MICROSOFT_APP_ID``).
+
+    ``credentials``: where outgoing tokens come from, if not from the settings' app password.
+    """
+    surface = TeamsSurface(
+        core=core,
+        conversations=conversations,
+        settings=settings,
+        adapter=make_adapter(settings, credentials=credentials),
+        transport=Transport(),
+        directory=Directory(),
+        options=options or ConnectorOptions(),
+        foreground=foreground or Foreground(),
+    )
+    logger.info("Teams surface ready on %s (app id %s)", ROUTE, settings.microsoft_app_id or "none")
     return surface

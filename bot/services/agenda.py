@@ -14,8 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import cards
 from bot.domain.lifecycle import AGENDA, OPEN, AgendaState, Outcome, ending
-from bot.grammar import record_id
-from bot.replies import Audience, Card, MessageKey, Reply, agenda_key, say
+from bot.replies import Audience, Card, MessageKey, Reply, agenda_id, agenda_key, say
 from bot.services import picking, views
 from bot.services.context import Context, NotFound, Refused
 from bot.services.queue import RECENT_WINDOW
@@ -273,9 +272,8 @@ async def helpful(ctx: Context, number: int | None) -> list[Reply]:
 
 async def remember_post(session: AsyncSession, workspace_id: int, key: str, ref: dict[str, Any]) -> None:
     """Store where a surface posted a keyed message, so later changes update it in place."""
-    kind, _, raw_id = key.partition(":")
-    item_id = record_id(raw_id)
-    if kind != "agenda" or item_id is None:
+    item_id = agenda_id(key)
+    if item_id is None:
         return
     item = await session.get(AgendaItem, item_id)
     if item is not None and item.workspace_id == workspace_id:

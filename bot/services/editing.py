@@ -13,7 +13,7 @@ from bot.domain import privacy
 from bot.domain.validation import clean_reason, clean_story
 from bot.replies import Reply, say
 from bot.services.context import Context, Refused
-from bot.services.moments import own_moment
+from bot.services.moments import masked, own_moment
 from bot.services.views import moment_view
 from bot.storage.models import Moment, Team
 
@@ -56,7 +56,7 @@ async def _state_after_edit(ctx: Context, moment: Moment) -> str:
     return moment.state
 
 
-def _saved(moment: Moment, before: str, found: tuple[str, ...]) -> str:
+def _saved(moment: Moment, before: str, found: tuple[str, ...], *, names_someone: bool = False) -> str:
     label = cards.KIND_LABEL[moment.kind].lower()
     if moment.state == "pending" and before != "pending":
         text = f"Saved your changes to {label} #{moment.id}; it is waiting for a manager's review again."
@@ -64,26 +64,27 @@ def _saved(moment: Moment, before: str, found: tuple[str, ...]) -> str:
         text = f"Saved your changes to {label} #{moment.id}; it is still waiting for a manager's review."
     else:
         text = f"Saved your changes to {label} #{moment.id}."
-    return f"{text} {privacy.describe(found)}".strip()
+    return f"{text} {privacy.describe(found, names_someone=names_someone)}".strip()
 
 
 async def save_story(ctx: Context, moment_id: int, args: grammar.StoryArgs) -> list[Reply]:
     moment = await _editable(ctx, moment_id)
     if moment.kind != "story":
         raise Refused(f"#{moment_id} is not a story.")
+    tags = masked(ctx, *args.tags)
     fields = clean_story(
         situation=args.situation,
         action=args.action,
         reaction=args.reaction,
         lesson=args.lesson,
-        tags=args.tags,
+        tags=tags.texts,
         nps=args.nps,
         anonymous=args.anonymous,
     )
-    masked = [privacy.mask(t) for t in (fields.situation, fields.action, fields.reaction, fields.lesson)]
-    found = tuple(dict.fromkeys(kind for result in masked for kind in result.found))
+    texts = masked(ctx, fields.situation, fields.action, fields.reaction, fields.lesson)
+    found = privacy.merge(texts, tags).found
     changed = (
-        [r.text for r in masked] != [moment.situation, moment.action, moment.reaction, moment.lesson]
+        list(texts.texts) != [moment.situation, moment.action, moment.reaction, moment.lesson]
         or list(fields.tags) != list(moment.tags)
         or fields.nps != moment.nps
         or fields.anonymous != moment.anonymous
@@ -91,22 +92,23 @@ async def save_story(ctx: Context, moment_id: int, args: grammar.StoryArgs) -> l
     if not changed:
         return [say(f"Nothing changed: story #{moment.id} already reads like that.")]
     before = moment.state
-    moment.situation, moment.action, moment.reaction, moment.lesson = (r.text for r in masked)
+    moment.situation, moment.action, moment.reaction, moment.lesson = texts.texts
     moment.tags, moment.nps, moment.anonymous = list(fields.tags), fields.nps, fields.anonymous
     moment.state = await _state_after_edit(ctx, moment)
     logger.info("story %s edited by its author (state %s → %s, masked %s)", moment.id, before, moment.state, found)
-    return [Reply(text=_saved(moment, before, found), card=cards.story_readback(moment_view(moment)))]
+    message = _saved(moment, before, found, names_someone=texts.names_someone)
+    return [Reply(text=message, card=cards.story_readback(moment_view(moment)))]
 
 
 async def save_shoutout(ctx: Context, moment_id: int, reason_text: str, private: bool) -> list[Reply]:
     moment = await _editable(ctx, moment_id)
     if moment.kind != "shoutout":
         raise Refused(f"#{moment_id} is not a shout-out.")
-    result = privacy.mask(clean_reason(reason_text))
-    if result.text == moment.situation and private == moment.private:
+    result = masked(ctx, clean_reason(reason_text))
+    if result.texts[0] == moment.situation and private == moment.private:
         return [say(f"Nothing changed: shout-out #{moment.id} already reads like that.")]
     before = moment.state
-    moment.situation, moment.private = result.text, private
+    moment.situation, moment.private = result.texts[0], private
     moment.state = await _state_after_edit(ctx, moment)
     logger.info("shout-out %s edited by its author (state %s → %s)", moment.id, before, moment.state)
-    return [say(_saved(moment, before, tuple(result.found)))]
+    return [say(_saved(moment, before, result.found, names_someone=result.names_someone))]

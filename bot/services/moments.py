@@ -46,12 +46,9 @@ _mine = union_all(
 MINE = _mine.order_by(_mine.selected_columns.part, _mine.selected_columns.id.desc())
 
 
-def _masked(*texts: str) -> tuple[list[str], tuple[str, ...]]:
-    results = [privacy.mask(t) for t in texts]
-    found: list[str] = []
-    for result in results:
-        found += [kind for kind in result.found if kind not in found]
-    return [r.text for r in results], tuple(found)
+def masked(ctx: Context, *texts: str) -> privacy.MaskedTexts:
+    """Mask personal data in what someone typed, reading phone numbers as the team writes them."""
+    return privacy.mask_all(texts, regions=privacy.regions_for(ctx.team.zone if ctx.team else None))
 
 
 def _initial_state(ctx: Context) -> str:
@@ -59,31 +56,33 @@ def _initial_state(ctx: Context) -> str:
     return "pending" if team.review_required else "approved"
 
 
-def _saved_message(state: str, moment: Moment, found: Sequence[str]) -> str:
+def _saved_message(state: str, moment: Moment, found: Sequence[str], *, names_someone: bool = False) -> str:
     label = cards.KIND_LABEL[moment.kind].lower()
     if state == "pending":
         text = f"Thanks! Your {label} #{moment.id} is waiting for a manager's review."
     else:
         text = f"Thanks! Your {label} #{moment.id} is in the pool for upcoming meetings."
-    note = privacy.describe(found)
+    note = privacy.describe(found, names_someone=names_someone)
     return f"{text} {note}".strip()
 
 
 async def submit_story(ctx: Context, args: grammar.StoryArgs, *, read_back: bool = False) -> list[Reply]:
     """Save a new story; ``read_back`` (a one-line story) also shows how each part was read, to fix it."""
     team = ctx.require_team()
+    # Tags are masked as typed: once made into slugs, "jane@example.com" no longer looks like an address.
+    tags = masked(ctx, *args.tags)
     fields = clean_story(
         situation=args.situation,
         action=args.action,
         reaction=args.reaction,
         lesson=args.lesson,
-        tags=args.tags,
+        tags=tags.texts,
         nps=args.nps,
         anonymous=args.anonymous,
     )
-    (situation, action, reaction, lesson), found = _masked(
-        fields.situation, fields.action, fields.reaction, fields.lesson
-    )
+    texts = masked(ctx, fields.situation, fields.action, fields.reaction, fields.lesson)
+    situation, action, reaction, lesson = texts.texts
+    found = privacy.merge(texts, tags).found
     state = _initial_state(ctx)
     moment = Moment(
         workspace_id=ctx.workspace.id,
@@ -103,7 +102,7 @@ async def submit_story(ctx: Context, args: grammar.StoryArgs, *, read_back: bool
     ctx.session.add(moment)
     await ctx.session.flush()
     logger.info("story %s saved in team %s (state %s, masked %s)", moment.id, team.id, state, found)
-    message = _saved_message(state, moment, found)
+    message = _saved_message(state, moment, found, names_someone=texts.names_someone)
     earlier = await _same_story_told_before(ctx, moment)
     if earlier is not None:
         message += (
@@ -171,7 +170,7 @@ async def submit_shoutout(ctx: Context, tokens: Sequence[str], reason_text: str,
         raise Invalid({"recipients": "Who is it for? Pick at least one colleague."})
     if len(people) > 10:
         raise Invalid({"recipients": "Recognise at most 10 people in one shout-out."})
-    (masked_reason,), found = _masked(reason)
+    masked_reason = masked(ctx, reason)
     state = _initial_state(ctx)
     moment = Moment(
         workspace_id=ctx.workspace.id,
@@ -180,7 +179,7 @@ async def submit_shoutout(ctx: Context, tokens: Sequence[str], reason_text: str,
         state=state,
         author_id=ctx.member.id,
         private=private,
-        situation=masked_reason,
+        situation=masked_reason.texts[0],
         created_at=ctx.now,
     )
     ctx.session.add(moment)
@@ -188,7 +187,7 @@ async def submit_shoutout(ctx: Context, tokens: Sequence[str], reason_text: str,
     ctx.session.add_all(Recipient(moment_id=moment.id, member_id=m.id) for m in people)
     await ctx.session.flush()
     logger.info("shout-out %s saved in team %s (state %s, private %s)", moment.id, team.id, state, private)
-    saved = _saved_message(state, moment, found).replace(
+    saved = _saved_message(state, moment, masked_reason.found, names_someone=masked_reason.names_someone).replace(
         "in the pool for upcoming meetings", "sent" if private else "shared"
     )
     if named_self:
@@ -240,7 +239,8 @@ async def submit_shoutout_form(ctx: Context) -> list[Reply]:
 async def add_exercise(ctx: Context, args: grammar.ExerciseArgs) -> list[Reply]:
     team = ctx.require_team()
     fields = clean_exercise(title=args.title, prompt=args.prompt, steps=args.steps, minutes=args.minutes)
-    (title, prompt, *steps), _ = _masked(fields.title, fields.prompt, *fields.steps)
+    texts = masked(ctx, fields.title, fields.prompt, *fields.steps)
+    title, prompt, *steps = texts.texts
     moment = Moment(
         workspace_id=ctx.workspace.id,
         team_id=team.id,
@@ -255,7 +255,8 @@ async def add_exercise(ctx: Context, args: grammar.ExerciseArgs) -> list[Reply]:
     )
     ctx.session.add(moment)
     await ctx.session.flush()
-    return [say(f"Added exercise #{moment.id} “{moment.title}” to this channel's pool.")]
+    added = f"Added exercise #{moment.id} “{moment.title}” to this channel's pool."
+    return [say(f"{added} {privacy.describe(texts.found)}".strip())]
 
 
 async def add_exercise_form(ctx: Context) -> list[Reply]:

@@ -7,11 +7,12 @@ import logging
 from sqlalchemy import select
 
 from bot import cards, forms
+from bot.domain import privacy
 from bot.domain.validation import Invalid, tidy
 from bot.grammar import beyond_any_id, record_id
-from bot.replies import Audience, Reply, say
+from bot.replies import Audience, Reply, Visibility, say
 from bot.services.context import Context, NotFound, Refused
-from bot.services.moments import own_moment, shoutout_announcements
+from bot.services.moments import masked, own_moment, shoutout_announcements
 from bot.services.views import moment_view
 from bot.storage.models import Member, Moment, Recipient, Team
 
@@ -43,10 +44,12 @@ async def queue(ctx: Context) -> list[Reply]:
     ).all()
     if not waiting:
         return [say("Nothing is waiting for review.")]
-    replies = [say(f"{len(waiting)} item(s) waiting for review:")]
+    # Unpublished submissions: for managers' eyes only, wherever the queue was asked for.
+    replies = [Reply(text=f"{len(waiting)} item(s) waiting for review:", visible_to=Visibility.MANAGERS)]
     for moment in waiting:
         author, recipients = await people_of(ctx, moment)
-        replies.append(Reply(card=cards.review_card(moment_view(moment, author=author, recipients=recipients))))
+        card = cards.review_card(moment_view(moment, author=author, recipients=recipients))
+        replies.append(Reply(card=card, visible_to=Visibility.MANAGERS))
     return replies
 
 
@@ -113,9 +116,10 @@ async def reject(ctx: Context, moment_id: int, reason_text: str) -> list[Reply]:
     if len(reason) > 1000:
         raise Invalid({"reason": "Please keep the reason under 1,000 characters."})
     moment.state, moment.decided_at, moment.decided_by = "rejected", ctx.now, ctx.member.id
-    moment.decision_note = reason
+    note = masked(ctx, reason)
+    reason = moment.decision_note = note.texts[0]
     author, _ = await people_of(ctx, moment)
-    replies = [say(f"Sent #{moment.id} back to its author.")]
+    replies = [say(f"Sent #{moment.id} back to its author. {privacy.describe(note.found)}".strip())]
     if author is not None:
         replies.append(
             Reply(

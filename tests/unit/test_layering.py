@@ -8,7 +8,8 @@
    - `bot.events`, `bot.replies`, `bot.forms` — what goes in and what comes out;
    - `bot.commands` — the command table: which buttons update the agenda card, which form a submission
      came from (to show it again); read-only declarations a surface renders, never a service it calls;
-   - `bot.ports` — what the core needs from a surface (delivery, its errors);
+   - `bot.ports` — what the core needs from a surface (delivery, its errors) and what it keeps for one
+     (``Conversations``: proactive references, installs, archived channels, where keyed posts went);
    - `bot.secrets` — sealing secrets at rest with ``ENCRYPTION_KEY``, the same way for the core's tables
      and the tables a surface owns (Slack's installation store);
    - `bot.metrics` — the counters a surface adds to (platform calls, request times);

@@ -1,4 +1,4 @@
-"""Masking of e-mail addresses, payment card numbers and phone numbers in story text."""
+"""Masking of e-mail addresses, payment card numbers and phone numbers in story text; the name warning."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain.privacy import CARD, EMAIL, PHONE, Masked, describe, mask
+from bot.domain.privacy import CARD, EMAIL, IBAN, NAMED_SOMEONE, NATIONAL_ID, PHONE, Masked, describe, mask, mask_all
 
 
 def _luhn_check_digit(body: str) -> str:
@@ -113,6 +113,61 @@ def test_things_that_are_not_email_addresses(text: str) -> None:
     assert mask(text) == Masked(text=text, found=())
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("write to jane dot doe at example dot com", "write to [e-mail]"),
+        ("name at example dot com", "[e-mail]"),
+        ("jane AT example DOT co DOT uk today", "[e-mail] today"),
+        ("jane(at)example.com", "[e-mail]"),
+        ("jane (at) example (dot) org.", "[e-mail]."),
+        ("jane [at] example [dot] com", "[e-mail]"),
+        ("jane{at}example{dot}de", "[e-mail]"),
+        ("jane.doe<at>example.com", "[e-mail]"),
+        ("jane[@]example.com", "[e-mail]"),
+        ("jane@example dot com", "[e-mail]"),
+        ("m.mueller (at) firma (punkt) de", "[e-mail]"),
+        ("ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ", "[e-mail]"),
+    ],
+)
+def test_masks_spelled_out_email_addresses(text: str, expected: str) -> None:
+    result = mask(text)
+    assert result.text == expected
+    assert result.found == (EMAIL,)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "look at example.com for the docs",
+        "we met at noon dot Then we left",
+        "arrived at the office dot com bubble",
+        "she was at home dot later",
+        "the price (at) least doubled",
+        "ping @jane in the channel",
+        "meet at 10 dot 30",
+    ],
+)
+def test_sentences_with_at_and_dot_are_not_addresses(text: str) -> None:
+    assert mask(text) == Masked(text=text, found=())
+
+
+_NAME_PARTS = st.text(alphabet=string.ascii_lowercase, min_size=2, max_size=12).filter(
+    lambda word: word not in ("at", "dot", "punkt", "point")
+)
+_SPELLED_AT = st.sampled_from(["(at)", " (at) ", "[at]", " [at] ", "{at}", " AT ", " at ", "@"])
+_SPELLED_DOT = st.sampled_from(["(dot)", " (dot) ", " [dot] ", " dot ", " DOT "])
+
+
+@settings(max_examples=300)
+@given(_NAME_PARTS, _NAME_PARTS, _NAME_PARTS, _SPELLED_AT, _SPELLED_DOT, st.sampled_from(["com", "de", "org", "co"]))
+def test_any_spelled_out_address_is_masked(name: str, surname: str, domain: str, at: str, dot: str, tld: str) -> None:
+    address = f"{name}{dot}{surname}{at}{domain}{dot}{tld}"
+    result = mask(f"Write to {address} today")
+    assert result.text == "Write to [e-mail] today"
+    assert result.found == (EMAIL,)
+
+
 # --- phone numbers ----------------------------------------------------------------------------
 
 
@@ -125,19 +180,21 @@ def test_things_that_are_not_email_addresses(text: str) -> None:
         ("+44 20 7946 0958", "[phone]"),
         ("+49 (0)30 1234567", "[phone]"),
         ("+33 6 12 34 56 78", "[phone]"),
-        ("(555) 123-4567", "[phone]"),
-        ("(555)123-4567", "[phone]"),
-        ("555.123.4567", "[phone]"),
-        ("555-123-4567", "[phone]"),
-        ("555 1234", "[phone]"),
-        ("555-1234", "[phone]"),
+        ("(415) 555-2671", "[phone]"),
+        ("(415)555-2671", "[phone]"),
+        ("415.555.2671", "[phone]"),
+        ("415-555-2671", "[phone]"),
         ("1-800-555-0199", "[phone]"),
         ("020 7946 0958", "[phone]"),
         ("06 12 34 56 78", "[phone]"),
-        ("mobile 07700900123", "mobile [phone]"),
-        ("Tel:555-123-4567", "Tel:[phone]"),
-        ("Tel. 555 123 4567, ext. 12", "Tel. [phone], ext. 12"),
-        ("she said (call 555-1234)", "she said (call [phone])"),
+        ("Tel:415-555-2671", "Tel:[phone]"),
+        # The library reads the extension as part of the number.
+        ("Tel. 415 555 2671, ext. 12", "Tel. [phone]"),
+        ("she said (call 020 7946 0958)", "she said (call [phone])"),
+        ("Berlin office 030/1234567.", "Berlin office [phone]."),
+        ("Handy 0151/12345678 oder 030 1234567", "Handy [phone] oder [phone]"),
+        ("ruf ０３０/１２３４５６７ an", "ruf [phone] an"),
+        ("+49 151 12345678", "[phone]"),
     ],
 )
 def test_masks_phone_numbers(text: str, expected: str) -> None:
@@ -170,6 +227,16 @@ def test_masks_phone_numbers(text: str, expected: str) -> None:
         "Part no. ABC-1234567",
         "id=5551234567",
         "2 out of 10",
+        "Ticket INC0012345 and RITM0012345 closed",
+        "PR #1234567890 merged",
+        "Order 12345678 and order 4711-0815",
+        "build 20261123.4 and v1.2.3",
+        "From 12:30-13:45 on 23.11.2026",
+        "Total € 1.234.567,89",
+        "Call 555-1234 (a made-up number)",
+        "(555) 123-4567 is not a real area code",
+        "Request SR-2026-001234 and REQ/030-1234567 and ref=4155552671",
+        "Files 2026-11-23_4155552671.pdf",
     ],
 )
 def test_ordinary_numbers_are_left_alone(text: str) -> None:
@@ -190,7 +257,7 @@ def test_everything_together_in_a_story() -> None:
 
 
 def test_found_is_deduplicated_in_a_fixed_order() -> None:
-    result = mask("4111111111111111, 555-1234, a@b.co, 555-9876, 5500 0000 0000 0004")
+    result = mask("4111111111111111, 415-555-2671, a@b.co, 020 7946 0958, 5500 0000 0000 0004")
     assert result.found == (EMAIL, PHONE, CARD)
     assert result.text == "[card], [phone], [e-mail], [phone], [card]"
 
@@ -231,10 +298,76 @@ def test_describe_ignores_duplicates() -> None:
 
 
 def test_describe_matches_mask() -> None:
-    assert describe(mask("reach me at a@b.co or 555-1234").found) == (
+    assert describe(mask("reach me at a@b.co or 415-555-2671").found) == (
         "I masked an e-mail address and a phone number before saving."
     )
     assert describe(mask("nothing to see").found) == ""
+
+
+def test_describe_warns_when_someone_is_named() -> None:
+    assert describe((), names_someone=True) == NAMED_SOMEONE
+    assert describe((PHONE,), names_someone=True) == f"I masked a phone number before saving. {NAMED_SOMEONE}"
+
+
+def test_describe_new_kinds_with_their_articles() -> None:
+    assert describe((IBAN, NATIONAL_ID)) == "I masked an IBAN and a national id number before saving."
+
+
+# --- naming someone ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mrs Jones called about her parcel",
+        "Mr. Smith was upset",
+        "I told Ms O'Brien the news",
+        "Dr Patel asked for the invoice",
+        "Herr Müller rief zweimal an",
+        "Frau Özdemir war zufrieden",
+        "Mme Dupont a rappelé",
+        "M. Martin attendait",
+        "la Sra. García llamó",
+        "Sr Lopez wrote back",
+        "Prof. Rossi replied",
+    ],
+)
+def test_a_title_and_a_name_is_noticed(text: str) -> None:
+    result = mask(text)
+    assert result.names_someone
+    assert result.text == text  # a warning only: names are not masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The customer called about her parcel",
+        "mrs jones in lower case is left to the author",
+        "MS Teams kept crashing",
+        "Dr. who? Nobody knew",
+        "We talked to Mr. nobody",
+        "Firma Frauenhofer",
+        "Dear customer, thanks",
+    ],
+)
+def test_text_without_a_titled_name_gives_no_warning(text: str) -> None:
+    assert not mask(text).names_someone
+
+
+def test_mask_all_gathers_what_was_found_in_fixed_order() -> None:
+    result = mask_all(["call 020 7946 0958", "Mrs Jones wrote", "a@b.co"], regions=("GB",))
+    assert result.texts == ("call [phone]", "Mrs Jones wrote", "[e-mail]")
+    assert result.found == (EMAIL, PHONE)
+    assert result.names_someone
+    assert result.note == f"I masked an e-mail address and a phone number before saving. {NAMED_SOMEONE}"
+
+
+def test_phone_numbers_are_read_in_the_regions_given() -> None:
+    assert mask("ring 030 1234567", regions=("DE",)).text == "ring [phone]"
+    assert mask("ring 030 1234567", regions=("US",)).text == "ring 030 1234567"
+    # International form is found whatever the region.
+    assert mask("ring +49 30 1234567", regions=("US",)).text == "ring [phone]"
+    assert mask("ring +49 30 1234567", regions=()).text == "ring [phone]"
 
 
 # --- properties -------------------------------------------------------------------------------
@@ -247,7 +380,7 @@ _NUMBERISH = st.text(alphabet="0123456789 -.+()@:#$,/%abcXYZ_\n", max_size=80)
 def test_mask_never_raises(text: str) -> None:
     result = mask(text)
     assert isinstance(result.text, str)
-    assert set(result.found) <= {EMAIL, PHONE, CARD}
+    assert set(result.found) <= {EMAIL, PHONE, CARD, IBAN, NATIONAL_ID}
     assert len(result.found) == len(set(result.found))
 
 

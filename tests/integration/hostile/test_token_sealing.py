@@ -44,7 +44,9 @@ async def test_tokens_stored_in_clear_are_sealed_when_the_server_starts(
         SLACK_CLIENT_SECRET="client-secret",
         ENCRYPTION_KEY=ENCRYPTION_KEY,
     )
-    surface = await build_slack_surface(configured)
+    surface = await build_slack_surface(
+        configured.settings, core=configured.core, engine=configured.engine, foreground=configured.foreground
+    )
     try:
         assert LEGACY_TOKEN.encode() not in await stored_bytes(runtime)
         assert await surface._tokens.for_workspace("T9") == LEGACY_TOKEN
@@ -69,5 +71,7 @@ async def test_oauth_mode_does_not_start_without_a_key(runtime: Runtime, fake_sl
     await insert_legacy_bot(runtime)
     configured = slack_runtime(runtime, fake_slack, SLACK_CLIENT_ID="111.222", SLACK_CLIENT_SECRET="client-secret")
     with pytest.raises(SettingsError, match="ENCRYPTION_KEY is required"):
-        await build_slack_surface(configured)
+        await build_slack_surface(
+            configured.settings, core=configured.core, engine=configured.engine, foreground=configured.foreground
+        )
     assert LEGACY_TOKEN.encode() in await stored_bytes(runtime)  # untouched

@@ -14,7 +14,8 @@ from adapters.http.server import create_app
 from adapters.runtime import Runtime
 from adapters.teams.connector import Backoff
 from adapters.teams.sdk import ConnectorOptions
-from adapters.teams.surface import TeamsSurface
+from adapters.teams.surface import TeamsSurface, build_teams_surface
+from bot.services.conversations import StoredConversations
 from tests.integration.teams.builders import ALICE, BOB, CAROL, installed, message, roster_entry
 from tests.support.clock import FakeClock
 from tests.support.fake_connector import FakeConnector, running_connector
@@ -62,7 +63,14 @@ async def start(
     runtime: Runtime, clock: FakeClock, options: ConnectorOptions = FAST, tokens: TokenIssuer | None = None
 ) -> tuple[TestClient[Any, Any], TeamsSurface]:
     credentials = IssuedCredentialsFactory(tokens) if tokens is not None else None
-    surface = TeamsSurface(runtime=runtime, options=options, clock=clock, credentials=credentials)
+    surface = build_teams_surface(
+        core=runtime.core,
+        conversations=StoredConversations(sessions=runtime.sessions, clock=clock),
+        settings=runtime.settings,
+        foreground=runtime.foreground,
+        options=options,
+        credentials=credentials,
+    )
     app = create_app(engine=runtime.engine, surfaces=[surface], max_body_bytes=MAX_BODY)
     client: TestClient[Any, Any] = TestClient(TestServer(app))
     await client.start_server()

@@ -110,14 +110,13 @@ def activities() -> Iterator[tuple[str, dict[str, Any]]]:
         yield (
             f"form {form.form_id} re-shown",
             render(
-                Reply(text="Fix these.", errors=problems),
+                Reply(text="Fix these.", errors=problems, retry_form=form),
                 mode="reshow",
-                submitted_form=form,
                 submitted_values=filled,
                 people=PEOPLE,
             ),
         )
-        yield f"form {form.form_id} outcome", render(Reply(text="Saved."), mode="outcome", submitted_form=form)
+        yield f"form {form.form_id} outcome", render(Reply(text="Saved."), mode="outcome", used_form=form)
     yield "outcome card", outcome_card("Review", "Approved #12.")
     yield "welcome", welcome()
 

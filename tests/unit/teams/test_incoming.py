@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.teams.mentions import command_text, mentions
-from adapters.teams.submits import incoming_from, submission
+from adapters.teams.turn import incoming_from, read_turn, submission
 from bot.commands import parse
 from bot.events import Person
 from bot.grammar import shoutout
@@ -111,3 +111,29 @@ def test_any_text_and_mentions_give_a_command_line(text: str, people: list[tuple
     ]
     line, found = command_text(activity, {})
     assert isinstance(line, str) and found == {}
+
+
+def test_a_channel_message_is_read_once_into_its_turn() -> None:
+    turn = read_turn(load("channel_message"))
+    assert turn.kind == "channel" and turn.place.channel_id == "19:1a2b3c4d5e6f708192a3b4c5d6e7f809@thread.tacv2"
+    assert turn.conversation_id.endswith(";messageid=1700734445123")  # answers stay in the thread
+    assert turn.roster_id == "19:9d8f7e6c5b4a39281706f5e4d3c2b1a0@thread.tacv2"  # the whole team's people
+    assert turn.reference["conversation"]["id"] == turn.place.channel_id  # proactive posts start new threads
+    assert turn.reference["teamsTeamId"] == turn.roster_id
+    assert turn.submitted is None and turn.pressed_id is None
+    assert [m.account_id for m in turn.mentioned] == [m.account_id for m in mentions(load("channel_message"))]
+
+
+def test_a_card_submit_names_the_card_that_was_used() -> None:
+    turn = read_turn(load("card_form_submit"))
+    assert turn.submitted is not None and turn.submitted.form_id == "shoutout"
+    assert turn.pressed_id == "1700735100000"
+    button = read_turn(load("card_button_submit"))
+    assert button.submitted is not None and button.submitted.action == "agenda.swap"
+    assert button.pressed_id == "1700734999000"
+
+
+def test_a_personal_chat_has_no_roster_and_no_channel() -> None:
+    turn = read_turn(load("personal_message"))
+    assert (turn.kind, turn.place.direct, turn.place.channel_id, turn.roster_id) == ("personal", True, None, None)
+    assert turn.actor is not None and turn.lookup_in == turn.conversation_id

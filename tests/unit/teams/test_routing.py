@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from adapters.teams import routing
 from adapters.teams.connector import Backoff, as_delivery_error, retry_after
 from adapters.teams.routing import Situation, Step, route
-from bot.core import UNAVAILABLE
+from bot import forms
 from bot.ports import ChannelGone
-from bot.replies import Attachment, Audience, Button, Card, Form, MessageKey, Reply, say
+from bot.replies import Attachment, Audience, Button, Card, Form, MessageKey, Outcome, Reply, Visibility, say
 
 AGENDA = Card(title="Customer Moment", buttons=(Button("Swap", "agenda.swap", "12"),))
 REVIEW = Card(title="#4 waiting for review", buttons=(Button("Approve", "review.approve", "4"),))
 IN_CHANNEL = Situation(kind="channel", channel_id="19:c", actor_id="alice")
+PROBLEM = Reply(text="x", errors={"lesson": "Add the lesson."}, outcome=Outcome.REFUSED, retry_form=forms.STORY)
+DOWN = Reply(text="Try again in a moment.", outcome=Outcome.UNAVAILABLE)
 
 
 def targets(steps: list[Step]) -> list[str]:
@@ -54,13 +58,23 @@ def test_a_used_form_turns_into_its_outcome_or_is_shown_again() -> None:
     submitted = Situation(kind="channel", channel_id="19:c", form_id="story", pressed=True)
     (done,) = route([say("Thanks!")], submitted)
     assert (done.target, done.mode) == (routing.PRESSED, "outcome")
-    (again,) = route([Reply(text="x", errors={"lesson": "Add the lesson."})], submitted)
+    (again,) = route([PROBLEM], submitted)
     assert (again.target, again.mode) == (routing.PRESSED, "reshow")
-    (down,) = route([say(UNAVAILABLE)], submitted)
+    (down,) = route([dataclasses.replace(DOWN, retry_form=forms.STORY)], submitted)
     assert (down.target, down.mode) == (routing.PRESSED, "reshow")
+    (refused,) = route([Reply(text="That form is no longer available.", outcome=Outcome.REFUSED)], submitted)
+    assert (refused.target, refused.mode) == (routing.PRESSED, "outcome")
     unpressed = Situation(kind="channel", channel_id="19:c", form_id="story")
-    (new,) = route([Reply(text="x", errors={"lesson": "Add the lesson."})], unpressed)
+    (new,) = route([PROBLEM], unpressed)
     assert (new.target, new.mode) == (routing.HERE, "reshow")
+
+
+def test_the_text_of_a_reply_does_not_decide_where_it_goes() -> None:
+    submitted = Situation(kind="channel", channel_id="19:c", form_id="story", pressed=True)
+    (done,) = route([say(DOWN.text)], submitted)
+    assert (done.target, done.mode) == (routing.PRESSED, "outcome")
+    steps = route([say(routing.PRIVATE_NOTE)], IN_CHANNEL)
+    assert [(s.target, s.note_for) for s in steps] == [(routing.HERE, None)]
 
 
 def test_only_the_first_reply_replaces_the_pressed_card() -> None:
@@ -75,16 +89,24 @@ def test_review_buttons_turn_into_the_outcome_or_the_reason_form() -> None:
     assert (asked.target, asked.mode) == (routing.PRESSED, "reply")
     (done,) = route([say("Approved #4.")], pressed)
     assert (done.target, done.mode) == (routing.PRESSED, "outcome")
-    (down,) = route([say(UNAVAILABLE)], pressed)
+    (down,) = route([DOWN], pressed)
     assert down.target == routing.HERE
 
 
-def test_review_queues_in_shared_conversations_go_to_the_1_to_1_chat() -> None:
-    steps = route([say("1 item(s) waiting for review:"), Reply(card=REVIEW)], IN_CHANNEL)
-    assert targets(steps) == [routing.PRIVATE, routing.PRIVATE, routing.HERE]
-    assert steps[-1].reply.text == routing.PRIVATE_NOTE
+def test_replies_only_managers_may_see_go_to_the_1_to_1_chat_in_shared_conversations() -> None:
+    queue = [
+        Reply(text="1 item(s) waiting for review:", visible_to=Visibility.MANAGERS),
+        Reply(card=REVIEW, visible_to=Visibility.MANAGERS),
+    ]
+    steps = route([*queue, say("Done.")], IN_CHANNEL)
+    assert targets(steps) == [routing.PRIVATE, routing.PRIVATE, routing.HERE, routing.HERE]
+    assert steps[-1].reply.text == routing.PRIVATE_NOTE and steps[-1].note_for == routing.PRIVATE
     personal = Situation(kind="personal", actor_id="alice")
-    assert targets(route([Reply(card=REVIEW)], personal)) == [routing.HERE]
+    assert targets(route(queue, personal)) == [routing.HERE, routing.HERE]
+
+
+def test_a_card_with_review_buttons_is_not_private_by_its_buttons() -> None:
+    assert targets(route([Reply(card=REVIEW)], IN_CHANNEL)) == [routing.HERE]
 
 
 def test_files_go_to_the_1_to_1_chat() -> None:
