@@ -15,19 +15,33 @@ import sys
 from collections.abc import Coroutine
 from typing import Any, TextIO
 
+from adapters.http.calendar_fetch import HttpCalendarFetcher
 from adapters.http.server import WebSurface, count_pool_use
 from adapters.runtime import Runtime
 from adapters.settings import Settings, SettingsError
 from bot import runtime as backend
 from bot.core import Clock, utc_now
 from bot.runtime import Scheduler
+from bot.secrets import SecretBox
 
 logger = logging.getLogger(__name__)
 
 
 async def build(settings: Settings, *, clock: Clock = utc_now, apply_migrations: bool = True) -> Runtime:
-    """The core on its database (migrated unless told otherwise), with the settings surfaces read."""
-    opened = await backend.open_backend(settings.database_url, clock=clock, apply_migrations=apply_migrations)
+    """The core on its database (migrated unless told otherwise), with the settings surfaces read.
+
+    Calendar feeds are read from the network by the safe fetcher; their addresses are sealed with
+    ``ENCRYPTION_KEY`` (without it, following a calendar is refused with a word to the operator).
+    """
+    if settings.calendar_allow_insecure:
+        logger.warning("CALENDAR_ALLOW_INSECURE is on: calendar feeds may be read over http:// and from loopback")
+    opened = await backend.open_backend(
+        settings.database_url,
+        clock=clock,
+        apply_migrations=apply_migrations,
+        calendar_fetcher=HttpCalendarFetcher(allow_insecure=settings.calendar_allow_insecure),
+        box=SecretBox.from_setting(settings.encryption_key),
+    )
     return Runtime(settings=settings, backend=opened)
 
 

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     scheduler_batch: int = Field(default=100, alias="SCHEDULER_BATCH", ge=1, le=1000)
     scheduler_concurrency: int = Field(default=50, alias="SCHEDULER_CONCURRENCY", ge=1, le=500)
 
+    # Development and tests only: read calendar feeds over http:// and from loopback addresses.
+    calendar_allow_insecure: bool = Field(default=False, alias="CALENDAR_ALLOW_INSECURE")
+
     @property
     def slack_enabled(self) -> bool:
         """Any Slack setting asks for Slack; a surface that would serve HTTP also needs the signing secret."""

@@ -15,7 +15,7 @@ from bot import forms, grammar
 from bot.domain.lifecycle import SeriesState
 from bot.grammar import MAX_COMMAND_TEXT, Command, UsageError
 from bot.replies import Form, Reply, say
-from bot.services import agenda, editing, meetings, members, moments, review, stats
+from bot.services import agenda, calendars, editing, meetings, members, moments, review, stats
 from bot.services.context import Context, NotFound, Refused
 
 CommandHandler = Callable[[Context, Command], Awaitable[list[Reply]]]
@@ -171,6 +171,21 @@ def _plain(handler: Callable[[Context], Awaitable[list[Reply]]]) -> CommandHandl
     return run
 
 
+async def _schedule(ctx: Context, command: Command) -> list[Reply]:
+    """A typed rule, or ``schedule from <feed URL>``: a series that follows a calendar."""
+    if grammar.is_follow(command.rest):
+        return await calendars.follow(ctx, ctx.calendars, grammar.follow(command))
+    return await meetings.schedule(ctx, command.rest)
+
+
+async def _schedule_form(ctx: Context) -> list[Reply]:
+    """The schedule form: its "Follow my calendar" choice, or a typed rule built from its fields."""
+    values = ctx.incoming.form_values
+    if forms.follows_calendar(values):
+        return await calendars.follow(ctx, ctx.calendars, forms.follow_args(values))
+    return await meetings.schedule_form(ctx)
+
+
 async def _optout(ctx: Context, command: Command) -> list[Reply]:
     return await moments.set_opt_out(ctx, True)
 
@@ -209,7 +224,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "schedule",
         "schedule weekly tue 10:00 Europe/Berlin lead 30m",
         "Put this channel's recurring meeting on the bot (no text: open the form).",
-        _rest(meetings.schedule),
+        _schedule,
         who=MANAGERS,
         examples=(
             "schedule biweekly thu 14:30 America/New_York from 2026-12-10   (from: the first meeting)",
@@ -218,6 +233,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
             "schedule daily 09:15 Asia/Singapore   (Monday to Friday)",
             "schedule rrule FREQ=WEEKLY;BYDAY=TU,TH 10:00 Europe/Berlin",
             "schedule weekly tue 10:00 skip 2026-12-22,2026-12-29   (no moment on those dates)",
+            "schedule from https://calendar.google.com/…/basic.ics   (follow a calendar: day and time come from it)",
+            "schedule from https://outlook.office365.com/…/calendar.ics match Weekly sync lead 1h"
+            "   (match: words from the meeting's title, when the calendar has several)",
         ),
     ),
     CommandSpec("meetings", "meetings", "List this channel's meetings.", _plain(meetings.list_series)),
@@ -359,7 +377,7 @@ FORMS: tuple[FormSpec, ...] = (
     FormSpec("story", _story_form, _story_again),
     FormSpec("shoutout", _shoutout_form, _shoutout_again),
     FormSpec("exercise", moments.add_exercise_form, _fixed(forms.EXERCISE)),
-    FormSpec("schedule", meetings.schedule_form, _fixed(forms.SCHEDULE)),
+    FormSpec("schedule", _schedule_form, _fixed(forms.SCHEDULE)),
     FormSpec("reject", review.reject_form, _reject_form),
 )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -28,6 +28,9 @@ from bot.services import agenda
 from bot.services.context import Context, Refused, resolve
 from bot.storage.models import Workspace
 
+if TYPE_CHECKING:
+    from bot.services.calendars import Calendars
+
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
@@ -43,9 +46,16 @@ def utc_now() -> datetime:
 class CustomerMoment:
     """The platform-neutral bot."""
 
-    def __init__(self, *, sessions: async_sessionmaker[AsyncSession], clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock = utc_now,
+        calendars: Calendars | None = None,
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._calendars = calendars  # the feed reader and keys calendar series need; None: following is refused
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """The replies to one event. A refusal or failure is a single reply saying so in its ``outcome``;
@@ -57,6 +67,7 @@ class CustomerMoment:
         try:
             async with self._sessions.begin() as session:
                 ctx = await resolve(session, incoming, self._clock())
+                ctx.calendars = self._calendars
                 return await self._route(ctx)
         except UsageError as exc:
             return [_refusal(commands.explain(exc))]

@@ -8,8 +8,10 @@ from typing import Any
 
 from bot.domain import tags as tag_vocabulary
 from bot.domain.validation import MAX_REASON, MAX_TEXT, NPS_CATEGORIES
+from bot.grammar import FollowArgs, UsageError
 from bot.replies import Form, FormField, Option
 
+CALENDAR = "calendar"  # the schedule form's "repeats" choice that follows a calendar feed
 TAG_OPTIONS = tuple(Option(slug, label) for slug, label in tag_vocabulary.VOCABULARY.items())
 
 STORY = Form(
@@ -94,6 +96,7 @@ SCHEDULE = Form(
                 Option("weekly", "Every week"),
                 Option("biweekly", "Every two weeks"),
                 Option("monthly", "Monthly (same weekday)"),
+                Option(CALENDAR, "Follow my calendar (address below)"),
             ),
         ),
         FormField("day", "Day", "select", required=True, options=tuple(Option(k, v) for k, v in DAYS)),
@@ -127,6 +130,16 @@ SCHEDULE = Form(
                 Option("1d", "1 day"),
             ),
         ),
+        FormField(
+            "feed",
+            "Calendar feed address (to follow your calendar)",
+            max_length=2000,
+            hint=(
+                "With “Follow my calendar”, day and time come from the calendar. Google: the secret address"
+                " in iCal format; Outlook: a published calendar's ICS link."
+            ),
+        ),
+        FormField("match", "Words from the meeting's title (if the calendar has several)", max_length=200),
     ),
 )
 
@@ -139,6 +152,19 @@ def reject_form(moment_id: int) -> Form:
         context=str(moment_id),
         fields=(FormField("reason", "Why? The author will see this.", "multiline", required=True, max_length=1000),),
     )
+
+
+def follows_calendar(values: Mapping[str, Any]) -> bool:
+    """The schedule form asks to follow a calendar rather than a typed rule."""
+    return str(values.get("repeat") or "") == CALENDAR
+
+
+def follow_args(values: Mapping[str, Any]) -> FollowArgs:
+    """The schedule form's calendar choice as the arguments of `schedule from …`."""
+    url = text_value(values, "feed").strip()
+    if not url:
+        raise UsageError("schedule", "Paste the calendar's feed address to follow it.")
+    return FollowArgs(url, text_value(values, "match").strip() or None, str(values.get("lead") or "") or None)
 
 
 def schedule_text(values: Mapping[str, Any]) -> str:

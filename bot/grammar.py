@@ -243,3 +243,39 @@ def request_offset_minutes(command: Command) -> int:
     if minutes > 24 * 60:
         raise UsageError("request", "That is more than a day ahead; a one-off moment is for a meeting within 24 hours.")
     return minutes
+
+
+@dataclass(frozen=True, slots=True)
+class FollowArgs:
+    url: str
+    match: str | None
+    lead: str | None
+
+
+_FOLLOW = re.compile(
+    r"^from\s+(?P<url>\S+)(?:\s+match\s+(?P<match>.+?))?(?:\s+lead\s+(?P<lead>\S+))?\s*$", re.IGNORECASE | re.DOTALL
+)
+
+
+_START_DATE = re.compile(r"^from\s+\d{4}-\d{2}-\d{2}\b", re.IGNORECASE)
+
+
+def is_follow(rest: str) -> bool:
+    """``schedule from <address>``: the series follows a calendar feed rather than a typed rule.
+
+    ``from <date>`` is the typed rule's first meeting, so a rule that forgot its day is not read as an address.
+    """
+    if _START_DATE.match(rest):
+        return False
+    return rest[:5].lower() == "from " or rest.lower() == "from"
+
+
+def follow(command: Command) -> FollowArgs:
+    """``schedule from <feed URL> [match <text>] [lead <duration>]``."""
+    found = _FOLLOW.match(command.rest)
+    if found is None:
+        raise UsageError(
+            "schedule", "Give the calendar's address after `from`, e.g. `schedule from https://… match Weekly`."
+        )
+    url = found.group("url").strip("<>")  # chat apps wrap links in <…>
+    return FollowArgs(url.split("|", 1)[0], found.group("match"), found.group("lead"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.events import Person, Place
@@ -93,4 +94,30 @@ class Conversations(Protocol):
 
     async def posted(self, *, platform: str, workspace_id: str, channel_id: str, key: str) -> JsonDict | None:
         """The reference recorded for a keyed post (``MessageKey.key``) of this channel, if any."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedFeed:
+    """A calendar feed's answer: ``status`` 200 with its ``body``, or 304 when it did not change."""
+
+    status: int
+    body: bytes = b""
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+class FeedUnavailable(Exception):
+    """A calendar feed could not be fetched; the message says what is wrong in words an organizer can act on."""
+
+
+class CalendarFetcher(Protocol):
+    """Reads calendar feeds from the network, safely: the URL was typed by a user."""
+
+    async def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchedFeed:
+        """GET ``url`` (conditionally, when ``etag`` / ``last_modified`` are given). Raises FeedUnavailable."""
+        ...
+
+    def refusal(self, url: str) -> str | None:
+        """Why ``url`` would never be fetched (scheme, credentials, a literal private address), or None."""
         ...

@@ -27,8 +27,10 @@ from bot.storage.engine import SCHEDULER_POOL_SIZE, create_engine, is_sqlite, se
 
 if TYPE_CHECKING:
     from bot.core import Clock, CustomerMoment
-    from bot.ports import Conversations, Surface
+    from bot.ports import CalendarFetcher, Conversations, Surface
     from bot.scheduler.dispatcher import Dispatcher
+    from bot.secrets import SecretBox
+    from bot.services.calendars import Calendars
 
 __all__ = [
     "Backend",
@@ -81,6 +83,7 @@ class Backend:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     core: CustomerMoment
+    calendars: Calendars | None = None  # what following calendars needs; None: no series may follow one
 
     def scheduler(
         self,
@@ -99,16 +102,25 @@ class Backend:
         """
         from bot.core import utc_now
         from bot.scheduler.dispatcher import Dispatcher
+        from bot.scheduler.feeds import FeedRefresher
 
         engine = scheduler_pool(self.database_url) if own_pool else None
+        sessions = session_factory(engine) if engine is not None else self.sessions
+        by_platform = {surface.platform: surface for surface in surfaces}
+        feeds = None
+        if self.calendars is not None:  # followed calendars are read by the scheduler, beside its posting
+            feeds = FeedRefresher(
+                sessions=sessions, calendars=self.calendars, surfaces=by_platform, clock=clock or utc_now, worker=worker
+            )
         dispatcher = Dispatcher(
-            sessions=session_factory(engine) if engine is not None else self.sessions,
-            surfaces={surface.platform: surface for surface in surfaces},
+            sessions=sessions,
+            surfaces=by_platform,
             clock=clock or utc_now,
             worker=worker,
             lease=timedelta(seconds=lease_seconds),
             batch=batch,
             concurrency=concurrency,
+            feeds=feeds,
         )
         return Scheduler(dispatcher, own_engine=engine)
 
@@ -126,19 +138,29 @@ class Backend:
         await self.engine.dispose()
 
 
-async def open_backend(database_url: str, *, clock: Clock | None = None, apply_migrations: bool = True) -> Backend:
+async def open_backend(
+    database_url: str,
+    *,
+    clock: Clock | None = None,
+    apply_migrations: bool = True,
+    calendar_fetcher: CalendarFetcher | None = None,
+    box: SecretBox | None = None,
+) -> Backend:
     """Connect to the database, bring its schema up to date (unless told not to) and put the core on it.
 
-    ``clock`` is the core's (the wall clock in UTC unless given).
+    ``clock`` is the core's (the wall clock in UTC unless given). With a ``calendar_fetcher``, meeting
+    series may follow calendar feeds, whose addresses ``box`` seals (without a box, following is refused).
     """
     from bot.core import CustomerMoment, utc_now
+    from bot.services.calendars import Calendars
 
     engine = create_engine(database_url)
     if apply_migrations:
         await migrations.upgrade(engine)
     sessions = session_factory(engine)
-    core = CustomerMoment(sessions=sessions, clock=clock or utc_now)
-    return Backend(database_url=database_url, engine=engine, sessions=sessions, core=core)
+    calendars = Calendars(fetcher=calendar_fetcher, box=box) if calendar_fetcher is not None else None
+    core = CustomerMoment(sessions=sessions, clock=clock or utc_now, calendars=calendars)
+    return Backend(database_url=database_url, engine=engine, sessions=sessions, core=core, calendars=calendars)
 
 
 def scheduler_pool(database_url: str) -> AsyncEngine | None:

@@ -44,6 +44,8 @@ def credential_problems(settings: Settings) -> Iterator[str]:
         yield "MICROSOFT_APP_PASSWORD: missing; create a client secret for the bot's app registration."
     if s.microsoft_app_password and not s.microsoft_app_id:
         yield "MICROSOFT_APP_ID: missing while MICROSOFT_APP_PASSWORD is set; without an id, auth is off."
+    if s.calendar_allow_insecure:
+        yield "CALENDAR_ALLOW_INSECURE: on; feeds may be read over http:// and from this machine. Never in production."
     if s.microsoft_app_type == "SingleTenant" and not GUID.match(s.microsoft_app_tenant_id or ""):
         yield "MICROSOFT_APP_TENANT_ID: a SingleTenant bot needs its directory (tenant) id, a GUID."
 

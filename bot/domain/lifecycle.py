@@ -28,7 +28,7 @@ class AgendaState(StrEnum):
     SKIPPED = "skipped"  # the organizer or a manager skipped it
     MISSED = "missed"  # the meeting started before the card could be posted
     FAILED = "failed"  # the platform would not take the card
-    CANCELLED = "cancelled"  # its team or series stopped before the card was posted
+    CANCELLED = "cancelled"  # its team or series stopped before the card was posted, or the calendar cancelled it
 
 
 class Outcome(StrEnum):
@@ -108,7 +108,10 @@ AGENDA: Lifecycle[AgendaState] = Lifecycle(
                 AgendaState.CANCELLED,
             }
         ),
-        AgendaState.POSTED: frozenset({AgendaState.POSTED, AgendaState.PRESENTED, AgendaState.SKIPPED}),
+        # A posted card is cancelled when its meeting is cancelled in the calendar its series follows.
+        AgendaState.POSTED: frozenset(
+            {AgendaState.POSTED, AgendaState.PRESENTED, AgendaState.SKIPPED, AgendaState.CANCELLED}
+        ),
         AgendaState.PRESENTED: _ENDED,
         AgendaState.SKIPPED: _ENDED,
         AgendaState.MISSED: _ENDED,

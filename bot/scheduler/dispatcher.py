@@ -33,6 +33,7 @@ from bot.ports import ChannelGone, DeliveryError, Surface
 from bot.replies import Reply
 from bot.scheduler import batch, claims, notices
 from bot.scheduler.batch import Claimed
+from bot.scheduler.feeds import FeedRefresher
 from bot.scheduler.notices import Outgoing
 from bot.scheduler.recorder import Recorder, Sent
 from bot.services import agenda, picking
@@ -73,7 +74,9 @@ class Dispatcher:
         post_timeout: float = 60.0,
         channel_interval: float = 1.0,
         sleep: Sleep = asyncio.sleep,
+        feeds: FeedRefresher | None = None,
     ) -> None:
+        self._feeds = feeds  # calendar feeds are read beside the posting loop, never in its way
         self._sessions = sessions
         self._surfaces = dict(surfaces)
         self._platforms = frozenset(surfaces)
@@ -96,6 +99,9 @@ class Dispatcher:
     async def run(self, *, interval: float) -> None:
         """Work until :meth:`stop` is called; then release what is held and return."""
         logger.info("scheduler worker %s started for %s", self.worker, sorted(self._platforms))
+        feeds = None
+        if self._feeds is not None:
+            feeds = asyncio.create_task(self._feeds.run(interval=max(interval, 30.0), stopping=self._stopping))
         while not self._stopping.is_set():
             try:
                 tally = await self.run_once()
@@ -106,6 +112,8 @@ class Dispatcher:
             if not busy:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), timeout=interval)
+        if feeds is not None:
+            await feeds
         await self.release()
         logger.info("scheduler worker %s stopped", self.worker)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.content.exercises import LIBRARY
 from bot.events import Incoming, Person
 from bot.storage.models import Member, Moment, Team, TeamMember, Workspace
+
+if TYPE_CHECKING:
+    from bot.services.calendars import Calendars
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +41,7 @@ class Context:
     workspace: Workspace
     member: Member
     team: Team | None
+    calendars: Calendars | None = None  # what following a calendar needs; the core sets it when it has it
 
     @property
     def is_manager(self) -> bool:

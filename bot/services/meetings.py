@@ -8,11 +8,11 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from bot import cards, forms
-from bot.domain import recurrence
+from bot.domain import calendar, recurrence
 from bot.domain.lifecycle import SERIES, SeriesState
 from bot.replies import Card, Fact, Reply, Section, say
 from bot.services.context import Context, NotFound, Refused
-from bot.storage.models import MeetingSeries, Team
+from bot.storage.models import CalendarFeed, MeetingSeries, Team
 
 logger = logging.getLogger(__name__)
 
@@ -30,9 +30,28 @@ def skip_dates(series: MeetingSeries) -> frozenset[date]:
     return frozenset(date.fromisoformat(d) for d in series.skip_dates)
 
 
+def next_starts(series: MeetingSeries, after: datetime, count: int, *, skipping: bool = True) -> list[datetime]:
+    """The series' next ``count`` meeting starts after ``after``: from its rule, or from its calendar.
+
+    A calendar series knows its meetings only as far ahead as it last read them. With ``skipping`` off,
+    the meetings on its skip dates are counted too.
+    """
+    skip = skip_dates(series) if skipping else frozenset()
+    if series.feed_occurrences is not None:
+        days = {d.isoformat() for d in skip}
+        found = calendar.decode(series.feed_occurrences)
+        starts = [o.start for o in found if o.start > after and _local_day(o.start, o.zone) not in days]
+        return starts[:count]
+    return recurrence_of(series).occurrences(after, count=count, skip=skip)
+
+
+def _local_day(instant: datetime, zone: str) -> str:
+    return instant.astimezone(recurrence.zone(zone)).date().isoformat()
+
+
 def advance(series: MeetingSeries, after: datetime) -> None:
     """Set the series' next meeting start (and post time) to the first occurrence after ``after``."""
-    upcoming = recurrence_of(series).occurrences(after, count=1, skip=skip_dates(series))
+    upcoming = next_starts(series, after, 1)
     if not upcoming:
         series.next_start_at = series.next_post_at = series.next_prepare_at = None
         return
@@ -41,18 +60,29 @@ def advance(series: MeetingSeries, after: datetime) -> None:
     series.next_prepare_at = series.next_post_at - timedelta(minutes=series.remind_minutes or 0)
 
 
-def _describe(series: MeetingSeries, now: datetime) -> Card:
-    rec = recurrence_of(series)
-    upcoming = rec.occurrences(now, count=3, skip=skip_dates(series))
+def describe(
+    series: MeetingSeries, now: datetime, *, team_zone: str | None = None, feed: CalendarFeed | None = None
+) -> Card:
+    """A series' card for `meetings`; a calendar series shows the feed's host and event, never its address."""
+    upcoming = next_starts(series, now, 3)
+    zone = series.zone
+    if feed is not None:
+        zone = team_zone or series.zone
+        read = cards.local_time(feed.last_read_at, zone) if feed.last_read_at else "not yet"
+        when = [Fact("When", f"follows “{feed.event_title}” in the calendar on {feed.host}"), Fact("Last read", read)]
+        if feed.last_error:
+            when.append(Fact("Calendar problem", feed.last_error))
+    else:
+        when = [Fact("When", recurrence_of(series).describe())]
     facts = [
-        Fact("When", rec.describe()),
+        *when,
         Fact("Moment posted", _lead_text(series.lead_minutes)),
         Fact("Status", STATE_LABEL[series.state]),
     ]
     if series.skip_dates:
         facts.append(Fact("Skipped dates", ", ".join(sorted(series.skip_dates)[-5:])))
     sections = (
-        Section("\n".join(cards.local_time(u, series.zone) for u in upcoming) or "No more meetings.", "Next meetings"),
+        Section("\n".join(cards.local_time(u, zone) for u in upcoming) or "No more meetings.", "Next meetings"),
     )
     return Card(title=f"Meeting #{series.id}", sections=sections, facts=tuple(facts))
 
@@ -89,7 +119,7 @@ async def schedule(ctx: Context, text: str) -> list[Reply]:
     advance(series, ctx.now)
     if series.next_start_at is None:
         raise Refused("That schedule has no meetings left in the future.")
-    await _refuse_a_second_ritual(ctx, team, series)
+    await refuse_a_second_ritual(ctx, team, series)
     if team.zone == "UTC" and rec.zone != "UTC":
         team.zone = rec.zone
     ctx.session.add(series)
@@ -100,7 +130,7 @@ async def schedule(ctx: Context, text: str) -> list[Reply]:
         Reply(
             text=f"Scheduled: {rec.describe()}. The first meeting is {first}; I'll post the moment"
             f" {_lead_text(series.lead_minutes)}.",
-            card=_describe(series, ctx.now),
+            card=describe(series, ctx.now),
         )
     ]
 
@@ -108,24 +138,36 @@ async def schedule(ctx: Context, text: str) -> list[Reply]:
 OVERLAP_HORIZON = 12  # meetings of a new series compared with each existing one
 
 
-async def _refuse_a_second_ritual(ctx: Context, team: Team, series: MeetingSeries) -> None:
-    """One moment per meeting: a series that would meet at the same time as one of the channel's is refused."""
+async def refuse_a_second_ritual(ctx: Context, team: Team, series: MeetingSeries) -> None:
+    """One moment per meeting: a series that would meet at the same time as one of the channel's is refused.
+
+    Typed series are compared by their rules, calendar series by the meetings their calendar gave them.
+    """
     existing = await ctx.session.scalars(
         select(MeetingSeries).where(
             MeetingSeries.team_id == team.id, MeetingSeries.state.in_((SeriesState.ACTIVE, SeriesState.PAUSED))
         )
     )
-    ahead = set(recurrence_of(series).occurrences(ctx.now, count=OVERLAP_HORIZON, skip=skip_dates(series)))
+    ahead = set(next_starts(series, ctx.now, OVERLAP_HORIZON))
     for other in existing:
-        theirs = recurrence_of(other).occurrences(ctx.now, count=OVERLAP_HORIZON * 4, skip=skip_dates(other))
-        shared = sorted(ahead.intersection(theirs))
+        if other is series:
+            continue
+        shared = sorted(ahead.intersection(next_starts(other, ctx.now, OVERLAP_HORIZON * 4)))
         if shared:
             when = cards.local_time(shared[0], other.zone)
             raise Refused(
-                f"Meeting #{other.id} already gets a moment at that time ({recurrence_of(other).describe()};"
+                f"Meeting #{other.id} already gets a moment at that time ({await _when(ctx, other)};"
                 f" next shared meeting {when}). One moment per meeting is enough: `meetings` lists it, and"
                 f" `unschedule {other.id}` removes it if this one replaces it."
             )
+
+
+async def _when(ctx: Context, series: MeetingSeries) -> str:
+    """How a series' meetings are described: its rule, or the calendar event it follows (never the address)."""
+    if series.feed_occurrences is None:
+        return recurrence_of(series).describe()
+    feed = await ctx.session.get(CalendarFeed, series.id)
+    return f"it follows “{feed.event_title}” in the calendar on {feed.host}" if feed else "it follows a calendar"
 
 
 async def schedule_form(ctx: Context) -> list[Reply]:
@@ -155,7 +197,13 @@ async def list_series(ctx: Context) -> list[Reply]:
     ).all()
     if not rows:
         return [say("No meetings scheduled here yet. Try `schedule weekly tue 10:00 Europe/Berlin lead 30m`.")]
-    return [Reply(card=_describe(series, ctx.now)) for series in rows]
+    feeds = {
+        feed.series_id: feed
+        for feed in await ctx.session.scalars(
+            select(CalendarFeed).where(CalendarFeed.series_id.in_([series.id for series in rows]))
+        )
+    }
+    return [Reply(card=describe(s, ctx.now, team_zone=team.zone, feed=feeds.get(s.id))) for s in rows]
 
 
 async def set_state(ctx: Context, number: int, state: SeriesState) -> list[Reply]:
@@ -208,22 +256,26 @@ async def skip_date(ctx: Context, number: int, text: str) -> list[Reply]:
 
 
 def _check_meeting_day(series: MeetingSeries, day: date, now: datetime) -> None:
-    """A skip date is a day the series meets, still ahead; otherwise say which days it does meet."""
+    """A skip date is a day the series meets, still ahead; otherwise say which days it does meet.
+
+    A calendar series meets on the days its calendar gave it (as far ahead as it last read them).
+    """
     zone = recurrence.zone(series.zone)
-    rec = recurrence_of(series)
     if day < now.astimezone(zone).date():
         raise Refused(f"{day.isoformat()} has passed; skip a meeting that is still ahead.")
     day_start = datetime.combine(day, time(0, 0), zone)
-    on_day = [
-        d for d in rec.occurrences(day_start - timedelta(microseconds=1), count=1) if d.astimezone(zone).date() == day
-    ]
+
+    def meetings(after: datetime, count: int) -> list[datetime]:
+        return next_starts(series, after, count, skipping=False)
+
+    on_day = [d for d in meetings(day_start - timedelta(microseconds=1), 1) if d.astimezone(zone).date() == day]
     if on_day and on_day[0] > now:
         return
     if on_day:
         raise Refused(f"The meeting on {day.isoformat()} has already started; skip a meeting that is still ahead.")
-    after = rec.occurrences(max(day_start, now), count=1)
+    after = meetings(max(day_start, now), 1)
     since = max(now, day_start - timedelta(days=40))
-    before = [d for d in rec.occurrences(since, count=60) if d < day_start][-1:]
+    before = [d for d in meetings(since, 60) if d < day_start][-1:]
     nearest = [cards.local_time(d, series.zone) for d in (*before, *after)]
     suggestion = f" The nearest: {' or '.join(nearest)}." if nearest else ""
     raise Refused(f"Meeting #{series.id} does not meet on {day.isoformat()} ({day.strftime('%A')}).{suggestion}")

@@ -215,6 +215,33 @@ class MeetingSeries(Base):
     remind_minutes: Mapped[int] = mapped_column(Integer, default=0)
     # When the scheduler prepares the next occurrence: picks its moment and sends the reminder.
     next_prepare_at: Mapped[datetime | None] = mapped_column(default=None)
+    # A series that follows a calendar: its known meetings, [{"start", "original", "zone"}] in UTC ISO form.
+    feed_occurrences: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, default=None)
+    created_at: Mapped[datetime]
+
+
+class CalendarFeed(Base):
+    """Where a calendar-following series reads its meetings from, and how the last reads went."""
+
+    __tablename__ = "calendar_feeds"
+    __table_args__ = (Index("ix_calendar_feeds_due", "next_refresh_at"),)
+
+    series_id: Mapped[int] = mapped_column(ForeignKey("meeting_series.id", ondelete="CASCADE"), primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    url_ciphertext: Mapped[str] = mapped_column(Text)  # the feed address is a secret: Fernet, ENCRYPTION_KEY
+    host: Mapped[str] = mapped_column(String(255))
+    event_uid: Mapped[str] = mapped_column(String(1000))
+    event_title: Mapped[str] = mapped_column(String(200))
+    event_ics: Mapped[str] = mapped_column(Text, default="")  # the followed event's entries, for unchanged feeds
+    etag: Mapped[str | None] = mapped_column(String(500), default=None)
+    last_modified: Mapped[str | None] = mapped_column(String(100), default=None)
+    last_read_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    failing_since: Mapped[datetime | None] = mapped_column(default=None)
+    warned_at: Mapped[datetime | None] = mapped_column(default=None)
+    next_refresh_at: Mapped[datetime]
+    locked_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime]
 
 

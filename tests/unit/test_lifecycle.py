@@ -41,6 +41,7 @@ AGENDA_LEGAL = {
     (A.POSTED, A.POSTED),  # its moment swapped on the card
     (A.POSTED, A.PRESENTED),
     (A.POSTED, A.SKIPPED),
+    (A.POSTED, A.CANCELLED),  # its meeting cancelled in the calendar the series follows
 }
 FEATURING_LEGAL = {(None, F.CURRENT), (F.CURRENT, F.PRESENTED), (F.CURRENT, F.SKIPPED), (F.CURRENT, F.SWAPPED)}
 SERIES_LEGAL = {
