@@ -50,6 +50,7 @@ class ActionSpec:
     handler: ItemHandler | None = None
     opens: Form | None = None
     updates_agenda_card: bool = False  # the pressed agenda card shows the item's new state
+    decides: bool = False  # the pressed card (a review item) is used up: it turns into the decision
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,8 +347,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("agenda.skip", agenda.skip, updates_agenda_card=True),
     ActionSpec("agenda.done", agenda.done, updates_agenda_card=True),
     ActionSpec("agenda.helpful", agenda.helpful, updates_agenda_card=True),
-    ActionSpec("review.approve", review.approve),
-    ActionSpec("review.reject", lambda ctx, number: review.reject(ctx, number, "")),
+    ActionSpec("review.approve", review.approve, decides=True),
+    ActionSpec("review.reject", lambda ctx, number: review.reject(ctx, number, ""), decides=True),
     ActionSpec(editing.EDIT_ACTION, editing.edit),
     ActionSpec("open.story", opens=forms.STORY),
     ActionSpec("open.shoutout", opens=forms.SHOUTOUT),
@@ -389,6 +390,7 @@ BY_WORD: Mapping[str, CommandSpec] = {
 BY_ACTION: Mapping[str, ActionSpec] = {spec.action: spec for spec in ACTIONS}
 BY_FORM: Mapping[str, FormSpec] = {spec.form_id: spec for spec in FORMS}
 AGENDA_CARD_ACTIONS = frozenset(spec.action for spec in ACTIONS if spec.updates_agenda_card)
+DECIDING_ACTIONS = frozenset(spec.action for spec in ACTIONS if spec.decides)
 
 
 # --- parsing, help and routing ------------------------------------------------------------------------

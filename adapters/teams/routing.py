@@ -15,12 +15,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.commands import AGENDA_CARD_ACTIONS
+from bot.commands import AGENDA_CARD_ACTIONS, DECIDING_ACTIONS
 from bot.replies import Audience, Reply, Visibility, agenda_key, say
 
 logger = logging.getLogger(__name__)
 
-REVIEW_ACTIONS = frozenset({"review.approve", "review.reject"})  # a review card is used up once decided
 PRIVATE_NOTE = "I've sent that to you in our 1:1 chat."
 FILE_NOTE = "I've sent the file to you in our 1:1 chat."
 
@@ -85,7 +84,7 @@ def _pressed_mode(reply: Reply, situation: Situation) -> str | None:
         if reply.retry_form is not None:
             return "reshow"
         return "outcome" if reply.form is None else "reply"
-    if situation.action in REVIEW_ACTIONS:
+    if situation.action in DECIDING_ACTIONS:  # a review card is used up once decided
         if reply.outcome.failed:
             return None
         return "reply" if reply.form is not None else "outcome"
