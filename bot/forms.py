@@ -99,7 +99,15 @@ SCHEDULE = Form(
                 Option(CALENDAR, "Follow my calendar (address below)"),
             ),
         ),
-        FormField("day", "Day", "select", required=True, options=tuple(Option(k, v) for k, v in DAYS)),
+        # Not required by the form: "Follow my calendar" takes the day from the calendar; a typed
+        # schedule without one is asked for it (bot/services/meetings.py).
+        FormField(
+            "day",
+            "Day",
+            "select",
+            options=tuple(Option(k, v) for k, v in DAYS),
+            hint="The meeting's day (not needed to follow a calendar)",
+        ),
         FormField(
             "week",
             "Which week of the month (monthly only)",

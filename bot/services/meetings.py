@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot import cards, forms
 from bot.domain import calendar, recurrence
 from bot.domain.lifecycle import SERIES, SeriesState
+from bot.domain.validation import Invalid
 from bot.replies import Card, Fact, Reply, Section, say
 from bot.services.context import Context, NotFound, Refused
 from bot.storage.models import CalendarFeed, MeetingSeries, Team
@@ -171,6 +172,8 @@ async def _when(ctx: Context, series: MeetingSeries) -> str:
 
 
 async def schedule_form(ctx: Context) -> list[Reply]:
+    if not str(ctx.incoming.form_values.get("day") or "").strip():
+        raise Invalid({"day": "Pick the day of the week the meeting is on."})
     return await schedule(ctx, forms.schedule_text(ctx.incoming.form_values))
 
 

@@ -111,3 +111,9 @@ async def test_the_schedule_form_says_from_when_a_series_starts(runtime: Runtime
     (reply,) = await ask(runtime, submitted("schedule", {**values, "day": "wed", "starts": "2026-11-01"}))
     assert "has passed" in reply.text
     assert await count(runtime, MeetingSeries) == 1
+
+
+async def test_the_schedule_form_asks_for_the_day_of_a_typed_schedule(runtime: Runtime) -> None:
+    (reply,) = await ask(runtime, submitted("schedule", {"repeat": "weekly", "time": "10:00", "zone": "Europe/Berlin"}))
+    assert reply.errors == {"day": "Pick the day of the week the meeting is on."}
+    assert await count(runtime, MeetingSeries) == 0
