@@ -10,10 +10,10 @@ import logging
 
 from bot import cards, forms, grammar
 from bot.domain import privacy
-from bot.domain.validation import clean_reason, clean_story
+from bot.domain.validation import clean_reason
 from bot.replies import Reply, say
 from bot.services.context import Context, Refused
-from bot.services.moments import masked, own_moment
+from bot.services.moments import checked_story, masked, own_moment
 from bot.services.views import moment_view
 from bot.storage.models import Moment, Team
 
@@ -71,18 +71,7 @@ async def save_story(ctx: Context, moment_id: int, args: grammar.StoryArgs) -> l
     moment = await _editable(ctx, moment_id)
     if moment.kind != "story":
         raise Refused(f"#{moment_id} is not a story.")
-    tags = masked(ctx, *args.tags)
-    fields = clean_story(
-        situation=args.situation,
-        action=args.action,
-        reaction=args.reaction,
-        lesson=args.lesson,
-        tags=tags.texts,
-        nps=args.nps,
-        anonymous=args.anonymous,
-    )
-    texts = masked(ctx, fields.situation, fields.action, fields.reaction, fields.lesson)
-    found = privacy.merge(texts, tags).found
+    fields, texts, found = checked_story(ctx, args)
     changed = (
         list(texts.texts) != [moment.situation, moment.action, moment.reaction, moment.lesson]
         or list(fields.tags) != list(moment.tags)

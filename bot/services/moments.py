@@ -10,7 +10,7 @@ from sqlalchemy import Select, bindparam, select, union_all
 
 from bot import cards, forms, grammar
 from bot.domain import privacy, similarity
-from bot.domain.validation import Invalid, clean_exercise, clean_reason, clean_story
+from bot.domain.validation import Invalid, StoryFields, clean_exercise, clean_reason, clean_story
 from bot.replies import Audience, Card, Reply, Section, say
 from bot.services.context import Context, NotFound, Refused, find_person
 from bot.services.views import MOMENT_LINE, moment_view
@@ -66,10 +66,11 @@ def _saved_message(state: str, moment: Moment, found: Sequence[str], *, names_so
     return f"{text} {note}".strip()
 
 
-async def submit_story(ctx: Context, args: grammar.StoryArgs, *, read_back: bool = False) -> list[Reply]:
-    """Save a new story; ``read_back`` (a one-line story) also shows how each part was read, to fix it."""
-    team = ctx.require_team()
-    # Tags are masked as typed: once made into slugs, "jane@example.com" no longer looks like an address.
+def checked_story(ctx: Context, args: grammar.StoryArgs) -> tuple[StoryFields, privacy.MaskedTexts, tuple[str, ...]]:
+    """A story's fields as they will be stored: checked, then masked; and the kinds of data masked.
+
+    Tags are masked as typed: once made into slugs, "jane@example.com" no longer looks like an address.
+    """
     tags = masked(ctx, *args.tags)
     fields = clean_story(
         situation=args.situation,
@@ -81,8 +82,14 @@ async def submit_story(ctx: Context, args: grammar.StoryArgs, *, read_back: bool
         anonymous=args.anonymous,
     )
     texts = masked(ctx, fields.situation, fields.action, fields.reaction, fields.lesson)
+    return fields, texts, privacy.merge(texts, tags).found
+
+
+async def submit_story(ctx: Context, args: grammar.StoryArgs, *, read_back: bool = False) -> list[Reply]:
+    """Save a new story; ``read_back`` (a one-line story) also shows how each part was read, to fix it."""
+    team = ctx.require_team()
+    fields, texts, found = checked_story(ctx, args)
     situation, action, reaction, lesson = texts.texts
-    found = privacy.merge(texts, tags).found
     state = _initial_state(ctx)
     moment = Moment(
         workspace_id=ctx.workspace.id,
