@@ -14,7 +14,7 @@ from typing import Any
 
 from adapters.slack.modals import FormAnswers, FormOrigin
 from adapters.slack.text import read_command
-from bot.events import Incoming, Person, Place
+from bot.events import CAPTURE_MESSAGE, MESSAGE_AUTHOR, Incoming, Person, Place
 
 logger = logging.getLogger(__name__)
 
@@ -153,6 +153,54 @@ def command_incoming(
         actor=actor,
         text=command.text,
         people={token: people[token] for token in command.mentioned if token in people},
+        ref={"response_url": _text(body.get("response_url")), "trigger_id": _text(body.get("trigger_id"))},
+    )
+
+
+def is_direct_message(event: Mapping[str, Any]) -> bool:
+    """A message a person wrote to the bot in its Messages tab: not an edit, a join, or a bot's post."""
+    return (
+        event.get("type") == "message"
+        and event.get("channel_type") == "im"
+        and "subtype" not in event
+        and not event.get("bot_id")
+        and bool(_text(event.get("user")))
+        and bool(_text(event.get("channel")))
+    )
+
+
+def message_mentions(event: Mapping[str, Any]) -> dict[str, str]:
+    return read_command(_text(event.get("text"))).mentioned
+
+
+def message_incoming(
+    event: Mapping[str, Any], sender: Sender, *, actor: Person, people: Mapping[str, Person]
+) -> Incoming:
+    """A direct message to the bot → Incoming: the same command line as after ``/moment``, in the DM."""
+    command = read_command(_text(event.get("text")))
+    return Incoming(
+        place=place(sender, _text(event.get("channel")), "directmessage"),
+        actor=actor,
+        text=command.text,
+        people={token: people[token] for token in command.mentioned if token in people},
+    )
+
+
+def shortcut_incoming(body: Mapping[str, Any], sender: Sender, *, actor: Person) -> Incoming:
+    """A message shortcut → the core's ``capture.message`` with the message's text and author.
+
+    A message a bot posted has no person to recognise, so it names no author (it becomes a story).
+    """
+    channel = _dict(body.get("channel"))
+    message = _dict(body.get("message"))
+    author = _text(message.get("user"))
+    people = {MESSAGE_AUTHOR: Person(external_id=author, name="")} if author and not message.get("bot_id") else {}
+    return Incoming(
+        place=place(sender, _text(channel.get("id")) or None, _text(channel.get("name"))),
+        actor=actor,
+        action=CAPTURE_MESSAGE,
+        action_value=read_command(_text(message.get("text"))).text,
+        people=people,
         ref={"response_url": _text(body.get("response_url")), "trigger_id": _text(body.get("trigger_id"))},
     )
 
