@@ -186,21 +186,32 @@ def message_incoming(
     )
 
 
-def shortcut_incoming(body: Mapping[str, Any], sender: Sender, *, actor: Person) -> Incoming:
-    """A message shortcut → the core's ``capture.message`` with the message's text and author.
+def shortcut_mentions(body: Mapping[str, Any], limit: int) -> dict[str, str]:
+    """The first ``limit`` people mentioned in the message a shortcut was used on."""
+    mentioned = read_command(_text(_dict(body.get("message")).get("text"))).mentioned
+    return dict(list(mentioned.items())[:limit])
+
+
+def shortcut_incoming(
+    body: Mapping[str, Any], sender: Sender, *, actor: Person, people: Mapping[str, Person]
+) -> Incoming:
+    """A message shortcut → the core's ``capture.message`` with the message's text, mentions and author.
 
     A message a bot posted has no person to recognise, so it names no author (it becomes a story).
     """
     channel = _dict(body.get("channel"))
     message = _dict(body.get("message"))
+    command = read_command(_text(message.get("text")))
+    found = {token: people[token] for token in command.mentioned if token in people}
     author = _text(message.get("user"))
-    people = {MESSAGE_AUTHOR: Person(external_id=author, name="")} if author and not message.get("bot_id") else {}
+    if author and not message.get("bot_id"):
+        found[MESSAGE_AUTHOR] = Person(external_id=author, name="")
     return Incoming(
         place=place(sender, _text(channel.get("id")) or None, _text(channel.get("name"))),
         actor=actor,
         action=CAPTURE_MESSAGE,
-        action_value=read_command(_text(message.get("text"))).text,
-        people=people,
+        action_value=command.text,
+        people=found,
         ref={"response_url": _text(body.get("response_url")), "trigger_id": _text(body.get("trigger_id"))},
     )
 

@@ -37,6 +37,7 @@ from adapters.slack.incoming import (
     pressed,
     sender_of,
     shortcut_incoming,
+    shortcut_mentions,
     tenant_of,
 )
 from adapters.slack.modals import CALLBACK_ID, answers, decode_origin, input_errors
@@ -49,6 +50,7 @@ logger = logging.getLogger(__name__)
 
 COMMAND = "/moment"
 SHORTCUT = "make_moment"  # the message shortcut "Make it a Customer Moment" (manifest.yml)
+SHORTCUT_LOOKUPS = 10  # people looked up by name for a message's mentions; the form must open within 3 s
 EXPIRED_FORM = "This form has expired. Please close it and start again."
 
 
@@ -220,7 +222,10 @@ class SlackListeners:
             if not await self._first_time(body):
                 return
             profile = await self._profile(client, sender)
-            incoming = shortcut_incoming(body, sender, actor=profile.person())
+            people = await self._directory.people(
+                client, workspace_id=sender.workspace_id, user_ids=shortcut_mentions(body, SHORTCUT_LOOKUPS)
+            )
+            incoming = shortcut_incoming(body, sender, actor=profile.person(), people=people)
             logger.info(
                 "message shortcut in workspace %s channel %s by user %s (trigger %s)",
                 sender.workspace_id,

@@ -9,14 +9,14 @@ from hypothesis import strategies as st
 
 from adapters.runtime import Runtime
 from bot.domain.validation import MAX_REASON, MAX_TEXT, tidy
-from bot.events import CAPTURE_MESSAGE, MESSAGE_AUTHOR, Person
+from bot.events import CAPTURE_MESSAGE, MESSAGE_AUTHOR, Incoming, Person
 from bot.replies import Form
 from tests.integration.core import ask, table_counts
 from tests.support.events import pressed
 
 
-def captured(text: str, author: str | None, actor: str = "alice", **where: object) -> object:
-    incoming = pressed(CAPTURE_MESSAGE, text, actor=actor, **where)
+def captured(text: str, author: str | None, actor: str = "alice") -> Incoming:
+    incoming = pressed(CAPTURE_MESSAGE, text, actor=actor)
     people = {MESSAGE_AUTHOR: Person(author, "")} if author is not None else {}
     return replace(incoming, people=people)
 
@@ -27,7 +27,7 @@ def initial(form: Form, name: str) -> object:
 
 
 async def form_for(runtime: Runtime, text: str, author: str | None, actor: str = "alice") -> Form:
-    [reply] = await ask(runtime, captured(text, author, actor))  # type: ignore[arg-type]
+    [reply] = await ask(runtime, captured(text, author, actor))
     assert reply.form is not None, reply
     return reply.form
 
@@ -48,6 +48,13 @@ async def test_capturing_stores_nothing(runtime: Runtime) -> None:
     before = await table_counts(runtime)
     await form_for(runtime, "Bob called the customer back", "bob")
     assert await table_counts(runtime) == before
+
+
+async def test_mentions_are_written_as_names_and_only_whole_tokens(runtime: Runtime) -> None:
+    incoming = captured("@U1 and @U12 helped @U1x", "alice")
+    people = {**incoming.people, "@U1": Person("U1", "Bob"), "@U12": Person("U12", "Carol")}
+    [reply] = await ask(runtime, replace(incoming, people=people))
+    assert reply.form is not None and initial(reply.form, "situation") == "@Bob and @Carol helped @U1x"
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

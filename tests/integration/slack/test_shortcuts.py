@@ -72,3 +72,9 @@ async def test_a_message_in_a_dm_asks_which_channel_the_story_is_for(slack: Slac
     view = slack.opened_view()
     assert view["blocks"][0]["block_id"] == "slack_channel"
     assert json.loads(view["private_metadata"])["channel"] is None
+
+
+async def test_mentions_in_the_message_are_written_as_names(slack: SlackDriver) -> None:
+    await slack.shortcut("Thanks <@U3> and <@U2|bob> for the refund &lt;today&gt;", author="U1")
+    situation = fields(slack.opened_view())["situation"]["initial_value"]
+    assert situation == "Thanks @Carol and @Bob for the refund <today>"
