@@ -90,7 +90,7 @@ class Exchange:
         if not self.trigger_id:
             opener = OPENERS.get(reply.form.form_id)
             if self.reply_in and opener:
-                button = Button(reply.form.title, opener, "", "primary")
+                button = Button("Open the form", opener, "", "primary")
                 await self.tell(Reply(card=Card(title=reply.form.title, buttons=(button,))))
                 return
             await self.tell(Reply(text="Please start again with the command; I can't open a form from here."))

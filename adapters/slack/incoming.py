@@ -174,14 +174,25 @@ def message_mentions(event: Mapping[str, Any]) -> dict[str, str]:
 
 
 def message_incoming(
-    event: Mapping[str, Any], sender: Sender, *, actor: Person, people: Mapping[str, Person]
+    event: Mapping[str, Any],
+    sender: Sender,
+    *,
+    actor: Person,
+    people: Mapping[str, Person],
+    bot_user_id: str | None = None,
 ) -> Incoming:
-    """A direct message to the bot → Incoming: the same command line as after ``/moment``, in the DM."""
+    """A direct message to the bot → Incoming: the same command line as after ``/moment``, in the DM.
+
+    A leading mention of the bot itself ("@Customer Moment queue") is dropped, as a Teams surface does.
+    """
     command = read_command(_text(event.get("text")))
+    text = command.text.strip()
+    if bot_user_id and text.startswith(f"@{bot_user_id}"):
+        text = text.removeprefix(f"@{bot_user_id}")
     return Incoming(
         place=place(sender, _text(event.get("channel")), "directmessage"),
         actor=actor,
-        text=command.text,
+        text=text,
         people={token: people[token] for token in command.mentioned if token in people},
     )
 

@@ -186,7 +186,9 @@ class SlackListeners:
             if press.in_home:
                 await self._publish_home(client, sender, profile, notice=" ".join(n for n in exchange.notices if n))
 
-    async def direct_message(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def direct_message(
+        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
         if not is_direct_message(event):
             return  # edits, joins, bots' posts (the bot's own answers too) and anything outside a DM
         sender = self._sender({**body, "user": event.get("user")})  # the envelope names no user; the event does
@@ -199,10 +201,11 @@ class SlackListeners:
             people = await self._directory.people(
                 client, workspace_id=sender.workspace_id, user_ids=message_mentions(event)
             )
-            incoming = message_incoming(event, sender, actor=profile.person(), people=people)
-            logger.info(
-                "direct message %r in workspace %s channel %s by user %s",
-                incoming.text.split(" ", 1)[0][:30],
+            incoming = message_incoming(
+                event, sender, actor=profile.person(), people=people, bot_user_id=context.bot_user_id
+            )
+            logger.info(  # what people write to the bot is theirs: only where and who is logged
+                "direct message in workspace %s channel %s by user %s",
                 sender.workspace_id,
                 incoming.place.channel_id,
                 profile.user_id,

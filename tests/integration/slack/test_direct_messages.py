@@ -24,6 +24,12 @@ async def test_a_leading_moment_word_or_slash_command_is_the_same_command(slack:
     assert first == second and "lesson:" in first
 
 
+async def test_a_leading_mention_of_the_bot_is_not_part_of_the_command(slack: SlackDriver) -> None:
+    await slack.direct_message("<@UBT1> help story")
+    [answer] = answers_in(slack, "DU1")
+    assert "lesson:" in answer and "I don't know" not in answer
+
+
 async def test_a_quick_story_in_the_dm_is_refused_without_a_channel_and_nothing_is_stored(slack: SlackDriver) -> None:
     await slack.direct_message("story A customer was double-billed | I refunded at once | Check the invoice first")
     await slack.direct_message("mine")
@@ -51,7 +57,8 @@ async def test_a_form_command_offers_a_button_that_opens_the_form(slack: SlackDr
     await slack.direct_message("story")
     [message] = slack.fake.posted("DU1")
     [button] = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert button["action_id"] == "open.story"
+    assert button["action_id"] == "open.story" and button["text"]["text"] == "Open the form"
+    assert "Share a customer story" in all_text(message["blocks"])
     assert slack.fake.calls_to("views.open") == []
     await slack.press("open.story", "", channel="DU1")
     view = slack.opened_view()
