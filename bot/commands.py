@@ -15,12 +15,13 @@ from bot import forms, grammar
 from bot.domain.lifecycle import SeriesState
 from bot.grammar import MAX_COMMAND_TEXT, Command, UsageError
 from bot.replies import Form, Reply, say
-from bot.services import agenda, calendars, editing, meetings, members, moments, review, stats
+from bot.services import agenda, calendars, capture, editing, meetings, members, moments, review, stats
 from bot.services.context import Context, NotFound, Refused
 
 CommandHandler = Callable[[Context, Command], Awaitable[list[Reply]]]
 ItemHandler = Callable[[Context, int], Awaitable[list[Reply]]]
 FormHandler = Callable[[Context], Awaitable[list[Reply]]]
+TextHandler = Callable[[Context, str], Awaitable[list[Reply]]]
 
 
 class Who(Enum):
@@ -44,11 +45,13 @@ class CommandSpec:
 
 @dataclass(frozen=True, slots=True)
 class ActionSpec:
-    """A button: ``handler`` gets the item number the button carries, or opens a form when ``opens`` is set."""
+    """A button: ``handler`` gets the item number the button carries, or opens a form when ``opens`` is set;
+    ``reads`` gets the action's value as text (a message shared with the bot)."""
 
     action: str
     handler: ItemHandler | None = None
     opens: Form | None = None
+    reads: TextHandler | None = None
     updates_agenda_card: bool = False  # the pressed agenda card shows the item's new state
     decides: bool = False  # the pressed card (a review item) is used up: it turns into the decision
 
@@ -352,6 +355,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(editing.EDIT_ACTION, editing.edit),
     ActionSpec("open.story", opens=forms.STORY),
     ActionSpec("open.shoutout", opens=forms.SHOUTOUT),
+    ActionSpec(capture.ACTION, reads=capture.capture_message),
 )
 
 
@@ -448,6 +452,8 @@ async def run_action(ctx: Context, action: str, value: str) -> list[Reply]:
         raise Refused("That button is no longer active.")
     if spec.opens is not None:
         return [Reply(form=spec.opens)]
+    if spec.reads is not None:
+        return await spec.reads(ctx, value)
     if grammar.beyond_any_id(value):
         raise NotFound(f"There is no item #{value.strip()[:24]} here.")
     number = grammar.record_id(value)

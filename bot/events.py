@@ -9,6 +9,11 @@ from bot.domain.validation import scrub
 
 MAX_ID = 255  # longest platform id (workspace, channel, user) the core stores
 
+# "Make it a Customer Moment" on a chat message: the action carries the message's text as its value, and
+# its author (when a person wrote it) is ``people[MESSAGE_AUTHOR]``.
+CAPTURE_MESSAGE = "capture.message"
+MESSAGE_AUTHOR = "author"
+
 
 @dataclass(frozen=True, slots=True)
 class Person:

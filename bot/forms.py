@@ -213,10 +213,15 @@ def flag_value(values: Mapping[str, Any], name: str) -> bool:
     return str(value or "").strip().lower() in {"true", "yes", "y", "1", "on", name.lower()}
 
 
+def prefilled(form: Form, values: Mapping[str, Any]) -> Form:
+    """The same form with the named fields filled in (a new item, started from what is known already)."""
+    fields = tuple(replace(f, initial=values[f.name]) if f.name in values else f for f in form.fields)
+    return replace(form, fields=fields)
+
+
 def filled(form: Form, values: Mapping[str, Any], *, context: str, title: str) -> Form:
     """The same form with each field filled in with what is stored, to change it (``context`` names the item)."""
-    fields = tuple(replace(f, initial=values[f.name]) if f.name in values else f for f in form.fields)
-    return replace(form, title=title, fields=fields, context=context, submit_label="Save")
+    return replace(prefilled(form, values), title=title, context=context, submit_label="Save")
 
 
 def story_form(moment_id: int, values: Mapping[str, Any]) -> Form:

@@ -1,7 +1,8 @@
 """Answering one interaction: the core's replies delivered where the person who acted expects them.
 
 Ephemeral answers go back through the interaction's ``response_url`` (or chat.postEphemeral);
-forms open as modals on the interaction's trigger; keyed cards update the message they live in;
+forms open as modals on the interaction's trigger; a direct message to the bot is answered in that
+conversation, where a form opens from a button; keyed cards update the message they live in;
 channel posts carry metadata and are remembered for later updates; exports become files in the
 person's DM with the bot.
 """
@@ -20,11 +21,14 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from adapters.slack import delivery
 from adapters.slack.blocks import message
 from adapters.slack.modals import FormOrigin, modal
-from bot.replies import Audience, Reply
+from bot.replies import Audience, Button, Card, Reply
 
 logger = logging.getLogger(__name__)
 
 Remember = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+# The buttons that open a form where there is no trigger to open it on (a message has none).
+OPENERS = {"story": "open.story", "shoutout": "open.shoutout"}
 
 
 @dataclass(slots=True)
@@ -44,6 +48,7 @@ class Exchange:
     zone: str | None = None
     remember: Remember | None = None
     webhook_timeout: int = 10
+    reply_in: str = ""  # a conversation to answer in (the DM a message to the bot came from)
     notices: list[str] = field(default_factory=list)
 
     async def send(self, replies: Sequence[Reply]) -> None:
@@ -83,6 +88,11 @@ class Exchange:
             channel_name=self.channel_name,
         )
         if not self.trigger_id:
+            opener = OPENERS.get(reply.form.form_id)
+            if self.reply_in and opener:
+                button = Button("Open the form", opener, "", "primary")
+                await self.tell(Reply(card=Card(title=reply.form.title, buttons=(button,))))
+                return
             await self.tell(Reply(text="Please start again with the command; I can't open a form from here."))
             return
         try:
@@ -118,6 +128,9 @@ class Exchange:
             self.notices.append(reply.text or (reply.card.title if reply.card else ""))
             if reply.card is None:
                 return
+        if self.reply_in:
+            await delivery.post(self.client, channel=self.reply_in, reply=reply)
+            return
         if self.response_url:
             webhook = AsyncWebhookClient(self.response_url, timeout=self.webhook_timeout, session=self.client.session)
             body = {"response_type": "ephemeral", "replace_original": False, **message(reply)}

@@ -14,7 +14,7 @@ from typing import Any
 
 from adapters.slack.modals import FormAnswers, FormOrigin
 from adapters.slack.text import read_command
-from bot.events import Incoming, Person, Place
+from bot.events import CAPTURE_MESSAGE, MESSAGE_AUTHOR, Incoming, Person, Place
 
 logger = logging.getLogger(__name__)
 
@@ -153,6 +153,76 @@ def command_incoming(
         actor=actor,
         text=command.text,
         people={token: people[token] for token in command.mentioned if token in people},
+        ref={"response_url": _text(body.get("response_url")), "trigger_id": _text(body.get("trigger_id"))},
+    )
+
+
+def is_direct_message(event: Mapping[str, Any]) -> bool:
+    """A message a person wrote to the bot in its Messages tab: not an edit, a join, or a bot's post."""
+    return (
+        event.get("type") == "message"
+        and event.get("channel_type") == "im"
+        and "subtype" not in event
+        and not event.get("bot_id")
+        and bool(_text(event.get("user")))
+        and bool(_text(event.get("channel")))
+    )
+
+
+def message_mentions(event: Mapping[str, Any]) -> dict[str, str]:
+    return read_command(_text(event.get("text"))).mentioned
+
+
+def message_incoming(
+    event: Mapping[str, Any],
+    sender: Sender,
+    *,
+    actor: Person,
+    people: Mapping[str, Person],
+    bot_user_id: str | None = None,
+) -> Incoming:
+    """A direct message to the bot → Incoming: the same command line as after ``/moment``, in the DM.
+
+    A leading mention of the bot itself ("@Customer Moment queue") is dropped, as a Teams surface does.
+    """
+    command = read_command(_text(event.get("text")))
+    text = command.text.strip()
+    if bot_user_id and text.startswith(f"@{bot_user_id}"):
+        text = text.removeprefix(f"@{bot_user_id}")
+    return Incoming(
+        place=place(sender, _text(event.get("channel")), "directmessage"),
+        actor=actor,
+        text=text,
+        people={token: people[token] for token in command.mentioned if token in people},
+    )
+
+
+def shortcut_mentions(body: Mapping[str, Any], limit: int) -> dict[str, str]:
+    """The first ``limit`` people mentioned in the message a shortcut was used on."""
+    mentioned = read_command(_text(_dict(body.get("message")).get("text"))).mentioned
+    return dict(list(mentioned.items())[:limit])
+
+
+def shortcut_incoming(
+    body: Mapping[str, Any], sender: Sender, *, actor: Person, people: Mapping[str, Person]
+) -> Incoming:
+    """A message shortcut → the core's ``capture.message`` with the message's text, mentions and author.
+
+    A message a bot posted has no person to recognise, so it names no author (it becomes a story).
+    """
+    channel = _dict(body.get("channel"))
+    message = _dict(body.get("message"))
+    command = read_command(_text(message.get("text")))
+    found = {token: people[token] for token in command.mentioned if token in people}
+    author = _text(message.get("user"))
+    if author and not message.get("bot_id"):
+        found[MESSAGE_AUTHOR] = Person(external_id=author, name="")
+    return Incoming(
+        place=place(sender, _text(channel.get("id")) or None, _text(channel.get("name"))),
+        actor=actor,
+        action=CAPTURE_MESSAGE,
+        action_value=command.text,
+        people=found,
         ref={"response_url": _text(body.get("response_url")), "trigger_id": _text(body.get("trigger_id"))},
     )
 

@@ -1,9 +1,10 @@
 """Bolt listeners: ack first, then translate → one call into the core → deliver the replies.
 
-Commands and button presses are acknowledged before anything else happens; the core call and all
+Commands, button presses and message shortcuts are acknowledged before anything else happens; the core call and all
 Web API calls run after the acknowledgement (Bolt runs the listener on after the response with
 ``process_before_response=False``). A modal submission is the one exception: its inline errors
-must be in the acknowledgement itself, so the core answers before the ack.
+must be in the acknowledgement itself, so the core answers before the ack. Messages people write to
+the bot in its Messages tab are read as commands and answered in that conversation.
 """
 
 from __future__ import annotations
@@ -29,9 +30,14 @@ from adapters.slack.incoming import (
     command_mentions,
     delivery_key,
     form_incoming,
+    is_direct_message,
+    message_incoming,
+    message_mentions,
     place,
     pressed,
     sender_of,
+    shortcut_incoming,
+    shortcut_mentions,
     tenant_of,
 )
 from adapters.slack.modals import CALLBACK_ID, answers, decode_origin, input_errors
@@ -43,6 +49,8 @@ from bot.replies import Reply
 logger = logging.getLogger(__name__)
 
 COMMAND = "/moment"
+SHORTCUT = "make_moment"  # the message shortcut "Make it a Customer Moment" (manifest.yml)
+SHORTCUT_LOOKUPS = 10  # people looked up by name for a message's mentions; the form must open within 3 s
 EXPIRED_FORM = "This form has expired. Please close it and start again."
 
 
@@ -72,9 +80,19 @@ class SlackListeners:
         app.command(COMMAND)(self.command)
         app.action(re.compile(".*"))(self.action)
         app.view_submission(CALLBACK_ID)(self.submission)
-        app.event("app_home_opened")(self.home_opened)
-        app.event("app_uninstalled")(self.uninstalled)
-        app.event("tokens_revoked")(self.tokens_revoked)
+        app.message_shortcut(SHORTCUT)(self.shortcut)
+        for event, listener in self.events().items():
+            app.event(event)(listener)
+
+    def events(self) -> dict[str, Any]:
+        """Event type → listener; ``message`` comes from the ``message.im`` subscription. Every message
+        event gets a listener, so that Bolt acknowledges the ones ignored (an unmatched one would be retried)."""
+        return {
+            "app_home_opened": self.home_opened,
+            "app_uninstalled": self.uninstalled,
+            "tokens_revoked": self.tokens_revoked,
+            "message": self.direct_message,
+        }
 
     @staticmethod
     def _sender(body: dict[str, Any]) -> Sender | None:
@@ -167,6 +185,59 @@ class SlackListeners:
             await exchange.send(replies)
             if press.in_home:
                 await self._publish_home(client, sender, profile, notice=" ".join(n for n in exchange.notices if n))
+
+    async def direct_message(
+        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        if not is_direct_message(event):
+            return  # edits, joins, bots' posts (the bot's own answers too) and anything outside a DM
+        sender = self._sender({**body, "user": event.get("user")})  # the envelope names no user; the event does
+        if sender is None:
+            return
+        async with self._inflight.slot():
+            if not await self._first_time(body):
+                return
+            profile = await self._profile(client, sender)
+            people = await self._directory.people(
+                client, workspace_id=sender.workspace_id, user_ids=message_mentions(event)
+            )
+            incoming = message_incoming(
+                event, sender, actor=profile.person(), people=people, bot_user_id=context.bot_user_id
+            )
+            logger.info(  # what people write to the bot is theirs: only where and who is logged
+                "direct message in workspace %s channel %s by user %s",
+                sender.workspace_id,
+                incoming.place.channel_id,
+                profile.user_id,
+            )
+            replies = await self._core.handle(incoming)
+            exchange = self._exchange(client, sender, profile, incoming)
+            exchange.reply_in = str(incoming.place.channel_id)
+            await exchange.send(replies)
+
+    async def shortcut(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """ "Make it a Customer Moment" on a message: the core picks the form; it opens on the trigger (3 s)."""
+        await ack()
+        sender = self._sender(body)
+        if sender is None:
+            return
+        async with self._inflight.slot():
+            if not await self._first_time(body):
+                return
+            profile = await self._profile(client, sender)
+            people = await self._directory.people(
+                client, workspace_id=sender.workspace_id, user_ids=shortcut_mentions(body, SHORTCUT_LOOKUPS)
+            )
+            incoming = shortcut_incoming(body, sender, actor=profile.person(), people=people)
+            logger.info(
+                "message shortcut in workspace %s channel %s by user %s (trigger %s)",
+                sender.workspace_id,
+                incoming.place.channel_id,
+                profile.user_id,
+                incoming.ref.get("trigger_id"),
+            )
+            replies = await self._core.handle(incoming)
+            await self._exchange(client, sender, profile, incoming).send(replies)
 
     async def submission(
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient

@@ -137,7 +137,9 @@ def element_for(form_field: FormField, *, zone: str | None = None) -> InputInter
             return StaticMultiSelectElement(action_id=name, options=options, initial_options=chosen or None)
         return StaticSelectElement(action_id=name, options=options, initial_option=chosen[0] if chosen else None)
     if kind == "people":
-        return UserMultiSelectElement(action_id=name)
+        # The core names people as "@" + their user id, the same tokens a submission hands back.
+        users = [v.removeprefix("@") for v in _initial_values(initial) if v.startswith("@") and len(v) > 1]
+        return UserMultiSelectElement(action_id=name, initial_users=sorted(users) or None)
     if kind == "checkbox":
         box = Option(value=CHECKED, label="Yes")
         return CheckboxesElement(action_id=name, options=[box], initial_options=[box] if initial is True else None)

@@ -1,4 +1,4 @@
-"""The Web API methods this adapter calls and the bot scopes each needs; ``manifest.yml`` must grant them."""
+"""The Web API methods and events this adapter uses and the bot scopes each needs; ``manifest.yml`` grants them."""
 
 from __future__ import annotations
 
@@ -18,5 +18,15 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "oauth.v2.access": (),
 }
 
-# The slash command itself needs `commands`; the rest follows from the methods above.
-BOT_SCOPES: tuple[str, ...] = tuple(sorted({"commands", *(s for scopes in METHOD_SCOPES.values() for s in scopes)}))
+# The Events API events the app subscribes to, and the scope Slack requires to deliver each.
+EVENT_SCOPES: dict[str, tuple[str, ...]] = {
+    "app_home_opened": (),
+    "app_uninstalled": (),
+    "tokens_revoked": (),
+    "message.im": ("im:history",),  # messages people write to the bot in its Messages tab
+}
+
+# The slash command and the message shortcut need `commands`; the rest follows from the methods and events.
+BOT_SCOPES: tuple[str, ...] = tuple(
+    sorted({"commands", *(s for scopes in (*METHOD_SCOPES.values(), *EVENT_SCOPES.values()) for s in scopes)})
+)

@@ -201,6 +201,60 @@ class SlackDriver:
         await self.settle()
         return status
 
+    async def direct_message(
+        self,
+        text: str,
+        *,
+        user: str = "U1",
+        channel: str = "DU1",
+        event_id: str | None = None,
+        retry: int | None = None,
+        **fields: Any,
+    ) -> int:
+        """``user`` writes ``text`` to the bot in its Messages tab (a ``message.im`` event)."""
+        event = {
+            "type": "message",
+            "channel": channel,
+            "channel_type": "im",
+            "user": user,
+            "text": text,
+            "ts": f"{int(time.time())}.000100",
+            "event_ts": f"{int(time.time())}.000100",
+            **fields,
+        }
+        return await self.event(event, event_id=event_id, retry=retry)
+
+    async def shortcut(
+        self,
+        text: str,
+        *,
+        author: str | None,
+        user: str = "U1",
+        channel: str = "C1",
+        channel_name: str = "support",
+        team: str = "T1",
+        trigger: str | None = None,
+        **message: Any,
+    ) -> int:
+        """``user`` picks "Make it a Customer Moment" on a message ``author`` wrote in ``channel``."""
+        payload: dict[str, Any] = {
+            "type": "message_action",
+            "callback_id": "make_moment",
+            "team": {"id": team, "domain": team.lower()},
+            "user": {"id": user, "username": user.lower(), "team_id": team},
+            "channel": {"id": channel, "name": channel_name},
+            "api_app_id": "A1",
+            "trigger_id": trigger or self.next_id("trigger-"),
+            "response_url": self.fake.response_url(self.next_id("shortcut")),
+            "message_ts": "1700000000.000001",
+            "message": {"type": "message", "ts": "1700000000.000001", "text": text, **message},
+        }
+        if author is not None:
+            payload["message"]["user"] = author
+        status, _ = await self.interact(payload)
+        await self.settle()
+        return status
+
     async def settle(self) -> None:
         await asyncio.sleep(0.01)  # let listeners that Bolt scheduled after the response start
         assert await self.surface.idle(20), "Slack work did not finish"
