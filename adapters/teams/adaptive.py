@@ -110,6 +110,15 @@ def _joined(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _picked(value: Any, people: Sequence[Option]) -> str:
+    """A people field's value as the roster choices it names: a mention token the core wrote
+    (``@<member id>``, e.g. a message's author) becomes that member's choice value."""
+    known = {o.value for o in people[:MAX_CHOICES]}
+    tokens = value if isinstance(value, list | tuple) else _joined(value).split(",")
+    picked = [str(t).strip() for t in tokens if str(t).strip()]
+    return ",".join(t[1:] if t not in known and t.startswith("@") and t[1:] in known else t for t in picked)
+
+
 def _choices(options: Sequence[Option]) -> list[JsonDict]:
     return [{"title": o.label[:100], "value": o.value} for o in options[:MAX_CHOICES]]
 
@@ -119,7 +128,11 @@ def _input(field: FormField, value: Any, people: Sequence[Option] | None) -> Jso
     kind = field.kind
     if kind == "people" and people:
         element.update(
-            type="Input.ChoiceSet", isMultiSelect=True, style="filtered", choices=_choices(people), value=_joined(value)
+            type="Input.ChoiceSet",
+            isMultiSelect=True,
+            style="filtered",
+            choices=_choices(people),
+            value=_picked(value, people),
         )
     elif kind in ("select", "multiselect"):
         element.update(type="Input.ChoiceSet", choices=_choices(field.options), style="compact")

@@ -1,8 +1,8 @@
 """The Teams activity handler: botbuilder's dispatch by activity type, handing each one to :class:`Handler`.
 
-Messages (commands and ``Action.Submit`` card submits), installs and removals (``installationUpdate``
-and ``conversationUpdate``), team and channel events, and file consent answers. Everything else is
-acknowledged and ignored.
+Messages (commands and ``Action.Submit`` card submits), the message action's invokes (``capture.py``),
+installs and removals (``installationUpdate`` and ``conversationUpdate``), team and channel events, and
+file consent answers. Everything else is acknowledged and ignored.
 """
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from botbuilder.core import TurnContext
+from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 
 from adapters.teams.activities import has_bot
+from adapters.teams.capture import INVOKES as CAPTURE_INVOKES
 from adapters.teams.handling import Handler, channel_event, greets_on_conversation_update
 from adapters.teams.outbox import Connectors
 from adapters.teams.sdk import ConnectorOptions, raw_activity, turn_connectors
@@ -38,6 +39,14 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         await self._handler.message(raw_activity(turn_context), self._connectors(turn_context))
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        # The message action is read from the wire JSON: the SDK's models raise on a malformed value.
+        activity = raw_activity(turn_context)
+        if activity.get("name") in CAPTURE_INVOKES:
+            answer = await self._handler.capture.answer(activity, self._connectors(turn_context))
+            return InvokeResponse(status=200, body=answer)
+        return await super().on_invoke_activity(turn_context)
 
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
         # Replaces the SDK's version, which looks every added member up one by one.

@@ -148,5 +148,9 @@ class Endpoint:
             self._recent.forget(body)
             return _refuse(500, "the activity could not be processed")
         if invoke is not None:
-            return web.json_response(serializer_helper(invoke.body), status=invoke.status)
+            # The SDK's own invoke answers are serialized already; models are serialized here.
+            answer = invoke.body
+            if answer is not None and not isinstance(answer, dict | list):
+                answer = serializer_helper(answer)
+            return web.json_response(answer, status=invoke.status)
         return web.Response(status=200)

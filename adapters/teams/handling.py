@@ -14,6 +14,7 @@ from typing import Any
 
 from adapters.teams import routing
 from adapters.teams.activities import PLATFORM, TEAMS_CHANNEL, Activity, place_of, section, teams_team_id, text_of
+from adapters.teams.capture import Capture
 from adapters.teams.conversations import ConversationStore
 from adapters.teams.exports import Exports, Upload
 from adapters.teams.outbox import Connectors, Outbox, Where
@@ -82,6 +83,7 @@ class Handler:
         self._store = store
         self._directory = directory
         self._exports = Exports(core=core, upload=upload, allow_http_uploads=allow_http_uploads)
+        self.capture = Capture(core=core, store=store, directory=directory)  # the message action's invokes
 
     def _outbox(self, where: Where, connectors: Connectors) -> Outbox:
         return Outbox(where=where, connectors=connectors, store=self._store, directory=self._directory)

@@ -50,6 +50,8 @@ def manifest(*, app_id: str, base_url: str | None) -> dict[str, Any]:
     head["version"] = _app_version(str(head["version"]))
     document = {**head, "id": app_id, **template}
     document["bots"] = [{"botId": app_id, **document["bots"][0]}]
+    # The message action ("Make it a Customer Moment") is served by the same bot.
+    document["composeExtensions"] = [{"botId": app_id, **extension} for extension in document["composeExtensions"]]
     if base_url is not None:
         parts = urlsplit(base_url.strip())
         if parts.scheme != "https" or not parts.hostname:
