@@ -8,11 +8,13 @@ import pytest
 from sqlalchemy import func, select
 
 from adapters.teams.capture import COMMAND_ID, FETCH_TASK, SUBMIT_ACTION
+from adapters.teams.package import manifest
 from bot.domain.validation import MAX_REASON, MAX_TEXT
 from bot.storage.models import Moment
 from tests.integration.teams.builders import ALICE, BOB, CHANNEL, TENANT, JsonDict, aad, base
 from tests.integration.teams.conftest import TeamsApp
 from tests.integration.teams.reading import content, inputs
+from tests.unit.teams.test_card_schema import VALIDATOR
 
 WORDS = "Called the customer back within the hour &amp; she ordered again"
 TEXT = "Called the customer back within the hour & she ordered again"
@@ -67,7 +69,13 @@ async def open_task(teams: TeamsApp, message: JsonDict, *, sender: JsonDict = AL
     attachment = task["value"]["card"]
     assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
     card: JsonDict = attachment["content"]
+    assert valid(card)
     return card
+
+
+def valid(card: JsonDict) -> bool:
+    """Against the Adaptive Cards 1.5 schema, as Teams renders it."""
+    return not [error.message for error in VALIDATOR.iter_errors(card)]
 
 
 def sent(card: JsonDict, values: dict[str, Any], message: JsonDict) -> JsonDict:
@@ -149,7 +157,7 @@ async def test_a_story_with_problems_shows_the_task_module_again_and_stores_noth
     values = {"field.situation": "late", "field.lesson": ""}
     again = await answer(teams, invoke(teams, SUBMIT_ACTION, sent(card, values, message)))
     shown = again["task"]["value"]["card"]["content"]
-    assert again["task"]["type"] == "continue"
+    assert again["task"]["type"] == "continue" and valid(shown)
     assert inputs(shown)["field.situation"]["value"] == "late"
     assert [e for e in shown["body"] if e.get("color") == "Attention"]
     assert await stored(teams, "story") == 0 and teams.connector.posts() == []
@@ -161,6 +169,7 @@ async def test_a_shout_out_for_yourself_shows_the_problem_next_to_the_field(team
     values = {"field.recipients": aad(ALICE), "field.reason": TEXT, "field.private": "false"}
     again = await answer(teams, invoke(teams, SUBMIT_ACTION, sent(card, values, message)))
     shown = again["task"]["value"]["card"]["content"]
+    assert valid(shown)
     body = [e.get("id") or e.get("text") for e in shown["body"]]
     assert "A shout-out is for someone else" in str(body[body.index("field.recipients") + 1])
     assert await stored(teams, "shoutout") == 0
@@ -190,3 +199,12 @@ async def test_malformed_invokes_get_an_answer_not_an_error(teams: TeamsApp, nam
     found = await response.json()
     assert found is None or "task" in found
     assert await stored(teams, "story") == 0 and await stored(teams, "shoutout") == 0
+
+
+def test_the_app_package_offers_the_action_on_messages() -> None:
+    app_id = "9b1c0f55-1d55-4e1b-8f0a-2d5f3e9c7a10"
+    (extension,) = manifest(app_id=app_id, base_url=None)["composeExtensions"]
+    (command,) = extension["commands"]
+    assert extension["botId"] == app_id
+    assert command["id"] == COMMAND_ID and command["title"] == "Make it a Customer Moment"
+    assert command["type"] == "action" and command["context"] == ["message"] and command["fetchTask"] is True
