@@ -62,6 +62,8 @@ class _Text(HTMLParser):
             self._skipping += 1
         elif tag in _BLOCKS:
             self.parts.append("\n")
+        elif _emoji(tag, dict(attrs)) and not self._skipping:
+            self.parts.append(dict(attrs).get("alt") or "")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIPPED:
@@ -72,6 +74,11 @@ class _Text(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self._skipping:
             self.parts.append(data)
+
+
+def _emoji(tag: str, attrs: Mapping[str, str | None]) -> bool:
+    """Teams writes an emoji as an element whose ``alt`` is the emoji itself."""
+    return tag == "emoji" or (tag == "img" and "emoji" in (attrs.get("itemtype") or "").lower())
 
 
 def plain_text(content: str, content_type: str = "html") -> str:

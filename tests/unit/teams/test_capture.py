@@ -35,6 +35,13 @@ def test_entities_and_scripts() -> None:
     assert plain_text("<p>unclosed <i>tags") == "unclosed tags"
 
 
+def test_emoji_keep_their_character() -> None:
+    emoji = '<emoji id="1f600_grinningface" alt="😀" title="Grinning face"></emoji>'
+    old = '<img alt="👍" itemtype="http://schema.skype.com/Emoji" src="https://example.test/like.png">'
+    picture = '<img alt="a screenshot" src="https://example.test/shot.png">'
+    assert plain_text(f"Great {emoji} {old}{picture}") == "Great 😀 👍"
+
+
 def test_the_author_is_the_user_who_wrote_it() -> None:
     payload = {"from": {"user": {"id": "29:1abc", "displayName": "Bob  Builder", "aadObjectId": GUID}}}
     assert author_of(payload) == Person(GUID.lower(), "Bob Builder")
