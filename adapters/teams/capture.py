@@ -24,7 +24,7 @@ from adapters.teams.conversations import ConversationStore
 from adapters.teams.outbox import Connectors, Outbox, Where
 from adapters.teams.roster import Directory
 from adapters.teams.turn import MAX_FIELD_TEXT, Submission, Turn, read_turn, submission
-from bot import forms
+from bot import commands, forms
 from bot.core import CustomerMoment
 from bot.events import CAPTURE_MESSAGE, MESSAGE_AUTHOR, Incoming, Person
 from bot.ports import DeliveryError
@@ -154,8 +154,8 @@ class Capture:
         if turn.actor is None:
             return notice(UNKNOWN_PERSON)
         if text_of(activity, "name") == FETCH_TASK:
-            return await self._fetch(turn, connectors)
-        return await self._submit(turn, connectors)
+            return await self._fetch(turn, turn.actor, connectors)
+        return await self._submit(turn, turn.actor, connectors)
 
     async def _people(self, turn: Turn, connectors: Connectors, author: Person | None) -> list[Option]:
         """Whom a shout-out form offers: the conversation's roster, and always the message's author."""
@@ -169,15 +169,14 @@ class Capture:
             roster.append(Option(author.external_id, author.name))
         return roster
 
-    async def _fetch(self, turn: Turn, connectors: Connectors) -> JsonDict:
+    async def _fetch(self, turn: Turn, actor: Person, connectors: Connectors) -> JsonDict:
         payload = message_payload(turn.activity)
         if not payload:
             return notice(NOT_A_MESSAGE)
-        assert turn.actor is not None
         author = author_of(payload)
         incoming = Incoming(
             place=turn.place,
-            actor=turn.actor,
+            actor=actor,
             action=CAPTURE_MESSAGE,
             action_value=message_text(payload),
             people={MESSAGE_AUTHOR: author} if author is not None else {},
@@ -185,7 +184,7 @@ class Capture:
         )
         logger.info(
             "teams: message action by %s in %s/%s (message %s)",
-            turn.actor.external_id,
+            actor.external_id,
             turn.place.workspace_id,
             turn.place.channel_id or "chat",
             text_of(payload, "id")[:64],
@@ -199,12 +198,11 @@ class Capture:
         people = await self._people(turn, connectors, author) if needs_people else None
         return task(adaptive.form_json(form, people=people))
 
-    async def _submit(self, turn: Turn, connectors: Connectors) -> JsonDict | None:
-        sent: Submission | None = submission(section(turn.activity, "value").get("data"))
-        form = forms_for(sent)
-        if sent is None or form is None:
+    async def _submit(self, turn: Turn, actor: Person, connectors: Connectors) -> JsonDict | None:
+        sent = submission(section(turn.activity, "value").get("data"))
+        form = captured_form(sent)
+        if sent is None or sent.form_id is None or form is None:
             return notice(GONE_FORM)
-        assert turn.actor is not None and sent.form_id is not None
         author = author_of(message_payload(turn.activity))
         known: dict[str, Person] = {}
         if any(f.kind == "people" for f in form.fields):
@@ -215,14 +213,14 @@ class Capture:
                 known["@" + author.external_id] = author
         incoming = Incoming(
             place=turn.place,
-            actor=turn.actor,
+            actor=actor,
             form_id=sent.form_id,
             form_values=sent.values,
             form_context=sent.context,
             people=picked_people(form, sent.values, known),
             ref={"activityId": text_of(turn.activity, "id")},
         )
-        logger.info("teams: message action form %s sent by %s", sent.form_id, turn.actor.external_id)
+        logger.info("teams: message action form %s sent by %s", sent.form_id, actor.external_id)
         replies = await self._core.handle(incoming)
         retry = next((reply for reply in replies if reply.retry_form is not None), None)
         others = [reply for reply in replies if reply is not retry]
@@ -270,11 +268,11 @@ class Capture:
             logger.exception("teams: posts of a message action in %s not recorded", turn.place.workspace_id)
 
 
-def forms_for(sent: Submission | None) -> Form | None:
+def captured_form(sent: Submission | None) -> Form | None:
     """The form a task module sent, when it is one the message action opens."""
     if sent is None or sent.form_id not in CAPTURED_FORMS:
         return None
-    return forms.STORY if sent.form_id == forms.STORY.form_id else forms.SHOUTOUT
+    return commands.form_for(sent.form_id, sent.context)
 
 
 def known_options(known: Mapping[str, Person]) -> list[Option]:
