@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from adapters.teams.capture import COMMAND_ID, FETCH_TASK, SUBMIT_ACTION
 from adapters.teams.package import manifest
 from bot.domain.validation import MAX_REASON, MAX_TEXT
-from bot.storage.models import Moment
+from bot.storage.models import Member, Moment
 from tests.integration.teams.builders import ALICE, BOB, CHANNEL, TENANT, JsonDict, aad, base
 from tests.integration.teams.conftest import TeamsApp
 from tests.integration.teams.reading import content, inputs
@@ -110,12 +110,18 @@ async def test_a_bots_message_opens_the_story_form(teams: TeamsApp) -> None:
     assert card["actions"][0]["data"]["form"] == "story"
 
 
-async def test_an_author_outside_the_roster_is_still_offered(teams: TeamsApp) -> None:
+async def test_an_author_outside_the_roster_is_still_offered_and_recognised(teams: TeamsApp) -> None:
     dave = {"id": "29:1dave", "name": "Dave", "aadObjectId": "0f6c2d3e-4b5a-4c6d-8e9f-a0b1c2d3e4f5"}
-    card = await open_task(teams, payload(WORDS, author=dave))
+    message = payload(WORDS, author=dave)
+    card = await open_task(teams, message)
     picker = inputs(card)["field.recipients"]
     assert picker["value"] == dave["aadObjectId"]
     assert {"title": "Dave", "value": dave["aadObjectId"]} in picker["choices"]
+    values = {"field.recipients": picker["value"], "field.reason": TEXT, "field.private": "false"}
+    assert await answer(teams, invoke(teams, SUBMIT_ACTION, sent(card, values, message))) is None
+    async with teams.runtime.sessions() as session:
+        names = set(await session.scalars(select(Member.name)))
+    assert "Dave" in names and await stored(teams, "shoutout") == 1
 
 
 async def test_a_long_html_message_is_cut_to_the_field_and_has_no_tags_left(teams: TeamsApp) -> None:
