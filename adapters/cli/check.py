@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from sqlalchemy.engine import make_url
 
-from adapters.settings import Settings
+from adapters.settings import Settings, service_url_hosts
 from bot.runtime import schema_state
 from bot.secrets import GENERATE
 
@@ -51,6 +51,11 @@ def credential_problems(settings: Settings) -> Iterator[str]:
         )
     if s.microsoft_app_id and s.teams_dev_no_auth:
         yield "TEAMS_DEV_NO_AUTH: ignored while MICROSOFT_APP_ID is set (authentication stays on); remove it."
+    if any(scheme == "http" for scheme, _, _ in service_url_hosts(s.teams_service_url_hosts)[1]):
+        yield (
+            "TEAMS_SERVICE_URL_HOSTS: lists an http:// origin; Teams tokens would go to it unencrypted. "
+            "Tests only: list https hosts in production."
+        )
     if s.calendar_allow_insecure:
         yield "CALENDAR_ALLOW_INSECURE: on; feeds may be read over http:// and from this machine. Never in production."
     if s.microsoft_app_type == "SingleTenant" and not GUID.match(s.microsoft_app_tenant_id or ""):

@@ -63,3 +63,11 @@ def test_a_surface_whose_sdk_is_missing_is_a_problem_not_a_surface(
         "Teams support cannot be loaded (No module named 'botbuilder_missing_here'); "
         "reinstall: pip install customer-moment"
     ]
+
+
+def test_an_http_service_url_origin_is_a_problem_and_an_https_host_is_not() -> None:
+    base = {"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": "secret"}
+    local = settings(**base, TEAMS_SERVICE_URL_HOSTS="http://127.0.0.1:8123")
+    assert any(p.startswith("TEAMS_SERVICE_URL_HOSTS:") for p in check.credential_problems(local))
+    gcc_high = settings(**base, TEAMS_SERVICE_URL_HOSTS="smba.infra.gov.teams.microsoft.us")
+    assert not any(p.startswith("TEAMS_SERVICE_URL_HOSTS:") for p in check.credential_problems(gcc_high))
