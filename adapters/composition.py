@@ -51,8 +51,9 @@ async def migrate(settings: Settings) -> None:
 
 async def build_surfaces(runtime: Runtime, *, http_events: bool = True) -> list[WebSurface]:
     """Every surface the settings ask for; ``http_events``: Slack events arrive over HTTP (not Socket Mode,
-    not a stand-alone worker), which needs ``SLACK_SIGNING_SECRET``. Teams is always mounted (auth is off
-    without an app id)."""
+    not a stand-alone worker), which needs ``SLACK_SIGNING_SECRET``. Teams is served (mounted, and posted
+    to by the scheduler) only with ``MICROSOFT_APP_ID``, or without authentication when ``TEAMS_DEV_NO_AUTH``
+    asks for it explicitly: a Slack-only deployment has no ``/api/messages`` at all."""
     settings = runtime.settings
     surfaces: list[WebSurface] = []
     if settings.slack_enabled:
@@ -67,16 +68,17 @@ async def build_surfaces(runtime: Runtime, *, http_events: bool = True) -> list[
                 http_events=http_events,
             )
         )
-    from adapters.teams.surface import build_teams_surface
+    if settings.teams_enabled:
+        from adapters.teams.surface import build_teams_surface
 
-    surfaces.append(
-        build_teams_surface(
-            core=runtime.core,
-            conversations=runtime.backend.conversations(),
-            settings=settings,
-            foreground=runtime.foreground,
+        surfaces.append(
+            build_teams_surface(
+                core=runtime.core,
+                conversations=runtime.backend.conversations(),
+                settings=settings,
+                foreground=runtime.foreground,
+            )
         )
-    )
     return surfaces
 
 
