@@ -12,17 +12,25 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from adapters.console.clock import ConsoleClock, shown
 from bot.core import CustomerMoment
 from bot.events import Place
-from bot.log_safety import error_summary
-from bot.runtime import Scheduler
 
 logger = logging.getLogger(__name__)
 
 PASSES_AT_ONE_TIME = 100  # more due work at one instant than this many passes clear means something is stuck
+
+
+class Scheduler(Protocol):
+    """What the console needs of the scheduler the composition root built (``bot.runtime.Scheduler``)."""
+
+    async def run(self, *, interval: float) -> None: ...
+    async def run_once(self) -> None: ...
+    async def next_due(self) -> datetime | None: ...
+    def stop(self) -> None: ...
 
 
 class Timeline:
@@ -84,7 +92,7 @@ class Timeline:
             try:
                 await self._scheduler.run_once()
             except Exception as exc:
-                logger.error("scheduler pass failed at %s: %s", due.isoformat(), error_summary(exc))
+                logger.error("scheduler pass failed at %s: %s", due.isoformat(), type(exc).__name__)
                 self._write("Something went wrong while the scheduler ran; it has been logged.")
                 break
         self._clock.move_to(target)
