@@ -61,11 +61,12 @@ def parse_now(text: str, *, zone: str) -> datetime:
         parsed = datetime.fromisoformat(raw)
     except ValueError as exc:
         raise ClockError(f"--now: could not read {text.strip()!r} as a time; use e.g. {NOW_EXAMPLE}") from exc
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=local).astimezone(UTC)
-    if named is not zone:
+    if parsed.tzinfo is not None and named is not zone:
         raise ClockError("--now: give either a UTC offset or a time zone name, not both")
-    return parsed.astimezone(UTC)
+    try:
+        return (parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=local)).astimezone(UTC)
+    except OverflowError as exc:  # the first or last moments a datetime can hold
+        raise ClockError(f"--now: {text.strip()!r} is too far from today; use e.g. {NOW_EXAMPLE}") from exc
 
 
 def parse_duration(text: str) -> timedelta:
