@@ -69,3 +69,12 @@ def test_without_a_simulated_clock_waiting_is_explained(tmp_path: Path, project_
     lines = done.stdout.splitlines()
     assert lines[0] == "The console runs on the real time; start it with --now to move its clock with `wait`."
     assert lines[1].startswith("It is ") and lines[1].endswith(" Europe/Berlin (the real time).")
+
+
+def test_the_readme_demo_is_what_the_console_prints(tmp_path: Path, project_on_path: None) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    script = readme.split("cat > weeks.txt <<'END'\n", 1)[1].split("END\n", 1)[0]
+    printed = readme.split("<summary>What it prints</summary>\n\n```text\n", 1)[1].split("```\n", 1)[0]
+    done = run_console(tmp_path, script, args=START)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == printed
