@@ -6,7 +6,7 @@ each card, reminder and notice happens at its own time, exactly as a worker runn
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -15,12 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.lifecycle import AgendaState, SeriesState
 from bot.storage.models import AgendaItem, MeetingSeries, Workspace
 
+LEASE_RUN_OUT = timedelta(milliseconds=1)  # past a lease's end, as the databases keep microseconds
+
 
 async def next_due(session: AsyncSession, *, platforms: frozenset[str]) -> datetime | None:
     """The earliest time at which a pass of the scheduler would find work, or None when nothing is planned.
 
-    A series is due at its next preparation; a card at its post time, or when the lease or retry delay
-    holding it ends, whichever is later.
+    A series is due at its next preparation; a card at its post time, or once the lease or retry delay
+    holding it has run out, whichever is later. A claim takes a lease only after its ``locked_until``
+    (strictly), so such a card is due a moment after that.
     """
     on_platforms = select(Workspace.id).where(Workspace.platform.in_(platforms))
     scheduled = (AgendaItem.state == AgendaState.SCHEDULED, AgendaItem.workspace_id.in_(on_platforms))
@@ -33,11 +36,13 @@ async def next_due(session: AsyncSession, *, platforms: frozenset[str]) -> datet
         )
         .order_by(MeetingSeries.next_prepare_at),
         select(AgendaItem.post_at)
-        .where(*scheduled, (AgendaItem.locked_until.is_(None)) | (AgendaItem.locked_until <= AgendaItem.post_at))
+        .where(*scheduled, (AgendaItem.locked_until.is_(None)) | (AgendaItem.locked_until < AgendaItem.post_at))
         .order_by(AgendaItem.post_at),
         select(AgendaItem.locked_until)
-        .where(*scheduled, AgendaItem.locked_until > AgendaItem.post_at)
+        .where(*scheduled, AgendaItem.locked_until >= AgendaItem.post_at)
         .order_by(AgendaItem.locked_until),
     ]
-    times: list[datetime | None] = [await session.scalar(query.limit(1)) for query in candidates]
-    return min((t for t in times if t is not None), default=None)
+    prepare, post, held = [await session.scalar(query.limit(1)) for query in candidates]
+    if held is not None:
+        held += LEASE_RUN_OUT
+    return min((t for t in (prepare, post, held) if t is not None), default=None)

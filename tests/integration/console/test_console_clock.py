@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -14,6 +16,8 @@ from adapters.console.surface import ConsoleSurface
 from adapters.console.timeline import Timeline
 from adapters.runtime import Runtime
 from bot.domain.lifecycle import AgendaState
+from bot.ports import DeliveryError
+from bot.replies import Audience, Reply
 from bot.storage.models import AgendaItem
 from tests.integration.core import rows
 
@@ -145,3 +149,35 @@ async def test_waiting_needs_a_readable_duration_and_changes_nothing(console: Co
 async def test_nothing_due_still_moves_the_clock(console: Console, clock: ConsoleClock) -> None:
     assert await console.type("wait 30m") == "It is now Mon 7 Dec 2026 08:30 Europe/Berlin.\n"
     assert clock() == START + timedelta(minutes=30)
+
+
+class Flaky(ConsoleSurface):
+    """Refuses its first channel post the way a busy platform does: try again in ten minutes."""
+
+    refused = False
+
+    async def deliver(self, *, workspace_id: str, channel_id: str | None, replies: Sequence[Reply]) -> list[Any]:
+        if not self.refused and any(r.audience is Audience.CHANNEL for r in replies):
+            self.refused = True
+            raise DeliveryError("busy", retryable=True, retry_after=600)
+        return await super().deliver(workspace_id=workspace_id, channel_id=channel_id, replies=replies)
+
+
+async def test_a_refused_post_is_tried_again_when_its_retry_falls_due(
+    console: Console, runtime: Runtime, clock: ConsoleClock
+) -> None:
+    console.surface = Flaky(write=console.write, stamp=console.stamp)
+    console.scheduler = build_scheduler(runtime, [console.surface], clock=clock, worker="console:test")
+    console.timeline = console.chat._timeline = Timeline(
+        core=runtime.core, scheduler=console.scheduler, clock=clock, place=PLACE, zone=DEMO_ZONE, write=console.write
+    )
+    await console.type(
+        "schedule weekly mon 10:00 Europe/Berlin lead 30m",
+        "story The parcel was lost twice | rang the depot | relieved | own the problem",
+    )
+    said = (await console.type("wait 1h45m")).splitlines()
+    retried = said.index("── Mon 7 Dec 2026 09:40 Europe/Berlin")  # ten minutes after the refused post
+    assert said[retried + 1] == "┌ [posted in #support] Customer Moment · Mon 7 Dec 10:00 CET"
+    assert sum("[posted in #support]" in line for line in said) == 1
+    [item] = await rows(runtime, AgendaItem)
+    assert (item.state, item.attempts) == (AgendaState.POSTED, 2)
