@@ -26,7 +26,7 @@ from bot.log_safety import error_summary
 from bot.replies import Form, Outcome, Reply
 from bot.services import agenda
 from bot.services.context import Context, Refused, resolve
-from bot.storage.models import Workspace
+from bot.storage.models import Team, Workspace
 
 if TYPE_CHECKING:
     from bot.services.calendars import Calendars
@@ -136,6 +136,19 @@ class CustomerMoment:
                 ctx = await resolve(session, Incoming(place=place, actor=person), self._clock())
             if people and zone is not None and ctx.team is not None and ctx.team.zone == "UTC":
                 ctx.team.zone = recurrence.zone(zone).key
+
+    async def zone(self, place: Place) -> str | None:
+        """The time zone of the channel's team, or None when the channel is not known yet."""
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(Team.zone)
+                .join(Workspace, Workspace.id == Team.workspace_id)
+                .where(
+                    Workspace.platform == place.platform,
+                    Workspace.external_id == place.workspace_id,
+                    Team.external_id == place.channel_id,
+                )
+            )
 
     async def _route(self, ctx: Context) -> list[Reply]:
         incoming = ctx.incoming
