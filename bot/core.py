@@ -20,11 +20,11 @@ from bot import commands
 from bot.domain import recurrence
 from bot.domain.recurrence import ScheduleError, UnknownZone
 from bot.domain.validation import Invalid
-from bot.events import Incoming, Person, Place, oversized_id, scrubbed
+from bot.events import Incoming, MeetingEvent, Person, Place, oversized_id, scrubbed
 from bot.grammar import UsageError
 from bot.log_safety import error_summary
-from bot.replies import Form, Outcome, Reply
-from bot.services import agenda
+from bot.replies import Form, MeetingAnswer, Outcome, Reply
+from bot.services import agenda, meeting_chats
 from bot.services.context import Context, Refused, resolve
 from bot.storage.models import Workspace
 
@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 UNAVAILABLE = "I can't reach my database right now — please try again in a moment."
+MAX_MEETING_ID = 255  # meeting_occurrences.meeting_id
 BROKEN = "Something went wrong on my side and it has been logged. Please try again."
 
 
@@ -128,6 +129,31 @@ class CustomerMoment:
             if workspace is not None:
                 for key, ref in posts:
                     await agenda.remember_post(session, workspace.id, key, ref)
+
+    async def meeting(self, event: MeetingEvent) -> MeetingAnswer:
+        """An online meeting started or ended in a chat the app is in: what to post, and whether to notify.
+
+        A start counts once per occurrence, however often it arrives; a failure is logged and answered with
+        nothing to do, so that the platform is never told to retry into a second card.
+        """
+        place = event.place
+        if len(event.meeting_id) > MAX_MEETING_ID or oversized_id(Incoming(place=place, actor=Person("", ""))):
+            logger.warning("refused a meeting event with an oversized id from %s", place.platform)
+            return MeetingAnswer()
+        try:
+            async with self._sessions.begin() as session:
+                if event.ended:
+                    return await meeting_chats.ended(session, event, self._clock())
+                return await meeting_chats.started(session, event, self._clock())
+        except Exception as exc:
+            logger.error(
+                "failed to handle a meeting %s in %s/%s: %s",
+                "end" if event.ended else "start",
+                place.platform,
+                place.workspace_id,
+                error_summary(exc),
+            )
+            return MeetingAnswer()
 
     async def introduce(self, place: Place, people: Sequence[Person], *, zone: str | None = None) -> None:
         """Make a workspace, its channel and people known before anyone has acted (rosters, demo data)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from bot.domain.validation import scrub
@@ -93,3 +94,22 @@ def oversized_id(incoming: Incoming) -> bool:
     ids = [incoming.place.workspace_id, incoming.place.channel_id or "", incoming.actor.external_id]
     ids += [p.external_id for p in incoming.people.values()]
     return any(len(i) > MAX_ID for i in ids)
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingEvent:
+    """An online meeting started or ended in a chat the app is in (a Teams meeting chat or a channel).
+
+    ``place`` is the meeting's chat; ``occurrence`` tells one meeting of a recurring series from the next
+    (the scheduled start when the platform said it, else the day it started); ``attendees`` are the
+    meeting's roster, as far as the surface could read it.
+    """
+
+    place: Place
+    meeting_id: str
+    occurrence: str
+    ended: bool = False
+    actor: Person | None = None
+    organizer: Person | None = None
+    scheduled_start: datetime | None = None
+    attendees: tuple[Person, ...] = ()

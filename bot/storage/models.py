@@ -327,8 +327,6 @@ class MeetingOccurrence(Base):
     meeting_id: Mapped[str] = mapped_column(String(255))
     occurrence: Mapped[str] = mapped_column(String(32))  # the scheduled start, or the day it started
     chat_team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
-    agenda_item_id: Mapped[int | None] = mapped_column(
-        ForeignKey("agenda_items.id", ondelete="SET NULL"), default=None
-    )
+    agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id", ondelete="SET NULL"), default=None)
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None] = mapped_column(default=None)

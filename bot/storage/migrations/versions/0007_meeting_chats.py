@@ -46,7 +46,10 @@ def upgrade() -> None:
         sa.Column("started_at", UTCDateTime(), nullable=False),
         sa.Column("ended_at", UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["workspace_id"], ["workspaces.id"], name="fk_meeting_occurrences_workspace_id_workspaces", ondelete="CASCADE"
+            ["workspace_id"],
+            ["workspaces.id"],
+            name="fk_meeting_occurrences_workspace_id_workspaces",
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["chat_team_id"], ["teams.id"], name="fk_meeting_occurrences_chat_team_id_teams", ondelete="CASCADE"
@@ -58,9 +61,7 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_meeting_occurrences"),
-        sa.UniqueConstraint(
-            "workspace_id", "meeting_id", "occurrence", name="uq_meeting_occurrences_workspace_id"
-        ),
+        sa.UniqueConstraint("workspace_id", "meeting_id", "occurrence", name="uq_meeting_occurrences_workspace_id"),
     )
 
 
