@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
 from bot.domain.lifecycle import AgendaState
+from bot.scheduler.dispatcher import Dispatcher
 from bot.storage.models import AgendaItem, MeetingOccurrence, Team
 from tests.integration.teams.builders import (
     ALICE,
@@ -24,6 +26,7 @@ from tests.integration.teams.builders import (
 )
 from tests.integration.teams.conftest import TeamsApp
 from tests.integration.teams.reading import buttons, cards, content, last_card
+from tests.support.clock import FakeClock
 from tests.support.fake_connector import Call
 
 JsonDict = dict[str, Any]
@@ -182,3 +185,28 @@ async def test_without_meeting_details_the_day_tells_the_occurrence(teams: Teams
     async with teams.runtime.sessions() as session:
         occurrences = list(await session.scalars(select(MeetingOccurrence.occurrence)))
     assert sorted(occurrences) == ["2026-11-23", "2026-11-30"]
+
+
+async def no_sleep(_seconds: float) -> None:
+    return None
+
+
+async def test_a_card_the_chats_series_posted_before_the_meeting_is_only_pointed_to_at_start(
+    teams: TeamsApp, clock: FakeClock
+) -> None:
+    await in_meeting_chat(teams, details=meeting_details(start="2026-11-24T09:00:00Z"))
+    await teams.post(message("schedule weekly tue 09:00 UTC lead 30m", teams.service_url, where="chat"))
+    dispatcher = Dispatcher(
+        sessions=teams.runtime.sessions, surfaces={"teams": teams.surface}, clock=clock, worker="w1", sleep=no_sleep
+    )
+    clock.now = datetime(2026, 11, 24, 8, 30, tzinfo=UTC)
+    assert (await dispatcher.run_once()).posted == 1
+    (prepared,) = agenda_cards(teams.connector.posts(CHAT))
+    teams.connector.clear()
+
+    clock.now = datetime(2026, 11, 24, 9, 1, tzinfo=UTC)
+    await teams.post(meeting_event(teams.service_url, at="2026-11-24T09:01:00Z"))
+
+    assert not agenda_cards(teams.connector.posts(CHAT)), "no second card"
+    (notified,) = teams.connector.notifications(MEETING)
+    assert notified.body["value"]["surfaces"][0]["content"]["value"]["url"].endswith("/" + prepared.posted_id)
