@@ -20,7 +20,16 @@ from bot import commands
 from bot.domain import recurrence
 from bot.domain.recurrence import ScheduleError, UnknownZone
 from bot.domain.validation import Invalid
-from bot.events import Incoming, MeetingEvent, Person, Place, oversized_id, scrubbed
+from bot.events import (
+    Incoming,
+    MeetingEvent,
+    Person,
+    Place,
+    oversized_id,
+    oversized_meeting,
+    scrubbed,
+    scrubbed_meeting,
+)
 from bot.grammar import UsageError
 from bot.log_safety import error_summary
 from bot.replies import Form, MeetingAnswer, Outcome, Reply
@@ -36,7 +45,6 @@ logger = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 UNAVAILABLE = "I can't reach my database right now — please try again in a moment."
-MAX_MEETING_ID = 255  # meeting_occurrences.meeting_id
 BROKEN = "Something went wrong on my side and it has been logged. Please try again."
 
 
@@ -136,8 +144,9 @@ class CustomerMoment:
         A start counts once per occurrence, however often it arrives; a failure is logged and answered with
         nothing to do, so that the platform is never told to retry into a second card.
         """
+        event = scrubbed_meeting(event)
         place = event.place
-        if len(event.meeting_id) > MAX_MEETING_ID or oversized_id(Incoming(place=place, actor=Person("", ""))):
+        if oversized_meeting(event):
             logger.warning("refused a meeting event with an oversized id from %s", place.platform)
             return MeetingAnswer()
         try:

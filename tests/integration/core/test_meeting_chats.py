@@ -111,3 +111,9 @@ async def test_an_end_without_a_start_blocks_a_late_start(runtime: Runtime) -> N
 async def test_an_oversized_meeting_id_changes_nothing(runtime: Runtime) -> None:
     answer = await runtime.core.meeting(meeting(meeting_id="M" * 300))
     assert not answer.replies and await count(runtime, MeetingOccurrence) == 0
+
+
+async def test_nul_characters_in_a_meeting_id_are_dropped_not_stored(runtime: Runtime) -> None:
+    answer = await runtime.core.meeting(meeting(meeting_id="M\x001"))
+    assert answer.notify
+    assert (await one(runtime, MeetingOccurrence)).meeting_id == "M1"
