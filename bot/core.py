@@ -23,6 +23,7 @@ from bot.domain.validation import Invalid
 from bot.events import (
     Incoming,
     MeetingEvent,
+    MeetingPhase,
     Person,
     Place,
     oversized_id,
@@ -46,6 +47,13 @@ Clock = Callable[[], datetime]
 
 UNAVAILABLE = "I can't reach my database right now — please try again in a moment."
 BROKEN = "Something went wrong on my side and it has been logged. Please try again."
+
+
+MEETING_PHASES = {
+    MeetingPhase.AHEAD: meeting_chats.ahead,
+    MeetingPhase.STARTED: meeting_chats.started,
+    MeetingPhase.ENDED: meeting_chats.ended,
+}
 
 
 def utc_now() -> datetime:
@@ -139,7 +147,7 @@ class CustomerMoment:
                     await agenda.remember_post(session, workspace.id, key, ref)
 
     async def meeting(self, event: MeetingEvent) -> MeetingAnswer:
-        """An online meeting started or ended in a chat the app is in: what to post, and whether to notify.
+        """An online meeting is ahead, started or ended in a chat the app is in: what to post, whether to notify.
 
         A start counts once per occurrence, however often it arrives; a failure is logged and answered with
         nothing to do, so that the platform is never told to retry into a second card.
@@ -151,13 +159,11 @@ class CustomerMoment:
             return MeetingAnswer()
         try:
             async with self._sessions.begin() as session:
-                if event.ended:
-                    return await meeting_chats.ended(session, event, self._clock())
-                return await meeting_chats.started(session, event, self._clock())
+                return await MEETING_PHASES[event.phase](session, event, self._clock())
         except Exception as exc:
             logger.error(
-                "failed to handle a meeting %s in %s/%s: %s",
-                "end" if event.ended else "start",
+                "failed to handle a meeting that is %s in %s/%s: %s",
+                event.phase.value,
                 place.platform,
                 place.workspace_id,
                 error_summary(exc),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 from bot.domain.validation import scrub
@@ -97,9 +98,17 @@ def oversized_id(incoming: Incoming) -> bool:
     return any(len(i) > MAX_ID for i in ids)
 
 
+class MeetingPhase(Enum):
+    """What a surface learnt about an online meeting."""
+
+    AHEAD = "ahead"  # it is scheduled (its start is known before it starts)
+    STARTED = "started"
+    ENDED = "ended"
+
+
 @dataclass(frozen=True, slots=True)
 class MeetingEvent:
-    """An online meeting started or ended in a chat the app is in (a Teams meeting chat or a channel).
+    """An online meeting is ahead, started or ended in a chat the app is in (a Teams meeting chat or a channel).
 
     ``place`` is the meeting's chat; ``occurrence`` tells one meeting of a recurring series from the next
     (the scheduled start when the platform said it, else the day it started); ``attendees`` are the
@@ -109,7 +118,7 @@ class MeetingEvent:
     place: Place
     meeting_id: str
     occurrence: str
-    ended: bool = False
+    phase: MeetingPhase = MeetingPhase.STARTED
     actor: Person | None = None
     organizer: Person | None = None
     scheduled_start: datetime | None = None

@@ -119,6 +119,7 @@ class Handler:
                 await self._store.refresh(place, turn.reference)
             except Exception:  # the answer went out; the reference is refreshed on the next message
                 logger.exception("teams: conversation reference of %s not stored", place.channel_id)
+        await self._meetings.ahead(activity, connectors)  # in a meeting's chat: prepare its moment
 
     async def _incoming(self, turn: Turn, form: Form | None, connectors: Connectors) -> Incoming | None:
         """The neutral event, with mentioned people (and people picked in a form) resolved through Teams."""
@@ -164,6 +165,7 @@ class Handler:
                 await connector.send(target, welcome())
             except DeliveryError as exc:
                 logger.warning("teams: welcome in %s not delivered: %s", place.workspace_id, exc)
+        await self._meetings.ahead(activity, connectors)
 
     async def removed(self, activity: Activity) -> None:
         """The app was removed from a team, group chat or personal scope."""

@@ -11,8 +11,9 @@ only send the event again.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
 from urllib.parse import quote
 
@@ -21,8 +22,8 @@ from adapters.teams.activities import PLATFORM, Activity, person_of, place_of, s
 from adapters.teams.conversations import ConversationStore
 from adapters.teams.outbox import Connectors, Outbox, Where
 from adapters.teams.roster import Directory
-from bot.core import CustomerMoment
-from bot.events import MeetingEvent, Person
+from bot.core import Clock, CustomerMoment, utc_now
+from bot.events import MeetingEvent, MeetingPhase, Person, Place
 from bot.ports import DeliveryError
 from bot.replies import MeetingAnswer
 
@@ -33,6 +34,8 @@ JsonDict = dict[str, Any]
 MEETING_START = "application/vnd.microsoft.meetingStart"
 MEETING_END = "application/vnd.microsoft.meetingEnd"
 MEETING_EVENTS = frozenset({MEETING_START, MEETING_END})
+LOOKUP_EVERY = timedelta(hours=1)  # how often a meeting chat's messages may look its meeting's details up
+LOOKUPS_KEPT = 4096
 MAX_RECIPIENTS = 50  # people one targeted notification reaches; the rest see the card in the chat
 
 
@@ -108,10 +111,50 @@ def message_link(ref: Mapping[str, Any]) -> str:
 class Meetings:
     """What the bot does with meeting events (``Handler`` hands them over)."""
 
-    def __init__(self, *, core: CustomerMoment, store: ConversationStore, directory: Directory) -> None:
+    def __init__(
+        self, *, core: CustomerMoment, store: ConversationStore, directory: Directory, clock: Clock = utc_now
+    ) -> None:
         self._core = core
         self._store = store
         self._directory = directory
+        self._clock = clock
+        self._looked_up: OrderedDict[tuple[str, str], datetime] = OrderedDict()
+
+    async def ahead(self, activity: Activity, connectors: Connectors) -> None:
+        """Someone wrote in a meeting's chat (or added the app there): if the meeting is still ahead, its
+        moment is prepared for the chat's lead time before it. The details are read at most hourly."""
+        meeting_id, place = meeting_id_of(activity), place_of(activity)
+        if not meeting_id or place.direct or place.channel_id is None or not self._first_lookup(place, meeting_id):
+            return
+        try:
+            connector = await connectors(text_of(activity, "serviceUrl"))
+            details = await self._details(cast(MeetingCalls, connector), meeting_id, place.workspace_id)
+            scheduled = scheduled_start(details)
+            if scheduled is None:  # whether it is still ahead is the core's to say, by its clock
+                return
+            event = MeetingEvent(
+                place=place,
+                meeting_id=meeting_id,
+                occurrence=occurrence_of(activity, scheduled),
+                phase=MeetingPhase.AHEAD,
+                actor=person_of(section(activity, "from")),
+                organizer=person_of(section(details, "organizer")),
+                scheduled_start=scheduled,
+            )
+            await self._deliver(activity, await self._core.meeting(event), connectors)
+        except Exception:  # the turn this came with was answered; the card is then picked at start
+            logger.exception("teams: preparing a meeting ahead in %s failed", place.workspace_id)
+
+    def _first_lookup(self, place: Place, meeting_id: str) -> bool:
+        key, now = (place.workspace_id, meeting_id), self._clock()
+        last = self._looked_up.get(key)
+        if last is not None and now - last < LOOKUP_EVERY:
+            return False
+        self._looked_up[key] = now
+        self._looked_up.move_to_end(key)
+        while len(self._looked_up) > LOOKUPS_KEPT:
+            self._looked_up.popitem(last=False)
+        return True
 
     async def event(self, activity: Activity, connectors: Connectors) -> None:
         """One meeting start or end, start to finish; nothing here raises to the endpoint."""
@@ -136,7 +179,7 @@ class Meetings:
             place=place,
             meeting_id=meeting_id,
             occurrence=occurrence_of(activity, scheduled),
-            ended=name == MEETING_END,
+            phase=MeetingPhase.ENDED if name == MEETING_END else MeetingPhase.STARTED,
             actor=person_of(section(activity, "from")),
             organizer=organizer,
             scheduled_start=scheduled,

@@ -12,22 +12,23 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import cards
-from bot.domain.lifecycle import AGENDA, AgendaState, ending
+from bot.domain.lifecycle import AGENDA, AgendaState, SeriesState, ending
 from bot.events import Incoming, MeetingEvent
 from bot.replies import Audience, Button, Card, MeetingAnswer, Reply, Section, say
 from bot.services import agenda, picking, pools
 from bot.services.context import Context, NotFound, Refused, member_for, note_team_member, resolve
-from bot.storage.models import AgendaItem, MeetingOccurrence, Member, Moment, Team
+from bot.storage.models import AgendaItem, MeetingOccurrence, MeetingSeries, Member, Moment, Team
 
 logger = logging.getLogger(__name__)
 
 # A card the chat's series posted for a meeting starting this close to the actual start is that meeting's.
 PREPARED_WINDOW = timedelta(hours=1)
+DEFAULT_LEAD_MINUTES = 30  # as a new series
 PRESENTED_ACTION = "meeting.presented"
 NOT_PRESENTED_ACTION = "meeting.not_presented"
 
@@ -38,6 +39,38 @@ async def _context(session: AsyncSession, event: MeetingEvent, now: datetime) ->
         logger.warning("meeting %s event in %s names no one or no chat", _short(event), event.place.workspace_id)
         return None
     return await resolve(session, Incoming(place=event.place, actor=actor), now)
+
+
+async def ahead(session: AsyncSession, event: MeetingEvent, now: datetime) -> MeetingAnswer:
+    """The meeting's start is known before it starts: its moment is picked now and its card goes up the
+    chat's lead time before, like a series' (posted by the scheduler). Only for a chat of its own: a chat
+    drawing from a channel's pool gets its card at start."""
+    ctx = await _context(session, event, now)
+    start = event.scheduled_start
+    if ctx is None or ctx.team is None or not ctx.team.active or start is None or start <= now:
+        return MeetingAnswer()
+    chat = ctx.team
+    if (await pools.pool_of(session, chat)).id != chat.id:
+        logger.info("meeting %s ahead in chat %s: it draws from another pool; card at start", _short(event), chat.id)
+        return MeetingAnswer()
+    if await session.scalar(_occurrence_query(ctx, event)) is not None:
+        return MeetingAnswer()
+    organizer = await member_for(session, ctx.workspace, event.organizer, now) if event.organizer else ctx.member
+    occurrence = await _insert(session, ctx, event, chat, now, started_at=None)
+    if occurrence is None:
+        return MeetingAnswer()
+    prepared = await _prepared(session, chat, start, (AgendaState.SCHEDULED, AgendaState.POSTED))
+    if prepared is not None:  # the chat's own series has this meeting already
+        occurrence.agenda_item_id = prepared.id
+        return MeetingAnswer()
+    post_at = max(now, start - await _lead(session, chat))
+    item = _new_item(ctx, chat, organizer, starts_at=start, post_at=post_at, state=AgendaState.SCHEDULED, now=now)
+    session.add(item)
+    await session.flush()
+    occurrence.agenda_item_id = item.id
+    notices = await agenda.fill(session, item, chat, now)
+    logger.info("meeting %s ahead in chat %s: agenda item %s, posted at %s", _short(event), chat.id, item.id, post_at)
+    return MeetingAnswer(replies=notices)
 
 
 async def started(session: AsyncSession, event: MeetingEvent, now: datetime) -> MeetingAnswer:
@@ -52,33 +85,18 @@ async def started(session: AsyncSession, event: MeetingEvent, now: datetime) -> 
     for person in event.attendees:  # the meeting's roster: the chat team's people
         await note_team_member(session, chat, await member_for(session, ctx.workspace, person, now), now)
     organizer = await member_for(session, ctx.workspace, event.organizer, now) if event.organizer else ctx.member
-    occurrence = await _claim(session, ctx, event, chat, now)
+    occurrence = await _claim_start(session, ctx, event, chat, now)
     if occurrence is None:
         return MeetingAnswer()
     starts_at = event.scheduled_start or now
-    prepared = await _prepared(session, chat, starts_at)
-    if prepared is not None:
-        occurrence.agenda_item_id = prepared.id
-        logger.info("meeting %s: agenda item %s was prepared; notifying only", _short(event), prepared.id)
-        title = await _title(session, prepared)
-        if prepared.post_ref:
-            key = agenda.message_key(prepared)
-            return MeetingAnswer(notify=True, card_key=key.key, card_ref=dict(prepared.post_ref), title=title)
-        card = await agenda.render(session, prepared, chat)
-        reply = _in_chat(prepared, chat, card)
-        return MeetingAnswer(replies=[reply], notify=True, card_key=reply.message.key if reply.message else None)
+    item = await session.get(AgendaItem, occurrence.agenda_item_id) if occurrence.agenda_item_id else None
+    if item is None or not AGENDA.is_open(item.state):
+        item = await _prepared(session, chat, starts_at, (AgendaState.POSTED,))
+    if item is not None:
+        occurrence.agenda_item_id = item.id
+        return await _point_to(session, event, item, now)
     pool = await pools.pool_of(session, chat)
-    item = AgendaItem(
-        workspace_id=ctx.workspace.id,
-        team_id=pool.id,
-        series_id=None,
-        starts_at=starts_at,
-        post_at=now,
-        state=AGENDA.start(AgendaState.POSTED),
-        organizer_id=organizer.id,
-        created_at=now,
-        updated_at=now,
-    )
+    item = _new_item(ctx, pool, organizer, starts_at=starts_at, post_at=now, state=AgendaState.POSTED, now=now)
     session.add(item)
     await session.flush()
     occurrence.agenda_item_id = item.id
@@ -99,6 +117,67 @@ async def started(session: AsyncSession, event: MeetingEvent, now: datetime) -> 
     )
 
 
+async def _point_to(session: AsyncSession, event: MeetingEvent, item: AgendaItem, now: datetime) -> MeetingAnswer:
+    """A meeting whose moment was prepared: point to its card, posting it first if it is not up yet."""
+    team = await session.get(Team, item.team_id)
+    chat = await session.get(Team, (await _chat_of(session, item)) or item.team_id)
+    assert team is not None and chat is not None
+    title = await _title(session, item)
+    if item.state is AgendaState.SCHEDULED:
+        if item.locked_until is not None and item.locked_until > now:
+            logger.info("meeting %s: agenda item %s is being posted by the scheduler", _short(event), item.id)
+            return MeetingAnswer()
+        item.state, item.updated_at = AGENDA.move(item.state, AgendaState.POSTED), now
+    elif item.post_ref:
+        logger.info("meeting %s: agenda item %s was posted before; notifying only", _short(event), item.id)
+        key = agenda.message_key(item)
+        return MeetingAnswer(notify=True, card_key=key.key, card_ref=dict(item.post_ref), title=title)
+    reply = _in_chat(item, chat, await agenda.render(session, item, team))
+    posted = reply.message.key if reply.message else None
+    return MeetingAnswer(replies=[reply], notify=True, card_key=posted, title=title)
+
+
+def _new_item(
+    ctx: Context,
+    team: Team,
+    organizer: Member,
+    *,
+    starts_at: datetime,
+    post_at: datetime,
+    state: AgendaState,
+    now: datetime,
+) -> AgendaItem:
+    return AgendaItem(
+        workspace_id=ctx.workspace.id,
+        team_id=team.id,
+        series_id=None,
+        starts_at=starts_at,
+        post_at=post_at,
+        state=AGENDA.start(state),
+        organizer_id=organizer.id,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+async def _lead(session: AsyncSession, chat: Team) -> timedelta:
+    """The chat's lead time: its active series', else the default a new series gets."""
+    minutes = await session.scalar(
+        select(MeetingSeries.lead_minutes)
+        .where(MeetingSeries.team_id == chat.id, MeetingSeries.state == SeriesState.ACTIVE)
+        .order_by(MeetingSeries.id)
+        .limit(1)
+    )
+    return timedelta(minutes=minutes if minutes is not None else DEFAULT_LEAD_MINUTES)
+
+
+async def _chat_of(session: AsyncSession, item: AgendaItem) -> int | None:
+    chat_id: int | None = await session.scalar(
+        select(MeetingOccurrence.chat_team_id).where(MeetingOccurrence.agenda_item_id == item.id).limit(1)
+    )
+    return chat_id
+
+
 async def ended(session: AsyncSession, event: MeetingEvent, now: datetime) -> MeetingAnswer:
     """The meeting ended: an open moment's presenter (or organizer) is asked, once, whether it was shown."""
     ctx = await _context(session, event, now)
@@ -109,7 +188,7 @@ async def ended(session: AsyncSession, event: MeetingEvent, now: datetime) -> Me
         # A meeting that started before the app was here (or whose start never came): nothing to ask, and a
         # start arriving late for it must not post a card after the meeting.
         logger.info("meeting %s ended in chat %s without a moment", _short(event), ctx.team.id)
-        await _claim(session, ctx, event, ctx.team, now, ended_at=now)
+        await _insert(session, ctx, event, ctx.team, now, started_at=None, ended_at=now)
         return MeetingAnswer()
     if occurrence.ended_at is not None:
         logger.info("meeting %s: repeated end ignored", _short(event))
@@ -160,13 +239,14 @@ async def answer(ctx: Context, number: int, *, presented: bool) -> list[Reply]:
     return replies
 
 
-async def _claim(
+async def _insert(
     session: AsyncSession,
     ctx: Context,
     event: MeetingEvent,
     chat: Team,
     now: datetime,
     *,
+    started_at: datetime | None,
     ended_at: datetime | None = None,
 ) -> MeetingOccurrence | None:
     """The occurrence's row, new; None when another delivery of the event (or another server) has it."""
@@ -175,19 +255,43 @@ async def _claim(
         meeting_id=event.meeting_id,
         occurrence=event.occurrence,
         chat_team_id=chat.id,
-        started_at=now,
+        created_at=now,
+        started_at=started_at,
         ended_at=ended_at,
     )
-    if await session.scalar(_occurrence_query(ctx, event)) is not None:
-        logger.info("meeting %s: repeated start ignored", _short(event))
-        return None
     try:
         async with session.begin_nested():
             session.add(row)
     except IntegrityError:
-        logger.info("meeting %s: start already taken by another delivery", _short(event))
+        logger.info("meeting %s: taken by another delivery of the event", _short(event))
         return None
     return row
+
+
+async def _claim_start(
+    session: AsyncSession, ctx: Context, event: MeetingEvent, chat: Team, now: datetime
+) -> MeetingOccurrence | None:
+    """The occurrence, its start claimed by this delivery; None when it started (or ended) already."""
+    existing = await session.scalar(_occurrence_query(ctx, event))
+    if existing is None:
+        return await _insert(session, ctx, event, chat, now, started_at=now)
+    # Known ahead: the first start to set ``started_at`` wins; a concurrent one finds it set after the
+    # winner commits (the row lock makes it wait), so it posts nothing.
+    won = await session.execute(
+        update(MeetingOccurrence)
+        .where(
+            MeetingOccurrence.id == existing.id,
+            MeetingOccurrence.started_at.is_(None),
+            MeetingOccurrence.ended_at.is_(None),
+        )
+        .values(started_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not won.rowcount:  # type: ignore[attr-defined]
+        logger.info("meeting %s: repeated start ignored", _short(event))
+        return None
+    await session.refresh(existing)
+    return existing
 
 
 def _occurrence_query(ctx: Context, event: MeetingEvent) -> Select[MeetingOccurrence]:
@@ -198,14 +302,16 @@ def _occurrence_query(ctx: Context, event: MeetingEvent) -> Select[MeetingOccurr
     )
 
 
-async def _prepared(session: AsyncSession, chat: Team, starts_at: datetime) -> AgendaItem | None:
-    """A card the chat's own series already posted for a meeting at about this time, not yet another's."""
+async def _prepared(
+    session: AsyncSession, chat: Team, starts_at: datetime, states: tuple[AgendaState, ...]
+) -> AgendaItem | None:
+    """An item of the chat's own (its series') for a meeting at about this time, not yet another meeting's."""
     taken = select(MeetingOccurrence.agenda_item_id).where(MeetingOccurrence.agenda_item_id.is_not(None))
     item: AgendaItem | None = await session.scalar(
         select(AgendaItem)
         .where(
             AgendaItem.team_id == chat.id,
-            AgendaItem.state == AgendaState.POSTED,
+            AgendaItem.state.in_(states),
             AgendaItem.starts_at >= starts_at - PREPARED_WINDOW,
             AgendaItem.starts_at <= starts_at + PREPARED_WINDOW,
             AgendaItem.id.not_in(taken),

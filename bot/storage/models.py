@@ -328,5 +328,6 @@ class MeetingOccurrence(Base):
     occurrence: Mapped[str] = mapped_column(String(32))  # the scheduled start, or the day it started
     chat_team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
     agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id", ondelete="SET NULL"), default=None)
-    started_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None] = mapped_column(default=None)  # None: known ahead, not started yet
     ended_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 from adapters.runtime import Runtime
 from bot.domain.lifecycle import AgendaState
-from bot.events import Incoming, MeetingEvent, Person
+from bot.events import Incoming, MeetingEvent, MeetingPhase, Person
 from bot.replies import Audience
 from bot.storage.models import AgendaItem, MeetingChat, MeetingOccurrence, Moment
 from tests.integration.core import ask, count, one, rows, text
+from tests.support.clock import FakeClock
 from tests.support.events import place, pressed, said
 
 CHAT = "meeting-chat"
 STORY = "story The parcel was lost twice | rang the depot | relieved | own the problem"
 
 
-def meeting(*, ended: bool = False, meeting_id: str = "M1", occurrence: str = "2026-11-23T09:00Z") -> MeetingEvent:
+def meeting(
+    *, phase: MeetingPhase = MeetingPhase.STARTED, meeting_id: str = "M1", occurrence: str = "2026-11-23T09:00Z"
+) -> MeetingEvent:
     return MeetingEvent(
         place=place(channel=CHAT),
         meeting_id=meeting_id,
         occurrence=occurrence,
-        ended=ended,
+        phase=phase,
         actor=Person("alice", "alice"),
         organizer=Person("alice", "alice"),
         attendees=(Person("alice", "alice"), Person("bob", "bob")),
@@ -85,8 +89,8 @@ async def test_the_end_asks_the_presenter_once_and_not_presented_gives_the_momen
     story = await one(runtime, Moment, Moment.kind == "story")
     assert story.times_featured == 1
 
-    asked = await runtime.core.meeting(meeting(ended=True))
-    again = await runtime.core.meeting(meeting(ended=True))
+    asked = await runtime.core.meeting(meeting(phase=MeetingPhase.ENDED))
+    again = await runtime.core.meeting(meeting(phase=MeetingPhase.ENDED))
 
     (question,) = asked.replies
     assert question.audience is Audience.DIRECT and question.to_member == "bob", "the presenter is asked"
@@ -102,7 +106,7 @@ async def test_the_end_asks_the_presenter_once_and_not_presented_gives_the_momen
 
 
 async def test_an_end_without_a_start_blocks_a_late_start(runtime: Runtime) -> None:
-    assert not (await runtime.core.meeting(meeting(ended=True))).replies
+    assert not (await runtime.core.meeting(meeting(phase=MeetingPhase.ENDED))).replies
     late = await runtime.core.meeting(meeting())
     assert not late.replies and not late.notify
     assert await rows(runtime, AgendaItem) == []
@@ -117,3 +121,40 @@ async def test_nul_characters_in_a_meeting_id_are_dropped_not_stored(runtime: Ru
     answer = await runtime.core.meeting(meeting(meeting_id="M\x001"))
     assert answer.notify
     assert (await one(runtime, MeetingOccurrence)).meeting_id == "M1"
+
+
+def known_ahead(start: datetime) -> MeetingEvent:
+    return replace(
+        meeting(phase=MeetingPhase.AHEAD, occurrence=start.strftime("%Y-%m-%dT%H:%MZ")), scheduled_start=start
+    )
+
+
+async def test_a_meeting_known_ahead_is_prepared_once_for_the_lead_time_before(runtime: Runtime) -> None:
+    start = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    await runtime.core.meeting(known_ahead(start))
+    await runtime.core.meeting(known_ahead(start))
+
+    item = await one(runtime, AgendaItem)
+    assert item.state is AgendaState.SCHEDULED and item.moment_id is not None
+    assert item.post_at == start - timedelta(minutes=30) and item.starts_at == start
+
+
+async def test_a_prepared_meeting_not_yet_posted_is_posted_at_start(runtime: Runtime, clock: FakeClock) -> None:
+    start = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    await runtime.core.meeting(known_ahead(start))
+    clock.now = start
+
+    answer = await runtime.core.meeting(replace(known_ahead(start), phase=MeetingPhase.STARTED))
+
+    (card,) = answer.replies
+    assert answer.notify and card.to_team == CHAT
+    assert (await one(runtime, AgendaItem)).state is AgendaState.POSTED
+    assert await count(runtime, AgendaItem) == 1
+
+
+async def test_a_meeting_in_the_past_or_of_a_linked_chat_is_not_prepared_ahead(runtime: Runtime) -> None:
+    await runtime.core.meeting(known_ahead(datetime(2026, 11, 20, 9, 0, tzinfo=UTC)))
+    await ask(runtime, said("help", channel="support"))
+    await ask(runtime, said("pool #support", channel=CHAT))
+    await runtime.core.meeting(known_ahead(datetime(2026, 11, 24, 9, 0, tzinfo=UTC)))
+    assert await count(runtime, AgendaItem) == 0

@@ -210,3 +210,30 @@ async def test_a_card_the_chats_series_posted_before_the_meeting_is_only_pointed
     assert not agenda_cards(teams.connector.posts(CHAT)), "no second card"
     (notified,) = teams.connector.notifications(MEETING)
     assert notified.body["value"]["surfaces"][0]["content"]["value"]["url"].endswith("/" + prepared.posted_id)
+
+
+async def test_a_meeting_known_ahead_gets_its_card_the_lead_time_before_and_only_a_notification_at_start(
+    teams: TeamsApp, clock: FakeClock
+) -> None:
+    await in_meeting_chat(teams, details=meeting_details(start="2026-11-24T09:00:00Z"))
+    said_in_meeting = message("help", teams.service_url, where="chat")
+    said_in_meeting["channelData"]["meeting"] = {"id": MEETING}
+    await teams.post(said_in_meeting)
+    await teams.post(said_in_meeting | {"id": "again"})  # the details are read once, not per message
+    assert len([c for c in teams.connector.calls if c.method == "GET" and c.path.startswith("/v1/meetings/")]) == 1
+    dispatcher = Dispatcher(
+        sessions=teams.runtime.sessions, surfaces={"teams": teams.surface}, clock=clock, worker="w1", sleep=no_sleep
+    )
+    clock.now = datetime(2026, 11, 24, 8, 29, tzinfo=UTC)
+    assert (await dispatcher.run_once()).posted == 0
+    clock.now = datetime(2026, 11, 24, 8, 30, tzinfo=UTC)
+    assert (await dispatcher.run_once()).posted == 1, "posted the lead time (30 minutes) before"
+    (prepared,) = agenda_cards(teams.connector.posts(CHAT))
+    teams.connector.clear()
+
+    clock.now = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    await teams.post(meeting_event(teams.service_url, at="2026-11-24T09:00:00Z"))
+
+    assert not agenda_cards(teams.connector.posts(CHAT))
+    (notified,) = teams.connector.notifications(MEETING)
+    assert notified.body["value"]["surfaces"][0]["content"]["value"]["url"].endswith("/" + prepared.posted_id)

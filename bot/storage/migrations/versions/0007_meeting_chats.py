@@ -43,7 +43,8 @@ def upgrade() -> None:
         sa.Column("occurrence", sa.String(length=32), nullable=False),
         sa.Column("chat_team_id", sa.Integer(), nullable=False),
         sa.Column("agenda_item_id", sa.Integer(), nullable=True),
-        sa.Column("started_at", UTCDateTime(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("started_at", UTCDateTime(), nullable=True),
         sa.Column("ended_at", UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["workspace_id"],
