@@ -131,7 +131,9 @@ async def test_at_the_end_the_presenter_is_asked_once_and_the_answer_counts(team
     choices = buttons(last_card(questions))
     assert set(choices) == {"Presented", "Not presented"}
 
-    await teams.post(submit(choices["Presented"], teams.service_url, card_id="q1", where="personal"))
+    await teams.post(submit(choices["Presented"], teams.service_url, card_id=questions[0].posted_id, where="personal"))
+    (answered,) = teams.connector.updates(questions[0].posted_id)
+    assert "marked presented" in content(answered), "the question turns into the answer"
 
     async with teams.runtime.sessions() as session:
         item = await session.scalar(select(AgendaItem))

@@ -1,7 +1,7 @@
 """meeting chats and meeting occurrences: the moment inside a Teams meeting, once per occurrence
 
-Revision ID: 0007_meeting_chats
-Revises: 0006
+Revision ID: 0008_meeting_chats
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from alembic import op
 
 from bot.storage.models import UTCDateTime
 
-revision: str = "0007_meeting_chats"
-down_revision: str | None = "0006"
+revision: str = "0008_meeting_chats"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
