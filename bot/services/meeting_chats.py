@@ -1,8 +1,10 @@
 """The moment inside an online meeting: its card in the meeting chat at start, a question at the end.
 
-A meeting's start counts once per occurrence: its :class:`MeetingOccurrence` row has a unique key, so a
-start delivered twice, or to two servers at once, posts one card. A card the chat's meeting series put up
-before the meeting is the meeting's moment (only the notification is left to send); otherwise one is
+A meeting's start counts once per occurrence: its :class:`MeetingOccurrence` row has a unique key (and a
+start known ahead is claimed by setting ``started_at`` where it is still empty), so a start delivered
+twice, or to two servers at once, posts one card. A meeting known ahead has its moment prepared then and
+its card posted by the scheduler the chat's lead time before; a card the chat's series put up is the
+meeting's moment too. Either way only the notification is left for the start; otherwise a moment is
 picked at start, from the pool of the team the chat draws from (:mod:`bot.services.pools`). At the end,
 an open moment's presenter (or the organizer) is asked once whether it was presented.
 """
@@ -59,7 +61,7 @@ async def ahead(session: AsyncSession, event: MeetingEvent, now: datetime) -> Me
     occurrence = await _insert(session, ctx, event, chat, now, started_at=None)
     if occurrence is None:
         return MeetingAnswer()
-    prepared = await _prepared(session, chat, start, (AgendaState.SCHEDULED, AgendaState.POSTED))
+    prepared = await _prepared(session, chat, event, start, (AgendaState.SCHEDULED, AgendaState.POSTED))
     if prepared is not None:  # the chat's own series has this meeting already
         occurrence.agenda_item_id = prepared.id
         return MeetingAnswer()
@@ -91,7 +93,7 @@ async def started(session: AsyncSession, event: MeetingEvent, now: datetime) -> 
     starts_at = event.scheduled_start or now
     item = await session.get(AgendaItem, occurrence.agenda_item_id) if occurrence.agenda_item_id else None
     if item is None or not AGENDA.is_open(item.state):
-        item = await _prepared(session, chat, starts_at, (AgendaState.POSTED,))
+        item = await _prepared(session, chat, event, starts_at, (AgendaState.SCHEDULED, AgendaState.POSTED))
     if item is not None:
         occurrence.agenda_item_id = item.id
         return await _point_to(session, event, item, now)
@@ -303,10 +305,14 @@ def _occurrence_query(ctx: Context, event: MeetingEvent) -> Select[MeetingOccurr
 
 
 async def _prepared(
-    session: AsyncSession, chat: Team, starts_at: datetime, states: tuple[AgendaState, ...]
+    session: AsyncSession, chat: Team, event: MeetingEvent, starts_at: datetime, states: tuple[AgendaState, ...]
 ) -> AgendaItem | None:
-    """An item of the chat's own (its series') for a meeting at about this time, not yet another meeting's."""
-    taken = select(MeetingOccurrence.agenda_item_id).where(MeetingOccurrence.agenda_item_id.is_not(None))
+    """An item of the chat's own for a meeting at about this time, not another meeting's: its series', or
+    one prepared ahead for this meeting (found again when the start's details could not be read)."""
+    taken = select(MeetingOccurrence.agenda_item_id).where(
+        MeetingOccurrence.agenda_item_id.is_not(None),
+        (MeetingOccurrence.meeting_id != event.meeting_id) | MeetingOccurrence.started_at.is_not(None),
+    )
     item: AgendaItem | None = await session.scalar(
         select(AgendaItem)
         .where(

@@ -158,3 +158,16 @@ async def test_a_meeting_in_the_past_or_of_a_linked_chat_is_not_prepared_ahead(r
     await ask(runtime, said("pool #support", channel=CHAT))
     await runtime.core.meeting(known_ahead(datetime(2026, 11, 24, 9, 0, tzinfo=UTC)))
     assert await count(runtime, AgendaItem) == 0
+
+
+async def test_a_start_whose_details_could_not_be_read_still_finds_the_card_prepared_ahead(
+    runtime: Runtime, clock: FakeClock
+) -> None:
+    start = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    await runtime.core.meeting(known_ahead(start))
+    clock.now = start
+
+    answer = await runtime.core.meeting(meeting(occurrence="2026-11-24"))  # the day, not the scheduled start
+
+    assert answer.notify and len(answer.replies) == 1
+    assert await count(runtime, AgendaItem) == 1
