@@ -50,6 +50,9 @@ def manifest(*, app_id: str, base_url: str | None) -> dict[str, Any]:
     head["version"] = _app_version(str(head["version"]))
     document = {**head, "id": app_id, **template}
     document["bots"] = [{"botId": app_id, **document["bots"][0]}]
+    # Resource-specific permissions (meeting details, meeting events, in-meeting notifications) are granted
+    # to the app's Entra application, which is the bot's.
+    document["webApplicationInfo"] = {"id": app_id}
     if base_url is not None:
         parts = urlsplit(base_url.strip())
         if parts.scheme != "https" or not parts.hostname:
