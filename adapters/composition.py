@@ -12,7 +12,8 @@ import logging
 import os
 import socket
 import sys
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
+from datetime import datetime
 from typing import Any, TextIO
 
 from adapters.http.calendar_fetch import HttpCalendarFetcher
@@ -21,6 +22,7 @@ from adapters.runtime import Runtime
 from adapters.settings import Settings, SettingsError
 from bot import runtime as backend
 from bot.core import Clock, utc_now
+from bot.ports import Surface
 from bot.runtime import Scheduler
 from bot.secrets import SecretBox
 
@@ -51,8 +53,9 @@ async def migrate(settings: Settings) -> None:
 
 async def build_surfaces(runtime: Runtime, *, http_events: bool = True) -> list[WebSurface]:
     """Every surface the settings ask for; ``http_events``: Slack events arrive over HTTP (not Socket Mode,
-    not a stand-alone worker), which needs ``SLACK_SIGNING_SECRET``. Teams is always mounted (auth is off
-    without an app id)."""
+    not a stand-alone worker), which needs ``SLACK_SIGNING_SECRET``. Teams is served (mounted, and posted
+    to by the scheduler) only with ``MICROSOFT_APP_ID``, or without authentication when ``TEAMS_DEV_NO_AUTH``
+    asks for it explicitly: a Slack-only deployment has no ``/api/messages`` at all."""
     settings = runtime.settings
     surfaces: list[WebSurface] = []
     if settings.slack_enabled:
@@ -67,16 +70,17 @@ async def build_surfaces(runtime: Runtime, *, http_events: bool = True) -> list[
                 http_events=http_events,
             )
         )
-    from adapters.teams.surface import build_teams_surface
+    if settings.teams_enabled:
+        from adapters.teams.surface import build_teams_surface
 
-    surfaces.append(
-        build_teams_surface(
-            core=runtime.core,
-            conversations=runtime.backend.conversations(),
-            settings=settings,
-            foreground=runtime.foreground,
+        surfaces.append(
+            build_teams_surface(
+                core=runtime.core,
+                conversations=runtime.backend.conversations(),
+                settings=settings,
+                foreground=runtime.foreground,
+            )
         )
-    )
     return surfaces
 
 
@@ -94,17 +98,26 @@ def slack_socket_mode(runtime: Runtime, surfaces: list[WebSurface]) -> Coroutine
     return run_socket_mode(slack, app_token=runtime.settings.slack_app_token)
 
 
-def build_scheduler(runtime: Runtime, surfaces: list[WebSurface], *, own_pool: bool = False) -> Scheduler:
+def build_scheduler(
+    runtime: Runtime,
+    surfaces: Sequence[Surface],
+    *,
+    own_pool: bool = False,
+    clock: Clock | None = None,
+    worker: str | None = None,
+) -> Scheduler:
     """The scheduler posting through ``surfaces``; with ``own_pool`` (inside ``serve``) on a pool of its own
-    on PostgreSQL, so that a burst of due cards cannot take every connection a request needs."""
+    on PostgreSQL, so that a burst of due cards cannot take every connection a request needs. ``clock``:
+    the time it goes by (the wall clock unless given)."""
     settings = runtime.settings
     scheduler = runtime.backend.scheduler(
         surfaces,
-        worker=f"{socket.gethostname()}:{os.getpid()}",
+        worker=worker or f"{socket.gethostname()}:{os.getpid()}",
         lease_seconds=settings.scheduler_lease_seconds,
         batch=settings.scheduler_batch,
         concurrency=settings.scheduler_concurrency,
         own_pool=own_pool,
+        clock=clock,
     )
     if scheduler.own_engine is not None:
         count_pool_use(scheduler.own_engine, pool="scheduler")
@@ -112,13 +125,51 @@ def build_scheduler(runtime: Runtime, surfaces: list[WebSurface], *, own_pool: b
 
 
 async def console(
-    settings: Settings, *, actor: str = "alice", stdin: TextIO | None = None, out: TextIO | None = None
+    settings: Settings,
+    *,
+    actor: str = "alice",
+    now: datetime | None = None,
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
 ) -> int:
-    """The terminal chat on the settings' database."""
-    from adapters.console.chat import run_console
+    """The terminal chat on the settings' database, with the scheduler posting into it.
 
-    runtime = await build(settings)
+    ``now``: start a simulated clock there (the console's ``wait`` moves it); otherwise the scheduler runs
+    on the real time in the background. Core and scheduler read the same clock.
+    """
+    from adapters.console.chat import DEMO_ZONE, PLACE, run_console
+    from adapters.console.clock import ConsoleClock
+    from adapters.console.surface import ConsoleSurface
+    from adapters.console.timeline import Timeline
+
+    out = out or sys.stdout
+    clock = ConsoleClock(now)
+    runtime = await build(settings, clock=clock)
+
+    def write(text: str) -> None:
+        print(text, file=out, flush=True)
+
+    timeline: Timeline | None = None
+
+    async def stamp() -> str:
+        assert timeline is not None
+        return await timeline.stamp()
+
+    surface = ConsoleSurface(write=write, stamp=stamp)
+    scheduler = build_scheduler(runtime, [surface], clock=clock, worker=f"console:{os.getpid()}")
+    timeline = Timeline(
+        core=runtime.core,
+        scheduler=scheduler,
+        clock=clock,
+        place=PLACE,
+        zone=DEMO_ZONE,
+        write=write,
+        interval=settings.scheduler_interval_seconds,
+    )
     try:
-        return await run_console(runtime.core, actor=actor, stdin=stdin or sys.stdin, out=out or sys.stdout)
+        return await run_console(
+            runtime.core, actor=actor, stdin=stdin or sys.stdin, out=out, surface=surface, timeline=timeline
+        )
     finally:
+        await scheduler.close()
         await runtime.close()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import re
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -11,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.secrets import parse_keys
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./customer_moment.db"
+_HOST_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
 
 
 class SettingsError(Exception):
@@ -48,6 +52,12 @@ class Settings(BaseSettings):
         default="MultiTenant", alias="MICROSOFT_APP_TYPE"
     )
 
+    # Local development with the Bot Framework Emulator only: serve Teams without authentication (and
+    # talk only to service URLs on this machine). `check` fails while it is on.
+    teams_dev_no_auth: bool = Field(default=False, alias="TEAMS_DEV_NO_AUTH")
+    # Bot Framework service URL hosts beyond the public cloud's, comma-separated (see service_url_hosts).
+    teams_service_url_hosts: str = Field(default="", alias="TEAMS_SERVICE_URL_HOSTS")
+
     # One Fernet key, or several separated by commas to rotate (the first encrypts, all decrypt).
     encryption_key: str = Field(default="", alias="ENCRYPTION_KEY", repr=False)
 
@@ -65,6 +75,17 @@ class Settings(BaseSettings):
         """Any Slack setting asks for Slack; a surface that would serve HTTP also needs the signing secret."""
         oauth = self.slack_client_id and self.slack_client_secret
         return bool(self.slack_signing_secret or self.slack_app_token or self.slack_bot_token or oauth)
+
+    @property
+    def teams_enabled(self) -> bool:
+        """Teams is served with an app id (authentication on), or explicitly without one for the Emulator."""
+        return bool(self.microsoft_app_id.strip()) or self.teams_dev_no_auth
+
+    @field_validator("teams_service_url_hosts")
+    @classmethod
+    def _service_url_hosts(cls, value: str) -> str:
+        service_url_hosts(value)
+        return value.strip()
 
     @field_validator("database_url")
     @classmethod
@@ -93,6 +114,50 @@ class Settings(BaseSettings):
         if level not in logging.getLevelNamesMapping():
             raise ValueError("use DEBUG, INFO, WARNING or ERROR")
         return level
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost``, 127.0.0.0/8 or ::1."""
+    host = host.strip("[]").lower().rstrip(".")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def service_url_hosts(value: str) -> tuple[tuple[str, ...], frozenset[tuple[str, str, int]]]:
+    """``TEAMS_SERVICE_URL_HOSTS`` read: host suffixes (reached over https only) and exact origins.
+
+    A plain entry (``smba.infra.gov.teams.microsoft.us``, ``*.gov.teams.microsoft.us``) allows that host and
+    its subdomains over https. An entry with a scheme is one exact origin: ``https://host[:port]`` anywhere,
+    ``http://`` only for a loopback host (a local stand-in for the Bot Connector, in tests).
+    """
+    hosts: list[str] = []
+    origins: set[tuple[str, str, int]] = set()
+    for raw in value.split(","):
+        entry = raw.strip().lower()
+        if not entry:
+            continue
+        if "://" in entry:
+            parts = urlsplit(entry)
+            try:
+                port = parts.port or (443 if parts.scheme == "https" else 80)
+            except ValueError:
+                raise ValueError(f"{raw.strip()!r} has an invalid port") from None
+            host = (parts.hostname or "").rstrip(".")
+            if parts.scheme not in ("http", "https") or not host or parts.username or parts.path not in ("", "/"):
+                raise ValueError(f"{raw.strip()!r}: write an origin as https://host[:port], nothing more")
+            if parts.scheme == "http" and not is_loopback(host):
+                raise ValueError(f"{raw.strip()!r}: http:// is allowed only for 127.0.0.1, ::1 or localhost")
+            origins.add((parts.scheme, host, port))
+            continue
+        host = entry.removeprefix("*.").strip(".")
+        if not _HOST_NAME.match(host):
+            raise ValueError(f"{raw.strip()!r} is not a host name such as smba.infra.gov.teams.microsoft.us")
+        hosts.append(host)
+    return tuple(hosts), frozenset(origins)
 
 
 def load_settings() -> Settings:

@@ -802,6 +802,7 @@ async def run(args: argparse.Namespace) -> int:
                 "SLACK_BOT_TOKEN": TOKEN,
                 "SLACK_API_URL": urls["slack"],
                 "MICROSOFT_APP_ID": "",
+                "TEAMS_DEV_NO_AUTH": "true",  # Teams served without a token, replying to the local fake
                 "HOST": "127.0.0.1",
                 "PORT": str(port),
                 "LOG_LEVEL": "WARNING",

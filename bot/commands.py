@@ -15,7 +15,19 @@ from bot import forms, grammar
 from bot.domain.lifecycle import SeriesState
 from bot.grammar import MAX_COMMAND_TEXT, Command, UsageError
 from bot.replies import Form, Reply, say
-from bot.services import agenda, calendars, capture, editing, meetings, members, moments, review, stats
+from bot.services import (
+    agenda,
+    calendars,
+    capture,
+    editing,
+    meeting_chats,
+    meetings,
+    members,
+    moments,
+    pools,
+    review,
+    stats,
+)
 from bot.services.context import Context, NotFound, Refused
 
 CommandHandler = Callable[[Context, Command], Awaitable[list[Reply]]]
@@ -336,6 +348,13 @@ COMMANDS: tuple[CommandSpec, ...] = (
         who=ADMINS,
     ),
     CommandSpec(
+        "pool",
+        "pool [#channel | off]",
+        "In a meeting chat: draw its meetings' moments from a channel's pool (or its own).",
+        _rest(pools.link),
+        examples=("pool #support", "pool off"),
+    ),
+    CommandSpec(
         "timezone",
         "timezone [Area/City]",
         "See this channel's time zone; managers set it.",
@@ -350,6 +369,16 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("agenda.skip", agenda.skip, updates_agenda_card=True),
     ActionSpec("agenda.done", agenda.done, updates_agenda_card=True),
     ActionSpec("agenda.helpful", agenda.helpful, updates_agenda_card=True),
+    ActionSpec(
+        meeting_chats.PRESENTED_ACTION,
+        lambda ctx, number: meeting_chats.answer(ctx, number, presented=True),
+        decides=True,
+    ),
+    ActionSpec(
+        meeting_chats.NOT_PRESENTED_ACTION,
+        lambda ctx, number: meeting_chats.answer(ctx, number, presented=False),
+        decides=True,
+    ),
     ActionSpec("review.approve", review.approve, decides=True),
     ActionSpec("review.reject", lambda ctx, number: review.reject(ctx, number, ""), decides=True),
     ActionSpec(editing.EDIT_ACTION, editing.edit),

@@ -20,13 +20,23 @@ from bot import commands
 from bot.domain import recurrence
 from bot.domain.recurrence import ScheduleError, UnknownZone
 from bot.domain.validation import Invalid
-from bot.events import Incoming, Person, Place, oversized_id, scrubbed
+from bot.events import (
+    Incoming,
+    MeetingEvent,
+    MeetingPhase,
+    Person,
+    Place,
+    oversized_id,
+    oversized_meeting,
+    scrubbed,
+    scrubbed_meeting,
+)
 from bot.grammar import UsageError
 from bot.log_safety import error_summary
-from bot.replies import Form, Outcome, Reply
-from bot.services import agenda
+from bot.replies import Form, MeetingAnswer, Outcome, Reply
+from bot.services import agenda, meeting_chats
 from bot.services.context import Context, Refused, resolve
-from bot.storage.models import Workspace
+from bot.storage.models import Team, Workspace
 
 if TYPE_CHECKING:
     from bot.services.calendars import Calendars
@@ -37,6 +47,13 @@ Clock = Callable[[], datetime]
 
 UNAVAILABLE = "I can't reach my database right now — please try again in a moment."
 BROKEN = "Something went wrong on my side and it has been logged. Please try again."
+
+
+MEETING_PHASES = {
+    MeetingPhase.AHEAD: meeting_chats.ahead,
+    MeetingPhase.STARTED: meeting_chats.started,
+    MeetingPhase.ENDED: meeting_chats.ended,
+}
 
 
 def utc_now() -> datetime:
@@ -129,6 +146,30 @@ class CustomerMoment:
                 for key, ref in posts:
                     await agenda.remember_post(session, workspace.id, key, ref)
 
+    async def meeting(self, event: MeetingEvent) -> MeetingAnswer:
+        """An online meeting is ahead, started or ended in a chat the app is in: what to post, whether to notify.
+
+        A start counts once per occurrence, however often it arrives; a failure is logged and answered with
+        nothing to do, so that the platform is never told to retry into a second card.
+        """
+        event = scrubbed_meeting(event)
+        place = event.place
+        if oversized_meeting(event):
+            logger.warning("refused a meeting event with an oversized id from %s", place.platform)
+            return MeetingAnswer()
+        try:
+            async with self._sessions.begin() as session:
+                return await MEETING_PHASES[event.phase](session, event, self._clock())
+        except Exception as exc:
+            logger.error(
+                "failed to handle a meeting that is %s in %s/%s: %s",
+                event.phase.value,
+                place.platform,
+                place.workspace_id,
+                error_summary(exc),
+            )
+            return MeetingAnswer()
+
     async def introduce(self, place: Place, people: Sequence[Person], *, zone: str | None = None) -> None:
         """Make a workspace, its channel and people known before anyone has acted (rosters, demo data)."""
         async with self._sessions.begin() as session:
@@ -136,6 +177,19 @@ class CustomerMoment:
                 ctx = await resolve(session, Incoming(place=place, actor=person), self._clock())
             if people and zone is not None and ctx.team is not None and ctx.team.zone == "UTC":
                 ctx.team.zone = recurrence.zone(zone).key
+
+    async def zone(self, place: Place) -> str | None:
+        """The time zone of the channel's team, or None when the channel is not known yet."""
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(Team.zone)
+                .join(Workspace, Workspace.id == Team.workspace_id)
+                .where(
+                    Workspace.platform == place.platform,
+                    Workspace.external_id == place.workspace_id,
+                    Team.external_id == place.channel_id,
+                )
+            )
 
     async def _route(self, ctx: Context) -> list[Reply]:
         incoming = ctx.incoming

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import Enum
 from typing import Any
 
 from bot.domain.validation import scrub
 
-MAX_ID = 255  # longest platform id (workspace, channel, user) the core stores
+MAX_ID = 255  # longest platform id (workspace, channel, user, meeting) the core stores
+MAX_OCCURRENCE = 32  # meeting_occurrences.occurrence
 
 # "Make it a Customer Moment" on a chat message: the action carries the message's text as its value, and
 # its author (when a person wrote it) is ``people[MESSAGE_AUTHOR]``.
@@ -93,3 +96,50 @@ def oversized_id(incoming: Incoming) -> bool:
     ids = [incoming.place.workspace_id, incoming.place.channel_id or "", incoming.actor.external_id]
     ids += [p.external_id for p in incoming.people.values()]
     return any(len(i) > MAX_ID for i in ids)
+
+
+class MeetingPhase(Enum):
+    """What a surface learnt about an online meeting."""
+
+    AHEAD = "ahead"  # it is scheduled (its start is known before it starts)
+    STARTED = "started"
+    ENDED = "ended"
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingEvent:
+    """An online meeting is ahead, started or ended in a chat the app is in (a Teams meeting chat or a channel).
+
+    ``place`` is the meeting's chat; ``occurrence`` tells one meeting of a recurring series from the next
+    (the scheduled start when the platform said it, else the day it started); ``attendees`` are the
+    meeting's roster, as far as the surface could read it.
+    """
+
+    place: Place
+    meeting_id: str
+    occurrence: str
+    phase: MeetingPhase = MeetingPhase.STARTED
+    actor: Person | None = None
+    organizer: Person | None = None
+    scheduled_start: datetime | None = None
+    attendees: tuple[Person, ...] = ()
+
+
+def scrubbed_meeting(event: MeetingEvent) -> MeetingEvent:
+    """The same meeting event without NUL characters or lone surrogates in anything a surface handed over."""
+    return replace(
+        event,
+        place=scrubbed(Incoming(place=event.place, actor=Person("", ""))).place,
+        meeting_id=scrub(event.meeting_id),
+        occurrence=scrub(event.occurrence),
+        actor=_person(event.actor) if event.actor is not None else None,
+        organizer=_person(event.organizer) if event.organizer is not None else None,
+        attendees=tuple(_person(person) for person in event.attendees),
+    )
+
+
+def oversized_meeting(event: MeetingEvent) -> bool:
+    """Whether an id of the meeting event is longer than the core can store."""
+    people = [p for p in (event.actor, event.organizer, *event.attendees) if p is not None]
+    ids = [event.meeting_id, event.place.workspace_id, event.place.channel_id or ""]
+    return len(event.occurrence) > MAX_OCCURRENCE or any(len(i) > MAX_ID for i in ids + [p.external_id for p in people])

@@ -152,3 +152,20 @@ class Attachment:
     filename: str
     content_type: str
     content: str
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingAnswer:
+    """What to do about a meeting event: ``replies`` to deliver (the card in the meeting chat, a direct
+    question to the presenter), and whether to point the meeting's people to the card (``notify``).
+
+    ``card_key`` names the card the notification points to, posted now or before the meeting; ``card_ref``
+    is where it went when it was posted earlier. An event that changes nothing (a repeat, an unknown
+    meeting) answers with nothing to do.
+    """
+
+    replies: list[Reply] = field(default_factory=list)
+    notify: bool = False
+    card_key: str | None = None
+    card_ref: dict[str, Any] | None = None
+    title: str = ""

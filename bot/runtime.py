@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from alembic.runtime.migration import MigrationContext
@@ -61,6 +61,14 @@ class Scheduler:
     async def run(self, *, interval: float) -> None:
         """Post due cards until :meth:`stop`; an idle pass waits ``interval`` seconds before the next."""
         await self._dispatcher.run(interval=interval)
+
+    async def run_once(self) -> None:
+        """One pass at the clock's current time: prepare, post and notify whatever is due by then."""
+        await self._dispatcher.run_once()
+
+    async def next_due(self) -> datetime | None:
+        """When the next pass would find work (a clock moved by hand steps to it); None: nothing planned."""
+        return await self._dispatcher.next_due()
 
     def stop(self) -> None:
         """Claim nothing more; :meth:`run` returns once the cards it holds are settled."""

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from sqlalchemy.engine import make_url
 
-from adapters.settings import Settings
+from adapters.settings import Settings, service_url_hosts
 from bot.runtime import schema_state
 from bot.secrets import GENERATE
 
@@ -43,7 +43,19 @@ def credential_problems(settings: Settings) -> Iterator[str]:
     if s.microsoft_app_id and not s.microsoft_app_password and s.microsoft_app_type != "UserAssignedMSI":
         yield "MICROSOFT_APP_PASSWORD: missing; create a client secret for the bot's app registration."
     if s.microsoft_app_password and not s.microsoft_app_id:
-        yield "MICROSOFT_APP_ID: missing while MICROSOFT_APP_PASSWORD is set; without an id, auth is off."
+        yield "MICROSOFT_APP_ID: missing while MICROSOFT_APP_PASSWORD is set; without an id, Teams is not served."
+    if s.teams_dev_no_auth:
+        yield (
+            "TEAMS_DEV_NO_AUTH: on; Teams is served without authentication (Emulator only). "
+            "Never in production: set MICROSOFT_APP_ID instead."
+        )
+    if s.microsoft_app_id and s.teams_dev_no_auth:
+        yield "TEAMS_DEV_NO_AUTH: ignored while MICROSOFT_APP_ID is set (authentication stays on); remove it."
+    if any(scheme == "http" for scheme, _, _ in service_url_hosts(s.teams_service_url_hosts)[1]):
+        yield (
+            "TEAMS_SERVICE_URL_HOSTS: lists an http:// origin; Teams tokens would go to it unencrypted. "
+            "Tests only: list https hosts in production."
+        )
     if s.calendar_allow_insecure:
         yield "CALENDAR_ALLOW_INSECURE: on; feeds may be read over http:// and from this machine. Never in production."
     if s.microsoft_app_type == "SingleTenant" and not GUID.match(s.microsoft_app_tenant_id or ""):
@@ -81,7 +93,8 @@ def _missing(module: str) -> str | None:
 def surfaces(settings: Settings) -> tuple[list[str], list[str]]:
     """The surfaces `serve` runs with these settings, and one problem line for each that cannot run here."""
     wanted = ["slack"] if settings.slack_enabled else []
-    wanted.append("teams")  # always mounted: without MICROSOFT_APP_ID it answers with authentication off
+    if settings.teams_enabled:  # MICROSOFT_APP_ID, or TEAMS_DEV_NO_AUTH for the Emulator
+        wanted.append("teams")
     running, problems = ["console"], []
     for surface in wanted:
         reason = _missing(SURFACE_MODULES[surface])

@@ -19,6 +19,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     console = sub.add_parser("console", help="chat with the bot in this terminal (embedded database)")
     console.add_argument("--as", dest="actor", default="alice", help="member to act as (default: alice)")
+    console.add_argument(
+        "--now",
+        default=None,
+        help='start a simulated clock, e.g. "2026-12-07 08:00 Europe/Berlin" or 2026-12-07T07:00Z; `wait` moves it',
+    )
     sub.add_parser("migrate", help="apply database migrations and exit")
     serve = sub.add_parser("serve", help="run the HTTP server: Slack, Teams, health, readiness and the scheduler")
     serve.add_argument("--socket-mode", action="store_true", help="receive Slack over Socket Mode (SLACK_APP_TOKEN)")
@@ -42,9 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     logs.configure(settings.log_level if args.command != "console" else "WARNING", settings.log_format)
     if args.command == "console":
-        from adapters.composition import console
-
-        return asyncio.run(console(settings, actor=args.actor))
+        return _console(settings, actor=args.actor, now=args.now)
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))
     if args.command == "serve":
@@ -64,6 +67,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return asyncio.run(work(settings))
     return 2
+
+
+def _console(settings: Settings, *, actor: str, now: str | None) -> int:
+    from adapters.composition import console
+    from adapters.console.chat import DEMO_ZONE
+    from adapters.console.clock import ClockError, parse_now
+
+    try:
+        start = parse_now(now, zone=DEMO_ZONE) if now is not None else None
+    except ClockError as exc:
+        print(f"customer-moment: {exc}", file=sys.stderr)
+        return 2
+    return asyncio.run(console(settings, actor=actor, now=start))
 
 
 def _serve(settings: Settings, *, socket_mode: bool, processes: int) -> int:

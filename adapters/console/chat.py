@@ -8,10 +8,13 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from adapters.console.clock import ClockError, parse_duration
 from adapters.console.render import reply_text
+from adapters.console.surface import ConsoleSurface
+from adapters.console.timeline import Timeline
 from bot.core import CustomerMoment
 from bot.events import Incoming, Person, Place
-from bot.replies import Form, FormField, Reply
+from bot.replies import Audience, Form, FormField, Reply
 
 logger = logging.getLogger(__name__)
 
@@ -26,15 +29,27 @@ DEMO_PEOPLE = (Person("alice", "alice"), Person("bob", "bob"), Person("carol", "
 DEMO_ZONE = "Europe/Berlin"
 
 WELCOME = """Customer Moment console — the demo team #support (Europe/Berlin) with @alice, @bob and @carol.
-You are @{actor}. Type `help` for commands, `as @name` to act as someone else, `quit` to leave."""
+You are @{actor}. Type `help` for commands, `as @name` to act as someone else, `quit` to leave.
+`clock` shows the time; with --now, `wait 1d 2h` moves it and the scheduler posts what falls due."""
 
 
 class ConsoleChat:
-    def __init__(self, *, core: CustomerMoment, out: TextIO, interactive: bool, actor: str) -> None:
+    def __init__(
+        self,
+        *,
+        core: CustomerMoment,
+        out: TextIO,
+        interactive: bool,
+        actor: str,
+        surface: ConsoleSurface | None = None,
+        timeline: Timeline | None = None,
+    ) -> None:
         self._core = core
         self._out = out
         self._interactive = interactive
         self.actor = actor
+        self._surface = surface
+        self._timeline = timeline
 
     def write(self, text: str) -> None:
         print(text, file=self._out, flush=True)
@@ -52,13 +67,26 @@ class ConsoleChat:
         if lowered in ("whoami", "who am i"):
             self.write(f"You are @{self.actor}.")
             return
+        if self._timeline is not None and lowered == "clock":
+            await self._timeline.show_clock()
+            return
+        if self._timeline is not None and (lowered == "wait" or lowered.startswith("wait ")):
+            try:
+                duration = parse_duration(text[4:])
+            except ClockError as exc:
+                self.write(str(exc))
+                return
+            await self._timeline.wait(duration)
+            return
         await self.deliver(await self._core.handle(self.incoming(text=text)))
 
     def incoming(self, **kwargs: Any) -> Incoming:
         return Incoming(place=PLACE, actor=Person(self.actor, self.actor), **kwargs)
 
     async def deliver(self, replies: list[Reply]) -> None:
+        refs: list[Any] = []
         for reply in replies:
+            refs.append(None)
             if reply.form is not None:
                 await self.fill(reply.form)
                 continue
@@ -66,7 +94,16 @@ class ConsoleChat:
                 path = await asyncio.to_thread(_save, reply.attachment.filename, reply.attachment.content)
                 self.write(f"{reply.text} Saved to {path}")
                 continue
+            channel = reply.to_team or PLACE.channel_id
+            if reply.audience is Audience.CHANNEL and self._surface is not None and channel:
+                # Through the surface, so that a card posted earlier is updated (and said to be) in place.
+                refs[-1], text = self._surface.channel_post(reply, channel)
+                self.write(text)
+                continue
             self.write(reply_text(reply, channel=PLACE.channel_name))
+        await self._core.remember_posts(
+            platform=PLACE.platform, workspace_id=PLACE.workspace_id, replies=replies, refs=refs
+        )
 
     async def fill(self, form: Form) -> None:
         """Ask for each field; when the core finds problems, ask again for those fields only.
@@ -145,15 +182,39 @@ def _save(filename: str, content: str) -> Path:
 
 
 async def run_console(
-    core: CustomerMoment, *, actor: str = "alice", stdin: TextIO | None = None, out: TextIO | None = None
+    core: CustomerMoment,
+    *,
+    actor: str = "alice",
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
+    surface: ConsoleSurface | None = None,
+    timeline: Timeline | None = None,
 ) -> int:
-    """Chat with ``core`` as the demo team until the input ends or someone types ``quit``."""
+    """Chat with ``core`` as the demo team until the input ends or someone types ``quit``; with a
+    ``timeline``, the scheduler posts through ``surface`` what falls due meanwhile."""
     stdin = stdin or sys.stdin
     out = out or sys.stdout
     await core.introduce(PLACE, DEMO_PEOPLE, zone=DEMO_ZONE)
-    chat = ConsoleChat(core=core, out=out, interactive=stdin.isatty(), actor=actor.lstrip("@"))
+    chat = ConsoleChat(
+        core=core,
+        out=out,
+        interactive=stdin.isatty(),
+        actor=actor.lstrip("@"),
+        surface=surface,
+        timeline=timeline,
+    )
     if chat._interactive:
         chat.write(WELCOME.format(actor=chat.actor))
+    if timeline is not None:
+        timeline.start()
+    try:
+        return await _chat(chat, stdin)
+    finally:
+        if timeline is not None:
+            await timeline.close()
+
+
+async def _chat(chat: ConsoleChat, stdin: TextIO) -> int:
     while True:
         if chat._interactive:
             try:

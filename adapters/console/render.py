@@ -27,11 +27,12 @@ def card_text(card: Card) -> str:
     return "\n".join(lines)
 
 
-def reply_text(reply: Reply, *, channel: str) -> str:
+def reply_text(reply: Reply, *, channel: str, updated: bool = False) -> str:
+    """A reply as printed; ``updated``: it replaces a message already posted in the channel."""
     if reply.audience is Audience.DIRECT:
         prefix = f"(direct message to @{reply.to_member}) "
     elif reply.audience is Audience.CHANNEL:
-        prefix = f"[posted in {channel}] "
+        prefix = f"[{'updated' if updated else 'posted'} in {channel}] "
     else:
         prefix = ""
     parts = []

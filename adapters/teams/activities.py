@@ -20,7 +20,7 @@ Activity = Mapping[str, Any]
 
 PLATFORM = "teams"
 TEAMS_CHANNEL = "msteams"
-HANDLED_TYPES = frozenset({"message", "conversationUpdate", "installationUpdate", "invoke"})
+HANDLED_TYPES = frozenset({"message", "conversationUpdate", "installationUpdate", "invoke", "event"})
 
 MAX_EXTERNAL_ID = 64  # members.external_id and workspaces.external_id
 MAX_CHANNEL_ID = 128  # teams.external_id

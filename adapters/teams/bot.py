@@ -1,8 +1,8 @@
 """The Teams activity handler: botbuilder's dispatch by activity type, handing each one to :class:`Handler`.
 
 Messages (commands and ``Action.Submit`` card submits), the message action's invokes (``capture.py``),
-installs and removals (``installationUpdate`` and ``conversationUpdate``), team and channel events, and
-file consent answers. Everything else is acknowledged and ignored.
+installs and removals (``installationUpdate`` and ``conversationUpdate``), team and channel events,
+meeting start and end, and file consent answers. Everything else is acknowledged and ignored.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from botbuilder.core.teams import TeamsActivityHandler
 from adapters.teams.activities import has_bot
 from adapters.teams.capture import INVOKES as CAPTURE_INVOKES
 from adapters.teams.handling import Handler, channel_event, greets_on_conversation_update
+from adapters.teams.meetings import MEETING_EVENTS
 from adapters.teams.outbox import Connectors
 from adapters.teams.sdk import ConnectorOptions, raw_activity, turn_connectors
 from adapters.teams.transport import Transport
@@ -58,6 +59,12 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             await self._handler.removed(activity)
         elif channel_event(activity) in TEAM_EVENTS:
             await self._handler.team_event(activity)
+
+    async def on_event_activity(self, turn_context: TurnContext) -> None:
+        # Meeting start and end are read from the wire JSON; the SDK's models would drop what is not theirs.
+        activity = raw_activity(turn_context)
+        if activity.get("name") in MEETING_EVENTS:
+            await self._handler.meeting(activity, self._connectors(turn_context))
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         activity = raw_activity(turn_context)

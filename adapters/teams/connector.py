@@ -9,6 +9,9 @@ One retry policy: 429, 412, 408, 5xx, timeouts and connection failures are retri
 jittered exponential backoff (honouring ``Retry-After``), then surface as
 ``DeliveryError(retryable=True)``; 403/404 mean the bot is no longer in the conversation
 (``ChannelGone``); any other refusal is final.
+
+A service URL the surface's rule does not allow (:class:`adapters.teams.transport.ServiceUrls`) is never
+called: every call raises ``ChannelGone`` before a token is fetched, so no token leaves for such a host.
 """
 
 from __future__ import annotations
@@ -121,6 +124,7 @@ class TeamsConnector:
         session: Session,
         proxy: Proxy,
         sign: Sign | None,
+        allowed: Callable[[str], bool],
         user_agent: str,
         backoff: Backoff,
         timeout: float,
@@ -131,6 +135,7 @@ class TeamsConnector:
         self._session = session
         self._proxy = proxy
         self._sign = sign
+        self._allowed = allowed(service_url)
         self._headers = {"Accept": "application/json", "User-Agent": user_agent}
         self._backoff = backoff
         self._timeout = aiohttp.ClientTimeout(total=timeout)
@@ -169,6 +174,10 @@ class TeamsConnector:
         headers: Mapping[str, str] | None = None,
     ) -> Any:
         label = METHOD_OF.get(what, "other")
+        if not self._allowed:
+            metrics.PLATFORM_CALLS.labels("teams", label, "error").inc()
+            logger.warning("teams: %s not sent: service URL %r is not a Bot Framework host", what, self._base[:80])
+            raise ChannelGone(f"Teams service URL not allowed: {what} was not sent")
         # Already percent-encoded (as msrest encodes): aiohttp must not decode ``%3A`` and the like back.
         query_string = "?" + urlencode(query, quote_via=quote, safe="") if query else ""
         url = URL(self._base + path + query_string, encoded=True)

@@ -2,9 +2,10 @@
 
 Does what ``CloudAdapter.process`` does — parse, authenticate, run the turn, answer invokes — but a
 missing ``Content-Type``, a body that is not JSON or not an activity is a 400 (never a 500), a bad or
-missing token is a 401, and the wire JSON reaches the bot untouched (the SDK's models drop fields such
-as mention entities' details). Teams resends an activity it thinks timed out: a recently seen one is
-acknowledged without running again.
+missing token is a 401, an activity whose ``serviceUrl`` is not a Bot Framework host (or, without
+authentication, not this machine) is a 403 before anything runs or is stored, and the wire JSON
+reaches the bot untouched (the SDK's models drop fields such as mention entities' details). Teams
+resends an activity it thinks timed out: a recently seen one is acknowledged without running again.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -68,17 +70,20 @@ class Endpoint:
         adapter: Any,
         bot: Any,
         teams_only: bool,
+        service_url_allowed: Callable[[str], bool],
         tenant: str | None = None,
         foreground: Foreground | None = None,
         wait: float = ANSWER_WAIT_SECONDS,
     ) -> None:
         """``teams_only``: refuse other Bot Framework channels (Web Chat, …): with authentication on, this
         surface serves Microsoft Teams only; the Emulator is for local use with authentication off.
+        ``service_url_allowed``: where replies may go (the rule every Bot Connector call follows too).
         ``tenant``: a single-tenant app only accepts activities from its own tenant. ``wait``: how long a
         message may wait for one of the ``turns`` before it is answered "busy" (adapters/http/overload.py)."""
         self._adapter = adapter
         self._bot = bot
         self._teams_only = teams_only
+        self._service_url_allowed = service_url_allowed
         self._tenant = tenant
         self._recent = RecentActivities()
         self._foreground = foreground or Foreground()
@@ -116,6 +121,11 @@ class Endpoint:
         if self._teams_only and text_of(body, "channelId") != TEAMS_CHANNEL:
             logger.warning("teams: activity from channel %r refused", text_of(body, "channelId")[:40])
             return _refuse(403, "only Microsoft Teams is served here")
+        if not self._service_url_allowed(text_of(body, "serviceUrl")):
+            # The token names this service URL (botbuilder checks its serviceurl claim), but it is not one
+            # the bot may call: nothing of the activity runs, so nothing is stored or sent.
+            logger.warning("teams: activity %s refused: service URL not allowed", text_of(body, "id")[:80])
+            return _refuse(403, "this serviceUrl is not a Bot Framework service")
         if self._tenant and tenant_id(body) != self._tenant:
             logger.warning("teams: activity from tenant %s refused (single-tenant app)", tenant_id(body))
             return _refuse(403, "this app serves one tenant only")

@@ -17,6 +17,7 @@ from adapters.teams.activities import PLATFORM, TEAMS_CHANNEL, Activity, place_o
 from adapters.teams.capture import Capture
 from adapters.teams.conversations import ConversationStore
 from adapters.teams.exports import Exports, Upload
+from adapters.teams.meetings import Meetings
 from adapters.teams.outbox import Connectors, Outbox, Where
 from adapters.teams.outgoing import welcome
 from adapters.teams.roster import Directory
@@ -83,6 +84,7 @@ class Handler:
         self._store = store
         self._directory = directory
         self._exports = Exports(core=core, upload=upload, allow_http_uploads=allow_http_uploads)
+        self._meetings = Meetings(core=core, store=store, directory=directory)
         self.capture = Capture(core=core, store=store, directory=directory)  # the message action's invokes
 
     def _outbox(self, where: Where, connectors: Connectors) -> Outbox:
@@ -119,6 +121,7 @@ class Handler:
                 await self._store.refresh(place, turn.reference)
             except Exception:  # the answer went out; the reference is refreshed on the next message
                 logger.exception("teams: conversation reference of %s not stored", place.channel_id)
+        await self._meetings.ahead(activity, connectors)  # in a meeting's chat: prepare its moment
 
     async def _incoming(self, turn: Turn, form: Form | None, connectors: Connectors) -> Incoming | None:
         """The neutral event, with mentioned people (and people picked in a form) resolved through Teams."""
@@ -164,6 +167,7 @@ class Handler:
                 await connector.send(target, welcome())
             except DeliveryError as exc:
                 logger.warning("teams: welcome in %s not delivered: %s", place.workspace_id, exc)
+        await self._meetings.ahead(activity, connectors)
 
     async def removed(self, activity: Activity) -> None:
         """The app was removed from a team, group chat or personal scope."""
@@ -186,6 +190,10 @@ class Handler:
             await self._store.uninstall(tenant, [team], team)
         elif event in ("teamArchived", "teamUnarchived", "teamRestored") and team:
             await self._store.set_active(tenant, team, event != "teamArchived")
+
+    async def meeting(self, activity: Activity, connectors: Connectors) -> None:
+        """A meeting started or ended in a chat or channel the app is in (see :mod:`adapters.teams.meetings`)."""
+        await self._meetings.event(activity, connectors)
 
     async def file_consent(self, activity: Activity, connectors: Connectors, *, accepted: bool) -> None:
         """The person answered a file consent card (see :mod:`adapters.teams.exports`)."""

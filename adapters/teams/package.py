@@ -52,6 +52,9 @@ def manifest(*, app_id: str, base_url: str | None) -> dict[str, Any]:
     document["bots"] = [{"botId": app_id, **document["bots"][0]}]
     # The message action ("Make it a Customer Moment") is served by the same bot.
     document["composeExtensions"] = [{"botId": app_id, **extension} for extension in document["composeExtensions"]]
+    # Resource-specific permissions (meeting details, meeting events, in-meeting notifications) are granted
+    # to the app's Entra application, which is the bot's.
+    document["webApplicationInfo"] = {"id": app_id}
     if base_url is not None:
         parts = urlsplit(base_url.strip())
         if parts.scheme != "https" or not parts.hostname:

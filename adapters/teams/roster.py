@@ -20,6 +20,9 @@ logger = logging.getLogger(__name__)
 
 MAX_ROSTER = 100  # people offered in a shout-out form (Adaptive Card size)
 MAX_PAGES = 5
+# Member lookups one message may cause: a message with hundreds of mention entities must not turn into
+# hundreds of calls to Teams. Mentions beyond these stay unresolved (the core reports unknown names).
+MAX_LOOKUPS = 10
 
 
 class MemberSource(Protocol):
@@ -55,11 +58,16 @@ class Directory:
     async def resolve(
         self, source: MemberSource, conversation_id: str, tenant: str, account_ids: Iterable[str]
     ) -> dict[str, Person]:
-        """Mentioned member ids → people, asking Teams about each one not seen before."""
+        """Mentioned member ids → people, asking Teams about each one not seen before (at most
+        :data:`MAX_LOOKUPS` of them; the rest stay unresolved)."""
         people: dict[str, Person] = {}
+        lookups = 0
         for account_id in dict.fromkeys(account_ids):
             person = self._by_account.get((tenant, account_id))
             if person is None:
+                if lookups >= MAX_LOOKUPS:
+                    continue
+                lookups += 1
                 try:
                     account = await source.member(conversation_id, account_id)
                 except Exception as exc:  # the mention stays unresolved; the core says it knows no one by that name

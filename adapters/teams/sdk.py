@@ -1,8 +1,8 @@
 """botbuilder wiring: the CloudAdapter built from settings, and connectors reached from a turn.
 
 Authentication follows the settings: with ``MICROSOFT_APP_ID`` set, every request must carry a valid
-Bot Framework token (401 otherwise) and outgoing calls are signed; without it authentication is off —
-for local development with the Bot Framework Emulator only.
+Bot Framework token (401 otherwise) and outgoing calls are signed; without it (and with
+``TEAMS_DEV_NO_AUTH``) authentication is off — for local development with the Bot Framework Emulator only.
 
 The SDK still decides the service URL and the credentials a turn acts with (the ``ConnectorClient`` it
 hands the turn); the calls themselves go through :class:`TeamsConnector` over the surface's aiohttp
@@ -160,7 +160,10 @@ class ReusingAuthentication(ConfigurationBotFrameworkAuthentication):  # type: i
 def make_adapter(settings: Settings, *, credentials: ServiceClientCredentialsFactory | None = None) -> Any:
     check(settings)
     if not settings.microsoft_app_id.strip():
-        logger.warning("Teams authentication is OFF (no MICROSOFT_APP_ID): use this only for local development")
+        logger.warning(
+            "Teams authentication is OFF (TEAMS_DEV_NO_AUTH, no MICROSOFT_APP_ID): anyone who can reach "
+            "/api/messages can talk to the bot; replies go only to this machine. Local development only."
+        )
     return CloudAdapter(ReusingAuthentication(BotConfig(settings), credentials=credentials))
 
 
@@ -193,6 +196,7 @@ def connector_for(client: ConnectorClient, options: ConnectorOptions, transport:
         session=transport.session,
         proxy=transport.proxy,
         sign=signer(client.config.credentials, transport.tokens),
+        allowed=transport.service_urls.allows,
         user_agent=USER_AGENT,
         backoff=options.backoff,
         timeout=options.timeout,

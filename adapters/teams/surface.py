@@ -24,7 +24,7 @@ from botbuilder.schema import ConversationReference
 from botframework.connector.auth import ServiceClientCredentialsFactory
 
 from adapters.http.foreground import Foreground
-from adapters.settings import Settings
+from adapters.settings import Settings, SettingsError
 from adapters.teams import files, routing
 from adapters.teams.activities import PLATFORM
 from adapters.teams.bot import TeamsBot
@@ -34,7 +34,7 @@ from adapters.teams.handling import Handler
 from adapters.teams.outbox import Outbox, Where
 from adapters.teams.roster import Directory
 from adapters.teams.sdk import ConnectorOptions, make_adapter, turn_connectors
-from adapters.teams.transport import Transport
+from adapters.teams.transport import ServiceUrls, Transport
 from bot.core import CustomerMoment
 from bot.ports import ChannelGone, Conversations, DeliveryError
 from bot.replies import Audience, Reply
@@ -81,6 +81,7 @@ class TeamsSurface:
             adapter=self._adapter,
             bot=bot,
             teams_only=bool(self._app_id),
+            service_url_allowed=transport.service_urls.allows,
             tenant=settings.microsoft_app_tenant_id.strip() if single_tenant else None,
             foreground=foreground,
             wait=settings.answer_wait_seconds,
@@ -114,9 +115,14 @@ class TeamsSurface:
                 return [None] * len(replies)
             stored = anywhere[0]
         target = channel_id or _conversation_id(stored)
+        service_url = str(stored.get("serviceUrl") or "")
+        if not self._transport.service_urls.allows(service_url):
+            # Stored before the rule (or while authentication was off): never called, never sent a token.
+            logger.warning("teams: conversation %s in %s has a service URL that is not allowed", target, workspace_id)
+            raise ChannelGone(f"Teams conversation {target} has a service URL this bot may not call")
         where = Where(
             tenant=workspace_id,
-            service_url=str(stored.get("serviceUrl") or ""),
+            service_url=service_url,
             conversation_id=target,
             channel_id=channel_id,
             bot=dict(stored.get("bot") or {}),
@@ -161,16 +167,19 @@ def build_teams_surface(
     options: ConnectorOptions | None = None,
     credentials: ServiceClientCredentialsFactory | None = None,
 ) -> TeamsSurface:
-    """The Teams surface (authentication follows ``MICROSOFT_APP_ID``).
+    """The Teams surface: with ``MICROSOFT_APP_ID`` (authentication on), or for the Emulator with
+    ``TEAMS_DEV_NO_AUTH`` (authentication off, this machine only); neither is a :class:`SettingsError`.
 
     ``credentials``: where outgoing tokens come from, if not from the settings' app password.
     """
+    if not settings.teams_enabled:
+        raise SettingsError("MICROSOFT_APP_ID: set it to serve Teams (or TEAMS_DEV_NO_AUTH=true for the Emulator)")
     surface = TeamsSurface(
         core=core,
         conversations=conversations,
         settings=settings,
         adapter=make_adapter(settings, credentials=credentials),
-        transport=Transport(),
+        transport=Transport(service_urls=ServiceUrls.from_settings(settings)),
         directory=Directory(),
         options=options or ConnectorOptions(),
         foreground=foreground or Foreground(),

@@ -31,7 +31,7 @@ from bot.domain.lifecycle import AGENDA, SERIES, AgendaState, SeriesState, endin
 from bot.log_safety import error_summary
 from bot.ports import ChannelGone, DeliveryError, Surface
 from bot.replies import Reply
-from bot.scheduler import batch, claims, notices
+from bot.scheduler import batch, claims, notices, upcoming
 from bot.scheduler.batch import Claimed
 from bot.scheduler.feeds import FeedRefresher
 from bot.scheduler.notices import Outgoing
@@ -126,6 +126,13 @@ class Dispatcher:
         if released:
             logger.info("worker %s released %s claimed item(s)", self.worker, released)
         return released
+
+    async def next_due(self) -> datetime | None:
+        """When the next pass would find something to do (a preparation, a post, a retry); None: nothing planned."""
+        if not self._platforms:
+            return None
+        async with self._sessions() as session:
+            return await upcoming.next_due(session, platforms=self._platforms)
 
     async def run_once(self) -> Tally:
         """One pass: prepare what is due, then claim and post what is due."""

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import cards
 from bot.domain.lifecycle import AGENDA, OPEN, AgendaState, Outcome, ending
 from bot.replies import Audience, Card, MessageKey, Reply, agenda_id, agenda_key, say
-from bot.services import picking, views
+from bot.services import picking, pools, views
 from bot.services.context import Context, NotFound, Refused
 from bot.services.queue import RECENT_WINDOW
 from bot.services.queue import queue as queue  # the agenda commands, `queue` among them, are reached here
@@ -167,7 +167,7 @@ async def find_item(ctx: Context, number: int | None, *, ended_too: bool = False
         if (
             item is None
             or item.workspace_id != ctx.workspace.id
-            or (ctx.team is not None and item.team_id != ctx.team.id)
+            or (ctx.team is not None and not await pools.owns(ctx.session, ctx.team, item))
         ):
             raise NotFound(f"There is no agenda item #{number} in this channel.")
         if ctx.team is None and not await _member_of(ctx, item.team_id):
@@ -185,6 +185,8 @@ async def find_item(ctx: Context, number: int | None, *, ended_too: bool = False
         )
         if item is None:
             item = await ctx.session.scalar(base.order_by(AgendaItem.starts_at.desc(), AgendaItem.id.desc()).limit(1))
+        if item is None:  # a meeting chat drawing from another team's pool: its meeting's moment
+            item = await pools.open_meeting_item(ctx.session, team)
         if item is None and ended_too:
             item = await ctx.session.scalar(
                 select(AgendaItem)

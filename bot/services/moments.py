@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select, union_all
@@ -120,7 +121,10 @@ async def submit_story(ctx: Context, args: grammar.StoryArgs, *, read_back: bool
     return [say(message)]
 
 
-SAME_STORY_LOOKBACK = 200  # an author's most recent stories compared with a new one
+# An author's most recent stories compared with a new one: a story told twice is usually told again within
+# weeks (a double submit, the same case retold), and reading a long history costs every submission.
+SAME_STORY_LOOKBACK = 20
+SAME_STORY_WITHIN = timedelta(days=120)
 
 
 async def _same_story_told_before(ctx: Context, story: Moment) -> int | None:
@@ -134,6 +138,7 @@ async def _same_story_told_before(ctx: Context, story: Moment) -> int | None:
             Moment.kind == "story",
             Moment.id != story.id,
             Moment.state != "withdrawn",
+            Moment.created_at >= ctx.now - SAME_STORY_WITHIN,
         )
         .order_by(Moment.id.desc())
         .limit(SAME_STORY_LOOKBACK)

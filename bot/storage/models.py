@@ -302,3 +302,32 @@ class Vote(Base):
     agenda_item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id", ondelete="CASCADE"), primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
     created_at: Mapped[datetime]
+
+
+class MeetingChat(Base):
+    """A meeting's chat the app was added to (a team of its own), and the team whose pool it draws from."""
+
+    __tablename__ = "meeting_chats"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    pool_team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), default=None)
+    linked_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), default=None)
+    created_at: Mapped[datetime]
+
+
+class MeetingOccurrence(Base):
+    """One occurrence of an online meeting and its moment: its unique key makes a start count once, however
+    often Teams delivers the event and however many servers receive it."""
+
+    __tablename__ = "meeting_occurrences"
+    __table_args__ = (UniqueConstraint("workspace_id", "meeting_id", "occurrence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    meeting_id: Mapped[str] = mapped_column(String(255))
+    occurrence: Mapped[str] = mapped_column(String(32))  # the scheduled start, or the day it started
+    chat_team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id", ondelete="SET NULL"), default=None)
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None] = mapped_column(default=None)  # None: known ahead, not started yet
+    ended_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -3,7 +3,9 @@
 The surface's real HTTP client talks to it over TCP, exactly as it talks to Teams. Point an activity's
 ``serviceUrl`` at :attr:`FakeConnector.url`. The fake records posts, replies, updates, conversation
 creations and uploads (each with its request headers); serves rosters (plain and paged) and
-single-member lookups by member id or Entra object id; and can be told to fail the next calls.
+single-member lookups by member id or Entra object id; serves meeting details (``GET /v1/meetings/{id}``)
+and records in-meeting notifications (``POST /v1/meetings/{id}/notification``); and can be told to fail
+the next calls.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ class FakeConnector:
     default_roster: list[JsonDict] = field(default_factory=list)
     gone: set[str] = field(default_factory=set)  # conversations the bot was removed from (403)
     failures: list[Failure] = field(default_factory=list)
+    meetings: dict[str, JsonDict] = field(default_factory=dict)  # meeting id → its details, as Teams answers
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
 
     # -- telling the fake what to do ------------------------------------------------------------
@@ -98,6 +101,20 @@ class FakeConnector:
     def created(self) -> list[Call]:
         return [c for c in self.calls if c.method == "POST" and c.path == "/v3/conversations"]
 
+    def notifications(self, meeting_id: str | None = None) -> list[Call]:
+        """In-meeting notifications sent, optionally for one meeting."""
+        return [
+            c
+            for c in self.calls
+            if c.method == "POST"
+            and c.path.startswith("/v1/meetings/")
+            and c.path.endswith("/notification")
+            and meeting_id in (None, c.conversation_id)
+        ]
+
+    def meeting(self, meeting_id: str, details: JsonDict) -> None:
+        self.meetings[meeting_id] = details
+
     def clear(self) -> None:
         self.calls.clear()
 
@@ -119,11 +136,11 @@ class FakeConnector:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         raw = await request.read()
         try:
-            body = json.loads(raw) if raw and request.path.startswith("/v3/") else None
+            body = json.loads(raw) if raw and request.path.startswith(("/v3/", "/v1/")) else None
         except ValueError:
             body = None
         parts = [p for p in request.match_info["tail"].split("/") if p]
-        conversation = parts[2] if len(parts) > 2 and parts[:2] == ["v3", "conversations"] else ""
+        conversation = parts[2] if len(parts) > 2 and parts[:2] in (["v3", "conversations"], ["v1", "meetings"]) else ""
         activity = parts[4] if len(parts) > 4 and parts[3] == "activities" else ""
         call = Call(request.method, "/" + request.match_info["tail"], conversation, activity, body)
         peer = request.transport.get_extra_info("peername") if request.transport else None
@@ -144,6 +161,8 @@ class FakeConnector:
 
     def _answer(self, request: web.Request, parts: list[str], body: Any, call: Call) -> web.StreamResponse:
         method = request.method
+        if parts[:2] == ["v1", "meetings"] and len(parts) >= 3:
+            return self._meeting(method, parts[2], parts[3:])
         if parts[:2] != ["v3", "conversations"]:
             return web.json_response({"error": {"code": "NotFound"}}, status=404)
         rest = parts[2:]
@@ -164,6 +183,15 @@ class FakeConnector:
             return web.json_response({"error": {"code": "MemberNotFoundInConversation"}}, status=404)
         if len(rest) == 2 and rest[1] == "pagedmembers" and method == "GET":
             return self._page(rest[0], request)
+        return web.json_response({"error": {"code": "BadSyntax"}}, status=400)
+
+    def _meeting(self, method: str, meeting_id: str, rest: list[str]) -> web.Response:
+        if method == "GET" and not rest:
+            if meeting_id not in self.meetings:
+                return web.json_response({"error": {"code": "NotFound", "message": "meeting not found"}}, status=404)
+            return web.json_response(self.meetings[meeting_id])
+        if method == "POST" and rest == ["notification"]:
+            return web.Response(status=202)
         return web.json_response({"error": {"code": "BadSyntax"}}, status=400)
 
     def _page(self, conversation_id: str, request: web.Request) -> web.Response:

@@ -16,10 +16,29 @@ def settings(**env: str) -> Settings:
     return Settings.model_validate(env)
 
 
-def test_nothing_configured_runs_console_and_teams_with_auth_off() -> None:
+def test_nothing_configured_runs_the_console_only() -> None:
     running, problems = check.surfaces(settings())
-    assert running == ["console", "teams (authentication off, local development only)"]
+    assert running == ["console"]
     assert problems == []
+
+
+def test_slack_alone_does_not_serve_teams() -> None:
+    running, _ = check.surfaces(settings(SLACK_SIGNING_SECRET="0" * 32))
+    assert running == ["console", "slack"]
+
+
+def test_teams_without_authentication_needs_the_explicit_switch_and_fails_check() -> None:
+    emulator = settings(TEAMS_DEV_NO_AUTH="true")
+    running, _ = check.surfaces(emulator)
+    assert running == ["console", "teams (authentication off, local development only)"]
+    problems = list(check.credential_problems(emulator))
+    assert any(p.startswith("TEAMS_DEV_NO_AUTH: on;") for p in problems)
+
+
+def test_the_switch_next_to_an_app_id_is_a_problem_too() -> None:
+    both = settings(MICROSOFT_APP_ID=APP_ID, MICROSOFT_APP_PASSWORD="secret", TEAMS_DEV_NO_AUTH="true")
+    assert check.surfaces(both)[0] == ["console", "teams"]
+    assert any("ignored while MICROSOFT_APP_ID" in p for p in check.credential_problems(both))
 
 
 def test_configured_slack_and_teams_both_run() -> None:
@@ -37,10 +56,18 @@ def test_a_surface_whose_sdk_is_missing_is_a_problem_not_a_surface(
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setitem(check.SURFACE_MODULES, "teams", "teams_without_sdk")
 
-    running, problems = check.surfaces(settings(SLACK_SIGNING_SECRET="0" * 32))
+    running, problems = check.surfaces(settings(SLACK_SIGNING_SECRET="0" * 32, TEAMS_DEV_NO_AUTH="true"))
 
     assert running == ["console", "slack"]
     assert problems == [
         "Teams support cannot be loaded (No module named 'botbuilder_missing_here'); "
         "reinstall: pip install customer-moment"
     ]
+
+
+def test_an_http_service_url_origin_is_a_problem_and_an_https_host_is_not() -> None:
+    base = {"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": "secret"}
+    local = settings(**base, TEAMS_SERVICE_URL_HOSTS="http://127.0.0.1:8123")
+    assert any(p.startswith("TEAMS_SERVICE_URL_HOSTS:") for p in check.credential_problems(local))
+    gcc_high = settings(**base, TEAMS_SERVICE_URL_HOSTS="smba.infra.gov.teams.microsoft.us")
+    assert not any(p.startswith("TEAMS_SERVICE_URL_HOSTS:") for p in check.credential_problems(gcc_high))

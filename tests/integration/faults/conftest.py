@@ -17,7 +17,7 @@ from tests.integration.faults import SLACK_TOKEN
 from tests.integration.slack.conftest import clear_slack_tables, slack_runtime, start
 from tests.integration.slack.driver import SlackDriver
 from tests.integration.teams.builders import ALICE, BOB, CAROL, roster_entry
-from tests.integration.teams.conftest import TeamsApp
+from tests.integration.teams.conftest import TeamsApp, emulator
 from tests.integration.teams.conftest import start as start_teams
 from tests.support.clock import FakeClock
 from tests.support.db_proxy import DbProxy
@@ -69,7 +69,7 @@ async def connector() -> AsyncIterator[FakeConnector]:
 @pytest.fixture
 async def teams(runtime: Runtime, connector: FakeConnector, clock: FakeClock) -> AsyncIterator[TeamsApp]:
     """The real HTTP server with the Teams surface (authentication off), its database behind the proxy."""
-    client, surface = await start_teams(runtime, clock)
+    client, surface = await start_teams(emulator(runtime), clock)
     try:
         yield TeamsApp(client, surface, connector, runtime)
     finally:

@@ -78,6 +78,7 @@ async def server(
         "SLACK_BOT_TOKEN": SLACK_TOKEN,
         "SLACK_API_URL": fake_slack.api_url,
         "MICROSOFT_APP_ID": "",
+        "TEAMS_DEV_NO_AUTH": "true",  # Teams served without a token, replying to the local fake
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "LOG_LEVEL": "INFO",

@@ -181,3 +181,58 @@ def bot_added(
             "tenant": {"id": tenant},
         }
     return activity
+
+
+MEETING = "MCMxOTptZWV0aW5nX05EWmxZalkyWWpFdE9ERTFOaTAwWmpRMUB0aHJlYWQudjIjMA=="
+MEETING_START = "application/vnd.microsoft.meetingStart"
+MEETING_END = "application/vnd.microsoft.meetingEnd"
+
+
+def meeting_event(
+    service_url: str,
+    *,
+    ended: bool = False,
+    meeting_id: str | None = MEETING,
+    sender: JsonDict = ALICE,
+    tenant: str = TENANT,
+    at: str = "2026-11-23T09:00:00Z",
+) -> JsonDict:
+    """A meeting's start (or end) in its meeting chat, as Teams sends it to a bot in that chat."""
+    value = {
+        "Id": meeting_id or "",
+        "MeetingType": "Scheduled",
+        "JoinUrl": "https://teams.microsoft.com/l/meetup-join/19%3ameeting_NDZl%40thread.v2/0",
+        "Title": "Weekly support sync",
+        "EndTime" if ended else "StartTime": at,
+    }
+    activity = base(
+        "event",
+        service_url,
+        where="chat",
+        sender=sender,
+        tenant=tenant,
+        name=MEETING_END if ended else MEETING_START,
+        value=value,
+    )
+    if meeting_id is not None:
+        activity["channelData"]["meeting"] = {"id": meeting_id}
+    return activity
+
+
+def meeting_details(*, organizer: JsonDict = ALICE, start: str | None = "2026-11-23T09:00:00Z") -> JsonDict:
+    """What ``GET /v1/meetings/{id}`` answers: the meeting's schedule, its chat and its organizer."""
+    details: JsonDict = {
+        "id": MEETING,
+        "msGraphResourceId": "",
+        "joinUrl": "https://teams.microsoft.com/l/meetup-join/19%3ameeting_NDZl%40thread.v2/0",
+        "title": "Weekly support sync",
+        "type": "Scheduled",
+    }
+    if start is not None:
+        details["scheduledStartTime"] = start
+        details["scheduledEndTime"] = start.replace("09:00", "09:30")
+    return {
+        "details": details,
+        "conversation": {"isGroup": True, "conversationType": "groupChat", "id": CHAT},
+        "organizer": {"id": organizer["id"], "aadObjectId": organizer["aadObjectId"], "tenantId": TENANT},
+    }

@@ -77,10 +77,27 @@ async def start(
     return client, surface
 
 
+def emulator(runtime: Runtime) -> Runtime:
+    """Authentication off, explicitly (``TEAMS_DEV_NO_AUTH``), as in local development with the Emulator."""
+    return dataclasses.replace(runtime, settings=runtime.settings.model_copy(update={"teams_dev_no_auth": True}))
+
+
+def authenticated(runtime: Runtime, connector: FakeConnector, **more: Any) -> Runtime:
+    """An app id and password set; the fake connector's loopback origin allowed as a service URL (its
+    http:// origin listed exactly, as only a loopback host may be)."""
+    update = {
+        "microsoft_app_id": APP_ID,
+        "microsoft_app_password": "not-a-real-secret",
+        "teams_service_url_hosts": connector.url.rstrip("/"),
+        **more,
+    }
+    return dataclasses.replace(runtime, settings=runtime.settings.model_copy(update=update))
+
+
 @pytest.fixture
 async def teams(runtime: Runtime, connector: FakeConnector, clock: FakeClock) -> AsyncIterator[TeamsApp]:
-    """Authentication off (no app id), as in local development."""
-    client, surface = await start(runtime, clock)
+    """Authentication off (``TEAMS_DEV_NO_AUTH``, no app id), as in local development."""
+    client, surface = await start(emulator(runtime), clock)
     try:
         yield TeamsApp(client, surface, connector, runtime)
     finally:
@@ -94,11 +111,8 @@ async def secured(runtime: Runtime, connector: FakeConnector, clock: FakeClock) 
     Incoming activities need a token signed by the Bot Framework, which tests cannot make: drive it
     proactively (``surface.deliver``) after installing through the ``teams`` fixture (same database).
     """
-    settings = runtime.settings.model_copy(
-        update={"microsoft_app_id": APP_ID, "microsoft_app_password": "not-a-real-secret"}
-    )
     tokens = TokenIssuer(APP_ID)
-    client, surface = await start(dataclasses.replace(runtime, settings=settings), clock, tokens=tokens)
+    client, surface = await start(authenticated(runtime, connector), clock, tokens=tokens)
     try:
         yield TeamsApp(client, surface, connector, runtime, tokens)
     finally:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any
 
@@ -12,7 +11,7 @@ from sqlalchemy import func, select
 from adapters.runtime import Runtime
 from bot.storage.models import Moment, Team, Workspace
 from tests.integration.teams.builders import OTHER_TENANT, TENANT, installed, message
-from tests.integration.teams.conftest import MAX_BODY, TeamsApp, start
+from tests.integration.teams.conftest import MAX_BODY, TeamsApp, authenticated, start
 from tests.integration.teams.reading import content
 from tests.support.clock import FakeClock
 from tests.support.fake_connector import FakeConnector
@@ -190,15 +189,8 @@ async def test_a_submit_with_junk_values_is_answered_not_crashed(teams: TeamsApp
 async def test_an_authenticated_single_tenant_app_refuses_other_tenants_and_other_channels(
     runtime: Runtime, connector: FakeConnector, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = runtime.settings.model_copy(
-        update={
-            "microsoft_app_id": "9b1c0f55-1d55-4e1b-8f0a-2d5f3e9c7a10",
-            "microsoft_app_password": "not-a-real-secret",
-            "microsoft_app_type": "SingleTenant",
-            "microsoft_app_tenant_id": TENANT,
-        }
-    )
-    client, surface = await start(dataclasses.replace(runtime, settings=settings), clock)
+    single_tenant = authenticated(runtime, connector, microsoft_app_type="SingleTenant", microsoft_app_tenant_id=TENANT)
+    client, surface = await start(single_tenant, clock)
     try:
 
         async def token_accepted(_activity: Any, _header: str) -> object:

@@ -19,7 +19,7 @@ from adapters.runtime import Runtime
 from adapters.teams.endpoint import CONCURRENT_TURNS
 from bot.storage.models import Moment
 from tests.integration.teams.builders import message
-from tests.integration.teams.conftest import TeamsApp, setup_channel, start
+from tests.integration.teams.conftest import TeamsApp, emulator, setup_channel, start
 from tests.integration.teams.reading import content
 from tests.support.clock import FakeClock
 from tests.support.fake_connector import FakeConnector
@@ -31,7 +31,7 @@ STORY = "story A customer called twice about a late parcel lesson: call back bef
 async def teams(runtime: Runtime, connector: FakeConnector, clock: FakeClock) -> AsyncIterator[TeamsApp]:
     """Authentication off; a message may wait 0.05 s for a turn slot."""
     settings = runtime.settings.model_copy(update={"answer_wait_seconds": 0.05})
-    client, surface = await start(dataclasses.replace(runtime, settings=settings), clock)
+    client, surface = await start(emulator(dataclasses.replace(runtime, settings=settings)), clock)
     try:
         yield TeamsApp(client, surface, connector, runtime)
     finally:

@@ -100,3 +100,19 @@ def test_bad_arguments_are_refused(tmp_path: Path, app_id: str, base_url: str | 
     with pytest.raises(ValueError):
         build_package(app_id=app_id, output=tmp_path, base_url=base_url)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_meetings_get_only_the_permissions_they_use(tmp_path: Path) -> None:
+    """Read a meeting's basic details and send it notifications, in chats' meetings and channel meetings; the
+    meeting start and end events come with the basic-details permissions."""
+    manifest = built(tmp_path)
+    granted = {(p["name"], p["type"]) for p in manifest["authorization"]["permissions"]["resourceSpecific"]}
+    assert granted == {
+        ("OnlineMeeting.ReadBasic.Chat", "Application"),
+        ("OnlineMeetingNotification.Send.Chat", "Application"),
+        ("ChannelMeeting.ReadBasic.Group", "Application"),
+        ("ChannelMeetingNotification.Send.Group", "Application"),
+    }
+    assert manifest["webApplicationInfo"]["id"] == APP_ID, "permissions are granted to the bot's own app"
+    (bot,) = manifest["bots"]
+    assert "groupChat" in bot["scopes"], "a meeting's chat is a group chat"

@@ -15,7 +15,7 @@ from bot.replies import Audience, Card, MessageKey, Reply, Section
 from bot.scheduler.dispatcher import Dispatcher
 from bot.storage.models import AgendaItem, Moment
 from tests.integration.teams.builders import BOB, CHANNEL, TEAM, TENANT, aad, installed, message
-from tests.integration.teams.conftest import TeamsApp, setup_channel, start
+from tests.integration.teams.conftest import TeamsApp, emulator, setup_channel, start
 from tests.integration.teams.reading import content
 from tests.support.clock import FakeClock
 from tests.support.fake_connector import FakeConnector
@@ -149,7 +149,7 @@ async def test_a_refused_post_is_not_retried(teams: TeamsApp) -> None:
 
 async def test_a_timeout_is_retried(runtime: Runtime, connector: FakeConnector, clock: FakeClock) -> None:
     options = ConnectorOptions(backoff=Backoff(attempts=2, base=0.01, cap=0.01), timeout=0.3)
-    client, surface = await start(runtime, clock, options)
+    client, surface = await start(emulator(runtime), clock, options)
     try:
         teams = TeamsApp(client, surface, connector, runtime)
         await setup_channel(teams)

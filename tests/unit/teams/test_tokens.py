@@ -10,7 +10,7 @@ import pytest
 from yarl import URL
 
 from adapters.teams.tokens import TokenCache
-from adapters.teams.transport import Transport
+from adapters.teams.transport import ServiceUrls, Transport
 
 
 @dataclass(slots=True)
@@ -100,7 +100,7 @@ def test_the_environment_s_proxy_applies_except_for_hosts_it_exempts(monkeypatch
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
     monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
-    transport = Transport()
+    transport = Transport(service_urls=ServiceUrls(loopback_only=False))
     assert transport.proxy(URL("https://smba.trafficmanager.net/amer/")) == "http://proxy.internal:3128"
     assert transport.proxy(URL("https://127.0.0.1:8443/")) is None
     assert transport.proxy(URL("http://smba.trafficmanager.net/")) is None

@@ -1,0 +1,60 @@
+"""Reading meeting events and details, and the in-meeting notification, as pure functions over the wire JSON."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from adapters.teams.meetings import (
+    MAX_RECIPIENTS,
+    meeting_id_of,
+    meeting_path,
+    message_link,
+    notification,
+    occurrence_of,
+    scheduled_start,
+)
+
+
+def test_the_scheduled_start_names_the_occurrence_to_the_minute() -> None:
+    details = {"details": {"scheduledStartTime": "2026-12-08T09:00:00.0000000Z"}}
+    start = scheduled_start(details)
+    assert start == datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
+    assert occurrence_of({"value": {"StartTime": "2026-12-08T09:03:11Z"}}, start) == "2026-12-08T09:00Z"
+
+
+def test_without_details_the_day_of_the_start_names_the_occurrence() -> None:
+    assert occurrence_of({"value": {"StartTime": "2026-12-08T23:59:00+00:00"}}, None) == "2026-12-08"
+    assert occurrence_of({"value": {"EndTime": "2026-12-08T10:00:00Z"}}, None) == "2026-12-08"
+    assert occurrence_of({"timestamp": "2026-12-09T08:00:00.123Z"}, None) == "2026-12-09"
+
+
+@given(st.one_of(st.text(max_size=40), st.datetimes(timezones=st.timezones()).map(datetime.isoformat)))
+def test_any_time_text_is_read_or_ignored_never_raised(text: str) -> None:
+    start = scheduled_start({"details": {"scheduledStartTime": text}})
+    assert start is None or start.tzinfo is UTC
+    assert occurrence_of({"value": {"StartTime": text}}, None)
+
+
+def test_the_meeting_id_comes_from_channel_data_only() -> None:
+    assert meeting_id_of({"channelData": {"meeting": {"id": " MCMx= "}}}) == "MCMx="
+    assert meeting_id_of({"channelData": {"meeting": "MCMx"}}) == ""
+    assert meeting_id_of({"value": {"Id": "MCMx"}}) == ""
+
+
+def test_a_meeting_id_is_one_path_segment() -> None:
+    assert meeting_path("a/b+c=", "notification") == "/v1/meetings/a%2Fb%2Bc%3D/notification"
+
+
+def test_the_notification_points_the_meeting_to_the_posted_card() -> None:
+    link = message_link({"conversationId": "19:meeting_x@thread.v2", "activityId": "1700"})
+    body = notification([f"29:{n}" for n in range(80)], title="Call before they find out", link=link)
+    assert body["type"] == "targetedMeetingNotification"
+    assert len(body["value"]["recipients"]) == MAX_RECIPIENTS
+    (surface,) = body["value"]["surfaces"]
+    assert surface["surface"] == "meetingStage" and surface["contentType"] == "task"
+    shown = surface["content"]["value"]
+    assert shown["url"] == "https://teams.microsoft.com/l/message/19%3Ameeting_x%40thread.v2/1700"
+    assert shown["title"] == "Customer Moment: Call before they find out"
