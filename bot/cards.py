@@ -84,6 +84,15 @@ def names(people: Sequence[str]) -> str:
     return ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
+# Moments whose content is shown to nobody but their author: an agenda card that featured one says only that.
+NOT_SHOWN = {
+    "withdrawn": "This item was withdrawn by its author and is no longer shown.",
+    "hidden": "This shout-out was hidden by the people it recognised and is no longer shown.",
+    "rejected": "This item is no longer shown.",
+    "pending": "This item is back in review and not shown for now.",
+}
+
+
 def moment_sections(moment: MomentView) -> tuple[Section, ...]:
     if moment.kind == "story":
         parts = [Section(moment.situation, "What happened")]
@@ -136,7 +145,7 @@ def agenda_card(item: AgendaView) -> Card:
         buttons = ()
     return Card(
         title=title,
-        sections=moment_sections(moment),
+        sections=(Section(NOT_SHOWN[moment.state]),) if moment.state in NOT_SHOWN else moment_sections(moment),
         facts=tuple(facts),
         buttons=buttons,
         note=f"Why this one: {item.reason}" if item.reason else "",

@@ -50,7 +50,7 @@ async def render_many(session: AsyncSession, items: Sequence[tuple[AgendaItem, T
         for moment_id, member in await session.execute(
             select(Recipient.moment_id, Member)
             .join(Member, Member.id == Recipient.member_id)
-            .where(Recipient.moment_id.in_(recognised))
+            .where(Recipient.moment_id.in_(recognised), Recipient.hidden.is_(False))
             .order_by(Member.name)
         ):
             recipients[moment_id].append(member)
@@ -116,7 +116,9 @@ async def featured_notices(session: AsyncSession, item: AgendaItem, team: Team, 
         )
     if moment.kind == "shoutout":
         for member in await session.scalars(
-            select(Member).join(Recipient, Recipient.member_id == Member.id).where(Recipient.moment_id == moment.id)
+            select(Member)
+            .join(Recipient, Recipient.member_id == Member.id)
+            .where(Recipient.moment_id == moment.id, Recipient.hidden.is_(False))
         ):
             notices.append(
                 Reply(
@@ -262,6 +264,9 @@ async def helpful(ctx: Context, number: int | None) -> list[Reply]:
     item, team = await find_item(ctx, number, ended_too=True)
     if item.moment_id is None or item.state in UNSHOWN:
         raise Refused("There is no moment on that agenda item to vote for.")
+    moment = await ctx.session.get(Moment, item.moment_id)
+    if moment is not None and moment.author_id == ctx.member.id:
+        return [say("That one is yours, so your vote would not count — the team's 👍 will tell you it helped.")]
     if await ctx.session.get(Vote, (item.id, ctx.member.id)) is not None:
         return [say("You already said this one was helpful — thanks!")]
     try:

@@ -7,12 +7,13 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select, union_all
+from sqlalchemy import Select, bindparam, func, select, union_all
 
 from bot import cards, forms, grammar
 from bot.domain import privacy, similarity
 from bot.domain.validation import Invalid, StoryFields, clean_exercise, clean_reason, clean_story
 from bot.replies import Audience, Card, Reply, Section, say
+from bot.services import retraction
 from bot.services.context import Context, NotFound, Refused, find_person
 from bot.services.views import MOMENT_LINE, moment_view
 from bot.storage.models import Member, Moment, Recipient
@@ -297,7 +298,11 @@ async def withdraw(ctx: Context, moment_id: int) -> list[Reply]:
     if moment.state == "withdrawn":
         return [say(f"#{moment_id} is already withdrawn.")]
     moment.state = "withdrawn"
-    return [say(f"Withdrawn #{moment_id}. It will not be featured.")]
+    logger.info("moment %s withdrawn by its author", moment.id)
+    why = retraction.WITHDRAWN
+    left = await retraction.retract(ctx.session, [moment.id], why=why, now=ctx.now, actor_id=ctx.member.id)
+    note = " It left the agenda it was on; that meeting gets another moment." if left else ""
+    return [say(f"Withdrawn #{moment_id}. It will not be featured.{note}"), *left]
 
 
 async def hide(ctx: Context, moment_id: int) -> list[Reply]:
@@ -305,15 +310,33 @@ async def hide(ctx: Context, moment_id: int) -> list[Reply]:
     mine = await ctx.session.get(Recipient, (moment.id, ctx.member.id))
     if moment.kind != "shoutout" or mine is None:
         raise Refused(f"You can hide shout-outs about you; #{moment_id} is not one of them.")
+    if mine.hidden:
+        return [say(f"You already hid #{moment_id}; nothing changed.")]
+    # Hiding is the hider's own choice: they leave what is shown and featured, the others keep their
+    # recognition. Only when everyone it recognises has hidden it is the whole shout-out gone.
     mine.hidden = True
+    await ctx.session.flush()
+    others = await ctx.session.scalar(
+        select(func.count()).where(Recipient.moment_id == moment.id, Recipient.hidden.is_(False))
+    )
+    logger.info("member %s hid shout-out %s (%s recipients still shown)", ctx.member.id, moment.id, others)
+    if others:
+        redrawn = await retraction.redraw(ctx.session, moment.id)
+        return [say(f"Hidden #{moment_id} for you: you will not be shown or featured with it."), *redrawn]
     moment.state = "hidden"
-    return [say(f"Hidden #{moment_id}. It will not be shown or featured.")]
+    why = retraction.HIDDEN
+    left = await retraction.retract(ctx.session, [moment.id], why=why, now=ctx.now, actor_id=ctx.member.id)
+    return [say(f"Hidden #{moment_id}. It will not be shown or featured."), *left]
 
 
 async def set_opt_out(ctx: Context, opted_out: bool) -> list[Reply]:
+    was = ctx.member.opted_out
     ctx.member.opted_out = opted_out
     if opted_out:
-        return [say("Done: stories and shout-outs about you will not be featured in meetings. `optin` undoes it.")]
+        left = [] if was else await retraction.after_opt_out(ctx.session, ctx.member, ctx.now)
+        note = " The meetings that were going to feature them get another moment." if left else ""
+        done = "Done: stories and shout-outs about you will not be featured in meetings."
+        return [say(f"{done}{note} `optin` undoes it."), *left]
     return [say("Welcome back: items about you can be featured in meetings again.")]
 
 

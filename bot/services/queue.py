@@ -14,7 +14,7 @@ from sqlalchemy import CompoundSelect, Integer, ScalarSelect, bindparam, func, n
 from bot import cards
 from bot.domain.lifecycle import OPEN, SeriesState
 from bot.replies import Card, Reply, Section
-from bot.services import picking
+from bot.services import candidates, picking
 from bot.services.context import Context
 from bot.services.views import MOMENT_LINE
 from bot.storage.models import AgendaItem, MeetingSeries, Moment
@@ -64,10 +64,9 @@ def _never_featured(kind: str) -> ScalarSelect[int]:
         select(func.count())
         .where(
             Moment.team_id == bindparam("team_id"),
-            Moment.state == "approved",
             Moment.kind == kind,
             Moment.times_featured == 0,
-            Moment.private.is_(False),
+            candidates.featurable(),  # what the picks may choose, so the counts and the pick's reason agree
         )
         .correlate(None)
         .scalar_subquery()
