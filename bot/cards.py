@@ -140,7 +140,9 @@ def agenda_card(item: AgendaView) -> Card:
             Button(helpful_label, "agenda.helpful", value),
         )
     elif item.state == AgendaState.PRESENTED:
-        buttons = (Button(helpful_label, "agenda.helpful", value),)
+        buttons = (Button(helpful_label, "agenda.helpful", value), Button("Undo", "agenda.undo", value))
+    elif item.state == AgendaState.SKIPPED:
+        buttons = (Button("Undo", "agenda.undo", value),)
     else:
         buttons = ()
     return Card(

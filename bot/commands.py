@@ -27,6 +27,7 @@ from bot.services import (
     pools,
     review,
     stats,
+    undo,
 )
 from bot.services.context import Context, NotFound, Refused
 
@@ -301,6 +302,13 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("done", "done [agenda #]", "Mark the moment presented.", _on_next(agenda.done), aliases=("presented",)),
     CommandSpec("helpful", "helpful [agenda #]", "Say the moment was helpful.", _on_next(agenda.helpful)),
     CommandSpec(
+        "undo",
+        "undo [agenda #]",
+        "Take back `done` or `skip` on the current meeting's moment.",
+        _on_next(undo.undo),
+        examples=("undo", "undo 12"),
+    ),
+    CommandSpec(
         "queue",
         "queue",
         "See the upcoming agenda and the waiting pool.",
@@ -369,6 +377,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("agenda.skip", agenda.skip, updates_agenda_card=True),
     ActionSpec("agenda.done", agenda.done, updates_agenda_card=True),
     ActionSpec("agenda.helpful", agenda.helpful, updates_agenda_card=True),
+    ActionSpec("agenda.undo", undo.undo, updates_agenda_card=True),
     ActionSpec(
         meeting_chats.PRESENTED_ACTION,
         lambda ctx, number: meeting_chats.answer(ctx, number, presented=True),

@@ -62,6 +62,7 @@ _recognitions = (
         Moment.team_id == bindparam("team_id"),
         Moment.created_at >= bindparam("since"),
         Moment.state == "approved",
+        Recipient.hidden.is_(False),  # a recipient who hid a shout-out chose not to be counted with it
     )
     .subquery("recognitions")
 )
