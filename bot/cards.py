@@ -125,6 +125,7 @@ def agenda_card(item: AgendaView) -> Card:
             title=title,
             sections=(Section("No moment at this meeting."),),
             facts=(Fact("Status", AGENDA_STATE[item.state]),),
+            note=item.reason,  # says why, when the moment it had left the agenda
         )
     facts = [Fact("Kind", KIND_LABEL.get(moment.kind, moment.kind))]
     if item.presenter is not None:

@@ -42,7 +42,12 @@ _mine = union_all(
         RECEIVED,
         select(*MOMENT_LINE)
         .join(Recipient, Recipient.moment_id == Moment.id)
-        .where(Moment.workspace_id == bindparam("workspace_id"), Recipient.member_id == bindparam("member_id")),
+        .where(
+            Moment.workspace_id == bindparam("workspace_id"),
+            Recipient.member_id == bindparam("member_id"),
+            # What its giver withdrew (or a reviewer has not let through) is shown to nobody but its giver.
+            Moment.state.in_(("approved", "hidden")),
+        ),
     ),
 )
 MINE = _mine.order_by(_mine.selected_columns.part, _mine.selected_columns.id.desc())

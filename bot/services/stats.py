@@ -174,7 +174,7 @@ async def export(ctx: Context, fmt: str) -> list[Reply]:
     for moment_id, member_id in await ctx.session.execute(
         select(Recipient.moment_id, Recipient.member_id)
         .join(Moment, Moment.id == Recipient.moment_id)
-        .where(Moment.team_id == team.id)
+        .where(Moment.team_id == team.id, Recipient.hidden.is_(False))  # a hider left the shout-out
     ):
         recipients[moment_id].append(members[member_id].name if member_id in members else "")
     rows = [_moment_row(m, members, recipients[m.id]) for m in moments]

@@ -237,3 +237,30 @@ async def test_an_author_cannot_vote_their_own_moment_helpful(runtime: Runtime, 
     assert await count(runtime, Vote) == 0
     await ask(runtime, said("helpful", actor="alice"))
     assert await count(runtime, Vote) == 1
+
+
+async def test_a_withdrawn_shoutout_is_no_longer_shown_to_the_people_it_named(runtime: Runtime) -> None:
+    await people(runtime, "alice", "bob")
+    await ask(runtime, said(f"shoutout @bob {REASON}", actor="alice"))
+    shoutout = await one(runtime, Moment, Moment.kind == "shoutout")
+    assert REASON in text(await ask(runtime, said("mine", actor="bob")))
+
+    await ask(runtime, said(f"withdraw {shoutout.id}", actor="alice"))
+
+    assert REASON not in text(await ask(runtime, said("mine", actor="bob")))
+    assert "withdrawn" in text(await ask(runtime, said("mine", actor="alice")))  # its author still sees it
+
+
+async def test_a_recipient_who_hid_a_joint_shoutout_leaves_the_counts_and_the_export(runtime: Runtime) -> None:
+    await people(runtime, "alice", "bob", "carol")
+    await ask(runtime, said(f"shoutout @bob @carol {REASON}", actor="alice"))
+    shoutout = await one(runtime, Moment, Moment.kind == "shoutout")
+    assert "Recognitions received: 2 (to 2 different people)" in text(await ask(runtime, said("stats")))
+
+    await ask(runtime, said(f"hide {shoutout.id}", actor="bob"))
+
+    assert "Recognitions received: 1 (to 1 different people)" in text(await ask(runtime, said("stats")))
+    (reply,) = await ask(runtime, said("export"))
+    assert reply.attachment is not None
+    (row,) = [r for r in reply.attachment.content.splitlines() if REASON in r]
+    assert "carol" in row and "bob" not in row
