@@ -306,8 +306,8 @@ async def withdraw(ctx: Context, moment_id: int) -> list[Reply]:
     logger.info("moment %s withdrawn by its author", moment.id)
     why = retraction.WITHDRAWN
     left = await retraction.retract(ctx.session, [moment.id], why=why, now=ctx.now, actor_id=ctx.member.id)
-    note = " It left the agenda it was on; that meeting gets another moment." if left else ""
-    return [say(f"Withdrawn #{moment_id}. It will not be featured.{note}"), *left]
+    note = " It left the agenda it was on; that meeting gets another moment." if left.items else ""
+    return [say(f"Withdrawn #{moment_id}. It will not be featured.{note}"), *left.replies]
 
 
 async def hide(ctx: Context, moment_id: int) -> list[Reply]:
@@ -331,17 +331,17 @@ async def hide(ctx: Context, moment_id: int) -> list[Reply]:
     moment.state = "hidden"
     why = retraction.HIDDEN
     left = await retraction.retract(ctx.session, [moment.id], why=why, now=ctx.now, actor_id=ctx.member.id)
-    return [say(f"Hidden #{moment_id}. It will not be shown or featured."), *left]
+    return [say(f"Hidden #{moment_id}. It will not be shown or featured."), *left.replies]
 
 
 async def set_opt_out(ctx: Context, opted_out: bool) -> list[Reply]:
     was = ctx.member.opted_out
     ctx.member.opted_out = opted_out
     if opted_out:
-        left = [] if was else await retraction.after_opt_out(ctx.session, ctx.member, ctx.now)
-        note = " The meetings that were going to feature them get another moment." if left else ""
+        left = retraction.Retracted() if was else await retraction.after_opt_out(ctx.session, ctx.member, ctx.now)
+        note = " The meetings that were going to feature them get another moment." if left.items else ""
         done = "Done: stories and shout-outs about you will not be featured in meetings."
-        return [say(f"{done}{note} `optin` undoes it."), *left]
+        return [say(f"{done}{note} `optin` undoes it."), *left.replies]
     return [say("Welcome back: items about you can be featured in meetings again.")]
 
 

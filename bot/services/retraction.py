@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import exists, or_, select
@@ -45,17 +46,26 @@ async def _open_items(session: AsyncSession, moment_ids: Iterable[int]) -> list[
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Retracted:
+    """How many agenda items picked again, and the cards and notices that say so."""
+
+    items: int = 0
+    replies: list[Reply] = field(default_factory=list)
+
+
 async def retract(
     session: AsyncSession, moment_ids: Iterable[int], *, why: str, now: datetime, actor_id: int | None = None
-) -> list[Reply]:
-    """Take the moments off every agenda item not presented yet and pick again; returns the cards and notices."""
+) -> Retracted:
+    """Take the moments off every agenda item not presented yet and pick again."""
+    items = await _open_items(session, moment_ids)
     replies: list[Reply] = []
-    for item in await _open_items(session, moment_ids):
+    for item in items:
         replies += await _pick_again(session, item, why=why, now=now, actor_id=actor_id)
-    return replies
+    return Retracted(len(items), replies)
 
 
-async def after_opt_out(session: AsyncSession, member: Member, now: datetime) -> list[Reply]:
+async def after_opt_out(session: AsyncSession, member: Member, now: datetime) -> Retracted:
     """A member opted out: the items that would feature them leave the agenda."""
     recipient = exists().where(
         Recipient.moment_id == Moment.id, Recipient.member_id == member.id, Recipient.hidden.is_(False)
@@ -73,9 +83,9 @@ async def after_edit(session: AsyncSession, moment: Moment, *, now: datetime, ac
     """An edited moment leaves the agenda when it went back to review or became private; otherwise its
     posted cards are redrawn to read as it now does."""
     if moment.state != "approved":
-        return await retract(session, [moment.id], why=IN_REVIEW, now=now, actor_id=actor_id)
+        return (await retract(session, [moment.id], why=IN_REVIEW, now=now, actor_id=actor_id)).replies
     if moment.private:
-        return await retract(session, [moment.id], why=MADE_PRIVATE, now=now, actor_id=actor_id)
+        return (await retract(session, [moment.id], why=MADE_PRIVATE, now=now, actor_id=actor_id)).replies
     return await redraw(session, moment.id)
 
 

@@ -113,4 +113,5 @@ async def _still_featurable(ctx: Context, item: AgendaItem) -> list[Reply] | Non
     if ok is not None:
         return None
     why = "the earlier item can no longer be featured"
-    return await retraction.retract(ctx.session, [item.moment_id], why=why, now=ctx.now, actor_id=ctx.member.id)
+    left = await retraction.retract(ctx.session, [item.moment_id], why=why, now=ctx.now, actor_id=ctx.member.id)
+    return left.replies

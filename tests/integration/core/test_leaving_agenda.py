@@ -103,6 +103,7 @@ async def test_a_withdrawn_story_leaves_a_scheduled_item_without_posting_its_car
     replies = await ask(runtime, said(f"withdraw {bobs.id}", actor="bob"))
 
     assert agenda_cards(replies) == []  # the card waits for its post time
+    assert "It left the agenda it was on" in replies[0].text
     again = await latest_item(runtime)
     assert again.state is AgendaState.SCHEDULED and again.moment_id != bobs.id
 
@@ -237,6 +238,16 @@ async def test_an_author_cannot_vote_their_own_moment_helpful(runtime: Runtime, 
     assert await count(runtime, Vote) == 0
     await ask(runtime, said("helpful", actor="alice"))
     assert await count(runtime, Vote) == 1
+
+
+async def test_withdrawing_or_opting_out_with_nothing_on_the_agenda_says_only_that(runtime: Runtime) -> None:
+    await people(runtime, "alice", "bob")
+    await ask(runtime, said(STORY.format(what="The parcel was lost twice"), actor="bob"))
+    bobs = await one(runtime, Moment, Moment.kind == "story")
+    assert (await ask(runtime, said(f"withdraw {bobs.id}", actor="bob")))[0].text == (
+        f"Withdrawn #{bobs.id}. It will not be featured."
+    )
+    assert "another moment" not in (await ask(runtime, said("optout", actor="bob")))[0].text
 
 
 async def test_a_withdrawn_shoutout_is_no_longer_shown_to_the_people_it_named(runtime: Runtime) -> None:
