@@ -318,7 +318,9 @@ async def hide(ctx: Context, moment_id: int) -> list[Reply]:
     if mine.hidden:
         return [say(f"You already hid #{moment_id}; nothing changed.")]
     # Hiding is the hider's own choice: they leave what is shown and featured, the others keep their
-    # recognition. Only when everyone it recognises has hidden it is the whole shout-out gone.
+    # recognition. Only when everyone it recognises has hidden it is the whole shout-out gone. The row lock
+    # keeps two recipients hiding at once from each seeing the other still there.
+    await ctx.session.execute(select(Moment.id).where(Moment.id == moment.id).with_for_update())
     mine.hidden = True
     await ctx.session.flush()
     others = await ctx.session.scalar(
