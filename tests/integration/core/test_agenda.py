@@ -219,7 +219,7 @@ async def test_skip_puts_the_item_back_in_the_pool(runtime: Runtime) -> None:
     card = agenda_card(replies).card
     assert card is not None
     assert "Status: Skipped this time" in text(replies)
-    assert card.buttons == ()
+    assert [b.action for b in card.buttons] == ["agenda.undo"]
     assert (await item(runtime)).state == "skipped"
     assert (await moment(runtime, bobs.id)).times_featured == 0
     agenda = await item(runtime)
@@ -238,7 +238,7 @@ async def test_organizer_presenter_or_manager_marks_it_presented(runtime: Runtim
     assert "Status: Presented ✔" in text(replies)
     agenda_reply = agenda_card(replies).card
     assert agenda_reply is not None
-    assert [b.action for b in agenda_reply.buttons] == ["agenda.helpful"]
+    assert [b.action for b in agenda_reply.buttons] == ["agenda.helpful", "agenda.undo"]
     assert (await item(runtime)).state == "presented"
     assert [f.outcome for f in await rows(runtime, Featuring)] == ["presented"]
     assert (await one(runtime, Moment, Moment.kind == "story")).times_featured == 1
