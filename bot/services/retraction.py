@@ -61,7 +61,7 @@ async def retract(
     items = await _open_items(session, moment_ids)
     replies: list[Reply] = []
     for item in items:
-        replies += await _pick_again(session, item, why=why, now=now, actor_id=actor_id)
+        replies += await pick_again(session, item, why=why, now=now, actor_id=actor_id)
     return Retracted(len(items), replies)
 
 
@@ -100,9 +100,10 @@ async def redraw(session: AsyncSession, moment_id: int) -> list[Reply]:
     return replies
 
 
-async def _pick_again(
+async def pick_again(
     session: AsyncSession, item: AgendaItem, *, why: str, now: datetime, actor_id: int | None
 ) -> list[Reply]:
+    """Give one agenda item not presented yet another moment, saying ``why``; its card and notices."""
     team = await session.get(Team, item.team_id)
     assert team is not None
     AGENDA.move(item.state, item.state)  # picking again keeps an item that was not presented yet as it is

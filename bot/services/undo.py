@@ -12,7 +12,7 @@ import logging
 from sqlalchemy import func, select, update
 
 from bot import cards
-from bot.domain.lifecycle import AGENDA, COUNTED, FEATURING, AgendaState, Outcome, ending
+from bot.domain.lifecycle import AGENDA, COUNTED, FEATURING, OPEN, AgendaState, Outcome, ending
 from bot.replies import Reply, say
 from bot.services import agenda, candidates, retraction
 from bot.services.context import Context, NotFound, Refused
@@ -106,12 +106,21 @@ async def _reopen_featuring(ctx: Context, item: AgendaItem, ended: Outcome) -> N
 
 
 async def _still_featurable(ctx: Context, item: AgendaItem) -> list[Reply] | None:
-    """A skipped moment may have been withdrawn (or its people opted out) since: then the item picks again."""
+    """A skipped moment went back to the pool: since then it may have been withdrawn (or its people opted out),
+    or picked for another meeting. Then this item picks again rather than show it, or show it twice."""
     if item.moment_id is None:
         return None
     ok = await ctx.session.scalar(select(Moment.id).where(Moment.id == item.moment_id, candidates.featurable()))
-    if ok is not None:
+    if ok is None:
+        why = "the earlier item can no longer be featured"
+        left = await retraction.retract(ctx.session, [item.moment_id], why=why, now=ctx.now, actor_id=ctx.member.id)
+        return left.replies
+    elsewhere = await ctx.session.scalar(
+        select(AgendaItem.id).where(
+            AgendaItem.moment_id == item.moment_id, AgendaItem.id != item.id, AgendaItem.state.in_(OPEN)
+        )
+    )
+    if elsewhere is None:
         return None
-    why = "the earlier item can no longer be featured"
-    left = await retraction.retract(ctx.session, [item.moment_id], why=why, now=ctx.now, actor_id=ctx.member.id)
-    return left.replies
+    why = f"the earlier item is on agenda #{elsewhere} now"
+    return await retraction.pick_again(ctx.session, item, why=why, now=ctx.now, actor_id=ctx.member.id)

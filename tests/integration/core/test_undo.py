@@ -147,3 +147,20 @@ async def test_undoing_a_skip_of_a_since_withdrawn_story_picks_again(runtime: Ru
     assert again.state is AgendaState.POSTED and again.moment_id != bobs.id
     assert "The parcel was lost twice" not in text(replies)
     assert "Picked again" in again.reason
+
+
+async def test_undoing_a_skip_never_puts_one_moment_on_two_meetings(runtime: Runtime, clock: FakeClock) -> None:
+    first, bobs = await setup(runtime, clock)
+    await ask(runtime, said("skip"))
+    await ask(runtime, said("request in 2h"))  # the next meeting may take the story the skip gave back
+    second = await latest(runtime)
+    assert second.id != first.id and second.moment_id == bobs.id
+
+    await ask(runtime, said(f"undo {first.id}"))
+
+    both = await rows(runtime, AgendaItem, order_by=AgendaItem.id)
+    assert [i.state for i in both] == [AgendaState.POSTED, AgendaState.POSTED]
+    assert both[0].moment_id != both[1].moment_id
+    assert both[0].reason.startswith(f"Picked again: the earlier item is on agenda #{second.id} now.")
+    counted = await one(runtime, Moment, Moment.id == bobs.id)
+    assert counted.times_featured == 1
