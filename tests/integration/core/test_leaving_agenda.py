@@ -9,7 +9,8 @@ from sqlalchemy import update
 from adapters.runtime import Runtime
 from bot.domain.lifecycle import AgendaState
 from bot.replies import Audience, Reply
-from bot.storage.models import AgendaItem, Featuring, Moment, Recipient, Vote
+from bot.services import candidates
+from bot.storage.models import AgendaItem, Featuring, Member, Moment, Recipient, Vote
 from tests.integration.core import ask, count, dms, one, only, rows, text
 from tests.support.clock import FakeClock
 from tests.support.events import pressed, said, submitted
@@ -275,3 +276,23 @@ async def test_a_recipient_who_hid_a_joint_shoutout_leaves_the_counts_and_the_ex
     assert reply.attachment is not None
     (row,) = [r for r in reply.attachment.content.splitlines() if REASON in r]
     assert "carol" in row and "bob" not in row
+
+
+async def test_the_rotation_no_longer_counts_a_recipient_who_hid_among_a_shoutouts_people(
+    runtime: Runtime, clock: FakeClock
+) -> None:
+    await people(runtime, "alice", "bob", "carol")
+    await without_library(runtime)
+    await ask(runtime, said(f"shoutout @bob @carol {REASON}", actor="alice"))
+    shoutout = await one(runtime, Moment, Moment.kind == "shoutout")
+    await ask(runtime, said("request"))  # the previous meeting featured it
+    members = {m.external_id: m.id for m in await rows(runtime, Member)}
+    await ask(runtime, said(f"hide {shoutout.id}", actor="bob"))
+
+    async with runtime.sessions() as session:
+        found = await candidates.people(session, [(shoutout.id, shoutout.author_id)])
+        previous = await candidates.recent(session, shoutout.team_id or 0)
+
+    left = frozenset({members["alice"], members["carol"]})
+    assert found == {shoutout.id: left}
+    assert [(r.kind, r.people) for r in previous] == [("shoutout", left)]
