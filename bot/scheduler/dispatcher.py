@@ -169,7 +169,10 @@ class Dispatcher:
                         await session.flush()
                         picked.clear()
                     picked.add(team.id)
-                    replies = await agenda.fill(session, item, team, now, batch=picks)
+                    # An occurrence prepared early (to be swapped, say) keeps the moment it has.
+                    replies = (
+                        [] if item.moment_id is not None else await agenda.fill(session, item, team, now, batch=picks)
+                    )
                     replies += await notices.reminder(session, item, team, entry.series)
                     if replies:
                         outgoing.append(
