@@ -31,7 +31,7 @@ from bot.domain.lifecycle import AGENDA, SERIES, AgendaState, SeriesState, endin
 from bot.log_safety import error_summary
 from bot.ports import ChannelGone, DeliveryError, Surface
 from bot.replies import Reply
-from bot.scheduler import batch, claims, notices
+from bot.scheduler import batch, claims, notices, nudge
 from bot.scheduler.batch import Claimed
 from bot.scheduler.notices import Outgoing
 from bot.scheduler.recorder import Recorder, Sent
@@ -174,6 +174,7 @@ class Dispatcher:
                         [] if item.moment_id is not None else await agenda.fill(session, item, team, now, batch=picks)
                     )
                     replies += await notices.reminder(session, item, team, entry.series)
+                    replies += await nudge.pool_nudge(session, item, team, now)
                     if replies:
                         outgoing.append(
                             Outgoing(workspace.platform, workspace.external_id, team.external_id, tuple(replies))
