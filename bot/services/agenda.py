@@ -215,13 +215,13 @@ async def find_item(ctx: Context, number: int | None, *, ended_too: bool = False
 
 
 async def next_item(ctx: Context, number: int | None, *, picked: bool) -> tuple[AgendaItem, Team]:
-    """The item `swap` or `skip` act on: the one numbered, else the channel's next meeting that has not
-    started — a series' occurrence not prepared yet included, whose item is then created early (with the
+    """The item `swap` or `skip` act on: the one numbered, else the meeting under way or the channel's next
+    one — a series' occurrence not prepared yet included, whose item is then created early (with the
     moment the queue previewed when ``picked``, so that a swap swaps *that* one out)."""
     if number is not None:
         return await find_item(ctx, number)
     team = ctx.require_team()
-    meeting = await upcoming.next_meeting(ctx.session, team, ctx.now)
+    meeting = await upcoming.next_meeting(ctx.session, team, ctx.now, under_way=True)
     if meeting is None:
         raise NotFound("There is no meeting ahead in this channel. `request` gets one for a meeting now.")
     if meeting.item is not None:

@@ -28,7 +28,8 @@ RECENT_WINDOW = timedelta(hours=6)
 QUEUE_ITEMS = 5
 ITEMS, SERIES = 0, 1
 
-# The queue's "Coming up" in one statement: the next open agenda items that have not started, each with its
+# The queue's "Coming up" in one statement: the next open agenda items that have not started (or are under
+# way), each with its
 # moment's line (NULL when it has none), then the active meeting series whose next occurrence is ahead and
 # not prepared yet (a prepared one is listed as its item). ``number`` is the item's or the series' id;
 # ``zone`` is the series' (an item shows in its team's zone).
@@ -38,7 +39,7 @@ _next_items = (
     .where(
         AgendaItem.team_id == bindparam("team_id"),
         AgendaItem.state.in_(OPEN),
-        AgendaItem.starts_at >= bindparam("now"),
+        AgendaItem.starts_at >= bindparam("since"),
     )
     .order_by(AgendaItem.starts_at, AgendaItem.id)
     .limit(QUEUE_ITEMS)
@@ -93,12 +94,14 @@ async def queue(ctx: Context) -> list[Reply]:
     one statement for what is coming up, the next meeting's pick (or a preview), then one for the pool."""
     team = ctx.require_team()
     lines = []
-    for row in await ctx.session.execute(COMING_UP, {"team_id": team.id, "now": ctx.now}):
+    params = {"team_id": team.id, "now": ctx.now, "since": ctx.now - upcoming.UNDER_WAY}
+    for row in await ctx.session.execute(COMING_UP, params):
         if row.part == SERIES:
             lines.append(f"Meeting #{row.number} · next on {cards.local_time(row.at, row.zone)}")
         else:
             what = cards.moment_line(row) if row.id is not None else "no moment"
-            lines.append(f"Agenda #{row.number} · {cards.local_time(row.at, team.zone)} · {what}")
+            when = cards.local_time(row.at, team.zone) + (" (under way)" if row.at < ctx.now else "")
+            lines.append(f"Agenda #{row.number} · {when} · {what}")
     sections = [Section("\n".join(lines) or "No meetings scheduled. Try `schedule` or `request`.", "Coming up")]
     meeting = await upcoming.next_meeting(ctx.session, team, ctx.now)
     if meeting is not None and meeting.item is not None:

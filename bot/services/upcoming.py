@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, select
@@ -23,6 +23,10 @@ from bot.domain.lifecycle import AGENDA, OPEN, AgendaState, SeriesState
 from bot.storage.models import AgendaItem, MeetingSeries, Team
 
 logger = logging.getLogger(__name__)
+
+# A meeting this recently started is still under way: `swap` and `skip` in it are about it, and the queue
+# shows it. An open item older than this is a past meeting nobody closed, never "the next meeting".
+UNDER_WAY = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +88,15 @@ async def unprepared(session: AsyncSession, team: Team, now: datetime) -> list[M
     )
 
 
-async def next_meeting(session: AsyncSession, team: Team, now: datetime) -> NextMeeting | None:
-    """The team's earliest meeting that has not started: an open agenda item, or a series' next occurrence."""
+async def next_meeting(
+    session: AsyncSession, team: Team, now: datetime, *, under_way: bool = False
+) -> NextMeeting | None:
+    """The team's earliest meeting that has not started (``under_way``: or that started less than
+    :data:`UNDER_WAY` ago and is still open): an open agenda item, or a series' next occurrence."""
+    since = now - UNDER_WAY if under_way else now
     item = await session.scalar(
         select(AgendaItem)
-        .where(AgendaItem.team_id == team.id, AgendaItem.state.in_(OPEN), AgendaItem.starts_at >= now)
+        .where(AgendaItem.team_id == team.id, AgendaItem.state.in_(OPEN), AgendaItem.starts_at >= since)
         .order_by(AgendaItem.starts_at, AgendaItem.id)
         .limit(1)
     )

@@ -50,7 +50,22 @@ def worker(runtime: Runtime, clock: FakeClock, surface: RecordingSurface) -> Dis
     )
 
 
-@pytest.mark.parametrize("since_start", [timedelta(minutes=1), timedelta(hours=2), timedelta(days=3)])
+async def test_a_meeting_under_way_is_listed_as_such_and_a_bare_swap_acts_on_it(
+    runtime: Runtime, clock: FakeClock
+) -> None:
+    for author, what in (("bob", "The parcel was lost twice"), ("carol", "A refund took a month")):
+        await story(runtime, author, what)
+    await ask(runtime, said("request"))  # a meeting now
+    clock.advance(timedelta(minutes=5))
+    before = await one(runtime, AgendaItem)
+    coming = section(await queue_card(runtime), "Coming up")[1]
+    assert coming.startswith(f"Agenda #{before.id} · Mon 23 Nov 09:00 UTC (under way) · ")
+    await ask(runtime, said("swap"))
+    after = await one(runtime, AgendaItem)
+    assert after.moment_id not in (None, before.moment_id)
+
+
+@pytest.mark.parametrize("since_start", [timedelta(minutes=61), timedelta(hours=2), timedelta(days=3)])
 async def test_a_meeting_that_started_is_no_longer_coming_up(
     runtime: Runtime, clock: FakeClock, since_start: timedelta
 ) -> None:
@@ -69,7 +84,7 @@ async def test_a_quiet_channel_with_only_past_meetings_has_nothing_coming_up(
     runtime: Runtime, clock: FakeClock
 ) -> None:
     await ask(runtime, said("request in 10m"))
-    clock.advance(timedelta(hours=1))
+    clock.advance(timedelta(hours=2))
     card = await queue_card(runtime)
     assert section(card, "Coming up")[1] == "No meetings scheduled. Try `schedule` or `request`."
     # Nothing ahead: "next in line" is what a meeting requested now would feature.
