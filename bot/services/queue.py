@@ -23,16 +23,15 @@ from bot.storage.models import AgendaItem, MeetingSeries, Moment
 from bot.storage.parts import part
 
 # A meeting's item still counts as the channel's current one this long after the meeting started (for
-# `done` and `helpful`); the queue itself only shows meetings that have not started.
+# `done` and `helpful`); the queue shows only meetings that have not started or are under way.
 RECENT_WINDOW = timedelta(hours=6)
 QUEUE_ITEMS = 5
 ITEMS, SERIES = 0, 1
 
 # The queue's "Coming up" in one statement: the next open agenda items that have not started (or are under
-# way), each with its
-# moment's line (NULL when it has none), then the active meeting series whose next occurrence is ahead and
-# not prepared yet (a prepared one is listed as its item). ``number`` is the item's or the series' id;
-# ``zone`` is the series' (an item shows in its team's zone).
+# way), each with its moment's line (NULL when it has none), then the active meeting series whose next
+# occurrence is ahead and not prepared yet (a prepared one is listed as its item). ``number`` is the item's
+# or the series' id; ``zone`` is the series' (an item shows in its team's zone).
 _next_items = (
     select(AgendaItem.id.label("number"), AgendaItem.starts_at.label("at"), *MOMENT_LINE)
     .outerjoin(Moment, Moment.id == AgendaItem.moment_id)
