@@ -227,7 +227,9 @@ async def next_item(ctx: Context, number: int | None, *, picked: bool) -> tuple[
     if meeting.item is not None:
         return meeting.item, team
     assert meeting.series is not None
-    item, created = await upcoming.prepare_early(ctx.session, meeting.series, ctx.now)
+    item, created = await upcoming.prepare_early(ctx.session, meeting.series, meeting.starts_at, ctx.now)
+    if item is None:
+        raise NotFound("That meeting changed just now. `queue` shows what is next; please try again.")
     if created and picked and item.moment_id is None:
         await fill(ctx.session, item, team, ctx.now)  # its people hear once the swap settles it
     return item, team

@@ -110,8 +110,11 @@ async def next_meeting(
     return NextMeeting(item.starts_at, item, None)
 
 
-async def prepare_early(session: AsyncSession, series: MeetingSeries, now: datetime) -> tuple[AgendaItem, bool]:
-    """The agenda item of ``series``' next occurrence, created now if it has none; True when it was created.
+async def prepare_early(
+    session: AsyncSession, series: MeetingSeries, starts_at: datetime, now: datetime
+) -> tuple[AgendaItem | None, bool]:
+    """The agenda item of ``series``' occurrence at ``starts_at``, created now if it has none; True when it
+    was created. None when that occurrence went meanwhile (the series was paused, moved or deleted).
 
     The series row is locked first, as the scheduler locks it to prepare, so that the two never both create
     the item; the insert leaves an item that exists alone all the same.
@@ -122,18 +125,16 @@ async def prepare_early(session: AsyncSession, series: MeetingSeries, now: datet
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    if locked is None or locked.next_start_at is None:
-        raise LookupError(f"series {series.id} has no next occurrence")
-    starts_at = locked.next_start_at
-    created = await session.scalar(
-        insert_occurrences(session).values(occurrence_row(locked, now=now)).returning(AgendaItem.id)
-    )
+    created = None
+    if locked is not None and locked.state == SeriesState.ACTIVE and locked.next_start_at == starts_at:
+        created = await session.scalar(
+            insert_occurrences(session).values(occurrence_row(locked, now=now)).returning(AgendaItem.id)
+        )
     item = await session.scalar(
         select(AgendaItem)
-        .where(AgendaItem.series_id == locked.id, AgendaItem.starts_at == starts_at)
+        .where(AgendaItem.series_id == series.id, AgendaItem.starts_at == starts_at)
         .execution_options(populate_existing=True)
     )
-    assert item is not None
-    if created is not None:
-        logger.info("series %s: occurrence %s prepared early as agenda item %s", locked.id, starts_at, item.id)
+    if item is not None and created is not None:
+        logger.info("series %s: occurrence %s prepared early as agenda item %s", series.id, starts_at, item.id)
     return item, created is not None

@@ -11,6 +11,7 @@ from adapters.runtime import Runtime
 from bot.domain.lifecycle import AgendaState
 from bot.replies import Audience, Card
 from bot.scheduler.dispatcher import Dispatcher
+from bot.services import upcoming
 from bot.storage.models import AgendaItem, MeetingSeries, Moment
 from tests.integration.core import ask, card_text, count, one, rows, table_counts, text
 from tests.support.clock import FakeClock
@@ -204,3 +205,20 @@ async def test_only_the_organizer_or_a_manager_settles_a_scheduled_meeting_early
     answer = text(await ask(runtime, said("swap", actor="bob")))
     assert answer.startswith("Only the meeting's organizer or a manager can swap")
     assert await table_counts(runtime) == before
+
+
+async def test_an_occurrence_is_prepared_once_whether_the_scheduler_or_a_swap_comes_first(
+    runtime: Runtime, clock: FakeClock
+) -> None:
+    await ask(runtime, said(WEEKLY))
+    series = await one(runtime, MeetingSeries)
+    clock.now = PREPARED_AT
+    await worker(runtime, clock, RecordingSurface()).run_once()  # the scheduler first
+    prepared = await one(runtime, AgendaItem)
+    async with runtime.sessions.begin() as session:
+        item, created = await upcoming.prepare_early(session, series, TUESDAY, clock.now)
+        assert (item.id if item else None, created) == (prepared.id, False)
+        # An occurrence the series no longer has (moved on, paused, deleted) is not created.
+        gone, created = await upcoming.prepare_early(session, series, TUESDAY - timedelta(weeks=1), clock.now)
+        assert (gone, created) == (None, False)
+    assert await count(runtime, AgendaItem) == 1
