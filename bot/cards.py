@@ -130,6 +130,9 @@ def agenda_card(item: AgendaView) -> Card:
     facts = [Fact("Kind", KIND_LABEL.get(moment.kind, moment.kind))]
     if item.presenter is not None:
         facts.append(Fact("Presenter", item.presenter))
+    if moment.nps:
+        # The customer's own verdict belongs next to the story that earned it.
+        facts.append(Fact("Customer NPS", moment.nps.capitalize()))
     facts.append(Fact("Status", AGENDA_STATE[item.state]))
     helpful_label = f"👍 Helpful ({item.helpful})" if item.helpful else "👍 Helpful"
     value = str(item.id)
@@ -170,13 +173,19 @@ class MomentSummary(Protocol):
     def situation(self) -> str: ...
 
 
-def moment_line(moment: MomentSummary) -> str:
+def moment_line(moment: MomentSummary, *, notes: Sequence[str] = ()) -> str:
+    """``#id · kind · state · text``, then any ``notes`` (anonymous, when featured) after the text."""
     what = moment.title or moment.situation
     short = what if len(what) <= 80 else what[:79] + "…"
     return (
         f"#{moment.id} · {KIND_LABEL.get(moment.kind, moment.kind)} · {STATE_LABEL.get(moment.state, moment.state)}"
-        f" · {short}"
+        f" · {short}" + "".join(f" · {note}" for note in notes)
     )
+
+
+def featured_note(instant: datetime, zone: str, *, presented: bool) -> str:
+    """When a moment was featured: presented at a meeting, or picked for one that has not happened yet."""
+    return f"{'featured' if presented else 'picked for'} {local_time(instant, zone)}"
 
 
 def review_card(moment: MomentView) -> Card:

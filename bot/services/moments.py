@@ -15,7 +15,7 @@ from bot.domain.validation import Invalid, StoryFields, clean_exercise, clean_re
 from bot.replies import Audience, Card, Reply, Section, say
 from bot.services import retraction
 from bot.services.context import Context, NotFound, Refused, find_person
-from bot.services.views import MOMENT_LINE, moment_view
+from bot.services.views import MOMENT_LINE, featured_notes, moment_view
 from bot.storage.models import Member, Moment, Recipient
 from bot.storage.parts import part
 
@@ -34,13 +34,13 @@ def _mine_part(number: int, moments: Select[*tuple[Any, ...]]) -> Select[*tuple[
 _mine = union_all(
     _mine_part(
         AUTHORED,
-        select(*MOMENT_LINE).where(
+        select(*MOMENT_LINE, Moment.anonymous, Moment.private).where(
             Moment.workspace_id == bindparam("workspace_id"), Moment.author_id == bindparam("member_id")
         ),
     ),
     _mine_part(
         RECEIVED,
-        select(*MOMENT_LINE)
+        select(*MOMENT_LINE, Moment.anonymous, Moment.private)
         .join(Recipient, Recipient.moment_id == Moment.id)
         .where(
             Moment.workspace_id == bindparam("workspace_id"),
@@ -349,8 +349,14 @@ async def set_opt_out(ctx: Context, opted_out: bool) -> list[Reply]:
 
 async def mine(ctx: Context) -> list[Reply]:
     lines: dict[int, list[str]] = {AUTHORED: [], RECEIVED: []}
-    for row in await ctx.session.execute(MINE, {"workspace_id": ctx.workspace.id, "member_id": ctx.member.id}):
-        lines[row.part].append(cards.moment_line(row))
+    found = (await ctx.session.execute(MINE, {"workspace_id": ctx.workspace.id, "member_id": ctx.member.id})).all()
+    featured = await featured_notes(ctx.session, {row.id for row in found})
+    for row in found:
+        # Private shout-outs, withdrawn and hidden items are never featured: "not yet" would promise it.
+        never = row.private or row.state in ("withdrawn", "hidden")
+        notes = ["anonymous"] * row.anonymous + ["private"] * row.private
+        notes += featured.get(row.id, [] if never else ["not featured yet"])
+        lines[row.part].append(cards.moment_line(row, notes=notes))
     authored, received = lines[AUTHORED], lines[RECEIVED]
     sections = [Section("\n".join(authored) or "Nothing yet — try `story`.", "What you shared")]
     if received:

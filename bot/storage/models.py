@@ -115,6 +115,8 @@ class Team(Base):
     review_required: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     conversation: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    # When the team was last invited to share a story because its pool had nothing new (at most weekly).
+    nudged_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime]
 
 

@@ -31,7 +31,8 @@ class RecordingSurface:
 
     @property
     def cards(self) -> list[Posted]:
-        return [p for p in self.posts if p.reply.audience is Audience.CHANNEL]
+        """The agenda cards posted in channels (not the text notices that go to a channel too)."""
+        return [p for p in self.posts if p.reply.audience is Audience.CHANNEL and p.reply.card is not None]
 
     @property
     def direct(self) -> list[Posted]:
@@ -40,12 +41,12 @@ class RecordingSurface:
     async def deliver(self, *, workspace_id: str, channel_id: str | None, replies: Sequence[Reply]) -> list[Any]:
         refs: list[Any] = []
         for reply in replies:
-            if reply.audience is Audience.CHANNEL and self.fail_next:
+            if reply.audience is Audience.CHANNEL and reply.card is not None and self.fail_next:
                 raise self.fail_next.pop(0)
             ts = f"{len(self.posts) + 1}.000"
             self.posts.append(Posted(workspace_id, reply.to_team or channel_id, reply, ts))
             refs.append({"channel": reply.to_team or channel_id, "ts": ts})
-            if self.kill_after_post and reply.audience is Audience.CHANNEL:
+            if self.kill_after_post and reply.audience is Audience.CHANNEL and reply.card is not None:
                 self.kill_after_post = False
                 raise WorkerKilled()
         return refs

@@ -17,6 +17,7 @@ from bot.cards import (
     AgendaView,
     MomentView,
     agenda_card,
+    featured_note,
     moment_line,
     moment_sections,
     names,
@@ -185,3 +186,16 @@ def test_cards_need_no_database() -> None:
     tree = ast.parse(Path(bot.cards.__file__).read_text(encoding="utf-8"))
     imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
     assert not {name for name in imported if name.startswith(("bot.storage", "bot.services", "sqlalchemy"))}
+
+
+@pytest.mark.parametrize(("nps", "shown"), [("promoter", "Promoter"), ("detractor", "Detractor"), (None, None)])
+def test_the_agenda_card_shows_a_storys_nps_only_when_it_has_one(nps: str | None, shown: str | None) -> None:
+    card = agenda_card(_agenda(AgendaState.POSTED, moment=replace(STORY, nps=nps)))
+    assert {f.label: f.value for f in card.facts}.get("Customer NPS") == shown
+
+
+def test_a_moment_line_carries_its_notes_after_the_text() -> None:
+    assert moment_line(STORY, notes=("anonymous", featured_note(STARTS, "Europe/Berlin", presented=True))) == (
+        "#7 · Customer story · approved · The customer's refund was stuck. · anonymous · featured Tue 31 Mar 10:00 CEST"
+    )
+    assert featured_note(STARTS, "UTC", presented=False) == "picked for Tue 31 Mar 08:00 UTC"

@@ -298,10 +298,13 @@ async def test_queue_shows_whats_coming_the_pool_and_whats_next(runtime: Runtime
         "Meeting #1 · next on Tue 24 Nov 10:00 CET",
     ]
     assert pool.text == "Never featured yet — stories: 1, shout-outs: 0, exercises: 1."
+    # The next meeting is the requested one: the moment already picked for it, with its reason.
+    assert next_in_line.heading == "Next meeting · Mon 23 Nov 10:30 CET"
     assert next_in_line.text.splitlines() == [
-        f"#{second.id} · Customer story · approved · Waiting story",
-        "Never featured yet; waiting since 23 Nov 2026 and not the people featured last time.",
+        f"#{first.id} · Customer story · approved · Oldest story",
+        agenda.reason,
     ]
+    assert second.id != first.id
     assert await count(runtime, AgendaItem) == 1  # looking ahead writes nothing
 
 

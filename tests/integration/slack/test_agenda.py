@@ -140,3 +140,24 @@ async def test_rate_limited_post_waits_for_retry_after_and_succeeds(slack: Slack
     assert second.at - first.at >= 1.0
     assert len(slack.fake.posted("C1")) == 1
     assert (_calls("ratelimited") - limited, _calls("ok") - ok) == (1, 1)  # shown on /metrics
+
+
+async def test_a_swap_days_before_a_scheduled_meeting_answers_privately_and_posts_nothing(slack: SlackDriver) -> None:
+    await slack.command("schedule weekly tue 10:00 Europe/Berlin")
+    for story in ("Lost parcel | Rebooked | Call first", "Wrong invoice | Fixed it | Check twice"):
+        await slack.command(f"story {story}")
+    preview = slack.said(await slack.command("queue"))
+    assert "Next meeting · Tue 24 Nov 10:00 CET · preview" in preview
+    assert "A preview: the moment is picked on Tue 24 Nov 09:30 CET and may change until then." in preview
+    name = await slack.command("swap")
+    [answer] = slack.responses(name)
+    assert answer["response_type"] == "ephemeral"
+    assert "Its card goes to the channel on Tue 24 Nov 09:30 CET." in all_text(answer)
+    assert slack.fake.posted("C1") == [] and slack.fake.calls_to("chat.update") == []
+    assert "preview" not in slack.said(await slack.command("queue"))  # settled now
+
+
+async def test_the_agenda_card_shows_the_storys_nps(slack: SlackDriver) -> None:
+    await slack.command("story The parcel was lost twice lesson: call first nps: promoter")
+    card = await request_card(slack)
+    assert "Customer NPS" in all_text(card["blocks"]) and "Promoter" in all_text(card["blocks"])
