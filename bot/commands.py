@@ -17,6 +17,7 @@ from bot.grammar import MAX_COMMAND_TEXT, Command, UsageError
 from bot.replies import Form, Reply, say
 from bot.services import (
     agenda,
+    board,
     calendars,
     capture,
     editing,
@@ -361,6 +362,13 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "In a meeting chat: draw its meetings' moments from a channel's pool (or its own).",
         _rest(pools.link),
         examples=("pool #support", "pool off"),
+    ),
+    CommandSpec(
+        "canvas",
+        "canvas [on|off]",
+        "Managers: keep a Customer Moment section in this channel's canvas, or stop.",
+        _rest(board.canvas),
+        who=MANAGERS,
     ),
     CommandSpec(
         "timezone",

@@ -31,7 +31,7 @@ from bot.domain.lifecycle import AGENDA, SERIES, AgendaState, SeriesState, endin
 from bot.log_safety import error_summary
 from bot.ports import ChannelGone, DeliveryError, Surface
 from bot.replies import Reply
-from bot.scheduler import batch, claims, notices, nudge, upcoming
+from bot.scheduler import batch, boards, claims, notices, nudge, upcoming
 from bot.scheduler.batch import Claimed
 from bot.scheduler.feeds import FeedRefresher
 from bot.scheduler.notices import Outgoing
@@ -158,6 +158,9 @@ class Dispatcher:
             _observe(tally)
         if recorder.error is not None:
             raise recorder.error
+        await boards.refresh(
+            sessions=self._sessions, surfaces=self._surfaces, clock=self._clock, send=self._send_quietly
+        )
         return tally
 
     # -- preparing --------------------------------------------------------------------------------

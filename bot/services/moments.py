@@ -13,7 +13,7 @@ from bot import cards, forms, grammar
 from bot.domain import privacy, similarity
 from bot.domain.validation import Invalid, StoryFields, clean_exercise, clean_reason, clean_story
 from bot.replies import Audience, Card, Reply, Section, say
-from bot.services import retraction
+from bot.services import board, retraction
 from bot.services.context import Context, NotFound, Refused, find_person
 from bot.services.views import MOMENT_LINE, featured_notes, moment_view
 from bot.storage.models import Member, Moment, Recipient
@@ -303,6 +303,7 @@ async def withdraw(ctx: Context, moment_id: int) -> list[Reply]:
     if moment.state == "withdrawn":
         return [say(f"#{moment_id} is already withdrawn.")]
     moment.state = "withdrawn"
+    await board.mark_moment(ctx.session, moment.id, ctx.now)
     logger.info("moment %s withdrawn by its author", moment.id)
     why = retraction.WITHDRAWN
     left = await retraction.retract(ctx.session, [moment.id], why=why, now=ctx.now, actor_id=ctx.member.id)
@@ -331,6 +332,7 @@ async def hide(ctx: Context, moment_id: int) -> list[Reply]:
         redrawn = await retraction.redraw(ctx.session, moment.id)
         return [say(f"Hidden #{moment_id} for you: you will not be shown or featured with it."), *redrawn]
     moment.state = "hidden"
+    await board.mark_moment(ctx.session, moment.id, ctx.now)
     why = retraction.HIDDEN
     left = await retraction.retract(ctx.session, [moment.id], why=why, now=ctx.now, actor_id=ctx.member.id)
     return [say(f"Hidden #{moment_id}. It will not be shown or featured."), *left.replies]

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.ports import ChannelGone, DeliveryError
-from bot.replies import Audience, Reply
+from bot.ports import BoardOutcome, BoardStatus, ChannelGone, DeliveryError
+from bot.replies import Audience, Board, Reply
 
 
 class WorkerKilled(BaseException):
@@ -28,6 +28,8 @@ class RecordingSurface:
     posts: list[Posted] = field(default_factory=list)
     fail_next: list[BaseException] = field(default_factory=list)
     kill_after_post: bool = False
+    boards: list[tuple[str, str, Board]] = field(default_factory=list)  # (workspace, channel, board) written
+    board_outcomes: list[BoardOutcome] = field(default_factory=list)  # the next show_board answers, else WRITTEN
 
     @property
     def cards(self) -> list[Posted]:
@@ -57,6 +59,12 @@ class RecordingSurface:
             if post.workspace_id == workspace_id and post.channel_id == channel_id and message and message.key == key:
                 return {"channel": channel_id, "ts": post.ts}
         return None
+
+    async def show_board(self, *, workspace_id: str, channel_id: str, board: Board) -> BoardOutcome:
+        outcome = self.board_outcomes.pop(0) if self.board_outcomes else BoardOutcome(BoardStatus.WRITTEN)
+        if outcome.status is BoardStatus.WRITTEN:
+            self.boards.append((workspace_id, channel_id, board))
+        return outcome
 
 
 def rate_limited(seconds: float = 30.0) -> DeliveryError:
