@@ -153,7 +153,7 @@ async def build(session: AsyncSession, team: Team, now: datetime) -> Board:
             return None
         when = local_time(item.starts_at, team.zone)
         if moment.state in NOT_SHOWN:
-            return BoardEntry(title="The planned moment was taken back; a new one will be picked.", when=when)
+            return BoardEntry(title="The planned moment was taken back.", when=when)
         kind = KIND_LABEL.get(moment.kind, moment.kind)
         title = moment.title or kind
         summary = one_line(moment.situation if moment.title else "")
