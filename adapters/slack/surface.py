@@ -42,7 +42,7 @@ from adapters.slack.people import Directory
 from adapters.slack.requests import to_bolt_request
 from adapters.slack.signing import SlackSignature
 from bot.core import CustomerMoment
-from bot.ports import BoardOutcome, BoardStatus
+from bot.ports import BoardOutcome, BoardStatus, DeliveryError
 from bot.replies import Audience, Board, Reply
 from bot.secrets import GENERATE, SecretBox
 
@@ -176,6 +176,8 @@ class SlackSurface:
         """The team's board as a section of the channel canvas (:mod:`adapters.slack.canvas`)."""
         try:
             client = await self._client_for(workspace_id)
+        except DeliveryError as exc:  # no installation for the workspace any more
+            return BoardOutcome(BoardStatus.RETRY if exc.retryable else BoardStatus.GONE, detail=type(exc).__name__)
         except delivery.SEND_FAILURES as exc:
             return BoardOutcome(BoardStatus.RETRY, detail=type(exc).__name__)
         return await canvas.show(client, channel=channel_id, board=board)

@@ -165,5 +165,7 @@ async def _show(surface: Surface, entry: DueBoard) -> BoardOutcome:
     except TimeoutError:
         return BoardOutcome(BoardStatus.RETRY, detail="timeout")
     except Exception as exc:
+        # Not a passing trouble the surface recognised: retrying every minute would not help. Told once,
+        # tried again at the team's next change.
         logger.error("team %s: board write failed unexpectedly: %s", entry.team_id, error_summary(exc))
-        return BoardOutcome(BoardStatus.RETRY, detail=type(exc).__name__)
+        return BoardOutcome(BoardStatus.FAILED, detail=type(exc).__name__)
