@@ -46,6 +46,7 @@ class DueBoard:
     channel_id: str
     channel_name: str
     board: Board
+    refresh_at: datetime | None  # when the board goes out of date by itself (its next meeting starts)
 
 
 async def claim(session: AsyncSession, *, now: datetime, platforms: frozenset[str], batch: int) -> list[DueBoard]:
@@ -82,18 +83,12 @@ async def claim(session: AsyncSession, *, now: datetime, platforms: frozenset[st
         .order_by(Team.id)
         .execution_options(populate_existing=True)
     )
-    return [
-        DueBoard(
-            team.id,
-            lease_until,
-            workspace.platform,
-            workspace.external_id,
-            team.external_id,
-            team.name,
-            await boards.build(session, team, now),
-        )
-        for team, workspace in rows.all()
-    ]
+    found: list[DueBoard] = []
+    for team, workspace in rows.all():
+        board, refresh_at = await boards.build(session, team, now)
+        place = (workspace.platform, workspace.external_id, team.external_id, team.name)
+        found.append(DueBoard(team.id, lease_until, *place, board, refresh_at))
+    return found
 
 
 async def record(session: AsyncSession, due: DueBoard, outcome: BoardOutcome, *, now: datetime) -> Outgoing | None:
@@ -114,10 +109,12 @@ async def record(session: AsyncSession, due: DueBoard, outcome: BoardOutcome, *,
     if team is None:
         return None
     told = team.board_problem
+    # Written: due again when its next meeting starts (it then shows the one after). Refused: at the next change.
+    refresh = due.refresh_at if problem is None and due.refresh_at is not None else null()
     await session.execute(
         update(Team)
         .where(Team.id == due.team_id)
-        .values(board_due_at=case((held, null()), else_=Team.board_due_at), board_problem=problem)
+        .values(board_due_at=case((held, refresh), else_=Team.board_due_at), board_problem=problem)
         .execution_options(synchronize_session=False)
     )
     if problem is None:

@@ -120,11 +120,12 @@ def problem_text(status: BoardStatus, channel: str) -> str | None:
     return template.format(channel=channel) if template else None
 
 
-async def build(session: AsyncSession, team: Team, now: datetime) -> Board:
-    """What the team's board shows now: the next open meeting's moment and the last ones presented."""
+async def build(session: AsyncSession, team: Team, now: datetime) -> tuple[Board, datetime | None]:
+    """What the team's board shows now: the next open meeting's moment and the last ones presented; and
+    when that stops being true by itself (the next meeting starts), for the board to be written again."""
     upcoming = await session.scalar(
         select(AgendaItem)
-        .where(AgendaItem.team_id == team.id, AgendaItem.state.in_(OPEN), AgendaItem.starts_at >= now)
+        .where(AgendaItem.team_id == team.id, AgendaItem.state.in_(OPEN), AgendaItem.starts_at > now)
         .order_by(AgendaItem.starts_at, AgendaItem.id)
         .limit(1)
     )
@@ -163,10 +164,11 @@ async def build(session: AsyncSession, team: Team, now: datetime) -> Board:
         return BoardEntry(title=title, summary=summary, presenter=presenter, why=item.reason if why else "", when=when)
 
     upcoming_entry = entry(upcoming, why=True) if upcoming is not None else None
-    return Board(
+    shown = Board(
         next=upcoming_entry,
         presented=tuple(e for e in (entry(i, why=False) for i in presented) if e is not None),
     )
+    return shown, upcoming.starts_at if upcoming is not None else None
 
 
 def one_line(text: str) -> str:

@@ -118,7 +118,24 @@ async def test_two_replicas_never_write_one_board_at_once(runtime: Runtime, cloc
     assert await refresh(second) == 0  # once a minute
     clock.advance(timedelta(seconds=30))
     assert await refresh(second) == 1  # the change made during the write is not lost
-    assert (await team(runtime)).board_due_at is None
+    assert (await team(runtime)).board_due_at == clock() - timedelta(minutes=1) + timedelta(minutes=30)  # its start
+
+
+async def test_the_board_moves_on_by_itself_when_its_meeting_starts(runtime: Runtime, clock: FakeClock) -> None:
+    await set_up(runtime)
+    surface = RecordingSurface()
+    worker = dispatcher(runtime, clock, surface)
+    await worker.run_once()
+    assert surface.boards[-1][2].next is not None
+    clock.advance(timedelta(minutes=29))
+    await worker.run_once()
+    assert len(surface.boards) == 1
+    clock.advance(timedelta(minutes=1))
+    await worker.run_once()
+    assert len(surface.boards) == 2 and surface.boards[-1][2].next is None
+    clock.advance(timedelta(hours=1))
+    await worker.run_once()
+    assert len(surface.boards) == 2
 
 
 async def test_a_dead_writer_leaves_the_board_due_after_its_lease(runtime: Runtime, clock: FakeClock) -> None:
