@@ -4,7 +4,8 @@ claim → render → show → record, like the cards. A claim leases the team's 
 ``board_due_at`` past the lease and stamps ``board_written_at``, so no other replica takes the board within
 the minute (that stamp is the coalescing: a burst of agenda changes waits for one write). A change that
 comes in meanwhile puts ``board_due_at`` back to now (:func:`bot.services.board.mark_due`); the writer
-clears it only when it still holds its own lease, so such a change is written next, never lost.
+moves it on only when it still holds its own lease, so such a change is written next, never lost. A written
+board is due again when the meeting it shows starts, so that the following one moves up by itself.
 
 The outcome is recorded; a problem the managers must act on (no canvases on the plan, a missing scope,
 a canvas the bot may not edit) is told to them once, by direct message, and cards go on being posted.
