@@ -4,8 +4,8 @@
 once a minute per channel, ``board_written_at``); ``board_problem`` remembers the problem the managers
 were told about, so that they are told once.
 
-Revision ID: 0009
-Revises: 0008_meeting_chats
+Revision ID: 0010
+Revises: 0009_pool_nudge
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from alembic import op
 
 import bot.storage.models
 
-revision: str = "0009"
-down_revision: str | None = "0008_meeting_chats"
+revision: str = "0010"
+down_revision: str | None = "0009_pool_nudge"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
