@@ -84,6 +84,15 @@ def names(people: Sequence[str]) -> str:
     return ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
+# Moments whose content is shown to nobody but their author: an agenda card that featured one says only that.
+NOT_SHOWN = {
+    "withdrawn": "This item was withdrawn by its author and is no longer shown.",
+    "hidden": "This shout-out was hidden by the people it recognised and is no longer shown.",
+    "rejected": "This item is no longer shown.",
+    "pending": "This item is back in review and not shown for now.",
+}
+
+
 def moment_sections(moment: MomentView) -> tuple[Section, ...]:
     if moment.kind == "story":
         parts = [Section(moment.situation, "What happened")]
@@ -116,10 +125,14 @@ def agenda_card(item: AgendaView) -> Card:
             title=title,
             sections=(Section("No moment at this meeting."),),
             facts=(Fact("Status", AGENDA_STATE[item.state]),),
+            note=item.reason,  # says why, when the moment it had left the agenda
         )
     facts = [Fact("Kind", KIND_LABEL.get(moment.kind, moment.kind))]
     if item.presenter is not None:
         facts.append(Fact("Presenter", item.presenter))
+    if moment.nps:
+        # The customer's own verdict belongs next to the story that earned it.
+        facts.append(Fact("Customer NPS", moment.nps.capitalize()))
     facts.append(Fact("Status", AGENDA_STATE[item.state]))
     helpful_label = f"👍 Helpful ({item.helpful})" if item.helpful else "👍 Helpful"
     value = str(item.id)
@@ -131,12 +144,14 @@ def agenda_card(item: AgendaView) -> Card:
             Button(helpful_label, "agenda.helpful", value),
         )
     elif item.state == AgendaState.PRESENTED:
-        buttons = (Button(helpful_label, "agenda.helpful", value),)
+        buttons = (Button(helpful_label, "agenda.helpful", value), Button("Undo", "agenda.undo", value))
+    elif item.state == AgendaState.SKIPPED:
+        buttons = (Button("Undo", "agenda.undo", value),)
     else:
         buttons = ()
     return Card(
         title=title,
-        sections=moment_sections(moment),
+        sections=(Section(NOT_SHOWN[moment.state]),) if moment.state in NOT_SHOWN else moment_sections(moment),
         facts=tuple(facts),
         buttons=buttons,
         note=f"Why this one: {item.reason}" if item.reason else "",
@@ -158,13 +173,19 @@ class MomentSummary(Protocol):
     def situation(self) -> str: ...
 
 
-def moment_line(moment: MomentSummary) -> str:
+def moment_line(moment: MomentSummary, *, notes: Sequence[str] = ()) -> str:
+    """``#id · kind · state · text``, then any ``notes`` (anonymous, when featured) after the text."""
     what = moment.title or moment.situation
     short = what if len(what) <= 80 else what[:79] + "…"
     return (
         f"#{moment.id} · {KIND_LABEL.get(moment.kind, moment.kind)} · {STATE_LABEL.get(moment.state, moment.state)}"
-        f" · {short}"
+        f" · {short}" + "".join(f" · {note}" for note in notes)
     )
+
+
+def featured_note(instant: datetime, zone: str, *, presented: bool) -> str:
+    """When a moment was featured: presented at a meeting, or picked for one that has not happened yet."""
+    return f"{'featured' if presented else 'picked for'} {local_time(instant, zone)}"
 
 
 def review_card(moment: MomentView) -> Card:

@@ -17,6 +17,7 @@ from bot.grammar import MAX_COMMAND_TEXT, Command, UsageError
 from bot.replies import Form, Reply, say
 from bot.services import (
     agenda,
+    board,
     calendars,
     capture,
     editing,
@@ -27,6 +28,7 @@ from bot.services import (
     pools,
     review,
     stats,
+    undo,
 )
 from bot.services.context import Context, NotFound, Refused
 
@@ -301,6 +303,13 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("done", "done [agenda #]", "Mark the moment presented.", _on_next(agenda.done), aliases=("presented",)),
     CommandSpec("helpful", "helpful [agenda #]", "Say the moment was helpful.", _on_next(agenda.helpful)),
     CommandSpec(
+        "undo",
+        "undo [agenda #]",
+        "Take back `done` or `skip` on the current meeting's moment.",
+        _on_next(undo.undo),
+        examples=("undo", "undo 12"),
+    ),
+    CommandSpec(
         "queue",
         "queue",
         "See the upcoming agenda and the waiting pool.",
@@ -355,6 +364,13 @@ COMMANDS: tuple[CommandSpec, ...] = (
         examples=("pool #support", "pool off"),
     ),
     CommandSpec(
+        "canvas",
+        "canvas [on|off]",
+        "Managers: keep a Customer Moment section in this channel's canvas, or stop.",
+        _rest(board.canvas),
+        who=MANAGERS,
+    ),
+    CommandSpec(
         "timezone",
         "timezone [Area/City]",
         "See this channel's time zone; managers set it.",
@@ -369,6 +385,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("agenda.skip", agenda.skip, updates_agenda_card=True),
     ActionSpec("agenda.done", agenda.done, updates_agenda_card=True),
     ActionSpec("agenda.helpful", agenda.helpful, updates_agenda_card=True),
+    ActionSpec("agenda.undo", undo.undo, updates_agenda_card=True),
     ActionSpec(
         meeting_chats.PRESENTED_ACTION,
         lambda ctx, number: meeting_chats.answer(ctx, number, presented=True),

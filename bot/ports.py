@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, Protocol
 
 from bot.events import Person, Place
-from bot.replies import Reply
+from bot.replies import Board, Reply
 
 JsonDict = dict[str, Any]
 
@@ -32,6 +33,26 @@ class ChannelGone(DeliveryError):
         super().__init__(message, retryable=False)
 
 
+class BoardStatus(Enum):
+    """How showing a team's board went."""
+
+    WRITTEN = "written"
+    UNSUPPORTED = "unsupported"  # the surface has no such shared document: nothing to do, ever
+    RETRY = "retry"  # rate limited or a passing failure: try again later
+    PLAN = "plan"  # the workspace's plan has no channel canvases
+    SCOPE = "scope"  # the app lacks a permission it needs: reinstall it
+    NOT_ALLOWED = "not_allowed"  # the document exists but the bot may not change it
+    GONE = "gone"  # the document was deleted and cannot be made again
+    FAILED = "failed"  # refused for another reason: told once, tried again at the next change
+
+
+@dataclass(frozen=True, slots=True)
+class BoardOutcome:
+    status: BoardStatus
+    retry_after: float | None = None  # the platform's hint, for RETRY
+    detail: str = ""  # the platform's error code, for logs
+
+
 class Surface(Protocol):
     """A chat platform the core can send to without an incoming request (scheduler, notifications)."""
 
@@ -48,6 +69,14 @@ class Surface(Protocol):
 
     async def find_posted(self, *, workspace_id: str, channel_id: str, key: str) -> dict[str, Any] | None:
         """The reference of a message with this key already in the channel, if the platform can tell."""
+        ...
+
+    async def show_board(self, *, workspace_id: str, channel_id: str, board: Board) -> BoardOutcome:
+        """Write the team's board into the channel's shared document, touching nothing else there.
+
+        Never raises for platform errors: the outcome says what happened. Surfaces without such a
+        document answer ``BoardStatus.UNSUPPORTED``.
+        """
         ...
 
 

@@ -169,3 +169,28 @@ class MeetingAnswer:
     card_key: str | None = None
     card_ref: dict[str, Any] | None = None
     title: str = ""
+
+
+BOARD_TITLE = "Customer Moment"
+
+
+@dataclass(frozen=True, slots=True)
+class BoardEntry:
+    """One moment on the board, as plain text: surfaces escape it for their own markup."""
+
+    title: str
+    summary: str = ""  # one line
+    presenter: str = ""
+    why: str = ""  # why the rotation chose it
+    when: str = ""  # the meeting, in the team's time zone
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    """A team's standing section in a shared document of its channel (a Slack channel canvas): the next
+    meeting's moment and the last ones presented. Surfaces find their section again by ``title``."""
+
+    title: str = BOARD_TITLE
+    next: BoardEntry | None = None
+    presented: tuple[BoardEntry, ...] = ()
+    empty_note: str = "No moment is planned yet."

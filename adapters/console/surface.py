@@ -12,7 +12,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from adapters.console.render import reply_text
-from bot.replies import Audience, Reply
+from bot.ports import BoardOutcome, BoardStatus
+from bot.replies import Audience, Board, Reply
 
 Write = Callable[[str], None]
 Stamp = Callable[[], Awaitable[str]]
@@ -65,3 +66,7 @@ class ConsoleSurface:
 
     async def find_posted(self, *, workspace_id: str, channel_id: str, key: str) -> dict[str, Any] | None:
         return self._posted.get((channel_id, key))
+
+    async def show_board(self, *, workspace_id: str, channel_id: str, board: Board) -> BoardOutcome:
+        """The terminal has no channel canvas to keep a board in."""
+        return BoardOutcome(BoardStatus.UNSUPPORTED)

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.http.foreground import Foreground
 from adapters.http.inflight import Inflight
 from adapters.settings import Settings, SettingsError
-from adapters.slack import delivery
+from adapters.slack import canvas, delivery
 from adapters.slack.auth import TokenAuthorization, Tokens, installation_store, oauth_settings
 from adapters.slack.blocks import posted_key
 from adapters.slack.channels import ChannelFinder
@@ -42,7 +42,8 @@ from adapters.slack.people import Directory
 from adapters.slack.requests import to_bolt_request
 from adapters.slack.signing import SlackSignature
 from bot.core import CustomerMoment
-from bot.replies import Audience, Reply
+from bot.ports import BoardOutcome, BoardStatus, DeliveryError
+from bot.replies import Audience, Board, Reply
 from bot.secrets import GENERATE, SecretBox
 
 logger = logging.getLogger(__name__)
@@ -170,6 +171,16 @@ class SlackSurface:
         except delivery.SEND_FAILURES as exc:
             logger.warning("direct message not delivered: %s", exc)
             return None
+
+    async def show_board(self, *, workspace_id: str, channel_id: str, board: Board) -> BoardOutcome:
+        """The team's board as a section of the channel canvas (:mod:`adapters.slack.canvas`)."""
+        try:
+            client = await self._client_for(workspace_id)
+        except DeliveryError as exc:  # no installation for the workspace any more
+            return BoardOutcome(BoardStatus.RETRY if exc.retryable else BoardStatus.GONE, detail=type(exc).__name__)
+        except delivery.SEND_FAILURES as exc:
+            return BoardOutcome(BoardStatus.RETRY, detail=type(exc).__name__)
+        return await canvas.show(client, channel=channel_id, board=board)
 
     async def find_posted(self, *, workspace_id: str, channel_id: str, key: str) -> dict[str, Any] | None:
         """Look through the channel's recent history for a message posted with this key."""

@@ -103,6 +103,10 @@ def as_delivery_error(
     return DeliveryError(f"Teams refused {what} (status {status})", retryable=False)
 
 
+def meeting_path(meeting_id: str, *rest: str) -> str:
+    return "/v1/meetings/" + quote(meeting_id, safe="") + "".join("/" + part for part in rest)
+
+
 def _path(*segments: str) -> str:
     return "/v3/conversations" + "".join("/" + quote(s, safe="") for s in segments)
 
@@ -230,6 +234,15 @@ class TeamsConnector:
         else:
             result = await self._call("a message", "POST", _path(conversation_id, "activities"), body=activity)
         return _id(result)
+
+    async def meeting_details(self, meeting_id: str) -> Any:
+        """A meeting's details (``GET /v1/meetings/{id}``): its scheduled start, its chat, its organizer."""
+        return await self._call("the meeting details", "GET", meeting_path(meeting_id))
+
+    async def notify_meeting(self, meeting_id: str, notification: JsonDict) -> None:
+        """An in-meeting notification (``POST /v1/meetings/{id}/notification``)."""
+        path = meeting_path(meeting_id, "notification")
+        await self._call("a meeting notification", "POST", path, body=notification)
 
     async def update(self, conversation_id: str, activity_id: str, activity: JsonDict) -> None:
         path = _path(conversation_id, "activities", activity_id)

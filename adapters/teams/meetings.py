@@ -42,11 +42,9 @@ MAX_RECIPIENTS = 50  # people one targeted notification reaches; the rest see th
 class MeetingCalls(Protocol):
     """The Bot Connector's meeting endpoints, reached through the turn's signed connector."""
 
-    async def _call(self, what: str, method: str, path: str, *, body: JsonDict | None = None) -> Any: ...
+    async def meeting_details(self, meeting_id: str) -> Any: ...
 
-
-def meeting_path(meeting_id: str, *rest: str) -> str:
-    return "/v1/meetings/" + quote(meeting_id, safe="") + "".join("/" + part for part in rest)
+    async def notify_meeting(self, meeting_id: str, notification: JsonDict) -> None: ...
 
 
 def _moment(value: str) -> datetime | None:
@@ -190,13 +188,13 @@ class Meetings:
         if answer.notify and ref is not None and accounts:
             try:
                 body = notification(accounts, title=answer.title, link=message_link(ref))
-                await calls._call("a meeting notification", "POST", meeting_path(meeting_id, "notification"), body=body)
+                await calls.notify_meeting(meeting_id, body)
             except DeliveryError as exc:
                 logger.warning("teams: meeting notification in %s not sent: %s", place.workspace_id, exc)
 
     async def _details(self, calls: MeetingCalls, meeting_id: str, tenant: str) -> Mapping[str, Any]:
         try:
-            details = await calls._call("the meeting details", "GET", meeting_path(meeting_id))
+            details = await calls.meeting_details(meeting_id)
         except DeliveryError as exc:  # no permission, or the bot left: the event's own data is enough
             logger.info("teams: meeting details in %s unavailable: %s", tenant, exc)
             return {}

@@ -36,8 +36,8 @@ from adapters.teams.roster import Directory
 from adapters.teams.sdk import ConnectorOptions, make_adapter, turn_connectors
 from adapters.teams.transport import ServiceUrls, Transport
 from bot.core import CustomerMoment
-from bot.ports import ChannelGone, Conversations, DeliveryError
-from bot.replies import Audience, Reply
+from bot.ports import BoardOutcome, BoardStatus, ChannelGone, Conversations, DeliveryError
+from bot.replies import Audience, Board, Reply
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +147,10 @@ class TeamsSurface:
             logger.warning("teams: proactive turn in %s failed: %s", workspace_id, exc)
             raise DeliveryError(f"Teams could not be reached: {exc}", retryable=True) from exc
         return refs
+
+    async def show_board(self, *, workspace_id: str, channel_id: str, board: Board) -> BoardOutcome:
+        """Teams channels have no canvas to keep a board in."""
+        return BoardOutcome(BoardStatus.UNSUPPORTED)
 
     async def find_posted(self, *, workspace_id: str, channel_id: str, key: str) -> dict[str, Any] | None:
         """The recorded reference of a keyed card in this channel (Teams cannot be searched for it)."""

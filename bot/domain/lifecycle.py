@@ -8,13 +8,16 @@ left the pool being replaced). A state with no moves has ended.
 Services check what a person asked for first and refuse politely; the table is the last word, and a
 move it does not allow is a bug in the code that asked for it (:class:`IllegalTransition`).
 
+A few endings may be taken back (undoing `done` or `skip` on the current meeting): those moves are
+listed apart, as *reopens*, so that an ended state stays ended for everything else that asks.
+
 The states are ``str`` enums whose values are the ones stored in the database.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Generic, TypeVar
 
@@ -65,10 +68,20 @@ class Lifecycle(Generic[S]):
     name: str
     starts: frozenset[S]
     moves: Mapping[S, frozenset[S]]
+    # Moves that take an ending back (``undo``): legal, but they do not make an ended state open or unended.
+    reopens: Mapping[S, frozenset[S]] = field(default_factory=dict)
 
     def allows(self, current: S | None, target: S) -> bool:
         """Whether ``current`` (``None``: a record being created) may become ``target``."""
-        return target in (self.starts if current is None else self.moves[current])
+        if current is None:
+            return target in self.starts
+        return target in self.moves[current] or target in self.reopens.get(current, frozenset())
+
+    def reopening(self, current: S, target: S) -> S:
+        """``target``, when it takes back the ending ``current``; raises :class:`IllegalTransition` otherwise."""
+        if target not in self.reopens.get(current, frozenset()):
+            raise IllegalTransition(self.name, current, target)
+        return target
 
     def start(self, state: S) -> S:
         """The state of a new record; raises :class:`IllegalTransition` if no record starts there."""
@@ -118,6 +131,12 @@ AGENDA: Lifecycle[AgendaState] = Lifecycle(
         AgendaState.FAILED: _ENDED,
         AgendaState.CANCELLED: _ENDED,
     },
+    # Undoing `done` or `skip` on the current meeting: a presented item had its card out; a skipped one goes
+    # back to where it was (its card out, or waiting for its post time).
+    reopens={
+        AgendaState.PRESENTED: frozenset({AgendaState.POSTED}),
+        AgendaState.SKIPPED: frozenset({AgendaState.POSTED, AgendaState.SCHEDULED}),
+    },
 )
 
 FEATURING: Lifecycle[Outcome] = Lifecycle(
@@ -129,6 +148,7 @@ FEATURING: Lifecycle[Outcome] = Lifecycle(
         Outcome.SKIPPED: frozenset(),
         Outcome.SWAPPED: frozenset(),
     },
+    reopens={Outcome.PRESENTED: frozenset({Outcome.CURRENT}), Outcome.SKIPPED: frozenset({Outcome.CURRENT})},
 )
 
 SERIES: Lifecycle[SeriesState] = Lifecycle(

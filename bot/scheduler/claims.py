@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, case, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.lifecycle import AGENDA, AgendaState, SeriesState
 from bot.services.meetings import advance
+from bot.services.upcoming import insert_occurrences, occurrence_row
 from bot.storage.models import AgendaItem, MeetingSeries, Team, Workspace
 
 logger = logging.getLogger(__name__)
@@ -49,20 +49,8 @@ def _occurrences(series: MeetingSeries, now: datetime) -> list[dict[str, Any]]:
     for _ in range(MAX_CATCH_UP):
         if series.next_start_at is None or series.next_prepare_at is None or series.next_prepare_at > now:
             break
-        starts_at, post_at = series.next_start_at, series.next_post_at or series.next_start_at
-        rows.append(
-            {
-                "workspace_id": series.workspace_id,
-                "team_id": series.team_id,
-                "series_id": series.id,
-                "starts_at": starts_at,
-                "post_at": post_at,
-                "state": AGENDA.start(AgendaState.MISSED if starts_at <= now else AgendaState.SCHEDULED),
-                "organizer_id": series.organizer_id,
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
+        starts_at = series.next_start_at
+        rows.append(occurrence_row(series, now=now))
         advance(series, starts_at)
     else:
         # A very long outage: jump to the first occurrence that is still ahead.
@@ -76,8 +64,9 @@ async def prepare_due_series(
     """Create the agenda items of series whose next occurrence is due for preparation.
 
     An occurrence whose meeting has already started is recorded as missed (no stale card). All items of
-    the batch are inserted with one statement; one that exists already (prepared before the series was
-    moved back, e.g. by a resume) is left alone.
+    the batch are inserted with one statement; one that exists already (prepared early to be swapped, or
+    before the series was moved back by a resume) is left alone, and is returned (for its reminder) when it
+    still waits for its card.
     """
     rows = (
         await session.scalars(
@@ -95,15 +84,17 @@ async def prepare_due_series(
     occurrences = [row for series in rows for row in _occurrences(series, now)]
     if not occurrences:
         return []
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(AgendaItem).on_conflict_do_nothing(
-        index_elements=[AgendaItem.series_id, AgendaItem.starts_at]
-    )
+    insert = insert_occurrences(session)
     created = {(i.series_id, i.starts_at): i for i in await session.scalars(insert.returning(AgendaItem), occurrences)}
+    ahead = [row for row in occurrences if row["state"] == AgendaState.SCHEDULED]
+    early = await _prepared_early(
+        session, [row for row in ahead if (row["series_id"], row["starts_at"]) not in created]
+    )
     by_id = {series.id: series for series in rows}
     prepared: list[Prepared] = []
     for row in occurrences:
-        item = created.get((row["series_id"], row["starts_at"]))
+        key = (row["series_id"], row["starts_at"])
+        item = created.get(key) or early.get(key)
         if item is None:
             logger.info("series %s occurrence %s already prepared elsewhere", row["series_id"], row["starts_at"])
             continue
@@ -114,6 +105,22 @@ async def prepare_due_series(
             )
         prepared.append(Prepared(item, by_id[row["series_id"]], missed))
     return prepared
+
+
+async def _prepared_early(
+    session: AsyncSession, rows: Sequence[dict[str, Any]]
+) -> dict[tuple[int, datetime], AgendaItem]:
+    """Occurrences whose agenda item was created before their preparation time (someone swapped or looked
+    ahead) and still waits for its card: their preparation is only what is left to do (the reminder)."""
+    if not rows:
+        return {}
+    found = await session.scalars(
+        select(AgendaItem).where(
+            tuple_(AgendaItem.series_id, AgendaItem.starts_at).in_([(r["series_id"], r["starts_at"]) for r in rows]),
+            AgendaItem.state == AgendaState.SCHEDULED,
+        )
+    )
+    return {(item.series_id, item.starts_at): item for item in found if item.series_id is not None}
 
 
 async def places(session: AsyncSession, team_ids: set[int]) -> dict[int, tuple[Team, Workspace]]:

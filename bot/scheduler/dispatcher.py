@@ -31,7 +31,7 @@ from bot.domain.lifecycle import AGENDA, SERIES, AgendaState, SeriesState, endin
 from bot.log_safety import error_summary
 from bot.ports import ChannelGone, DeliveryError, Surface
 from bot.replies import Reply
-from bot.scheduler import batch, claims, notices, upcoming
+from bot.scheduler import batch, boards, claims, notices, nudge, upcoming
 from bot.scheduler.batch import Claimed
 from bot.scheduler.feeds import FeedRefresher
 from bot.scheduler.notices import Outgoing
@@ -158,6 +158,9 @@ class Dispatcher:
             _observe(tally)
         if recorder.error is not None:
             raise recorder.error
+        await boards.refresh(
+            sessions=self._sessions, surfaces=self._surfaces, clock=self._clock, send=self._send_quietly
+        )
         return tally
 
     # -- preparing --------------------------------------------------------------------------------
@@ -184,8 +187,12 @@ class Dispatcher:
                         await session.flush()
                         picked.clear()
                     picked.add(team.id)
-                    replies = await agenda.fill(session, item, team, now, batch=picks)
+                    # An occurrence prepared early (to be swapped, say) keeps the moment it has.
+                    replies = (
+                        [] if item.moment_id is not None else await agenda.fill(session, item, team, now, batch=picks)
+                    )
                     replies += await notices.reminder(session, item, team, entry.series)
+                    replies += await nudge.pool_nudge(session, item, team, now)
                     if replies:
                         outgoing.append(
                             Outgoing(workspace.platform, workspace.external_id, team.external_id, tuple(replies))

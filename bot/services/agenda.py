@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import cards
 from bot.domain.lifecycle import AGENDA, OPEN, AgendaState, Outcome, ending
 from bot.replies import Audience, Card, MessageKey, Reply, agenda_id, agenda_key, say
-from bot.services import picking, pools, views
+from bot.services import picking, pools, upcoming, views
 from bot.services.context import Context, NotFound, Refused
 from bot.services.queue import RECENT_WINDOW
 from bot.services.queue import queue as queue  # the agenda commands, `queue` among them, are reached here
@@ -50,7 +50,7 @@ async def render_many(session: AsyncSession, items: Sequence[tuple[AgendaItem, T
         for moment_id, member in await session.execute(
             select(Recipient.moment_id, Member)
             .join(Member, Member.id == Recipient.member_id)
-            .where(Recipient.moment_id.in_(recognised))
+            .where(Recipient.moment_id.in_(recognised), Recipient.hidden.is_(False))
             .order_by(Member.name)
         ):
             recipients[moment_id].append(member)
@@ -93,6 +93,21 @@ async def card_reply(session: AsyncSession, item: AgendaItem, team: Team) -> Rep
     return channel_card(item, team, await render(session, item, team))
 
 
+def in_channel(item: AgendaItem) -> bool:
+    """Whether the item's card is in the channel (a scheduled one waits for its post time)."""
+    return item.post_ref is not None or item.state != AgendaState.SCHEDULED
+
+
+async def steered_reply(session: AsyncSession, item: AgendaItem, team: Team, *, posted: bool) -> Reply:
+    """The answer to a swap or skip: the channel's card updated when it was ``posted``; else the card to the
+    person who steered it, so that a meeting days ahead does not show up in the channel early."""
+    if posted:
+        return await card_reply(session, item, team)
+    when = cards.local_time(item.post_at, team.zone)
+    text = f"Its card goes to the channel on {when}." if item.state == AgendaState.SCHEDULED else ""
+    return Reply(text=text, card=await render(session, item, team))
+
+
 def channel_card(item: AgendaItem, team: Team, card: Card) -> Reply:
     return Reply(card=card, audience=Audience.CHANNEL, to_team=team.external_id, message=message_key(item))
 
@@ -116,7 +131,9 @@ async def featured_notices(session: AsyncSession, item: AgendaItem, team: Team, 
         )
     if moment.kind == "shoutout":
         for member in await session.scalars(
-            select(Member).join(Recipient, Recipient.member_id == Member.id).where(Recipient.moment_id == moment.id)
+            select(Member)
+            .join(Recipient, Recipient.member_id == Member.id)
+            .where(Recipient.moment_id == moment.id, Recipient.hidden.is_(False))
         ):
             notices.append(
                 Reply(
@@ -201,6 +218,27 @@ async def find_item(ctx: Context, number: int | None, *, ended_too: bool = False
     return item, team_row
 
 
+async def next_item(ctx: Context, number: int | None, *, picked: bool) -> tuple[AgendaItem, Team]:
+    """The item `swap` or `skip` act on: the one numbered, else the meeting under way or the channel's next
+    one — a series' occurrence not prepared yet included, whose item is then created early (with the
+    moment the queue previewed when ``picked``, so that a swap swaps *that* one out)."""
+    if number is not None:
+        return await find_item(ctx, number)
+    team = ctx.require_team()
+    meeting = await upcoming.next_meeting(ctx.session, team, ctx.now, under_way=True)
+    if meeting is None:
+        raise NotFound("There is no meeting ahead in this channel. `request` gets one for a meeting now.")
+    if meeting.item is not None:
+        return meeting.item, team
+    assert meeting.series is not None
+    item, created = await upcoming.prepare_early(ctx.session, meeting.series, meeting.starts_at, ctx.now)
+    if item is None:
+        raise NotFound("That meeting changed just now. `queue` shows what is next; please try again.")
+    if created and picked and item.moment_id is None:
+        await fill(ctx.session, item, team, ctx.now)  # its people hear once the swap settles it
+    return item, team
+
+
 async def _member_of(ctx: Context, team_id: int) -> bool:
     """Whether the core has seen the actor in the team's channel (acting there, mentioned, or on its roster)."""
     return await ctx.session.get(TeamMember, (team_id, ctx.member.id)) is not None
@@ -223,10 +261,11 @@ async def _end(ctx: Context, item: AgendaItem, state: AgendaState) -> None:
 
 
 async def swap(ctx: Context, number: int | None) -> list[Reply]:
-    item, team = await find_item(ctx, number)
+    item, team = await next_item(ctx, number, picked=True)
     if not _may_steer(ctx, item):
         raise Refused("Only the meeting's organizer or a manager can swap its moment.")
     _open(item)
+    posted = in_channel(item)
     exclude = await picking.swapped_out(ctx.session, item.id)
     if item.moment_id is not None:
         exclude |= {item.moment_id}
@@ -237,16 +276,17 @@ async def swap(ctx: Context, number: int | None) -> list[Reply]:
     await picking.end_featuring(ctx.session, item, Outcome.SWAPPED)
     moment = await picking.feature(ctx.session, item, choice, ctx.now)
     notices = await featured_notices(ctx.session, item, team, moment)
-    return [await card_reply(ctx.session, item, team), *notices]
+    return [await steered_reply(ctx.session, item, team, posted=posted), *notices]
 
 
 async def skip(ctx: Context, number: int | None) -> list[Reply]:
-    item, team = await find_item(ctx, number)
+    item, team = await next_item(ctx, number, picked=False)
     if not _may_steer(ctx, item):
         raise Refused("Only the meeting's organizer or a manager can skip its moment.")
     _open(item)
+    posted = in_channel(item)
     await _end(ctx, item, AgendaState.SKIPPED)
-    return [await card_reply(ctx.session, item, team)]
+    return [await steered_reply(ctx.session, item, team, posted=posted)]
 
 
 async def done(ctx: Context, number: int | None) -> list[Reply]:
@@ -262,6 +302,9 @@ async def helpful(ctx: Context, number: int | None) -> list[Reply]:
     item, team = await find_item(ctx, number, ended_too=True)
     if item.moment_id is None or item.state in UNSHOWN:
         raise Refused("There is no moment on that agenda item to vote for.")
+    moment = await ctx.session.get(Moment, item.moment_id)
+    if moment is not None and moment.author_id == ctx.member.id:
+        return [say("That one is yours, so your vote would not count — the team's 👍 will tell you it helped.")]
     if await ctx.session.get(Vote, (item.id, ctx.member.id)) is not None:
         return [say("You already said this one was helpful — thanks!")]
     try:

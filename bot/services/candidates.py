@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Row, Select, bindparam, cast, func, null, select, union_all
+from sqlalchemy import ColumnElement, Integer, Row, Select, and_, bindparam, cast, func, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.lifecycle import COUNTED
@@ -98,10 +98,30 @@ _RECENT = (
 )
 RECENT = _RECENT.where(Featuring.agenda_item_id != bindparam("skip_item"))
 RECENT_ALL = _RECENT
+# A recipient who hid a shout-out is no longer one of its people: not shown, not featured, not weighed by the
+# rotation, and their opt-out no longer holds the others' recognition back.
 RECIPIENTS = select(Recipient.moment_id, Recipient.member_id).where(
-    Recipient.moment_id.in_(bindparam("ids", expanding=True))
+    Recipient.moment_id.in_(bindparam("ids", expanding=True)), Recipient.hidden.is_(False)
 )
 OPTED_OUT = select(Member.id).where(Member.workspace_id == bindparam("workspace_id"), Member.opted_out.is_(True))
+
+
+def featurable() -> ColumnElement[bool]:
+    """Whether a team moment may be featured, as SQL: approved, shared with the channel, and nobody among its
+    people (its author, anonymous or not, and the recipients who did not hide it) opted out. The picks apply
+    the same rule row by row (``blocked``); counts of what waits in the pool use this clause."""
+    opted_author = select(Member.id).where(Member.id == Moment.author_id, Member.opted_out.is_(True))
+    opted_recipient = (
+        select(Recipient.member_id)
+        .join(Member, Member.id == Recipient.member_id)
+        .where(Recipient.moment_id == Moment.id, Recipient.hidden.is_(False), Member.opted_out.is_(True))
+    )
+    return and_(
+        Moment.state == "approved",
+        Moment.private.is_(False),
+        ~opted_author.exists(),
+        ~opted_recipient.exists(),
+    )
 
 
 async def opted_out(session: AsyncSession, workspace_id: int) -> frozenset[int]:

@@ -12,6 +12,7 @@ from bot import cards, forms, grammar
 from bot.domain import privacy
 from bot.domain.validation import clean_reason
 from bot.replies import Reply, say
+from bot.services import retraction
 from bot.services.context import Context, Refused
 from bot.services.moments import checked_story, masked, own_moment
 from bot.services.views import moment_view
@@ -86,7 +87,8 @@ async def save_story(ctx: Context, moment_id: int, args: grammar.StoryArgs) -> l
     moment.state = await _state_after_edit(ctx, moment)
     logger.info("story %s edited by its author (state %s → %s, masked %s)", moment.id, before, moment.state, found)
     message = _saved(moment, before, found, names_someone=texts.names_someone)
-    return [Reply(text=message, card=cards.story_readback(moment_view(moment)))]
+    agenda = await retraction.after_edit(ctx.session, moment, now=ctx.now, actor_id=ctx.member.id)
+    return [Reply(text=message, card=cards.story_readback(moment_view(moment))), *agenda]
 
 
 async def save_shoutout(ctx: Context, moment_id: int, reason_text: str, private: bool) -> list[Reply]:
@@ -100,4 +102,5 @@ async def save_shoutout(ctx: Context, moment_id: int, reason_text: str, private:
     moment.situation, moment.private = result.texts[0], private
     moment.state = await _state_after_edit(ctx, moment)
     logger.info("shout-out %s edited by its author (state %s → %s)", moment.id, before, moment.state)
-    return [say(_saved(moment, before, result.found, names_someone=result.names_someone))]
+    agenda = await retraction.after_edit(ctx.session, moment, now=ctx.now, actor_id=ctx.member.id)
+    return [say(_saved(moment, before, result.found, names_someone=result.names_someone)), *agenda]

@@ -7,14 +7,15 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select, union_all
+from sqlalchemy import Select, bindparam, func, select, union_all
 
 from bot import cards, forms, grammar
 from bot.domain import privacy, similarity
 from bot.domain.validation import Invalid, StoryFields, clean_exercise, clean_reason, clean_story
 from bot.replies import Audience, Card, Reply, Section, say
+from bot.services import board, retraction
 from bot.services.context import Context, NotFound, Refused, find_person
-from bot.services.views import MOMENT_LINE, moment_view
+from bot.services.views import MOMENT_LINE, featured_notes, moment_view
 from bot.storage.models import Member, Moment, Recipient
 from bot.storage.parts import part
 
@@ -33,15 +34,20 @@ def _mine_part(number: int, moments: Select[*tuple[Any, ...]]) -> Select[*tuple[
 _mine = union_all(
     _mine_part(
         AUTHORED,
-        select(*MOMENT_LINE).where(
+        select(*MOMENT_LINE, Moment.anonymous, Moment.private).where(
             Moment.workspace_id == bindparam("workspace_id"), Moment.author_id == bindparam("member_id")
         ),
     ),
     _mine_part(
         RECEIVED,
-        select(*MOMENT_LINE)
+        select(*MOMENT_LINE, Moment.anonymous, Moment.private)
         .join(Recipient, Recipient.moment_id == Moment.id)
-        .where(Moment.workspace_id == bindparam("workspace_id"), Recipient.member_id == bindparam("member_id")),
+        .where(
+            Moment.workspace_id == bindparam("workspace_id"),
+            Recipient.member_id == bindparam("member_id"),
+            # What its giver withdrew (or a reviewer has not let through) is shown to nobody but its giver.
+            Moment.state.in_(("approved", "hidden")),
+        ),
     ),
 )
 MINE = _mine.order_by(_mine.selected_columns.part, _mine.selected_columns.id.desc())
@@ -297,7 +303,12 @@ async def withdraw(ctx: Context, moment_id: int) -> list[Reply]:
     if moment.state == "withdrawn":
         return [say(f"#{moment_id} is already withdrawn.")]
     moment.state = "withdrawn"
-    return [say(f"Withdrawn #{moment_id}. It will not be featured.")]
+    await board.mark_moment(ctx.session, moment.id, ctx.now)
+    logger.info("moment %s withdrawn by its author", moment.id)
+    why = retraction.WITHDRAWN
+    left = await retraction.retract(ctx.session, [moment.id], why=why, now=ctx.now, actor_id=ctx.member.id)
+    note = " It left the agenda it was on; that meeting gets another moment." if left.items else ""
+    return [say(f"Withdrawn #{moment_id}. It will not be featured.{note}"), *left.replies]
 
 
 async def hide(ctx: Context, moment_id: int) -> list[Reply]:
@@ -305,22 +316,49 @@ async def hide(ctx: Context, moment_id: int) -> list[Reply]:
     mine = await ctx.session.get(Recipient, (moment.id, ctx.member.id))
     if moment.kind != "shoutout" or mine is None:
         raise Refused(f"You can hide shout-outs about you; #{moment_id} is not one of them.")
+    if mine.hidden:
+        return [say(f"You already hid #{moment_id}; nothing changed.")]
+    # Hiding is the hider's own choice: they leave what is shown and featured, the others keep their
+    # recognition. Only when everyone it recognises has hidden it is the whole shout-out gone. The row lock
+    # keeps two recipients hiding at once from each seeing the other still there.
+    await ctx.session.execute(select(Moment.id).where(Moment.id == moment.id).with_for_update())
     mine.hidden = True
+    await ctx.session.flush()
+    others = await ctx.session.scalar(
+        select(func.count()).where(Recipient.moment_id == moment.id, Recipient.hidden.is_(False))
+    )
+    logger.info("member %s hid shout-out %s (%s recipients still shown)", ctx.member.id, moment.id, others)
+    if others:
+        redrawn = await retraction.redraw(ctx.session, moment.id)
+        return [say(f"Hidden #{moment_id} for you: you will not be shown or featured with it."), *redrawn]
     moment.state = "hidden"
-    return [say(f"Hidden #{moment_id}. It will not be shown or featured.")]
+    await board.mark_moment(ctx.session, moment.id, ctx.now)
+    why = retraction.HIDDEN
+    left = await retraction.retract(ctx.session, [moment.id], why=why, now=ctx.now, actor_id=ctx.member.id)
+    return [say(f"Hidden #{moment_id}. It will not be shown or featured."), *left.replies]
 
 
 async def set_opt_out(ctx: Context, opted_out: bool) -> list[Reply]:
+    was = ctx.member.opted_out
     ctx.member.opted_out = opted_out
     if opted_out:
-        return [say("Done: stories and shout-outs about you will not be featured in meetings. `optin` undoes it.")]
+        left = retraction.Retracted() if was else await retraction.after_opt_out(ctx.session, ctx.member, ctx.now)
+        note = " The meetings that were going to feature them get another moment." if left.items else ""
+        done = "Done: stories and shout-outs about you will not be featured in meetings."
+        return [say(f"{done}{note} `optin` undoes it."), *left.replies]
     return [say("Welcome back: items about you can be featured in meetings again.")]
 
 
 async def mine(ctx: Context) -> list[Reply]:
     lines: dict[int, list[str]] = {AUTHORED: [], RECEIVED: []}
-    for row in await ctx.session.execute(MINE, {"workspace_id": ctx.workspace.id, "member_id": ctx.member.id}):
-        lines[row.part].append(cards.moment_line(row))
+    found = (await ctx.session.execute(MINE, {"workspace_id": ctx.workspace.id, "member_id": ctx.member.id})).all()
+    featured = await featured_notes(ctx.session, {row.id for row in found})
+    for row in found:
+        # Private shout-outs, withdrawn and hidden items are never featured: "not yet" would promise it.
+        never = row.private or row.state in ("withdrawn", "hidden")
+        notes = ["anonymous"] * row.anonymous + ["private"] * row.private
+        notes += featured.get(row.id, [] if never else ["not featured yet"])
+        lines[row.part].append(cards.moment_line(row, notes=notes))
     authored, received = lines[AUTHORED], lines[RECEIVED]
     sections = [Section("\n".join(authored) or "Nothing yet — try `story`.", "What you shared")]
     if received:

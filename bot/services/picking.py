@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.lifecycle import COUNTED, FEATURING, RETURNED, Outcome
 from bot.domain.rotation import Choice, choose
-from bot.services import candidates
+from bot.services import board, candidates
 from bot.services.candidates import TEAM_KINDS
 from bot.storage.models import AgendaItem, Featuring, Moment, Team
 
@@ -89,11 +89,13 @@ async def feature(session: AsyncSession, item: AgendaItem, choice: Choice, now: 
         moment.times_featured += 1
         moment.last_featured_at = now
     logger.info("agenda item %s features moment %s: %s", item.id, moment.id, choice.reason)
+    await board.mark_due(session, item.team_id, now)
     return moment
 
 
 async def end_featuring(session: AsyncSession, item: AgendaItem, outcome: Outcome) -> None:
     """Close the item's current featuring; a swapped or skipped moment goes back to the pool."""
+    await board.mark_due(session, item.team_id, item.updated_at)  # its last change: due since then at the latest
     featuring = await session.scalar(
         select(Featuring)
         .where(Featuring.agenda_item_id == item.id, Featuring.outcome == Outcome.CURRENT)

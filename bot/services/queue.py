@@ -1,7 +1,9 @@
-"""The queue view: what is coming up in a channel, what waits in its pool, and what a meeting now would feature.
+"""The queue view: the channel's meetings still ahead, what waits in its pool, and what the next meeting
+features — the moment already picked for it, or, for a series' occurrence not yet prepared, a preview of
+what the rotation would pick now (labelled so: it can change until the occurrence is prepared).
 
-Read-only, in three steps: one statement for what is coming up, the rotation's preview pick, and one
-statement for the pool's counts with the picked moment's line.
+Read-only, in three steps: one statement for what is coming up, the pick (or preview), and one statement
+for the pool's counts with the picked moment's line.
 """
 
 from __future__ import annotations
@@ -9,25 +11,27 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Integer, ScalarSelect, bindparam, func, null, select, union_all
+from sqlalchemy import CompoundSelect, Integer, ScalarSelect, and_, bindparam, exists, func, null, select, union_all
 
 from bot import cards
 from bot.domain.lifecycle import OPEN, SeriesState
 from bot.replies import Card, Reply, Section
-from bot.services import picking
+from bot.services import candidates, picking, upcoming
 from bot.services.context import Context
 from bot.services.views import MOMENT_LINE
 from bot.storage.models import AgendaItem, MeetingSeries, Moment
 from bot.storage.parts import part
 
-# A meeting's item still counts as the channel's current one this long after the meeting started.
+# A meeting's item still counts as the channel's current one this long after the meeting started (for
+# `done` and `helpful`); the queue shows only meetings that have not started or are under way.
 RECENT_WINDOW = timedelta(hours=6)
 QUEUE_ITEMS = 5
 ITEMS, SERIES = 0, 1
 
-# The queue's "Coming up" in one statement: the next open agenda items, each with its moment's line (NULL when
-# it has none), then the active meeting series. ``number`` is the item's or the series' id; ``zone`` is the
-# series' (an item shows in its team's zone).
+# The queue's "Coming up" in one statement: the next open agenda items that have not started (or are under
+# way), each with its moment's line (NULL when it has none), then the active meeting series whose next
+# occurrence is ahead and not prepared yet (a prepared one is listed as its item). ``number`` is the item's
+# or the series' id; ``zone`` is the series' (an item shows in its team's zone).
 _next_items = (
     select(AgendaItem.id.label("number"), AgendaItem.starts_at.label("at"), *MOMENT_LINE)
     .outerjoin(Moment, Moment.id == AgendaItem.moment_id)
@@ -51,7 +55,10 @@ _coming_up: CompoundSelect[*tuple[Any, ...]] = union_all(
     ).where(
         MeetingSeries.team_id == bindparam("team_id"),
         MeetingSeries.state == SeriesState.ACTIVE,
-        MeetingSeries.next_start_at.is_not(None),
+        MeetingSeries.next_start_at >= bindparam("now"),
+        ~exists().where(
+            and_(AgendaItem.series_id == MeetingSeries.id, AgendaItem.starts_at == MeetingSeries.next_start_at)
+        ),
     ),
 )
 COMING_UP = _coming_up.order_by(
@@ -64,10 +71,9 @@ def _never_featured(kind: str) -> ScalarSelect[int]:
         select(func.count())
         .where(
             Moment.team_id == bindparam("team_id"),
-            Moment.state == "approved",
             Moment.kind == kind,
             Moment.times_featured == 0,
-            Moment.private.is_(False),
+            candidates.featurable(),  # what the picks may choose, so the counts and the pick's reason agree
         )
         .correlate(None)
         .scalar_subquery()
@@ -82,26 +88,54 @@ POOL_AND_NEXT = (
 
 
 async def queue(ctx: Context) -> list[Reply]:
-    """What is coming up in the channel, what waits in the pool, and what a meeting now would feature:
-    one statement for what is coming up, the preview pick, then one for the pool and the picked line."""
+    """The channel's meetings still ahead, what waits in the pool, and what the next meeting features:
+    one statement for what is coming up, the next meeting's pick (or a preview), then one for the pool."""
     team = ctx.require_team()
     lines = []
-    for row in await ctx.session.execute(COMING_UP, {"team_id": team.id, "since": ctx.now - RECENT_WINDOW}):
+    params = {"team_id": team.id, "now": ctx.now, "since": ctx.now - upcoming.UNDER_WAY}
+    for row in await ctx.session.execute(COMING_UP, params):
         if row.part == SERIES:
             lines.append(f"Meeting #{row.number} · next on {cards.local_time(row.at, row.zone)}")
         else:
             what = cards.moment_line(row) if row.id is not None else "no moment"
-            lines.append(f"Agenda #{row.number} · {cards.local_time(row.at, team.zone)} · {what}")
+            when = cards.local_time(row.at, team.zone) + (" (under way)" if row.at < ctx.now else "")
+            lines.append(f"Agenda #{row.number} · {when} · {what}")
     sections = [Section("\n".join(lines) or "No meetings scheduled. Try `schedule` or `request`.", "Coming up")]
-    preview = AgendaItem(workspace_id=team.workspace_id, team_id=team.id, starts_at=ctx.now, post_at=ctx.now)
-    choice = await picking.pick(ctx.session, preview, team, ctx.now)
-    pool = (
-        await ctx.session.execute(
-            POOL_AND_NEXT, {"team_id": team.id, "next_id": choice.moment_id if choice is not None else None}
+    meeting = await upcoming.next_meeting(ctx.session, team, ctx.now)
+    if meeting is not None and meeting.item is not None:
+        moment_id, reason = meeting.item.moment_id, meeting.item.reason
+        heading = f"Next meeting · {cards.local_time(meeting.starts_at, team.zone)}"
+        note = reason
+    else:
+        # Nothing picked yet: what the rotation would pick now, for the next occurrence or a meeting now.
+        starts_at = meeting.starts_at if meeting is not None else ctx.now
+        preview = AgendaItem(
+            workspace_id=team.workspace_id,
+            team_id=team.id,
+            series_id=meeting.series.id if meeting is not None and meeting.series is not None else None,
+            starts_at=starts_at,
+            post_at=starts_at,
         )
-    ).one()
+        choice = await picking.pick(ctx.session, preview, team, ctx.now)
+        moment_id = choice.moment_id if choice is not None else None
+        reason = choice.reason if choice is not None else ""
+        if meeting is None:
+            heading, note = "Next in line", reason
+        else:
+            heading = f"Next meeting · {cards.local_time(meeting.starts_at, team.zone)} · preview"
+            note = f"{reason}\n{_preview_note(meeting, team.zone)}"
+    pool = (await ctx.session.execute(POOL_AND_NEXT, {"team_id": team.id, "next_id": moment_id})).one()
     waiting = ", ".join(f"{cards.KIND_PLURAL[k]}: {pool._mapping[k]}" for k in picking.TEAM_KINDS)
     sections.append(Section(f"Never featured yet — {waiting}.", "The pool"))
-    if choice is not None and pool.id is not None:
-        sections.append(Section(f"{cards.moment_line(pool)}\n{choice.reason}", "Next in line"))
+    if pool.id is not None:
+        sections.append(Section(f"{cards.moment_line(pool)}\n{note}".rstrip(), heading))
+    elif meeting is not None:
+        sections.append(Section("No moment picked for it.", heading))
     return [Reply(card=Card(title=f"Customer Moment queue · {team.name or 'this channel'}", sections=tuple(sections)))]
+
+
+def _preview_note(meeting: upcoming.NextMeeting, zone: str) -> str:
+    series = meeting.series
+    picked_at = series.next_prepare_at if series is not None else None
+    when = f" on {cards.local_time(picked_at, zone)}" if picked_at is not None else ""
+    return f"A preview: the moment is picked{when} and may change until then. `swap` or `skip` settle it now."

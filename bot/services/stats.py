@@ -62,6 +62,7 @@ _recognitions = (
         Moment.team_id == bindparam("team_id"),
         Moment.created_at >= bindparam("since"),
         Moment.state == "approved",
+        Recipient.hidden.is_(False),  # a recipient who hid a shout-out chose not to be counted with it
     )
     .subquery("recognitions")
 )
@@ -173,14 +174,30 @@ async def export(ctx: Context, fmt: str) -> list[Reply]:
     for moment_id, member_id in await ctx.session.execute(
         select(Recipient.moment_id, Recipient.member_id)
         .join(Moment, Moment.id == Recipient.moment_id)
-        .where(Moment.team_id == team.id)
+        .where(Moment.team_id == team.id, Recipient.hidden.is_(False))  # a hider left the shout-out
     ):
         recipients[moment_id].append(members[member_id].name if member_id in members else "")
-    rows = [_moment_row(m, members, recipients[m.id]) for m in moments]
+    # Helpful votes are cast on agenda items; a moment counts the votes on the items it is on.
+    votes_by_item: dict[int, int] = {
+        item_id: votes
+        for item_id, votes in await ctx.session.execute(
+            select(Vote.agenda_item_id, func.count())
+            .join(AgendaItem, AgendaItem.id == Vote.agenda_item_id)
+            .where(AgendaItem.team_id == team.id)
+            .group_by(Vote.agenda_item_id)
+        )
+    }
+    votes_by_moment: dict[int, int] = defaultdict(int)
+    for item_id, on_item in await ctx.session.execute(
+        select(AgendaItem.id, AgendaItem.moment_id).where(AgendaItem.id.in_(votes_by_item))
+    ):
+        if on_item is not None:
+            votes_by_moment[on_item] += votes_by_item[item_id]
+    rows = [_moment_row(m, members, recipients[m.id], votes_by_moment[m.id]) for m in moments]
     stamp = ctx.now.strftime("%Y%m%d")
     if fmt == "csv":
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(_moment_row(Moment(), {}, []).keys()))
+        writer = csv.DictWriter(buffer, fieldnames=list(_moment_row(Moment(), {}, [], 0).keys()))
         writer.writeheader()
         writer.writerows({key: _safe_cell(value) for key, value in row.items()} for row in rows)
         attachment = Attachment(f"customer-moment-{stamp}.csv", "text/csv", buffer.getvalue())
@@ -204,6 +221,7 @@ async def export(ctx: Context, fmt: str) -> list[Reply]:
                     "state": i.state,
                     "moment_id": i.moment_id,
                     "reason": i.reason,
+                    "helpful_votes": votes_by_item.get(i.id, 0),
                 }
                 for i in items
             ],
@@ -233,7 +251,7 @@ def _safe_cell(value: Any) -> Any:
     return value
 
 
-def _moment_row(m: Moment, members: dict[int, Member], recipients: list[str]) -> dict[str, Any]:
+def _moment_row(m: Moment, members: dict[int, Member], recipients: list[str], helpful: int) -> dict[str, Any]:
     """One moment as exported. Withdrawn and hidden ones keep their row (the counts stay true) but no text."""
     author = members.get(m.author_id) if m.author_id else None
     gone = m.state in TEXT_GONE
@@ -253,4 +271,5 @@ def _moment_row(m: Moment, members: dict[int, Member], recipients: list[str]) ->
         "tags": "" if gone else ", ".join(m.tags or []),
         "nps": m.nps or "",
         "times_featured": m.times_featured or 0,
+        "helpful_votes": helpful,
     }

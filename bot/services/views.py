@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Collection, Sequence
 
-from bot.cards import AgendaView, MomentView
-from bot.storage.models import AgendaItem, Member, Moment
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cards import AgendaView, MomentView, featured_note
+from bot.domain.lifecycle import COUNTED, Outcome
+from bot.storage.models import AgendaItem, Featuring, Member, Moment, Team
 
 # The columns a moment's one-line summary reads (``cards.moment_line``), for statements that need nothing else.
 MOMENT_LINE = (Moment.id, Moment.kind, Moment.state, Moment.title, Moment.situation)
@@ -45,3 +50,21 @@ def agenda_view(
         presenter=presenter.name if presenter is not None else None,
         helpful=helpful,
     )
+
+
+async def featured_notes(session: AsyncSession, moment_ids: Collection[int]) -> dict[int, list[str]]:
+    """For each moment, when it was featured (presented, or picked for a meeting still ahead), oldest first,
+    in the local time of the channel that featured it. One statement for all of them."""
+    notes: dict[int, list[str]] = defaultdict(list)
+    if not moment_ids:
+        return notes
+    rows = await session.execute(
+        select(Featuring.moment_id, Featuring.outcome, AgendaItem.starts_at, Team.zone)
+        .join(AgendaItem, AgendaItem.id == Featuring.agenda_item_id)
+        .join(Team, Team.id == AgendaItem.team_id)
+        .where(Featuring.moment_id.in_(moment_ids), Featuring.outcome.in_(COUNTED))
+        .order_by(AgendaItem.starts_at, Featuring.id)
+    )
+    for moment_id, outcome, starts_at, zone in rows:
+        notes[moment_id].append(featured_note(starts_at, zone, presented=outcome == Outcome.PRESENTED))
+    return notes

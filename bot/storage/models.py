@@ -105,7 +105,7 @@ class Member(Base):
 
 class Team(Base):
     __tablename__ = "teams"
-    __table_args__ = (UniqueConstraint("workspace_id", "external_id"),)
+    __table_args__ = (UniqueConstraint("workspace_id", "external_id"), Index("ix_teams_board_due", "board_due_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
@@ -115,7 +115,14 @@ class Team(Base):
     review_required: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     conversation: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    # When the team was last invited to share a story because its pool had nothing new (at most weekly).
+    nudged_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime]
+    # The "Customer Moment" section in the channel's canvas (bot.services.board, bot.scheduler.boards).
+    canvas: Mapped[bool] = mapped_column(Boolean, default=False)
+    board_due_at: Mapped[datetime | None] = mapped_column(default=None)  # rewrite from then (or a writer's lease)
+    board_written_at: Mapped[datetime | None] = mapped_column(default=None)  # last write attempt: one a minute
+    board_problem: Mapped[str | None] = mapped_column(String(32), default=None)  # the problem managers were told
 
 
 class TeamMember(Base):

@@ -3,7 +3,8 @@
 Point ``SLACK_API_URL`` at :attr:`FakeSlack.api_url`. Besides ``/api/<method>`` it serves the
 ``response_url`` endpoint of interactions (``/response/<name>``) and the file upload URL
 (``/upload/<file id>``). Tokens are per workspace; a call with an unknown token gets
-``invalid_auth``, like a token from another workspace or a revoked one would.
+``invalid_auth``, like a token from another workspace or a revoked one would. Channel canvases
+(with their sections) come from :mod:`tests.support.fake_canvas`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+
+from tests.support.fake_canvas import CanvasMethods
 
 
 @dataclass
@@ -45,7 +48,7 @@ class Workspace:
 
 
 @dataclass
-class FakeSlack:
+class FakeSlack(CanvasMethods):
     calls: list[Call] = field(default_factory=list)
     responses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     answered_at: dict[str, float] = field(default_factory=dict)  # response name → first arrival (monotonic)

@@ -17,6 +17,7 @@ from bot.cards import (
     AgendaView,
     MomentView,
     agenda_card,
+    featured_note,
     moment_line,
     moment_sections,
     names,
@@ -79,16 +80,32 @@ def test_an_open_item_offers_every_button_for_its_own_number() -> None:
         assert {b.value for b in card.buttons} == {"42"}
 
 
-def test_a_presented_item_can_only_be_found_helpful_and_shows_the_votes() -> None:
+def test_a_presented_item_can_be_found_helpful_or_taken_back() -> None:
     card = agenda_card(_agenda(AgendaState.PRESENTED, helpful=3))
-    assert [(b.label, b.action) for b in card.buttons] == [("👍 Helpful (3)", "agenda.helpful")]
+    assert [(b.label, b.action) for b in card.buttons] == [
+        ("👍 Helpful (3)", "agenda.helpful"),
+        ("Undo", "agenda.undo"),
+    ]
 
 
-@pytest.mark.parametrize("state", [AgendaState.SKIPPED, AgendaState.MISSED, AgendaState.FAILED, AgendaState.CANCELLED])
+def test_a_skipped_item_can_only_be_taken_back() -> None:
+    card = agenda_card(_agenda(AgendaState.SKIPPED))
+    assert [(b.label, b.action) for b in card.buttons] == [("Undo", "agenda.undo")]
+
+
+@pytest.mark.parametrize("state", [AgendaState.MISSED, AgendaState.FAILED, AgendaState.CANCELLED])
 def test_an_item_that_ended_unshown_has_no_buttons(state: AgendaState) -> None:
     card = agenda_card(_agenda(state))
     assert card.buttons == ()
     assert ("Status", AGENDA_STATE[state]) in [(f.label, f.value) for f in card.facts]
+
+
+@pytest.mark.parametrize("state", ["withdrawn", "hidden", "rejected", "pending"])
+def test_an_agenda_card_never_shows_a_moment_that_is_no_longer_shown(state: str) -> None:
+    card = agenda_card(_agenda(AgendaState.PRESENTED, replace(STORY, state=state)))
+    shown = " ".join(f"{s.heading} {s.text}" for s in card.sections)
+    assert STORY.situation not in shown and STORY.lesson not in shown
+    assert "shown" in shown
 
 
 def test_the_agenda_card_speaks_the_channels_time_and_says_why() -> None:
@@ -169,3 +186,16 @@ def test_cards_need_no_database() -> None:
     tree = ast.parse(Path(bot.cards.__file__).read_text(encoding="utf-8"))
     imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
     assert not {name for name in imported if name.startswith(("bot.storage", "bot.services", "sqlalchemy"))}
+
+
+@pytest.mark.parametrize(("nps", "shown"), [("promoter", "Promoter"), ("detractor", "Detractor"), (None, None)])
+def test_the_agenda_card_shows_a_storys_nps_only_when_it_has_one(nps: str | None, shown: str | None) -> None:
+    card = agenda_card(_agenda(AgendaState.POSTED, moment=replace(STORY, nps=nps)))
+    assert {f.label: f.value for f in card.facts}.get("Customer NPS") == shown
+
+
+def test_a_moment_line_carries_its_notes_after_the_text() -> None:
+    assert moment_line(STORY, notes=("anonymous", featured_note(STARTS, "Europe/Berlin", presented=True))) == (
+        "#7 · Customer story · approved · The customer's refund was stuck. · anonymous · featured Tue 31 Mar 10:00 CEST"
+    )
+    assert featured_note(STARTS, "UTC", presented=False) == "picked for Tue 31 Mar 08:00 UTC"

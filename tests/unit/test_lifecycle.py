@@ -42,8 +42,25 @@ AGENDA_LEGAL = {
     (A.POSTED, A.PRESENTED),
     (A.POSTED, A.SKIPPED),
     (A.POSTED, A.CANCELLED),  # its meeting cancelled in the calendar the series follows
+    (A.PRESENTED, A.POSTED),  # `undo` of done on the current meeting
+    (A.SKIPPED, A.POSTED),  # `undo` of skip, its card out
+    (A.SKIPPED, A.SCHEDULED),  # `undo` of skip, its card still waiting for its post time
 }
-FEATURING_LEGAL = {(None, F.CURRENT), (F.CURRENT, F.PRESENTED), (F.CURRENT, F.SKIPPED), (F.CURRENT, F.SWAPPED)}
+FEATURING_LEGAL = {
+    (None, F.CURRENT),
+    (F.CURRENT, F.PRESENTED),
+    (F.CURRENT, F.SKIPPED),
+    (F.CURRENT, F.SWAPPED),
+    (F.PRESENTED, F.CURRENT),  # undone
+    (F.SKIPPED, F.CURRENT),  # undone
+}
+REOPENS = {
+    (A.PRESENTED, A.POSTED),
+    (A.SKIPPED, A.POSTED),
+    (A.SKIPPED, A.SCHEDULED),
+    (F.PRESENTED, F.CURRENT),
+    (F.SKIPPED, F.CURRENT),
+}
 SERIES_LEGAL = {
     (None, S.ACTIVE),
     (S.ACTIVE, S.PAUSED),
@@ -104,6 +121,19 @@ def test_only_items_not_yet_presented_or_ended_are_open_to_a_new_pick() -> None:
         A.FAILED,
         A.CANCELLED,
     }
+
+
+@pytest.mark.parametrize(("name", "current", "target", "legal"), _all_moves(), ids=str)
+def test_only_undo_moves_take_an_ending_back(name: str, current: Any, target: Any, legal: bool) -> None:
+    lifecycle = LIFECYCLES[name]
+    if current is None:
+        return
+    if (current, target) in REOPENS:
+        assert lifecycle.reopening(current, target) == target
+        assert lifecycle.has_ended(current) or current in (F.PRESENTED, F.SKIPPED)
+    else:
+        with pytest.raises(IllegalTransition):
+            lifecycle.reopening(current, target)
 
 
 def test_an_ended_item_closes_its_featuring_as_presented_or_skipped() -> None:

@@ -219,7 +219,7 @@ async def test_skip_puts_the_item_back_in_the_pool(runtime: Runtime) -> None:
     card = agenda_card(replies).card
     assert card is not None
     assert "Status: Skipped this time" in text(replies)
-    assert card.buttons == ()
+    assert [b.action for b in card.buttons] == ["agenda.undo"]
     assert (await item(runtime)).state == "skipped"
     assert (await moment(runtime, bobs.id)).times_featured == 0
     agenda = await item(runtime)
@@ -238,7 +238,7 @@ async def test_organizer_presenter_or_manager_marks_it_presented(runtime: Runtim
     assert "Status: Presented ✔" in text(replies)
     agenda_reply = agenda_card(replies).card
     assert agenda_reply is not None
-    assert [b.action for b in agenda_reply.buttons] == ["agenda.helpful"]
+    assert [b.action for b in agenda_reply.buttons] == ["agenda.helpful", "agenda.undo"]
     assert (await item(runtime)).state == "presented"
     assert [f.outcome for f in await rows(runtime, Featuring)] == ["presented"]
     assert (await one(runtime, Moment, Moment.kind == "story")).times_featured == 1
@@ -298,10 +298,13 @@ async def test_queue_shows_whats_coming_the_pool_and_whats_next(runtime: Runtime
         "Meeting #1 · next on Tue 24 Nov 10:00 CET",
     ]
     assert pool.text == "Never featured yet — stories: 1, shout-outs: 0, exercises: 1."
+    # The next meeting is the requested one: the moment already picked for it, with its reason.
+    assert next_in_line.heading == "Next meeting · Mon 23 Nov 10:30 CET"
     assert next_in_line.text.splitlines() == [
-        f"#{second.id} · Customer story · approved · Waiting story",
-        "Never featured yet; waiting since 23 Nov 2026 and not the people featured last time.",
+        f"#{first.id} · Customer story · approved · Oldest story",
+        agenda.reason,
     ]
+    assert second.id != first.id
     assert await count(runtime, AgendaItem) == 1  # looking ahead writes nothing
 
 

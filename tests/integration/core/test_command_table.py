@@ -23,6 +23,7 @@ WELL_FORMED = {
     "export": "export csv",
     "managers": "managers add @carol",
     "timezone": "timezone Europe/Paris",
+    "canvas": "canvas on",
 }
 RESTRICTED = sorted(spec.name for spec in COMMANDS if spec.who is not Who.ANYONE)
 

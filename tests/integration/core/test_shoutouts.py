@@ -142,21 +142,21 @@ async def test_mine_lists_what_you_shared_and_the_shoutouts_for_you(runtime: Run
     assert (shared.heading, shared.text.splitlines()) == (
         "What you shared",
         [
-            f"#{third.id} · Shout-out · approved · {REASON}",
-            f"#{story.id} · Customer story · approved · The parcel was lost twice",
+            f"#{third.id} · Shout-out · approved · {REASON} · not featured yet",
+            f"#{story.id} · Customer story · approved · The parcel was lost twice · not featured yet",
         ],
     )
     assert (received.heading, received.text.splitlines()) == (
         "Shout-outs for you",
         [
-            f"#{second.id} · Shout-out · approved · answered every ticket over the weekend",
-            f"#{first.id} · Shout-out · approved · {REASON}",
+            f"#{second.id} · Shout-out · approved · answered every ticket over the weekend · private",
+            f"#{first.id} · Shout-out · approved · {REASON} · not featured yet",
         ],
     )
     await ask(runtime, said("optout", actor="alice"))
     (reply,) = await ask(runtime, said("mine", actor="alice"))
     assert reply.card is not None
     assert [s.text for s in reply.card.sections] == [
-        f"#{first.id} · Shout-out · approved · {REASON}",
+        f"#{first.id} · Shout-out · approved · {REASON} · not featured yet",
         "You have opted out of being featured in meetings (`optin` to undo).",
     ]

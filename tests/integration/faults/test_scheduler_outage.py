@@ -77,6 +77,8 @@ class CuttingSurface(RecordingSurface):
 
     async def deliver(self, *, workspace_id: str, channel_id: str | None, replies: Sequence[Reply]) -> list[Any]:
         refs = await super().deliver(workspace_id=workspace_id, channel_id=channel_id, replies=replies)
+        if not any(reply.card is not None and reply.message is not None for reply in replies):
+            return refs  # a notice (the pool's invitation, a reminder): not the card this fault is about
         hook, self.after_first_card = self.after_first_card, None
         if hook is not None:
             await hook()

@@ -39,7 +39,7 @@ async def test_request_posts_the_card_with_metadata_and_remembers_it(slack: Slac
 
 async def test_buttons_update_the_same_message(slack: SlackDriver) -> None:
     for story in ("Lost parcel | Rebooked | Call first", "Wrong invoice | Fixed it | Check twice"):
-        await slack.command(f"story {story}")
+        await slack.command(f"story {story}", user="U2")  # not the voter's own: authors do not vote theirs
     card = await request_card(slack)
     item = buttons(card)["agenda.swap"]
     for action in ("agenda.swap", "agenda.helpful", "agenda.done"):
@@ -50,7 +50,7 @@ async def test_buttons_update_the_same_message(slack: SlackDriver) -> None:
     final = slack.fake.posted("C1")[0]
     assert "Presented" in all_text(final["blocks"])
     assert "Helpful (1)" in all_text(final["blocks"])
-    assert set(buttons(final)) == {"agenda.helpful"}
+    assert set(buttons(final)) == {"agenda.helpful", "agenda.undo"}
 
 
 async def test_skip_updates_the_card_and_removes_its_buttons(slack: SlackDriver) -> None:
@@ -58,7 +58,7 @@ async def test_skip_updates_the_card_and_removes_its_buttons(slack: SlackDriver)
     await slack.press("agenda.skip", buttons(card)["agenda.skip"], message_ts=card["ts"])
     [update] = slack.fake.calls_to("chat.update")
     assert update.params["ts"] == card["ts"]
-    assert buttons(slack.fake.posted("C1")[0]) == {}
+    assert set(buttons(slack.fake.posted("C1")[0])) == {"agenda.undo"}
 
 
 async def test_a_member_who_may_not_swap_is_refused_politely_and_the_card_stays(slack: SlackDriver) -> None:
@@ -140,3 +140,24 @@ async def test_rate_limited_post_waits_for_retry_after_and_succeeds(slack: Slack
     assert second.at - first.at >= 1.0
     assert len(slack.fake.posted("C1")) == 1
     assert (_calls("ratelimited") - limited, _calls("ok") - ok) == (1, 1)  # shown on /metrics
+
+
+async def test_a_swap_days_before_a_scheduled_meeting_answers_privately_and_posts_nothing(slack: SlackDriver) -> None:
+    await slack.command("schedule weekly tue 10:00 Europe/Berlin")
+    for story in ("Lost parcel | Rebooked | Call first", "Wrong invoice | Fixed it | Check twice"):
+        await slack.command(f"story {story}")
+    preview = slack.said(await slack.command("queue"))
+    assert "Next meeting · Tue 24 Nov 10:00 CET · preview" in preview
+    assert "A preview: the moment is picked on Tue 24 Nov 09:30 CET and may change until then." in preview
+    name = await slack.command("swap")
+    [answer] = slack.responses(name)
+    assert answer["response_type"] == "ephemeral"
+    assert "Its card goes to the channel on Tue 24 Nov 09:30 CET." in all_text(answer)
+    assert slack.fake.posted("C1") == [] and slack.fake.calls_to("chat.update") == []
+    assert "preview" not in slack.said(await slack.command("queue"))  # settled now
+
+
+async def test_the_agenda_card_shows_the_storys_nps(slack: SlackDriver) -> None:
+    await slack.command("story The parcel was lost twice lesson: call first nps: promoter")
+    card = await request_card(slack)
+    assert "Customer NPS" in all_text(card["blocks"]) and "Promoter" in all_text(card["blocks"])

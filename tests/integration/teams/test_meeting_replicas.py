@@ -17,7 +17,7 @@ from tests.integration.teams.builders import (
     meeting_event,
     roster_entry,
 )
-from tests.integration.teams.conftest import TeamsApp, start
+from tests.integration.teams.conftest import TeamsApp, emulator, start
 from tests.integration.teams.reading import buttons, cards
 from tests.support.clock import FakeClock
 from tests.support.databases import POSTGRES_URL
@@ -35,7 +35,7 @@ async def test_two_servers_receiving_the_same_start_post_one_card(
 ) -> None:
     connector.roster(CHAT, [roster_entry(p) for p in (ALICE, BOB)])
     connector.meeting(MEETING, meeting_details())
-    servers = [await start(runtime, clock) for _ in range(2)]
+    servers = [await start(emulator(runtime), clock) for _ in range(2)]
     try:
         first, second = (TeamsApp(client, surface, connector, runtime) for client, surface in servers)
         assert (await first.post(installed(connector.url, where="chat"))).status == 200

@@ -39,7 +39,9 @@ async def test_the_scheduler_posts_the_agenda_card_into_the_channel_and_can_find
     clock.now = datetime(2026, 11, 24, 8, 30, tzinfo=UTC)
     tally = await dispatcher.run_once()
     assert tally.posted == 1
-    (post,) = teams.connector.posts(CHANNEL)
+    # The pool is empty: the channel is invited to share a story just before the card (a library exercise).
+    invitation, post = teams.connector.posts(CHANNEL)
+    assert "The pool has nothing new for the meeting on Tue 24 Nov 10:00" in content(invitation)
     assert "Customer Moment · Tue 24 Nov 10:00" in content(post)
     async with teams.runtime.sessions() as session:
         item = await session.scalar(select(AgendaItem))

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
+from adapters.teams.connector import meeting_path
 from adapters.teams.meetings import (
     MAX_RECIPIENTS,
     meeting_id_of,
-    meeting_path,
     message_link,
     notification,
     occurrence_of,

@@ -1,0 +1,62 @@
+"""The invitation to share a story when a team's pool runs low.
+
+When the scheduler prepares a meeting whose pick has nothing new to feature — an exercise from the library,
+a moment featured before, or nothing at all — the channel gets one friendly invitation to share a story,
+ahead of the meeting's card. At most one a week per team: the team remembers when it was last sent,
+and claims the week with one conditional update, so that two workers (or two meetings of the team prepared
+together) never both send it. It is a channel post that names nobody, so people who opted out of being
+featured are never addressed by it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cards import local_time
+from bot.replies import Audience, Reply
+from bot.storage.models import AgendaItem, Moment, Team
+
+logger = logging.getLogger(__name__)
+
+NUDGE_EVERY = timedelta(days=7)
+
+
+async def has_nothing_new(session: AsyncSession, item: AgendaItem) -> bool:
+    """Whether the item's pick fell back: no moment, a library exercise, or a moment featured before this one."""
+    if item.moment_id is None:
+        return True
+    moment = await session.get(Moment, item.moment_id)
+    # The pick has already counted this featuring: a team moment new to the meetings now counts one.
+    return moment is None or moment.library_key is not None or moment.times_featured > 1
+
+
+async def pool_nudge(session: AsyncSession, item: AgendaItem, team: Team, now: datetime) -> list[Reply]:
+    """The channel's invitation to share a story, when the item's pool had nothing new and the team was not
+    invited in the last week; records that it was sent."""
+    if not await has_nothing_new(session, item):
+        return []
+    claimed = await session.execute(
+        update(Team)
+        .where(Team.id == team.id, or_(Team.nudged_at.is_(None), Team.nudged_at <= now - NUDGE_EVERY))
+        .values(nudged_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not claimed.rowcount:  # type: ignore[attr-defined]
+        return []
+    logger.info("team %s: pool has nothing new for agenda item %s; invited the channel to share", team.id, item.id)
+    when = local_time(item.starts_at, team.zone)
+    return [
+        Reply(
+            audience=Audience.CHANNEL,
+            to_team=team.external_id,
+            text=(
+                f"The pool has nothing new for the meeting on {when}, so the Customer Moment is a repeat or an "
+                "exercise from the library. Had a customer moment worth retelling lately? Share it with `story`, "
+                "or thank someone with `shoutout` — it could be next week's moment."
+            ),
+        )
+    ]
