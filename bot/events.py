@@ -35,6 +35,7 @@ class Place:
     channel_id: str | None = None
     channel_name: str = ""
     direct: bool = False  # a 1:1 conversation with the bot
+    canvases: bool = False  # the platform keeps a canvas per channel the bot can write a section in
 
 
 @dataclass(frozen=True, slots=True)

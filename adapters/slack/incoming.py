@@ -134,6 +134,7 @@ def place(sender: Sender, channel_id: str | None, channel_name: str = "") -> Pla
         channel_id=channel_id,
         channel_name=channel_name,
         direct=channel_id is None or is_direct(channel_id, channel_name),
+        canvases=True,
     )
 
 

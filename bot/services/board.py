@@ -100,6 +100,8 @@ async def switch(ctx: Context, on: bool) -> list[Reply]:
     """``canvas on|off``: keep (or stop keeping) the section in this channel's canvas."""
     ctx.require_manager("switch the channel canvas on or off")
     team = ctx.require_team()
+    if on and not ctx.incoming.place.canvases:
+        raise Refused("This chat app has no channel canvases; the Customer Moment section is a Slack feature.")
     if team.canvas == on:
         return [say(f"The Customer Moment section in this channel's canvas is already {'on' if on else 'off'}.")]
     team.canvas, team.board_problem = on, None

@@ -7,7 +7,9 @@ from typing import Any
 from bot.events import Incoming, Person, Place
 
 
-def place(workspace: str = "acme", channel: str | None = "support", *, platform: str = "console") -> Place:
+def place(
+    workspace: str = "acme", channel: str | None = "support", *, platform: str = "console", canvases: bool = False
+) -> Place:
     return Place(
         platform=platform,
         workspace_id=workspace,
@@ -15,6 +17,7 @@ def place(workspace: str = "acme", channel: str | None = "support", *, platform:
         channel_id=channel,
         channel_name=f"#{channel}" if channel else "",
         direct=channel is None,
+        canvases=canvases,
     )
 
 

@@ -34,7 +34,7 @@ def dispatcher(runtime: Runtime, clock: FakeClock, surface: RecordingSurface, wo
 
 
 async def run(runtime: Runtime, text: str, actor: str = "alice") -> str:
-    replies = await runtime.core.handle(said(text, actor))
+    replies = await runtime.core.handle(said(text, actor, canvases=True))
     return " ".join(r.text for r in replies)
 
 
@@ -171,3 +171,10 @@ async def test_a_problem_is_told_once_and_again_after_it_was_solved(runtime: Run
     assert len(await pass_after_a_change("swap")) == 1  # the same problem again: not told twice
     assert len(await pass_after_a_change("swap")) == 1  # written: the problem is over
     assert len(await pass_after_a_change("skip")) == 2  # it came back: told again
+
+
+async def test_a_chat_app_without_channel_canvases_is_told_so_and_nothing_is_switched_on(runtime: Runtime) -> None:
+    replies = await runtime.core.handle(said("canvas on"))  # the console, as Teams: no channel canvases
+    assert "no channel canvases" in " ".join(r.text for r in replies)
+    async with runtime.sessions() as session:
+        assert not any(team.canvas for team in await session.scalars(select(Team)))
