@@ -167,10 +167,6 @@ def story_form_args(values: Mapping[str, Any]) -> grammar.StoryArgs:
     )
 
 
-async def submit_story_form(ctx: Context) -> list[Reply]:
-    return await submit_story(ctx, story_form_args(ctx.incoming.form_values))
-
-
 async def submit_shoutout(ctx: Context, tokens: Sequence[str], reason_text: str, private: bool) -> list[Reply]:
     team = ctx.require_team()
     reason = clean_reason(reason_text)
