@@ -50,3 +50,5 @@ def configure(level: str, fmt: str, *, stream: object = None) -> None:
     logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
     for name in QUIET_AT_DEBUG:
         logging.getLogger(name).setLevel(max(logging.INFO, root.level))
+    # SQLAlchemy echoes every statement at INFO: off, as SQLAlchemy itself sets it, at every level.
+    logging.getLogger("sqlalchemy.engine").setLevel(max(logging.WARNING, root.level))

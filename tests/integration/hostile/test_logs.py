@@ -105,3 +105,22 @@ async def test_at_debug_level_no_library_logs_a_statement_s_values(runtime: Runt
             logging.getLogger(name).setLevel(old)
     assert "story" in stream.getvalue()  # the product's own lines are there
     assert "Kowalczyk" not in stream.getvalue()
+
+
+@pytest.mark.parametrize("level", ["DEBUG", "INFO"])
+async def test_no_level_echoes_sql_statements(runtime: Runtime, level: str) -> None:
+    """The statements themselves stay out of the logs too: SQLAlchemy's echo is a line per statement."""
+    stream = io.StringIO()
+    root = logging.getLogger()
+    kept = root.handlers[:], root.level
+    touched = {name: logging.getLogger(name).level for name in logs.QUIET_AT_DEBUG}
+    try:
+        logs.configure(level, "text", stream=stream)
+        await runtime.core.handle(said(f"story {STORY} lesson: {LESSON}"))
+    finally:
+        root.handlers[:], old_level = kept
+        root.setLevel(old_level)
+        for name, old in touched.items():
+            logging.getLogger(name).setLevel(old)
+    assert "sqlalchemy.engine" not in stream.getvalue()
+    assert "INSERT INTO" not in stream.getvalue()
