@@ -41,9 +41,15 @@ def create_engine(url: str, *, pool_size: int = POOL_SIZE) -> AsyncEngine:
     """An async engine with the per-database settings the product relies on."""
     if is_sqlite(url):
         database = make_url(url).database
-        if database and database != ":memory:":
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+        on_file = bool(database and database != ":memory:")
+        if on_file:
+            Path(str(database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        # One connection per engine for a file: every transaction takes SQLite's write lock up front (BEGIN
+        # IMMEDIATE, below), so they run one at a time anyway. Queueing for the pool's one connection hands
+        # it on the moment it is free; several connections would each poll for the lock (the busy handler
+        # sleeps up to 100 ms between tries), leaving the process idle while requests wait.
+        pool: dict[str, Any] = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 30} if on_file else {}
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True, **pool)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
