@@ -70,6 +70,18 @@ class AgendaView:
     moment: MomentView | None = None
     presenter: str | None = None
     helpful: int = 0  # how many people found it helpful
+    meeting_pool: MeetingPool | None = None  # the card is in an online meeting's chat
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingPool:
+    """Which pool the meetings of the chat a card is in draw from: a linked team's (by name), or its own."""
+
+    linked_to: str | None = None
+
+
+POOL_CHOOSE_ACTION = "pool.choose"  # the card's "Use a team's pool": the person's teams to pick from
+POOL_OWN_ACTION = "pool.own"  # the card's "Use this chat's own pool"
 
 
 def local_time(instant: datetime, zone: str) -> str:
@@ -117,6 +129,14 @@ def moment_sections(moment: MomentView) -> tuple[Section, ...]:
     return tuple(parts)
 
 
+def _meeting_pool(pool: MeetingPool, value: str) -> tuple[Fact, Button]:
+    """A meeting chat's card says where its meetings' moments come from, and offers the other choice."""
+    if pool.linked_to is None:
+        return Fact("Moments from", "this chat's own pool"), Button("Use a team's pool", POOL_CHOOSE_ACTION, value)
+    own = Button("Use this chat's own pool", POOL_OWN_ACTION, value)
+    return Fact("Moments from", f"the pool of {pool.linked_to}"), own
+
+
 def agenda_card(item: AgendaView) -> Card:
     title = f"Customer Moment · {local_time(item.starts_at, item.zone)}"
     moment = item.moment
@@ -149,6 +169,10 @@ def agenda_card(item: AgendaView) -> Card:
         buttons = (Button("Undo", "agenda.undo", value),)
     else:
         buttons = ()
+    if item.meeting_pool is not None:
+        pool_fact, pool_button = _meeting_pool(item.meeting_pool, value)
+        facts.append(pool_fact)
+        buttons = (*buttons, pool_button)
     return Card(
         title=title,
         sections=(Section(NOT_SHOWN[moment.state]),) if moment.state in NOT_SHOWN else moment_sections(moment),

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
-from bot import forms, grammar
+from bot import cards, forms, grammar
 from bot.domain.lifecycle import SeriesState
 from bot.grammar import MAX_COMMAND_TEXT, Command, UsageError
 from bot.replies import Form, Reply, say
@@ -21,11 +21,11 @@ from bot.services import (
     calendars,
     capture,
     editing,
+    linking,
     meeting_chats,
     meetings,
     members,
     moments,
-    pools,
     review,
     stats,
     undo,
@@ -360,7 +360,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "pool",
         "pool [#channel | off]",
         "In a meeting chat: draw its meetings' moments from a channel's pool (or its own).",
-        _rest(pools.link),
+        _rest(linking.command),
         examples=("pool #support", "pool off"),
     ),
     CommandSpec(
@@ -396,6 +396,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
         lambda ctx, number: meeting_chats.answer(ctx, number, presented=False),
         decides=True,
     ),
+    # A meeting chat's card: the same rules as `pool #channel` (through its form) and `pool off`.
+    ActionSpec(cards.POOL_CHOOSE_ACTION, lambda ctx, _number: linking.choose(ctx)),
+    ActionSpec(cards.POOL_OWN_ACTION, lambda ctx, _number: linking.own_pool(ctx)),
     ActionSpec("review.approve", review.approve, decides=True),
     ActionSpec("review.reject", lambda ctx, number: review.reject(ctx, number, ""), decides=True),
     ActionSpec(editing.EDIT_ACTION, editing.edit),
@@ -430,6 +433,8 @@ FORMS: tuple[FormSpec, ...] = (
     FormSpec("exercise", moments.add_exercise_form, _fixed(forms.EXERCISE)),
     FormSpec("schedule", _schedule_form, _fixed(forms.SCHEDULE)),
     FormSpec("reject", review.reject_form, _reject_form),
+    # Its choices are the person's channels: a refusal is answered in words, the form is not shown again.
+    FormSpec(forms.POOL_FORM_ID, linking.chosen, lambda _context: None),
 )
 
 BY_NAME: Mapping[str, CommandSpec] = {spec.name: spec for spec in COMMANDS}

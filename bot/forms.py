@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -159,6 +159,29 @@ def reject_form(moment_id: int) -> Form:
         submit_label="Send back",
         context=str(moment_id),
         fields=(FormField("reason", "Why? The author will see this.", "multiline", required=True, max_length=1000),),
+    )
+
+
+POOL_FORM_ID = "pool"
+POOL_FIELD = "team"
+
+
+def pool_form(options: Sequence[Option]) -> Form:
+    """Pick the channel whose pool a meeting chat's meetings draw from (``options``: the person's channels)."""
+    return Form(
+        form_id=POOL_FORM_ID,
+        title="Use a team's pool",
+        fields=(
+            FormField(
+                POOL_FIELD,
+                "Draw this chat's meetings' moments from",
+                "select",
+                required=True,
+                options=tuple(options),
+                hint="The channels you are in. Their stories then show in this chat.",
+            ),
+        ),
+        submit_label="Use this pool",
     )
 
 

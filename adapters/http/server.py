@@ -38,7 +38,7 @@ class WebSurface(Surface, Protocol):
     async def close(self) -> None: ...
 
 
-SURFACE_OF_PATH = {"/slack/": "slack", "/api/messages": "teams"}
+SURFACE_OF_PATH = {"/slack/": "slack", "/api/messages": "teams", "/teams/": "teams"}
 
 
 def _surface(path: str) -> str:

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from adapters.teams.tab import CONFIG_PATH
+
 logger = logging.getLogger(__name__)
 
 PACKAGE_NAME = "customer-moment-teams.zip"
@@ -21,6 +23,7 @@ ICONS = ("color.png", "outline.png")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)  # the same inputs give byte-identical packages
+DEVELOPMENT_SITE = "https://localhost"  # without a base URL: sideloading for development
 
 
 def _asset(name: str) -> bytes:
@@ -38,8 +41,8 @@ def _app_version(template_version: str) -> str:
 
 def manifest(*, app_id: str, base_url: str | None) -> dict[str, Any]:
     """The manifest for this bot. ``base_url`` (the server's public https address) becomes the developer
-    links and the one valid domain; without it the links point at ``https://localhost`` (sideloading
-    for development)."""
+    links, the address of the tab's configuration page (how the app is added to meetings) and the one valid
+    domain; without it they point at ``https://localhost`` (sideloading for development)."""
     if not _GUID.match(app_id.strip()):
         raise ValueError(
             "app_id must be the bot's Microsoft App ID, a GUID such as 9b1c0f55-1d55-4e1b-8f0a-2d5f3e9c7a10"
@@ -55,13 +58,18 @@ def manifest(*, app_id: str, base_url: str | None) -> dict[str, Any]:
     # Resource-specific permissions (meeting details, meeting events, in-meeting notifications) are granted
     # to the app's Entra application, which is the bot's.
     document["webApplicationInfo"] = {"id": app_id}
+    site = DEVELOPMENT_SITE
     if base_url is not None:
         parts = urlsplit(base_url.strip())
         if parts.scheme != "https" or not parts.hostname:
             raise ValueError("base_url must be the server's public https:// address")
         site = base_url.strip().rstrip("/")
-        document["developer"].update(websiteUrl=site, privacyUrl=site, termsOfUseUrl=site)
-        document["validDomains"] = [parts.hostname]
+    document["developer"].update(websiteUrl=site, privacyUrl=site, termsOfUseUrl=site)
+    # The tab that makes the app addable to meetings: its pages are served by this server (adapters/teams/tab.py).
+    document["configurableTabs"] = [
+        {**tab, "configurationUrl": site + CONFIG_PATH} for tab in document["configurableTabs"]
+    ]
+    document["validDomains"] = [urlsplit(site).hostname]
     return document
 
 

@@ -25,7 +25,7 @@ from botframework.connector.auth import ServiceClientCredentialsFactory
 
 from adapters.http.foreground import Foreground
 from adapters.settings import Settings, SettingsError
-from adapters.teams import files, routing
+from adapters.teams import files, routing, tab
 from adapters.teams.activities import PLATFORM
 from adapters.teams.bot import TeamsBot
 from adapters.teams.conversations import TEAM_ID_KEY, ConversationStore
@@ -88,7 +88,7 @@ class TeamsSurface:
         )
 
     def routes(self) -> Sequence[web.AbstractRouteDef]:
-        return [web.post(ROUTE, self._endpoint.handle)]
+        return [web.post(ROUTE, self._endpoint.handle), *tab.routes()]
 
     async def close(self) -> None:
         await self._transport.close()

@@ -62,6 +62,7 @@ async def render_many(session: AsyncSession, items: Sequence[tuple[AgendaItem, T
             .group_by(Vote.agenda_item_id)
         )
     }
+    meeting_pools = await pools.card_pools(session, [item.id for item, _ in items])
     cards_by_id: dict[int, Card] = {}
     for item, team in items:
         moment = moments.get(item.moment_id) if item.moment_id is not None else None
@@ -78,6 +79,7 @@ async def render_many(session: AsyncSession, items: Sequence[tuple[AgendaItem, T
                 moment=shown,
                 presenter=members.get(item.presenter_id) if item.presenter_id is not None else None,
                 helpful=votes.get(item.id, 0),
+                meeting_pool=meeting_pools.get(item.id),
             )
         )
     return cards_by_id

@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cards import AgendaView, MomentView, featured_note
+from bot.cards import AgendaView, MeetingPool, MomentView, featured_note
 from bot.domain.lifecycle import COUNTED, Outcome
 from bot.storage.models import AgendaItem, Featuring, Member, Moment, Team
 
@@ -38,7 +38,13 @@ def moment_view(moment: Moment, *, author: Member | None = None, recipients: Seq
 
 
 def agenda_view(
-    item: AgendaItem, *, zone: str, moment: MomentView | None, presenter: Member | None, helpful: int
+    item: AgendaItem,
+    *,
+    zone: str,
+    moment: MomentView | None,
+    presenter: Member | None,
+    helpful: int,
+    meeting_pool: MeetingPool | None = None,
 ) -> AgendaView:
     return AgendaView(
         id=item.id,
@@ -49,6 +55,7 @@ def agenda_view(
         moment=moment,
         presenter=presenter.name if presenter is not None else None,
         helpful=helpful,
+        meeting_pool=meeting_pool,
     )
 
 

@@ -14,7 +14,10 @@ from hypothesis import strategies as st
 import bot.cards
 from bot.cards import (
     AGENDA_STATE,
+    POOL_CHOOSE_ACTION,
+    POOL_OWN_ACTION,
     AgendaView,
+    MeetingPool,
     MomentView,
     agenda_card,
     featured_note,
@@ -199,3 +202,24 @@ def test_a_moment_line_carries_its_notes_after_the_text() -> None:
         "#7 · Customer story · approved · The customer's refund was stuck. · anonymous · featured Tue 31 Mar 10:00 CEST"
     )
     assert featured_note(STARTS, "UTC", presented=False) == "picked for Tue 31 Mar 08:00 UTC"
+
+
+def test_a_meeting_chats_card_says_where_its_moments_come_from_and_offers_a_teams_pool() -> None:
+    card = agenda_card(replace(_agenda(AgendaState.POSTED), meeting_pool=MeetingPool()))
+    assert ("Moments from", "this chat's own pool") in [(f.label, f.value) for f in card.facts]
+    assert [(b.label, b.action, b.value) for b in card.buttons][-1] == ("Use a team's pool", POOL_CHOOSE_ACTION, "42")
+    assert [b.action for b in card.buttons][:4] == ["agenda.swap", "agenda.skip", "agenda.done", "agenda.helpful"]
+
+
+def test_a_linked_meeting_chats_card_names_the_pool_and_offers_its_own_again() -> None:
+    linked = MeetingPool(linked_to="Support Team › Support")
+    card = agenda_card(replace(_agenda(AgendaState.PRESENTED), meeting_pool=linked))
+    assert ("Moments from", "the pool of Support Team › Support") in [(f.label, f.value) for f in card.facts]
+    assert [(b.label, b.action) for b in card.buttons][-1] == ("Use this chat's own pool", POOL_OWN_ACTION)
+    assert POOL_CHOOSE_ACTION not in [b.action for b in card.buttons]
+
+
+def test_a_card_outside_a_meeting_chat_has_no_pool_controls() -> None:
+    card = agenda_card(_agenda(AgendaState.POSTED))
+    assert not {POOL_CHOOSE_ACTION, POOL_OWN_ACTION} & {b.action for b in card.buttons}
+    assert "Moments from" not in [f.label for f in card.facts]

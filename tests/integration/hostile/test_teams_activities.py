@@ -32,8 +32,17 @@ from tests.integration.teams.reading import content
 
 FUZZ = settings(max_examples=35, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
-FORMS = ("story", "shoutout", "exercise", "schedule", "reject")
-ACTIONS = ("agenda.swap", "agenda.skip", "agenda.done", "agenda.helpful", "review.approve", "review.reject")
+FORMS = ("story", "shoutout", "exercise", "schedule", "reject", "pool")
+ACTIONS = (
+    "agenda.swap",
+    "agenda.skip",
+    "agenda.done",
+    "agenda.helpful",
+    "review.approve",
+    "review.reject",
+    "pool.choose",
+    "pool.own",
+)
 INSTALLING = ("installationUpdate", "conversationUpdate")
 FIELDS = (
     *("situation", "action", "reaction", "lesson", "tags", "nps", "anonymous", "recipients", "reason"),

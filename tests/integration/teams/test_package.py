@@ -13,6 +13,7 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 
 from adapters.teams.package import PACKAGE_NAME, build_package
+from adapters.teams.tab import CONFIG_PATH
 from bot.commands import BY_NAME
 
 MANIFEST_VERSION = "1.30"
@@ -116,3 +117,23 @@ def test_meetings_get_only_the_permissions_they_use(tmp_path: Path) -> None:
     assert manifest["webApplicationInfo"]["id"] == APP_ID, "permissions are granted to the bot's own app"
     (bot,) = manifest["bots"]
     assert "groupChat" in bot["scopes"], "a meeting's chat is a group chat"
+
+
+def test_the_app_can_be_added_to_meetings_chats_and_channels_through_its_tab(tmp_path: Path) -> None:
+    """Scheduled meetings (their chat, details and side panel) and channel meetings offer an app through a
+    configurable tab; its configuration page is on the server's own address."""
+    manifest = built(tmp_path)
+    (tab,) = manifest["configurableTabs"]
+    assert set(tab["scopes"]) == {"team", "groupChat"}
+    assert {"meetingChatTab", "meetingDetailsTab", "meetingSidePanel", "channelTab", "privateChatTab"} == set(
+        tab["context"]
+    )
+    assert tab["configurationUrl"] == "https://moment.contoso.example" + CONFIG_PATH
+    assert manifest["validDomains"] == ["moment.contoso.example"], "the tab's pages are on a valid domain"
+
+
+def test_without_a_base_url_the_tab_points_at_localhost_for_sideloading(tmp_path: Path) -> None:
+    manifest = built(tmp_path, None)
+    (tab,) = manifest["configurableTabs"]
+    assert tab["configurationUrl"] == "https://localhost" + CONFIG_PATH
+    assert manifest["validDomains"] == ["localhost"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,10 @@ VALIDATOR = jsonschema.validators.validator_for(SCHEMA)(SCHEMA)
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 PEOPLE = [Option("29:alice", "Alice"), Option("29:bob", "Bob")]
-EVERY_FORM = [value for value in vars(forms).values() if isinstance(value, Form)] + [forms.reject_form(7)]
+EVERY_FORM = [value for value in vars(forms).values() if isinstance(value, Form)] + [
+    forms.reject_form(7),
+    forms.pool_form([Option("3", "Support Team › Support"), Option("5", "Sales *team*")]),
+]
 
 
 def moment(kind: str) -> cards.MomentView:
@@ -95,6 +99,9 @@ def core_cards() -> Iterator[Card]:
             yield cards.agenda_card(agenda(state, moment=moment(kind)))
         yield cards.review_card(moment(kind))
     yield cards.agenda_card(agenda(AgendaState.SKIPPED, moment=None, zone="UTC"))
+    for pool in (cards.MeetingPool(), cards.MeetingPool(linked_to="Support Team › Support")):  # in a meeting chat
+        item = replace(agenda(AgendaState.POSTED, moment=moment("story")), meeting_pool=pool)
+        yield cards.agenda_card(item)
 
 
 def activities() -> Iterator[tuple[str, dict[str, Any]]]:
