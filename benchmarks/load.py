@@ -26,10 +26,14 @@ rate that held, per server process. ``--database sqlite`` runs one server proces
 Target on a 2-core machine: 200 mixed requests/s sustained, p99 under 200 ms, zero errors, RSS growth
 under 20 %. ``--db-outage 30`` cuts the database (through a TCP proxy) for 30 s in the middle of the
 run, to show the friendly answers, the recovery without a restart and the scheduler catching up.
+For overload, run at twice the sustainable rate with ``--then R``: after the measured phase, 15 s at
+``R`` requests/s show whether answers are fast again without a restart; the report counts the requests
+answered (or answered "busy") within 3 s.
 
     .venv/bin/python -m benchmarks.load                         # 200 req/s for 180 s
     .venv/bin/python -m benchmarks.load --rate 100 --seconds 60 --db-outage 30
     .venv/bin/python -m benchmarks.load --step --processes 1 --mix slash=1 --database sqlite
+    .venv/bin/python -m benchmarks.load --processes 1 --mix slash=1 --rate 500 --seconds 60 --then 100
 """
 
 from __future__ import annotations
@@ -78,6 +82,8 @@ STORY_TEXTS = (
     "The refund took three weeks | chased finance every morning | grateful | only promise dates we control",
     "An invoice listed a product never ordered | fixed it on the call | surprised | read the invoice back",
 )
+SLACK_DEADLINE_SECONDS = 3.0  # what a person waits at most for the answer or the busy answer
+THEN_SECONDS = 15.0  # the calmer phase of --then
 SLASH_TEXTS = ("help", "queue", "mine", "story", "stats 30")
 TEAMS_TEXTS = ("help", "queue", "mine", "story")
 # Where request bodies differ: markers in a body built once per shape (letters only, so that JSON and
@@ -912,6 +918,11 @@ async def measure(
             await load.answers(stats, ended=ended)
             print(f"\n== measured: {seconds:.1f} s (per kind: the ack, then the answer)")
             overall = report(stats, seconds)
+            late = sum(1 for answer in overall.answers if answer > SLACK_DEADLINE_SECONDS)
+            print(
+                f"answered (the answer or the busy answer) within {SLACK_DEADLINE_SECONDS:.0f} s: "
+                f"{len(overall.answers) - late} of {overall.sent}; later {late}; unanswered {overall.unanswered}"
+            )
             growth = 100 * (rss_end - rss_start) / rss_start if rss_start else 0.0
             trend = " ".join(f"{s / 2**20:.0f}" for s in samples)
             print(
@@ -931,6 +942,11 @@ async def measure(
             )
             if outage:
                 print(f"database cut at {outage['cut']:.0f} s, restored at {outage.get('restore', 0):.0f} s")
+            if args.then:
+                calm, calm_seconds = await load.open_loop(rate=args.then, seconds=THEN_SECONDS)
+                await load.answers(calm, ended=time.monotonic())
+                print(f"\n== then {args.then:.0f} req/s for {THEN_SECONDS:.0f} s, right after (no restart)")
+                report(calm, calm_seconds)
             # Let the scheduler finish what fell due near the end, then read what it did.
             await asyncio.sleep(min(20.0, args.seconds / 4))
             found = await scheduler_report(database_url, since=began)
@@ -1018,6 +1034,9 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--processes", type=int, default=2, help="server processes (`serve --processes`; default 2, one per core)"
     )
     parser.add_argument("--database", choices=("postgres", "sqlite"), default="postgres", help="sqlite: one process")
+    parser.add_argument(
+        "--then", type=float, default=0.0, help="afterwards, this rate for 15 s: are answers fast again?"
+    )
     parser.add_argument("--step", action="store_true", help="step test: rates rising until the answer p99 is over")
     parser.add_argument("--step-from", type=float, default=50.0, help="first rate of the step test")
     parser.add_argument("--step-by", type=float, default=50.0, help="how much each step adds")
