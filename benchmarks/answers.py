@@ -2,9 +2,8 @@
 
 A request's *ack* is the HTTP response the platform gets; its *answer* is what the person sees:
 
-* a Slack slash command: its acknowledgement, when that carries the answer (Slack shows it at once);
-  otherwise, like a button: the POST to its ``response_url``, or the ``views.open`` that opens the
-  form it asked for (matched by its ``trigger_id``);
+* a Slack slash command or button: the POST to its ``response_url``, or the ``views.open`` that opens
+  the form it asked for (matched by its ``trigger_id``);
 * a Teams message: the Bot Connector call that replies to its activity;
 * a Slack modal submission: its view response, which is the ack itself.
 
@@ -20,21 +19,13 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from adapters.http.overload import BUSY
-
 if TYPE_CHECKING:
     from tests.support.fake_connector import FakeConnector
     from tests.support.fake_slack import FakeSlack
 
-BUSY_BYTES = BUSY.encode()
 RESPONSE_NAME = re.compile(r"^[a-z]*(\d+)$")  # cmd12, act12, r12 → 12
 TRIGGER = re.compile(r"^[a-z]+-(\d+)-")  # load-12-ab34cd56 → 12
 TEAMS_REPLY = re.compile(r";messageid=(\d+)$")  # a reply in the thread of activity 12
-
-
-def carries_answer(payload: bytes) -> bool:
-    """Whether an acknowledgement's body is a message the person sees (Slack shows it like a response_url post)."""
-    return payload.startswith(b"{") and (b'"text"' in payload or b'"blocks"' in payload)
 
 
 class AnswerLog:

@@ -65,8 +65,7 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 
-from adapters.http.overload import BUSY
-from benchmarks.answers import BUSY_BYTES, Latencies, carries_answer
+from benchmarks.answers import Latencies
 from benchmarks.common import free_port, throwaway_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,6 +99,7 @@ MARKS = re.compile("|".join((MARK_N, MARK_NONCE, MARK_USER, MARK_USER_LOWER, MAR
 async def run_fakes(users: int) -> None:
     """Fake Slack and fake Bot Connector in this process; prints their URLs; a /stats page; ends on EOF."""
     sys.path.insert(0, str(ROOT))
+    from adapters.http.overload import BUSY
     from benchmarks.answers import AnswerLog
     from bot.core import UNAVAILABLE
     from tests.integration.teams.builders import ALICE, BOB, CAROL, roster_entry
@@ -388,8 +388,6 @@ class Load:
         self.chooser = random.Random(7)
         self.answers_url = answers_url
         self.waiting: dict[str, tuple[str, float]] = {}  # request number → kind, when sent (monotonic)
-        self.answers_in_acks = 0  # answers that came with the HTTP response (modals; commands answered at once)
-        self.busy_in_acks = 0  # of which the busy answer
 
     async def one(self, kind: str, stats: dict[str, Stats]) -> None:
         """Send one request of ``kind`` and record its ack; remember it, to match its answer later."""
@@ -398,7 +396,7 @@ class Load:
         sent = time.monotonic()
         try:
             async with self.session.post(url, data=body, headers=headers) as response:
-                payload = await response.read()
+                await response.read()
                 status = str(response.status)
         except (aiohttp.ClientError, TimeoutError) as exc:
             stats[kind].add(type(exc).__name__, None)
@@ -407,12 +405,9 @@ class Load:
         stats[kind].add(status, acked)
         if not status.startswith("2"):
             return
-        # A modal's view response is its answer; so is a slash command's acknowledgement when it carries one.
-        if kind == "modal" or (kind == "slash" and carries_answer(payload)):
+        if kind == "modal":  # the view response is the answer
             stats[kind].answers.append(acked)
             stats[kind].answered_in_time += 1
-            self.answers_in_acks += 1
-            self.busy_in_acks += BUSY_BYTES in payload
         else:
             self.waiting[key] = (kind, sent)
 
@@ -974,7 +969,7 @@ async def measure(
             print(
                 f"answers: Slack {fake['slack_answers']} (try-again {fake['slack_unavailable']}, "
                 f"busy {fake['slack_busy']}), Teams {fake['teams_posts']} (try-again {fake['teams_unavailable']}, "
-                f"busy {fake['teams_busy']}); in acknowledgements {load.answers_in_acks} (busy {load.busy_in_acks})"
+                f"busy {fake['teams_busy']})"
             )
             async with session.get(base_url + "metrics") as response:
                 exposition = await response.text()

@@ -44,7 +44,7 @@ import aiohttp
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
-from benchmarks.answers import BUSY_BYTES, AnswerLog, Latencies, carries_answer
+from benchmarks.answers import AnswerLog, Latencies
 from benchmarks.common import free_port, throwaway_database
 
 SECRET = "benchmark-signing-secret"
@@ -157,10 +157,8 @@ class Load:
         self.signer = SignatureVerifier(SECRET)
         self.ids = itertools.count(1)
         self.sent: dict[str, tuple[str, float]] = {}  # request number → command, when it was sent
-        self.in_acks: dict[str, float] = {}  # request number → when its acknowledgement brought the answer
-        self.busy_in_acks = 0
 
-    def request(self) -> tuple[str, bytes, dict[str, str]]:
+    def request(self) -> tuple[bytes, dict[str, str]]:
         n = next(self.ids)
         self.sent[str(n)] = (COMMANDS[n % 2 == 0], time.monotonic())
         body = urlencode(
@@ -183,21 +181,18 @@ class Load:
             "X-Slack-Request-Timestamp": stamp,
             "X-Slack-Signature": self.signer.generate_signature(timestamp=stamp, body=body),
         }
-        return str(n), body.encode(), headers
+        return body.encode(), headers
 
     async def one(self, session: aiohttp.ClientSession, latencies: list[float]) -> bool:
-        key, body, headers = self.request()
+        body, headers = self.request()
         started = time.perf_counter()
         try:
             async with session.post(self.url, data=body, headers=headers) as response:
-                payload = await response.read()
+                await response.read()
                 ok = response.status == 200
         except aiohttp.ClientError:
             return False
         latencies.append(time.perf_counter() - started)
-        if ok and carries_answer(payload):  # answered in the acknowledgement: Slack shows it at once
-            self.in_acks[key] = time.monotonic()
-            self.busy_in_acks += BUSY_BYTES in payload
         return ok
 
     async def open_loop(self, session: aiohttp.ClientSession, *, rate: float, seconds: float) -> Result:
@@ -269,7 +264,6 @@ async def collect_answers(
     deadline = time.monotonic() + patience
     while True:
         arrivals.update((key, at) for key, at in log.collect().items() if key in load.sent)
-        arrivals.update((key, at) for key, at in load.in_acks.items() if key not in arrivals)
         if len(arrivals) >= expected or time.monotonic() >= deadline:
             return
         await asyncio.sleep(0.05)
@@ -343,7 +337,7 @@ async def bench_database(label: str, database_url: str, args: argparse.Namespace
                 print(paced.line(f"{target}: open loop"))
                 if target == "full":
                     await collect_answers(log, load, arrivals, expected=paced.ok, patience=120)
-                    print_answers(load, arrivals, began=began, ended=ended, busy=busy_answers(fake) + load.busy_in_acks)
+                    print_answers(load, arrivals, began=began, ended=ended, busy=busy_answers(fake))
                 fake.responses.clear()
                 load.sent.clear()
                 arrivals = {}
@@ -354,7 +348,7 @@ async def bench_database(label: str, database_url: str, args: argparse.Namespace
                 print(flat.line(f"{target}: closed loop"))
                 if target == "full":
                     await collect_answers(log, load, arrivals, expected=flat.ok, patience=args.seconds)
-                    print_answers(load, arrivals, began=began, ended=ended, busy=busy_answers(fake) + load.busy_in_acks)
+                    print_answers(load, arrivals, began=began, ended=ended, busy=busy_answers(fake))
                 throughput[target] = flat.ok / flat.seconds
                 fake.responses.clear()
     if "full" in throughput and "bolt" in throughput:

@@ -1,11 +1,10 @@
 """Requests someone is waiting on right now, counted per process, so that work that can wait gives way.
 
-A Slack acknowledgement (a slash command's, which carries its answer when it is ready in time, and a
-modal submission's) and a Teams turn are answered while the person, and the platform's deadline, wait.
-The answer to a button press or a message shortcut, sent after its acknowledgement, can wait a moment:
-it starts once fewer than ``busy`` such requests are in flight — or after ``max_wait`` seconds at the
-latest, so that under overload answers come late but do come. It then waits for a slot, and gives up
-with a "busy" answer when none frees soon enough (:mod:`adapters.http.overload`).
+A Slack acknowledgement (a modal submission's included) and a Teams turn are answered while the person,
+and the platform's deadline, wait. The answer to a slash command or a button, sent after its
+acknowledgement, can wait a moment: it starts once fewer than ``busy`` such requests are in flight —
+or after ``max_wait`` seconds at the latest, so that under overload answers come late but do come. It then
+waits for a slot, and gives up with a "busy" answer when none frees soon enough (:mod:`adapters.http.overload`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Graceful overload: answers that cannot start soon enough are shed with a short "busy" answer.
 
-The answer to a slash command, a button or a Teams message waits for one of a process's few slots
-for such work. When more arrives than the process can answer, that wait would grow
+After an acknowledgement, the answer to a slash command or a button waits for one of a process's
+few slots for such work. When more arrives than the process can answer, that wait would grow
 without limit (people waiting tens of seconds for an answer, memory growing, Slack retrying). So
 the wait is bounded: an answer that gets no slot within ``bound`` seconds is not started at all —
 nothing of it is stored — and the person gets :data:`BUSY` instead, well within Slack's 3 seconds.
@@ -21,9 +21,7 @@ from bot import metrics
 logger = logging.getLogger(__name__)
 
 BUSY = "Customer Moment is busy right now: nothing was done. Please try again in a minute."
-# A slash command (no giving way) is busy within 1 s, in its acknowledgement; a button, after at most
-# Foreground's 1 s of giving way, within 2 s, leaving 1 s to send the busy answer to its response_url.
-ANSWER_WAIT_SECONDS = 1.0
+ANSWER_WAIT_SECONDS = 1.0  # after at most Foreground's 1 s of giving way: busy within 2 s, leaving 1 s to send it
 
 
 class Busy(Exception):

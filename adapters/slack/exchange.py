@@ -1,7 +1,6 @@
 """Answering one interaction: the core's replies delivered where the person who acted expects them.
 
-Ephemeral answers go back in a slash command's acknowledgement when it is still open (one answer
-fits there: :class:`AckAnswer`), otherwise through the interaction's ``response_url`` (or chat.postEphemeral);
+Ephemeral answers go back through the interaction's ``response_url`` (or chat.postEphemeral);
 forms open as modals on the interaction's trigger; a direct message to the bot is answered in that
 conversation, where a form opens from a button; keyed cards update the message they live in;
 channel posts carry metadata and are remembered for later updates; exports become files in the
@@ -10,7 +9,6 @@ person's DM with the bot.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,39 +31,6 @@ Remember = Callable[[str, dict[str, Any]], Awaitable[None]]
 OPENERS = {"story": "open.story", "shoutout": "open.shoutout"}
 
 
-class AckAnswer:
-    """The one answer a slash command's acknowledgement can carry; Slack shows it to the person only.
-
-    The first answer ready while the acknowledgement is still open goes into it (:meth:`take`), so the
-    person sees it with the acknowledgement and no second request is needed. Once the acknowledgement
-    is gone (:meth:`close`), answers go to the ``response_url``, after it (:meth:`sent`).
-    """
-
-    def __init__(self) -> None:
-        self.ready: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._open = True
-        self._sent = asyncio.Event()
-
-    def take(self, body: dict[str, Any]) -> bool:
-        """Keep ``body`` for the acknowledgement; False when it is gone or already carries an answer."""
-        if not self._open or self.ready.done():
-            return False
-        self.ready.set_result(body)
-        return True
-
-    def close(self) -> dict[str, Any] | None:
-        """No more answers fit; the one the acknowledgement carries, if any."""
-        self._open = False
-        return self.ready.result() if self.ready.done() else None
-
-    def acknowledged(self) -> None:
-        self._sent.set()
-
-    async def sent(self) -> None:
-        """Return once the acknowledgement is on its way (answers after it must not overtake it)."""
-        await self._sent.wait()
-
-
 @dataclass(slots=True)
 class Exchange:
     """Where one interaction came from and how to answer it."""
@@ -84,7 +49,6 @@ class Exchange:
     remember: Remember | None = None
     webhook_timeout: int = 10
     reply_in: str = ""  # a conversation to answer in (the DM a message to the bot came from)
-    ack: AckAnswer | None = None  # a slash command's acknowledgement, while it can still carry the answer
     notices: list[str] = field(default_factory=list)
 
     async def send(self, replies: Sequence[Reply]) -> None:
@@ -168,12 +132,8 @@ class Exchange:
             await delivery.post(self.client, channel=self.reply_in, reply=reply)
             return
         if self.response_url:
-            body = {"response_type": "ephemeral", "replace_original": False, **message(reply)}
-            if self.ack is not None:
-                if self.ack.take(body):
-                    return
-                await self.ack.sent()
             webhook = AsyncWebhookClient(self.response_url, timeout=self.webhook_timeout, session=self.client.session)
+            body = {"response_type": "ephemeral", "replace_original": False, **message(reply)}
             response = await webhook.send_dict(body)
             if response.status_code == 200:
                 return

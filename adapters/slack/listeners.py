@@ -1,25 +1,16 @@
-"""Bolt listeners: translate → one call into the core → deliver the replies; each acknowledges itself.
+"""Bolt listeners: ack first, then translate → one call into the core → deliver the replies.
 
-Bolt runs a listener before it responds (``process_before_response=True``), so every listener
-decides what its acknowledgement carries and hands the rest to a task of its own
-(:meth:`adapters.http.inflight.Inflight.spawn`):
-
-* a slash command is answered *in* its acknowledgement when the answer is ready within
-  :data:`ACK_WITHIN` seconds — the person sees it at once, and no second request is needed — and on
-  its ``response_url`` otherwise; a command that gets no slot in time is acknowledged with "busy";
-* button presses, message shortcuts and events are acknowledged at once and handled afterwards;
-* a modal submission's inline errors must be in the acknowledgement itself, so the core answers
-  before it; what the submission posts follows after.
-
-Messages people write to the bot in its Messages tab are read as commands and answered in that conversation.
+Commands, button presses and message shortcuts are acknowledged before anything else happens; the core call and all
+Web API calls run after the acknowledgement (Bolt runs the listener on after the response with
+``process_before_response=False``). A modal submission is the one exception: its inline errors
+must be in the acknowledgement itself, so the core answers before the ack. Messages people write to
+the bot in its Messages tab are read as commands and answered in that conversation.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-from collections.abc import Coroutine
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
@@ -27,10 +18,9 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.http.inflight import Inflight
-from adapters.http.overload import BUSY, Busy
 from adapters.slack.channels import ChannelFinder
 from adapters.slack.dedupe import DeliveryLog
-from adapters.slack.exchange import AckAnswer, Exchange
+from adapters.slack.exchange import Exchange
 from adapters.slack.home import HomeContent, home_view
 from adapters.slack.incoming import (
     PLATFORM,
@@ -51,7 +41,6 @@ from adapters.slack.incoming import (
     tenant_of,
 )
 from adapters.slack.modals import CALLBACK_ID, answers, decode_origin, input_errors
-from adapters.slack.overload import answer_busy, shed
 from adapters.slack.people import Directory, Profile
 from bot.core import CustomerMoment
 from bot.events import Incoming
@@ -63,9 +52,6 @@ COMMAND = "/moment"
 SHORTCUT = "make_moment"  # the message shortcut "Make it a Customer Moment" (manifest.yml)
 SHORTCUT_LOOKUPS = 10  # people looked up by name for a message's mentions; the form must open within 3 s
 EXPIRED_FORM = "This form has expired. Please close it and start again."
-# Seconds a slash command's acknowledgement waits for the answer to carry it; Slack wants the ack within 3 s.
-# Later answers follow on the response_url. A command waits at most ANSWER_WAIT_SECONDS (1 s) for a slot.
-ACK_WITHIN = 2.0
 
 
 class SlackListeners:
@@ -127,14 +113,7 @@ class SlackListeners:
             client, workspace_id=sender.workspace_id, user_id=sender.user_id, fallback=sender.user_name
         )
 
-    def _exchange(
-        self,
-        client: AsyncWebClient,
-        sender: Sender,
-        profile: Profile,
-        incoming: Incoming,
-        ack: AckAnswer | None = None,
-    ) -> Exchange:
+    def _exchange(self, client: AsyncWebClient, sender: Sender, profile: Profile, incoming: Incoming) -> Exchange:
         workspace_id = sender.workspace_id
 
         async def remember(key: str, ref: dict[str, Any]) -> None:
@@ -154,42 +133,14 @@ class SlackListeners:
             zone=profile.zone,
             remember=remember,
             webhook_timeout=self._webhook_timeout,
-            ack=ack,
         )
 
-    def _later(self, body: dict[str, Any], client: AsyncWebClient, work: Coroutine[Any, Any, None]) -> None:
-        """``work`` after the acknowledgement, in a task of its own; "busy" on the response_url if it is shed."""
-
-        async def run() -> None:
-            try:
-                await work
-            except Busy:
-                await answer_busy(body, session=client.session, seconds=self._webhook_timeout)
-
-        self._inflight.spawn(run())
-
     async def command(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
         sender = self._sender(body)
         if sender is None:
-            await ack()
             return
-        answer = AckAnswer()
-        work = self._inflight.spawn(self._command(body, client, sender, answer))
-        await asyncio.wait((answer.ready, work), timeout=ACK_WITHIN, return_when=asyncio.FIRST_COMPLETED)
-        carried = answer.close()
-        try:
-            if work.done() and not work.cancelled() and isinstance(work.exception(), Busy):
-                shed(body)
-                await ack(response_type="ephemeral", text=BUSY)
-            elif carried is not None:
-                await ack(carried)
-            else:
-                await ack()  # the answer, when there is one, follows on the response_url
-        finally:
-            answer.acknowledged()
-
-    async def _command(self, body: dict[str, Any], client: AsyncWebClient, sender: Sender, answer: AckAnswer) -> None:
-        async with self._inflight.slot(give_way=False):  # someone waits on this acknowledgement
+        async with self._inflight.slot():
             if not await self._first_time(body):
                 return
             profile = await self._profile(client, sender)
@@ -206,7 +157,7 @@ class SlackListeners:
                 incoming.ref.get("trigger_id"),
             )
             replies = await self._core.handle(incoming)
-            await self._exchange(client, sender, profile, incoming, answer).send(replies)
+            await self._exchange(client, sender, profile, incoming).send(replies)
 
     async def action(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
@@ -214,9 +165,6 @@ class SlackListeners:
         sender = self._sender(body) if press is not None else None
         if press is None or sender is None:
             return
-        self._later(body, client, self._action(body, client, sender, press))
-
-    async def _action(self, body: dict[str, Any], client: AsyncWebClient, sender: Sender, press: Any) -> None:
         async with self._inflight.slot():
             if not await self._first_time(body):
                 return
@@ -246,11 +194,6 @@ class SlackListeners:
         sender = self._sender({**body, "user": event.get("user")})  # the envelope names no user; the event does
         if sender is None:
             return
-        self._later(body, client, self._direct_message(event, body, client, sender, context.bot_user_id))
-
-    async def _direct_message(
-        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, sender: Sender, bot: str | None
-    ) -> None:
         async with self._inflight.slot():
             if not await self._first_time(body):
                 return
@@ -258,7 +201,9 @@ class SlackListeners:
             people = await self._directory.people(
                 client, workspace_id=sender.workspace_id, user_ids=message_mentions(event)
             )
-            incoming = message_incoming(event, sender, actor=profile.person(), people=people, bot_user_id=bot)
+            incoming = message_incoming(
+                event, sender, actor=profile.person(), people=people, bot_user_id=context.bot_user_id
+            )
             logger.info(  # what people write to the bot is theirs: only where and who is logged
                 "direct message in workspace %s channel %s by user %s",
                 sender.workspace_id,
@@ -276,9 +221,6 @@ class SlackListeners:
         sender = self._sender(body)
         if sender is None:
             return
-        self._later(body, client, self._shortcut(body, client, sender))
-
-    async def _shortcut(self, body: dict[str, Any], client: AsyncWebClient, sender: Sender) -> None:
         async with self._inflight.slot():
             if not await self._first_time(body):
                 return
@@ -330,7 +272,7 @@ class SlackListeners:
                 await ack(response_action="errors", errors=input_errors(errors, view))
                 return
             await ack()
-            self._inflight.spawn(self._exchange(client, sender, profile, incoming).send(replies))
+            await self._exchange(client, sender, profile, incoming).send(replies)
 
     async def home_opened(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab") != "home":
@@ -338,9 +280,6 @@ class SlackListeners:
         sender = self._sender({**body, "user": event.get("user")})  # the envelope names no user; the event does
         if sender is None:
             return
-        self._later(body, client, self._home_opened(body, client, sender))
-
-    async def _home_opened(self, body: dict[str, Any], client: AsyncWebClient, sender: Sender) -> None:
         async with self._inflight.slot():
             if not await self._first_time(body):
                 return
@@ -368,12 +307,12 @@ class SlackListeners:
         if not tenant.workspace_id:
             logger.info("app_uninstalled without a workspace ignored")
             return
-        # Done before the acknowledgement and never shed: the installation must go (a failure is retried).
-        self._directory.forget(tenant.workspace_id)
-        if self._installation_store is not None:
-            await self._installation_store.async_delete_all(
-                enterprise_id=context.enterprise_id, team_id=context.team_id
-            )
+        async with self._inflight.slot(waiting=False):  # never shed: the installation must go
+            self._directory.forget(tenant.workspace_id)
+            if self._installation_store is not None:
+                await self._installation_store.async_delete_all(
+                    enterprise_id=context.enterprise_id, team_id=context.team_id
+                )
         logger.info("app uninstalled from workspace %s; its installation is deleted", tenant.workspace_id)
 
     async def tokens_revoked(self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -383,16 +322,16 @@ class SlackListeners:
             logger.info("tokens_revoked without a workspace or tokens ignored")
             return
         users = tokens.get("oauth")
-        # Done before the acknowledgement and never shed: revoked tokens must go (a failure is retried).
-        if self._installation_store is not None:
-            for user_id in users if isinstance(users, list) else ():
-                if not isinstance(user_id, str):
-                    continue
-                await self._installation_store.async_delete_installation(
-                    enterprise_id=context.enterprise_id, team_id=context.team_id, user_id=user_id
-                )
-            if tokens.get("bot"):
-                await self._installation_store.async_delete_bot(
-                    enterprise_id=context.enterprise_id, team_id=context.team_id
-                )
+        async with self._inflight.slot(waiting=False):  # never shed: revoked tokens must go
+            if self._installation_store is not None:
+                for user_id in users if isinstance(users, list) else ():
+                    if not isinstance(user_id, str):
+                        continue
+                    await self._installation_store.async_delete_installation(
+                        enterprise_id=context.enterprise_id, team_id=context.team_id, user_id=user_id
+                    )
+                if tokens.get("bot"):
+                    await self._installation_store.async_delete_bot(
+                        enterprise_id=context.enterprise_id, team_id=context.team_id
+                    )
         logger.info("tokens revoked in workspace %s: %s", tenant.workspace_id, sorted(tokens))

@@ -240,7 +240,6 @@ async def build_slack_surface(
             name="customer-moment",
             signing_secret=settings.slack_signing_secret,
             request_verification_enabled=http_events,
-            process_before_response=True,  # listeners acknowledge themselves (adapters/slack/listeners.py)
             client=client,
             installation_store=store,
             oauth_settings=oauth_settings(
@@ -258,7 +257,6 @@ async def build_slack_surface(
             name="customer-moment",
             signing_secret=settings.slack_signing_secret,
             request_verification_enabled=http_events,
-            process_before_response=True,  # listeners acknowledge themselves (adapters/slack/listeners.py)
             client=client,
             # Bolt treats None as "not authorized" (its type hint says otherwise).
             authorize=cast(Callable[..., Awaitable[AuthorizeResult]], authorization.authorize(client)),
@@ -270,7 +268,7 @@ async def build_slack_surface(
             "Slack needs SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (OAuth installs)"
         )
     app.use(SkipProcessedRetries(deliveries))
-    app.error(error_handler())
+    app.error(error_handler(session, timeout=API_TIMEOUT_SECONDS))  # answers shed under overload: "busy"
     SlackListeners(
         core=core,
         directory=Directory(),

@@ -127,16 +127,6 @@ class FakeSlack(CanvasMethods):
     def posted(self, channel: str) -> list[dict[str, Any]]:
         return list(self.messages.get(channel, []))
 
-    def acknowledged(self, name: str, text: str) -> None:
-        """A slash command's acknowledgement body: when it carries a message, Slack shows it to the person
-        like an answer on the command's ``response_url`` (recorded under the same name)."""
-        if not text.strip().startswith("{"):
-            return
-        body = json.loads(text)
-        if isinstance(body, dict) and (body.get("text") or body.get("blocks")):
-            self.answered_at.setdefault(name, time.monotonic())
-            self.responses.append((name, body))
-
     def reset(self) -> None:
         self.calls.clear()
         self.responses.clear()

@@ -120,9 +120,8 @@ class SlackDriver:
             "response_url": self.fake.response_url(name),
             "trigger_id": trigger or self.next_id("trigger-"),
         }
-        status, text = await self.send(urlencode(form), "application/x-www-form-urlencoded")
+        status, _ = await self.send(urlencode(form), "application/x-www-form-urlencoded")
         assert status == 200, status
-        self.fake.acknowledged(name, text)
         if settle:
             await self.settle()
         return name
