@@ -11,6 +11,15 @@ from adapters.slack.text import read_command
 from bot.commands import UsageError, parse
 from bot.domain.validation import scrub
 
+# The buttons on agenda and review cards, the same on every surface.
+CARD_ACTIONS = (
+    "agenda.swap",
+    "agenda.skip",
+    "agenda.done",
+    "agenda.helpful",
+    "review.approve",
+    "review.reject",
+)
 INJECTIONS = (
     "<!channel>",
     "<!here>",

@@ -16,23 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.runtime import Runtime
-from tests.integration.hostile.strategies import hostile_text, json_values, jsonable
+from tests.integration.hostile.strategies import CARD_ACTIONS, hostile_text, json_values, jsonable
 from tests.integration.hostile.support import assert_slack_said_nothing_bad, changed, table_counts
 from tests.integration.slack.driver import SlackDriver, state_for
 
 FUZZ = settings(max_examples=35, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 FORMS = ("story", "shoutout", "exercise", "schedule")
-ACTIONS = (
-    "agenda.swap",
-    "agenda.skip",
-    "agenda.done",
-    "agenda.helpful",
-    "review.approve",
-    "review.reject",
-    "open.story",
-    "open.shoutout",
-)
+ACTIONS = (*CARD_ACTIONS, "open.story", "open.shoutout")
 _views: dict[tuple[int, str], dict[str, Any]] = {}
 
 

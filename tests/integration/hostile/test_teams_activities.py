@@ -19,6 +19,7 @@ from adapters.teams.activities import HANDLED_TYPES
 from bot.commands import MAX_COMMAND_TEXT
 from bot.domain.validation import scrub
 from tests.integration.hostile.strategies import (
+    CARD_ACTIONS,
     hostile_text,
     json_values,
     jsonable,
@@ -33,16 +34,7 @@ from tests.integration.teams.reading import content
 FUZZ = settings(max_examples=35, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 FORMS = ("story", "shoutout", "exercise", "schedule", "reject", "pool")
-ACTIONS = (
-    "agenda.swap",
-    "agenda.skip",
-    "agenda.done",
-    "agenda.helpful",
-    "review.approve",
-    "review.reject",
-    "pool.choose",
-    "pool.own",
-)
+ACTIONS = (*CARD_ACTIONS, "pool.choose", "pool.own")
 INSTALLING = ("installationUpdate", "conversationUpdate")
 FIELDS = (
     *("situation", "action", "reaction", "lesson", "tags", "nps", "anonymous", "recipients", "reason"),
