@@ -990,7 +990,17 @@ async def measure(
                 and growth <= 20.0
             )
             verdict = "MET" if target else "MISSED"
-            print(f"target (≥{args.rate:.0f} req/s, p99 < 200 ms, 0 errors, RSS +≤20 %): {verdict}")
+            print(f"acks: target (≥{args.rate:.0f} req/s, p99 < 200 ms, 0 errors, RSS +≤20 %): {verdict}")
+            shed = fake["slack_busy"] + fake["teams_busy"]
+            answer_p99 = Latencies(overall.answers).p99()
+            answered = (
+                overall.unanswered == 0 and shed == 0 and overall.errors == 0 and answer_p99 < args.step_p99 / 1000
+            )
+            print(
+                f"answers: target (every request answered, none busy, p99 < {args.step_p99:.0f} ms, 0 errors): "
+                f"{'MET' if answered else 'MISSED'} (p99 {1000 * answer_p99:.0f} ms; "
+                f"busy answers in the whole run {shed})"
+            )
         finally:
             stopped = time.monotonic()
             if server.returncode is None:
