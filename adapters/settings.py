@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     teams_dev_no_auth: bool = Field(default=False, alias="TEAMS_DEV_NO_AUTH")
     # Bot Framework service URL hosts beyond the public cloud's, comma-separated (see service_url_hosts).
     teams_service_url_hosts: str = Field(default="", alias="TEAMS_SERVICE_URL_HOSTS")
+    # The server's public https:// address, as Teams reaches it: the Teams tab's pages and the page an
+    # in-meeting notification opens live there (and `teams-package` puts it in the manifest).
+    public_url: str = Field(default="", alias="PUBLIC_URL")
 
     # One Fernet key, or several separated by commas to rotate (the first encrypts, all decrypt).
     encryption_key: str = Field(default="", alias="ENCRYPTION_KEY", repr=False)
@@ -86,6 +89,16 @@ class Settings(BaseSettings):
     def _service_url_hosts(cls, value: str) -> str:
         service_url_hosts(value)
         return value.strip()
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_https(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value:
+            parts = urlsplit(value)
+            if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
+                raise ValueError("use the server's public https:// address, e.g. https://moment.example.com")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -32,7 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     package = sub.add_parser("teams-package", help="build the Microsoft Teams app package (zip) to upload")
     package.add_argument("--output", default=".", help="zip file or folder to write (default: current folder)")
-    package.add_argument("--base-url", default=None, help="public https URL of this service (links, valid domain)")
+    package.add_argument(
+        "--base-url", default=None, help="public https URL of this service (links, valid domain); default PUBLIC_URL"
+    )
     sub.add_parser("check", help="check settings, database, migrations and credentials; one line per problem")
     sub.add_parser("worker", help="run the scheduler alone (several may run against one PostgreSQL)")
     return parser
@@ -114,7 +116,9 @@ def _teams_package(settings: Settings, *, output: str, base_url: str | None) -> 
         )
         return 2
     try:
-        path = build_package(app_id=settings.microsoft_app_id, output=Path(output), base_url=base_url)
+        path = build_package(
+            app_id=settings.microsoft_app_id, output=Path(output), base_url=base_url or settings.public_url or None
+        )
     except ValueError as exc:
         print(f"customer-moment: {exc}", file=sys.stderr)
         return 2

@@ -79,12 +79,13 @@ class Handler:
         directory: Directory,
         upload: Upload,
         allow_http_uploads: bool,
+        public_url: str = "",
     ) -> None:
         self._core = core
         self._store = store
         self._directory = directory
         self._exports = Exports(core=core, upload=upload, allow_http_uploads=allow_http_uploads)
-        self._meetings = Meetings(core=core, store=store, directory=directory)
+        self._meetings = Meetings(core=core, store=store, directory=directory, public_url=public_url)
         self.capture = Capture(core=core, store=store, directory=directory)  # the message action's invokes
 
     def _outbox(self, where: Where, connectors: Connectors) -> Outbox:

@@ -15,13 +15,14 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from adapters.teams import routing
 from adapters.teams.activities import PLATFORM, Activity, person_of, place_of, section, text_of
 from adapters.teams.conversations import ConversationStore
 from adapters.teams.outbox import Connectors, Outbox, Where
 from adapters.teams.roster import Directory
+from adapters.teams.tab import NOTICE_PATH
 from bot.core import Clock, CustomerMoment, utc_now
 from bot.events import MeetingEvent, MeetingPhase, Person, Place
 from bot.ports import DeliveryError
@@ -36,7 +37,9 @@ MEETING_END = "application/vnd.microsoft.meetingEnd"
 MEETING_EVENTS = frozenset({MEETING_START, MEETING_END})
 LOOKUP_EVERY = timedelta(hours=1)  # how often a meeting chat's messages may look its meeting's details up
 LOOKUPS_KEPT = 4096
-MAX_RECIPIENTS = 50  # people one targeted notification reaches; the rest see the card in the chat
+THREAD = ";messageid="  # a conversation id with this is a thread of a channel (a channel meeting's chat)
+MAX_RECIPIENTS = 50  # people the notification reaches at most; the rest see the card in the chat
+RECIPIENTS_PER_CALL = 10  # what one targeted meeting notification may name (Teams' limit)
 
 
 class MeetingCalls(Protocol):
@@ -76,12 +79,12 @@ def meeting_id_of(activity: Activity) -> str:
     return text_of(section(section(activity, "channelData"), "meeting"), "id").strip()
 
 
-def notification(recipients: list[str], *, title: str, link: str) -> JsonDict:
-    """A targeted in-meeting notification opening the card's message in the meeting stage."""
+def notification(recipients: list[str], *, title: str, page: str) -> JsonDict:
+    """A targeted in-meeting notification: ``page`` opens on the meeting stage for ``recipients``."""
     return {
         "type": "targetedMeetingNotification",
         "value": {
-            "recipients": recipients[:MAX_RECIPIENTS],
+            "recipients": recipients[:RECIPIENTS_PER_CALL],
             "surfaces": [
                 {
                     "surface": "meetingStage",
@@ -91,13 +94,18 @@ def notification(recipients: list[str], *, title: str, link: str) -> JsonDict:
                             "height": "300",
                             "width": "400",
                             "title": f"Customer Moment: {title}"[:100] if title else "Customer Moment",
-                            "url": link,
+                            "url": page,
                         }
                     },
                 }
             ],
         },
     }
+
+
+def notice_page(public_url: str, *, title: str, link: str) -> str:
+    """The page a notification opens (:mod:`adapters.teams.tab`): the title, and the card's link to open."""
+    return f"{public_url}{NOTICE_PATH}?" + urlencode({"title": title[:100], "link": link})
 
 
 def message_link(ref: Mapping[str, Any]) -> str:
@@ -110,9 +118,18 @@ class Meetings:
     """What the bot does with meeting events (``Handler`` hands them over)."""
 
     def __init__(
-        self, *, core: CustomerMoment, store: ConversationStore, directory: Directory, clock: Clock = utc_now
+        self,
+        *,
+        core: CustomerMoment,
+        store: ConversationStore,
+        directory: Directory,
+        public_url: str = "",
+        clock: Clock = utc_now,
     ) -> None:
+        """``public_url``: where this server's pages are reached (``PUBLIC_URL``); the notification opens one
+        of them, so without it the card is posted and no notification is sent."""
         self._core = core
+        self._public_url = public_url.rstrip("/")
         self._store = store
         self._directory = directory
         self._clock = clock
@@ -186,11 +203,25 @@ class Meetings:
         answer = await self._core.meeting(event)
         ref = await self._deliver(activity, answer, connectors)
         if answer.notify and ref is not None and accounts:
+            await self._notify(calls, meeting_id, place.workspace_id, accounts, title=answer.title, ref=ref)
+
+    async def _notify(
+        self, calls: MeetingCalls, meeting_id: str, tenant: str, accounts: list[str], *, title: str, ref: JsonDict
+    ) -> None:
+        """Point the meeting's people to the card: a targeted notification per ten of them."""
+        if not self._public_url:
+            logger.info("teams: meeting notification in %s not sent: PUBLIC_URL is not set", tenant)
+            return
+        page = notice_page(self._public_url, title=title, link=message_link(ref))
+        people = accounts[:MAX_RECIPIENTS]
+        for first in range(0, len(people), RECIPIENTS_PER_CALL):
             try:
-                body = notification(accounts, title=answer.title, link=message_link(ref))
-                await calls.notify_meeting(meeting_id, body)
+                await calls.notify_meeting(
+                    meeting_id, notification(people[first : first + RECIPIENTS_PER_CALL], title=title, page=page)
+                )
             except DeliveryError as exc:
-                logger.warning("teams: meeting notification in %s not sent: %s", place.workspace_id, exc)
+                logger.warning("teams: meeting notification in %s not sent: %s", tenant, exc)
+                return
 
     async def _details(self, calls: MeetingCalls, meeting_id: str, tenant: str) -> Mapping[str, Any]:
         try:
@@ -216,13 +247,16 @@ class Meetings:
         place = place_of(activity)
         if not answer.replies:
             return answer.card_ref
+        conversation_id = text_of(section(activity, "conversation"), "id")
         where = Where(
             tenant=place.workspace_id,
             service_url=text_of(activity, "serviceUrl"),
-            conversation_id=text_of(section(activity, "conversation"), "id"),
+            conversation_id=conversation_id,
             channel_id=place.channel_id,
             bot=dict(section(activity, "recipient")),
             roster_id=place.channel_id,
+            # A channel meeting's chat is the thread of its post in the channel: its card goes there.
+            thread_id=conversation_id if THREAD in conversation_id else None,
         )
         steps = routing.route(answer.replies, routing.Situation(kind="proactive", channel_id=place.channel_id))
         outbox = Outbox(where=where, connectors=connectors, store=self._store, directory=self._directory)

@@ -52,6 +52,7 @@ class Where:
     conversation_id: str  # replies "here" go to this conversation (a channel thread keeps its ;messageid)
     channel_id: str | None
     bot: JsonDict
+    thread_id: str | None = None  # posts to ``channel_id`` go to this thread of it (a channel meeting's chat)
     actor_account: str | None = None  # the acting person's conversation member id (29:…)
     pressed_id: str | None = None  # the card that was used (replyToId)
     roster_id: str | None = None  # whose members a people field offers (the team, or the chat)
@@ -164,16 +165,20 @@ class Outbox:
         return None
 
     async def _post(self, channel_id: str, activity: JsonDict) -> JsonDict | None:
-        """A new top-level post in a channel or group chat (a new thread in a channel)."""
+        """A new top-level post in a channel or group chat (a new thread in a channel), or one in the channel
+        thread the turn names as its own (``Where.thread_id``)."""
         where = self._where
         service_url = where.service_url
+        conversation_id = channel_id
         if channel_id != where.channel_id:
             stored = await self._store.reference(where.tenant, channel_id)
             if stored is None:
                 raise ChannelGone(f"no Teams conversation is stored for channel {channel_id}")
             service_url = str(stored.get("serviceUrl") or service_url)
+        elif where.thread_id:
+            conversation_id = where.thread_id
         connector = await self._connector(service_url)
-        return reference(service_url, channel_id, await connector.send(channel_id, activity), where.tenant)
+        return reference(service_url, conversation_id, await connector.send(conversation_id, activity), where.tenant)
 
     async def _update(self, reply: Reply, activity: JsonDict) -> JsonDict | None:
         """Update a keyed message in place; if it is gone (deleted), post it again."""

@@ -74,6 +74,7 @@ class TeamsSurface:
             directory=self._directory,
             upload=self._upload,
             allow_http_uploads=not self._app_id,
+            public_url=settings.public_url,
         )
         bot = TeamsBot(handler=self._handler, options=self._options, transport=self._transport)
         single_tenant = settings.microsoft_app_type == "SingleTenant" and bool(self._app_id)

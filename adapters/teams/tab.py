@@ -1,4 +1,5 @@
-"""The Teams tab: what makes the app addable to meetings, and the two small pages it shows there.
+"""The Teams tab: what makes the app addable to meetings, the two small pages it shows there, and the page an
+in-meeting notification opens.
 
 Teams adds an app to a scheduled meeting (its chat, details and side panel) or a channel meeting through a
 configurable tab (``configurableTabs`` in the manifest). Adding it opens the **configuration page**, which
@@ -6,8 +7,9 @@ tells Teams, through the Teams JavaScript library, which page the tab shows: the
 same server. Adding the app this way also brings the bot into the meeting's chat, where the moment's card
 is posted at meeting start.
 
-Both pages are static and the same for everyone: they explain the Customer Moment and the commands to use
-in the meeting, and hold no stories or other data (the tab signs nobody in, so it shows nothing private).
+The pages are static and the same for everyone: they explain the Customer Moment and the commands to use
+in the meeting, and hold no stories or other data (the tab signs nobody in, so it shows nothing private);
+the notification's page shows only the moment's title, which its address carries.
 They are framed by Teams only (``frame-ancestors``), run no inline script, and load nothing but their own
 files and the Teams JavaScript library, pinned by version and integrity hash.
 """
@@ -29,9 +31,11 @@ logger = logging.getLogger(__name__)
 PREFIX = "/teams/tab"
 CONFIG_PATH = f"{PREFIX}/config"
 CONTENT_PATH = f"{PREFIX}/meeting"  # config.js hands Teams this page, as "meeting" relative to CONFIG_PATH
+NOTICE_PATH = f"{PREFIX}/notice"  # what an in-meeting notification opens (adapters/teams/meetings.py)
 ASSETS = {
     "config.js": "text/javascript",
     "meeting.js": "text/javascript",
+    "notice.js": "text/javascript",
     "tab.css": "text/css",
 }
 
@@ -45,6 +49,7 @@ TEAMS_JS_INTEGRITY = "sha384-sMo/EOqQPa1OCup2/VBRum7oFeOS22kvs8WGDc45xK53tUVZzFR
 FRAME_ANCESTORS = (
     "https://teams.microsoft.com",
     "https://*.teams.microsoft.com",
+    "https://*.teams.microsoft.us",  # GCC High and DoD
     "https://*.cloud.microsoft",
     "https://*.microsoft365.com",
     "https://*.office.com",
@@ -130,6 +135,18 @@ def meeting_page() -> str:
     return _page("Customer Moment", "meeting.js", body)
 
 
+def notice_page() -> str:
+    """The in-meeting notification's page: the moment's title (from its address, shown as text) and a button
+    that opens the card in the meeting chat."""
+    body = (
+        '<h1 id="title">Customer Moment</h1>\n'
+        "<p>The meeting's Customer Moment is in the meeting chat: a few minutes about the customer.</p>\n"
+        '<p><button id="open" type="button" hidden>Open the card in the chat</button></p>\n'
+        '<p id="status" class="note"></p>\n'
+    )
+    return _page("Customer Moment", "notice.js", body)
+
+
 def _asset(name: str) -> bytes:
     return resources.files("adapters.teams.pages").joinpath(name).read_bytes()
 
@@ -157,5 +174,6 @@ def routes() -> list[web.AbstractRouteDef]:
     pages: list[web.AbstractRouteDef] = [
         web.get(CONFIG_PATH, _html(config_page())),
         web.get(CONTENT_PATH, _html(meeting_page())),
+        web.get(NOTICE_PATH, _html(notice_page())),
     ]
     return pages + [web.get(f"{PREFIX}/{name}", _file(name, kind)) for name, kind in ASSETS.items()]

@@ -77,9 +77,13 @@ async def start(
     return client, surface
 
 
+PUBLIC_URL = "https://moment.example.com"  # where Teams reaches the server's pages (PUBLIC_URL)
+
+
 def emulator(runtime: Runtime) -> Runtime:
     """Authentication off, explicitly (``TEAMS_DEV_NO_AUTH``), as in local development with the Emulator."""
-    return dataclasses.replace(runtime, settings=runtime.settings.model_copy(update={"teams_dev_no_auth": True}))
+    settings = runtime.settings.model_copy(update={"teams_dev_no_auth": True, "public_url": PUBLIC_URL})
+    return dataclasses.replace(runtime, settings=settings)
 
 
 def authenticated(runtime: Runtime, connector: FakeConnector, **more: Any) -> Runtime:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy import func, select
 
+from adapters.runtime import Runtime
 from bot.domain.lifecycle import AgendaState
 from bot.scheduler.dispatcher import Dispatcher
 from bot.storage.models import AgendaItem, MeetingOccurrence, Team
@@ -17,6 +20,8 @@ from tests.integration.teams.builders import (
     CHANNEL,
     CHAT,
     MEETING,
+    TENANT,
+    account,
     installed,
     meeting_details,
     meeting_event,
@@ -24,10 +29,11 @@ from tests.integration.teams.builders import (
     roster_entry,
     submit,
 )
-from tests.integration.teams.conftest import TeamsApp
+from tests.integration.teams.builders import conversation as conversation_of
+from tests.integration.teams.conftest import PUBLIC_URL, TeamsApp, emulator, setup_channel, start
 from tests.integration.teams.reading import buttons, cards, content, last_card
 from tests.support.clock import FakeClock
-from tests.support.fake_connector import Call
+from tests.support.fake_connector import Call, FakeConnector
 
 JsonDict = dict[str, Any]
 
@@ -39,6 +45,12 @@ async def in_meeting_chat(teams: TeamsApp, *, details: JsonDict | None = None) -
     response = await teams.post(installed(teams.service_url, where="chat"))
     assert response.status == 200
     teams.connector.clear()
+
+
+def card_link(notified: Call) -> str:
+    """The card's Teams link the notification's page opens (a query parameter of the page's address)."""
+    page = urlsplit(notified.body["value"]["surfaces"][0]["content"]["value"]["url"])
+    return parse_qs(page.query)["link"][0]
 
 
 def agenda_cards(calls: list[Call]) -> list[Call]:
@@ -59,7 +71,10 @@ async def test_a_meeting_start_posts_the_moment_in_the_meeting_chat_and_notifies
     assert set(value["recipients"]) == {ALICE["id"], BOB["id"], CAROL["id"]}
     (surface,) = value["surfaces"]
     assert surface["surface"] == "meetingStage"
-    assert surface["content"]["value"]["url"].endswith("/" + posted.posted_id), "it points to the card"
+    page = urlsplit(surface["content"]["value"]["url"])
+    assert f"{page.scheme}://{page.netloc}{page.path}" == PUBLIC_URL + "/teams/tab/notice", "a page of the app's own"
+    link = card_link(notified)
+    assert link.startswith("https://teams.microsoft.com/l/message/") and link.endswith("/" + posted.posted_id)
     async with teams.runtime.sessions() as session:
         item = await session.scalar(select(AgendaItem))
         assert item is not None and item.state is AgendaState.POSTED and item.moment_id is not None
@@ -211,7 +226,7 @@ async def test_a_card_the_chats_series_posted_before_the_meeting_is_only_pointed
 
     assert not agenda_cards(teams.connector.posts(CHAT)), "no second card"
     (notified,) = teams.connector.notifications(MEETING)
-    assert notified.body["value"]["surfaces"][0]["content"]["value"]["url"].endswith("/" + prepared.posted_id)
+    assert card_link(notified).endswith("/" + prepared.posted_id)
 
 
 async def test_a_meeting_known_ahead_gets_its_card_the_lead_time_before_and_only_a_notification_at_start(
@@ -238,4 +253,63 @@ async def test_a_meeting_known_ahead_gets_its_card_the_lead_time_before_and_only
 
     assert not agenda_cards(teams.connector.posts(CHAT))
     (notified,) = teams.connector.notifications(MEETING)
-    assert notified.body["value"]["surfaces"][0]["content"]["value"]["url"].endswith("/" + prepared.posted_id)
+    assert card_link(notified).endswith("/" + prepared.posted_id)
+
+
+def channel_meeting_event(service_url: str, *, thread: str = "1732352400000") -> JsonDict:
+    """A channel meeting's start: the event comes in the thread of the meeting's post in the channel."""
+    event = meeting_event(service_url)
+    conversation, data = conversation_of("channel", sender=ALICE, tenant=TENANT, thread=thread)
+    event["conversation"] = conversation
+    event["channelData"] = {**data, "meeting": {"id": MEETING}}
+    return event
+
+
+async def test_a_channel_meetings_card_goes_into_the_meetings_thread(teams: TeamsApp) -> None:
+    teams.connector.meeting(MEETING, meeting_details())
+    await setup_channel(teams)
+    thread = f"{CHANNEL};messageid=1732352400000"
+
+    response = await teams.post(channel_meeting_event(teams.service_url))
+
+    assert response.status == 200
+    (posted,) = agenda_cards(teams.connector.posts(thread))
+    assert not agenda_cards(teams.connector.posts(CHANNEL)), "not a new post in the channel"
+    (notified,) = teams.connector.notifications(MEETING)
+    assert unquote(card_link(notified)).endswith(f"/{thread}/{posted.posted_id}")
+    teams.connector.clear()
+    await teams.post(message("skip", teams.service_url))  # the card is updated where it is
+    assert [c.conversation_id for c in teams.connector.updates(posted.posted_id)] == [thread]
+
+
+async def test_a_large_meeting_is_notified_ten_people_at_a_time(teams: TeamsApp) -> None:
+    people = [account(f"person{n}") for n in range(23)]
+    teams.connector.roster(CHAT, [roster_entry(p) for p in people])
+    teams.connector.meeting(MEETING, meeting_details())
+    await teams.post(installed(teams.service_url, where="chat"))
+
+    await teams.post(meeting_event(teams.service_url))
+
+    notified = teams.connector.notifications(MEETING)
+    batches = [n.body["value"]["recipients"] for n in notified]
+    assert [len(b) for b in batches] == [10, 10, 3]
+    assert sorted(r for b in batches for r in b) == sorted(p["id"] for p in people)
+    assert len({n.body["value"]["surfaces"][0]["content"]["value"]["url"] for n in notified}) == 1
+
+
+async def test_without_a_public_url_the_card_is_posted_and_no_notification_sent(
+    runtime: Runtime, connector: FakeConnector, clock: FakeClock
+) -> None:
+    no_pages = emulator(runtime)
+    no_pages = dataclasses.replace(no_pages, settings=no_pages.settings.model_copy(update={"public_url": ""}))
+    client, surface = await start(no_pages, clock)
+    teams = TeamsApp(client, surface, connector, runtime)
+    try:
+        await in_meeting_chat(teams)
+        response = await teams.post(meeting_event(teams.service_url))
+    finally:
+        await client.close()
+
+    assert response.status == 200
+    assert len(agenda_cards(teams.connector.posts(CHAT))) == 1
+    assert not teams.connector.notifications()

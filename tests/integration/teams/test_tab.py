@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from adapters.teams.package import build_package
-from adapters.teams.tab import CONFIG_PATH, CONTENT_PATH, TEAMS_JS
+from adapters.teams.tab import CONFIG_PATH, CONTENT_PATH, NOTICE_PATH, TEAMS_JS
 from tests.integration.teams.conftest import TeamsApp
 
 BASE_URL = "https://moment.contoso.example"
@@ -30,7 +30,7 @@ def sources(page: str, tag: str, attribute: str) -> list[str]:
 
 
 async def test_the_configuration_and_meeting_pages_are_served_for_teams_to_frame(teams: TeamsApp) -> None:
-    for path in (CONFIG_PATH, CONTENT_PATH):
+    for path in (CONFIG_PATH, CONTENT_PATH, NOTICE_PATH):
         response = await teams.client.get(path)
         assert response.status == 200
         assert response.content_type == "text/html" and response.charset == "utf-8"
@@ -49,7 +49,7 @@ async def test_the_configuration_and_meeting_pages_are_served_for_teams_to_frame
 
 
 async def test_every_file_a_page_loads_from_this_server_is_served(teams: TeamsApp) -> None:
-    for path in (CONFIG_PATH, CONTENT_PATH):
+    for path in (CONFIG_PATH, CONTENT_PATH, NOTICE_PATH):
         page = await (await teams.client.get(path)).text()
         own = [src for src in sources(page, "script", "src") + sources(page, "link", "href") if src != TEAMS_JS]
         assert own, "the page's own script and style sheet"
@@ -95,3 +95,15 @@ async def test_the_meeting_page_explains_the_moment_and_its_commands_and_shows_n
     for usage in ("request [in &lt;15m|2h|1h 30m&gt;]", "pool [#channel | off]", "help [command]"):
         assert usage in page, "usage lines come from the command table, escaped"
     assert "shows no stories" in page
+
+
+async def test_the_notification_page_takes_its_title_and_link_from_its_address_and_opens_only_teams_messages(
+    teams: TeamsApp,
+) -> None:
+    page = await (
+        await teams.client.get(NOTICE_PATH + "?title=%3Cb%3EHi%3C%2Fb%3E&link=https%3A%2F%2Fevil.example")
+    ).text()
+    assert "&lt;b&gt;" not in page and "<b>Hi" not in page, "the address is read by the script, not put in the page"
+    script = await (await teams.client.get(urljoin(NOTICE_PATH, "notice.js"))).text()
+    assert "textContent" in script and "innerHTML" not in script, "the title is shown as text"
+    assert '"https://teams.microsoft.com/l/message/"' in script and "app.openLink(link)" in script

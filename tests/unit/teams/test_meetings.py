@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.teams.connector import meeting_path
 from adapters.teams.meetings import (
-    MAX_RECIPIENTS,
+    RECIPIENTS_PER_CALL,
     meeting_id_of,
     message_link,
+    notice_page,
     notification,
     occurrence_of,
     scheduled_start,
 )
+from adapters.teams.tab import NOTICE_PATH
 
 
 def test_the_scheduled_start_names_the_occurrence_to_the_minute() -> None:
@@ -48,13 +51,18 @@ def test_a_meeting_id_is_one_path_segment() -> None:
     assert meeting_path("a/b+c=", "notification") == "/v1/meetings/a%2Fb%2Bc%3D/notification"
 
 
-def test_the_notification_points_the_meeting_to_the_posted_card() -> None:
+def test_the_notification_opens_the_apps_page_pointing_to_the_posted_card() -> None:
     link = message_link({"conversationId": "19:meeting_x@thread.v2", "activityId": "1700"})
-    body = notification([f"29:{n}" for n in range(80)], title="Call before they find out", link=link)
+    assert link == "https://teams.microsoft.com/l/message/19%3Ameeting_x%40thread.v2/1700"
+    page = notice_page("https://moment.example.com", title="Call before they find out & more", link=link)
+    address = urlsplit(page)
+    assert (address.scheme, address.netloc, address.path) == ("https", "moment.example.com", NOTICE_PATH)
+    assert parse_qs(address.query) == {"title": ["Call before they find out & more"], "link": [link]}
+    body = notification([f"29:{n}" for n in range(80)], title="Call before they find out", page=page)
     assert body["type"] == "targetedMeetingNotification"
-    assert len(body["value"]["recipients"]) == MAX_RECIPIENTS
+    assert len(body["value"]["recipients"]) == RECIPIENTS_PER_CALL
     (surface,) = body["value"]["surfaces"]
     assert surface["surface"] == "meetingStage" and surface["contentType"] == "task"
     shown = surface["content"]["value"]
-    assert shown["url"] == "https://teams.microsoft.com/l/message/19%3Ameeting_x%40thread.v2/1700"
+    assert shown["url"] == page
     assert shown["title"] == "Customer Moment: Call before they find out"
