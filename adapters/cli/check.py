@@ -106,6 +106,8 @@ def surfaces(settings: Settings) -> tuple[list[str], list[str]]:
             )
     if "teams" in running and not settings.microsoft_app_id.strip():
         running[running.index("teams")] = "teams (authentication off, local development only)"
+    elif "teams" in running and not settings.public_url:
+        running[running.index("teams")] = "teams (without PUBLIC_URL: no in-meeting notifications, no tab pages)"
     return running, problems
 
 

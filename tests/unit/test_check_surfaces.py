@@ -35,17 +35,36 @@ def test_teams_without_authentication_needs_the_explicit_switch_and_fails_check(
     assert any(p.startswith("TEAMS_DEV_NO_AUTH: on;") for p in problems)
 
 
+PUBLIC_URL = "https://moment.example.com"
+
+
 def test_the_switch_next_to_an_app_id_is_a_problem_too() -> None:
-    both = settings(MICROSOFT_APP_ID=APP_ID, MICROSOFT_APP_PASSWORD="secret", TEAMS_DEV_NO_AUTH="true")
+    both = settings(
+        MICROSOFT_APP_ID=APP_ID, MICROSOFT_APP_PASSWORD="secret", TEAMS_DEV_NO_AUTH="true", PUBLIC_URL=PUBLIC_URL
+    )
     assert check.surfaces(both)[0] == ["console", "teams"]
     assert any("ignored while MICROSOFT_APP_ID" in p for p in check.credential_problems(both))
 
 
 def test_configured_slack_and_teams_both_run() -> None:
-    configured = settings(SLACK_SIGNING_SECRET="0" * 32, MICROSOFT_APP_ID=APP_ID, MICROSOFT_APP_PASSWORD="secret")
+    configured = settings(
+        SLACK_SIGNING_SECRET="0" * 32, MICROSOFT_APP_ID=APP_ID, MICROSOFT_APP_PASSWORD="secret", PUBLIC_URL=PUBLIC_URL
+    )
     running, problems = check.surfaces(configured)
     assert running == ["console", "slack", "teams"]
     assert problems == []
+
+
+def test_teams_without_a_public_address_runs_and_says_what_it_lacks() -> None:
+    running, problems = check.surfaces(settings(MICROSOFT_APP_ID=APP_ID, MICROSOFT_APP_PASSWORD="secret"))
+    assert running == ["console", "teams (without PUBLIC_URL: no in-meeting notifications, no tab pages)"]
+    assert problems == []
+
+
+@pytest.mark.parametrize("value", ["http://moment.example.com", "moment.example.com", "https://", "https://x/?a=1"])
+def test_a_public_address_that_is_not_https_is_refused(value: str) -> None:
+    with pytest.raises(ValueError, match="https://"):
+        settings(PUBLIC_URL=value)
 
 
 def test_a_surface_whose_sdk_is_missing_is_a_problem_not_a_surface(
