@@ -37,6 +37,7 @@ MEETING_END = "application/vnd.microsoft.meetingEnd"
 MEETING_EVENTS = frozenset({MEETING_START, MEETING_END})
 LOOKUP_EVERY = timedelta(hours=1)  # how often a meeting chat's messages may look its meeting's details up
 LOOKUPS_KEPT = 4096
+OCCURRENCE_SLACK = timedelta(hours=12)  # a start (or end) this far from the scheduled start is another occurrence's
 THREAD = ";messageid="  # a conversation id with this is a thread of a channel (a channel meeting's chat)
 MAX_RECIPIENTS = 50  # people the notification reaches at most; the rest see the card in the chat
 RECIPIENTS_PER_CALL = 10  # what one targeted meeting notification may name (Teams' limit)
@@ -64,6 +65,19 @@ def _moment(value: str) -> datetime | None:
 
 def scheduled_start(details: Mapping[str, Any]) -> datetime | None:
     return _moment(text_of(section(details, "details"), "scheduledStartTime"))
+
+
+def this_occurrence(scheduled: datetime | None, activity: Activity) -> datetime | None:
+    """The details' scheduled start, if it is this occurrence's: a recurring meeting's details may carry
+    another occurrence's (the series' first), which is then ignored when the event says when this one
+    started or ended, far from it."""
+    if scheduled is None:
+        return None
+    value = section(activity, "value")
+    happened = _moment(text_of(value, "StartTime") or text_of(value, "EndTime"))
+    if happened is not None and abs(happened - scheduled) > OCCURRENCE_SLACK:
+        return None
+    return scheduled
 
 
 def occurrence_of(activity: Activity, scheduled: datetime | None) -> str:
@@ -187,7 +201,7 @@ class Meetings:
             return
         calls = cast(MeetingCalls, connector)
         details = await self._details(calls, meeting_id, place.workspace_id)
-        scheduled = scheduled_start(details)
+        scheduled = this_occurrence(scheduled_start(details), activity)
         attendees, accounts = await self._roster(connector, place.channel_id, place.workspace_id)
         organizer = person_of(section(details, "organizer"))
         event = MeetingEvent(

@@ -313,3 +313,17 @@ async def test_without_a_public_url_the_card_is_posted_and_no_notification_sent(
     assert response.status == 200
     assert len(agenda_cards(teams.connector.posts(CHAT))) == 1
     assert not teams.connector.notifications()
+
+
+async def test_each_occurrence_of_a_recurring_meeting_gets_its_card_when_the_details_name_the_first(
+    teams: TeamsApp,
+) -> None:
+    await in_meeting_chat(teams, details=meeting_details(start="2026-11-02T09:00:00Z"))
+
+    for day in ("2026-11-09", "2026-11-16", "2026-11-16"):  # the last one delivered twice
+        assert (await teams.post(meeting_event(teams.service_url, at=f"{day}T09:01:00Z"))).status == 200
+
+    assert len(agenda_cards(teams.connector.posts(CHAT))) == 2
+    async with teams.runtime.sessions() as session:
+        occurrences = sorted(await session.scalars(select(MeetingOccurrence.occurrence)))
+    assert occurrences == ["2026-11-09", "2026-11-16"]

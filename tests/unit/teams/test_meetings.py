@@ -17,6 +17,7 @@ from adapters.teams.meetings import (
     notification,
     occurrence_of,
     scheduled_start,
+    this_occurrence,
 )
 from adapters.teams.tab import NOTICE_PATH
 
@@ -66,3 +67,15 @@ def test_the_notification_opens_the_apps_page_pointing_to_the_posted_card() -> N
     shown = surface["content"]["value"]
     assert shown["url"] == page
     assert shown["title"] == "Customer Moment: Call before they find out"
+
+
+def test_a_scheduled_start_far_from_when_the_meeting_started_is_another_occurrences() -> None:
+    first = scheduled_start({"details": {"scheduledStartTime": "2026-11-03T09:00:00Z"}})  # the series' first
+    week_later = {"value": {"StartTime": "2026-11-10T09:02:00Z"}}
+    assert this_occurrence(first, week_later) is None
+    assert occurrence_of(week_later, this_occurrence(first, week_later)) == "2026-11-10"
+    on_time = {"value": {"StartTime": "2026-11-03T08:55:00Z"}}
+    assert this_occurrence(first, on_time) == first
+    ended = {"value": {"EndTime": "2026-11-03T10:30:00Z"}}
+    assert this_occurrence(first, ended) == first, "an end the same morning is the same occurrence"
+    assert this_occurrence(first, {"value": {}}) == first, "nothing to compare with: the details stand"
