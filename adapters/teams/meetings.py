@@ -123,9 +123,11 @@ def notice_page(public_url: str, *, title: str, link: str) -> str:
 
 
 def message_link(ref: Mapping[str, Any]) -> str:
-    """The Teams deep link to a posted message."""
+    """The Teams deep link to a posted message; a reply in a channel thread names its thread's first post."""
     conversation, activity = str(ref.get("conversationId") or ""), str(ref.get("activityId") or "")
-    return f"https://teams.microsoft.com/l/message/{quote(conversation, safe='')}/{quote(activity, safe='')}"
+    conversation, _, parent = conversation.partition(THREAD)
+    link = f"https://teams.microsoft.com/l/message/{quote(conversation, safe='')}/{quote(activity, safe='')}"
+    return link + ("?" + urlencode({"parentMessageId": parent}) if parent else "")
 
 
 class Meetings:

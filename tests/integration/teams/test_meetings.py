@@ -276,7 +276,9 @@ async def test_a_channel_meetings_card_goes_into_the_meetings_thread(teams: Team
     (posted,) = agenda_cards(teams.connector.posts(thread))
     assert not agenda_cards(teams.connector.posts(CHANNEL)), "not a new post in the channel"
     (notified,) = teams.connector.notifications(MEETING)
-    assert unquote(card_link(notified)).endswith(f"/{thread}/{posted.posted_id}")
+    assert unquote(card_link(notified)) == (
+        f"https://teams.microsoft.com/l/message/{CHANNEL}/{posted.posted_id}?parentMessageId=1732352400000"
+    )
     teams.connector.clear()
     await teams.post(message("skip", teams.service_url))  # the card is updated where it is
     assert [c.conversation_id for c in teams.connector.updates(posted.posted_id)] == [thread]

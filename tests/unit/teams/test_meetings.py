@@ -55,6 +55,8 @@ def test_a_meeting_id_is_one_path_segment() -> None:
 def test_the_notification_opens_the_apps_page_pointing_to_the_posted_card() -> None:
     link = message_link({"conversationId": "19:meeting_x@thread.v2", "activityId": "1700"})
     assert link == "https://teams.microsoft.com/l/message/19%3Ameeting_x%40thread.v2/1700"
+    in_thread = message_link({"conversationId": "19:abc@thread.tacv2;messageid=1699", "activityId": "1700"})
+    assert in_thread == "https://teams.microsoft.com/l/message/19%3Aabc%40thread.tacv2/1700?parentMessageId=1699"
     page = notice_page("https://moment.example.com", title="Call before they find out & more", link=link)
     address = urlsplit(page)
     assert (address.scheme, address.netloc, address.path) == ("https", "moment.example.com", NOTICE_PATH)
