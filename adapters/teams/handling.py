@@ -131,12 +131,13 @@ class Handler:
     async def _incoming(self, turn: Turn, form: Form | None, connectors: Connectors) -> Incoming | None:
         """The neutral event, with mentioned people (and people picked in a form) resolved through Teams."""
         tenant = turn.place.workspace_id
-        unresolved = [m.account_id for m in turn.mentioned if m.person is None]
+        unresolved = [m.account_id for m in turn.mentioned if m.person is None and not m.channel]
         directory: dict[str, Person] = {}
         if unresolved and turn.activity.get("value") is None:
             connector = await connectors(turn.service_url)
             directory = await self._directory.resolve(connector, turn.lookup_in, tenant, unresolved)
-        incoming = incoming_of(turn, directory=directory)
+        channels = {m.account_id: self._names.known(tenant, m.account_id) or "" for m in turn.mentioned if m.channel}
+        incoming = incoming_of(turn, directory=directory, channels=channels)
         if incoming is None or incoming.form_id is None:
             return incoming
         picked = [f.name for f in form.fields if f.kind == "people"] if form is not None else []

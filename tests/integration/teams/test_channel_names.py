@@ -1,5 +1,5 @@
 """Channel names as real Teams gives them, through the real server: never in messages, but in team and
-channel events and from the connector's team and channel list."""
+channel events and from the connector's team and channel list; and a channel @mention read as the channel."""
 
 from __future__ import annotations
 
@@ -95,3 +95,16 @@ async def test_an_unknown_team_leaves_the_name_as_it_was(teams: TeamsApp) -> Non
     assert (await teams.post(general)).status == 200
 
     assert (await names(teams))[TEAM] == "Support Team › General"
+
+
+async def test_a_channel_mention_links_a_meeting_chat_to_that_channels_pool(teams: TeamsApp) -> None:
+    teams.connector.team(TEAM, "Support Team", {CHANNEL: "Support"})
+    await teams.post(message(STORY, teams.service_url))
+    await in_meeting_chat(teams)
+    support = {"id": CHANNEL, "name": "Support"}
+
+    await teams.post(message("pool @Support", teams.service_url, where="chat", mentioned=(support,)))
+
+    assert "pool of Support Team › Support" in content(teams.connector.posts(CHAT)[-1])
+    assert await linked_pool(teams) == CHANNEL
+    assert not [c for c in teams.connector.calls if "/members/" in c.path], "no member lookup for a channel"
