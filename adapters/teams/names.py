@@ -105,7 +105,8 @@ class ChannelNames:
         key = (tenant, team_id)
         team = self._teams.get(key)
         now = self._clock()
-        stale = team is None or now >= team.until or channel_id not in team.channels or not team.name
+        # A channel missing from a fresh list (a private one: Teams lists only standard channels) waits too.
+        stale = team is None or now >= team.until or not team.name
         if stale and self._failed.get(key, 0.0) <= now:
             team = await self._lookup(tenant, team_id, source) or team
         if team is None or not team.name or channel_id not in team.channels:

@@ -73,6 +73,13 @@ async def test_names_are_asked_for_again_after_a_while() -> None:
     assert teams.calls == 2
 
 
+async def test_a_channel_teams_does_not_list_is_not_asked_about_at_every_message() -> None:
+    teams, names = Teams(), ChannelNames()
+    for _ in range(3):
+        assert await names.name(TENANT, TEAM, "19:private@thread.tacv2", teams.source) == ""
+    assert teams.calls == 1
+
+
 async def test_a_failed_lookup_is_not_repeated_for_a_while() -> None:
     teams, clock = Teams(), Clock()
     names = ChannelNames(retry_after_failure=300, clock=clock)
