@@ -13,7 +13,6 @@ A channel is shown as ``Team › Channel`` (``Support Team › General`` for the
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections import OrderedDict
@@ -144,10 +143,9 @@ class ChannelNames:
         key = (tenant, team_id)
         try:
             connector = await source()
-            async with asyncio.TaskGroup() as both:  # one failing cancels the other
-                asked = both.create_task(connector.team_details(team_id))
-                listed = both.create_task(connector.team_channels(team_id))
-            details, listing = asked.result(), listed.result()
+            # One after the other: once an hour per team, on the connection already open.
+            details = await connector.team_details(team_id)
+            listing = await connector.team_channels(team_id)
         except Exception as exc:  # a name is a nicety: the turn goes on with what is known
             self._failed[key] = self._clock() + self._retry_after_failure
             self._failed.move_to_end(key)
@@ -184,8 +182,6 @@ def _channels(listing: object, team_id: str) -> dict[str, str]:
     return channels
 
 
-def _why(exc: BaseException) -> str:
+def _why(exc: Exception) -> str:
     """A failure in words that carry no names or tokens: the connector's own message, or the error's kind."""
-    if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-        return _why(exc.exceptions[0])
     return str(exc) if isinstance(exc, DeliveryError) else type(exc).__name__
