@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol
@@ -115,6 +115,11 @@ class Conversations(Protocol):
 
     async def reference(self, *, platform: str, workspace_id: str, channel_id: str) -> JsonDict | None:
         """Where to post in a channel: its reference, when it has one and is active."""
+        ...
+
+    async def rename(self, *, platform: str, workspace_id: str, names: Mapping[str, str]) -> int:
+        """The platform says these channels (channel id → name) are now called so; unknown ones are skipped.
+        Returns how many known channels changed their name."""
         ...
 
     async def references(self, *, platform: str, workspace_id: str, limit: int = 3) -> list[JsonDict]:

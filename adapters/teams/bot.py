@@ -17,6 +17,7 @@ from adapters.teams.activities import has_bot
 from adapters.teams.capture import INVOKES as CAPTURE_INVOKES
 from adapters.teams.handling import Handler, channel_event, greets_on_conversation_update
 from adapters.teams.meetings import MEETING_EVENTS
+from adapters.teams.names import NAME_EVENTS
 from adapters.teams.outbox import Connectors
 from adapters.teams.sdk import ConnectorOptions, raw_activity, turn_connectors
 from adapters.teams.transport import Transport
@@ -24,7 +25,7 @@ from adapters.teams.transport import Transport
 logger = logging.getLogger(__name__)
 
 TEAM_EVENTS = frozenset(
-    {"channelDeleted", "teamDeleted", "teamHardDeleted", "teamArchived", "teamUnarchived", "teamRestored"}
+    {"channelDeleted", "teamDeleted", "teamHardDeleted", "teamArchived", "teamUnarchived", "teamRestored"} | NAME_EVENTS
 )
 
 
@@ -58,7 +59,7 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         elif has_bot(activity, "membersRemoved"):
             await self._handler.removed(activity)
         elif channel_event(activity) in TEAM_EVENTS:
-            await self._handler.team_event(activity)
+            await self._handler.team_event(activity, self._connectors(turn_context))
 
     async def on_event_activity(self, turn_context: TurnContext) -> None:
         # Meeting start and end are read from the wire JSON; the SDK's models would drop what is not theirs.

@@ -21,6 +21,7 @@ from typing import Any
 from adapters.teams import adaptive, routing
 from adapters.teams.activities import PLATFORM, Activity, JsonDict, person_of, section, text_of
 from adapters.teams.conversations import ConversationStore
+from adapters.teams.names import ChannelNames
 from adapters.teams.outbox import Connectors, Outbox, Where
 from adapters.teams.roster import Directory
 from adapters.teams.turn import MAX_FIELD_TEXT, Submission, Turn, read_turn, submission
@@ -138,10 +139,13 @@ def picked_people(form: Form, values: Mapping[str, Any], known: Mapping[str, Per
 class Capture:
     """Answers the message action's two invokes."""
 
-    def __init__(self, *, core: CustomerMoment, store: ConversationStore, directory: Directory) -> None:
+    def __init__(
+        self, *, core: CustomerMoment, store: ConversationStore, directory: Directory, names: ChannelNames
+    ) -> None:
         self._core = core
         self._store = store
         self._directory = directory
+        self._names = names
 
     async def answer(self, activity: Activity, connectors: Connectors) -> JsonDict | None:
         """The invoke answer: a task module to show, a notice, or None (close the task module)."""
@@ -155,7 +159,8 @@ class Capture:
             return notice(UNKNOWN_PERSON)
         if text_of(activity, "name") == FETCH_TASK:
             return await self._fetch(turn, turn.actor, connectors)
-        return await self._submit(turn, turn.actor, connectors)
+        # Only the submit saves anything under the channel: the form opens without waiting for its name.
+        return await self._submit(await self._names.named(turn, connectors), turn.actor, connectors)
 
     async def _people(self, turn: Turn, connectors: Connectors, author: Person | None) -> list[Option]:
         """Whom a shout-out form offers: the conversation's roster, and always the message's author."""

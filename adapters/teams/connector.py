@@ -50,6 +50,8 @@ METHOD_OF = {
     "a 1:1 chat": "createConversation",
     "a member lookup": "getConversationMember",
     "the member list": "getPagedMembers",
+    "the team details": "fetchTeamDetails",
+    "the channel list": "fetchChannelList",
 }
 RETRYABLE = frozenset({408, 412, 429, 500, 502, 503, 504})
 GONE = frozenset({403, 404})
@@ -105,6 +107,10 @@ def as_delivery_error(
 
 def meeting_path(meeting_id: str, *rest: str) -> str:
     return "/v1/meetings/" + quote(meeting_id, safe="") + "".join("/" + part for part in rest)
+
+
+def team_path(team_id: str, *rest: str) -> str:
+    return "/v3/teams/" + quote(team_id, safe="") + "".join("/" + part for part in rest)
 
 
 def _path(*segments: str) -> str:
@@ -243,6 +249,14 @@ class TeamsConnector:
         """An in-meeting notification (``POST /v1/meetings/{id}/notification``)."""
         path = meeting_path(meeting_id, "notification")
         await self._call("a meeting notification", "POST", path, body=notification)
+
+    async def team_details(self, team_id: str) -> Any:
+        """A team's details (``GET /v3/teams/{id}``): its name, among others."""
+        return await self._call("the team details", "GET", team_path(team_id))
+
+    async def team_channels(self, team_id: str) -> Any:
+        """A team's channels (``GET /v3/teams/{id}/conversations``); the General channel comes without a name."""
+        return await self._call("the channel list", "GET", team_path(team_id, "conversations"))
 
     async def update(self, conversation_id: str, activity_id: str, activity: JsonDict) -> None:
         path = _path(conversation_id, "activities", activity_id)

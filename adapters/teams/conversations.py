@@ -9,7 +9,7 @@ the channel belongs to, so that removing the app from a team forgets every chann
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from adapters.teams.activities import PLATFORM, JsonDict
 from bot.events import Person, Place
@@ -70,6 +70,10 @@ class ConversationStore:
         """A team was archived (no posting) or unarchived/restored (posting again where a reference is kept)."""
         channels = await self._of_team(tenant, teams_team_id)
         await self._port.set_active(platform=PLATFORM, workspace_id=tenant, channel_ids=channels, active=active)
+
+    async def rename(self, tenant: str, names: Mapping[str, str]) -> int:
+        """Channels Teams says are now called so (channel id → shown name); how many known ones changed."""
+        return await self._port.rename(platform=PLATFORM, workspace_id=tenant, names=names) if names else 0
 
     async def _of_team(self, tenant: str, teams_team_id: str | None) -> set[str]:
         if teams_team_id is None:

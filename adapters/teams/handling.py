@@ -1,8 +1,9 @@
 """What the bot does with each kind of Teams activity, over the plain activity JSON.
 
 No SDK types here: the SDK-facing bot (:mod:`adapters.teams.bot`) hands over the wire dict and a way
-to reach the connector. A message runs one core call; installs and removals keep the stored
-conversation references current; a file consent answer finishes an export (``exports.py``).
+to reach the connector. A message runs one core call, under its channel's name (``names.py``: Teams
+sends none with a message); installs and removals keep the stored conversation references current,
+team and channel renames the stored names; a file consent answer finishes an export (``exports.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from adapters.teams.capture import Capture
 from adapters.teams.conversations import ConversationStore
 from adapters.teams.exports import Exports, Upload
 from adapters.teams.meetings import Meetings
+from adapters.teams.names import NAME_EVENTS, ChannelNames, TeamSource
 from adapters.teams.outbox import Connectors, Outbox, Where
 from adapters.teams.outgoing import welcome
 from adapters.teams.roster import Directory
@@ -80,20 +82,23 @@ class Handler:
         upload: Upload,
         allow_http_uploads: bool,
         public_url: str = "",
+        names: ChannelNames | None = None,
     ) -> None:
         self._core = core
+        self._names = names or ChannelNames()
         self._store = store
         self._directory = directory
         self._exports = Exports(core=core, upload=upload, allow_http_uploads=allow_http_uploads)
         self._meetings = Meetings(core=core, store=store, directory=directory, public_url=public_url)
-        self.capture = Capture(core=core, store=store, directory=directory)  # the message action's invokes
+        # the message action's invokes
+        self.capture = Capture(core=core, store=store, directory=directory, names=self._names)
 
     def _outbox(self, where: Where, connectors: Connectors) -> Outbox:
         return Outbox(where=where, connectors=connectors, store=self._store, directory=self._directory)
 
     async def message(self, activity: Activity, connectors: Connectors) -> None:
         """Someone wrote to the bot or used one of its cards: one core call, its replies, where they went."""
-        turn = read_turn(activity)
+        turn = await self._names.named(read_turn(activity), connectors)
         place = turn.place
         self._directory.note(place.workspace_id, turn.sender)
         form = used_form(turn)
@@ -127,12 +132,13 @@ class Handler:
     async def _incoming(self, turn: Turn, form: Form | None, connectors: Connectors) -> Incoming | None:
         """The neutral event, with mentioned people (and people picked in a form) resolved through Teams."""
         tenant = turn.place.workspace_id
-        unresolved = [m.account_id for m in turn.mentioned if m.person is None]
+        unresolved = [m.account_id for m in turn.mentioned if m.person is None and not m.channel]
         directory: dict[str, Person] = {}
         if unresolved and turn.activity.get("value") is None:
             connector = await connectors(turn.service_url)
             directory = await self._directory.resolve(connector, turn.lookup_in, tenant, unresolved)
-        incoming = incoming_of(turn, directory=directory)
+        channels = {m.account_id: self._names.known(tenant, m.account_id) or "" for m in turn.mentioned if m.channel}
+        incoming = incoming_of(turn, directory=directory, channels=channels)
         if incoming is None or incoming.form_id is None:
             return incoming
         picked = [f.name for f in form.fields if f.kind == "people"] if form is not None else []
@@ -178,12 +184,22 @@ class Handler:
         channels = [place.channel_id] if place.channel_id else []
         await self._store.uninstall(place.workspace_id, channels, teams_team_id(activity))
 
-    async def team_event(self, activity: Activity) -> None:
-        """Archiving, restoring or deleting a team or channel changes where the bot may post."""
+    async def team_event(self, activity: Activity, connectors: Connectors) -> None:
+        """Archiving, restoring or deleting a team or channel changes where the bot may post; renaming one,
+        what its channels are called."""
         data = section(activity, "channelData")
         event, tenant = text_of(data, "eventType"), place_of(activity).workspace_id
         team = text_of(section(data, "team"), "id")
-        if event == "channelDeleted":
+        if event in NAME_EVENTS:
+
+            async def source() -> TeamSource:
+                return await connectors(text_of(activity, "serviceUrl"))
+
+            try:
+                await self._store.rename(tenant, await self._names.learn(activity, source))
+            except Exception:  # a name is a nicety: the next message's lookup brings it
+                logger.exception("teams: %s in team %s of %s not stored", event, team, tenant)
+        elif event == "channelDeleted":
             channel = text_of(section(data, "channel"), "id")
             if channel:
                 await self._store.uninstall(tenant, [channel], None)

@@ -4,6 +4,11 @@ Teams sends ``<at>Name</at>`` in ``text`` and, for each real mention, an entity 
 whose ``mentioned.id`` is the person's conversation id (``29:…``). Only entities count: ``<at>``
 typed by hand is just text. Each real mention becomes ``@<member id>`` and is listed in
 ``Incoming.people``, so the core never guesses who was meant.
+
+A channel (or a team, meaning its General channel) can be @mentioned too: its ``mentioned.id`` is a
+conversation id (``19:…@thread…``). Such a mention is the channel, written as the core reads a
+channel: ``#<its shown name>`` (``#Support Team › Support``), or ``#<the name in the mention>`` when
+the shown name is not known.
 """
 
 from __future__ import annotations
@@ -28,10 +33,16 @@ class Mention:
     name: str
     text: str  # the markup in the message, e.g. "<at>Bob</at>"
     person: Person | None  # known when the entity carried an Entra object id
+    channel: bool = False  # a channel or team was mentioned, not a person
+
+
+def is_conversation_id(account_id: str) -> bool:
+    """Whether a mentioned id is a channel's or team's (``19:…@thread.tacv2``) rather than a person's."""
+    return account_id.startswith("19:") and "@thread" in account_id
 
 
 def mentions(activity: Activity) -> list[Mention]:
-    """People mentioned in the message (not the bot), one per mention entity, in order."""
+    """People and channels mentioned in the message (not the bot), one per mention entity, in order."""
     found: list[Mention] = []
     for entity in activity.get("entities") or ():
         if not isinstance(entity, Mapping) or text_of(entity, "type").lower() != "mention":
@@ -41,7 +52,11 @@ def mentions(activity: Activity) -> list[Mention]:
         if not account_id or is_bot_account(activity, mentioned):
             continue
         name = text_of(mentioned, "name")
-        found.append(Mention(account_id, name, text_of(entity, "text") or f"<at>{name}</at>", person_of(mentioned)))
+        markup = text_of(entity, "text") or f"<at>{name}</at>"
+        if is_conversation_id(account_id):
+            found.append(Mention(account_id, name, markup, None, channel=True))
+        else:
+            found.append(Mention(account_id, name, markup, person_of(mentioned)))
     return found
 
 
@@ -72,20 +87,34 @@ def _token(mention: Mention, person: Person | None, index: int) -> str:
     return f"@{label or f'person{index}'}"
 
 
+def _channel_token(mention: Mention, shown_name: str) -> str:
+    name = " ".join((shown_name or mention.name).split()).lstrip("#")
+    return f"#{name[:200]}" if name else "#channel"
+
+
 def command_text(
-    activity: Activity, directory: Mapping[str, Person], found: Sequence[Mention] | None = None
+    activity: Activity,
+    directory: Mapping[str, Person],
+    found: Sequence[Mention] | None = None,
+    *,
+    channels: Mapping[str, str] | None = None,
 ) -> tuple[str, dict[str, Person]]:
     """The command line and the people its tokens name.
 
     ``directory`` maps mention account ids (``29:…``) to people the caller resolved from the roster;
-    mentions it does not know fall back to an Entra id carried in the entity itself. ``found``: the
-    activity's :func:`mentions`, when the caller has read them already.
+    mentions it does not know fall back to an Entra id carried in the entity itself. ``channels`` maps
+    mentioned channel ids to their shown names, where known. ``found``: the activity's :func:`mentions`,
+    when the caller has read them already.
     """
     text = text_of(activity, "text")
     for markup, plain in _bot_markups(activity):
         text = _replace_once(text, (markup, plain), " ")
     people: dict[str, Person] = {}
     for index, mention in enumerate(mentions(activity) if found is None else found, 1):
+        if mention.channel:
+            token = _channel_token(mention, (channels or {}).get(mention.account_id, ""))
+            text = _replace_once(text, (mention.text, f"<at>{mention.name}</at>"), f" {token} ")
+            continue
         person = directory.get(mention.account_id) or mention.person
         token = _token(mention, person, index)
         if person is not None:

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from adapters.teams import routing
 from adapters.teams.conversations import ConversationStore
 from adapters.teams.files import consent_activity
+from adapters.teams.names import TeamSource
 from adapters.teams.outgoing import render
 from adapters.teams.roster import Directory, MemberSource
 from bot.ports import ChannelGone, DeliveryError
@@ -26,7 +27,7 @@ logger = logging.getLogger(__name__)
 JsonDict = dict[str, Any]
 
 
-class Connector(MemberSource, Protocol):
+class Connector(MemberSource, TeamSource, Protocol):
     """The Bot Connector calls replies need, in plain JSON (implemented over botbuilder in ``connector.py``)."""
 
     async def send(self, conversation_id: str, activity: JsonDict, *, reply_to: str | None = None) -> str | None: ...

@@ -93,7 +93,7 @@ class Turn:
     conversation_id: str  # replies "here" go to this conversation (a channel thread keeps its ;messageid)
     bot: JsonDict
     roster_id: str | None  # whose members a people field offers (the team, or the chat)
-    mentioned: tuple[Mention, ...]  # people @mentioned in the message (not the bot)
+    mentioned: tuple[Mention, ...]  # people and channels @mentioned in the message (not the bot)
     submitted: Submission | None
     pressed_id: str | None  # the card whose button or form was used (replyToId), if one was
     reference: JsonDict  # the proactive address of this conversation
@@ -130,8 +130,12 @@ def incoming_from(activity: Activity, *, directory: Mapping[str, Person] | None 
     return incoming_of(read_turn(activity), directory=directory)
 
 
-def incoming_of(turn: Turn, *, directory: Mapping[str, Person] | None = None) -> Incoming | None:
-    """The neutral event for a turn's message, or None when nobody identifiable acted."""
+def incoming_of(
+    turn: Turn, *, directory: Mapping[str, Person] | None = None, channels: Mapping[str, str] | None = None
+) -> Incoming | None:
+    """The neutral event for a turn's message, or None when nobody identifiable acted.
+
+    ``channels``: the shown names of channels @mentioned in it, where known."""
     activity, actor, place, submitted = turn.activity, turn.actor, turn.place, turn.submitted
     if actor is None:
         return None
@@ -147,5 +151,5 @@ def incoming_of(turn: Turn, *, directory: Mapping[str, Person] | None = None) ->
             form_context=submitted.context,
             ref=ref,
         )
-    text, people = command_text(activity, directory or {}, turn.mentioned)
+    text, people = command_text(activity, directory or {}, turn.mentioned, channels=channels)
     return Incoming(place=place, actor=actor, text=text, people=people, ref=ref)

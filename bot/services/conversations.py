@@ -8,7 +8,7 @@ the team marked inactive — when the app is removed. Each method is one short t
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -93,6 +93,19 @@ class StoredConversations:
             if team is None or not team.active or not team.conversation:
                 return None
             return dict(team.conversation)
+
+    async def rename(self, *, platform: str, workspace_id: str, names: Mapping[str, str]) -> int:
+        wanted = {channel: " ".join(name.split())[:200] for channel, name in names.items() if name.strip()}
+        if not wanted:
+            return 0
+        changed = 0
+        async with self._sessions.begin() as session:
+            for team in await session.scalars(_teams(platform, workspace_id).where(Team.external_id.in_(wanted))):
+                if team.name != wanted[team.external_id]:
+                    team.name, changed = wanted[team.external_id], changed + 1
+        if changed:
+            logger.info("%s: %s channel(s) renamed in %s", platform, changed, workspace_id)
+        return changed
 
     async def references(self, *, platform: str, workspace_id: str, limit: int = 3) -> list[JsonDict]:
         async with self._sessions() as session:

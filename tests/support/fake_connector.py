@@ -4,8 +4,9 @@ The surface's real HTTP client talks to it over TCP, exactly as it talks to Team
 ``serviceUrl`` at :attr:`FakeConnector.url`. The fake records posts, replies, updates, conversation
 creations and uploads (each with its request headers); serves rosters (plain and paged) and
 single-member lookups by member id or Entra object id; serves meeting details (``GET /v1/meetings/{id}``)
-and records in-meeting notifications (``POST /v1/meetings/{id}/notification``); and can be told to fail
-the next calls.
+and records in-meeting notifications (``POST /v1/meetings/{id}/notification``); serves a team's details
+(``GET /v3/teams/{id}``) and channel list (``GET /v3/teams/{id}/conversations``) as Teams answers them
+(the General channel without a name); and can be told to fail the next calls.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class FakeConnector:
     gone: set[str] = field(default_factory=set)  # conversations the bot was removed from (403)
     failures: list[Failure] = field(default_factory=list)
     meetings: dict[str, JsonDict] = field(default_factory=dict)  # meeting id → its details, as Teams answers
+    teams: dict[str, JsonDict] = field(default_factory=dict)  # team id → {"name": …, "channels": {id: name}}
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
 
     # -- telling the fake what to do ------------------------------------------------------------
@@ -115,6 +117,18 @@ class FakeConnector:
     def meeting(self, meeting_id: str, details: JsonDict) -> None:
         self.meetings[meeting_id] = details
 
+    def team(self, team_id: str, name: str, channels: dict[str, str] | None = None) -> None:
+        """A team Teams knows: its name and its channels (id → name); its General channel is ``team_id``."""
+        self.teams[team_id] = {"name": name, "channels": {team_id: "", **(channels or {})}}
+
+    def team_lookups(self, team_id: str | None = None) -> list[Call]:
+        """Calls for a team's details or channel list, optionally of one team."""
+        return [
+            c
+            for c in self.calls
+            if c.method == "GET" and c.path.startswith("/v3/teams/") and team_id in (None, c.conversation_id)
+        ]
+
     def clear(self) -> None:
         self.calls.clear()
 
@@ -140,7 +154,8 @@ class FakeConnector:
         except ValueError:
             body = None
         parts = [p for p in request.match_info["tail"].split("/") if p]
-        conversation = parts[2] if len(parts) > 2 and parts[:2] in (["v3", "conversations"], ["v1", "meetings"]) else ""
+        scoped = (["v3", "conversations"], ["v1", "meetings"], ["v3", "teams"])
+        conversation = parts[2] if len(parts) > 2 and parts[:2] in scoped else ""
         activity = parts[4] if len(parts) > 4 and parts[3] == "activities" else ""
         call = Call(request.method, "/" + request.match_info["tail"], conversation, activity, body)
         peer = request.transport.get_extra_info("peername") if request.transport else None
@@ -163,6 +178,8 @@ class FakeConnector:
         method = request.method
         if parts[:2] == ["v1", "meetings"] and len(parts) >= 3:
             return self._meeting(method, parts[2], parts[3:])
+        if parts[:2] == ["v3", "teams"] and len(parts) >= 3 and method == "GET":
+            return self._team(parts[2], parts[3:])
         if parts[:2] != ["v3", "conversations"]:
             return web.json_response({"error": {"code": "NotFound"}}, status=404)
         rest = parts[2:]
@@ -192,6 +209,18 @@ class FakeConnector:
             return web.json_response(self.meetings[meeting_id])
         if method == "POST" and rest == ["notification"]:
             return web.Response(status=202)
+        return web.json_response({"error": {"code": "BadSyntax"}}, status=400)
+
+    def _team(self, team_id: str, rest: list[str]) -> web.Response:
+        team = self.teams.get(team_id)
+        if team is None:
+            return web.json_response({"error": {"code": "NotFound", "message": "team not found"}}, status=404)
+        if not rest:
+            return web.json_response({"id": team_id, "name": team["name"], "aadGroupId": "group-" + team_id})
+        if rest == ["conversations"]:
+            # As Teams lists them: the General channel (the team's own id) has no name.
+            channels = [{"id": ident, **({"name": name} if name else {})} for ident, name in team["channels"].items()]
+            return web.json_response({"conversations": channels})
         return web.json_response({"error": {"code": "BadSyntax"}}, status=400)
 
     def _page(self, conversation_id: str, request: web.Request) -> web.Response:

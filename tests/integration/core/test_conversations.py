@@ -49,6 +49,16 @@ async def test_archived_channels_keep_their_reference_but_are_not_posted_to(runt
     assert await conversations.reference(**CHANNEL) == REF
 
 
+async def test_a_rename_names_known_channels_only(runtime: Runtime, clock: FakeClock) -> None:
+    conversations = stored(runtime, clock)
+    await conversations.install(place(), Person("alice", "Alice"), REF)
+    names = {"support": "Care › Support", "unknown": "Care › Sales"}
+    assert await conversations.rename(**WORKSPACE, names=names) == 1
+    assert await conversations.rename(**WORKSPACE, names=names) == 0, "nothing changes twice"
+    assert await conversations.rename(**WORKSPACE, names={"support": "  "}) == 0, "a blank name is no name"
+    assert [team.name for team in await rows(runtime, Team)] == ["Care › Support"]
+
+
 async def test_a_removed_channel_forgets_its_reference(runtime: Runtime, clock: FakeClock) -> None:
     conversations = stored(runtime, clock)
     await conversations.install(place(), Person("alice", "Alice"), REF)

@@ -1,4 +1,8 @@
-"""Bot Framework activities as Teams sends them (channel, group chat, 1:1), for the integration tests."""
+"""Bot Framework activities as Teams sends them (channel, group chat, 1:1), for the integration tests.
+
+As in real Teams, a message in a channel names neither the channel nor its team; names come in team
+and channel events (:func:`team_update`) or from the connector (``FakeConnector.team``).
+"""
 
 from __future__ import annotations
 
@@ -180,6 +184,27 @@ def bot_added(
             "eventType": "teamMemberRemoved" if removed else "teamMemberAdded",
             "tenant": {"id": tenant},
         }
+    return activity
+
+
+def team_update(
+    service_url: str,
+    event_type: str,
+    *,
+    channel: JsonDict | None = None,
+    team_name: str | None = None,
+    sender: JsonDict = ALICE,
+    tenant: str = TENANT,
+) -> JsonDict:
+    """conversationUpdate for a team or channel event (``channelRenamed``, ``teamRenamed``, …) as Teams sends it."""
+    activity = base("conversationUpdate", service_url, where="channel", sender=sender, tenant=tenant)
+    activity["conversation"]["id"] = TEAM
+    data: JsonDict = {"eventType": event_type, "team": {"id": TEAM}, "tenant": {"id": tenant}}
+    if team_name is not None:
+        data["team"]["name"] = team_name
+    if channel is not None:
+        data["channel"] = channel
+    activity["channelData"] = data
     return activity
 
 

@@ -13,6 +13,7 @@ from tests.integration.teams.builders import (
     CHANNEL,
     CHAT,
     OTHER_TENANT,
+    TEAM,
     TENANT,
     meeting_event,
     message,
@@ -28,10 +29,9 @@ SUPPORT = "Support Team › Support"
 
 
 async def in_support_channel(teams: TeamsApp, person: JsonDict, *, tenant: str = TENANT) -> None:
-    """Someone wrote in the Support channel: the bot knows the channel, and that they are in it."""
+    """Someone wrote in the Support channel: the bot knows it (its name from Teams), and that they are in it."""
+    teams.connector.team(TEAM, "Support Team", {CHANNEL: "Support"})
     said = message("help", teams.service_url, sender=person, tenant=tenant)
-    said["channelData"]["channel"]["name"] = "Support"
-    said["channelData"]["team"]["name"] = "Support Team"
     assert (await teams.post(said)).status == 200
 
 

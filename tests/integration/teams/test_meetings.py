@@ -20,6 +20,7 @@ from tests.integration.teams.builders import (
     CHANNEL,
     CHAT,
     MEETING,
+    TEAM,
     TENANT,
     account,
     installed,
@@ -92,12 +93,11 @@ async def test_a_start_delivered_twice_posts_one_card_and_one_notification(teams
 
 async def test_a_meeting_chat_linked_to_a_channel_draws_from_that_channels_pool(teams: TeamsApp) -> None:
     await in_meeting_chat(teams)
+    teams.connector.team(TEAM, "Support Team", {CHANNEL: "Support"})
     story = message(
         "story The customer was promised a patch that slipped. lesson: call before they find out",
         teams.service_url,
     )
-    story["channelData"]["channel"]["name"] = "Support"
-    story["channelData"]["team"]["name"] = "Support Team"
     assert (await teams.post(story)).status == 200
     link = await teams.post(message("pool #support", teams.service_url, where="chat"))
     assert link.status == 200
@@ -121,9 +121,8 @@ async def test_a_meeting_chat_linked_to_a_channel_draws_from_that_channels_pool(
 
 async def test_linking_a_pool_needs_someone_of_that_channel(teams: TeamsApp) -> None:
     await in_meeting_chat(teams)
-    channel_message = message("help", teams.service_url, sender=ALICE)
-    channel_message["channelData"]["channel"]["name"] = "Support"
-    await teams.post(channel_message)
+    teams.connector.team(TEAM, "Support Team", {CHANNEL: "Support"})
+    await teams.post(message("help", teams.service_url, sender=ALICE))
     teams.connector.clear()
 
     await teams.post(message("pool #support", teams.service_url, where="chat", sender=BOB))

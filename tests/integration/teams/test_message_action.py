@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from adapters.teams.capture import COMMAND_ID, FETCH_TASK, SUBMIT_ACTION
 from adapters.teams.package import manifest
 from bot.domain.validation import MAX_REASON, MAX_TEXT
-from bot.storage.models import Member, Moment
-from tests.integration.teams.builders import ALICE, BOB, CHANNEL, TENANT, JsonDict, aad, base
+from bot.storage.models import Member, Moment, Team
+from tests.integration.teams.builders import ALICE, BOB, CHANNEL, TEAM, TENANT, JsonDict, aad, base
 from tests.integration.teams.conftest import TeamsApp
 from tests.integration.teams.reading import content, inputs
 from tests.unit.teams.test_card_schema import VALIDATOR
@@ -155,6 +155,17 @@ async def test_a_sent_story_is_stored_and_confirmed(teams: TeamsApp) -> None:
     closed = await answer(teams, invoke(teams, SUBMIT_ACTION, sent(card, values, message)))
     assert closed is None and await stored(teams, "story") == 1
     assert any("Thanks! Your customer story #" in content(c) for c in teams.connector.posts())
+
+
+async def test_a_story_saved_from_a_channel_message_stores_the_channel_under_its_name(teams: TeamsApp) -> None:
+    teams.connector.team(TEAM, "Support Team", {CHANNEL: "Support"})
+    message = payload(WORDS, author=ALICE)
+    card = await open_task(teams, message)
+    assert not teams.connector.team_lookups(), "the form opens without waiting for names"
+    values = {"field.situation": TEXT, "field.lesson": LESSON, "field.anonymous": "false"}
+    await answer(teams, invoke(teams, SUBMIT_ACTION, sent(card, values, message)))
+    async with teams.runtime.sessions() as session:
+        assert await session.scalar(select(Team.name).where(Team.external_id == CHANNEL)) == "Support Team › Support"
 
 
 async def test_a_story_with_problems_shows_the_task_module_again_and_stores_nothing(teams: TeamsApp) -> None:

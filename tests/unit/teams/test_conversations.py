@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from adapters.teams.conversations import TEAM_ID_KEY, ConversationStore, refreshed
@@ -19,6 +19,7 @@ class MemoryConversations:
     def __init__(self) -> None:
         self.channels: dict[tuple[str, str, str], tuple[JsonDict | None, bool]] = {}
         self.writes = 0
+        self.names: dict[tuple[str, str, str], str] = {}
 
     async def install(self, place: Place, installer: Person, reference: JsonDict) -> None:
         assert place.channel_id is not None
@@ -53,6 +54,12 @@ class MemoryConversations:
     async def reference(self, *, platform: str, workspace_id: str, channel_id: str) -> JsonDict | None:
         ref, active = self.channels.get((platform, workspace_id, channel_id), (None, False))
         return ref if active else None
+
+    async def rename(self, *, platform: str, workspace_id: str, names: Mapping[str, str]) -> int:
+        known = [key for key in self.channels if key[:2] == (platform, workspace_id) and key[2] in names]
+        for key in known:
+            self.names[key] = names[key[2]]
+        return len(known)
 
     async def references(self, *, platform: str, workspace_id: str, limit: int = 3) -> list[JsonDict]:
         found = [ref for (p, w, _), (ref, on) in self.channels.items() if (p, w) == (platform, workspace_id) and on]

@@ -56,6 +56,34 @@ def test_mention_text_with_an_at_sign_inside_is_still_found() -> None:
     assert text.startswith("shoutout @")
 
 
+SUPPORT_CHANNEL = "19:1a2b3c4d5e6f708192a3b4c5d6e7f809@thread.tacv2"
+
+
+def _channel_mentioned(activity: dict[str, Any]) -> dict[str, Any]:
+    """The message's Bob mention made a mention of the Support channel, as Teams sends one."""
+    activity["text"] = activity["text"].replace("<at>Bob Smith</at>", "<at>Support</at>")
+    activity["entities"][1] = {
+        "type": "mention",
+        "text": "<at>Support</at>",
+        "mentioned": {"id": SUPPORT_CHANNEL, "name": "Support"},
+    }
+    return activity
+
+
+def test_a_channel_mention_is_the_channel_not_a_person() -> None:
+    activity = _channel_mentioned(load("channel_message"))
+    (channel, _carol) = mentions(activity)
+    assert channel.channel and channel.person is None
+    text, people = command_text(activity, {CAROL_ACCOUNT: CAROL}, channels={SUPPORT_CHANNEL: "Support Team › Support"})
+    assert text.startswith("shoutout #Support Team › Support & @")
+    assert list(people) == [f"@{CAROL.external_id}"]
+
+
+def test_a_channel_mention_whose_full_name_is_unknown_keeps_the_name_teams_sent() -> None:
+    text, _ = command_text(_channel_mentioned(load("channel_message")), {})
+    assert text.startswith("shoutout #Support & ")
+
+
 def test_typed_at_tags_are_text_not_mentions() -> None:
     activity = load("personal_message")
     activity["text"] = "shoutout <at>Bob Smith</at> great call"
