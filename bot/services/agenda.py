@@ -19,7 +19,7 @@ from bot.services import picking, pools, upcoming, views
 from bot.services.context import Context, NotFound, Refused
 from bot.services.queue import RECENT_WINDOW
 from bot.services.queue import queue as queue  # the agenda commands, `queue` among them, are reached here
-from bot.storage.models import AgendaItem, Member, Moment, Recipient, Team, TeamMember, Vote
+from bot.storage.models import AgendaItem, MeetingOccurrence, Member, Moment, Recipient, Team, TeamMember, Vote
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +120,14 @@ async def featured_notices(session: AsyncSession, item: AgendaItem, team: Team, 
         return []
     when = cards.local_time(item.starts_at, team.zone)
     notices: list[Reply] = []
+    # A meeting chat's moment from a linked team's pool: the meeting is in the chat, not in that channel.
+    chat_name: str | None = await session.scalar(
+        select(Team.name)
+        .join(MeetingOccurrence, MeetingOccurrence.chat_team_id == Team.id)
+        .where(MeetingOccurrence.agenda_item_id == item.id, Team.id != item.team_id)
+        .limit(1)
+    )
+    where = (chat_name or "the meeting's chat") if chat_name is not None else (team.name or "your channel")
     author = await session.get(Member, moment.author_id) if moment.author_id else None
     if author is not None:
         label = cards.KIND_LABEL[moment.kind].lower()
@@ -127,8 +135,7 @@ async def featured_notices(session: AsyncSession, item: AgendaItem, team: Team, 
             Reply(
                 audience=Audience.DIRECT,
                 to_member=author.external_id,
-                text=f"Your {label} #{moment.id} is the Customer Moment for the meeting on {when}"
-                f" in {team.name or 'your channel'}.",
+                text=f"Your {label} #{moment.id} is the Customer Moment for the meeting on {when} in {where}.",
             )
         )
     if moment.kind == "shoutout":

@@ -9,7 +9,7 @@ from adapters.runtime import Runtime
 from bot.domain.lifecycle import AgendaState
 from bot.events import MeetingEvent, MeetingPhase, Person
 from bot.storage.models import AgendaItem, MeetingChat, MeetingSeries, Moment, Team
-from tests.integration.core import ask, count, one, rows, text
+from tests.integration.core import ask, count, dms, one, rows, text
 from tests.support.clock import FakeClock
 from tests.support.events import place, said
 
@@ -84,6 +84,8 @@ async def test_request_in_a_linked_chat_draws_from_the_linked_pool_and_the_chat_
     (card,) = [reply for reply in replies if reply.card is not None and reply.message is not None]
     assert card.to_team == CHAT, "the card is in the chat, not in Support"
     assert item.team_id == await team_id(runtime, "support") and "The parcel was lost twice" in text(replies)
+    (notice,) = dms(replies).values()
+    assert notice.endswith("in #meeting-chat."), "the meeting is in the chat, not in #support"
     await ask(runtime, said("skip", channel=CHAT))
     assert (await one(runtime, AgendaItem)).state is AgendaState.SKIPPED
 
@@ -190,3 +192,14 @@ async def test_a_series_meeting_of_a_linked_chat_is_prepared_from_the_chats_own_
     (item,) = await rows(runtime, AgendaItem)
     assert item.team_id == await team_id(runtime, CHAT), "as the pool's answers say"
     assert "no meeting ahead" not in text(replies)
+
+
+async def test_the_author_hears_their_story_is_for_the_meeting_in_the_chat_not_in_its_channel(
+    runtime: Runtime,
+) -> None:
+    await linked_chat(runtime)
+
+    answer = await runtime.core.meeting(meeting())
+
+    (notice,) = dms(answer.replies).values()
+    assert notice.endswith("in #meeting-chat."), notice
