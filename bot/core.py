@@ -34,7 +34,7 @@ from bot.events import (
 from bot.grammar import UsageError
 from bot.log_safety import error_summary
 from bot.replies import Form, MeetingAnswer, Outcome, Reply
-from bot.services import agenda, meeting_chats
+from bot.services import agenda, meeting_chats, pools
 from bot.services.context import Context, Refused, resolve
 from bot.storage.models import Team, Workspace
 
@@ -159,7 +159,10 @@ class CustomerMoment:
             return MeetingAnswer()
         try:
             async with self._sessions.begin() as session:
-                return await MEETING_PHASES[event.phase](session, event, self._clock())
+                now = self._clock()
+                answer = await MEETING_PHASES[event.phase](session, event, now)
+                await pools.note_meeting_chat(session, place, now)  # what may draw from another pool
+                return answer
         except Exception as exc:
             logger.error(
                 "failed to handle a meeting that is %s in %s/%s: %s",

@@ -36,6 +36,7 @@ class Place:
     channel_name: str = ""
     direct: bool = False  # a 1:1 conversation with the bot
     canvases: bool = False  # the platform keeps a canvas per channel the bot can write a section in
+    meeting: bool = False  # the conversation is an online meeting's chat (the platform names its meeting)
 
 
 @dataclass(frozen=True, slots=True)

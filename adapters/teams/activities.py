@@ -171,6 +171,9 @@ def place_of(activity: Activity, kind: str | None = None) -> Place:
         channel_id=channel_id(activity, kind),
         channel_name=channel_name(activity, kind)[:200],
         direct=kind == "personal",
+        # A meeting's chat is a group chat whose activities name the meeting (a channel meeting's thread
+        # belongs to its channel, which is a team of its own).
+        meeting=kind == "groupChat" and bool(text_of(section(section(activity, "channelData"), "meeting"), "id")),
     )
 
 

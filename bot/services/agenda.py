@@ -19,7 +19,7 @@ from bot.services import picking, pools, upcoming, views
 from bot.services.context import Context, NotFound, Refused
 from bot.services.queue import RECENT_WINDOW
 from bot.services.queue import queue as queue  # the agenda commands, `queue` among them, are reached here
-from bot.storage.models import AgendaItem, Member, Moment, Recipient, Team, TeamMember, Vote
+from bot.storage.models import AgendaItem, MeetingOccurrence, Member, Moment, Recipient, Team, TeamMember, Vote
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +120,14 @@ async def featured_notices(session: AsyncSession, item: AgendaItem, team: Team, 
         return []
     when = cards.local_time(item.starts_at, team.zone)
     notices: list[Reply] = []
+    # A meeting chat's moment from a linked team's pool: the meeting is in the chat, not in that channel.
+    chat_name: str | None = await session.scalar(
+        select(Team.name)
+        .join(MeetingOccurrence, MeetingOccurrence.chat_team_id == Team.id)
+        .where(MeetingOccurrence.agenda_item_id == item.id, Team.id != item.team_id)
+        .limit(1)
+    )
+    where = (chat_name or "the meeting's chat") if chat_name is not None else (team.name or "your channel")
     author = await session.get(Member, moment.author_id) if moment.author_id else None
     if author is not None:
         label = cards.KIND_LABEL[moment.kind].lower()
@@ -127,8 +135,7 @@ async def featured_notices(session: AsyncSession, item: AgendaItem, team: Team, 
             Reply(
                 audience=Audience.DIRECT,
                 to_member=author.external_id,
-                text=f"Your {label} #{moment.id} is the Customer Moment for the meeting on {when}"
-                f" in {team.name or 'your channel'}.",
+                text=f"Your {label} #{moment.id} is the Customer Moment for the meeting on {when} in {where}.",
             )
         )
     if moment.kind == "shoutout":
@@ -160,7 +167,10 @@ async def fill(
 
 
 async def request(ctx: Context, minutes_from_now: int) -> list[Reply]:
-    team = ctx.require_team()
+    """A moment for a one-off meeting of the channel, from the pool it draws from (a meeting chat's linked
+    one: the item is then that team's, held as one of the chat's meetings, and its card is in the chat)."""
+    chat = ctx.require_team()
+    team = await pools.pool_of(ctx.session, chat)
     starts_at = ctx.now + timedelta(minutes=minutes_from_now)
     item = AgendaItem(
         workspace_id=ctx.workspace.id,
@@ -175,9 +185,12 @@ async def request(ctx: Context, minutes_from_now: int) -> list[Reply]:
     )
     ctx.session.add(item)
     await ctx.session.flush()
+    if team.id != chat.id:
+        pools.hold_request(ctx.session, chat, item, ctx.now)
+        await ctx.session.flush()
     notices = await fill(ctx.session, item, team, ctx.now)
     logger.info("one-off agenda item %s requested by member %s in team %s", item.id, ctx.member.id, team.id)
-    return [await card_reply(ctx.session, item, team), *notices]
+    return [channel_card(item, chat, await render(ctx.session, item, team)), *notices]
 
 
 async def find_item(ctx: Context, number: int | None, *, ended_too: bool = False) -> tuple[AgendaItem, Team]:
@@ -197,21 +210,26 @@ async def find_item(ctx: Context, number: int | None, *, ended_too: bool = False
     else:
         team = ctx.require_team()
         base = select(AgendaItem).where(AgendaItem.team_id == team.id, AgendaItem.state.in_(OPEN))
-        item = await ctx.session.scalar(
+        recent = await ctx.session.scalar(
             base.where(AgendaItem.starts_at >= ctx.now - RECENT_WINDOW)
             .order_by(AgendaItem.starts_at, AgendaItem.id)
             .limit(1)
         )
+        # A meeting chat drawing from another team's pool: its meetings' moments are that team's items.
+        item = _earliest(recent, await pools.meeting_item(ctx.session, team, since=ctx.now - RECENT_WINDOW))
         if item is None:
             item = await ctx.session.scalar(base.order_by(AgendaItem.starts_at.desc(), AgendaItem.id.desc()).limit(1))
-        if item is None:  # a meeting chat drawing from another team's pool: its meeting's moment
-            item = await pools.open_meeting_item(ctx.session, team)
+        if item is None:
+            item = await pools.meeting_item(ctx.session, team)
         if item is None and ended_too:
-            item = await ctx.session.scalar(
+            presented = await ctx.session.scalar(
                 select(AgendaItem)
                 .where(AgendaItem.team_id == team.id, AgendaItem.state == AgendaState.PRESENTED)
                 .order_by(AgendaItem.updated_at.desc(), AgendaItem.id.desc())
                 .limit(1)
+            )
+            item = latest_change(
+                presented, await pools.meeting_item(ctx.session, team, states=(AgendaState.PRESENTED,))
             )
         if item is None:
             raise NotFound("There is no upcoming moment in this channel. `request` gets one for a meeting now.")
@@ -228,6 +246,12 @@ async def next_item(ctx: Context, number: int | None, *, picked: bool) -> tuple[
         return await find_item(ctx, number)
     team = ctx.require_team()
     meeting = await upcoming.next_meeting(ctx.session, team, ctx.now, under_way=True)
+    # A meeting chat drawing from another team's pool: its meeting under way (or next) has that team's item.
+    linked = await pools.meeting_item(ctx.session, team, since=ctx.now - upcoming.UNDER_WAY)
+    if linked is not None and (meeting is None or linked.starts_at <= meeting.starts_at):
+        pool = await ctx.session.get(Team, linked.team_id)
+        assert pool is not None
+        return linked, pool
     if meeting is None:
         raise NotFound("There is no meeting ahead in this channel. `request` gets one for a meeting now.")
     if meeting.item is not None:
@@ -239,6 +263,18 @@ async def next_item(ctx: Context, number: int | None, *, picked: bool) -> tuple[
     if created and picked and item.moment_id is None:
         await fill(ctx.session, item, team, ctx.now)  # its people hear once the swap settles it
     return item, team
+
+
+def _earliest(*items: AgendaItem | None) -> AgendaItem | None:
+    """The item of the earliest meeting among those found."""
+    found = [item for item in items if item is not None]
+    return min(found, key=lambda item: (item.starts_at, item.id)) if found else None
+
+
+def latest_change(*items: AgendaItem | None) -> AgendaItem | None:
+    """The item changed last among those found."""
+    found = [item for item in items if item is not None]
+    return max(found, key=lambda item: (item.updated_at, item.id)) if found else None
 
 
 async def _member_of(ctx: Context, team_id: int) -> bool:

@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cards import MeetingPool
-from bot.domain.lifecycle import OPEN
-from bot.storage.models import AgendaItem, MeetingChat, MeetingOccurrence, Team
+from bot.domain.lifecycle import OPEN, AgendaState, SeriesState
+from bot.events import Place
+from bot.storage.models import AgendaItem, MeetingChat, MeetingOccurrence, MeetingSeries, Team, Workspace
 
 logger = logging.getLogger(__name__)
+
+REQUESTED = "request:"  # the meeting id of a one-off meeting requested in a chat, before its agenda item's id
 
 
 async def pool_of(session: AsyncSession, chat: Team) -> Team:
@@ -28,6 +33,64 @@ async def pool_of(session: AsyncSession, chat: Team) -> Team:
         return chat
     pool = await session.get(Team, link.pool_team_id)
     return pool if pool is not None and pool.active else chat
+
+
+async def note_meeting_chat(session: AsyncSession, place: Place, now: datetime) -> None:
+    """A meeting event came from ``place``: its team is a meeting chat from now on (once, however often)."""
+    if place.direct or not place.channel_id:
+        return
+    team_id = await session.scalar(
+        select(Team.id)
+        .join(Workspace, Workspace.id == Team.workspace_id)
+        .where(
+            Workspace.platform == place.platform,
+            Workspace.external_id == place.workspace_id,
+            Team.external_id == place.channel_id,
+        )
+    )
+    if team_id is None or await session.get(MeetingChat, team_id) is not None:
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    await session.execute(
+        dialect.insert(MeetingChat)
+        .values(team_id=team_id, created_at=now)
+        .on_conflict_do_nothing(index_elements=[MeetingChat.team_id])
+    )
+    logger.info("team %s noted as a meeting chat", team_id)
+
+
+async def is_meeting_chat(session: AsyncSession, team: Team) -> bool:
+    """Whether the team is a meeting's chat: noted so by a meeting event, or one whose meetings had moments."""
+    if await session.get(MeetingChat, team.id) is not None:
+        return True
+    return bool(await session.scalar(select(exists().where(MeetingOccurrence.chat_team_id == team.id))))
+
+
+async def own_series(session: AsyncSession, chat: Team) -> list[int]:
+    """The chat's active meeting series: their meetings' moments come from the chat's own pool, linked or not."""
+    return list(
+        await session.scalars(
+            select(MeetingSeries.id)
+            .where(MeetingSeries.team_id == chat.id, MeetingSeries.state == SeriesState.ACTIVE)
+            .order_by(MeetingSeries.id)
+        )
+    )
+
+
+def hold_request(session: AsyncSession, chat: Team, item: AgendaItem, now: datetime) -> None:
+    """A one-off meeting requested in the chat (``request``) whose moment is a linked team's item: it is held
+    as one of the chat's meetings, so the chat acts on it and sees its card, as on a started meeting's."""
+    session.add(
+        MeetingOccurrence(
+            workspace_id=chat.workspace_id,
+            meeting_id=f"{REQUESTED}{item.id}",
+            occurrence=item.starts_at.strftime("%Y-%m-%dT%H:%MZ"),
+            chat_team_id=chat.id,
+            agenda_item_id=item.id,
+            created_at=now,
+            started_at=item.starts_at if item.starts_at <= now else None,
+        )
+    )
 
 
 async def owns(session: AsyncSession, chat: Team, item: AgendaItem) -> bool:
@@ -44,17 +107,32 @@ async def owns(session: AsyncSession, chat: Team, item: AgendaItem) -> bool:
 
 async def open_meeting_item(session: AsyncSession, chat: Team) -> AgendaItem | None:
     """The latest still-open moment of the chat's meetings that lives in a linked team's agenda."""
-    item: AgendaItem | None = await session.scalar(
+    return await meeting_item(session, chat)
+
+
+async def meeting_item(
+    session: AsyncSession,
+    chat: Team,
+    *,
+    states: Collection[AgendaState] = OPEN,
+    since: datetime | None = None,
+) -> AgendaItem | None:
+    """A moment of the chat's meetings that lives in a linked team's agenda, in one of ``states``: the
+    earliest that started ``since`` then when it is given (the meeting under way or next), else the latest."""
+    query = (
         select(AgendaItem)
         .join(MeetingOccurrence, MeetingOccurrence.agenda_item_id == AgendaItem.id)
         .where(
             MeetingOccurrence.chat_team_id == chat.id,
             AgendaItem.team_id != chat.id,
-            AgendaItem.state.in_(OPEN),
+            AgendaItem.state.in_(states),
         )
-        .order_by(AgendaItem.starts_at.desc(), AgendaItem.id.desc())
-        .limit(1)
     )
+    if since is not None:
+        query = query.where(AgendaItem.starts_at >= since).order_by(AgendaItem.starts_at, AgendaItem.id)
+    else:
+        query = query.order_by(AgendaItem.starts_at.desc(), AgendaItem.id.desc())
+    item: AgendaItem | None = await session.scalar(query.limit(1))
     return item
 
 

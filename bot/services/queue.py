@@ -4,6 +4,10 @@ what the rotation would pick now (labelled so: it can change until the occurrenc
 
 Read-only, in three steps: one statement for what is coming up, the pick (or preview), and one statement
 for the pool's counts with the picked moment's line.
+
+In a meeting chat drawing from another team's pool (:mod:`bot.services.pools`), its meetings' moments are
+that team's items: they are listed with the chat's own, and the pool shown is the one the next meeting
+draws from — the linked team's, unless it is a meeting of a series scheduled in the chat itself.
 """
 
 from __future__ import annotations
@@ -16,10 +20,10 @@ from sqlalchemy import CompoundSelect, Integer, ScalarSelect, and_, bindparam, e
 from bot import cards
 from bot.domain.lifecycle import OPEN, SeriesState
 from bot.replies import Card, Reply, Section
-from bot.services import candidates, picking, upcoming
+from bot.services import candidates, picking, pools, upcoming
 from bot.services.context import Context
 from bot.services.views import MOMENT_LINE
-from bot.storage.models import AgendaItem, MeetingSeries, Moment
+from bot.storage.models import AgendaItem, MeetingOccurrence, MeetingSeries, Moment, Team
 from bot.storage.parts import part
 
 # A meeting's item still counts as the channel's current one this long after the meeting started (for
@@ -44,8 +48,24 @@ _next_items = (
     .limit(QUEUE_ITEMS)
     .subquery()
 )
+# The same for the moments of a meeting chat's meetings that live in a linked team's agenda.
+_meeting_items = (
+    select(AgendaItem.id.label("number"), AgendaItem.starts_at.label("at"), *MOMENT_LINE)
+    .join(MeetingOccurrence, MeetingOccurrence.agenda_item_id == AgendaItem.id)
+    .outerjoin(Moment, Moment.id == AgendaItem.moment_id)
+    .where(
+        MeetingOccurrence.chat_team_id == bindparam("team_id"),
+        AgendaItem.team_id != bindparam("team_id"),
+        AgendaItem.state.in_(OPEN),
+        AgendaItem.starts_at >= bindparam("since"),
+    )
+    .order_by(AgendaItem.starts_at, AgendaItem.id)
+    .limit(QUEUE_ITEMS)
+    .subquery()
+)
 _coming_up: CompoundSelect[*tuple[Any, ...]] = union_all(
     select(part(ITEMS), _next_items, null().label("zone")),
+    select(part(ITEMS), _meeting_items, null().label("zone")),
     select(
         part(SERIES),
         MeetingSeries.id,
@@ -93,15 +113,21 @@ async def queue(ctx: Context) -> list[Reply]:
     team = ctx.require_team()
     lines = []
     params = {"team_id": team.id, "now": ctx.now, "since": ctx.now - upcoming.UNDER_WAY}
+    listed = 0
     for row in await ctx.session.execute(COMING_UP, params):
         if row.part == SERIES:
             lines.append(f"Meeting #{row.number} · next on {cards.local_time(row.at, row.zone)}")
-        else:
+        elif listed < QUEUE_ITEMS:  # the chat's own items and its meetings' in a linked agenda, soonest first
+            listed += 1
             what = cards.moment_line(row) if row.id is not None else "no moment"
             when = cards.local_time(row.at, team.zone) + (" (under way)" if row.at < ctx.now else "")
             lines.append(f"Agenda #{row.number} · {when} · {what}")
     sections = [Section("\n".join(lines) or "No meetings scheduled. Try `schedule` or `request`.", "Coming up")]
     meeting = await upcoming.next_meeting(ctx.session, team, ctx.now)
+    linked = await pools.meeting_item(ctx.session, team, since=ctx.now)
+    if linked is not None and (meeting is None or linked.starts_at <= meeting.starts_at):
+        meeting = upcoming.NextMeeting(linked.starts_at, linked, None)
+    source = await _drawn_from(ctx, team, meeting)
     if meeting is not None and meeting.item is not None:
         moment_id, reason = meeting.item.moment_id, meeting.item.reason
         heading = f"Next meeting · {cards.local_time(meeting.starts_at, team.zone)}"
@@ -110,13 +136,13 @@ async def queue(ctx: Context) -> list[Reply]:
         # Nothing picked yet: what the rotation would pick now, for the next occurrence or a meeting now.
         starts_at = meeting.starts_at if meeting is not None else ctx.now
         preview = AgendaItem(
-            workspace_id=team.workspace_id,
-            team_id=team.id,
+            workspace_id=source.workspace_id,
+            team_id=source.id,
             series_id=meeting.series.id if meeting is not None and meeting.series is not None else None,
             starts_at=starts_at,
             post_at=starts_at,
         )
-        choice = await picking.pick(ctx.session, preview, team, ctx.now)
+        choice = await picking.pick(ctx.session, preview, source, ctx.now)
         moment_id = choice.moment_id if choice is not None else None
         reason = choice.reason if choice is not None else ""
         if meeting is None:
@@ -124,14 +150,26 @@ async def queue(ctx: Context) -> list[Reply]:
         else:
             heading = f"Next meeting · {cards.local_time(meeting.starts_at, team.zone)} · preview"
             note = f"{reason}\n{_preview_note(meeting, team.zone)}"
-    pool = (await ctx.session.execute(POOL_AND_NEXT, {"team_id": team.id, "next_id": moment_id})).one()
+    pool = (await ctx.session.execute(POOL_AND_NEXT, {"team_id": source.id, "next_id": moment_id})).one()
     waiting = ", ".join(f"{cards.KIND_PLURAL[k]}: {pool._mapping[k]}" for k in picking.TEAM_KINDS)
-    sections.append(Section(f"Never featured yet — {waiting}.", "The pool"))
+    whose = "The pool" if source.id == team.id else f"The pool of {source.name or 'the linked channel'}"
+    sections.append(Section(f"Never featured yet — {waiting}.", whose))
     if pool.id is not None:
         sections.append(Section(f"{cards.moment_line(pool)}\n{note}".rstrip(), heading))
     elif meeting is not None:
         sections.append(Section("No moment picked for it.", heading))
     return [Reply(card=Card(title=f"Customer Moment queue · {team.name or 'this channel'}", sections=tuple(sections)))]
+
+
+async def _drawn_from(ctx: Context, team: Team, meeting: upcoming.NextMeeting | None) -> Team:
+    """The team whose pool the next meeting draws from: its item's, a series' own, or (a meeting now) the
+    pool the channel draws from."""
+    if meeting is not None and meeting.item is not None and meeting.item.team_id != team.id:
+        found = await ctx.session.get(Team, meeting.item.team_id)
+        return found if found is not None else team
+    if meeting is not None:
+        return team
+    return await pools.pool_of(ctx.session, team)
 
 
 def _preview_note(meeting: upcoming.NextMeeting, zone: str) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from bot import cards
 from bot.domain.lifecycle import AGENDA, COUNTED, FEATURING, OPEN, AgendaState, Outcome, ending
 from bot.replies import Reply, say
-from bot.services import agenda, candidates, retraction
+from bot.services import agenda, candidates, pools, retraction
 from bot.services.context import Context, NotFound, Refused
 from bot.services.queue import RECENT_WINDOW
 from bot.storage.models import AgendaItem, Featuring, Moment, Team
@@ -59,8 +59,14 @@ async def _find(ctx: Context, number: int | None) -> tuple[AgendaItem, Team]:
         .order_by(AgendaItem.updated_at.desc(), AgendaItem.id.desc())
         .limit(1)
     )
+    # A meeting chat drawing from another team's pool: its meetings' moments are that team's items.
+    item = agenda.latest_change(item, await pools.meeting_item(ctx.session, team, states=UNDOABLE))
     if item is None:
         raise NotFound(NOTHING)
+    if item.team_id != team.id:
+        pool = await ctx.session.get(Team, item.team_id)
+        assert pool is not None
+        return item, pool
     return item, team
 
 

@@ -32,6 +32,11 @@ def meeting(
     )
 
 
+async def in_meeting_chat(runtime: Runtime) -> None:
+    """The app learnt the chat is a meeting's (an event about its meeting, with no start known yet)."""
+    await runtime.core.meeting(meeting(phase=MeetingPhase.AHEAD))
+
+
 async def test_a_start_counts_once_per_occurrence(runtime: Runtime) -> None:
     first = await runtime.core.meeting(meeting())
     again = await runtime.core.meeting(meeting())
@@ -57,6 +62,7 @@ async def test_an_unlinked_meeting_chat_is_a_team_of_its_own_with_the_meetings_p
 
 async def test_linking_and_unlinking_a_pool(runtime: Runtime) -> None:
     await ask(runtime, said(STORY, channel="support"))
+    await in_meeting_chat(runtime)
     assert "pool of #support" in text(await ask(runtime, said("pool #support", channel=CHAT)))
     answer = await runtime.core.meeting(meeting())
     story = await one(runtime, Moment, Moment.kind == "story")
@@ -72,6 +78,7 @@ async def test_a_pool_that_is_unknown_or_ambiguous_is_refused_and_nothing_change
     await ask(runtime, said("help", channel="support"))
     sales = Incoming(place=replace(place(channel="sales"), channel_name="Sales › Support"), actor=Person("alice", "a"))
     await ask(runtime, sales)
+    await in_meeting_chat(runtime)
 
     unknown = await ask(runtime, said("pool #nowhere", channel=CHAT))
     itself = await ask(runtime, said(f"pool #{CHAT}", channel=CHAT))
@@ -80,7 +87,7 @@ async def test_a_pool_that_is_unknown_or_ambiguous_is_refused_and_nothing_change
     assert "don't know a channel" in text(unknown)
     assert "this chat itself" in text(itself)
     assert "More than one channel" in text(ambiguous)
-    assert await count(runtime, MeetingChat) == 0
+    assert (await one(runtime, MeetingChat)).pool_team_id is None
 
 
 async def test_the_end_asks_the_presenter_once_and_not_presented_gives_the_moment_back(runtime: Runtime) -> None:

@@ -137,3 +137,13 @@ async def test_a_team_exercise_from_text_and_from_the_modal(slack: SlackDriver) 
     )
     assert (status, body) == (200, {})
     assert "Added exercise" in all_text(slack.fake.ephemerals)
+
+
+async def test_pool_in_a_slack_channel_is_refused_and_links_nothing(slack: SlackDriver) -> None:
+    await slack.command("help", channel="C2", channel_name="sales")
+
+    refused = slack.said(await slack.command("pool #sales"))
+    status = slack.said(await slack.command("pool"))
+
+    assert "Only a Teams meeting's chat can draw" in refused and "nothing changed" in refused
+    assert "draw from its own pool" in status

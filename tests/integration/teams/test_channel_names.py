@@ -3,15 +3,23 @@ channel events and from the connector's team and channel list; and a channel @me
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from bot.storage.models import MeetingChat, Team
-from tests.integration.teams.builders import CHANNEL, CHAT, TEAM, installed, message, team_update
+from tests.integration.teams.builders import CHANNEL, CHAT, MEETING, TEAM, installed, message, team_update
 from tests.integration.teams.conftest import TeamsApp
 from tests.integration.teams.reading import content
 from tests.integration.teams.test_meetings import in_meeting_chat
 
 STORY = "story The customer was promised a patch that slipped. lesson: call before they find out"
+
+
+def in_the_meeting(activity: dict[str, Any]) -> dict[str, Any]:
+    """A message in the meeting's chat names the meeting, as Teams sends it."""
+    activity["channelData"]["meeting"] = {"id": MEETING}
+    return activity
 
 
 async def names(teams: TeamsApp) -> dict[str, str]:
@@ -57,7 +65,7 @@ async def test_a_renamed_channel_is_known_by_its_new_name(teams: TeamsApp) -> No
     assert (await teams.post(renamed)).status == 200
 
     assert (await names(teams))[CHANNEL] == "Support Team › Escalations"
-    await teams.post(message("pool #escalations", teams.service_url, where="chat"))
+    await teams.post(in_the_meeting(message("pool #escalations", teams.service_url, where="chat")))
     assert "pool of Support Team › Escalations" in content(teams.connector.posts(CHAT)[-1])
     assert await linked_pool(teams) == CHANNEL
 
@@ -103,7 +111,7 @@ async def test_a_channel_mention_links_a_meeting_chat_to_that_channels_pool(team
     await in_meeting_chat(teams)
     support = {"id": CHANNEL, "name": "Support"}
 
-    await teams.post(message("pool @Support", teams.service_url, where="chat", mentioned=(support,)))
+    await teams.post(in_the_meeting(message("pool @Support", teams.service_url, where="chat", mentioned=(support,))))
 
     assert "pool of Support Team › Support" in content(teams.connector.posts(CHAT)[-1])
     assert await linked_pool(teams) == CHANNEL

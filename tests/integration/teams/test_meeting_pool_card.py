@@ -159,7 +159,9 @@ async def test_someone_not_in_the_channel_is_refused_and_nothing_changes(teams: 
 
     assert await linked_pool(teams) is None
     (answered,) = teams.connector.updates(form.posted_id)
-    assert f"Only people of {SUPPORT} can make a meeting draw from its pool." in content(answered)
+    refusal = content(answered)
+    assert f"I haven't seen you in {SUPPORT} yet" in refusal and "only its people (or an admin)" in refusal
+    assert "(`help` will do)" in refusal, "it says how to be seen there"
     assert not teams.connector.updates(posted.posted_id), "the meeting card is as it was"
 
 
@@ -171,7 +173,8 @@ async def test_someone_in_no_other_channel_is_told_so_instead_of_an_empty_list(t
     await press(teams, posted, "Use a team's pool", sender=BOB)
 
     (said,) = teams.connector.posts(CHAT)
-    assert "not in any channel I know here" in content(said)
+    assert "I haven't seen you in any other channel yet" in content(said)
+    assert "`pool #channel`" not in content(said), "naming a channel would be refused all the same"
     assert not any(inputs(card) for card in cards(said))
     assert await linked_pool(teams) is None
 
