@@ -307,16 +307,20 @@ def _occurrence_query(ctx: Context, event: MeetingEvent) -> Select[MeetingOccurr
 async def _prepared(
     session: AsyncSession, chat: Team, event: MeetingEvent, starts_at: datetime, states: tuple[AgendaState, ...]
 ) -> AgendaItem | None:
-    """An item of the chat's own for a meeting at about this time, not another meeting's: its series', or
-    one prepared ahead for this meeting (found again when the start's details could not be read)."""
+    """An item for a meeting of the chat at about this time, not another meeting's: its series', one
+    prepared ahead for this meeting (found again when the start's details could not be read), or one
+    requested in the chat (``request``; a linked chat's lives in the linked team's agenda)."""
+    requested = MeetingOccurrence.meeting_id.startswith(pools.REQUESTED)
     taken = select(MeetingOccurrence.agenda_item_id).where(
         MeetingOccurrence.agenda_item_id.is_not(None),
+        ~requested,  # a requested moment is held for the chat's next meeting, not taken by it
         (MeetingOccurrence.meeting_id != event.meeting_id) | MeetingOccurrence.started_at.is_not(None),
     )
+    held = select(MeetingOccurrence.agenda_item_id).where(MeetingOccurrence.chat_team_id == chat.id, requested)
     item: AgendaItem | None = await session.scalar(
         select(AgendaItem)
         .where(
-            AgendaItem.team_id == chat.id,
+            (AgendaItem.team_id == chat.id) | AgendaItem.id.in_(held),
             AgendaItem.state.in_(states),
             AgendaItem.starts_at >= starts_at - PREPARED_WINDOW,
             AgendaItem.starts_at <= starts_at + PREPARED_WINDOW,

@@ -13,7 +13,13 @@ from tests.integration.teams.builders import ALICE, BOB, CHANNEL, CHAT, MEETING,
 from tests.integration.teams.conftest import TeamsApp
 from tests.integration.teams.reading import content
 from tests.integration.teams.test_meeting_pool_card import SUPPORT, in_support_channel, linked_pool
-from tests.integration.teams.test_meetings import agenda_cards, in_meeting_chat, no_sleep, written_in_meeting_chat
+from tests.integration.teams.test_meetings import (
+    agenda_cards,
+    card_link,
+    in_meeting_chat,
+    no_sleep,
+    written_in_meeting_chat,
+)
 from tests.support.clock import FakeClock
 from tests.support.fake_connector import Call
 
@@ -180,3 +186,19 @@ async def test_a_meeting_chats_very_first_message_can_link_it_and_a_plain_group_
     assert any("Only a Teams meeting's chat" in said for said in plain)
     assert "pool of Support Team › Support" in content(teams.connector.posts(CHAT)[-1])
     assert await linked_pool(teams) is not None
+
+
+async def test_a_moment_requested_in_a_linked_chat_is_the_meetings_when_it_starts(teams: TeamsApp) -> None:
+    await in_meeting_chat(teams)
+    await support_story(teams)
+    await written_in_meeting_chat(teams)
+    await in_chat(teams, "pool #support")
+    await in_chat(teams, "request")
+    (requested,) = agenda_cards(teams.connector.posts(CHAT))
+    teams.connector.clear()
+
+    assert (await teams.post(meeting_event(teams.service_url))).status == 200
+
+    assert not agenda_cards(teams.connector.posts(CHAT)), "no second card for the same meeting"
+    (notified,) = teams.connector.notifications(MEETING)
+    assert card_link(notified).endswith("/" + requested.posted_id), "the notification points to the requested card"
