@@ -133,21 +133,32 @@ SAME_STORY_LOOKBACK = 20
 SAME_STORY_WITHIN = timedelta(days=120)
 
 
+_RECENT_STORIES = (
+    select(Moment.id, Moment.situation, Moment.lesson)
+    .where(
+        Moment.workspace_id == bindparam("workspace_id"),
+        Moment.author_id == bindparam("author_id"),
+        Moment.kind == "story",
+        Moment.id != bindparam("story_id"),
+        Moment.state != "withdrawn",
+        Moment.created_at >= bindparam("since"),
+    )
+    .order_by(Moment.id.desc())
+    .limit(SAME_STORY_LOOKBACK)
+)
+
+
 async def _same_story_told_before(ctx: Context, story: Moment) -> int | None:
     """The author's earlier story (not withdrawn) that this one repeats, if any."""
     told = similarity.shingles(f"{story.situation} {story.lesson}")
     rows = await ctx.session.execute(
-        select(Moment.id, Moment.situation, Moment.lesson)
-        .where(
-            Moment.workspace_id == ctx.workspace.id,
-            Moment.author_id == ctx.member.id,
-            Moment.kind == "story",
-            Moment.id != story.id,
-            Moment.state != "withdrawn",
-            Moment.created_at >= ctx.now - SAME_STORY_WITHIN,
-        )
-        .order_by(Moment.id.desc())
-        .limit(SAME_STORY_LOOKBACK)
+        _RECENT_STORIES,
+        {
+            "workspace_id": ctx.workspace.id,
+            "author_id": ctx.member.id,
+            "story_id": story.id,
+            "since": ctx.now - SAME_STORY_WITHIN,
+        },
     )
     for moment_id, situation, lesson in rows:
         if similarity.resemblance(told, similarity.shingles(f"{situation} {lesson}")) >= similarity.SAME_STORY:

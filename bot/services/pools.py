@@ -12,7 +12,7 @@ import logging
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -110,6 +110,24 @@ async def open_meeting_item(session: AsyncSession, chat: Team) -> AgendaItem | N
     return await meeting_item(session, chat)
 
 
+_linked_items = (
+    select(AgendaItem)
+    .join(MeetingOccurrence, MeetingOccurrence.agenda_item_id == AgendaItem.id)
+    .where(
+        MeetingOccurrence.chat_team_id == bindparam("chat_id"),
+        AgendaItem.team_id != bindparam("chat_id"),
+        AgendaItem.state.in_(bindparam("states", expanding=True)),
+    )
+)
+# The earliest that started since a moment, and the latest of all.
+_linked_item_since = (
+    _linked_items.where(AgendaItem.starts_at >= bindparam("since"))
+    .order_by(AgendaItem.starts_at, AgendaItem.id)
+    .limit(1)
+)
+_linked_item_latest = _linked_items.order_by(AgendaItem.starts_at.desc(), AgendaItem.id.desc()).limit(1)
+
+
 async def meeting_item(
     session: AsyncSession,
     chat: Team,
@@ -119,20 +137,11 @@ async def meeting_item(
 ) -> AgendaItem | None:
     """A moment of the chat's meetings that lives in a linked team's agenda, in one of ``states``: the
     earliest that started ``since`` then when it is given (the meeting under way or next), else the latest."""
-    query = (
-        select(AgendaItem)
-        .join(MeetingOccurrence, MeetingOccurrence.agenda_item_id == AgendaItem.id)
-        .where(
-            MeetingOccurrence.chat_team_id == chat.id,
-            AgendaItem.team_id != chat.id,
-            AgendaItem.state.in_(states),
-        )
-    )
+    params: dict[str, object] = {"chat_id": chat.id, "states": list(states)}
     if since is not None:
-        query = query.where(AgendaItem.starts_at >= since).order_by(AgendaItem.starts_at, AgendaItem.id)
+        item: AgendaItem | None = await session.scalar(_linked_item_since, {**params, "since": since})
     else:
-        query = query.order_by(AgendaItem.starts_at.desc(), AgendaItem.id.desc())
-    item: AgendaItem | None = await session.scalar(query.limit(1))
+        item = await session.scalar(_linked_item_latest, params)
     return item
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, bindparam, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -81,11 +81,26 @@ _unprepared = (
 )
 
 
+_unprepared_ahead = _unprepared.where(
+    MeetingSeries.team_id == bindparam("team_id"), MeetingSeries.next_start_at >= bindparam("now")
+)
+
+# The team's earliest open agenda item that starts at or after ``since``.
+_next_item = (
+    select(AgendaItem)
+    .where(
+        AgendaItem.team_id == bindparam("team_id"),
+        AgendaItem.state.in_(OPEN),
+        AgendaItem.starts_at >= bindparam("since"),
+    )
+    .order_by(AgendaItem.starts_at, AgendaItem.id)
+    .limit(1)
+)
+
+
 async def unprepared(session: AsyncSession, team: Team, now: datetime) -> list[MeetingSeries]:
     """The team's active series whose next occurrence is still ahead and not prepared, soonest first."""
-    return list(
-        await session.scalars(_unprepared.where(MeetingSeries.team_id == team.id, MeetingSeries.next_start_at >= now))
-    )
+    return list(await session.scalars(_unprepared_ahead, {"team_id": team.id, "now": now}))
 
 
 async def next_meeting(
@@ -94,12 +109,7 @@ async def next_meeting(
     """The team's earliest meeting that has not started (``under_way``: or that started less than
     :data:`UNDER_WAY` ago and is still open): an open agenda item, or a series' next occurrence."""
     since = now - UNDER_WAY if under_way else now
-    item = await session.scalar(
-        select(AgendaItem)
-        .where(AgendaItem.team_id == team.id, AgendaItem.state.in_(OPEN), AgendaItem.starts_at >= since)
-        .order_by(AgendaItem.starts_at, AgendaItem.id)
-        .limit(1)
-    )
+    item = await session.scalar(_next_item, {"team_id": team.id, "since": since})
     waiting = await unprepared(session, team, now)
     series = waiting[0] if waiting else None
     ahead = series.next_start_at if series is not None else None

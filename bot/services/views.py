@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cards import AgendaView, MeetingPool, MomentView, featured_note
@@ -59,19 +59,22 @@ def agenda_view(
     )
 
 
+_FEATURED = (
+    select(Featuring.moment_id, Featuring.outcome, AgendaItem.starts_at, Team.zone)
+    .join(AgendaItem, AgendaItem.id == Featuring.agenda_item_id)
+    .join(Team, Team.id == AgendaItem.team_id)
+    .where(Featuring.moment_id.in_(bindparam("moment_ids", expanding=True)), Featuring.outcome.in_(COUNTED))
+    .order_by(AgendaItem.starts_at, Featuring.id)
+)
+
+
 async def featured_notes(session: AsyncSession, moment_ids: Collection[int]) -> dict[int, list[str]]:
     """For each moment, when it was featured (presented, or picked for a meeting still ahead), oldest first,
     in the local time of the channel that featured it. One statement for all of them."""
     notes: dict[int, list[str]] = defaultdict(list)
     if not moment_ids:
         return notes
-    rows = await session.execute(
-        select(Featuring.moment_id, Featuring.outcome, AgendaItem.starts_at, Team.zone)
-        .join(AgendaItem, AgendaItem.id == Featuring.agenda_item_id)
-        .join(Team, Team.id == AgendaItem.team_id)
-        .where(Featuring.moment_id.in_(moment_ids), Featuring.outcome.in_(COUNTED))
-        .order_by(AgendaItem.starts_at, Featuring.id)
-    )
+    rows = await session.execute(_FEATURED, {"moment_ids": list(moment_ids)})
     for moment_id, outcome, starts_at, zone in rows:
         notes[moment_id].append(featured_note(starts_at, zone, presented=outcome == Outcome.PRESENTED))
     return notes
