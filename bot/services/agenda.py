@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import cards
@@ -37,30 +37,37 @@ async def render(session: AsyncSession, item: AgendaItem, team: Team) -> Card:
     return (await render_many(session, [(item, team)]))[item.id]
 
 
+# What the cards of several agenda items show besides the items: their moments' recipients still shown, and
+# the helpful votes per item.
+_RECIPIENTS = (
+    select(Recipient.moment_id, Member)
+    .join(Member, Member.id == Recipient.member_id)
+    .where(Recipient.moment_id.in_(bindparam("moment_ids", expanding=True)), Recipient.hidden.is_(False))
+    .order_by(Member.name)
+)
+_VOTES = (
+    select(Vote.agenda_item_id, func.count())
+    .where(Vote.agenda_item_id.in_(bindparam("item_ids", expanding=True)))
+    .group_by(Vote.agenda_item_id)
+)
+_MOMENTS = select(Moment).where(Moment.id.in_(bindparam("ids", expanding=True)))
+_MEMBERS = select(Member).where(Member.id.in_(bindparam("ids", expanding=True)))
+
+
 async def render_many(session: AsyncSession, items: Sequence[tuple[AgendaItem, Team]]) -> dict[int, Card]:
     """The cards of several agenda items (by item id), with a few statements for all of them."""
     moment_ids = {item.moment_id for item, _ in items if item.moment_id is not None}
-    moments = await _by_id(session, Moment, moment_ids)
+    moments = await _by_id(session, _MOMENTS, moment_ids)
     member_ids = {m.author_id for m in moments.values() if m.author_id is not None}
     member_ids |= {item.presenter_id for item, _ in items if item.presenter_id is not None}
-    members = await _by_id(session, Member, member_ids)
+    members = await _by_id(session, _MEMBERS, member_ids)
     recipients: dict[int, list[Member]] = defaultdict(list)
     recognised = [m.id for m in moments.values() if m.library_key is None]  # library exercises recognise nobody
     if recognised:
-        for moment_id, member in await session.execute(
-            select(Recipient.moment_id, Member)
-            .join(Member, Member.id == Recipient.member_id)
-            .where(Recipient.moment_id.in_(recognised), Recipient.hidden.is_(False))
-            .order_by(Member.name)
-        ):
+        for moment_id, member in await session.execute(_RECIPIENTS, {"moment_ids": recognised}):
             recipients[moment_id].append(member)
     votes: dict[int, int] = {
-        item_id: count
-        for item_id, count in await session.execute(
-            select(Vote.agenda_item_id, func.count())
-            .where(Vote.agenda_item_id.in_([item.id for item, _ in items]))
-            .group_by(Vote.agenda_item_id)
-        )
+        item_id: count for item_id, count in await session.execute(_VOTES, {"item_ids": [item.id for item, _ in items]})
     }
     meeting_pools = await pools.card_pools(session, [item.id for item, _ in items])
     cards_by_id: dict[int, Card] = {}
@@ -85,10 +92,10 @@ async def render_many(session: AsyncSession, items: Sequence[tuple[AgendaItem, T
     return cards_by_id
 
 
-async def _by_id(session: AsyncSession, model: type[_Row], ids: set[int]) -> dict[int, _Row]:
+async def _by_id(session: AsyncSession, rows: Select[_Row], ids: set[int]) -> dict[int, _Row]:
     if not ids:
         return {}
-    return {row.id: row for row in await session.scalars(select(model).where(model.id.in_(ids)))}
+    return {row.id: row for row in await session.scalars(rows, {"ids": list(ids)})}
 
 
 async def card_reply(session: AsyncSession, item: AgendaItem, team: Team) -> Reply:
@@ -193,6 +200,21 @@ async def request(ctx: Context, minutes_from_now: int) -> list[Reply]:
     return [channel_card(item, chat, await render(ctx.session, item, team)), *notices]
 
 
+# A channel's open items: the earliest that started since a moment, and the latest of all; and the item it
+# presented last.
+_open_items = select(AgendaItem).where(AgendaItem.team_id == bindparam("team_id"), AgendaItem.state.in_(OPEN))
+_OPEN_SINCE = (
+    _open_items.where(AgendaItem.starts_at >= bindparam("since")).order_by(AgendaItem.starts_at, AgendaItem.id).limit(1)
+)
+_OPEN_LATEST = _open_items.order_by(AgendaItem.starts_at.desc(), AgendaItem.id.desc()).limit(1)
+_PRESENTED_LATEST = (
+    select(AgendaItem)
+    .where(AgendaItem.team_id == bindparam("team_id"), AgendaItem.state == AgendaState.PRESENTED)
+    .order_by(AgendaItem.updated_at.desc(), AgendaItem.id.desc())
+    .limit(1)
+)
+
+
 async def find_item(ctx: Context, number: int | None, *, ended_too: bool = False) -> tuple[AgendaItem, Team]:
     if number is not None:
         item = await ctx.session.get(AgendaItem, number)
@@ -209,25 +231,16 @@ async def find_item(ctx: Context, number: int | None, *, ended_too: bool = False
             raise NotFound(f"There is no agenda item #{number} you can act on here. Try it in the meeting's channel.")
     else:
         team = ctx.require_team()
-        base = select(AgendaItem).where(AgendaItem.team_id == team.id, AgendaItem.state.in_(OPEN))
-        recent = await ctx.session.scalar(
-            base.where(AgendaItem.starts_at >= ctx.now - RECENT_WINDOW)
-            .order_by(AgendaItem.starts_at, AgendaItem.id)
-            .limit(1)
-        )
+        since = ctx.now - RECENT_WINDOW
+        recent = await ctx.session.scalar(_OPEN_SINCE, {"team_id": team.id, "since": since})
         # A meeting chat drawing from another team's pool: its meetings' moments are that team's items.
-        item = _earliest(recent, await pools.meeting_item(ctx.session, team, since=ctx.now - RECENT_WINDOW))
+        item = _earliest(recent, await pools.meeting_item(ctx.session, team, since=since))
         if item is None:
-            item = await ctx.session.scalar(base.order_by(AgendaItem.starts_at.desc(), AgendaItem.id.desc()).limit(1))
+            item = await ctx.session.scalar(_OPEN_LATEST, {"team_id": team.id})
         if item is None:
             item = await pools.meeting_item(ctx.session, team)
         if item is None and ended_too:
-            presented = await ctx.session.scalar(
-                select(AgendaItem)
-                .where(AgendaItem.team_id == team.id, AgendaItem.state == AgendaState.PRESENTED)
-                .order_by(AgendaItem.updated_at.desc(), AgendaItem.id.desc())
-                .limit(1)
-            )
+            presented = await ctx.session.scalar(_PRESENTED_LATEST, {"team_id": team.id})
             item = latest_change(
                 presented, await pools.meeting_item(ctx.session, team, states=(AgendaState.PRESENTED,))
             )
@@ -336,6 +349,20 @@ async def done(ctx: Context, number: int | None) -> list[Reply]:
     return [await card_reply(ctx.session, item, team)]
 
 
+# A helpful vote, counted once per person and item: the member's id when this one counted, nothing when
+# they had voted already.
+def _vote(dialect: Any) -> Any:
+    return (
+        dialect.insert(Vote)
+        .values(agenda_item_id=bindparam("item_id"), member_id=bindparam("member_id"), created_at=bindparam("now"))
+        .on_conflict_do_nothing(index_elements=[Vote.agenda_item_id, Vote.member_id])
+        .returning(Vote.member_id)
+    )
+
+
+_VOTE = {"postgresql": _vote(postgresql), "sqlite": _vote(sqlite)}
+
+
 async def helpful(ctx: Context, number: int | None) -> list[Reply]:
     item, team = await find_item(ctx, number, ended_too=True)
     if item.moment_id is None or item.state in UNSHOWN:
@@ -343,12 +370,9 @@ async def helpful(ctx: Context, number: int | None) -> list[Reply]:
     moment = await ctx.session.get(Moment, item.moment_id)
     if moment is not None and moment.author_id == ctx.member.id:
         return [say("That one is yours, so your vote would not count — the team's 👍 will tell you it helped.")]
-    if await ctx.session.get(Vote, (item.id, ctx.member.id)) is not None:
-        return [say("You already said this one was helpful — thanks!")]
-    try:
-        async with ctx.session.begin_nested():
-            ctx.session.add(Vote(agenda_item_id=item.id, member_id=ctx.member.id, created_at=ctx.now))
-    except IntegrityError:
+    vote = _VOTE[ctx.session.get_bind().dialect.name]
+    counted = await ctx.session.scalar(vote, {"item_id": item.id, "member_id": ctx.member.id, "now": ctx.now})
+    if counted is None:  # voted before, now or in a concurrent click
         return [say("You already said this one was helpful — thanks!")]
     return [await card_reply(ctx.session, item, team)]
 

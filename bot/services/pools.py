@@ -93,15 +93,16 @@ def hold_request(session: AsyncSession, chat: Team, item: AgendaItem, now: datet
     )
 
 
+_OWNED = select(MeetingOccurrence.id).where(
+    MeetingOccurrence.agenda_item_id == bindparam("item_id"), MeetingOccurrence.chat_team_id == bindparam("chat_id")
+)
+
+
 async def owns(session: AsyncSession, chat: Team, item: AgendaItem) -> bool:
     """Whether the item is one of the chat's own: of its team, or the moment of one of its meetings."""
     if item.team_id == chat.id:
         return True
-    found = await session.scalar(
-        select(MeetingOccurrence.id).where(
-            MeetingOccurrence.agenda_item_id == item.id, MeetingOccurrence.chat_team_id == chat.id
-        )
-    )
+    found = await session.scalar(_OWNED, {"item_id": item.id, "chat_id": chat.id})
     return found is not None
 
 
@@ -157,6 +158,17 @@ async def latest_meeting_item(session: AsyncSession, chat: Team) -> AgendaItem |
     return item
 
 
+# The meeting chats of agenda items, and the active teams those chats draw from.
+_ITEM_CHATS = select(MeetingOccurrence.agenda_item_id, MeetingOccurrence.chat_team_id).where(
+    MeetingOccurrence.agenda_item_id.in_(bindparam("item_ids", expanding=True))
+)
+_CHAT_POOLS = (
+    select(MeetingChat.team_id, Team.name)
+    .join(Team, Team.id == MeetingChat.pool_team_id)
+    .where(MeetingChat.team_id.in_(bindparam("chat_ids", expanding=True)), Team.active.is_(True))
+)
+
+
 async def card_pools(session: AsyncSession, item_ids: Collection[int]) -> dict[int, MeetingPool]:
     """For the items that are online meetings' moments (their cards are in the meeting's chat): which pool
     that chat's meetings draw from, as :func:`pool_of` decides it. One statement for the items, one for
@@ -165,22 +177,13 @@ async def card_pools(session: AsyncSession, item_ids: Collection[int]) -> dict[i
         return {}
     chats: dict[int, int] = {
         item_id: chat_id
-        for item_id, chat_id in await session.execute(
-            select(MeetingOccurrence.agenda_item_id, MeetingOccurrence.chat_team_id).where(
-                MeetingOccurrence.agenda_item_id.in_(item_ids)
-            )
-        )
+        for item_id, chat_id in await session.execute(_ITEM_CHATS, {"item_ids": list(item_ids)})
         if item_id is not None
     }
     if not chats:
         return {}
     linked: dict[int, str] = {
-        chat_id: name
-        for chat_id, name in await session.execute(
-            select(MeetingChat.team_id, Team.name)
-            .join(Team, Team.id == MeetingChat.pool_team_id)
-            .where(MeetingChat.team_id.in_(set(chats.values())), Team.active.is_(True))
-        )
+        chat_id: name for chat_id, name in await session.execute(_CHAT_POOLS, {"chat_ids": list(set(chats.values()))})
     }
     return {
         item_id: MeetingPool(linked_to=(linked[chat_id] or "another channel") if chat_id in linked else None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -277,6 +278,19 @@ async def test_each_member_says_helpful_once(runtime: Runtime) -> None:
     replies = await ask(runtime, said("helpful", actor="carol"))  # after the meeting, too
     assert "👍 Helpful (2)" in text(replies)
     assert await count(runtime, Vote) == 2
+
+
+async def test_two_clicks_at_once_count_one_vote(runtime: Runtime) -> None:
+    await people(runtime, "alice", "bob")
+    await ask(runtime, said("request"))
+    agenda = await item(runtime)
+    click = pressed("agenda.helpful", str(agenda.id), actor="bob")
+    answers = await asyncio.gather(*(ask(runtime, click) for _ in range(3)))
+    assert sorted("Helpful (1)" in text(replies) for replies in answers) == [False, False, True]
+    assert [text(r) for r in answers if "Helpful (1)" not in text(r)] == [
+        "You already said this one was helpful — thanks!"
+    ] * 2
+    assert await count(runtime, Vote) == 1
 
 
 # --- queue ----------------------------------------------------------------------------------------
