@@ -5,7 +5,10 @@ A request's *ack* is the HTTP response the platform gets; its *answer* is what t
 * a Slack slash command or button: the POST to its ``response_url``, or the ``views.open`` that opens
   the form it asked for (matched by its ``trigger_id``);
 * a Teams message: the Bot Connector call that replies to its activity;
-* a Slack modal submission: its view response, which is the ack itself.
+* a Slack modal submission: its view response, which is the ack itself;
+* a first helpful vote: the agenda card updated (or posted) with the new count, which names its item but
+  not the vote; the generator pairs each card of an item with the earliest vote for that item sent before
+  it that has no answer of its own (a repeated vote is answered on its ``response_url``).
 
 The fakes note arrival times with ``time.monotonic()``, one clock for every process on the machine,
 so the load generator can subtract the time it sent each request even when the fakes run in another
@@ -15,9 +18,10 @@ process. Requests are matched by a number the generator puts in the ``response_u
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from tests.support.fake_connector import FakeConnector
@@ -26,6 +30,8 @@ if TYPE_CHECKING:
 RESPONSE_NAME = re.compile(r"^[a-z]*(\d+)$")  # cmd12, act12, r12 → 12
 TRIGGER = re.compile(r"^[a-z]+-(\d+)-")  # load-12-ab34cd56 → 12
 TEAMS_REPLY = re.compile(r";messageid=(\d+)$")  # a reply in the thread of activity 12
+CARD = "card:"  # an agenda card sent: ``card:<item id>:<n>`` → when
+AGENDA_KEY = re.compile(r"^agenda:(\d+)$")
 
 
 class AnswerLog:
@@ -37,6 +43,7 @@ class AnswerLog:
         self._calls = 0
         self._replies = 0
         self._seen: set[str] = set()
+        self._cards = 0
 
     def collect(self) -> dict[str, float]:
         """Answers that arrived since the last call: request number → arrival (monotonic seconds)."""
@@ -57,6 +64,9 @@ class AnswerLog:
         for call in calls[self._calls :]:
             if call.method == "views.open" and (match := TRIGGER.match(str(call.params.get("trigger_id")))):
                 note(match.group(1), call.at)
+            elif call.method in ("chat.update", "chat.postMessage") and (item := _agenda_item(call.params)):
+                self._cards += 1
+                note(f"{CARD}{item}:{self._cards}", call.at)
         self._calls = len(calls)
         if self._connector is not None:
             replies = self._connector.calls
@@ -71,6 +81,19 @@ class AnswerLog:
                     note(match.group(1), reply.at)
             self._replies = len(replies)
         return found
+
+
+def _agenda_item(params: dict[str, Any]) -> str | None:
+    """The agenda item whose card a chat.postMessage or chat.update carries (by its metadata key)."""
+    meta = params.get("metadata")
+    if isinstance(meta, str):
+        try:
+            meta = json.loads(meta)
+        except ValueError:
+            return None
+    payload = meta.get("event_payload") if isinstance(meta, dict) else None
+    match = AGENDA_KEY.match(str(payload.get("key", ""))) if isinstance(payload, dict) else None
+    return match.group(1) if match else None
 
 
 def percentile(ordered: list[float], q: float) -> float:

@@ -52,7 +52,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -65,7 +65,7 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 
-from benchmarks.answers import Latencies
+from benchmarks.answers import CARD, Latencies
 from benchmarks.common import free_port, throwaway_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -190,6 +190,7 @@ class Requests:
         self.story_view = modal(forms.STORY, FormOrigin(form_id="story", channel_id="C0000", channel_name="team-0"))
         self._templates: dict[tuple[Any, ...], str] = {}
         self.key = ""  # the number of the request built last, by which its answer is found
+        self.vote = ""  # the agenda item the request built last votes helpful for, if it is such a vote
 
     def _signed(self, body: str, content_type: str) -> tuple[str, bytes, dict[str, str]]:
         """URL, body and headers of a request signed as Slack signs it."""
@@ -298,6 +299,7 @@ class Requests:
         else:
             action, value = "open.story", ""
         values = self._values()
+        self.vote = value
 
         def make() -> str:
             channel = "C" + MARK_CHANNEL
@@ -388,10 +390,13 @@ class Load:
         self.chooser = random.Random(7)
         self.answers_url = answers_url
         self.waiting: dict[str, tuple[str, float]] = {}  # request number → kind, when sent (monotonic)
+        self.votes: dict[str, list[str]] = {}  # agenda item → the helpful votes for it, in the order sent
 
     async def one(self, kind: str, stats: dict[str, Stats]) -> None:
         """Send one request of ``kind`` and record its ack; remember it, to match its answer later."""
+        self.requests.vote = ""
         url, body, headers, key = self.requests.build(kind)
+        vote = self.requests.vote
         started = time.perf_counter()
         sent = time.monotonic()
         try:
@@ -410,6 +415,8 @@ class Load:
             stats[kind].answered_in_time += 1
         else:
             self.waiting[key] = (kind, sent)
+            if vote:
+                self.votes.setdefault(vote, []).append(key)
 
     async def answers(
         self, stats: dict[str, Stats], *, ended: float, quiet: float = 5.0, patience: float = 120.0
@@ -421,7 +428,10 @@ class Load:
         last_news = time.monotonic()
         while len(arrivals) < len(self.waiting) and time.monotonic() < min(deadline, last_news + quiet):
             async with self.session.get(self.answers_url) as response:
-                news = {key: at for key, at in (await response.json()).items() if key in self.waiting}
+                seen = await response.json()
+            news = {key: at for key, at in seen.items() if key in self.waiting}
+            cards = sorted((at, key.split(":")[1]) for key, at in seen.items() if key.startswith(CARD))
+            news.update(self._card_answers(cards, answered=arrivals.keys() | news.keys()))
             if news:
                 arrivals.update(news)
                 last_news = time.monotonic()
@@ -435,10 +445,24 @@ class Load:
             stats[kind].answers.append(at - sent)
             stats[kind].answered_in_time += at <= ended
         self.waiting.clear()
+        self.votes.clear()
+
+    def _card_answers(self, cards: list[tuple[float, str]], *, answered: Collection[str]) -> dict[str, float]:
+        """First helpful votes answered by their item's card: each card, in the order the cards came, answers
+        the earliest vote for its item, sent before it, that has no answer yet (a repeated vote is answered
+        on its own ``response_url``)."""
+        found: dict[str, float] = {}
+        for at, item in cards:
+            for key in self.votes.get(item, []):
+                if key not in answered and key not in found and self.waiting[key][1] <= at:
+                    found[key] = at
+                    break
+        return found
 
     async def forget(self) -> None:
         """Drop what was sent so far and the answers to it (after a warm-up)."""
         self.waiting.clear()
+        self.votes.clear()
         async with self.session.get(self.answers_url) as response:
             await response.read()
 
