@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, bindparam, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import cards
@@ -20,6 +19,7 @@ from bot.services.context import Context, NotFound, Refused
 from bot.services.queue import RECENT_WINDOW
 from bot.services.queue import queue as queue  # the agenda commands, `queue` among them, are reached here
 from bot.storage.models import AgendaItem, MeetingOccurrence, Member, Moment, Recipient, Team, TeamMember, Vote
+from bot.storage.upsert import DIALECTS, dialect_of, insert_or_ignore
 
 logger = logging.getLogger(__name__)
 
@@ -351,16 +351,12 @@ async def done(ctx: Context, number: int | None) -> list[Reply]:
 
 # A helpful vote, counted once per person and item: the member's id when this one counted, nothing when
 # they had voted already.
-def _vote(dialect: Any) -> Any:
-    return (
-        dialect.insert(Vote)
-        .values(agenda_item_id=bindparam("item_id"), member_id=bindparam("member_id"), created_at=bindparam("now"))
-        .on_conflict_do_nothing(index_elements=[Vote.agenda_item_id, Vote.member_id])
-        .returning(Vote.member_id)
-    )
-
-
-_VOTE = {"postgresql": _vote(postgresql), "sqlite": _vote(sqlite)}
+_VOTE = {
+    name: insert_or_ignore(name, Vote, [Vote.agenda_item_id, Vote.member_id])
+    .values(agenda_item_id=bindparam("item_id"), member_id=bindparam("member_id"), created_at=bindparam("now"))
+    .returning(Vote.member_id)
+    for name in DIALECTS
+}
 
 
 async def helpful(ctx: Context, number: int | None) -> list[Reply]:
@@ -370,7 +366,7 @@ async def helpful(ctx: Context, number: int | None) -> list[Reply]:
     moment = await ctx.session.get(Moment, item.moment_id)
     if moment is not None and moment.author_id == ctx.member.id:
         return [say("That one is yours, so your vote would not count — the team's 👍 will tell you it helped.")]
-    vote = _VOTE[ctx.session.get_bind().dialect.name]
+    vote = _VOTE[dialect_of(ctx.session)]
     counted = await ctx.session.scalar(vote, {"item_id": item.id, "member_id": ctx.member.id, "now": ctx.now})
     if counted is None:  # voted before, now or in a concurrent click
         return [say("You already said this one was helpful — thanks!")]

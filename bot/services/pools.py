@@ -13,13 +13,13 @@ from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import bindparam, exists, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cards import MeetingPool
 from bot.domain.lifecycle import OPEN, AgendaState, SeriesState
 from bot.events import Place
 from bot.storage.models import AgendaItem, MeetingChat, MeetingOccurrence, MeetingSeries, Team, Workspace
+from bot.storage.upsert import dialect_of, insert_or_ignore
 
 logger = logging.getLogger(__name__)
 
@@ -50,12 +50,8 @@ async def note_meeting_chat(session: AsyncSession, place: Place, now: datetime) 
     )
     if team_id is None or await session.get(MeetingChat, team_id) is not None:
         return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    await session.execute(
-        dialect.insert(MeetingChat)
-        .values(team_id=team_id, created_at=now)
-        .on_conflict_do_nothing(index_elements=[MeetingChat.team_id])
-    )
+    noted = insert_or_ignore(dialect_of(session), MeetingChat, [MeetingChat.team_id])
+    await session.execute(noted.values(team_id=team_id, created_at=now))
     logger.info("team %s noted as a meeting chat", team_id)
 
 

@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.lifecycle import AGENDA, OPEN, AgendaState, SeriesState
 from bot.storage.models import AgendaItem, MeetingSeries, Team
+from bot.storage.upsert import dialect_of, insert_or_ignore
 
 logger = logging.getLogger(__name__)
 
@@ -61,10 +61,7 @@ def occurrence_row(series: MeetingSeries, *, now: datetime) -> dict[str, Any]:
 
 def insert_occurrences(session: AsyncSession) -> Any:
     """An insert of occurrence rows that leaves an occurrence already prepared alone."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(AgendaItem).on_conflict_do_nothing(
-        index_elements=[AgendaItem.series_id, AgendaItem.starts_at]
-    )
+    return insert_or_ignore(dialect_of(session), AgendaItem, [AgendaItem.series_id, AgendaItem.starts_at])
 
 
 # An active series' next occurrence that has no agenda item yet.
