@@ -437,10 +437,14 @@ class Load:
                 last_news = time.monotonic()
             else:
                 await asyncio.sleep(0.25)
+        voted = {key: item for item, keys in self.votes.items() for key in keys}
         for key, (kind, sent) in self.waiting.items():
             at = arrivals.get(key)
             if at is None:
                 stats[kind].unanswered += 1
+                if stats[kind].unanswered <= 3:  # a few, to look them up in the fakes' and the server's logs
+                    what = f" (a helpful vote for agenda item {voted[key]})" if key in voted else ""
+                    print(f"unanswered: {kind} request {key}{what}, sent at {sent:.3f} (monotonic)")
                 continue
             stats[kind].answers.append(at - sent)
             stats[kind].answered_in_time += at <= ended
