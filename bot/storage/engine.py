@@ -11,6 +11,8 @@ from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from bot.storage import sqlite_trips
+
 logger = logging.getLogger(__name__)
 
 # PostgreSQL: how long to wait for a new connection, and for any one statement (the checkout ping
@@ -49,7 +51,9 @@ def create_engine(url: str, *, pool_size: int = POOL_SIZE) -> AsyncEngine:
         # it on the moment it is free; several connections would each poll for the lock (the busy handler
         # sleeps up to 100 ms between tries), leaving the process idle while requests wait.
         pool: dict[str, Any] = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 30} if on_file else {}
-        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True, **pool)
+        engine = create_async_engine(
+            url, module=sqlite_trips.dbapi(), connect_args={"timeout": 30}, hide_parameters=True, **pool
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
