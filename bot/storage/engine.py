@@ -11,7 +11,7 @@ from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from bot.storage import sqlite_trips
+from bot.storage import pg_begin, sqlite_trips
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +75,8 @@ def create_engine(url: str, *, pool_size: int = POOL_SIZE) -> AsyncEngine:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
+    # asyncpg (the only PostgreSQL driver settings accept): BEGIN only once a transaction writes or locks.
+    lazy_begin = {"module": pg_begin.dbapi()} if make_url(url).get_driver_name() == "asyncpg" else {}
     engine = create_async_engine(
         url,
         hide_parameters=True,
@@ -82,6 +84,7 @@ def create_engine(url: str, *, pool_size: int = POOL_SIZE) -> AsyncEngine:
         max_overflow=0,
         pool_timeout=10,
         connect_args={"timeout": CONNECT_TIMEOUT_SECONDS, "command_timeout": STATEMENT_TIMEOUT_SECONDS},
+        **lazy_begin,
     )
     check_liveness_on_checkout(engine)
     return engine
