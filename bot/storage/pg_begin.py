@@ -13,6 +13,7 @@ the DBAPI ``module``.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -35,6 +36,7 @@ _NOT_ONLY_READING = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=1024)  # statements come from SQLAlchemy's compiled cache: a few hundred texts
 def only_reads(statement: str) -> bool:
     """True for a statement that may run before the transaction has begun without changing its meaning."""
     return _SELECT.match(statement) is not None and _NOT_ONLY_READING.search(statement) is None
@@ -44,16 +46,15 @@ class LazyBeginCursor(AsyncAdapt_asyncpg_cursor):
     """A cursor whose plain reads do not begin the transaction."""
 
     __slots__ = ()
+    _adapt_connection: LazyBeginConnection  # the only connection handing out this cursor
 
     async def _prepare_and_execute(self, operation: Any, parameters: Any) -> Any:
         connection = self._adapt_connection
-        if isinstance(connection, LazyBeginConnection) and only_reads(str(operation)):
-            connection.read_outside = True
+        connection.read_outside = only_reads(str(operation))
         try:
             return await super()._prepare_and_execute(operation, parameters)  # type: ignore[no-untyped-call]
         finally:
-            if isinstance(connection, LazyBeginConnection):
-                connection.read_outside = False
+            connection.read_outside = False
 
 
 class LazyBeginConnection(AsyncAdapt_asyncpg_connection):
