@@ -1,8 +1,9 @@
 """Bolt listeners: ack first, then translate → one call into the core → deliver the replies.
 
-Commands, button presses and message shortcuts are acknowledged before anything else happens; the core call and all
-Web API calls run after the acknowledgement (Bolt runs the listener on after the response with
-``process_before_response=False``). A modal submission is the one exception: its inline errors
+Commands, button presses and message shortcuts are acknowledged before anything else happens (already
+before their listener starts: :mod:`adapters.slack.ackfirst`; the listener's own ``ack()`` only repeats
+it); the core call and all Web API calls run after the acknowledgement (Bolt runs the listener on after
+the response with ``process_before_response=False``). A modal submission is the one exception: its inline errors
 must be in the acknowledgement itself, so the core answers before the ack. Messages people write to
 the bot in its Messages tab are read as commands and answered in that conversation.
 """

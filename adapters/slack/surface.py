@@ -30,6 +30,7 @@ from adapters.http.foreground import Foreground
 from adapters.http.inflight import Inflight
 from adapters.settings import Settings, SettingsError
 from adapters.slack import canvas, delivery
+from adapters.slack.ackfirst import AckFirst
 from adapters.slack.auth import TokenAuthorization, Tokens, installation_store, oauth_settings
 from adapters.slack.blocks import posted_key
 from adapters.slack.channels import ChannelFinder
@@ -273,6 +274,7 @@ async def build_slack_surface(
             "Slack needs SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (OAuth installs)"
         )
     app.use(SkipProcessedRetries(deliveries))
+    app.use(AckFirst())
     app.error(error_handler(session, timeout=API_TIMEOUT_SECONDS))  # answers shed under overload: "busy"
     SlackListeners(
         core=core,
