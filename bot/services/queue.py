@@ -2,8 +2,8 @@
 features — the moment already picked for it, or, for a series' occurrence not yet prepared, a preview of
 what the rotation would pick now (labelled so: it can change until the occurrence is prepared).
 
-Read-only, in three steps: one statement for what is coming up, the pick (or preview), and one statement
-for the pool's counts with the picked moment's line.
+Read-only, in three steps: one statement for what is coming up and which meeting is next, the pick (or
+preview), and one statement for the pool's counts with the picked moment's line.
 
 In a meeting chat drawing from another team's pool (:mod:`bot.services.pools`), its meetings' moments are
 that team's items: they are listed with the chat's own, and the pool shown is the one the next meeting
@@ -12,10 +12,26 @@ draws from — the linked team's, unless it is a meeting of a series scheduled i
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Integer, ScalarSelect, and_, bindparam, exists, func, null, select, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    Integer,
+    Row,
+    ScalarSelect,
+    Subquery,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    null,
+    select,
+    union_all,
+)
 
 from bot import cards
 from bot.domain.lifecycle import OPEN, SeriesState
@@ -24,54 +40,84 @@ from bot.services import candidates, picking, pools, upcoming
 from bot.services.context import Context
 from bot.services.views import MOMENT_LINE
 from bot.storage.models import AgendaItem, MeetingOccurrence, MeetingSeries, Moment, Team
-from bot.storage.parts import part
+from bot.storage.parts import one_of, part
 
 # A meeting's item still counts as the channel's current one this long after the meeting started (for
 # `done` and `helpful`); the queue shows only meetings that have not started or are under way.
 RECENT_WINDOW = timedelta(hours=6)
 QUEUE_ITEMS = 5
-ITEMS, SERIES = 0, 1
 
-# The queue's "Coming up" in one statement: the next open agenda items that have not started (or are under
-# way), each with its moment's line (NULL when it has none), then the active meeting series whose next
-# occurrence is ahead and not prepared yet (a prepared one is listed as its item). ``number`` is the item's
-# or the series' id; ``zone`` is the series' (an item shows in its team's zone).
+# The queue's "Coming up" and its next meeting in one statement, in four parts:
+# - ITEMS: the next open agenda items that have not started (or are under way), each with its moment's line
+#   (NULL when it has none): the channel's own and those of its meetings that live in a linked team's agenda;
+# - SERIES: the active meeting series whose next occurrence is ahead and not prepared yet (a prepared one is
+#   listed as its item), soonest first: the first is the next unprepared meeting;
+# - NEXT_OWN and NEXT_LINKED: the earliest open item that has not started, of the channel's own agenda and of
+#   its meetings in a linked agenda, with what the next meeting needs of it (its moment, the reason, its team).
+# ``number`` is the item's or the series' id; ``zone`` is the series' (an item shows in its team's zone).
+ITEMS, SERIES, NEXT_OWN, NEXT_LINKED = 0, 1, 2, 3
+
+_own = and_(AgendaItem.team_id == bindparam("team_id"), one_of(AgendaItem.state, OPEN))
+_in_linked = and_(
+    MeetingOccurrence.chat_team_id == bindparam("team_id"),
+    AgendaItem.team_id != bindparam("team_id"),
+    one_of(AgendaItem.state, OPEN),
+)
+_soonest = (AgendaItem.starts_at, AgendaItem.id)
+_item = (AgendaItem.id.label("number"), AgendaItem.starts_at.label("at"))
+_no_moment_line = tuple(null() for _ in MOMENT_LINE)
+_item_parts = (AgendaItem.moment_id, AgendaItem.reason, AgendaItem.team_id)
+# Typed NULLs: PostgreSQL resolves a union's column types pairwise, and two untyped NULLs make a text column.
+_no_item = (
+    cast(null(), AgendaItem.moment_id.type).label("moment_id"),
+    cast(null(), AgendaItem.reason.type).label("reason"),
+    cast(null(), AgendaItem.team_id.type).label("owner"),
+)
+_no_prepare = cast(null(), MeetingSeries.next_prepare_at.type).label("prepare_at")
+
+
+def _next_parts(item: Subquery) -> tuple[Any, ...]:
+    return (item.c.moment_id, item.c.reason, item.c.team_id.label("owner"), _no_prepare)
+
+
 _next_items = (
-    select(AgendaItem.id.label("number"), AgendaItem.starts_at.label("at"), *MOMENT_LINE)
+    select(*_item, *MOMENT_LINE)
     .outerjoin(Moment, Moment.id == AgendaItem.moment_id)
-    .where(
-        AgendaItem.team_id == bindparam("team_id"),
-        AgendaItem.state.in_(OPEN),
-        AgendaItem.starts_at >= bindparam("since"),
-    )
-    .order_by(AgendaItem.starts_at, AgendaItem.id)
+    .where(_own, AgendaItem.starts_at >= bindparam("since"))
+    .order_by(*_soonest)
     .limit(QUEUE_ITEMS)
     .subquery()
 )
-# The same for the moments of a meeting chat's meetings that live in a linked team's agenda.
 _meeting_items = (
-    select(AgendaItem.id.label("number"), AgendaItem.starts_at.label("at"), *MOMENT_LINE)
+    select(*_item, *MOMENT_LINE)
     .join(MeetingOccurrence, MeetingOccurrence.agenda_item_id == AgendaItem.id)
     .outerjoin(Moment, Moment.id == AgendaItem.moment_id)
-    .where(
-        MeetingOccurrence.chat_team_id == bindparam("team_id"),
-        AgendaItem.team_id != bindparam("team_id"),
-        AgendaItem.state.in_(OPEN),
-        AgendaItem.starts_at >= bindparam("since"),
-    )
-    .order_by(AgendaItem.starts_at, AgendaItem.id)
+    .where(_in_linked, AgendaItem.starts_at >= bindparam("since"))
+    .order_by(*_soonest)
     .limit(QUEUE_ITEMS)
     .subquery()
 )
+_next_own = (
+    select(*_item, *_item_parts).where(_own, AgendaItem.starts_at >= bindparam("now")).order_by(*_soonest).limit(1)
+).subquery()
+_next_linked = (
+    select(*_item, *_item_parts)
+    .join(MeetingOccurrence, MeetingOccurrence.agenda_item_id == AgendaItem.id)
+    .where(_in_linked, AgendaItem.starts_at >= bindparam("now"))
+    .order_by(*_soonest)
+    .limit(1)
+).subquery()
 _coming_up: CompoundSelect[*tuple[Any, ...]] = union_all(
-    select(part(ITEMS), _next_items, null().label("zone")),
-    select(part(ITEMS), _meeting_items, null().label("zone")),
+    select(part(ITEMS), _next_items, null().label("zone"), *_no_item, _no_prepare),
+    select(part(ITEMS), _meeting_items, null().label("zone"), *_no_item, _no_prepare),
     select(
         part(SERIES),
         MeetingSeries.id,
         MeetingSeries.next_start_at,
-        *(null() for _ in MOMENT_LINE),
+        *_no_moment_line,
         MeetingSeries.zone,
+        *_no_item,
+        MeetingSeries.next_prepare_at,
     ).where(
         MeetingSeries.team_id == bindparam("team_id"),
         MeetingSeries.state == SeriesState.ACTIVE,
@@ -80,10 +126,53 @@ _coming_up: CompoundSelect[*tuple[Any, ...]] = union_all(
             and_(AgendaItem.series_id == MeetingSeries.id, AgendaItem.starts_at == MeetingSeries.next_start_at)
         ),
     ),
+    select(part(NEXT_OWN), _next_own.c.number, _next_own.c.at, *_no_moment_line, null(), *_next_parts(_next_own)),
+    select(
+        part(NEXT_LINKED),
+        _next_linked.c.number,
+        _next_linked.c.at,
+        *_no_moment_line,
+        null(),
+        *_next_parts(_next_linked),
+    ),
 )
 COMING_UP = _coming_up.order_by(
     _coming_up.selected_columns.part, _coming_up.selected_columns.at, _coming_up.selected_columns.number
 )
+
+
+@dataclass(frozen=True, slots=True)
+class NextMeeting:
+    """The channel's next meeting as the queue shows it: a prepared agenda item (its moment, if picked, and
+    the reason; ``owner`` the team whose agenda it is in), or a series' occurrence not prepared yet."""
+
+    starts_at: datetime
+    prepared: bool
+    moment_id: int | None = None
+    reason: str = ""
+    owner: int | None = None
+    series_id: int | None = None
+    prepare_at: datetime | None = None
+
+
+def next_meeting(rows: Sequence[Row[Any]]) -> NextMeeting | None:
+    """The earliest meeting that has not started: the channel's own next item or next unprepared occurrence
+    (an item at the same time as an occurrence wins), unless a meeting of the chat in a linked agenda comes
+    first or at the same time."""
+    first = {row.part: row for row in reversed(rows) if row.part != ITEMS}  # each part's soonest row
+    own, series, linked = first.get(NEXT_OWN), first.get(SERIES), first.get(NEXT_LINKED)
+    meeting: NextMeeting | None = None
+    if series is not None and (own is None or series.at < own.at):
+        meeting = NextMeeting(series.at, False, series_id=series.number, prepare_at=series.prepare_at)
+    elif own is not None:
+        meeting = _prepared(own)
+    if linked is not None and (meeting is None or linked.at <= meeting.starts_at):
+        meeting = _prepared(linked)
+    return meeting
+
+
+def _prepared(row: Row[Any]) -> NextMeeting:
+    return NextMeeting(row.at, True, moment_id=row.moment_id, reason=row.reason or "", owner=row.owner)
 
 
 def _never_featured(kind: str) -> ScalarSelect[int]:
@@ -113,23 +202,21 @@ async def queue(ctx: Context) -> list[Reply]:
     team = ctx.require_team()
     lines = []
     params = {"team_id": team.id, "now": ctx.now, "since": ctx.now - upcoming.UNDER_WAY}
+    rows = list(await ctx.session.execute(COMING_UP, params))
     listed = 0
-    for row in await ctx.session.execute(COMING_UP, params):
+    for row in rows:
         if row.part == SERIES:
             lines.append(f"Meeting #{row.number} · next on {cards.local_time(row.at, row.zone)}")
-        elif listed < QUEUE_ITEMS:  # the chat's own items and its meetings' in a linked agenda, soonest first
+        elif row.part == ITEMS and listed < QUEUE_ITEMS:  # the chat's own and its meetings', soonest first
             listed += 1
             what = cards.moment_line(row) if row.id is not None else "no moment"
             when = cards.local_time(row.at, team.zone) + (" (under way)" if row.at < ctx.now else "")
             lines.append(f"Agenda #{row.number} · {when} · {what}")
     sections = [Section("\n".join(lines) or "No meetings scheduled. Try `schedule` or `request`.", "Coming up")]
-    meeting = await upcoming.next_meeting(ctx.session, team, ctx.now)
-    linked = await pools.meeting_item(ctx.session, team, since=ctx.now)
-    if linked is not None and (meeting is None or linked.starts_at <= meeting.starts_at):
-        meeting = upcoming.NextMeeting(linked.starts_at, linked, None)
+    meeting = next_meeting(rows)
     source = await _drawn_from(ctx, team, meeting)
-    if meeting is not None and meeting.item is not None:
-        moment_id, reason = meeting.item.moment_id, meeting.item.reason
+    if meeting is not None and meeting.prepared:
+        moment_id, reason = meeting.moment_id, meeting.reason
         heading = f"Next meeting · {cards.local_time(meeting.starts_at, team.zone)}"
         note = reason
     else:
@@ -138,7 +225,7 @@ async def queue(ctx: Context) -> list[Reply]:
         preview = AgendaItem(
             workspace_id=source.workspace_id,
             team_id=source.id,
-            series_id=meeting.series.id if meeting is not None and meeting.series is not None else None,
+            series_id=meeting.series_id if meeting is not None else None,
             starts_at=starts_at,
             post_at=starts_at,
         )
@@ -161,19 +248,18 @@ async def queue(ctx: Context) -> list[Reply]:
     return [Reply(card=Card(title=f"Customer Moment queue · {team.name or 'this channel'}", sections=tuple(sections)))]
 
 
-async def _drawn_from(ctx: Context, team: Team, meeting: upcoming.NextMeeting | None) -> Team:
+async def _drawn_from(ctx: Context, team: Team, meeting: NextMeeting | None) -> Team:
     """The team whose pool the next meeting draws from: its item's, a series' own, or (a meeting now) the
     pool the channel draws from."""
-    if meeting is not None and meeting.item is not None and meeting.item.team_id != team.id:
-        found = await ctx.session.get(Team, meeting.item.team_id)
+    if meeting is not None and meeting.owner is not None and meeting.owner != team.id:
+        found = await ctx.session.get(Team, meeting.owner)
         return found if found is not None else team
     if meeting is not None:
         return team
     return await pools.pool_of(ctx.session, team)
 
 
-def _preview_note(meeting: upcoming.NextMeeting, zone: str) -> str:
-    series = meeting.series
-    picked_at = series.next_prepare_at if series is not None else None
+def _preview_note(meeting: NextMeeting, zone: str) -> str:
+    picked_at = meeting.prepare_at
     when = f" on {cards.local_time(picked_at, zone)}" if picked_at is not None else ""
     return f"A preview: the moment is picked{when} and may change until then. `swap` or `skip` settle it now."

@@ -222,3 +222,31 @@ async def test_an_occurrence_is_prepared_once_whether_the_scheduler_or_a_swap_co
         gone, created = await upcoming.prepare_early(session, series, TUESDAY - timedelta(weeks=1), clock.now)
         assert (gone, created) == (None, False)
     assert await count(runtime, AgendaItem) == 1
+
+
+async def test_behind_more_meetings_under_way_than_the_queue_lists_the_next_meeting_is_the_one_ahead(
+    runtime: Runtime, clock: FakeClock
+) -> None:
+    for n in range(3):
+        await story(runtime, "bob", f"Parcel number {n} was lost")
+    for minutes in (5, 10, 15, 20, 25, 30):
+        await ask(runtime, said(f"request in {minutes}m"))
+    await ask(runtime, said("request in 2h"))
+    clock.advance(timedelta(minutes=40))  # six meetings under way, one ahead
+    *_, ahead = await rows(runtime, AgendaItem, order_by=AgendaItem.starts_at)
+    heading, body = section(await queue_card(runtime), "Next meeting")
+    assert heading == "Next meeting · Mon 23 Nov 11:00 UTC"
+    assert body.startswith(f"#{ahead.moment_id} · ")
+
+
+async def test_a_prepared_meeting_and_an_occurrence_at_the_same_time_show_the_prepared_one(
+    runtime: Runtime, clock: FakeClock
+) -> None:
+    await ask(runtime, said(WEEKLY))
+    await story(runtime, "bob", "The parcel was lost twice")
+    await ask(runtime, said("request in 24h"))  # Tuesday 09:00 UTC, the occurrence's start
+    item = await one(runtime, AgendaItem)
+    assert item.starts_at == TUESDAY
+    heading, body = section(await queue_card(runtime), "Next meeting")
+    assert heading == "Next meeting · Tue 24 Nov 10:00 CET"  # the item's pick, not a preview
+    assert body.startswith(f"#{item.moment_id} · ")
