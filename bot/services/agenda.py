@@ -19,6 +19,7 @@ from bot.services.context import Context, NotFound, Refused
 from bot.services.queue import RECENT_WINDOW
 from bot.services.queue import queue as queue  # the agenda commands, `queue` among them, are reached here
 from bot.storage.models import AgendaItem, MeetingOccurrence, Member, Moment, Recipient, Team, TeamMember, Vote
+from bot.storage.parts import one_of
 from bot.storage.upsert import DIALECTS, dialect_of, insert_or_ignore
 
 logger = logging.getLogger(__name__)
@@ -202,7 +203,7 @@ async def request(ctx: Context, minutes_from_now: int) -> list[Reply]:
 
 # A channel's open items: the earliest that started since a moment, and the latest of all; and the item it
 # presented last.
-_open_items = select(AgendaItem).where(AgendaItem.team_id == bindparam("team_id"), AgendaItem.state.in_(OPEN))
+_open_items = select(AgendaItem).where(AgendaItem.team_id == bindparam("team_id"), one_of(AgendaItem.state, OPEN))
 _OPEN_SINCE = (
     _open_items.where(AgendaItem.starts_at >= bindparam("since")).order_by(AgendaItem.starts_at, AgendaItem.id).limit(1)
 )

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.lifecycle import COUNTED
 from bot.domain.rotation import FRESH, Candidate, Recent
 from bot.storage.models import Featuring, Member, Moment, Recipient, Team
-from bot.storage.parts import part
+from bot.storage.parts import one_of, part
 
 PER_KIND = 12
 MAX_PAGES = 50
@@ -75,7 +75,7 @@ LIBRARY = (
         Moment.created_at,
     )
     .select_from(Moment)
-    .outerjoin(Featuring, _used & Featuring.outcome.in_(COUNTED))
+    .outerjoin(Featuring, _used & one_of(Featuring.outcome, COUNTED))
     .where(
         Moment.workspace_id == bindparam("workspace_id"),
         Moment.library_key.is_not(None),
@@ -92,7 +92,7 @@ FIRST_PAGES = union_all(
 _RECENT = (
     select(Featuring.moment_id, Moment.kind, Moment.author_id)
     .join(Moment, Moment.id == Featuring.moment_id)
-    .where(Featuring.team_id == bindparam("team_id"), Featuring.outcome.in_(COUNTED))
+    .where(Featuring.team_id == bindparam("team_id"), one_of(Featuring.outcome, COUNTED))
     .order_by(Featuring.created_at.desc(), Featuring.id.desc())
     .limit(bindparam("limit"))
 )

@@ -17,7 +17,7 @@ from bot.services import board, retraction
 from bot.services.context import Context, NotFound, Refused, find_person
 from bot.services.views import MOMENT_LINE, featured_notes, moment_view
 from bot.storage.models import Member, Moment, Recipient
-from bot.storage.parts import part
+from bot.storage.parts import one_of, part
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ _mine = union_all(
             Moment.workspace_id == bindparam("workspace_id"),
             Recipient.member_id == bindparam("member_id"),
             # What its giver withdrew (or a reviewer has not let through) is shown to nobody but its giver.
-            Moment.state.in_(("approved", "hidden")),
+            one_of(Moment.state, ("approved", "hidden")),
         ),
     ),
 )

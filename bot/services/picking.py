@@ -17,6 +17,7 @@ from bot.domain.rotation import Choice, choose
 from bot.services import board, candidates
 from bot.services.candidates import TEAM_KINDS
 from bot.storage.models import AgendaItem, Featuring, Moment, Team
+from bot.storage.parts import one_of
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ async def end_featuring(session: AsyncSession, item: AgendaItem, outcome: Outcom
         if moment is not None and moment.library_key is None:
             previous = await session.scalar(
                 select(func.max(Featuring.created_at)).where(
-                    Featuring.moment_id == moment.id, Featuring.outcome.in_(COUNTED), Featuring.id != featuring.id
+                    Featuring.moment_id == moment.id, one_of(Featuring.outcome, COUNTED), Featuring.id != featuring.id
                 )
             )
             await session.execute(

@@ -16,6 +16,7 @@ from bot.domain.lifecycle import COUNTED, AgendaState
 from bot.replies import Attachment, Card, Fact, Reply, Section
 from bot.services.context import Context, Refused
 from bot.storage.models import AgendaItem, Featuring, Member, Moment, Recipient, TeamMember, Vote
+from bot.storage.parts import one_of
 
 RECOGNITION_WINDOW = timedelta(days=90)
 MAX_DAYS = 3660
@@ -32,8 +33,8 @@ PRIVATE_MARK = "private (only the people named and managers)"
 # parameters (team_id, since, now), so SQLAlchemy's compiled cache serves every `stats`.
 _meetings = (
     select(
-        func.count().filter(AgendaItem.state.in_(WITH_MOMENT)).label("with_moment"),
-        func.count().filter(AgendaItem.state.in_(WITHOUT_MOMENT)).label("without_moment"),
+        func.count().filter(one_of(AgendaItem.state, WITH_MOMENT)).label("with_moment"),
+        func.count().filter(one_of(AgendaItem.state, WITHOUT_MOMENT)).label("without_moment"),
         func.count().filter(AgendaItem.state == AgendaState.MISSED).label("missed"),
     )
     .select_from(AgendaItem)
@@ -73,7 +74,7 @@ _featured = (
     .where(
         Featuring.team_id == bindparam("team_id"),
         Featuring.created_at >= bindparam("since"),
-        Featuring.outcome.in_(COUNTED),  # on an agenda now, or presented at its meeting
+        one_of(Featuring.outcome, COUNTED),  # on an agenda now, or presented at its meeting
     )
     .subquery("featured")
 )

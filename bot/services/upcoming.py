@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.lifecycle import AGENDA, OPEN, AgendaState, SeriesState
 from bot.storage.models import AgendaItem, MeetingSeries, Team
+from bot.storage.parts import one_of
 from bot.storage.upsert import dialect_of, insert_or_ignore
 
 logger = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ _next_item = (
     select(AgendaItem)
     .where(
         AgendaItem.team_id == bindparam("team_id"),
-        AgendaItem.state.in_(OPEN),
+        one_of(AgendaItem.state, OPEN),
         AgendaItem.starts_at >= bindparam("since"),
     )
     .order_by(AgendaItem.starts_at, AgendaItem.id)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cards import AgendaView, MeetingPool, MomentView, featured_note
 from bot.domain.lifecycle import COUNTED, Outcome
 from bot.storage.models import AgendaItem, Featuring, Member, Moment, Team
+from bot.storage.parts import one_of
 
 # The columns a moment's one-line summary reads (``cards.moment_line``), for statements that need nothing else.
 MOMENT_LINE = (Moment.id, Moment.kind, Moment.state, Moment.title, Moment.situation)
@@ -63,7 +64,7 @@ _FEATURED = (
     select(Featuring.moment_id, Featuring.outcome, AgendaItem.starts_at, Team.zone)
     .join(AgendaItem, AgendaItem.id == Featuring.agenda_item_id)
     .join(Team, Team.id == AgendaItem.team_id)
-    .where(Featuring.moment_id.in_(bindparam("moment_ids", expanding=True)), Featuring.outcome.in_(COUNTED))
+    .where(Featuring.moment_id.in_(bindparam("moment_ids", expanding=True)), one_of(Featuring.outcome, COUNTED))
     .order_by(AgendaItem.starts_at, Featuring.id)
 )
 
