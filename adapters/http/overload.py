@@ -43,6 +43,9 @@ class Backlog:
         return self._bound
 
     async def __aenter__(self) -> None:
+        if not self._slots.locked():  # a slot is free: take it without arming a timeout
+            await self._slots.acquire()
+            return
         try:
             await asyncio.wait_for(self._slots.acquire(), self._bound)
         except TimeoutError:
