@@ -71,8 +71,9 @@ def create_engine(url: str, *, pool_size: int = POOL_SIZE) -> AsyncEngine:
         def _begin(connection: Any) -> None:
             # IMMEDIATE: take the write lock up front, so concurrent writers wait (busy_timeout) instead of
             # failing when a read transaction tries to become a write transaction.
+            # It travels with the transaction's first statement (bot/storage/sqlite_trips.py).
             if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                connection.connection.dbapi_connection.begin_with_next_statement()
 
         return engine
     # asyncpg (the only PostgreSQL driver settings accept): BEGIN only once a transaction writes or locks.

@@ -4,8 +4,11 @@ aiosqlite runs every sqlite3 call on the connection's own thread. SQLAlchemy's a
 calls for one statement (open a cursor, execute, fetch the rows, close the cursor), and each trip there
 and back (a queue hand-off, waking the thread, waking the event loop) costs more CPU than a small query
 itself. The cursor here makes the four calls in one trip, so a command's statements cost a quarter of the
-trips; everything else (connecting, commit, rollback, errors) stays SQLAlchemy's aiosqlite adapter. It is
-handed to :func:`sqlalchemy.ext.asyncio.create_async_engine` as the DBAPI ``module``.
+trips. A transaction's ``BEGIN IMMEDIATE`` travels with its first statement rather than alone
+(:meth:`OneTripConnection.begin_with_next_statement`), and a commit or rollback with no transaction open
+on the thread (nothing ran since the last one) makes no trip. Everything else (connecting, errors) stays
+SQLAlchemy's aiosqlite adapter. It is handed to :func:`sqlalchemy.ext.asyncio.create_async_engine` as
+the DBAPI ``module``.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import collections
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -24,26 +27,34 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
-# What a statement leaves behind: its rows (when it returns any), description, rowcount and lastrowid.
-Outcome = tuple[list[Any], Any, int, int | None]
+BEGIN = "BEGIN IMMEDIATE"
+
+# What a statement leaves behind: its rows (when it returns any), description, rowcount, lastrowid, and
+# whether a transaction is open on the connection afterwards.
+Outcome = tuple[list[Any], Any, int, int | None, bool]
 
 
-def _execute(connection: sqlite3.Connection, operation: str, parameters: Any) -> Outcome:
-    """On the connection's thread: run one statement and read everything about it."""
+def _execute(connection: sqlite3.Connection, operation: str, parameters: Any, begin: bool) -> Outcome:
+    """On the connection's thread: begin the transaction if asked, run one statement and read everything
+    about it."""
+    if begin:
+        connection.execute(BEGIN)
     cursor = connection.cursor()
     try:
         cursor.execute(operation, () if parameters is None else parameters)
         rows = cursor.fetchall() if cursor.description else []
-        return rows, cursor.description, cursor.rowcount, cursor.lastrowid
+        return rows, cursor.description, cursor.rowcount, cursor.lastrowid, connection.in_transaction
     finally:
         cursor.close()
 
 
-def _execute_many(connection: sqlite3.Connection, operation: str, parameters: Sequence[Any]) -> Outcome:
+def _execute_many(connection: sqlite3.Connection, operation: str, parameters: Sequence[Any], begin: bool) -> Outcome:
+    if begin:
+        connection.execute(BEGIN)
     cursor = connection.cursor()
     try:
         cursor.executemany(operation, parameters)
-        return [], cursor.description, cursor.rowcount, cursor.lastrowid
+        return [], cursor.description, cursor.rowcount, cursor.lastrowid, connection.in_transaction
     finally:
         cursor.close()
 
@@ -87,24 +98,51 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         return self._run(_execute_many, operation, seq_of_parameters)
 
     def _run(self, work: Any, operation: Any, parameters: Any) -> None:
+        owner = cast(OneTripConnection, self._adapt_connection)
+        begin, owner.begin_pending = owner.begin_pending, False
         try:
-            rows, self._description, self._rowcount, self._lastrowid = await_(
-                self._on_thread(work, operation, parameters)
+            rows, self._description, self._rowcount, self._lastrowid, owner.in_transaction = await_(
+                self._on_thread(work, operation, parameters, begin)
             )
         except Exception as error:
-            self._adapt_connection._handle_exception(error)
+            owner.in_transaction = True  # unknown after a failure: let the rollback go to the thread
+            owner._handle_exception(error)
         self._rows = collections.deque(rows)
 
-    async def _on_thread(self, work: Any, operation: Any, parameters: Any) -> Outcome:
+    async def _on_thread(self, work: Any, operation: Any, parameters: Any, begin: bool) -> Outcome:
         connection: Any = self._connection  # an aiosqlite.Connection: run ``work`` on its thread
         async with self._adapt_connection._execute_mutex:
-            outcome: Outcome = await connection._execute(work, connection._conn, operation, parameters)
+            outcome: Outcome = await connection._execute(work, connection._conn, operation, parameters, begin)
             return outcome
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    """A connection that knows, without asking its thread, whether a transaction is open on it: every
+    statement runs through :class:`OneTripCursor`, which reports it."""
+
+    __slots__ = ("begin_pending", "in_transaction")
     _cursor_cls = OneTripCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self.begin_pending = False
+        self.in_transaction = False
+
+    def begin_with_next_statement(self) -> None:
+        """Open the transaction (``BEGIN IMMEDIATE``) on the same trip as the next statement."""
+        self.begin_pending = True
+
+    def commit(self) -> None:
+        self.begin_pending = False
+        if self.in_transaction:
+            super().commit()
+            self.in_transaction = False
+
+    def rollback(self) -> None:
+        self.begin_pending = False
+        if self.in_transaction:
+            super().rollback()
+            self.in_transaction = False
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):

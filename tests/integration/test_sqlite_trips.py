@@ -1,5 +1,6 @@
-"""SQLite's one-trip cursor: what a statement returns, counts and raises is what the driver says, and a
-statement costs one trip to the connection's thread."""
+"""SQLite's one-trip cursor: what a statement returns, counts and raises is what the driver says, a
+statement costs one trip to the connection's thread, and a transaction's BEGIN travels with its first
+statement."""
 
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ async def test_a_failed_statement_raises_and_rolls_back(engine: AsyncEngine) -> 
 
 
 async def test_a_statement_is_one_trip_to_the_thread(engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> None:
-    async with engine.begin() as connection:  # BEGIN IMMEDIATE sent before counting
+    async with engine.begin() as connection:  # BEGIN IMMEDIATE goes with the first statement
         raw: Any = await connection.get_raw_connection()
         driver = raw.driver_connection
         trips = 0
@@ -78,3 +79,42 @@ async def test_a_statement_is_one_trip_to_the_thread(engine: AsyncEngine, monkey
         event.remove(engine.sync_engine, "before_cursor_execute", seen)
         assert statements == 3
         assert trips == 3  # SQLAlchemy's own adapter makes four: cursor, execute, fetch, close
+
+
+def count_trips(driver: Any, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    trips = [0]
+    sent = driver._execute
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        trips[0] += 1
+        return await sent(*args, **kwargs)
+
+    monkeypatch.setattr(driver, "_execute", counted)
+    return trips
+
+
+async def test_begin_travels_with_the_first_statement_and_commit_goes_alone(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with engine.connect() as connection:
+        raw: Any = await connection.get_raw_connection()
+        trips = count_trips(raw.driver_connection, monkeypatch)
+        async with connection.begin():
+            await connection.execute(text("INSERT INTO notes (body) VALUES ('one')"))
+            assert raw.driver_connection._conn.in_transaction  # the write lock is held from the first statement
+            await connection.execute(text("INSERT INTO notes (body) VALUES ('two')"))
+        assert trips[0] == 3  # two statements, then COMMIT
+        assert not raw.driver_connection._conn.in_transaction
+        async with connection.begin():
+            pass  # a transaction in which nothing ran: nothing to begin, nothing to commit
+        assert trips[0] == 3
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM notes"))).scalar() == 2
+
+
+async def test_a_rollback_after_writes_undoes_them(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        await connection.execute(text("INSERT INTO notes (body) VALUES ('undone')"))
+        await transaction.rollback()
+        assert (await connection.execute(text("SELECT count(*) FROM notes"))).scalar() == 0
