@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     Row,
     ScalarSelect,
+    Select,
     Subquery,
     and_,
     bindparam,
@@ -71,13 +72,9 @@ _item_parts = (AgendaItem.moment_id, AgendaItem.reason, AgendaItem.team_id)
 _no_item = (
     cast(null(), AgendaItem.moment_id.type).label("moment_id"),
     cast(null(), AgendaItem.reason.type).label("reason"),
-    cast(null(), AgendaItem.team_id.type).label("owner"),
+    cast(null(), AgendaItem.team_id.type).label("team_id"),
 )
 _no_prepare = cast(null(), MeetingSeries.next_prepare_at.type).label("prepare_at")
-
-
-def _next_parts(item: Subquery) -> tuple[Any, ...]:
-    return (item.c.moment_id, item.c.reason, item.c.team_id.label("owner"), _no_prepare)
 
 
 _next_items = (
@@ -107,6 +104,14 @@ _next_linked = (
     .order_by(*_soonest)
     .limit(1)
 ).subquery()
+
+
+def _next_part(number: int, item: Subquery) -> Select[*tuple[Any, ...]]:
+    """The rows of part ``number``: the one item in ``item``, with what the next meeting needs of it."""
+    c = item.c
+    return select(part(number), c.number, c.at, *_no_moment_line, null(), c.moment_id, c.reason, c.team_id, _no_prepare)
+
+
 _coming_up: CompoundSelect[*tuple[Any, ...]] = union_all(
     select(part(ITEMS), _next_items, null().label("zone"), *_no_item, _no_prepare),
     select(part(ITEMS), _meeting_items, null().label("zone"), *_no_item, _no_prepare),
@@ -126,15 +131,8 @@ _coming_up: CompoundSelect[*tuple[Any, ...]] = union_all(
             and_(AgendaItem.series_id == MeetingSeries.id, AgendaItem.starts_at == MeetingSeries.next_start_at)
         ),
     ),
-    select(part(NEXT_OWN), _next_own.c.number, _next_own.c.at, *_no_moment_line, null(), *_next_parts(_next_own)),
-    select(
-        part(NEXT_LINKED),
-        _next_linked.c.number,
-        _next_linked.c.at,
-        *_no_moment_line,
-        null(),
-        *_next_parts(_next_linked),
-    ),
+    _next_part(NEXT_OWN, _next_own),
+    _next_part(NEXT_LINKED, _next_linked),
 )
 COMING_UP = _coming_up.order_by(
     _coming_up.selected_columns.part, _coming_up.selected_columns.at, _coming_up.selected_columns.number
@@ -142,28 +140,31 @@ COMING_UP = _coming_up.order_by(
 
 
 @dataclass(frozen=True, slots=True)
-class NextMeeting:
-    """The channel's next meeting as the queue shows it: a prepared agenda item (its moment, if picked, and
-    the reason; ``owner`` the team whose agenda it is in), or a series' occurrence not prepared yet."""
+class NextUp:
+    """The channel's next meeting, read from the queue's rows: a prepared agenda item (its moment, if picked,
+    the reason, and ``owner``, the team whose agenda it is in), or a series' occurrence not prepared yet
+    (``series_id``, and when its moment will be picked)."""
 
     starts_at: datetime
-    prepared: bool
     moment_id: int | None = None
     reason: str = ""
     owner: int | None = None
     series_id: int | None = None
     prepare_at: datetime | None = None
 
+    @property
+    def prepared(self) -> bool:
+        return self.series_id is None
 
-def next_meeting(rows: Sequence[Row[Any]]) -> NextMeeting | None:
-    """The earliest meeting that has not started: the channel's own next item or next unprepared occurrence
-    (an item at the same time as an occurrence wins), unless a meeting of the chat in a linked agenda comes
-    first or at the same time."""
+
+def next_up(rows: Sequence[Row[Any]]) -> NextUp | None:
+    """The earliest meeting that has not started, as :func:`bot.services.upcoming.next_meeting` finds it,
+    unless a meeting of the chat in a linked agenda comes first or at the same time."""
     first = {row.part: row for row in reversed(rows) if row.part != ITEMS}  # each part's soonest row
     own, series, linked = first.get(NEXT_OWN), first.get(SERIES), first.get(NEXT_LINKED)
-    meeting: NextMeeting | None = None
-    if series is not None and (own is None or series.at < own.at):
-        meeting = NextMeeting(series.at, False, series_id=series.number, prepare_at=series.prepare_at)
+    meeting: NextUp | None = None
+    if series is not None and upcoming.occurrence_first(series.at, own.at if own is not None else None):
+        meeting = NextUp(series.at, series_id=series.number, prepare_at=series.prepare_at)
     elif own is not None:
         meeting = _prepared(own)
     if linked is not None and (meeting is None or linked.at <= meeting.starts_at):
@@ -171,8 +172,8 @@ def next_meeting(rows: Sequence[Row[Any]]) -> NextMeeting | None:
     return meeting
 
 
-def _prepared(row: Row[Any]) -> NextMeeting:
-    return NextMeeting(row.at, True, moment_id=row.moment_id, reason=row.reason or "", owner=row.owner)
+def _prepared(row: Row[Any]) -> NextUp:
+    return NextUp(row.at, moment_id=row.moment_id, reason=row.reason or "", owner=row.team_id)
 
 
 def _never_featured(kind: str) -> ScalarSelect[int]:
@@ -213,7 +214,7 @@ async def queue(ctx: Context) -> list[Reply]:
             when = cards.local_time(row.at, team.zone) + (" (under way)" if row.at < ctx.now else "")
             lines.append(f"Agenda #{row.number} · {when} · {what}")
     sections = [Section("\n".join(lines) or "No meetings scheduled. Try `schedule` or `request`.", "Coming up")]
-    meeting = next_meeting(rows)
+    meeting = next_up(rows)
     source = await _drawn_from(ctx, team, meeting)
     if meeting is not None and meeting.prepared:
         moment_id, reason = meeting.moment_id, meeting.reason
@@ -248,7 +249,7 @@ async def queue(ctx: Context) -> list[Reply]:
     return [Reply(card=Card(title=f"Customer Moment queue · {team.name or 'this channel'}", sections=tuple(sections)))]
 
 
-async def _drawn_from(ctx: Context, team: Team, meeting: NextMeeting | None) -> Team:
+async def _drawn_from(ctx: Context, team: Team, meeting: NextUp | None) -> Team:
     """The team whose pool the next meeting draws from: its item's, a series' own, or (a meeting now) the
     pool the channel draws from."""
     if meeting is not None and meeting.owner is not None and meeting.owner != team.id:
@@ -259,7 +260,7 @@ async def _drawn_from(ctx: Context, team: Team, meeting: NextMeeting | None) -> 
     return await pools.pool_of(ctx.session, team)
 
 
-def _preview_note(meeting: NextMeeting, zone: str) -> str:
+def _preview_note(meeting: NextUp, zone: str) -> str:
     picked_at = meeting.prepare_at
     when = f" on {cards.local_time(picked_at, zone)}" if picked_at is not None else ""
     return f"A preview: the moment is picked{when} and may change until then. `swap` or `skip` settle it now."

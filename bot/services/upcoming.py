@@ -101,6 +101,12 @@ async def unprepared(session: AsyncSession, team: Team, now: datetime) -> list[M
     return list(await session.scalars(_unprepared_ahead, {"team_id": team.id, "now": now}))
 
 
+def occurrence_first(occurrence_at: datetime | None, item_at: datetime | None) -> bool:
+    """Whether a series' unprepared occurrence is the next meeting rather than the earliest open agenda
+    item: only when it starts strictly before it (an item at the same time is the one prepared)."""
+    return occurrence_at is not None and (item_at is None or occurrence_at < item_at)
+
+
 async def next_meeting(
     session: AsyncSession, team: Team, now: datetime, *, under_way: bool = False
 ) -> NextMeeting | None:
@@ -111,7 +117,8 @@ async def next_meeting(
     waiting = await unprepared(session, team, now)
     series = waiting[0] if waiting else None
     ahead = series.next_start_at if series is not None else None
-    if ahead is not None and (item is None or ahead < item.starts_at):
+    if occurrence_first(ahead, item.starts_at if item is not None else None):
+        assert ahead is not None
         return NextMeeting(ahead, None, series)
     if item is None:
         return None

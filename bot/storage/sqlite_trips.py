@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import collections
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import aiosqlite
@@ -133,15 +133,16 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         self.begin_pending = True
 
     def commit(self) -> None:
-        self.begin_pending = False
-        if self.in_transaction:
-            super().commit()
-            self.in_transaction = False
+        self._end(super().commit)
 
     def rollback(self) -> None:
+        self._end(super().rollback)
+
+    def _end(self, end: Callable[[], None]) -> None:
+        """Commit or roll back on the thread only if a transaction is open there."""
         self.begin_pending = False
         if self.in_transaction:
-            super().rollback()
+            end()
             self.in_transaction = False
 
 
