@@ -36,6 +36,7 @@ from bot.log_safety import error_summary
 from bot.replies import Form, MeetingAnswer, Outcome, Reply
 from bot.services import agenda, meeting_chats, pools
 from bot.services.context import Context, Refused, resolve
+from bot.storage.engine import Transaction
 from bot.storage.models import Team, Workspace
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ class CustomerMoment:
             logger.warning("refused an event with an oversized id from %s", incoming.place.platform)
             return [_refusal("That request could not be read. Please try again from your chat app.")]
         try:
-            async with self._sessions.begin() as session:
+            async with Transaction(self._sessions) as session:
                 ctx = await resolve(session, incoming, self._clock())
                 ctx.calendars = self._calendars
                 return await self._route(ctx)
@@ -138,7 +139,7 @@ class CustomerMoment:
             await self._remember(platform, workspace_id, moved)
 
     async def _remember(self, platform: str, workspace_id: str, posts: Sequence[tuple[str, dict[str, Any]]]) -> None:
-        async with self._sessions.begin() as session:
+        async with Transaction(self._sessions) as session:
             workspace = await session.scalar(
                 select(Workspace).where(Workspace.platform == platform, Workspace.external_id == workspace_id)
             )
@@ -158,7 +159,7 @@ class CustomerMoment:
             logger.warning("refused a meeting event with an oversized id from %s", place.platform)
             return MeetingAnswer()
         try:
-            async with self._sessions.begin() as session:
+            async with Transaction(self._sessions) as session:
                 now = self._clock()
                 answer = await MEETING_PHASES[event.phase](session, event, now)
                 await pools.note_meeting_chat(session, place, now)  # what may draw from another pool
@@ -175,7 +176,7 @@ class CustomerMoment:
 
     async def introduce(self, place: Place, people: Sequence[Person], *, zone: str | None = None) -> None:
         """Make a workspace, its channel and people known before anyone has acted (rosters, demo data)."""
-        async with self._sessions.begin() as session:
+        async with Transaction(self._sessions) as session:
             for person in people:
                 ctx = await resolve(session, Incoming(place=place, actor=person), self._clock())
             if people and zone is not None and ctx.team is not None and ctx.team.zone == "UTC":

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.events import Incoming, Person, Place
 from bot.replies import agenda_id
 from bot.services.context import resolve
+from bot.storage.engine import Transaction
 from bot.storage.models import AgendaItem, Team, Workspace
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ class StoredConversations:
     async def install(self, place: Place, installer: Person, reference: JsonDict) -> None:
         if place.channel_id is None or place.direct:
             return
-        async with self._sessions.begin() as session:
+        async with Transaction(self._sessions) as session:
             ctx = await resolve(session, Incoming(place=place, actor=installer), self._clock())
             assert ctx.team is not None
             ctx.team.conversation = dict(reference)
@@ -57,7 +58,7 @@ class StoredConversations:
             return dict(team.conversation) if team is not None and team.conversation else None
 
     async def keep(self, *, platform: str, workspace_id: str, channel_id: str, reference: JsonDict) -> bool:
-        async with self._sessions.begin() as session:
+        async with Transaction(self._sessions) as session:
             team = await session.scalar(_teams(platform, workspace_id).where(Team.external_id == channel_id))
             if team is None:
                 return False
@@ -73,7 +74,7 @@ class StoredConversations:
     async def forget(self, *, platform: str, workspace_id: str, channel_ids: Collection[str]) -> int:
         if not channel_ids:
             return 0
-        async with self._sessions.begin() as session:
+        async with Transaction(self._sessions) as session:
             gone = list(await session.scalars(_teams(platform, workspace_id).where(Team.external_id.in_(channel_ids))))
             for team in gone:
                 team.conversation, team.active = None, False
@@ -83,7 +84,7 @@ class StoredConversations:
     async def set_active(self, *, platform: str, workspace_id: str, channel_ids: Collection[str], active: bool) -> None:
         if not channel_ids:
             return
-        async with self._sessions.begin() as session:
+        async with Transaction(self._sessions) as session:
             for team in await session.scalars(_teams(platform, workspace_id).where(Team.external_id.in_(channel_ids))):
                 team.active = active
 
@@ -99,7 +100,7 @@ class StoredConversations:
         if not wanted:
             return 0
         changed = 0
-        async with self._sessions.begin() as session:
+        async with Transaction(self._sessions) as session:
             for team in await session.scalars(_teams(platform, workspace_id).where(Team.external_id.in_(wanted))):
                 if team.name != wanted[team.external_id]:
                     team.name, changed = wanted[team.external_id], changed + 1

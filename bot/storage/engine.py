@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import Coroutine
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from sqlalchemy import event, exc
@@ -126,3 +129,54 @@ def check_liveness_on_checkout(engine: AsyncEngine) -> None:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+class Transaction:
+    """``async with Transaction(sessions) as session``: one unit of work, committed when the block ends,
+    rolled back when it raises, and the session closed either way.
+
+    The same as ``sessions.begin()``, for less: on every exit SQLAlchemy's context manager starts two
+    tasks to shield the commit and the close from cancellation, and each task costs the event loop
+    extra turns (on a command that makes three statements, a quarter of the time spent outside them).
+    Here only an exit that is already failing or cancelled is shielded: its rollback and close run to
+    completion whatever happens meanwhile, so the connection always goes back to the pool. A
+    cancellation landing during the ``COMMIT`` itself leaves the outcome to the database, which
+    applies the transaction whole or not at all.
+    """
+
+    __slots__ = ("_session", "_sessions")
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def __aenter__(self) -> AsyncSession:
+        self._session = self._sessions()
+        return self._session
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        session = self._session
+        if kind is None:
+            try:
+                await session.commit()
+            except BaseException:
+                await _to_completion(session.close())
+                raise
+            await session.close()  # the commit has returned the connection already: nothing left to cancel
+        else:
+            await _to_completion(session.close())  # closing rolls back what the block left open
+
+
+async def _to_completion(cleanup: Coroutine[Any, Any, None]) -> None:
+    """Run ``cleanup`` to its end even if the caller is cancelled meanwhile; then re-raise the cancellation."""
+    task = asyncio.ensure_future(cleanup)
+    cancelled: asyncio.CancelledError | None = None
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError as exc:
+            cancelled = exc
+    task.result()
+    if cancelled is not None:
+        raise cancelled
