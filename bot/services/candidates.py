@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.lifecycle import COUNTED
 from bot.domain.rotation import FRESH, Candidate, Recent
+from bot.storage import reads
 from bot.storage.models import Featuring, Member, Moment, Recipient, Team
 from bot.storage.parts import one_of, part
 
@@ -145,7 +146,7 @@ async def people(session: AsyncSession, rows: Iterable[tuple[int, int | None]]) 
         if author_id is not None:
             found[moment_id].add(author_id)
     if found:
-        for moment_id, member_id in await session.execute(RECIPIENTS, {"ids": list(found)}):
+        for moment_id, member_id in await reads.rows(session, RECIPIENTS, {"ids": list(found)}):
             found[moment_id].add(member_id)
     return {k: frozenset(v) for k, v in found.items()}
 
@@ -153,8 +154,8 @@ async def people(session: AsyncSession, rows: Iterable[tuple[int, int | None]]) 
 async def recent_rows(session: AsyncSession, team_id: int, *, skip_item: int | None, limit: int) -> list[Row[Any]]:
     """The team's last featured moments (most recent first): moment id, kind, author."""
     if skip_item is None:
-        return list(await session.execute(RECENT_ALL, {"team_id": team_id, "limit": limit}))
-    return list(await session.execute(RECENT, {"team_id": team_id, "limit": limit, "skip_item": skip_item}))
+        return list(await reads.rows(session, RECENT_ALL, {"team_id": team_id, "limit": limit}))
+    return list(await reads.rows(session, RECENT, {"team_id": team_id, "limit": limit, "skip_item": skip_item}))
 
 
 async def recent(session: AsyncSession, team_id: int, *, skip_item: int | None = None, limit: int = 3) -> list[Recent]:
@@ -192,7 +193,7 @@ async def load(
     history_rows = await recent_rows(session, team.id, skip_item=skip_item, limit=3)
     params = {"team_id": team.id, "workspace_id": team.workspace_id, "fresh_since": now - FRESH}
     parts: list[list[Row[Any]]] = [[] for _ in range(LIBRARY_PART + 1)]
-    for row in await session.execute(FIRST_PAGES, params):
+    for row in await reads.rows(session, FIRST_PAGES, params):
         parts[row.part].append(row)
     team_rows = [row for rows in parts[:LIBRARY_PART] for row in rows]
     found_people = await people(
@@ -206,7 +207,7 @@ async def load(
         rows = parts[n]
         for page in range(MAX_PAGES):
             if page:
-                rows = list(await session.execute(PAGES[n], {**params, "offset": page * PER_KIND}))
+                rows = list(await reads.rows(session, PAGES[n], {**params, "offset": page * PER_KIND}))
                 found_people.update(await people(session, ((r.id, r.author_id) for r in rows)))
             usable = _collect(found, rows, ordering.kind, found_people, blocked=blocked, exclude=exclude, avoid=avoid)
             if usable >= 3 or len(rows) < PER_KIND:

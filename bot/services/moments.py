@@ -16,6 +16,7 @@ from bot.replies import Audience, Card, Reply, Section, say
 from bot.services import board, retraction
 from bot.services.context import Context, NotFound, Refused, find_person
 from bot.services.views import MOMENT_LINE, featured_notes, moment_view
+from bot.storage import reads
 from bot.storage.models import Member, Moment, Recipient
 from bot.storage.parts import one_of, part
 
@@ -151,7 +152,8 @@ _RECENT_STORIES = (
 async def _same_story_told_before(ctx: Context, story: Moment) -> int | None:
     """The author's earlier story (not withdrawn) that this one repeats, if any."""
     told = similarity.shingles(f"{story.situation} {story.lesson}")
-    rows = await ctx.session.execute(
+    rows = await reads.rows(
+        ctx.session,
         _RECENT_STORIES,
         {
             "workspace_id": ctx.workspace.id,
@@ -358,7 +360,7 @@ async def set_opt_out(ctx: Context, opted_out: bool) -> list[Reply]:
 
 async def mine(ctx: Context) -> list[Reply]:
     lines: dict[int, list[str]] = {AUTHORED: [], RECEIVED: []}
-    found = (await ctx.session.execute(MINE, {"workspace_id": ctx.workspace.id, "member_id": ctx.member.id})).all()
+    found = await reads.rows(ctx.session, MINE, {"workspace_id": ctx.workspace.id, "member_id": ctx.member.id})
     featured = await featured_notes(ctx.session, {row.id for row in found})
     for row in found:
         # Private shout-outs, withdrawn and hidden items are never featured: "not yet" would promise it.

@@ -40,6 +40,7 @@ from bot.replies import Card, Reply, Section
 from bot.services import candidates, picking, pools, upcoming
 from bot.services.context import Context
 from bot.services.views import MOMENT_LINE
+from bot.storage import reads
 from bot.storage.models import AgendaItem, MeetingOccurrence, MeetingSeries, Moment, Team
 from bot.storage.parts import one_of, part
 
@@ -203,7 +204,7 @@ async def queue(ctx: Context) -> list[Reply]:
     team = ctx.require_team()
     lines = []
     params = {"team_id": team.id, "now": ctx.now, "since": ctx.now - upcoming.UNDER_WAY}
-    rows = list(await ctx.session.execute(COMING_UP, params))
+    rows = list(await reads.rows(ctx.session, COMING_UP, params))
     listed = 0
     for row in rows:
         if row.part == SERIES:
@@ -238,7 +239,7 @@ async def queue(ctx: Context) -> list[Reply]:
         else:
             heading = f"Next meeting · {cards.local_time(meeting.starts_at, team.zone)} · preview"
             note = f"{reason}\n{_preview_note(meeting, team.zone)}"
-    pool = (await ctx.session.execute(POOL_AND_NEXT, {"team_id": source.id, "next_id": moment_id})).one()
+    (pool,) = await reads.rows(ctx.session, POOL_AND_NEXT, {"team_id": source.id, "next_id": moment_id})
     waiting = ", ".join(f"{cards.KIND_PLURAL[k]}: {pool._mapping[k]}" for k in picking.TEAM_KINDS)
     whose = "The pool" if source.id == team.id else f"The pool of {source.name or 'the linked channel'}"
     sections.append(Section(f"Never featured yet — {waiting}.", whose))

@@ -15,6 +15,7 @@ from bot import cards
 from bot.domain.lifecycle import COUNTED, AgendaState
 from bot.replies import Attachment, Card, Fact, Reply, Section
 from bot.services.context import Context, Refused
+from bot.storage import reads
 from bot.storage.models import AgendaItem, Featuring, Member, Moment, Recipient, TeamMember, Vote
 from bot.storage.parts import one_of
 
@@ -116,7 +117,8 @@ async def stats(ctx: Context, days_text: str) -> list[Reply]:
     if not 1 <= days <= MAX_DAYS:
         raise Refused(f"The period is 1 to {MAX_DAYS} days.")
     since = ctx.now - timedelta(days=days)
-    counts = (await ctx.session.execute(COUNTS, {"team_id": team.id, "since": since, "now": ctx.now})).mappings().one()
+    (row,) = await reads.rows(ctx.session, COUNTS, {"team_id": team.id, "since": since, "now": ctx.now})
+    counts = row._mapping
     featured = [(counts[f"featured_{kind}"], cards.KIND_LABEL[kind].lower()) for kind in FEATURED_KINDS]
     facts = [
         Fact("Meetings with a moment", str(counts["with_moment"])),
@@ -153,7 +155,7 @@ async def stats(ctx: Context, days_text: str) -> list[Reply]:
 
 async def _not_recognised(ctx: Context, team_id: int) -> list[str]:
     params = {"workspace_id": ctx.workspace.id, "team_id": team_id, "recognised_since": ctx.now - RECOGNITION_WINDOW}
-    return list(await ctx.session.scalars(NOT_RECOGNISED, params))
+    return [name for (name,) in await reads.rows(ctx.session, NOT_RECOGNISED, params)]
 
 
 async def export(ctx: Context, fmt: str) -> list[Reply]:

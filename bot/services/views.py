@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cards import AgendaView, MeetingPool, MomentView, featured_note
 from bot.domain.lifecycle import COUNTED, Outcome
+from bot.storage import reads
 from bot.storage.models import AgendaItem, Featuring, Member, Moment, Team
 from bot.storage.parts import one_of
 
@@ -75,7 +76,7 @@ async def featured_notes(session: AsyncSession, moment_ids: Collection[int]) -> 
     notes: dict[int, list[str]] = defaultdict(list)
     if not moment_ids:
         return notes
-    rows = await session.execute(_FEATURED, {"moment_ids": list(moment_ids)})
+    rows = await reads.rows(session, _FEATURED, {"moment_ids": list(moment_ids)})
     for moment_id, outcome, starts_at, zone in rows:
         notes[moment_id].append(featured_note(starts_at, zone, presented=outcome == Outcome.PRESENTED))
     return notes
