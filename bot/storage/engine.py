@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 
 from bot.storage import pg_begin, sqlite_trips
 
@@ -159,13 +160,17 @@ class Transaction:
         session = self._session
         if kind is None:
             try:
-                await session.commit()
+                await session.run_sync(_commit_and_close)  # one greenlet for both
             except BaseException:
                 await _to_completion(session.close())
                 raise
-            await session.close()  # the commit has returned the connection already: nothing left to cancel
         else:
             await _to_completion(session.close())  # closing rolls back what the block left open
+
+
+def _commit_and_close(session: Session) -> None:
+    session.commit()
+    session.close()  # the commit has returned the connection already: nothing left to cancel
 
 
 async def _to_completion(cleanup: Coroutine[Any, Any, None]) -> None:
