@@ -15,6 +15,8 @@ from typing import Any
 from adapters.http.foreground import Foreground
 from adapters.http.overload import ANSWER_WAIT_SECONDS, Backlog
 
+FORMS = 4  # modal submissions handled at once, in each process
+
 
 class Inflight:
     """Work running after an acknowledgement: bounded in concurrency, awaited on shutdown and in tests.
@@ -23,8 +25,11 @@ class Inflight:
     someone is waiting for (see :class:`adapters.http.foreground.Foreground`).
     """
 
-    def __init__(self, *, limit: int, foreground: Foreground, wait: float = ANSWER_WAIT_SECONDS) -> None:
+    def __init__(
+        self, *, limit: int, foreground: Foreground, wait: float = ANSWER_WAIT_SECONDS, forms: int = FORMS
+    ) -> None:
         self._slots = Backlog(limit=limit, bound=wait)  # past ``wait`` seconds: Busy (adapters/http/overload.py)
+        self._forms = Backlog(limit=forms, bound=wait)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -35,18 +40,25 @@ class Inflight:
         return self._foreground.answering()
 
     @asynccontextmanager
-    async def slot(self, *, waiting: bool = True) -> AsyncIterator[None]:
+    async def slot(self, *, waiting: bool = True, form: bool = False) -> AsyncIterator[None]:
         """Track the current task; with ``waiting``, first wait for a calm moment, then for a slot
         (:class:`adapters.http.overload.Busy` when none frees within the answer wait bound).
 
-        Modal submissions pass ``waiting=False``: Slack is waiting for their answer, so they never queue.
+        A modal submission passes ``form=True``: Slack is waiting for its answer, so it does not give way,
+        but it takes one of the few slots kept for forms, within the same bound. Without that bound, a
+        burst of submissions would hold every database connection while the CPU is short, and each
+        would answer after Slack's 3 seconds — the person told it failed, the story saved all the same.
+        ``waiting=False`` alone (an uninstall, revoked tokens) neither waits nor is ever shed.
         """
         task = asyncio.current_task()
         if task is not None:
             self._tasks.add(task)
             self._idle.clear()
         try:
-            if waiting:
+            if form:
+                async with self._forms:
+                    yield
+            elif waiting:
                 await self._foreground.calm()  # give way before taking a slot, not while holding one
                 async with self._slots:
                     yield

@@ -19,6 +19,7 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.http.inflight import Inflight
+from adapters.http.overload import BUSY, Busy, count_shed
 from adapters.slack.channels import ChannelFinder
 from adapters.slack.dedupe import DeliveryLog
 from adapters.slack.exchange import Exchange
@@ -41,7 +42,7 @@ from adapters.slack.incoming import (
     shortcut_mentions,
     tenant_of,
 )
-from adapters.slack.modals import CALLBACK_ID, answers, decode_origin, input_errors
+from adapters.slack.modals import CALLBACK_ID, FormOrigin, answers, decode_origin, input_errors
 from adapters.slack.people import Directory, Profile
 from bot.core import CustomerMoment
 from bot.events import Incoming
@@ -251,29 +252,44 @@ class SlackListeners:
         if sender is None or not await self._first_time(body):
             await ack()
             return
-        async with self._inflight.slot(waiting=False):
-            profile = await self._profile(client, sender)
-            found = answers(view)
-            people = await self._directory.people(
-                client, workspace_id=sender.workspace_id, user_ids={f"@{u}": "" for u in found.users}
-            )
-            incoming = form_incoming(body, sender, origin, found, actor=profile.person(), people=people)
-            logger.info(
-                "form %s submitted in workspace %s channel %s by user %s",
-                origin.form_id,
-                sender.workspace_id,
-                incoming.place.channel_id,
-                profile.user_id,
-            )
-            replies = await self._core.handle(incoming)
-            errors: dict[str, str] = {}
-            for reply in replies:
-                errors.update(reply.errors)
-            if errors:
-                await ack(response_action="errors", errors=input_errors(errors, view))
-                return
-            await ack()
-            await self._exchange(client, sender, profile, incoming).send(replies)
+        try:
+            async with self._inflight.slot(form=True):
+                await self._submitted(ack, body, view, client, sender, origin)
+        except Busy:  # raised before the submission was handled: nothing of it was stored
+            count_shed(surface=PLATFORM, kind="form")
+            await ack(response_action="errors", errors=input_errors({"form": BUSY}, view))
+
+    async def _submitted(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: AsyncWebClient,
+        sender: Sender,
+        origin: FormOrigin,
+    ) -> None:
+        profile = await self._profile(client, sender)
+        found = answers(view)
+        people = await self._directory.people(
+            client, workspace_id=sender.workspace_id, user_ids={f"@{u}": "" for u in found.users}
+        )
+        incoming = form_incoming(body, sender, origin, found, actor=profile.person(), people=people)
+        logger.info(
+            "form %s submitted in workspace %s channel %s by user %s",
+            origin.form_id,
+            sender.workspace_id,
+            incoming.place.channel_id,
+            profile.user_id,
+        )
+        replies = await self._core.handle(incoming)
+        errors: dict[str, str] = {}
+        for reply in replies:
+            errors.update(reply.errors)
+        if errors:
+            await ack(response_action="errors", errors=input_errors(errors, view))
+            return
+        await ack()
+        await self._exchange(client, sender, profile, incoming).send(replies)
 
     async def home_opened(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab") != "home":

@@ -28,7 +28,11 @@ from adapters.teams.sdk import RAW_ACTIVITY
 logger = logging.getLogger(__name__)
 
 ROUTE = "/api/messages"
-CONCURRENT_TURNS = 16  # messages answered at once; more wait for a slot, up to the answer wait bound
+# Messages answered at once; more wait for a slot, up to the answer wait bound, then hear "busy". With
+# Slack's answers and forms (adapters/slack/surface.py CONCURRENT_WORK, adapters/http/inflight.py FORMS)
+# this stays below the request pool (bot/storage/engine.py POOL_SIZE): nothing then waits on the pool,
+# whose 10 s wait no busy answer can cut short. One core answers no faster with more at once.
+CONCURRENT_TURNS = 6
 
 
 class RecentActivities:

@@ -7,8 +7,12 @@ import logging
 
 import pytest
 
+from adapters.http.inflight import FORMS
 from adapters.http.overload import BUSY, Backlog, Busy, _Notice
 from adapters.slack.overload import kind_of
+from adapters.slack.surface import CONCURRENT_WORK
+from adapters.teams.endpoint import CONCURRENT_TURNS
+from bot.storage.engine import POOL_SIZE
 
 
 async def test_an_answer_that_gets_no_slot_within_the_bound_is_shed_and_the_holder_is_unaffected() -> None:
@@ -87,3 +91,8 @@ def test_shedding_is_noticed_in_the_log_now_and_then_not_once_per_request(caplog
             notice.shed("slack", "command")
     assert len(caplog.records) == 1
     assert "busy" in caplog.records[0].getMessage()
+
+
+def test_all_the_answers_a_process_runs_at_once_fit_in_its_request_pool() -> None:
+    """Nothing waits on the database pool, whose wait no busy answer cuts short: the slots run out first."""
+    assert CONCURRENT_WORK + FORMS + CONCURRENT_TURNS < POOL_SIZE

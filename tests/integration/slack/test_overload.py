@@ -15,6 +15,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
+from adapters.http.inflight import FORMS
 from adapters.http.overload import BUSY
 from adapters.runtime import Runtime
 from adapters.slack.surface import CONCURRENT_WORK
@@ -84,3 +85,50 @@ async def test_past_the_wait_bound_commands_get_busy_store_nothing_are_counted_a
     after = [await slack.command(f"{STORY} after {n}", user=f"U{100 + n}") for n in range(3)]
     assert all(slack.responses(name) and BUSY not in slack.said(name) for name in after)
     assert await stories(runtime) - stored_before == len(served) + len(after)
+
+
+async def shed_forms(slack: SlackDriver) -> float:
+    async with slack.session.get(slack.base_url + "metrics") as response:
+        exposition = await response.text()
+    for family in text_string_to_metric_families(exposition):
+        for sample in family.samples:
+            if sample.name == "customer_moment_answers_shed_total" and sample.labels == {
+                "surface": "slack",
+                "kind": "form",
+            }:
+                return float(sample.value)
+    return 0.0
+
+
+FILLED = {
+    "situation": "The customer's order went to the wrong city.",
+    "action": "Rebooked it and called every day.",
+    "lesson": "Call before they have to chase us.",
+}
+
+
+async def test_past_the_wait_bound_form_submissions_stay_open_saying_busy_and_store_nothing(
+    runtime: Runtime, slack: SlackDriver, fake_slack: FakeSlack
+) -> None:
+    """Slack waits for a submission's answer, so it is answered busy in the form itself, within the bound."""
+    await slack.command("story")
+    view = slack.opened_view()
+    shed_before, stored_before = await shed_forms(slack), await stories(runtime)
+    fake_slack.slow("users.info", SLOW_LOOKUP)
+    burst = FORMS + 8
+
+    answers = await asyncio.gather(*(slack.submit(view, FILLED, user=f"U{100 + n}") for n in range(burst)))
+
+    assert all(status == 200 for status, _ in answers)
+    busy = [body for _, body in answers if body.get("response_action") == "errors"]
+    served = [body for _, body in answers if body == {}]
+    assert len(busy) + len(served) == burst
+    assert busy and served, "more submissions than form slots, each holding its slot past the bound"
+    assert all(body["errors"] == {"situation": BUSY} for body in busy), "busy, on the form, which stays open"
+    assert await stories(runtime) - stored_before == len(served), "a shed submission stores nothing"
+    assert await shed_forms(slack) - shed_before == len(busy)
+
+    del fake_slack.delays["users.info"]
+    status, body = await slack.submit(view, FILLED, user="U100")
+    assert (status, body) == (200, {})
+    assert await stories(runtime) - stored_before == len(served) + 1
