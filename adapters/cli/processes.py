@@ -2,8 +2,11 @@
 
 Python runs one event loop on one core, so a single ``serve`` process cannot use a second core. This
 supervisor migrates the database once, binds the port, and forks ``N`` copies of the ordinary server
-(HTTP surfaces and scheduler); they share the socket, so whichever process is free takes the next
-connection. They coordinate through PostgreSQL exactly as replicas on separate machines do (claims,
+(HTTP surfaces and scheduler). On Linux each process listens on a socket of its own on that port
+(``SO_REUSEPORT``) and the kernel spreads new connections evenly across them; with one shared socket,
+the first process to wake takes every connection waiting, and since clients keep their connections
+open, one process would go on serving most of the traffic while the other sat idle. Elsewhere the
+processes share the supervisor's socket. They coordinate through PostgreSQL exactly as replicas on separate machines do (claims,
 leases, deduplication in the database), which is why several processes need PostgreSQL.
 
 A process that dies is replaced. On SIGTERM (or SIGINT) every process gets SIGTERM, finishes its
@@ -20,6 +23,7 @@ import os
 import shutil
 import signal
 import socket
+import sys
 import tempfile
 import threading
 import time
@@ -55,14 +59,47 @@ def check(settings: Settings, *, processes: int, socket_mode: bool) -> None:
         raise SettingsError("SERVE_PROCESSES: --socket-mode runs in one process; leave SERVE_PROCESSES at 1")
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
-    """The server's socket, bound once here and shared by every process."""
+BALANCED = sys.platform == "linux" and hasattr(socket, "SO_REUSEPORT")  # where the kernel balances reused ports
+BACKLOG = 1024
+
+
+def listening_socket(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
+    """A socket listening on the server's port."""
     try:
-        sock = socket.create_server((host, port), backlog=1024, reuse_port=False)
+        sock = socket.create_server((host, port), backlog=BACKLOG, reuse_port=reuse_port)
     except OSError as exc:
         raise SettingsError(f"PORT: cannot listen on {host}:{port} ({exc.strerror or exc})") from exc
     sock.setblocking(False)
     return sock
+
+
+def port_socket(host: str, port: int) -> socket.socket:
+    """The port the server processes listen on, bound here: shared by all of them, or (``BALANCED``) only held
+    for them, bound but not listening, so that it stays the server's while processes come and go."""
+    probe = listening_socket(host, port)  # the port must be free: nothing else may share it unnoticed
+    if not BALANCED:
+        return probe
+    address = probe.getsockname()[:2]  # the actual port, when 0 asked for any free one
+    probe.close()
+    held = socket.socket(probe.family, socket.SOCK_STREAM)
+    try:
+        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        held.bind(address)
+    except OSError as exc:
+        held.close()
+        raise SettingsError(f"PORT: cannot listen on {host}:{port} ({exc.strerror or exc})") from exc
+    return held
+
+
+def process_socket(port: socket.socket) -> socket.socket:
+    """What one server process listens on: a socket of its own on the held port, or the shared one."""
+    if not BALANCED:
+        return port
+    host, number = port.getsockname()[:2]
+    own = listening_socket(host, number, reuse_port=True)
+    port.close()  # the supervisor keeps holding it; this process needs only its own
+    return own
 
 
 class Supervisor:
@@ -138,7 +175,7 @@ def _run_child(child: Child, settings: Settings, sock: socket.socket) -> None:
     # The supervisor's handlers were inherited; the server installs its own on its event loop.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
-    raise SystemExit(child(settings, sock))
+    raise SystemExit(child(settings, process_socket(sock)))
 
 
 def _forget_metrics(pid: int | None) -> None:
@@ -158,7 +195,7 @@ def supervise(settings: Settings, *, count: int, child: Child, migrate: Callable
         os.environ[METRICS_DIR] = tempfile.mkdtemp(prefix="customer-moment-metrics-")
     try:
         migrate(settings)
-        sock = listening_socket(settings.host, settings.port)
+        sock = port_socket(settings.host, settings.port)
         supervisor = Supervisor(settings=settings, sock=sock, count=count, child=child)
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda _sig, _frame: supervisor.stop())

@@ -9,6 +9,7 @@ combinations that cannot work (SQLite, Socket Mode) are refused with one line na
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -158,3 +159,45 @@ async def test_the_command_refuses_several_processes_on_sqlite_with_one_line(tmp
         "set DATABASE_URL=postgresql://… to run several"
     ]
     assert not out
+
+
+def established(pid: int, port: int) -> int:
+    """Connections to ``port`` that process ``pid`` holds open (its socket inodes, matched in /proc/net)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            local_port = int(fields[1].rsplit(":", 1)[1], 16)
+            if local_port == port and fields[3] == "01" and fields[9] in inodes:  # 01: ESTABLISHED
+                count += 1
+    return count
+
+
+@pytest.mark.postgres
+@NEEDS_POSTGRES
+async def test_connections_opened_together_are_spread_across_the_processes(
+    server: tuple[asyncio.subprocess.Process, str, Path],
+) -> None:
+    """Clients keep their connections open: a burst of them must not all land on the first process to wake."""
+    process, base_url, _log = server
+    port = int(base_url.rsplit(":", 1)[1].strip("/"))
+    sessions = [aiohttp.ClientSession() for _ in range(64)]
+    try:
+
+        async def hello(http: aiohttp.ClientSession) -> int:
+            async with http.get(base_url + "healthz") as response:
+                await response.read()
+                return response.status
+
+        assert await asyncio.gather(*(hello(http) for http in sessions)) == [200] * 64
+        held = [established(pid, port) for pid in children(process.pid)]
+        assert sum(held) == 64, held
+        assert all(16 <= n <= 48 for n in held), held
+    finally:
+        await asyncio.gather(*(http.close() for http in sessions))
