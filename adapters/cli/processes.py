@@ -6,8 +6,9 @@ supervisor migrates the database once, binds the port, and forks ``N`` copies of
 (``SO_REUSEPORT``) and the kernel spreads new connections evenly across them; with one shared socket,
 the first process to wake takes every connection waiting, and since clients keep their connections
 open, one process would go on serving most of the traffic while the other sat idle. Elsewhere the
-processes share the supervisor's socket. They coordinate through PostgreSQL exactly as replicas on separate machines do (claims,
-leases, deduplication in the database), which is why several processes need PostgreSQL.
+processes share the supervisor's socket. They coordinate through PostgreSQL exactly as replicas on
+separate machines do (claims, leases, deduplication in the database), which is why several processes
+need PostgreSQL.
 
 A process that dies is replaced. On SIGTERM (or SIGINT) every process gets SIGTERM, finishes its
 in-flight work within the usual grace period, and the supervisor exits 0 once all are gone.

@@ -137,12 +137,13 @@ class Transaction:
     rolled back when it raises, and the session closed either way.
 
     The same as ``sessions.begin()``, for less: on every exit SQLAlchemy's context manager starts two
-    tasks to shield the commit and the close from cancellation, and each task costs the event loop
-    extra turns (on a command that makes three statements, a quarter of the time spent outside them).
-    Here only an exit that is already failing or cancelled is shielded: its rollback and close run to
-    completion whatever happens meanwhile, so the connection always goes back to the pool. A
-    cancellation landing during the ``COMMIT`` itself leaves the outcome to the database, which
-    applies the transaction whole or not at all.
+    tasks to shield the commit and the close from cancellation, each costing the event loop extra turns,
+    and runs the commit and the close in a greenlet each (measured: a quarter of what a unit of work
+    costs outside its statements, about 0.1 ms a command). Here the commit and the close share one
+    greenlet, and only an exit that is already failing or cancelled is shielded: its rollback and close
+    run to completion whatever happens meanwhile, so the connection always goes back to the pool. A
+    cancellation landing during the ``COMMIT`` itself leaves the outcome to the database, which applies
+    the transaction whole or not at all.
     """
 
     __slots__ = ("_session", "_sessions")
