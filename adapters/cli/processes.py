@@ -64,10 +64,10 @@ BALANCED = sys.platform == "linux" and hasattr(socket, "SO_REUSEPORT")  # where 
 BACKLOG = 1024
 
 
-def listening_socket(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
+def listening_socket(host: str, port: int) -> socket.socket:
     """A socket listening on the server's port."""
     try:
-        sock = socket.create_server((host, port), backlog=BACKLOG, reuse_port=reuse_port)
+        sock = socket.create_server((host, port), backlog=BACKLOG, reuse_port=False)
     except OSError as exc:
         raise SettingsError(f"PORT: cannot listen on {host}:{port} ({exc.strerror or exc})") from exc
     sock.setblocking(False)
@@ -82,25 +82,35 @@ def port_socket(host: str, port: int) -> socket.socket:
         return probe
     address = probe.getsockname()[:2]  # the actual port, when 0 asked for any free one
     probe.close()
-    held = socket.socket(probe.family, socket.SOCK_STREAM)
     try:
-        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        held.bind(address)
+        return _reused_port(probe.family, address)
     except OSError as exc:
-        held.close()
         raise SettingsError(f"PORT: cannot listen on {host}:{port} ({exc.strerror or exc})") from exc
-    return held
 
 
 def process_socket(port: socket.socket) -> socket.socket:
-    """What one server process listens on: a socket of its own on the held port, or the shared one."""
+    """What one server process listens on: the shared socket, or (``BALANCED``) a socket of its own on the
+    held port, bound but not listening yet: the server listens once it is built and can answer, so that
+    no connection waits in the queue of a process still starting (or reset, should it fail to start)."""
     if not BALANCED:
         return port
-    host, number = port.getsockname()[:2]
-    own = listening_socket(host, number, reuse_port=True)
+    own = _reused_port(port.family, port.getsockname()[:2])
     port.close()  # the supervisor keeps holding it; this process needs only its own
     return own
+
+
+def _reused_port(family: socket.AddressFamily, address: tuple[str, int]) -> socket.socket:
+    """A socket bound to ``address`` that other sockets of this user may bind too (``SO_REUSEPORT``)."""
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    sock.setblocking(False)
+    return sock
 
 
 class Supervisor:
@@ -200,7 +210,7 @@ def supervise(settings: Settings, *, count: int, child: Child, migrate: Callable
         supervisor = Supervisor(settings=settings, sock=sock, count=count, child=child)
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda _sig, _frame: supervisor.stop())
-        logger.info("serving on %s:%s with %s processes", settings.host, settings.port, count)
+        logger.info("serving on %s:%s with %s processes", settings.host, sock.getsockname()[1], count)
         try:
             return supervisor.run()
         finally:

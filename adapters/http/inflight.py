@@ -40,25 +40,18 @@ class Inflight:
         return self._foreground.answering()
 
     @asynccontextmanager
-    async def slot(self, *, waiting: bool = True, form: bool = False) -> AsyncIterator[None]:
+    async def slot(self, *, waiting: bool = True) -> AsyncIterator[None]:
         """Track the current task; with ``waiting``, first wait for a calm moment, then for a slot
         (:class:`adapters.http.overload.Busy` when none frees within the answer wait bound).
 
-        A modal submission passes ``form=True``: Slack is waiting for its answer, so it does not give way,
-        but it takes one of the few slots kept for forms, within the same bound. Without that bound, a
-        burst of submissions would hold every database connection while the CPU is short, and each
-        would answer after Slack's 3 seconds — the person told it failed, the story saved all the same.
-        ``waiting=False`` alone (an uninstall, revoked tokens) neither waits nor is ever shed.
+        ``waiting=False`` (a modal submission, an uninstall, revoked tokens) neither waits nor is shed.
         """
         task = asyncio.current_task()
         if task is not None:
             self._tasks.add(task)
             self._idle.clear()
         try:
-            if form:
-                async with self._forms:
-                    yield
-            elif waiting:
+            if waiting:
                 await self._foreground.calm()  # give way before taking a slot, not while holding one
                 async with self._slots:
                     yield
@@ -69,6 +62,16 @@ class Inflight:
                 self._tasks.discard(task)
                 if not self._tasks:
                     self._idle.set()
+
+    def form(self) -> Backlog:
+        """One of the few slots for handling modal submissions, ``async with``-ed inside a ``slot(waiting=False)``.
+
+        Slack waits for a submission's answer, so it does not give way to acknowledgements; but without a
+        bound a burst of submissions would hold every database connection while the CPU is short, and
+        each would be answered after Slack's 3 seconds: the person told it failed, the story saved all
+        the same. Past the answer wait bound: :class:`adapters.http.overload.Busy`.
+        """
+        return self._forms
 
     async def idle(self, within: float | None = None) -> bool:
         """Wait until no work is running; False if ``within`` seconds ran out first."""

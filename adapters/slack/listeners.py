@@ -252,12 +252,17 @@ class SlackListeners:
         if sender is None or not await self._first_time(body):
             await ack()
             return
-        try:
-            async with self._inflight.slot(form=True):
-                await self._submitted(ack, body, view, client, sender, origin)
-        except Busy:  # raised before the submission was handled: nothing of it was stored
-            count_shed(surface=PLATFORM, kind="form")
-            await ack(response_action="errors", errors=input_errors({"form": BUSY}, view))
+        async with self._inflight.slot(waiting=False):
+            try:
+                async with self._inflight.form():  # held while it is handled, not while its replies go out
+                    answered = await self._submitted(ack, body, view, client, sender, origin)
+            except Busy:  # raised before the submission was handled: nothing of it was stored
+                count_shed(surface=PLATFORM, kind="form")
+                await ack(response_action="errors", errors=input_errors({"form": BUSY}, view))
+                return
+            if answered is not None:
+                exchange, replies = answered
+                await exchange.send(replies)
 
     async def _submitted(
         self,
@@ -267,7 +272,9 @@ class SlackListeners:
         client: AsyncWebClient,
         sender: Sender,
         origin: FormOrigin,
-    ) -> None:
+    ) -> tuple[Exchange, list[Reply]] | None:
+        """Handle a submission and acknowledge it; what is left to send once acknowledged (None: the form's
+        errors went back in the acknowledgement)."""
         profile = await self._profile(client, sender)
         found = answers(view)
         people = await self._directory.people(
@@ -287,9 +294,9 @@ class SlackListeners:
             errors.update(reply.errors)
         if errors:
             await ack(response_action="errors", errors=input_errors(errors, view))
-            return
+            return None
         await ack()
-        await self._exchange(client, sender, profile, incoming).send(replies)
+        return self._exchange(client, sender, profile, incoming), replies
 
     async def home_opened(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab") != "home":

@@ -30,8 +30,9 @@ logger = logging.getLogger(__name__)
 ROUTE = "/api/messages"
 # Messages answered at once; more wait for a slot, up to the answer wait bound, then hear "busy". With
 # Slack's answers and forms (adapters/slack/surface.py CONCURRENT_WORK, adapters/http/inflight.py FORMS)
-# this stays below the request pool (bot/storage/engine.py POOL_SIZE): nothing then waits on the pool,
-# whose 10 s wait no busy answer can cut short. One core answers no faster with more at once.
+# this stays below the request pool (bot/storage/engine.py POOL_SIZE), so these alone cannot fill it
+# and leave requests in its 10 s wait, which no busy answer cuts short. One core answers no faster with
+# more at once.
 CONCURRENT_TURNS = 6
 
 

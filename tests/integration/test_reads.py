@@ -51,3 +51,25 @@ async def test_what_the_session_holds_unflushed_is_read(runtime: Runtime, clock:
     async with Transaction(runtime.sessions) as session:
         found = await reads.rows(session, NAMES, {"workspace_id": workspace_id})
     assert [name for _id, name in found] == ["alice"]
+
+
+async def test_inside_no_autoflush_nothing_is_flushed_for_a_read(runtime: Runtime, clock: FakeClock) -> None:
+    """Like ``session.execute``: a block that holds its writes back for one flush at the end keeps them back."""
+    await runtime.core.handle(said("help"))
+    async with Transaction(runtime.sessions) as session:
+        workspace_id = (await session.scalars(select(Workspace.id))).one()
+        newcomer = Member(
+            workspace_id=workspace_id,
+            external_id="U2",
+            name="Newcomer",
+            role="member",
+            opted_out=False,
+            created_at=clock(),
+        )
+        with session.no_autoflush:
+            session.add(newcomer)
+            found = await reads.rows(session, NAMES, {"workspace_id": workspace_id})
+            assert [name for _id, name in found] == ["alice"]
+            assert newcomer in session.new
+        found = await reads.rows(session, NAMES, {"workspace_id": workspace_id})
+        assert [name for _id, name in found] == ["alice", "Newcomer"]

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.storage.engine import Transaction, create_engine, session_factory
 
@@ -65,14 +66,24 @@ async def test_a_block_that_raises_leaves_nothing_behind(
     assert checked_out(engine) == 0
 
 
+class Base(DeclarativeBase):
+    pass
+
+
+class Note(Base):
+    __tablename__ = "unit_notes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body: Mapped[str]
+
+
 async def test_a_commit_that_fails_is_raised_and_undone(
     sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine
 ) -> None:
-    """A unique clash found at flush time (on the commit) raises to the caller and keeps nothing."""
+    """A unique clash found only when the commit flushes raises to the caller and keeps nothing."""
     with pytest.raises(IntegrityError):
         async with Transaction(sessions) as session:
             await add(session, 2, "second")
-            await add(session, 3, "kept")
+            session.add(Note(id=3, body="kept"))  # flushed by the commit, where it clashes
     assert await bodies(sessions) == ["kept"]
     assert checked_out(engine) == 0
 

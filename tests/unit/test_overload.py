@@ -94,5 +94,5 @@ def test_shedding_is_noticed_in_the_log_now_and_then_not_once_per_request(caplog
 
 
 def test_all_the_answers_a_process_runs_at_once_fit_in_its_request_pool() -> None:
-    """Nothing waits on the database pool, whose wait no busy answer cuts short: the slots run out first."""
+    """The bounded work alone cannot fill the database pool, whose wait no busy answer cuts short."""
     assert CONCURRENT_WORK + FORMS + CONCURRENT_TURNS < POOL_SIZE
