@@ -61,13 +61,13 @@ def check(settings: Settings, *, processes: int, socket_mode: bool) -> None:
 
 
 BALANCED = sys.platform == "linux" and hasattr(socket, "SO_REUSEPORT")  # where the kernel balances reused ports
-BACKLOG = 1024
+SHARED_BACKLOG = 1024  # as each server process asks again when it listens (adapters/cli/serve.py BACKLOG)
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
     """A socket listening on the server's port."""
     try:
-        sock = socket.create_server((host, port), backlog=BACKLOG, reuse_port=False)
+        sock = socket.create_server((host, port), backlog=SHARED_BACKLOG, reuse_port=False)
     except OSError as exc:
         raise SettingsError(f"PORT: cannot listen on {host}:{port} ({exc.strerror or exc})") from exc
     sock.setblocking(False)

@@ -18,6 +18,9 @@ from bot.runtime import Scheduler
 
 logger = logging.getLogger(__name__)
 
+# Connections the kernel queues for a process before it accepts them (aiohttp's own default is 128): a
+# burst beyond that waits for the client's SYN retry, a second or more.
+BACKLOG = 1024
 SHUTDOWN_GRACE = 8.0  # seconds for in-flight work before the process exits (orchestrators allow ~10)
 RELEASE_SECONDS = 1.0  # for giving back the scheduler's claims once the grace is over
 
@@ -62,7 +65,11 @@ async def serve(settings: Settings, *, socket_mode: bool = False, sock: socket.s
     gc.freeze()
     runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=SHUTDOWN_GRACE)
     await runner.setup()
-    site = web.SockSite(runner, sock) if sock is not None else web.TCPSite(runner, settings.host, settings.port)
+    site = (
+        web.SockSite(runner, sock, backlog=BACKLOG)
+        if sock is not None
+        else web.TCPSite(runner, settings.host, settings.port, backlog=BACKLOG)
+    )
     await site.start()
     logger.info("listening on %s:%s with %s", settings.host, settings.port, [s.platform for s in surfaces])
     scheduler = build_scheduler(runtime, surfaces, own_pool=True) if settings.scheduler_enabled else None
