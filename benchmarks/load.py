@@ -101,7 +101,6 @@ MARKS = re.compile("|".join((MARK_N, MARK_NONCE, MARK_USER, MARK_USER_LOWER, MAR
 async def run_fakes(users: int) -> None:
     """Fake Slack and fake Bot Connector in this process; prints their URLs; a /stats page; ends on EOF."""
     sys.path.insert(0, str(ROOT))
-    from adapters.http.overload import BUSY
     from benchmarks.answers import AnswerLog
     from bot.core import UNAVAILABLE
     from tests.integration.teams.builders import ALICE, BOB, CAROL, roster_entry

@@ -61,13 +61,16 @@ def check(settings: Settings, *, processes: int, socket_mode: bool) -> None:
 
 
 BALANCED = sys.platform == "linux" and hasattr(socket, "SO_REUSEPORT")  # where the kernel balances reused ports
-SHARED_BACKLOG = 1024  # as each server process asks again when it listens (adapters/cli/serve.py BACKLOG)
+# Connections the kernel queues for a listening socket before they are accepted (aiohttp's own default is
+# 128): a burst beyond that waits for the client's SYN retry, a second or more. Each server process asks
+# for it again when it starts listening (adapters/cli/serve.py).
+BACKLOG = 1024
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
     """A socket listening on the server's port."""
     try:
-        sock = socket.create_server((host, port), backlog=SHARED_BACKLOG, reuse_port=False)
+        sock = socket.create_server((host, port), backlog=BACKLOG, reuse_port=False)
     except OSError as exc:
         raise SettingsError(f"PORT: cannot listen on {host}:{port} ({exc.strerror or exc})") from exc
     sock.setblocking(False)

@@ -11,6 +11,7 @@ from contextlib import suppress
 
 from aiohttp import web
 
+from adapters.cli.processes import BACKLOG
 from adapters.composition import build, build_scheduler, build_surfaces, slack_socket_mode
 from adapters.http.server import create_app
 from adapters.settings import Settings, SettingsError
@@ -18,9 +19,6 @@ from bot.runtime import Scheduler
 
 logger = logging.getLogger(__name__)
 
-# Connections the kernel queues for a process before it accepts them (aiohttp's own default is 128): a
-# burst beyond that waits for the client's SYN retry, a second or more.
-BACKLOG = 1024
 SHUTDOWN_GRACE = 8.0  # seconds for in-flight work before the process exits (orchestrators allow ~10)
 RELEASE_SECONDS = 1.0  # for giving back the scheduler's claims once the grace is over
 

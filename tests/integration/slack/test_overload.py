@@ -40,15 +40,15 @@ async def slack(runtime: Runtime, fake_slack: FakeSlack) -> AsyncIterator[SlackD
         yield driver
 
 
-async def shed_commands(slack: SlackDriver) -> float:
-    """``customer_moment_answers_shed_total{surface="slack",kind="command"}`` as the server reports it."""
+async def shed(slack: SlackDriver, kind: str) -> float:
+    """``customer_moment_answers_shed_total{surface="slack",kind=…}`` as the server reports it."""
     async with slack.session.get(slack.base_url + "metrics") as response:
         exposition = await response.text()
     for family in text_string_to_metric_families(exposition):
         for sample in family.samples:
             if sample.name == "customer_moment_answers_shed_total" and sample.labels == {
                 "surface": "slack",
-                "kind": "command",
+                "kind": kind,
             }:
                 return float(sample.value)
     return 0.0
@@ -64,7 +64,7 @@ async def stories(runtime: Runtime) -> int:
 async def test_past_the_wait_bound_commands_get_busy_store_nothing_are_counted_and_answers_recover(
     runtime: Runtime, slack: SlackDriver, fake_slack: FakeSlack
 ) -> None:
-    shed_before, stored_before = await shed_commands(slack), await stories(runtime)
+    shed_before, stored_before = await shed(slack, "command"), await stories(runtime)
     fake_slack.slow("users.info", SLOW_LOOKUP)
 
     names = await asyncio.gather(
@@ -79,25 +79,12 @@ async def test_past_the_wait_bound_commands_get_busy_store_nothing_are_counted_a
     assert served, "the commands that got a slot are answered"
     assert all(len(slack.responses(name)) == 1 for name in busy), "a shed command gets the busy answer only"
     assert await stories(runtime) - stored_before == len(served), "a shed command stores nothing"
-    assert await shed_commands(slack) - shed_before == len(busy)
+    assert await shed(slack, "command") - shed_before == len(busy)
 
     del fake_slack.delays["users.info"]
     after = [await slack.command(f"{STORY} after {n}", user=f"U{100 + n}") for n in range(3)]
     assert all(slack.responses(name) and BUSY not in slack.said(name) for name in after)
     assert await stories(runtime) - stored_before == len(served) + len(after)
-
-
-async def shed_forms(slack: SlackDriver) -> float:
-    async with slack.session.get(slack.base_url + "metrics") as response:
-        exposition = await response.text()
-    for family in text_string_to_metric_families(exposition):
-        for sample in family.samples:
-            if sample.name == "customer_moment_answers_shed_total" and sample.labels == {
-                "surface": "slack",
-                "kind": "form",
-            }:
-                return float(sample.value)
-    return 0.0
 
 
 FILLED = {
@@ -113,7 +100,7 @@ async def test_past_the_wait_bound_form_submissions_stay_open_saying_busy_and_st
     """Slack waits for a submission's answer, so it is answered busy in the form itself, within the bound."""
     await slack.command("story")
     view = slack.opened_view()
-    shed_before, stored_before = await shed_forms(slack), await stories(runtime)
+    shed_before, stored_before = await shed(slack, "form"), await stories(runtime)
     fake_slack.slow("users.info", SLOW_LOOKUP)
     burst = FORMS + 8
 
@@ -126,7 +113,7 @@ async def test_past_the_wait_bound_form_submissions_stay_open_saying_busy_and_st
     assert busy and served, "more submissions than form slots, each holding its slot past the bound"
     assert all(body["errors"] == {"situation": BUSY} for body in busy), "busy, on the form, which stays open"
     assert await stories(runtime) - stored_before == len(served), "a shed submission stores nothing"
-    assert await shed_forms(slack) - shed_before == len(busy)
+    assert await shed(slack, "form") - shed_before == len(busy)
 
     del fake_slack.delays["users.info"]
     status, body = await slack.submit(view, FILLED, user="U100")
