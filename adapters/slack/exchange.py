@@ -14,13 +14,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import delivery
 from adapters.slack.blocks import message
 from adapters.slack.modals import FormOrigin, modal
+from adapters.slack.respond import respond
 from bot.replies import Audience, Button, Card, Reply
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ class Exchange:
     """Where one interaction came from and how to answer it."""
 
     client: AsyncWebClient
+    session: aiohttp.ClientSession  # the HTTP session answers on a response_url go out on
     workspace_id: str
     user_id: str
     channel_id: str | None = None
@@ -47,7 +49,6 @@ class Exchange:
     in_home: bool = False
     zone: str | None = None
     remember: Remember | None = None
-    webhook_timeout: int = 10
     reply_in: str = ""  # a conversation to answer in (the DM a message to the bot came from)
     notices: list[str] = field(default_factory=list)
 
@@ -132,12 +133,11 @@ class Exchange:
             await delivery.post(self.client, channel=self.reply_in, reply=reply)
             return
         if self.response_url:
-            webhook = AsyncWebhookClient(self.response_url, timeout=self.webhook_timeout, session=self.client.session)
             body = {"response_type": "ephemeral", "replace_original": False, **message(reply)}
-            response = await webhook.send_dict(body)
-            if response.status_code == 200:
+            status = await respond(self.session, self.response_url, body)
+            if status == 200:
                 return
-            logger.warning("response_url answered %s for user %s", response.status_code, self.user_id)
+            logger.warning("response_url answered %s for user %s", status, self.user_id)
         if self.channel_id and not self.direct:
             try:
                 await delivery.ephemeral(self.client, channel=self.channel_id, user=self.user_id, reply=reply)

@@ -14,6 +14,7 @@ import logging
 import re
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
@@ -68,7 +69,7 @@ class SlackListeners:
         inflight: Inflight,
         channels: ChannelFinder,
         installation_store: AsyncInstallationStore | None,
-        webhook_timeout: int,
+        session: aiohttp.ClientSession,
     ) -> None:
         self._core = core
         self._directory = directory
@@ -76,7 +77,7 @@ class SlackListeners:
         self._inflight = inflight
         self._channels = channels
         self._installation_store = installation_store
-        self._webhook_timeout = webhook_timeout
+        self._session = session
 
     def register(self, app: AsyncApp) -> None:
         app.command(COMMAND)(self.command)
@@ -124,6 +125,7 @@ class SlackListeners:
         message = incoming.ref.get("message")
         return Exchange(
             client=client,
+            session=self._session,
             workspace_id=workspace_id,
             user_id=profile.user_id,
             channel_id=incoming.place.channel_id,
@@ -134,7 +136,6 @@ class SlackListeners:
             pressed_message=message if isinstance(message, dict) else None,
             zone=profile.zone,
             remember=remember,
-            webhook_timeout=self._webhook_timeout,
         )
 
     async def command(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:

@@ -13,12 +13,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.http.overload import BUSY, Busy, count_shed
 from adapters.slack.incoming import tenant_of, user_of
+from adapters.slack.respond import respond
 
 logger = logging.getLogger(__name__)
+
+BUSY_ANSWER = {"response_type": "ephemeral", "replace_original": False, "text": BUSY}
 
 
 def kind_of(body: dict[str, Any]) -> str:
@@ -28,9 +30,7 @@ def kind_of(body: dict[str, Any]) -> str:
     return "action" if body.get("type") == "block_actions" else "event"
 
 
-def error_handler(
-    session: aiohttp.ClientSession, *, timeout: int
-) -> Callable[[Exception, dict[str, Any]], Awaitable[None]]:
+def error_handler(session: aiohttp.ClientSession) -> Callable[[Exception, dict[str, Any]], Awaitable[None]]:
     """Bolt's ``app.error`` handler: the busy answer for :class:`Busy`, a logged error for anything else."""
 
     async def handle(error: Exception, body: dict[str, Any]) -> None:
@@ -44,13 +44,12 @@ def error_handler(
         url = body.get("response_url")
         if not isinstance(url, str) or not url:
             return  # an event, or a press on the Home tab: nobody is waiting on a response_url
-        webhook = AsyncWebhookClient(url, timeout=timeout, session=session)
         try:
-            response = await webhook.send_dict({"response_type": "ephemeral", "replace_original": False, "text": BUSY})
+            status = await respond(session, url, BUSY_ANSWER)
         except (aiohttp.ClientError, TimeoutError) as exc:
             logger.warning("busy answer to user %s in workspace %s failed: %s", user_id, workspace_id, exc)
             return
-        if response.status_code != 200:
-            logger.warning("response_url answered %s to the busy answer of user %s", response.status_code, user_id)
+        if status != 200:
+            logger.warning("response_url answered %s to the busy answer of user %s", status, user_id)
 
     return handle

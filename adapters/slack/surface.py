@@ -275,7 +275,7 @@ async def build_slack_surface(
         )
     app.use(SkipProcessedRetries(deliveries))
     app.use(AckFirst())
-    app.error(error_handler(session, timeout=API_TIMEOUT_SECONDS))  # answers shed under overload: "busy"
+    app.error(error_handler(session))  # answers shed under overload: "busy"
     SlackListeners(
         core=core,
         directory=Directory(),
@@ -283,7 +283,7 @@ async def build_slack_surface(
         inflight=inflight,
         channels=ChannelFinder(),
         installation_store=store,
-        webhook_timeout=API_TIMEOUT_SECONDS,
+        session=session,
     ).register(app)
     # Everything built so far lives as long as the process: move it out of the cyclic collector's
     # reach, so that a full collection does not stall the event loop (and acks) for 100+ ms.
