@@ -140,6 +140,10 @@ class SlackListeners:
 
     async def command(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
+        await self.answer_command(body, client)
+
+    async def answer_command(self, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """The answer to an acknowledged ``/moment`` (:mod:`adapters.slack.slash` calls this directly)."""
         sender = self._sender(body)
         if sender is None:
             return

@@ -2,7 +2,8 @@
 
 ``POST /slack/events`` takes commands, interactivity and events (one Request URL for all of them);
 in OAuth mode ``GET /slack/install`` and ``GET /slack/oauth_redirect`` run the install flow. The
-aiohttp request becomes a Bolt request and back with Bolt's own two translation functions.
+aiohttp request becomes a Bolt request and back with Bolt's own two translation functions; ``/moment``
+itself then goes straight to its listener (:mod:`adapters.slack.slash`), everything else through Bolt.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any, cast
 
 import aiohttp
@@ -17,7 +19,13 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.async_authorize import (
+    AsyncAuthorize,
+    AsyncCallableAuthorize,
+    AsyncInstallationStoreAuthorize,
+)
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
+from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -36,12 +44,13 @@ from adapters.slack.blocks import posted_key
 from adapters.slack.channels import ChannelFinder
 from adapters.slack.dedupe import DeliveryLog, SkipProcessedRetries
 from adapters.slack.installations import seal_stored_tokens
-from adapters.slack.listeners import SlackListeners
+from adapters.slack.listeners import COMMAND, SlackListeners
 from adapters.slack.metering import slack_trace
 from adapters.slack.overload import error_handler
 from adapters.slack.people import Directory
 from adapters.slack.requests import to_bolt_request
 from adapters.slack.signing import SlackSignature
+from adapters.slack.slash import SlashCommand
 from bot.core import CustomerMoment
 from bot.ports import BoardOutcome, BoardStatus, DeliveryError
 from bot.replies import Audience, Board, Reply
@@ -81,6 +90,22 @@ def web_client(settings: Settings, session: aiohttp.ClientSession | None) -> Asy
     )
 
 
+# Bolt's type for ``authorize``. It also takes an ``AsyncAuthorize``, and treats None as "not authorized"
+# (its type hint says otherwise).
+BoltAuthorize = Callable[..., Awaitable[AuthorizeResult]]
+
+
+def with_token(client: AsyncWebClient, token: str) -> AsyncWebClient:
+    """A Web API client like ``client`` (its session, timeout and retries) that calls with ``token``."""
+    return AsyncWebClient(
+        token=token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        session=client.session,
+        retry_handlers=client.retry_handlers,
+    )
+
+
 class SlackSurface:
     platform = "slack"
 
@@ -93,11 +118,13 @@ class SlackSurface:
         inflight: Inflight,
         session: aiohttp.ClientSession | None,
         signature: SlackSignature,
+        slash: SlashCommand | None = None,
         http_events: bool = True,
     ) -> None:
         self.app = app
         self._http_events = http_events
         self._signature = signature
+        self._slash = slash
         self._client = client
         self._tokens = tokens
         self._inflight = inflight
@@ -120,8 +147,10 @@ class SlackSurface:
             logger.info("slack: unsigned request refused (%s)", problem)
             return web.json_response({"error": "invalid request"}, status=401)
         with self._inflight.acknowledging():
-            response = await self.app.async_dispatch(await to_bolt_request(request))
-            return await to_aiohttp_response(response)
+            bolt_request = await to_bolt_request(request)
+            if self._slash is not None and await self._slash.take(bolt_request):
+                return await to_aiohttp_response(BoltResponse(status=200, body=""))
+            return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
 
     async def _install(self, request: web.Request) -> web.Response:
         assert self.oauth_flow is not None
@@ -142,14 +171,7 @@ class SlackSurface:
             await self._session.close()
 
     async def _client_for(self, workspace_id: str) -> AsyncWebClient:
-        token = await self._tokens.for_workspace(workspace_id)
-        return AsyncWebClient(
-            token=token,
-            base_url=self._client.base_url,
-            timeout=self._client.timeout,
-            session=self._client.session,
-            retry_handlers=self._client.retry_handlers,
-        )
+        return with_token(self._client, await self._tokens.for_workspace(workspace_id))
 
     async def deliver(self, *, workspace_id: str, channel_id: str | None, replies: Sequence[Reply]) -> list[Any]:
         """Post for the scheduler: channel cards (updated in place when they have a ref), DMs, files."""
@@ -238,15 +260,26 @@ async def build_slack_surface(
         store = installation_store(settings.slack_client_id, engine, box)
     deliveries = DeliveryLog(engine)
     inflight = Inflight(limit=CONCURRENT_WORK, foreground=foreground, wait=settings.answer_wait_seconds)
+    # One ``authorize`` for Bolt and for the commands taken past it (adapters/slack/slash.py).
+    authorize: AsyncAuthorize
     if oauth:
         assert store is not None
         if settings.slack_bot_token:
             logger.warning("SLACK_BOT_TOKEN is ignored: OAuth installs are on (SLACK_CLIENT_ID and _SECRET are set)")
+        # What Bolt would build from the installation store itself.
+        authorize = AsyncInstallationStoreAuthorize(
+            logger=logger,
+            installation_store=store,
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
+            client=client,
+        )
         app = AsyncApp(
             name="customer-moment",
             signing_secret=settings.slack_signing_secret,
             request_verification_enabled=False,  # SlackSurface._events checks every request before Bolt sees it
             client=client,
+            authorize=cast(BoltAuthorize, authorize),
             installation_store=store,
             oauth_settings=oauth_settings(
                 client_id=settings.slack_client_id,
@@ -259,13 +292,13 @@ async def build_slack_surface(
     elif settings.slack_bot_token:
         authorization = TokenAuthorization(settings.slack_bot_token)
         await authorization.check(client)
+        authorize = AsyncCallableAuthorize(logger=logger, func=cast(BoltAuthorize, authorization.authorize(client)))
         app = AsyncApp(
             name="customer-moment",
             signing_secret=settings.slack_signing_secret,
             request_verification_enabled=False,  # SlackSurface._events checks every request before Bolt sees it
             client=client,
-            # Bolt treats None as "not authorized" (its type hint says otherwise).
-            authorize=cast(Callable[..., Awaitable[AuthorizeResult]], authorization.authorize(client)),
+            authorize=cast(BoltAuthorize, authorize),
         )
         tokens = Tokens(token=settings.slack_bot_token, store=None)
     else:
@@ -275,8 +308,9 @@ async def build_slack_surface(
         )
     app.use(SkipProcessedRetries(deliveries))
     app.use(AckFirst())
-    app.error(error_handler(session))  # answers shed under overload: "busy"
-    SlackListeners(
+    on_error = error_handler(session)
+    app.error(on_error)  # answers shed under overload: "busy"
+    listeners = SlackListeners(
         core=core,
         directory=Directory(),
         deliveries=deliveries,
@@ -284,7 +318,15 @@ async def build_slack_surface(
         channels=ChannelFinder(),
         installation_store=store,
         session=session,
-    ).register(app)
+    )
+    listeners.register(app)
+    slash = SlashCommand(
+        command=COMMAND,
+        authorize=authorize,
+        client_for=partial(with_token, client),
+        listener=listeners.answer_command,
+        on_error=on_error,
+    )
     # Everything built so far lives as long as the process: move it out of the cyclic collector's
     # reach, so that a full collection does not stall the event loop (and acks) for 100+ ms.
     gc.freeze()
@@ -296,5 +338,6 @@ async def build_slack_surface(
         inflight=inflight,
         session=session,
         signature=SlackSignature(settings.slack_signing_secret),
+        slash=slash,
         http_events=http_events,
     )

@@ -78,3 +78,11 @@ async def test_the_acknowledgement_does_not_wait_for_slow_slack(slack: SlackDriv
     await slack.command("help", settle=False)
     assert time.monotonic() - started < 1.0
     await slack.settle()
+
+
+async def test_a_command_from_another_workspace_than_the_tokens_reaches_no_listener(slack: SlackDriver) -> None:
+    name = await slack.command("story Lost parcel | Rebooked it | Call first", team="T9")
+    assert "installation" in slack.said(name).lower()
+    assert slack.fake.calls_to("users.info") == []
+    mine = await slack.command("mine")
+    assert "Lost parcel" not in slack.said(mine)

@@ -1,0 +1,122 @@
+"""``/moment`` taken past Bolt's dispatch: only the app's own command, only when authorized."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.async_authorize import AsyncAuthorize
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.slash import SlashCommand
+
+
+class Authorize(AsyncAuthorize):
+    """Authorizes workspace T1 with a bot token; records what it was asked; can fail."""
+
+    def __init__(self, *, fails: Exception | None = None) -> None:
+        self.asked: list[tuple[str | None, str | None, str | None]] = []
+        self.fails = fails
+
+    async def __call__(
+        self,
+        *,
+        context: AsyncBoltContext,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+        actor_enterprise_id: str | None = None,
+        actor_team_id: str | None = None,
+        actor_user_id: str | None = None,
+    ) -> AuthorizeResult | None:
+        self.asked.append((enterprise_id, team_id, user_id))
+        if self.fails is not None:
+            raise self.fails
+        if team_id != "T1":
+            return None
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token="xoxb-t1", user_id=user_id)
+
+
+class Recorder:
+    def __init__(self, *, raises: Exception | None = None) -> None:
+        self.answered: list[tuple[dict[str, Any], str | None]] = []
+        self.errors: list[tuple[Exception, dict[str, Any]]] = []
+        self.done = asyncio.Event()
+        self.failed = asyncio.Event()
+        self.raises = raises
+
+    async def listener(self, body: dict[str, Any], client: AsyncWebClient) -> None:
+        self.answered.append((body, client.token))
+        self.done.set()
+        if self.raises is not None:
+            raise self.raises
+
+    async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
+        self.errors.append((error, body))
+        self.failed.set()
+
+
+def slash(authorize: AsyncAuthorize, recorder: Recorder) -> SlashCommand:
+    return SlashCommand(
+        command="/moment",
+        authorize=authorize,
+        client_for=lambda token: AsyncWebClient(token=token),
+        listener=recorder.listener,
+        on_error=recorder.on_error,
+    )
+
+
+def form(**fields: str) -> AsyncBoltRequest:
+    values = {"command": "/moment", "text": "queue", "team_id": "T1", "user_id": "U1", "response_url": "https://x/r"}
+    return AsyncBoltRequest(body=urlencode({**values, **fields}), headers={})
+
+
+async def test_the_apps_command_is_answered_by_its_listener_with_the_workspaces_token() -> None:
+    authorize, recorder = Authorize(), Recorder()
+    assert await slash(authorize, recorder).take(form(text="story A customer called"))
+    await asyncio.wait_for(recorder.done.wait(), 5)
+    (body, token), *more = recorder.answered
+    assert (body["text"], token, more) == ("story A customer called", "xoxb-t1", [])
+    assert authorize.asked == [(None, "T1", "U1")]
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        form(command="/other"),
+        form(ssl_check="1"),
+        AsyncBoltRequest(body='{"type": "block_actions", "team": {"id": "T1"}}', headers={}),
+    ],
+    ids=["another command", "an SSL check", "a button press"],
+)
+async def test_anything_else_is_left_to_bolt(request_: AsyncBoltRequest) -> None:
+    authorize, recorder = Authorize(), Recorder()
+    assert not await slash(authorize, recorder).take(request_)
+    assert authorize.asked == []
+
+
+async def test_a_workspace_without_authorization_is_left_to_bolt() -> None:
+    authorize, recorder = Authorize(), Recorder()
+    assert not await slash(authorize, recorder).take(form(team_id="T2"))
+    await asyncio.sleep(0)
+    assert recorder.answered == []
+
+
+async def test_a_failing_authorization_is_left_to_bolt() -> None:
+    recorder = Recorder()
+    assert not await slash(Authorize(fails=OSError("store unreachable")), recorder).take(form())
+    assert recorder.answered == []
+
+
+async def test_what_the_listener_raises_goes_to_the_error_handler_with_the_body() -> None:
+    failure = RuntimeError("shed")
+    recorder = Recorder(raises=failure)
+    assert await slash(Authorize(), recorder).take(form())
+    await asyncio.wait_for(recorder.failed.wait(), 5)
+    ((error, body),) = recorder.errors
+    assert error is failure and body["command"] == "/moment"
