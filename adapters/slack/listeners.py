@@ -143,7 +143,7 @@ class SlackListeners:
         await self.answer_command(body, client)
 
     async def answer_command(self, body: dict[str, Any], client: AsyncWebClient) -> None:
-        """The answer to an acknowledged ``/moment`` (:mod:`adapters.slack.slash` calls this directly)."""
+        """The answer to an acknowledged ``/moment`` (:mod:`adapters.slack.fastpath` calls this directly)."""
         sender = self._sender(body)
         if sender is None:
             return
@@ -168,6 +168,10 @@ class SlackListeners:
 
     async def action(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
+        await self.answer_press(body, client)
+
+    async def answer_press(self, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """The answer to an acknowledged button press (:mod:`adapters.slack.fastpath` calls this directly)."""
         press = pressed(body)
         sender = self._sender(body) if press is not None else None
         if press is None or sender is None:

@@ -3,7 +3,8 @@
 ``POST /slack/events`` takes commands, interactivity and events (one Request URL for all of them);
 in OAuth mode ``GET /slack/install`` and ``GET /slack/oauth_redirect`` run the install flow. The
 aiohttp request becomes a Bolt request and back with Bolt's own two translation functions; ``/moment``
-itself then goes straight to its listener (:mod:`adapters.slack.slash`), everything else through Bolt.
+and button presses then go straight to their listener (:mod:`adapters.slack.fastpath`), everything
+else through Bolt.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from adapters.slack.auth import TokenAuthorization, Tokens, installation_store, 
 from adapters.slack.blocks import posted_key
 from adapters.slack.channels import ChannelFinder
 from adapters.slack.dedupe import DeliveryLog, SkipProcessedRetries
+from adapters.slack.fastpath import FastPath
 from adapters.slack.installations import seal_stored_tokens
 from adapters.slack.listeners import COMMAND, SlackListeners
 from adapters.slack.metering import slack_trace
@@ -50,7 +52,6 @@ from adapters.slack.overload import error_handler
 from adapters.slack.people import Directory
 from adapters.slack.requests import to_bolt_request
 from adapters.slack.signing import SlackSignature
-from adapters.slack.slash import SlashCommand
 from bot.core import CustomerMoment
 from bot.ports import BoardOutcome, BoardStatus, DeliveryError
 from bot.replies import Audience, Board, Reply
@@ -118,13 +119,13 @@ class SlackSurface:
         inflight: Inflight,
         session: aiohttp.ClientSession | None,
         signature: SlackSignature,
-        slash: SlashCommand | None = None,
+        fast: FastPath | None = None,
         http_events: bool = True,
     ) -> None:
         self.app = app
         self._http_events = http_events
         self._signature = signature
-        self._slash = slash
+        self._fast = fast
         self._client = client
         self._tokens = tokens
         self._inflight = inflight
@@ -148,7 +149,7 @@ class SlackSurface:
             return web.json_response({"error": "invalid request"}, status=401)
         with self._inflight.acknowledging():
             bolt_request = await to_bolt_request(request)
-            if self._slash is not None and await self._slash.take(bolt_request):
+            if self._fast is not None and await self._fast.take(bolt_request):
                 return await to_aiohttp_response(BoltResponse(status=200, body=""))
             return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
 
@@ -260,7 +261,7 @@ async def build_slack_surface(
         store = installation_store(settings.slack_client_id, engine, box)
     deliveries = DeliveryLog(engine)
     inflight = Inflight(limit=CONCURRENT_WORK, foreground=foreground, wait=settings.answer_wait_seconds)
-    # One ``authorize`` for Bolt and for the commands taken past it (adapters/slack/slash.py).
+    # One ``authorize`` for Bolt and for the commands taken past it (adapters/slack/fastpath.py).
     authorize: AsyncAuthorize
     if oauth:
         assert store is not None
@@ -320,11 +321,12 @@ async def build_slack_surface(
         session=session,
     )
     listeners.register(app)
-    slash = SlashCommand(
+    fast = FastPath(
         command=COMMAND,
+        on_command=listeners.answer_command,
+        on_press=listeners.answer_press,
         authorize=authorize,
         client_for=partial(with_token, client),
-        listener=listeners.answer_command,
         on_error=on_error,
     )
     # Everything built so far lives as long as the process: move it out of the cyclic collector's
@@ -338,6 +340,6 @@ async def build_slack_surface(
         inflight=inflight,
         session=session,
         signature=SlackSignature(settings.slack_signing_secret),
-        slash=slash,
+        fast=fast,
         http_events=http_events,
     )

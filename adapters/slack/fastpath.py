@@ -1,14 +1,14 @@
-"""``/moment`` straight to its listener: the acknowledgement without Bolt's dispatch in between.
+"""``/moment`` and button presses straight to their listener, without Bolt's dispatch in between.
 
-A slash command's acknowledgement carries nothing (:mod:`adapters.slack.ackfirst`), and its listener
-needs only the command's body and a Web API client holding the workspace's bot token. What Bolt does
-in between — its middleware chain, matching every listener, building every argument any listener
-could ask for, a runner that hands the listener a task of its own — cost about a twentieth of the
-CPU of each command (README "Measured"). So the app's own command is taken here: authorized by the
-same ``authorize`` object Bolt uses, acknowledged at once, its listener run in a task, and anything it
-raises handed to the app's error handler, as Bolt would.
+Their acknowledgement carries nothing (:mod:`adapters.slack.ackfirst`), and their listeners need only
+the request's body and a Web API client holding the workspace's bot token. What Bolt does in
+between — its middleware chain, matching every listener, building every argument any listener could
+ask for, a runner that hands the listener a task of its own — cost about a twentieth of the CPU of
+each command (README "Measured"). So they are taken here: authorized by the same ``authorize`` object
+Bolt uses, acknowledged at once, the listener run in a task, and anything it raises handed to the
+app's error handler, as Bolt would.
 
-Everything else goes through Bolt as before, and so does a command that is not plainly ours to take:
+Everything else goes through Bolt as before, and so does a request that is not plainly one of these:
 another command, an SSL check, or a workspace the app is not authorized in (Bolt asks again and gives
 its own answer, "not installed" included).
 """
@@ -32,30 +32,40 @@ ErrorHandler = Callable[[Exception, dict[str, Any]], Awaitable[None]]
 ClientFor = Callable[[str], AsyncWebClient]
 
 
-class SlashCommand:
-    """Takes one slash command past Bolt's dispatch."""
+class FastPath:
+    """Takes the app's slash command and button presses past Bolt's dispatch."""
 
     def __init__(
         self,
         *,
         command: str,
+        on_command: Listener,
+        on_press: Listener,
         authorize: AsyncAuthorize,
         client_for: ClientFor,
-        listener: Listener,
         on_error: ErrorHandler,
     ) -> None:
         self._command = command
+        self._on_command = on_command
+        self._on_press = on_press
         self._authorize = authorize
         self._client_for = client_for
-        self._listener = listener
         self._on_error = on_error
         self._tasks: set[asyncio.Task[None]] = set()
 
+    def _listener(self, body: dict[str, Any]) -> Listener | None:
+        if "ssl_check" in body:
+            return None
+        if is_slash_command(body):
+            return self._on_command if body.get("command") == self._command else None
+        return self._on_press if body.get("type") == "block_actions" else None
+
     async def take(self, request: AsyncBoltRequest) -> bool:
-        """Start answering ``request`` if it is this command from an authorized workspace (True: it is
+        """Start answering ``request`` if it is one of ours from an authorized workspace (True: it is
         acknowledged, with an empty 200); False leaves it to Bolt."""
         body = request.body
-        if not is_slash_command(body) or body.get("command") != self._command or "ssl_check" in body:
+        listener = self._listener(body)
+        if listener is None:
             return False
         context = request.context
         try:
@@ -63,20 +73,18 @@ class SlashCommand:
                 context=context, enterprise_id=context.enterprise_id, team_id=context.team_id, user_id=context.user_id
             )
         except Exception as exc:  # Bolt authorizes it again, and answers and logs as it does
-            logger.info(
-                "slack: %s in workspace %s left to Bolt (%s)", self._command, context.team_id, type(exc).__name__
-            )
+            logger.info("slack: request from workspace %s left to Bolt (%s)", context.team_id, type(exc).__name__)
             return False
         token = (result.bot_token or result.user_token) if result is not None else None
         if not token:
             return False
-        task = asyncio.create_task(self._answer(body, self._client_for(token)))
+        task = asyncio.create_task(self._answer(listener, body, self._client_for(token)))
         self._tasks.add(task)  # held until done: the loop keeps only a weak reference to a task
         task.add_done_callback(self._tasks.discard)
         return True
 
-    async def _answer(self, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def _answer(self, listener: Listener, body: dict[str, Any], client: AsyncWebClient) -> None:
         try:
-            await self._listener(body, client)
+            await listener(body, client)
         except Exception as exc:
             await self._on_error(exc, body)

@@ -1,8 +1,9 @@
-"""``/moment`` taken past Bolt's dispatch: only the app's own command, only when authorized."""
+"""``/moment`` and button presses taken past Bolt's dispatch: only those, only when authorized."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,7 +14,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.slash import SlashCommand
+from adapters.slack.fastpath import FastPath
 
 
 class Authorize(AsyncAuthorize):
@@ -44,14 +45,20 @@ class Authorize(AsyncAuthorize):
 
 class Recorder:
     def __init__(self, *, raises: Exception | None = None) -> None:
-        self.answered: list[tuple[dict[str, Any], str | None]] = []
+        self.answered: list[tuple[str, dict[str, Any], str | None]] = []
         self.errors: list[tuple[Exception, dict[str, Any]]] = []
         self.done = asyncio.Event()
         self.failed = asyncio.Event()
         self.raises = raises
 
-    async def listener(self, body: dict[str, Any], client: AsyncWebClient) -> None:
-        self.answered.append((body, client.token))
+    async def command(self, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await self._answered("command", body, client)
+
+    async def press(self, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await self._answered("press", body, client)
+
+    async def _answered(self, kind: str, body: dict[str, Any], client: AsyncWebClient) -> None:
+        self.answered.append((kind, body, client.token))
         self.done.set()
         if self.raises is not None:
             raise self.raises
@@ -61,12 +68,13 @@ class Recorder:
         self.failed.set()
 
 
-def slash(authorize: AsyncAuthorize, recorder: Recorder) -> SlashCommand:
-    return SlashCommand(
+def fast(authorize: AsyncAuthorize, recorder: Recorder) -> FastPath:
+    return FastPath(
         command="/moment",
+        on_command=recorder.command,
+        on_press=recorder.press,
         authorize=authorize,
         client_for=lambda token: AsyncWebClient(token=token),
-        listener=recorder.listener,
         on_error=recorder.on_error,
     )
 
@@ -78,11 +86,26 @@ def form(**fields: str) -> AsyncBoltRequest:
 
 async def test_the_apps_command_is_answered_by_its_listener_with_the_workspaces_token() -> None:
     authorize, recorder = Authorize(), Recorder()
-    assert await slash(authorize, recorder).take(form(text="story A customer called"))
+    assert await fast(authorize, recorder).take(form(text="story A customer called"))
     await asyncio.wait_for(recorder.done.wait(), 5)
-    (body, token), *more = recorder.answered
-    assert (body["text"], token, more) == ("story A customer called", "xoxb-t1", [])
+    (kind, body, token), *more = recorder.answered
+    assert (kind, body["text"], token, more) == ("command", "story A customer called", "xoxb-t1", [])
     assert authorize.asked == [(None, "T1", "U1")]
+
+
+async def test_a_button_press_is_answered_by_its_listener_with_the_workspaces_token() -> None:
+    authorize, recorder = Authorize(), Recorder()
+    press = {
+        "type": "block_actions",
+        "team": {"id": "T1"},
+        "user": {"id": "U2", "team_id": "T1"},
+        "actions": [{"action_id": "vote.helpful", "value": "7"}],
+    }
+    assert await fast(authorize, recorder).take(AsyncBoltRequest(body=json.dumps(press), headers={}))
+    await asyncio.wait_for(recorder.done.wait(), 5)
+    [(kind, body, token)] = recorder.answered
+    assert (kind, body["actions"][0]["value"], token) == ("press", "7", "xoxb-t1")
+    assert authorize.asked == [(None, "T1", "U2")]
 
 
 @pytest.mark.parametrize(
@@ -90,33 +113,35 @@ async def test_the_apps_command_is_answered_by_its_listener_with_the_workspaces_
     [
         form(command="/other"),
         form(ssl_check="1"),
-        AsyncBoltRequest(body='{"type": "block_actions", "team": {"id": "T1"}}', headers={}),
+        AsyncBoltRequest(body='{"type": "view_submission", "team": {"id": "T1"}, "view": {}}', headers={}),
+        AsyncBoltRequest(body='{"type": "message_action", "team": {"id": "T1"}}', headers={}),
+        AsyncBoltRequest(body='{"type": "event_callback", "team_id": "T1", "event": {}}', headers={}),
     ],
-    ids=["another command", "an SSL check", "a button press"],
+    ids=["another command", "an SSL check", "a form", "a message shortcut", "an event"],
 )
 async def test_anything_else_is_left_to_bolt(request_: AsyncBoltRequest) -> None:
     authorize, recorder = Authorize(), Recorder()
-    assert not await slash(authorize, recorder).take(request_)
+    assert not await fast(authorize, recorder).take(request_)
     assert authorize.asked == []
 
 
 async def test_a_workspace_without_authorization_is_left_to_bolt() -> None:
     authorize, recorder = Authorize(), Recorder()
-    assert not await slash(authorize, recorder).take(form(team_id="T2"))
+    assert not await fast(authorize, recorder).take(form(team_id="T2"))
     await asyncio.sleep(0)
     assert recorder.answered == []
 
 
 async def test_a_failing_authorization_is_left_to_bolt() -> None:
     recorder = Recorder()
-    assert not await slash(Authorize(fails=OSError("store unreachable")), recorder).take(form())
+    assert not await fast(Authorize(fails=OSError("store unreachable")), recorder).take(form())
     assert recorder.answered == []
 
 
 async def test_what_the_listener_raises_goes_to_the_error_handler_with_the_body() -> None:
     failure = RuntimeError("shed")
     recorder = Recorder(raises=failure)
-    assert await slash(Authorize(), recorder).take(form())
+    assert await fast(Authorize(), recorder).take(form())
     await asyncio.wait_for(recorder.failed.wait(), 5)
     ((error, body),) = recorder.errors
     assert error is failure and body["command"] == "/moment"
