@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 Listener = Callable[[dict[str, Any], AsyncWebClient], Awaitable[None]]
 ErrorHandler = Callable[[Exception, dict[str, Any]], Awaitable[None]]
-ClientFor = Callable[[str], AsyncWebClient]
+ClientFor = Callable[[str | None], AsyncWebClient]
 
 
 class FastPath:
@@ -68,6 +68,11 @@ class FastPath:
         if listener is None:
             return False
         context = request.context
+        # What Bolt gives every request before authorizing it: a logger, and a client without a token
+        # yet (an installation-store authorize calls auth.test with it).
+        client = self._client_for(None)
+        context["logger"] = logger
+        context["client"] = client
         try:
             result = await self._authorize(
                 context=context, enterprise_id=context.enterprise_id, team_id=context.team_id, user_id=context.user_id
@@ -78,7 +83,8 @@ class FastPath:
         token = (result.bot_token or result.user_token) if result is not None else None
         if not token:
             return False
-        task = asyncio.create_task(self._answer(listener, body, self._client_for(token)))
+        client.token = token
+        task = asyncio.create_task(self._answer(listener, body, client))
         self._tasks.add(task)  # held until done: the loop keeps only a weak reference to a task
         task.add_done_callback(self._tasks.discard)
         return True

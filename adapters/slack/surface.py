@@ -96,7 +96,7 @@ def web_client(settings: Settings, session: aiohttp.ClientSession | None) -> Asy
 BoltAuthorize = Callable[..., Awaitable[AuthorizeResult]]
 
 
-def with_token(client: AsyncWebClient, token: str) -> AsyncWebClient:
+def with_token(client: AsyncWebClient, token: str | None) -> AsyncWebClient:
     """A Web API client like ``client`` (its session, timeout and retries) that calls with ``token``."""
     return AsyncWebClient(
         token=token,

@@ -4,36 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+import logging
+from typing import Any, cast
 from urllib.parse import urlencode
 
 import pytest
 from slack_bolt.authorization import AuthorizeResult
-from slack_bolt.authorization.async_authorize import AsyncAuthorize
-from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.authorization.async_authorize import AsyncAuthorize, AsyncCallableAuthorize
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.fastpath import FastPath
 
 
-class Authorize(AsyncAuthorize):
-    """Authorizes workspace T1 with a bot token; records what it was asked; can fail."""
+class Asked:
+    """An ``authorize`` function for workspace T1 and its bot token; records what it was asked; can fail."""
 
     def __init__(self, *, fails: Exception | None = None) -> None:
         self.asked: list[tuple[str | None, str | None, str | None]] = []
         self.fails = fails
 
-    async def __call__(
-        self,
-        *,
-        context: AsyncBoltContext,
-        enterprise_id: str | None,
-        team_id: str | None,
-        user_id: str | None,
-        actor_enterprise_id: str | None = None,
-        actor_team_id: str | None = None,
-        actor_user_id: str | None = None,
+    async def answer(
+        self, enterprise_id: str | None, team_id: str | None, user_id: str | None
     ) -> AuthorizeResult | None:
         self.asked.append((enterprise_id, team_id, user_id))
         if self.fails is not None:
@@ -41,6 +33,16 @@ class Authorize(AsyncAuthorize):
         if team_id != "T1":
             return None
         return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token="xoxb-t1", user_id=user_id)
+
+
+def authorizer(*, fails: Exception | None = None) -> tuple[AsyncAuthorize, Asked]:
+    """Bolt's own wrapper around a function, as the app uses in token mode: it reads the request context."""
+    asked = Asked(fails=fails)
+
+    async def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult | None:
+        return await asked.answer(enterprise_id, team_id, user_id)
+
+    return AsyncCallableAuthorize(logger=logging.getLogger("test"), func=cast(Any, authorize)), asked
 
 
 class Recorder:
@@ -85,16 +87,16 @@ def form(**fields: str) -> AsyncBoltRequest:
 
 
 async def test_the_apps_command_is_answered_by_its_listener_with_the_workspaces_token() -> None:
-    authorize, recorder = Authorize(), Recorder()
+    (authorize, asked), recorder = authorizer(), Recorder()
     assert await fast(authorize, recorder).take(form(text="story A customer called"))
     await asyncio.wait_for(recorder.done.wait(), 5)
     (kind, body, token), *more = recorder.answered
     assert (kind, body["text"], token, more) == ("command", "story A customer called", "xoxb-t1", [])
-    assert authorize.asked == [(None, "T1", "U1")]
+    assert asked.asked == [(None, "T1", "U1")]
 
 
 async def test_a_button_press_is_answered_by_its_listener_with_the_workspaces_token() -> None:
-    authorize, recorder = Authorize(), Recorder()
+    (authorize, asked), recorder = authorizer(), Recorder()
     press = {
         "type": "block_actions",
         "team": {"id": "T1"},
@@ -105,7 +107,7 @@ async def test_a_button_press_is_answered_by_its_listener_with_the_workspaces_to
     await asyncio.wait_for(recorder.done.wait(), 5)
     [(kind, body, token)] = recorder.answered
     assert (kind, body["actions"][0]["value"], token) == ("press", "7", "xoxb-t1")
-    assert authorize.asked == [(None, "T1", "U2")]
+    assert asked.asked == [(None, "T1", "U2")]
 
 
 @pytest.mark.parametrize(
@@ -120,13 +122,13 @@ async def test_a_button_press_is_answered_by_its_listener_with_the_workspaces_to
     ids=["another command", "an SSL check", "a form", "a message shortcut", "an event"],
 )
 async def test_anything_else_is_left_to_bolt(request_: AsyncBoltRequest) -> None:
-    authorize, recorder = Authorize(), Recorder()
+    (authorize, asked), recorder = authorizer(), Recorder()
     assert not await fast(authorize, recorder).take(request_)
-    assert authorize.asked == []
+    assert asked.asked == []
 
 
 async def test_a_workspace_without_authorization_is_left_to_bolt() -> None:
-    authorize, recorder = Authorize(), Recorder()
+    (authorize, _), recorder = authorizer(), Recorder()
     assert not await fast(authorize, recorder).take(form(team_id="T2"))
     await asyncio.sleep(0)
     assert recorder.answered == []
@@ -134,14 +136,14 @@ async def test_a_workspace_without_authorization_is_left_to_bolt() -> None:
 
 async def test_a_failing_authorization_is_left_to_bolt() -> None:
     recorder = Recorder()
-    assert not await fast(Authorize(fails=OSError("store unreachable")), recorder).take(form())
+    assert not await fast(authorizer(fails=OSError("store unreachable"))[0], recorder).take(form())
     assert recorder.answered == []
 
 
 async def test_what_the_listener_raises_goes_to_the_error_handler_with_the_body() -> None:
     failure = RuntimeError("shed")
     recorder = Recorder(raises=failure)
-    assert await fast(Authorize(), recorder).take(form())
+    assert await fast(authorizer()[0], recorder).take(form())
     await asyncio.wait_for(recorder.failed.wait(), 5)
     ((error, body),) = recorder.errors
     assert error is failure and body["command"] == "/moment"

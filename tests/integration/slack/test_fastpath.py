@@ -1,0 +1,72 @@
+"""Through the real server: ``/moment`` and button presses are answered without Bolt's dispatch, with the
+workspace's own token, in token mode and in OAuth mode; other requests, and workspaces the app is not
+installed in, still go through Bolt."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.integration.slack.conftest import TOKEN
+from tests.integration.slack.driver import SlackDriver
+from tests.integration.slack.test_oauth import install
+
+
+def dispatched(driver: SlackDriver, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The bodies that reach Bolt's dispatch from now on."""
+    seen: list[dict[str, Any]] = []
+    original = driver.surface.app.async_dispatch
+
+    async def counted(request: Any) -> Any:
+        seen.append(request.body)
+        return await original(request)
+
+    monkeypatch.setattr(driver.surface.app, "async_dispatch", counted)
+    return seen
+
+
+def agenda_item(driver: SlackDriver, channel: str) -> str:
+    card = driver.fake.posted(channel)[-1]
+    return next(e["value"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"])
+
+
+async def test_token_mode_commands_and_presses_skip_bolts_dispatch(
+    slack: SlackDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = dispatched(slack, monkeypatch)
+    story = await slack.command("story Lost parcel | Rebooked it | Call first")
+    assert "Thanks!" in slack.said(story)
+    await slack.command("request")
+    pressed = await slack.press("agenda.swap", agenda_item(slack, "C1"))
+    assert slack.said(pressed) or slack.fake.calls_to("chat.update")
+    assert seen == []
+    assert {c.token for c in slack.fake.calls if c.token} == {TOKEN}
+
+
+async def test_a_form_and_an_event_still_go_through_bolt(slack: SlackDriver, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = dispatched(slack, monkeypatch)
+    await slack.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"})
+    assert [body.get("type") for body in seen] == ["event_callback"]
+
+
+async def test_oauth_mode_commands_use_the_installations_token_and_skip_bolts_dispatch(
+    slack_oauth: SlackDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = await install(slack_oauth, "TA", "code-a")
+    slack_oauth.fake.add_user("UA", "Ann", team_id="TA")
+    seen = dispatched(slack_oauth, monkeypatch)
+    slack_oauth.fake.reset()
+    mine = await slack_oauth.command("mine", team="TA", user="UA", channel="CA")
+    assert slack_oauth.said(mine)
+    assert seen == []
+    assert {c.token for c in slack_oauth.fake.calls if c.token} <= {token}
+
+
+async def test_oauth_mode_a_workspace_that_never_installed_is_left_to_bolt(
+    slack_oauth: SlackDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = dispatched(slack_oauth, monkeypatch)
+    name = await slack_oauth.command("help", team="T404")
+    assert "installation" in slack_oauth.said(name).lower()
+    assert [body.get("team_id") for body in seen] == ["T404"]
