@@ -6,6 +6,8 @@ the response goes out as soon as Bolt has matched the listener — and the reque
 one someone waits on (:class:`adapters.http.foreground.Foreground`), so the answers that follow are
 not held back by acknowledgements that are only sleeping. A modal submission is left to its listener:
 its inline errors travel in the acknowledgement. Events are acknowledged by Bolt itself, at once.
+Over HTTP, commands and button presses do not reach Bolt's dispatch at all (:mod:`adapters.slack.fastpath`);
+this covers them through Socket Mode and whenever they are left to Bolt.
 """
 
 from __future__ import annotations

@@ -134,7 +134,7 @@ class Exchange:
             return
         if self.response_url:
             body = {"response_type": "ephemeral", "replace_original": False, **message(reply)}
-            status = await respond(self.session, self.response_url, body)
+            status = await respond(self.session, self.response_url, body, proxy=self.client.proxy)
             if status == 200:
                 return
             logger.warning("response_url answered %s for user %s", status, self.user_id)

@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 Listener = Callable[[dict[str, Any], AsyncWebClient], Awaitable[None]]
 ErrorHandler = Callable[[Exception, dict[str, Any]], Awaitable[None]]
-ClientFor = Callable[[str | None], AsyncWebClient]
+ClientFor = Callable[[str | None, str | None], AsyncWebClient]  # (token, workspace id) → client
 
 
 class FastPath:
@@ -68,9 +68,10 @@ class FastPath:
         if listener is None:
             return False
         context = request.context
-        # What Bolt gives every request before authorizing it: a logger, and a client without a token
-        # yet (an installation-store authorize calls auth.test with it).
-        client = self._client_for(None)
+        # What Bolt gives every request before authorizing it: a logger, and a client for the workspace
+        # without a token yet (an installation-store authorize calls auth.test with it). The workspace
+        # matters to an org-wide token, which Slack otherwise reads for the whole organisation.
+        client = self._client_for(None, context.team_id)
         context["logger"] = logger
         context["client"] = client
         try:

@@ -3,7 +3,9 @@
 Commands, button presses and message shortcuts are acknowledged before anything else happens (already
 before their listener starts: :mod:`adapters.slack.ackfirst`; the listener's own ``ack()`` only repeats
 it); the core call and all Web API calls run after the acknowledgement (Bolt runs the listener on after
-the response with ``process_before_response=False``). A modal submission is the one exception: its inline errors
+the response with ``process_before_response=False``). Over HTTP, ``/moment`` and button presses skip
+Bolt's dispatch: :mod:`adapters.slack.fastpath` acknowledges them and calls ``answer_command`` and
+``answer_press`` itself. A modal submission is the one exception: its inline errors
 must be in the acknowledgement itself, so the core answers before the ack. Messages people write to
 the bot in its Messages tab are read as commands and answered in that conversation.
 """

@@ -1,9 +1,10 @@
 """The "busy" answer on Slack: when a command's or a button's answer is shed, the person hears so.
 
 :class:`adapters.http.overload.Busy` is raised by the listener, after the acknowledgement and before
-any work, when no slot came free in time. Bolt hands it to the app's error handler, which this
-provides: it posts :data:`adapters.http.overload.BUSY` to the request's ``response_url`` (only the
-person sees it) and counts the shed request. Every other error is logged, as Bolt's own handler would.
+any work, when no slot came free in time. Bolt (or :mod:`adapters.slack.fastpath`, for commands and
+button presses) hands it to the app's error handler, which this provides: it posts
+:data:`adapters.http.overload.BUSY` to the request's ``response_url`` (only the person sees it) and
+counts the shed request. Every other error is logged, as Bolt's own handler would.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ def kind_of(body: dict[str, Any]) -> str:
     return "action" if body.get("type") == "block_actions" else "event"
 
 
-def error_handler(session: aiohttp.ClientSession) -> Callable[[Exception, dict[str, Any]], Awaitable[None]]:
+def error_handler(
+    session: aiohttp.ClientSession, *, proxy: str | None = None
+) -> Callable[[Exception, dict[str, Any]], Awaitable[None]]:
     """Bolt's ``app.error`` handler: the busy answer for :class:`Busy`, a logged error for anything else."""
 
     async def handle(error: Exception, body: dict[str, Any]) -> None:
@@ -45,7 +48,7 @@ def error_handler(session: aiohttp.ClientSession) -> Callable[[Exception, dict[s
         if not isinstance(url, str) or not url:
             return  # an event, or a press on the Home tab: nobody is waiting on a response_url
         try:
-            status = await respond(session, url, BUSY_ANSWER)
+            status = await respond(session, url, BUSY_ANSWER, proxy=proxy)
         except (aiohttp.ClientError, TimeoutError) as exc:
             logger.warning("busy answer to user %s in workspace %s failed: %s", user_id, workspace_id, exc)
             return

@@ -1,10 +1,11 @@
 """Answering on an interaction's ``response_url``: one JSON POST on the shared HTTP session.
 
 Every command and button is answered this way, so the call is kept to what it needs: the body encoded
-once, fixed headers, the session's connection pool (and its timeout and metering). A connection the
-other end dropped before answering (a kept-alive connection it had closed) is tried once more, at
-once; any other failure (a timeout included) is the caller's to handle, as is an answer other
-than 200.
+once, fixed headers, the session's connection pool (and its timeout and metering), and the proxy the
+Web API client uses (from ``HTTPS_PROXY``), if any. A connection that was closed or reset under the
+request (usually a kept-alive one the other end had just closed; rarely after the answer was posted,
+which then shows twice) is tried once more, at once, as slack_sdk's own clients do; any other failure
+(a timeout included) is the caller's to handle, as is an answer other than 200.
 """
 
 from __future__ import annotations
@@ -20,16 +21,16 @@ HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 DROPPED = (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
 
 
-async def respond(session: aiohttp.ClientSession, url: str, body: dict[str, Any]) -> int:
-    """POST ``body`` to ``url``; the status it answered."""
-    data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+async def respond(session: aiohttp.ClientSession, url: str, body: dict[str, Any], *, proxy: str | None = None) -> int:
+    """POST ``body`` to ``url`` (through ``proxy`` if given); the status it answered."""
+    data = json.dumps(body, separators=(",", ":")).encode()
     try:
-        return await _post(session, url, data)
+        return await _post(session, url, data, proxy)
     except DROPPED:
-        return await _post(session, url, data)  # once more, on a new connection
+        return await _post(session, url, data, proxy)  # once more, on a new connection
 
 
-async def _post(session: aiohttp.ClientSession, url: str, data: bytes) -> int:
-    async with session.post(url, data=data, headers=HEADERS) as response:
+async def _post(session: aiohttp.ClientSession, url: str, data: bytes, proxy: str | None) -> int:
+    async with session.post(url, data=data, headers=HEADERS, proxy=proxy or None) as response:
         await response.read()
         return response.status

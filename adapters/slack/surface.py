@@ -96,10 +96,12 @@ def web_client(settings: Settings, session: aiohttp.ClientSession | None) -> Asy
 BoltAuthorize = Callable[..., Awaitable[AuthorizeResult]]
 
 
-def with_token(client: AsyncWebClient, token: str | None) -> AsyncWebClient:
-    """A Web API client like ``client`` (its session, timeout and retries) that calls with ``token``."""
+def with_token(client: AsyncWebClient, token: str | None, team_id: str | None = None) -> AsyncWebClient:
+    """A Web API client like ``client`` (its session, timeout and retries) that calls with ``token``, for
+    workspace ``team_id`` when given (as Bolt's client for a request is)."""
     return AsyncWebClient(
         token=token,
+        team_id=team_id,
         base_url=client.base_url,
         timeout=client.timeout,
         session=client.session,
@@ -309,7 +311,7 @@ async def build_slack_surface(
         )
     app.use(SkipProcessedRetries(deliveries))
     app.use(AckFirst())
-    on_error = error_handler(session)
+    on_error = error_handler(session, proxy=client.proxy)
     app.error(on_error)  # answers shed under overload: "busy"
     listeners = SlackListeners(
         core=core,

@@ -49,6 +49,7 @@ class Recorder:
     def __init__(self, *, raises: Exception | None = None) -> None:
         self.answered: list[tuple[str, dict[str, Any], str | None]] = []
         self.errors: list[tuple[Exception, dict[str, Any]]] = []
+        self.workspaces: list[str | None] = []  # the workspace each listener's client calls for
         self.done = asyncio.Event()
         self.failed = asyncio.Event()
         self.raises = raises
@@ -61,6 +62,7 @@ class Recorder:
 
     async def _answered(self, kind: str, body: dict[str, Any], client: AsyncWebClient) -> None:
         self.answered.append((kind, body, client.token))
+        self.workspaces.append(client.default_params.get("team_id"))
         self.done.set()
         if self.raises is not None:
             raise self.raises
@@ -76,7 +78,7 @@ def fast(authorize: AsyncAuthorize, recorder: Recorder) -> FastPath:
         on_command=recorder.command,
         on_press=recorder.press,
         authorize=authorize,
-        client_for=lambda token: AsyncWebClient(token=token),
+        client_for=lambda token, team_id: AsyncWebClient(token=token, team_id=team_id),
         on_error=recorder.on_error,
     )
 
@@ -92,6 +94,7 @@ async def test_the_apps_command_is_answered_by_its_listener_with_the_workspaces_
     await asyncio.wait_for(recorder.done.wait(), 5)
     (kind, body, token), *more = recorder.answered
     assert (kind, body["text"], token, more) == ("command", "story A customer called", "xoxb-t1", [])
+    assert recorder.workspaces == ["T1"]
     assert asked.asked == [(None, "T1", "U1")]
 
 

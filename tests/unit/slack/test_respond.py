@@ -103,3 +103,14 @@ async def test_an_error_answer_is_not_tried_again(session: aiohttp.ClientSession
     endpoint = await started(lambda n: status(500))
     assert await respond(session, endpoint.url, {"text": "hello"}) == 500
     assert len(endpoint.bodies) == 1
+
+
+async def test_a_proxy_carries_the_answer_when_the_web_api_client_has_one(
+    session: aiohttp.ClientSession, started: Start
+) -> None:
+    proxy = await started(lambda n: status(200))
+    assert proxy.server is not None
+    port = proxy.server.sockets[0].getsockname()[1]
+    url = "http://hooks.slack.invalid/commands/T1/1/abc"
+    assert await respond(session, url, {"text": "hello"}, proxy=f"http://127.0.0.1:{port}") == 200
+    assert proxy.headers[0].startswith(f"post {url.lower()} http/1.1")
