@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -37,7 +36,6 @@ class Exchange:
     """Where one interaction came from and how to answer it."""
 
     client: AsyncWebClient
-    session: aiohttp.ClientSession  # the HTTP session answers on a response_url go out on
     workspace_id: str
     user_id: str
     channel_id: str | None = None
@@ -134,7 +132,7 @@ class Exchange:
             return
         if self.response_url:
             body = {"response_type": "ephemeral", "replace_original": False, **message(reply)}
-            status = await respond(self.session, self.response_url, body, proxy=self.client.proxy)
+            status = await respond(self.client, self.response_url, body)
             if status == 200:
                 return
             logger.warning("response_url answered %s for user %s", status, self.user_id)

@@ -25,10 +25,11 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.request.payload_utils import is_slash_command
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.overload import ErrorHandler
+
 logger = logging.getLogger(__name__)
 
 Listener = Callable[[dict[str, Any], AsyncWebClient], Awaitable[None]]
-ErrorHandler = Callable[[Exception, dict[str, Any]], Awaitable[None]]
 ClientFor = Callable[[str | None, str | None], AsyncWebClient]  # (token, workspace id) → client
 
 

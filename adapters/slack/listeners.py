@@ -16,7 +16,6 @@ import logging
 import re
 from typing import Any
 
-import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
@@ -71,7 +70,6 @@ class SlackListeners:
         inflight: Inflight,
         channels: ChannelFinder,
         installation_store: AsyncInstallationStore | None,
-        session: aiohttp.ClientSession,
     ) -> None:
         self._core = core
         self._directory = directory
@@ -79,7 +77,6 @@ class SlackListeners:
         self._inflight = inflight
         self._channels = channels
         self._installation_store = installation_store
-        self._session = session
 
     def register(self, app: AsyncApp) -> None:
         app.command(COMMAND)(self.command)
@@ -127,7 +124,6 @@ class SlackListeners:
         message = incoming.ref.get("message")
         return Exchange(
             client=client,
-            session=self._session,
             workspace_id=workspace_id,
             user_id=profile.user_id,
             channel_id=incoming.place.channel_id,

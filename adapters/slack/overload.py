@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
+from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.http.overload import BUSY, Busy, count_shed
 from adapters.slack.incoming import tenant_of, user_of
@@ -31,9 +32,10 @@ def kind_of(body: dict[str, Any]) -> str:
     return "action" if body.get("type") == "block_actions" else "event"
 
 
-def error_handler(
-    session: aiohttp.ClientSession, *, proxy: str | None = None
-) -> Callable[[Exception, dict[str, Any]], Awaitable[None]]:
+ErrorHandler = Callable[[Exception, dict[str, Any]], Awaitable[None]]
+
+
+def error_handler(client: AsyncWebClient) -> ErrorHandler:
     """Bolt's ``app.error`` handler: the busy answer for :class:`Busy`, a logged error for anything else."""
 
     async def handle(error: Exception, body: dict[str, Any]) -> None:
@@ -48,7 +50,7 @@ def error_handler(
         if not isinstance(url, str) or not url:
             return  # an event, or a press on the Home tab: nobody is waiting on a response_url
         try:
-            status = await respond(session, url, BUSY_ANSWER, proxy=proxy)
+            status = await respond(client, url, BUSY_ANSWER)
         except (aiohttp.ClientError, TimeoutError) as exc:
             logger.warning("busy answer to user %s in workspace %s failed: %s", user_id, workspace_id, exc)
             return

@@ -1,8 +1,8 @@
-"""Answering on an interaction's ``response_url``: one JSON POST on the shared HTTP session.
+"""Answering on an interaction's ``response_url``: one JSON POST on the Web API client's HTTP session.
 
 Every command and button is answered this way, so the call is kept to what it needs: the body encoded
-once, fixed headers, the session's connection pool (and its timeout and metering), and the proxy the
-Web API client uses (from ``HTTPS_PROXY``), if any. A connection that was closed or reset under the
+once, fixed headers, and what the client already has: the surface's shared session (its connection
+pool, timeout and metering) and the proxy from ``HTTPS_PROXY``, if any. A connection that was closed or reset under the
 request (usually a kept-alive one the other end had just closed; rarely after the answer was posted,
 which then shows twice) is tried once more, at once, as slack_sdk's own clients do; any other failure
 (a timeout included) is the caller's to handle, as is an answer other than 200.
@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 import aiohttp
+from slack_sdk.web.async_client import AsyncWebClient
 
 HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 # The connection closed or reset under the request (usually a kept-alive one the other end had just
@@ -21,13 +22,16 @@ HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 DROPPED = (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
 
 
-async def respond(session: aiohttp.ClientSession, url: str, body: dict[str, Any], *, proxy: str | None = None) -> int:
-    """POST ``body`` to ``url`` (through ``proxy`` if given); the status it answered."""
+async def respond(client: AsyncWebClient, url: str, body: dict[str, Any]) -> int:
+    """POST ``body`` to ``url`` as ``client`` would call Slack; the status it answered."""
+    session = client.session
+    if session is None:  # every client of the surface is built on its shared session
+        raise ValueError("a Web API client without an HTTP session cannot answer on a response_url")
     data = json.dumps(body, separators=(",", ":")).encode()
     try:
-        return await _post(session, url, data, proxy)
+        return await _post(session, url, data, client.proxy)
     except DROPPED:
-        return await _post(session, url, data, proxy)  # once more, on a new connection
+        return await _post(session, url, data, client.proxy)  # once more, on a new connection
 
 
 async def _post(session: aiohttp.ClientSession, url: str, data: bytes, proxy: str | None) -> int:

@@ -311,7 +311,7 @@ async def build_slack_surface(
         )
     app.use(SkipProcessedRetries(deliveries))
     app.use(AckFirst())
-    on_error = error_handler(session, proxy=client.proxy)
+    on_error = error_handler(client)
     app.error(on_error)  # answers shed under overload: "busy"
     listeners = SlackListeners(
         core=core,
@@ -320,7 +320,6 @@ async def build_slack_surface(
         inflight=inflight,
         channels=ChannelFinder(),
         installation_store=store,
-        session=session,
     )
     listeners.register(app)
     fast = FastPath(

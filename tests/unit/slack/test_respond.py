@@ -1,4 +1,5 @@
-"""Answers on a ``response_url``: one JSON POST, one more try when the connection was dropped unanswered."""
+"""Answers on a ``response_url``: one JSON POST on the Web API client's session (and proxy), one more
+try when the connection was dropped unanswered."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 import pytest
+from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.respond import respond
 
@@ -80,28 +82,28 @@ async def started() -> AsyncIterator[Start]:
 async def test_the_body_goes_as_json_and_the_status_comes_back(session: aiohttp.ClientSession, started: Start) -> None:
     endpoint = await started(lambda n: status(200 if n == 1 else 404))
     body = {"response_type": "ephemeral", "text": "Thanks, Zoë — story #3 is in the pool"}
-    assert await respond(session, endpoint.url, body) == 200
-    assert await respond(session, endpoint.url, {"text": "again"}) == 404
+    assert await respond(AsyncWebClient(session=session), endpoint.url, body) == 200
+    assert await respond(AsyncWebClient(session=session), endpoint.url, {"text": "again"}) == 404
     assert json.loads(endpoint.bodies[0]) == body
     assert "content-type: application/json" in endpoint.headers[0]
 
 
 async def test_a_dropped_connection_is_tried_once_more(session: aiohttp.ClientSession, started: Start) -> None:
     endpoint = await started(lambda n: None if n == 1 else status(200))
-    assert await respond(session, endpoint.url, {"text": "hello"}) == 200
+    assert await respond(AsyncWebClient(session=session), endpoint.url, {"text": "hello"}) == 200
     assert [json.loads(b) for b in endpoint.bodies] == [{"text": "hello"}, {"text": "hello"}]
 
 
 async def test_dropped_twice_is_the_callers_failure(session: aiohttp.ClientSession, started: Start) -> None:
     endpoint = await started(lambda n: None)
     with pytest.raises(aiohttp.ClientError):
-        await respond(session, endpoint.url, {"text": "hello"})
+        await respond(AsyncWebClient(session=session), endpoint.url, {"text": "hello"})
     assert len(endpoint.bodies) == 2
 
 
 async def test_an_error_answer_is_not_tried_again(session: aiohttp.ClientSession, started: Start) -> None:
     endpoint = await started(lambda n: status(500))
-    assert await respond(session, endpoint.url, {"text": "hello"}) == 500
+    assert await respond(AsyncWebClient(session=session), endpoint.url, {"text": "hello"}) == 500
     assert len(endpoint.bodies) == 1
 
 
@@ -112,5 +114,7 @@ async def test_a_proxy_carries_the_answer_when_the_web_api_client_has_one(
     assert proxy.server is not None
     port = proxy.server.sockets[0].getsockname()[1]
     url = "http://hooks.slack.invalid/commands/T1/1/abc"
-    assert await respond(session, url, {"text": "hello"}, proxy=f"http://127.0.0.1:{port}") == 200
+    assert (
+        await respond(AsyncWebClient(session=session, proxy=f"http://127.0.0.1:{port}"), url, {"text": "hello"}) == 200
+    )
     assert proxy.headers[0].startswith(f"post {url.lower()} http/1.1")
