@@ -40,31 +40,42 @@ class Inflight:
         return self._foreground.answering()
 
     @asynccontextmanager
-    async def slot(self, *, waiting: bool = True) -> AsyncIterator[None]:
-        """Track the current task; with ``waiting``, first wait for a calm moment, then for a slot
-        (:class:`adapters.http.overload.Busy` when none frees within the answer wait bound).
-
-        ``waiting=False`` (a modal submission, an uninstall, revoked tokens) neither waits nor is shed.
-        """
+    async def tracked(self) -> AsyncIterator[None]:
+        """Track the current task until it is done (shutdown and tests wait for it), without waiting or shedding:
+        a modal submission, an uninstall, revoked tokens, and the sending of an answer after its work."""
         task = asyncio.current_task()
         if task is not None:
             self._tasks.add(task)
             self._idle.clear()
         try:
-            if waiting:
-                await self._foreground.calm()  # give way before taking a slot, not while holding one
-                async with self._slots:
-                    yield
-            else:
-                yield
+            yield
         finally:
             if task is not None:
                 self._tasks.discard(task)
                 if not self._tasks:
                     self._idle.set()
 
+    @asynccontextmanager
+    async def work(self) -> AsyncIterator[None]:
+        """An answer's work (the core's call, its reads and writes), inside :meth:`tracked`: first wait for a
+        calm moment, then for a slot (:class:`adapters.http.overload.Busy` when none frees within the
+        answer wait bound).
+
+        Sending the answer afterwards happens outside it: a slot held across the round trip to Slack would
+        cap a process at slots ÷ round-trip time, however idle its CPU and database.
+        """
+        await self._foreground.calm()  # give way before taking a slot, not while holding one
+        async with self._slots:
+            yield
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """:meth:`tracked` and :meth:`work` together: work whose every step counts as work (a Home tab)."""
+        async with self.tracked(), self.work():
+            yield
+
     def form(self) -> Backlog:
-        """One of the few slots for handling modal submissions, ``async with``-ed inside a ``slot(waiting=False)``.
+        """One of the few slots for handling modal submissions, ``async with``-ed inside :meth:`tracked`.
 
         Slack waits for a submission's answer, so it does not give way to acknowledgements; but without a
         bound a burst of submissions would hold every database connection while the CPU is short, and

@@ -8,6 +8,10 @@ Bolt's dispatch: :mod:`adapters.slack.fastpath` acknowledges them and calls ``an
 ``answer_press`` itself. A modal submission is the one exception: its inline errors
 must be in the acknowledgement itself, so the core answers before the ack. Messages people write to
 the bot in its Messages tab are read as commands and answered in that conversation.
+
+An answer's work (the core's call, its reads and writes) holds one of the few work slots
+(:meth:`adapters.http.inflight.Inflight.work`); sending the answer to Slack happens after the slot is
+given back, so a slow round trip to Slack does not keep the next commands waiting.
 """
 
 from __future__ import annotations
@@ -145,23 +149,24 @@ class SlackListeners:
         sender = self._sender(body)
         if sender is None:
             return
-        async with self._inflight.slot():
-            if not await self._first_time(body):
-                return
-            profile = await self._profile(client, sender)
-            people = await self._directory.people(
-                client, workspace_id=sender.workspace_id, user_ids=command_mentions(body)
-            )
-            incoming = command_incoming(body, sender, actor=profile.person(), people=people)
-            logger.info(
-                "command %r in workspace %s channel %s by user %s (trigger %s)",
-                incoming.text.split(" ", 1)[0][:30],
-                sender.workspace_id,
-                incoming.place.channel_id,
-                profile.user_id,
-                incoming.ref.get("trigger_id"),
-            )
-            replies = await self._core.handle(incoming)
+        async with self._inflight.tracked():
+            async with self._inflight.work():
+                if not await self._first_time(body):
+                    return
+                profile = await self._profile(client, sender)
+                people = await self._directory.people(
+                    client, workspace_id=sender.workspace_id, user_ids=command_mentions(body)
+                )
+                incoming = command_incoming(body, sender, actor=profile.person(), people=people)
+                logger.info(
+                    "command %r in workspace %s channel %s by user %s (trigger %s)",
+                    incoming.text.split(" ", 1)[0][:30],
+                    sender.workspace_id,
+                    incoming.place.channel_id,
+                    profile.user_id,
+                    incoming.ref.get("trigger_id"),
+                )
+                replies = await self._core.handle(incoming)
             await self._exchange(client, sender, profile, incoming).send(replies)
 
     async def action(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -174,26 +179,30 @@ class SlackListeners:
         sender = self._sender(body) if press is not None else None
         if press is None or sender is None:
             return
-        async with self._inflight.slot():
-            if not await self._first_time(body):
-                return
-            profile = await self._profile(client, sender)
-            incoming = action_incoming(body, sender, press, actor=profile.person())
-            logger.info(
-                "action %s=%s in workspace %s channel %s by user %s (trigger %s)",
-                press.action_id,
-                press.value[:20],
-                sender.workspace_id,
-                press.channel_id,
-                profile.user_id,
-                incoming.ref.get("trigger_id"),
-            )
-            replies = await self._core.handle(incoming)
-            exchange = self._exchange(client, sender, profile, incoming)
-            exchange.in_home = press.in_home
+        async with self._inflight.tracked():
+            async with self._inflight.work():
+                if not await self._first_time(body):
+                    return
+                profile = await self._profile(client, sender)
+                incoming = action_incoming(body, sender, press, actor=profile.person())
+                logger.info(
+                    "action %s=%s in workspace %s channel %s by user %s (trigger %s)",
+                    press.action_id,
+                    press.value[:20],
+                    sender.workspace_id,
+                    press.channel_id,
+                    profile.user_id,
+                    incoming.ref.get("trigger_id"),
+                )
+                replies = await self._core.handle(incoming)
+                exchange = self._exchange(client, sender, profile, incoming)
+                exchange.in_home = press.in_home
+                if press.in_home:  # the Home tab is drawn again from the core: work, like the press itself
+                    await exchange.send(replies)
+                    notice = " ".join(n for n in exchange.notices if n)
+                    await self._publish_home(client, sender, profile, notice=notice)
+                    return
             await exchange.send(replies)
-            if press.in_home:
-                await self._publish_home(client, sender, profile, notice=" ".join(n for n in exchange.notices if n))
 
     async def direct_message(
         self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
@@ -203,23 +212,24 @@ class SlackListeners:
         sender = self._sender({**body, "user": event.get("user")})  # the envelope names no user; the event does
         if sender is None:
             return
-        async with self._inflight.slot():
-            if not await self._first_time(body):
-                return
-            profile = await self._profile(client, sender)
-            people = await self._directory.people(
-                client, workspace_id=sender.workspace_id, user_ids=message_mentions(event)
-            )
-            incoming = message_incoming(
-                event, sender, actor=profile.person(), people=people, bot_user_id=context.bot_user_id
-            )
-            logger.info(  # what people write to the bot is theirs: only where and who is logged
-                "direct message in workspace %s channel %s by user %s",
-                sender.workspace_id,
-                incoming.place.channel_id,
-                profile.user_id,
-            )
-            replies = await self._core.handle(incoming)
+        async with self._inflight.tracked():
+            async with self._inflight.work():
+                if not await self._first_time(body):
+                    return
+                profile = await self._profile(client, sender)
+                people = await self._directory.people(
+                    client, workspace_id=sender.workspace_id, user_ids=message_mentions(event)
+                )
+                incoming = message_incoming(
+                    event, sender, actor=profile.person(), people=people, bot_user_id=context.bot_user_id
+                )
+                logger.info(  # what people write to the bot is theirs: only where and who is logged
+                    "direct message in workspace %s channel %s by user %s",
+                    sender.workspace_id,
+                    incoming.place.channel_id,
+                    profile.user_id,
+                )
+                replies = await self._core.handle(incoming)
             exchange = self._exchange(client, sender, profile, incoming)
             exchange.reply_in = str(incoming.place.channel_id)
             await exchange.send(replies)
@@ -230,22 +240,23 @@ class SlackListeners:
         sender = self._sender(body)
         if sender is None:
             return
-        async with self._inflight.slot():
-            if not await self._first_time(body):
-                return
-            profile = await self._profile(client, sender)
-            people = await self._directory.people(
-                client, workspace_id=sender.workspace_id, user_ids=shortcut_mentions(body, SHORTCUT_LOOKUPS)
-            )
-            incoming = shortcut_incoming(body, sender, actor=profile.person(), people=people)
-            logger.info(
-                "message shortcut in workspace %s channel %s by user %s (trigger %s)",
-                sender.workspace_id,
-                incoming.place.channel_id,
-                profile.user_id,
-                incoming.ref.get("trigger_id"),
-            )
-            replies = await self._core.handle(incoming)
+        async with self._inflight.tracked():
+            async with self._inflight.work():
+                if not await self._first_time(body):
+                    return
+                profile = await self._profile(client, sender)
+                people = await self._directory.people(
+                    client, workspace_id=sender.workspace_id, user_ids=shortcut_mentions(body, SHORTCUT_LOOKUPS)
+                )
+                incoming = shortcut_incoming(body, sender, actor=profile.person(), people=people)
+                logger.info(
+                    "message shortcut in workspace %s channel %s by user %s (trigger %s)",
+                    sender.workspace_id,
+                    incoming.place.channel_id,
+                    profile.user_id,
+                    incoming.ref.get("trigger_id"),
+                )
+                replies = await self._core.handle(incoming)
             await self._exchange(client, sender, profile, incoming).send(replies)
 
     async def submission(
@@ -259,7 +270,7 @@ class SlackListeners:
         if sender is None or not await self._first_time(body):
             await ack()
             return
-        async with self._inflight.slot(waiting=False):
+        async with self._inflight.tracked():
             try:
                 async with self._inflight.form():  # held while it is handled, not while its replies go out
                     answered = await self._submitted(ack, body, view, client, sender, origin)
@@ -338,7 +349,7 @@ class SlackListeners:
         if not tenant.workspace_id:
             logger.info("app_uninstalled without a workspace ignored")
             return
-        async with self._inflight.slot(waiting=False):  # never shed: the installation must go
+        async with self._inflight.tracked():  # never shed: the installation must go
             self._directory.forget(tenant.workspace_id)
             if self._installation_store is not None:
                 await self._installation_store.async_delete_all(
@@ -353,7 +364,7 @@ class SlackListeners:
             logger.info("tokens_revoked without a workspace or tokens ignored")
             return
         users = tokens.get("oauth")
-        async with self._inflight.slot(waiting=False):  # never shed: revoked tokens must go
+        async with self._inflight.tracked():  # never shed: revoked tokens must go
             if self._installation_store is not None:
                 for user_id in users if isinstance(users, list) else ():
                     if not isinstance(user_id, str):

@@ -66,11 +66,12 @@ NO_SIGNING_SECRET = (
 )
 API_TIMEOUT_SECONDS = 10
 RETRIES = 2
-# Answers sent after an acknowledgement, at once per process. Few: every answer in progress puts its steps
-# in the event loop's queue, ahead of the acknowledgements and Teams turns someone is waiting on, and
-# the answers' throughput is bound by the CPU, not by how many run at once (measured: with 4 instead of
-# 12, Teams answer p99 at 200 mixed requests/s fell by a quarter to a half, and the slash-command rate one
-# process sustains stayed the same; README "Measured").
+# Answers worked on after an acknowledgement, at once per process: the core's reads and writes, not the
+# sending, which happens after the slot is given back (adapters/http/inflight.py). Few: every answer in
+# progress puts its steps in the event loop's queue, ahead of the acknowledgements and Teams turns someone
+# is waiting on, and the work's throughput is bound by the CPU, not by how many run at once (measured: with
+# 4 instead of 12, Teams answer p99 at 200 mixed requests/s fell by a quarter to a half, and the
+# slash-command rate one process sustains stayed the same; README "Measured").
 CONCURRENT_WORK = 4
 SHUTDOWN_SECONDS = 8.0
 HISTORY_PAGE = 100

@@ -117,6 +117,7 @@ class FakeSlack(CanvasMethods):
         self.failures[method] += [Failure(error, status, retry_after)] * times
 
     def slow(self, method: str, seconds: float) -> None:
+        """Calls of ``method`` (or ``"response_url"``: every answer on a response URL) take ``seconds``."""
         self.delays[method] = seconds
 
     # --- reading what happened ----------------------------------------------------------------------
@@ -175,6 +176,8 @@ class FakeSlack(CanvasMethods):
 
     async def _response(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
+        if "response_url" in self.delays:
+            await asyncio.sleep(self.delays["response_url"])
         self.answered_at.setdefault(name, time.monotonic())
         self.responses.append((name, await request.json()))
         return web.Response(text="ok")

@@ -65,7 +65,7 @@ async def test_a_modal_submission_never_queues_behind_other_requests() -> None:
     inflight = Inflight(limit=1, foreground=foreground)
 
     async def submission() -> None:
-        async with inflight.slot(waiting=False):
+        async with inflight.tracked():
             pass
 
     with inflight.acknowledging():

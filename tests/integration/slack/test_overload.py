@@ -119,3 +119,19 @@ async def test_past_the_wait_bound_form_submissions_stay_open_saying_busy_and_st
     status, body = await slack.submit(view, FILLED, user="U100")
     assert (status, body) == (200, {})
     assert await stories(runtime) - stored_before == len(served) + 1
+
+
+async def test_a_slow_round_trip_to_slack_does_not_hold_a_slot_so_a_burst_is_answered_not_shed(
+    slack: SlackDriver, fake_slack: FakeSlack
+) -> None:
+    """A slot is held for an answer's work, not while the answer travels to Slack: a response URL that
+    takes far longer than the wait bound to accept each answer leaves the slots free for the next commands."""
+    await slack.command("help")
+    fake_slack.slow("response_url", SLOW_LOOKUP)
+
+    names = await asyncio.gather(*(slack.command("help", user=f"U{100 + n}", settle=False) for n in range(BURST)))
+    await slack.settle()
+
+    assert all(slack.responses(name) for name in names), "every command gets an answer"
+    assert not [name for name in names if BUSY in slack.said(name)], "none is shed"
+    assert all(slack.said(name) == slack.said(names[0]) for name in names), "each the real answer"
