@@ -28,7 +28,9 @@ from adapters.teams.sdk import RAW_ACTIVITY
 logger = logging.getLogger(__name__)
 
 ROUTE = "/api/messages"
-# Messages answered at once; more wait for a slot, up to the answer wait bound, then hear "busy". With
+# Messages worked on at once (their core call; not the lookups in Teams before it or the replies sent after
+# it, which wait on the network, not on this process); more wait for a slot, up to the answer wait bound,
+# then hear "busy". With
 # Slack's answers and forms (adapters/slack/surface.py CONCURRENT_WORK, adapters/http/inflight.py FORMS)
 # this stays below the request pool (bot/storage/engine.py POOL_SIZE), so these alone cannot fill it
 # and leave requests in its 10 s wait, which no busy answer cuts short. One core answers no faster with
@@ -64,6 +66,12 @@ class RecentActivities:
         self._seen.pop(self._key(body), None)
 
 
+def turn_slots(wait: float = ANSWER_WAIT_SECONDS) -> Backlog:
+    """The process's slots for Teams messages: one that would wait longer than ``wait`` seconds raises
+    :class:`adapters.http.overload.Busy`."""
+    return Backlog(limit=CONCURRENT_TURNS, bound=wait)
+
+
 def _refuse(status: int, reason: str) -> web.Response:
     return web.json_response({"error": reason}, status=status)
 
@@ -78,13 +86,14 @@ class Endpoint:
         service_url_allowed: Callable[[str], bool],
         tenant: str | None = None,
         foreground: Foreground | None = None,
-        wait: float = ANSWER_WAIT_SECONDS,
+        turns: Backlog | None = None,
     ) -> None:
         """``teams_only``: refuse other Bot Framework channels (Web Chat, …): with authentication on, this
         surface serves Microsoft Teams only; the Emulator is for local use with authentication off.
         ``service_url_allowed``: where replies may go (the rule every Bot Connector call follows too).
         ``tenant``: a single-tenant app only accepts activities from its own tenant. ``wait``: how long a
-        message may wait for one of the ``turns`` before it is answered "busy" (adapters/http/overload.py)."""
+        ``turns``: the slots a message's core call takes (the bot's handler enters one, see
+        :func:`turn_slots`); :class:`adapters.http.overload.Busy` from it is answered "busy" here."""
         self._adapter = adapter
         self._bot = bot
         self._teams_only = teams_only
@@ -92,7 +101,7 @@ class Endpoint:
         self._tenant = tenant
         self._recent = RecentActivities()
         self._foreground = foreground or Foreground()
-        self.turns = Backlog(limit=CONCURRENT_TURNS, bound=wait)
+        self.turns = turns if turns is not None else turn_slots()
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         content_type = request.headers.get("Content-Type", "")
@@ -146,9 +155,8 @@ class Endpoint:
                 await self._bot.on_turn(turn_context)
                 return
             try:
-                async with self.turns:
-                    await self._bot.on_turn(turn_context)
-            except Busy:  # raised before the turn started: nothing of it ran
+                await self._bot.on_turn(turn_context)
+            except Busy:  # raised before the core call: nothing of the message was stored
                 count_shed(surface="teams", kind="turn")
                 logger.debug("busy: teams message %s from %s shed", text_of(body, "id"), tenant_id(body))
                 await turn_context.send_activity(BUSY)

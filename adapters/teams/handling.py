@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import replace
 from typing import Any
 
@@ -83,8 +84,13 @@ class Handler:
         allow_http_uploads: bool,
         public_url: str = "",
         names: ChannelNames | None = None,
+        work: AbstractAsyncContextManager[object] | None = None,
     ) -> None:
+        """``work``: entered around a message's core call alone (the process's turn slots,
+        :class:`adapters.http.overload.Backlog`): the lookups in Teams before it and the replies sent
+        after it do not hold one."""
         self._core = core
+        self._work = work if work is not None else nullcontext()
         self._names = names or ChannelNames()
         self._store = store
         self._directory = directory
@@ -113,7 +119,8 @@ class Handler:
             place.workspace_id,
             place.channel_id or "1:1",
         )
-        replies = await self._core.handle(incoming)
+        async with self._work:  # past the wait bound: Busy, before anything of the message is stored
+            replies = await self._core.handle(incoming)
         steps = routing.route(replies, situation_of(turn, incoming))
         refs = await self._outbox(where_of(turn, incoming, form), connectors).send(steps)
         try:

@@ -63,6 +63,7 @@ class FakeConnector:
     failures: list[Failure] = field(default_factory=list)
     meetings: dict[str, JsonDict] = field(default_factory=dict)  # meeting id → its details, as Teams answers
     teams: dict[str, JsonDict] = field(default_factory=dict)  # team id → {"name": …, "channels": {id: name}}
+    latency: float = 0.0  # seconds every call takes to be answered (a real Bot Connector is across the internet)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
 
     # -- telling the fake what to do ------------------------------------------------------------
@@ -162,6 +163,8 @@ class FakeConnector:
         call.peer = f"{peer[0]}:{peer[1]}" if peer else ""
         call.headers = {name.lower(): value for name, value in request.headers.items()}
         self.calls.append(call)
+        if self.latency:
+            await asyncio.sleep(self.latency)
         failure = self._failure(request.method)
         if failure is not None:
             if failure.delay:

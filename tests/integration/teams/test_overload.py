@@ -6,6 +6,7 @@ The slots are held by the test itself, so the overload is exact and needs no tim
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 from collections.abc import AsyncIterator
@@ -81,3 +82,32 @@ async def test_a_message_with_no_free_turn_slot_gets_busy_stores_nothing_is_coun
     answer = await say(teams, STORY)
     assert BUSY not in answer and answer.strip()
     assert await stories(teams) == stored_before + 1
+
+
+@pytest.fixture
+async def patient(runtime: Runtime, connector: FakeConnector, clock: FakeClock) -> AsyncIterator[TeamsApp]:
+    """Authentication off; a message may wait 0.5 s for a turn slot."""
+    settings = runtime.settings.model_copy(update={"answer_wait_seconds": 0.5})
+    client, surface = await start(emulator(dataclasses.replace(runtime, settings=settings)), clock)
+    try:
+        yield TeamsApp(client, surface, connector, runtime)
+    finally:
+        await client.close()
+
+
+async def test_a_slow_bot_connector_does_not_hold_turn_slots_so_a_burst_is_answered_not_shed(
+    patient: TeamsApp,
+) -> None:
+    """A turn slot is held for a message's core call, not while its reply travels to Teams: a Bot
+    Connector that takes far longer than the wait bound to accept each reply leaves the slots free."""
+    await setup_channel(patient)
+    patient.connector.clear()
+    patient.connector.latency = 2.0
+    burst = CONCURRENT_TURNS + 6
+
+    responses = await asyncio.gather(*(patient.post(message(f"help {n}", patient.service_url)) for n in range(burst)))
+
+    assert [r.status for r in responses] == [200] * burst
+    replies = [content(c) for c in patient.connector.calls if c.method == "POST"]
+    assert len(replies) == burst, "every message is answered"
+    assert not [r for r in replies if BUSY in r], "none is shed"
