@@ -24,8 +24,9 @@ what the scheduler did; how long SIGTERM took.
 rate that held, per server process. ``--database sqlite`` runs one server process on a SQLite file.
 
 Target on a 2-core machine: 200 mixed requests/s sustained, p99 under 200 ms, zero errors, RSS growth
-under 20 %. ``--response-latency 150`` has the fake Slack take 150 ms to accept each answer on a
-``response_url``, as a real one across the internet does (loopback here answers in about a millisecond).
+under 20 %. ``--answer-latency 150`` has the fakes take 150 ms to answer each answer sent to them (Slack's
+``response_url``, every Bot Connector call), as the real ones across the internet do (loopback here
+answers in about a millisecond); the time to the answer is still taken when it arrives.
 ``--db-outage 30`` cuts the database (through a TCP proxy) for 30 s in the middle of the
 run, to show the friendly answers, the recovery without a restart and the scheduler catching up.
 For overload, run at twice the sustainable rate with ``--then R``: after the measured phase, 15 s at
@@ -100,10 +101,11 @@ MARKS = re.compile("|".join((MARK_N, MARK_NONCE, MARK_USER, MARK_USER_LOWER, MAR
 # --- the fakes process ------------------------------------------------------------------------------
 
 
-async def run_fakes(users: int, response_latency: float = 0.0) -> None:
+async def run_fakes(users: int, answer_latency: float = 0.0) -> None:
     """Fake Slack and fake Bot Connector in this process; prints their URLs; a /stats page; ends on EOF.
 
-    ``response_latency``: seconds the fake Slack takes to accept each answer on a response URL."""
+    ``answer_latency``: seconds the fake Slack takes to accept each answer on a response URL, and the fake
+    Bot Connector each call."""
     sys.path.insert(0, str(ROOT))
     from benchmarks.answers import AnswerLog
     from bot.core import UNAVAILABLE
@@ -112,8 +114,8 @@ async def run_fakes(users: int, response_latency: float = 0.0) -> None:
     from tests.support.fake_slack import FakeSlack
 
     slack = await FakeSlack().start()
-    if response_latency:
-        slack.slow("response_url", response_latency)
+    if answer_latency:
+        slack.slow("response_url", answer_latency)
     slack.add_workspace(TOKEN, TEAM, "load")
     for n in range(1, users + 1):
         slack.add_user(f"U{n}", f"User {n}", team_id=TEAM, tz="Europe/Berlin")
@@ -153,6 +155,7 @@ async def run_fakes(users: int, response_latency: float = 0.0) -> None:
 
     async with running_connector() as connector:
         connector.roster(None, [roster_entry(p) for p in (ALICE, BOB, CAROL)])
+        connector.latency = answer_latency
         log = AnswerLog(slack, connector)
         app = web.Application()
         app.router.add_get("/stats", stats)
@@ -687,7 +690,7 @@ async def scheduler_report(database_url: str, *, since: datetime) -> dict[str, A
 
 
 @contextlib.asynccontextmanager
-async def fakes_process(users: int, response_latency_ms: float = 0.0) -> AsyncIterator[dict[str, str]]:
+async def fakes_process(users: int, answer_latency_ms: float = 0.0) -> AsyncIterator[dict[str, str]]:
     """The fakes (``--fakes``) in their own process; yields their URLs and pid."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -696,8 +699,8 @@ async def fakes_process(users: int, response_latency_ms: float = 0.0) -> AsyncIt
         "--fakes",
         "--users",
         str(users),
-        "--response-latency",
-        str(response_latency_ms),
+        "--answer-latency",
+        str(answer_latency_ms),
         cwd=ROOT,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
@@ -824,12 +827,12 @@ async def run(args: argparse.Namespace) -> int:
     print(
         f"== load: {plan} after {args.warmup:.0f} s warm-up; mix {mix}; "
         f"server: {args.processes} process(es) on {args.database}"
-        + (f"; answers on a response_url take {args.response_latency:.0f} ms" if args.response_latency else "")
+        + (f"; the fakes take {args.answer_latency:.0f} ms to accept an answer" if args.answer_latency else "")
     )
     async with database(args) as database_url:
         items = await seed_people(database_url)
         async with contextlib.AsyncExitStack() as stack:
-            urls = await stack.enter_async_context(fakes_process(USERS, args.response_latency))
+            urls = await stack.enter_async_context(fakes_process(USERS, args.answer_latency))
             app_database_url = database_url
             proxy: Callable[[str], Any] | None = None
             if args.db_outage:
@@ -1090,10 +1093,10 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--step-seconds", type=float, default=10.0, help="length of each step")
     parser.add_argument("--step-p99", type=float, default=250.0, help="answer p99 (ms) a rate must stay under")
     parser.add_argument(
-        "--response-latency",
+        "--answer-latency",
         type=float,
         default=0.0,
-        help="ms the fake Slack takes to accept an answer on a response_url (a real one is across the internet)",
+        help="ms the fakes take to accept an answer (response_url, Bot Connector); real ones are across the internet",
     )
     parser.add_argument("--fakes", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--users", type=int, default=USERS, help=argparse.SUPPRESS)
@@ -1108,6 +1111,6 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
 if __name__ == "__main__":
     arguments = parse()
     if arguments.fakes:
-        asyncio.run(run_fakes(arguments.users, arguments.response_latency / 1000))
+        asyncio.run(run_fakes(arguments.users, arguments.answer_latency / 1000))
     else:
         raise SystemExit(asyncio.run(run(arguments)))

@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, nullcontext
 from typing import Any
 
 from aiohttp import web
@@ -66,10 +67,24 @@ class RecentActivities:
         self._seen.pop(self._key(body), None)
 
 
-def turn_slots(wait: float = ANSWER_WAIT_SECONDS) -> Backlog:
-    """The process's slots for Teams messages: one that would wait longer than ``wait`` seconds raises
-    :class:`adapters.http.overload.Busy`."""
-    return Backlog(limit=CONCURRENT_TURNS, bound=wait)
+class TurnSlots:
+    """The process's slots for Teams messages' core calls.
+
+    A message that would wait longer than ``wait`` seconds for one raises
+    :class:`adapters.http.overload.Busy`. While a core call runs it counts as a request someone is
+    waiting on, so Slack's answers give way to it (:class:`adapters.http.foreground.Foreground`); the
+    rest of the turn mostly waits on the Bot Connector, and does not.
+    """
+
+    def __init__(self, foreground: Foreground, wait: float = ANSWER_WAIT_SECONDS) -> None:
+        self.backlog = Backlog(limit=CONCURRENT_TURNS, bound=wait)
+        self._foreground = foreground
+
+    @asynccontextmanager
+    async def work(self) -> AsyncIterator[None]:
+        async with self.backlog:
+            with self._foreground.answering():
+                yield
 
 
 def _refuse(status: int, reason: str) -> web.Response:
@@ -86,14 +101,15 @@ class Endpoint:
         service_url_allowed: Callable[[str], bool],
         tenant: str | None = None,
         foreground: Foreground | None = None,
-        turns: Backlog | None = None,
+        turns: TurnSlots | None = None,
     ) -> None:
         """``teams_only``: refuse other Bot Framework channels (Web Chat, …): with authentication on, this
         surface serves Microsoft Teams only; the Emulator is for local use with authentication off.
         ``service_url_allowed``: where replies may go (the rule every Bot Connector call follows too).
         ``tenant``: a single-tenant app only accepts activities from its own tenant. ``wait``: how long a
-        ``turns``: the slots a message's core call takes (the bot's handler enters one, see
-        :func:`turn_slots`); :class:`adapters.http.overload.Busy` from it is answered "busy" here."""
+        ``foreground``: other activities count as requests someone is waiting on while they run.
+        ``turns``: the slots a message's core call takes (the bot's handler enters one); a
+        :class:`adapters.http.overload.Busy` from it is answered "busy" here."""
         self._adapter = adapter
         self._bot = bot
         self._teams_only = teams_only
@@ -101,7 +117,7 @@ class Endpoint:
         self._tenant = tenant
         self._recent = RecentActivities()
         self._foreground = foreground or Foreground()
-        self.turns = turns if turns is not None else turn_slots()
+        self.turns = turns if turns is not None else TurnSlots(self._foreground)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         content_type = request.headers.get("Content-Type", "")
@@ -161,8 +177,10 @@ class Endpoint:
                 logger.debug("busy: teams message %s from %s shed", text_of(body, "id"), tenant_id(body))
                 await turn_context.send_activity(BUSY)
 
+        # A message counts as answered in the foreground while its core call runs (TurnSlots.work).
+        answering = self._foreground.answering() if body["type"] != "message" else nullcontext()
         try:
-            with self._foreground.answering():
+            with answering:
                 invoke = await self._adapter.process_activity(authenticated, activity, logic)
         except Exception:
             logger.exception(

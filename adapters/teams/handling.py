@@ -9,7 +9,7 @@ team and channel renames the stored names; a file consent answer finishes an exp
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import replace
 from typing import Any
@@ -84,13 +84,13 @@ class Handler:
         allow_http_uploads: bool,
         public_url: str = "",
         names: ChannelNames | None = None,
-        work: AbstractAsyncContextManager[object] | None = None,
+        work: Callable[[], AbstractAsyncContextManager[object]] = nullcontext,
     ) -> None:
-        """``work``: entered around a message's core call alone (the process's turn slots,
-        :class:`adapters.http.overload.Backlog`): the lookups in Teams before it and the replies sent
+        """``work``: entered around a message's core call alone (one of the process's turn slots,
+        :class:`adapters.teams.endpoint.TurnSlots`): the lookups in Teams before it and the replies sent
         after it do not hold one."""
         self._core = core
-        self._work = work if work is not None else nullcontext()
+        self._work = work
         self._names = names or ChannelNames()
         self._store = store
         self._directory = directory
@@ -119,7 +119,7 @@ class Handler:
             place.workspace_id,
             place.channel_id or "1:1",
         )
-        async with self._work:  # past the wait bound: Busy, before anything of the message is stored
+        async with self._work():  # past the wait bound: Busy, before anything of the message is stored
             replies = await self._core.handle(incoming)
         steps = routing.route(replies, situation_of(turn, incoming))
         refs = await self._outbox(where_of(turn, incoming, form), connectors).send(steps)

@@ -29,7 +29,7 @@ from adapters.teams import files, routing, tab
 from adapters.teams.activities import PLATFORM
 from adapters.teams.bot import TeamsBot
 from adapters.teams.conversations import TEAM_ID_KEY, ConversationStore
-from adapters.teams.endpoint import ROUTE, Endpoint, turn_slots
+from adapters.teams.endpoint import ROUTE, Endpoint, TurnSlots
 from adapters.teams.handling import Handler
 from adapters.teams.outbox import Outbox, Where
 from adapters.teams.roster import Directory
@@ -68,7 +68,7 @@ class TeamsSurface:
         self._store = ConversationStore(conversations)
         self._directory = directory
         self._transport = transport
-        turns = turn_slots(settings.answer_wait_seconds)
+        turns = TurnSlots(foreground, settings.answer_wait_seconds)
         self._handler = Handler(
             core=self._core,
             store=self._store,
@@ -76,7 +76,7 @@ class TeamsSurface:
             upload=self._upload,
             allow_http_uploads=not self._app_id,
             public_url=settings.public_url,
-            work=turns,
+            work=turns.work,
         )
         bot = TeamsBot(handler=self._handler, options=self._options, transport=self._transport)
         single_tenant = settings.microsoft_app_type == "SingleTenant" and bool(self._app_id)

@@ -176,9 +176,9 @@ class FakeSlack(CanvasMethods):
 
     async def _response(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
+        self.answered_at.setdefault(name, time.monotonic())  # it has arrived; the sender waits for the "ok"
         if "response_url" in self.delays:
             await asyncio.sleep(self.delays["response_url"])
-        self.answered_at.setdefault(name, time.monotonic())
         self.responses.append((name, await request.json()))
         return web.Response(text="ok")
 

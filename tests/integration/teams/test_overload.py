@@ -70,7 +70,7 @@ async def test_a_message_with_no_free_turn_slot_gets_busy_stores_nothing_is_coun
 ) -> None:
     await setup_channel(teams)
     shed_before, stored_before = await shed_turns(teams), await stories(teams)
-    turns = teams.surface._endpoint.turns  # every slot held by the test: the process is saturated
+    turns = teams.surface._endpoint.turns.backlog  # every slot held by the test: the process is saturated
     async with contextlib.AsyncExitStack() as held:
         for _ in range(CONCURRENT_TURNS):
             await held.enter_async_context(turns)
