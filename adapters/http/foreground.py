@@ -1,10 +1,12 @@
 """Requests someone is waiting on right now, counted per process, so that work that can wait gives way.
 
 A Slack acknowledgement (a modal submission's included) and a Teams turn are answered while the person,
-and the platform's deadline, wait. The answer to a slash command or a button, sent after its
-acknowledgement, can wait a moment: it starts once fewer than ``busy`` such requests are in flight —
-or after ``max_wait`` seconds at the latest, so that under overload answers come late but do come. It then
-waits for a slot, and gives up with a "busy" answer when none frees soon enough (:mod:`adapters.http.overload`).
+and the platform's deadline, wait; a Teams message counts while its core call runs, not while its reply
+waits on the Bot Connector (:class:`adapters.teams.endpoint.TurnSlots`). The answer to a slash command
+or a button, sent after its acknowledgement, can wait a moment: it starts once fewer than ``busy`` such
+requests are in flight — or after ``max_wait`` seconds at the latest, so that under overload answers
+come late but do come. It then waits for a slot, and gives up with a "busy" answer when none frees
+soon enough (:mod:`adapters.http.overload`).
 """
 
 from __future__ import annotations

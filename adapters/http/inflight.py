@@ -1,21 +1,27 @@
 """Work a surface runs after acknowledging a request: bounded, giving way to requests someone waits on.
 
 A Slack command is acknowledged at once and answered afterwards; that afterwards-work is tracked here so
-that it can be bounded in concurrency, wait for a calm moment (:mod:`adapters.http.foreground`), and be
-awaited on shutdown and in tests.
+that it can be awaited on shutdown and in tests. An answer's work takes one of a few slots, after
+waiting for a calm moment (:meth:`Inflight.work`, :mod:`adapters.http.foreground`); it is sent after
+the slot is given back (:meth:`Inflight.sending`), and while Slack is slow to accept what is being
+sent, new answers are not started at all.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import AbstractContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 from typing import Any
 
 from adapters.http.foreground import Foreground
-from adapters.http.overload import ANSWER_WAIT_SECONDS, Backlog
+from adapters.http.overload import ANSWER_WAIT_SECONDS, Backlog, Busy
 
 FORMS = 4  # modal submissions handled at once, in each process
+# Answers being sent at once, in each process, past which new answers are answered "busy" before their
+# work: Slack is slow to accept them, and more would only queue for the HTTP session's 100 connections
+# (which the work's own Slack calls need too) and hold memory while people wait.
+SENDING = 64
 
 
 class Inflight:
@@ -26,10 +32,18 @@ class Inflight:
     """
 
     def __init__(
-        self, *, limit: int, foreground: Foreground, wait: float = ANSWER_WAIT_SECONDS, forms: int = FORMS
+        self,
+        *,
+        limit: int,
+        foreground: Foreground,
+        wait: float = ANSWER_WAIT_SECONDS,
+        forms: int = FORMS,
+        sending: int = SENDING,
     ) -> None:
         self._slots = Backlog(limit=limit, bound=wait)  # past ``wait`` seconds: Busy (adapters/http/overload.py)
         self._forms = Backlog(limit=forms, bound=wait)
+        self._sending = 0
+        self._most_sending = sending
         self._tasks: set[asyncio.Task[Any]] = set()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -58,15 +72,26 @@ class Inflight:
     @asynccontextmanager
     async def work(self) -> AsyncIterator[None]:
         """An answer's work (the core's call, its reads and writes), inside :meth:`tracked`: first wait for a
-        calm moment, then for a slot (:class:`adapters.http.overload.Busy` when none frees within the
-        answer wait bound).
+        calm moment, then for a slot. :class:`adapters.http.overload.Busy` at once while as many answers as
+        allowed are being sent, or when no slot frees within the answer wait bound.
 
-        Sending the answer afterwards happens outside it: a slot held across the round trip to Slack would
-        cap a process at slots ÷ round-trip time, however idle its CPU and database.
+        Sending the answer afterwards happens outside it (:meth:`sending`): a slot held across the round
+        trip to Slack would cap a process at slots ÷ round-trip time, however idle its CPU and database.
         """
+        if self._sending >= self._most_sending:
+            raise Busy
         await self._foreground.calm()  # give way before taking a slot, not while holding one
         async with self._slots:
             yield
+
+    @contextmanager
+    def sending(self) -> Iterator[None]:
+        """Around sending an answer after its :meth:`work`, inside :meth:`tracked`."""
+        self._sending += 1
+        try:
+            yield
+        finally:
+            self._sending -= 1
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:

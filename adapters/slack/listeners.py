@@ -11,7 +11,10 @@ the bot in its Messages tab are read as commands and answered in that conversati
 
 An answer's work (the core's call, its reads and writes) holds one of the few work slots
 (:meth:`adapters.http.inflight.Inflight.work`); sending the answer to Slack happens after the slot is
-given back, so a slow round trip to Slack does not keep the next commands waiting.
+given back, so a slow round trip to Slack does not keep the next commands waiting. Two things still
+call Slack inside the slot: looking up people the bot has not seen lately (the sender, people
+mentioned), and a press or visit in the Home tab, whose drawing is core work between Slack calls (its
+channels, then ``views.publish``).
 """
 
 from __future__ import annotations
@@ -167,7 +170,8 @@ class SlackListeners:
                     incoming.ref.get("trigger_id"),
                 )
                 replies = await self._core.handle(incoming)
-            await self._exchange(client, sender, profile, incoming).send(replies)
+            with self._inflight.sending():
+                await self._exchange(client, sender, profile, incoming).send(replies)
 
     async def action(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
@@ -202,7 +206,8 @@ class SlackListeners:
                     notice = " ".join(n for n in exchange.notices if n)
                     await self._publish_home(client, sender, profile, notice=notice)
                     return
-            await exchange.send(replies)
+            with self._inflight.sending():
+                await exchange.send(replies)
 
     async def direct_message(
         self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
@@ -232,7 +237,8 @@ class SlackListeners:
                 replies = await self._core.handle(incoming)
             exchange = self._exchange(client, sender, profile, incoming)
             exchange.reply_in = str(incoming.place.channel_id)
-            await exchange.send(replies)
+            with self._inflight.sending():
+                await exchange.send(replies)
 
     async def shortcut(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         """ "Make it a Customer Moment" on a message: the core picks the form; it opens on the trigger (3 s)."""
@@ -257,7 +263,8 @@ class SlackListeners:
                     incoming.ref.get("trigger_id"),
                 )
                 replies = await self._core.handle(incoming)
-            await self._exchange(client, sender, profile, incoming).send(replies)
+            with self._inflight.sending():
+                await self._exchange(client, sender, profile, incoming).send(replies)
 
     async def submission(
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any
 
 import aiohttp
@@ -35,8 +36,13 @@ def kind_of(body: dict[str, Any]) -> str:
 ErrorHandler = Callable[[Exception, dict[str, Any]], Awaitable[None]]
 
 
-def error_handler(client: AsyncWebClient) -> ErrorHandler:
-    """Bolt's ``app.error`` handler: the busy answer for :class:`Busy`, a logged error for anything else."""
+def error_handler(
+    client: AsyncWebClient, tracked: Callable[[], AbstractAsyncContextManager[object]] = nullcontext
+) -> ErrorHandler:
+    """Bolt's ``app.error`` handler: the busy answer for :class:`Busy`, a logged error for anything else.
+
+    ``tracked``: entered around sending the busy answer, so that shutdown waits for it as for any answer
+    (:meth:`adapters.http.inflight.Inflight.tracked`)."""
 
     async def handle(error: Exception, body: dict[str, Any]) -> None:
         if not isinstance(error, Busy):
@@ -50,7 +56,8 @@ def error_handler(client: AsyncWebClient) -> ErrorHandler:
         if not isinstance(url, str) or not url:
             return  # an event, or a press on the Home tab: nobody is waiting on a response_url
         try:
-            status = await respond(client, url, BUSY_ANSWER)
+            async with tracked():
+                status = await respond(client, url, BUSY_ANSWER)
         except (aiohttp.ClientError, TimeoutError) as exc:
             logger.warning("busy answer to user %s in workspace %s failed: %s", user_id, workspace_id, exc)
             return

@@ -67,7 +67,8 @@ NO_SIGNING_SECRET = (
 API_TIMEOUT_SECONDS = 10
 RETRIES = 2
 # Answers worked on after an acknowledgement, at once per process: the core's reads and writes, not the
-# sending, which happens after the slot is given back (adapters/http/inflight.py). Few: every answer in
+# sending, which happens after the slot is given back (adapters/http/inflight.py; the Home tab keeps its
+# slot while it is drawn). Few: every answer in
 # progress puts its steps in the event loop's queue, ahead of the acknowledgements and Teams turns someone
 # is waiting on, and the work's throughput is bound by the CPU, not by how many run at once (measured: with
 # 4 instead of 12, Teams answer p99 at 200 mixed requests/s fell by a quarter to a half, and the
@@ -312,7 +313,7 @@ async def build_slack_surface(
         )
     app.use(SkipProcessedRetries(deliveries))
     app.use(AckFirst())
-    on_error = error_handler(client)
+    on_error = error_handler(client, inflight.tracked)
     app.error(on_error)  # answers shed under overload: "busy"
     listeners = SlackListeners(
         core=core,

@@ -29,13 +29,14 @@ from adapters.teams.sdk import RAW_ACTIVITY
 logger = logging.getLogger(__name__)
 
 ROUTE = "/api/messages"
-# Messages worked on at once (their core call; not the lookups in Teams before it or the replies sent after
-# it, which wait on the network, not on this process); more wait for a slot, up to the answer wait bound,
-# then hear "busy". With
-# Slack's answers and forms (adapters/slack/surface.py CONCURRENT_WORK, adapters/http/inflight.py FORMS)
-# this stays below the request pool (bot/storage/engine.py POOL_SIZE), so these alone cannot fill it
-# and leave requests in its 10 s wait, which no busy answer cuts short. One core answers no faster with
-# more at once.
+# Messages worked on at once: their core call, where a turn reads and writes (not the lookups in Teams
+# before it or the replies sent after it, which wait on the network, not on this process); more wait for a
+# slot, up to the answer wait bound, then hear "busy". With the work of Slack's answers and forms
+# (adapters/slack/surface.py CONCURRENT_WORK, adapters/http/inflight.py FORMS) this stays below the
+# request pool (bot/storage/engine.py POOL_SIZE), so the work alone cannot fill it and leave requests in
+# its 10 s wait, which no busy answer cuts short; what a turn does after its reply is sent (noting where a
+# card went, a conversation reference that moved) takes a connection for a moment. One core answers no
+# faster with more at once.
 CONCURRENT_TURNS = 6
 
 
@@ -99,25 +100,26 @@ class Endpoint:
         bot: Any,
         teams_only: bool,
         service_url_allowed: Callable[[str], bool],
+        foreground: Foreground,
+        turns: TurnSlots,
         tenant: str | None = None,
-        foreground: Foreground | None = None,
-        turns: TurnSlots | None = None,
     ) -> None:
         """``teams_only``: refuse other Bot Framework channels (Web Chat, …): with authentication on, this
         surface serves Microsoft Teams only; the Emulator is for local use with authentication off.
         ``service_url_allowed``: where replies may go (the rule every Bot Connector call follows too).
-        ``tenant``: a single-tenant app only accepts activities from its own tenant. ``wait``: how long a
-        ``foreground``: other activities count as requests someone is waiting on while they run.
-        ``turns``: the slots a message's core call takes (the bot's handler enters one); a
-        :class:`adapters.http.overload.Busy` from it is answered "busy" here."""
+        ``foreground``: activities other than messages count as requests someone is waiting on while they
+        run (a message, while its core call runs: :class:`TurnSlots`). ``turns``: the slots a message's
+        core call takes, the same the bot's handler enters; a :class:`adapters.http.overload.Busy` from
+        one is answered "busy" here. ``tenant``: a single-tenant app only accepts activities from its
+        own tenant."""
         self._adapter = adapter
         self._bot = bot
         self._teams_only = teams_only
         self._service_url_allowed = service_url_allowed
         self._tenant = tenant
         self._recent = RecentActivities()
-        self._foreground = foreground or Foreground()
-        self.turns = turns if turns is not None else TurnSlots(self._foreground)
+        self._foreground = foreground
+        self.turns = turns
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         content_type = request.headers.get("Content-Type", "")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from contextlib import AbstractAsyncContextManager, nullcontext
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from typing import Any
 
@@ -83,8 +83,8 @@ class Handler:
         upload: Upload,
         allow_http_uploads: bool,
         public_url: str = "",
+        work: Callable[[], AbstractAsyncContextManager[object]],
         names: ChannelNames | None = None,
-        work: Callable[[], AbstractAsyncContextManager[object]] = nullcontext,
     ) -> None:
         """``work``: entered around a message's core call alone (one of the process's turn slots,
         :class:`adapters.teams.endpoint.TurnSlots`): the lookups in Teams before it and the replies sent

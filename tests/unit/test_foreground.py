@@ -6,8 +6,11 @@ import asyncio
 import contextlib
 import time
 
+import pytest
+
 from adapters.http.foreground import Foreground
 from adapters.http.inflight import Inflight
+from adapters.http.overload import Busy
 
 
 async def test_calm_returns_at_once_while_fewer_than_busy_requests_are_answered() -> None:
@@ -70,3 +73,22 @@ async def test_a_modal_submission_never_queues_behind_other_requests() -> None:
 
     with inflight.acknowledging():
         await asyncio.wait_for(submission(), timeout=0.5)  # entered at once, though the process is busy
+
+
+async def test_a_slot_is_free_again_while_its_answer_is_sent() -> None:
+    inflight = Inflight(limit=1, foreground=Foreground(), wait=0.01)
+    async with inflight.tracked():
+        async with inflight.work():
+            pass
+        with inflight.sending():
+            async with inflight.work():  # the next answer's work, while the first is still on its way
+                pass
+
+
+async def test_while_as_many_answers_as_allowed_are_being_sent_new_work_is_busy_at_once() -> None:
+    inflight = Inflight(limit=4, foreground=Foreground(), sending=2)
+    with inflight.sending(), inflight.sending(), pytest.raises(Busy):
+        async with inflight.work():
+            pytest.fail("started while Slack is slow to accept what is being sent")
+    async with inflight.work():  # the sends are done: work starts again
+        pass

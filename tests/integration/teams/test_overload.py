@@ -1,7 +1,9 @@
 """Graceful overload on Teams, over real HTTP: a message that gets no turn slot within the wait bound
 is answered "busy", stores nothing and is counted; once slots are free, messages are answered again.
 
-The slots are held by the test itself, so the overload is exact and needs no timing.
+In the first test the slots are held by the test itself, so the overload is exact and needs no timing.
+The last one has the Bot Connector take 2 s per call, four times the wait bound: a turn that held its
+slot while its reply travels would shed the rest of the burst.
 """
 
 from __future__ import annotations
