@@ -24,7 +24,7 @@ what the scheduler did; how long SIGTERM took.
 rate that held, per server process. ``--database sqlite`` runs one server process on a SQLite file.
 
 Target on a 2-core machine: 200 mixed requests/s sustained, p99 under 200 ms, zero errors, RSS growth
-under 20 %. ``--answer-latency 150`` has the fakes take 150 ms to answer each answer sent to them (Slack's
+under 20 %. ``--answer-latency 150`` has the fakes take 150 ms to accept each answer sent to them (Slack's
 ``response_url``, every Bot Connector call), as the real ones across the internet do (loopback here
 answers in about a millisecond); the time to the answer is still taken when it arrives.
 ``--db-outage 30`` cuts the database (through a TCP proxy) for 30 s in the middle of the

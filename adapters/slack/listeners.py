@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
@@ -147,31 +148,61 @@ class SlackListeners:
         await ack()
         await self.answer_command(body, client)
 
-    async def answer_command(self, body: dict[str, Any], client: AsyncWebClient) -> None:
-        """The answer to an acknowledged ``/moment`` (:mod:`adapters.slack.fastpath` calls this directly)."""
-        sender = self._sender(body)
-        if sender is None:
-            return
+    async def _answer(
+        self,
+        client: AsyncWebClient,
+        sender: Sender,
+        body: dict[str, Any],
+        read: Callable[[Profile], Awaitable[Incoming]],
+        *,
+        reply_in_place: bool = False,
+        in_home: bool = False,
+    ) -> None:
+        """Answer an acknowledged request once: who sent it and what it asks (``read``, which logs it) and
+        the core's call in a work slot, then the replies sent after the slot is given back. In the Home
+        tab the replies go out and the tab is drawn again inside the slot: drawing it is core work too.
+        ``reply_in_place``: answer in the conversation the request came from (a direct message)."""
         async with self._inflight.tracked():
             async with self._inflight.work():
                 if not await self._first_time(body):
                     return
                 profile = await self._profile(client, sender)
-                people = await self._directory.people(
-                    client, workspace_id=sender.workspace_id, user_ids=command_mentions(body)
-                )
-                incoming = command_incoming(body, sender, actor=profile.person(), people=people)
-                logger.info(
-                    "command %r in workspace %s channel %s by user %s (trigger %s)",
-                    incoming.text.split(" ", 1)[0][:30],
-                    sender.workspace_id,
-                    incoming.place.channel_id,
-                    profile.user_id,
-                    incoming.ref.get("trigger_id"),
-                )
+                incoming = await read(profile)
                 replies = await self._core.handle(incoming)
+                exchange = self._exchange(client, sender, profile, incoming)
+                if in_home:
+                    exchange.in_home = True
+                    await exchange.send(replies)
+                    notice = " ".join(n for n in exchange.notices if n)
+                    await self._publish_home(client, sender, profile, notice=notice)
+                    return
+            if reply_in_place:
+                exchange.reply_in = str(incoming.place.channel_id)
             with self._inflight.sending():
-                await self._exchange(client, sender, profile, incoming).send(replies)
+                await exchange.send(replies)
+
+    async def answer_command(self, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """The answer to an acknowledged ``/moment`` (:mod:`adapters.slack.fastpath` calls this directly)."""
+        sender = self._sender(body)
+        if sender is None:
+            return
+
+        async def read(profile: Profile) -> Incoming:
+            people = await self._directory.people(
+                client, workspace_id=sender.workspace_id, user_ids=command_mentions(body)
+            )
+            incoming = command_incoming(body, sender, actor=profile.person(), people=people)
+            logger.info(
+                "command %r in workspace %s channel %s by user %s (trigger %s)",
+                incoming.text.split(" ", 1)[0][:30],
+                sender.workspace_id,
+                incoming.place.channel_id,
+                profile.user_id,
+                incoming.ref.get("trigger_id"),
+            )
+            return incoming
+
+        await self._answer(client, sender, body, read)
 
     async def action(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
@@ -183,31 +214,21 @@ class SlackListeners:
         sender = self._sender(body) if press is not None else None
         if press is None or sender is None:
             return
-        async with self._inflight.tracked():
-            async with self._inflight.work():
-                if not await self._first_time(body):
-                    return
-                profile = await self._profile(client, sender)
-                incoming = action_incoming(body, sender, press, actor=profile.person())
-                logger.info(
-                    "action %s=%s in workspace %s channel %s by user %s (trigger %s)",
-                    press.action_id,
-                    press.value[:20],
-                    sender.workspace_id,
-                    press.channel_id,
-                    profile.user_id,
-                    incoming.ref.get("trigger_id"),
-                )
-                replies = await self._core.handle(incoming)
-                exchange = self._exchange(client, sender, profile, incoming)
-                exchange.in_home = press.in_home
-                if press.in_home:  # the Home tab is drawn again from the core: work, like the press itself
-                    await exchange.send(replies)
-                    notice = " ".join(n for n in exchange.notices if n)
-                    await self._publish_home(client, sender, profile, notice=notice)
-                    return
-            with self._inflight.sending():
-                await exchange.send(replies)
+
+        async def read(profile: Profile) -> Incoming:
+            incoming = action_incoming(body, sender, press, actor=profile.person())
+            logger.info(
+                "action %s=%s in workspace %s channel %s by user %s (trigger %s)",
+                press.action_id,
+                press.value[:20],
+                sender.workspace_id,
+                press.channel_id,
+                profile.user_id,
+                incoming.ref.get("trigger_id"),
+            )
+            return incoming
+
+        await self._answer(client, sender, body, read, in_home=press.in_home)
 
     async def direct_message(
         self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
@@ -217,28 +238,23 @@ class SlackListeners:
         sender = self._sender({**body, "user": event.get("user")})  # the envelope names no user; the event does
         if sender is None:
             return
-        async with self._inflight.tracked():
-            async with self._inflight.work():
-                if not await self._first_time(body):
-                    return
-                profile = await self._profile(client, sender)
-                people = await self._directory.people(
-                    client, workspace_id=sender.workspace_id, user_ids=message_mentions(event)
-                )
-                incoming = message_incoming(
-                    event, sender, actor=profile.person(), people=people, bot_user_id=context.bot_user_id
-                )
-                logger.info(  # what people write to the bot is theirs: only where and who is logged
-                    "direct message in workspace %s channel %s by user %s",
-                    sender.workspace_id,
-                    incoming.place.channel_id,
-                    profile.user_id,
-                )
-                replies = await self._core.handle(incoming)
-            exchange = self._exchange(client, sender, profile, incoming)
-            exchange.reply_in = str(incoming.place.channel_id)
-            with self._inflight.sending():
-                await exchange.send(replies)
+
+        async def read(profile: Profile) -> Incoming:
+            people = await self._directory.people(
+                client, workspace_id=sender.workspace_id, user_ids=message_mentions(event)
+            )
+            incoming = message_incoming(
+                event, sender, actor=profile.person(), people=people, bot_user_id=context.bot_user_id
+            )
+            logger.info(  # what people write to the bot is theirs: only where and who is logged
+                "direct message in workspace %s channel %s by user %s",
+                sender.workspace_id,
+                incoming.place.channel_id,
+                profile.user_id,
+            )
+            return incoming
+
+        await self._answer(client, sender, body, read, reply_in_place=True)
 
     async def shortcut(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         """ "Make it a Customer Moment" on a message: the core picks the form; it opens on the trigger (3 s)."""
@@ -246,25 +262,22 @@ class SlackListeners:
         sender = self._sender(body)
         if sender is None:
             return
-        async with self._inflight.tracked():
-            async with self._inflight.work():
-                if not await self._first_time(body):
-                    return
-                profile = await self._profile(client, sender)
-                people = await self._directory.people(
-                    client, workspace_id=sender.workspace_id, user_ids=shortcut_mentions(body, SHORTCUT_LOOKUPS)
-                )
-                incoming = shortcut_incoming(body, sender, actor=profile.person(), people=people)
-                logger.info(
-                    "message shortcut in workspace %s channel %s by user %s (trigger %s)",
-                    sender.workspace_id,
-                    incoming.place.channel_id,
-                    profile.user_id,
-                    incoming.ref.get("trigger_id"),
-                )
-                replies = await self._core.handle(incoming)
-            with self._inflight.sending():
-                await self._exchange(client, sender, profile, incoming).send(replies)
+
+        async def read(profile: Profile) -> Incoming:
+            people = await self._directory.people(
+                client, workspace_id=sender.workspace_id, user_ids=shortcut_mentions(body, SHORTCUT_LOOKUPS)
+            )
+            incoming = shortcut_incoming(body, sender, actor=profile.person(), people=people)
+            logger.info(
+                "message shortcut in workspace %s channel %s by user %s (trigger %s)",
+                sender.workspace_id,
+                incoming.place.channel_id,
+                profile.user_id,
+                incoming.ref.get("trigger_id"),
+            )
+            return incoming
+
+        await self._answer(client, sender, body, read)
 
     async def submission(
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient

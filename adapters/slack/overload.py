@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, nullcontext
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import aiohttp
@@ -36,9 +36,7 @@ def kind_of(body: dict[str, Any]) -> str:
 ErrorHandler = Callable[[Exception, dict[str, Any]], Awaitable[None]]
 
 
-def error_handler(
-    client: AsyncWebClient, tracked: Callable[[], AbstractAsyncContextManager[object]] = nullcontext
-) -> ErrorHandler:
+def error_handler(client: AsyncWebClient, tracked: Callable[[], AbstractAsyncContextManager[object]]) -> ErrorHandler:
     """Bolt's ``app.error`` handler: the busy answer for :class:`Busy`, a logged error for anything else.
 
     ``tracked``: entered around sending the busy answer, so that shutdown waits for it as for any answer

@@ -29,14 +29,20 @@ SLOW_LOOKUP = 2.0  # seconds users.info takes during the burst: far longer than 
 STORY = "story A parcel went to the wrong city | I rebooked it and called daily | Call before they chase us"
 
 
-@pytest.fixture
-async def slack(runtime: Runtime, fake_slack: FakeSlack) -> AsyncIterator[SlackDriver]:
-    """The Slack surface with answers allowed to wait 0.2 s for a slot."""
+async def serving(runtime: Runtime, fake_slack: FakeSlack, wait: str) -> AsyncIterator[SlackDriver]:
+    """The Slack surface with answers allowed to wait ``wait`` seconds for a slot, and the burst's people."""
     await clear_slack_tables(runtime)
     for n in range(BURST):
         fake_slack.add_user(f"U{100 + n}", f"Person {n}", team_id="T1", tz="Europe/Berlin")
-    configured = slack_runtime(runtime, fake_slack, SLACK_BOT_TOKEN=TOKEN, ANSWER_WAIT_SECONDS="0.2")
+    configured = slack_runtime(runtime, fake_slack, SLACK_BOT_TOKEN=TOKEN, ANSWER_WAIT_SECONDS=wait)
     async for driver in start(configured, fake_slack):
+        yield driver
+
+
+@pytest.fixture
+async def slack(runtime: Runtime, fake_slack: FakeSlack) -> AsyncIterator[SlackDriver]:
+    """Answers may wait 0.2 s for a slot."""
+    async for driver in serving(runtime, fake_slack, "0.2"):
         yield driver
 
 
@@ -123,12 +129,8 @@ async def test_past_the_wait_bound_form_submissions_stay_open_saying_busy_and_st
 
 @pytest.fixture
 async def patient(runtime: Runtime, fake_slack: FakeSlack) -> AsyncIterator[SlackDriver]:
-    """The Slack surface with answers allowed to wait 1 s for a slot."""
-    await clear_slack_tables(runtime)
-    for n in range(BURST):
-        fake_slack.add_user(f"U{100 + n}", f"Person {n}", team_id="T1", tz="Europe/Berlin")
-    configured = slack_runtime(runtime, fake_slack, SLACK_BOT_TOKEN=TOKEN, ANSWER_WAIT_SECONDS="1")
-    async for driver in start(configured, fake_slack):
+    """Answers may wait 1 s for a slot."""
+    async for driver in serving(runtime, fake_slack, "1"):
         yield driver
 
 

@@ -30,15 +30,20 @@ from tests.support.fake_connector import FakeConnector
 STORY = "story A customer called twice about a late parcel lesson: call back before they have to chase us"
 
 
-@pytest.fixture
-async def teams(runtime: Runtime, connector: FakeConnector, clock: FakeClock) -> AsyncIterator[TeamsApp]:
-    """Authentication off; a message may wait 0.05 s for a turn slot."""
-    settings = runtime.settings.model_copy(update={"answer_wait_seconds": 0.05})
+async def serving(runtime: Runtime, connector: FakeConnector, clock: FakeClock, wait: float) -> AsyncIterator[TeamsApp]:
+    """Authentication off; a message may wait ``wait`` seconds for a turn slot."""
+    settings = runtime.settings.model_copy(update={"answer_wait_seconds": wait})
     client, surface = await start(emulator(dataclasses.replace(runtime, settings=settings)), clock)
     try:
         yield TeamsApp(client, surface, connector, runtime)
     finally:
         await client.close()
+
+
+@pytest.fixture
+async def teams(runtime: Runtime, connector: FakeConnector, clock: FakeClock) -> AsyncIterator[TeamsApp]:
+    async for app in serving(runtime, connector, clock, 0.05):
+        yield app
 
 
 async def say(teams: TeamsApp, text: str) -> str:
@@ -88,13 +93,8 @@ async def test_a_message_with_no_free_turn_slot_gets_busy_stores_nothing_is_coun
 
 @pytest.fixture
 async def patient(runtime: Runtime, connector: FakeConnector, clock: FakeClock) -> AsyncIterator[TeamsApp]:
-    """Authentication off; a message may wait 0.5 s for a turn slot."""
-    settings = runtime.settings.model_copy(update={"answer_wait_seconds": 0.5})
-    client, surface = await start(emulator(dataclasses.replace(runtime, settings=settings)), clock)
-    try:
-        yield TeamsApp(client, surface, connector, runtime)
-    finally:
-        await client.close()
+    async for app in serving(runtime, connector, clock, 0.5):
+        yield app
 
 
 async def test_a_slow_bot_connector_does_not_hold_turn_slots_so_a_burst_is_answered_not_shed(
