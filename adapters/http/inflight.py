@@ -4,13 +4,15 @@ A Slack command is acknowledged at once and answered afterwards; that afterwards
 that it can be awaited on shutdown and in tests. An answer's work takes one of a few slots, after
 waiting for a calm moment (:meth:`Inflight.work`, :mod:`adapters.http.foreground`); it is sent after
 the slot is given back (:meth:`Inflight.sending`), and while Slack is slow to accept what is being
-sent, new answers are not started at all.
+sent (many answers on their way for longer than the answer wait bound), new answers are not started at all.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+import itertools
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 from typing import Any
 
@@ -18,9 +20,11 @@ from adapters.http.foreground import Foreground
 from adapters.http.overload import ANSWER_WAIT_SECONDS, Backlog, Busy
 
 FORMS = 4  # modal submissions handled at once, in each process
-# Answers being sent at once, in each process, past which new answers are answered "busy" before their
-# work: Slack is slow to accept them, and more would only queue for the HTTP session's 100 connections
-# (which the work's own Slack calls need too) and hold memory while people wait.
+# When this many answers of a process have each been on their way to Slack for longer than the answer
+# wait bound, Slack is slow to accept them: new answers are answered "busy" before their work, since more
+# would only queue behind them and hold memory while people wait. A count of sends alone would cap a
+# process at count ÷ round trip (64 answers at 200 ms: 320 a second) however well Slack keeps up; one
+# slow send alone would shed everything behind it.
 SENDING = 64
 
 
@@ -39,11 +43,14 @@ class Inflight:
         wait: float = ANSWER_WAIT_SECONDS,
         forms: int = FORMS,
         sending: int = SENDING,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._slots = Backlog(limit=limit, bound=wait)  # past ``wait`` seconds: Busy (adapters/http/overload.py)
         self._forms = Backlog(limit=forms, bound=wait)
-        self._sending = 0
-        self._most_sending = sending
+        self._sends: dict[object, float] = {}  # started (monotonic) per answer being sent, oldest first
+        self._slow_sends = sending
+        self._send_bound = wait
+        self._clock = clock
         self._tasks: set[asyncio.Task[Any]] = set()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -72,26 +79,34 @@ class Inflight:
     @asynccontextmanager
     async def work(self) -> AsyncIterator[None]:
         """An answer's work (the core's call, its reads and writes), inside :meth:`tracked`: first wait for a
-        calm moment, then for a slot. :class:`adapters.http.overload.Busy` at once while as many answers as
-        allowed are being sent, or when no slot frees within the answer wait bound.
+        calm moment, then for a slot. :class:`adapters.http.overload.Busy` at once while Slack is slow to
+        accept the answers being sent (:meth:`congested`), or when no slot frees within the answer wait bound.
 
         Sending the answer afterwards happens outside it (:meth:`sending`): a slot held across the round
         trip to Slack would cap a process at slots ÷ round-trip time, however idle its CPU and database.
         """
-        if self._sending >= self._most_sending:
+        if self.congested():
             raise Busy
         await self._foreground.calm()  # give way before taking a slot, not while holding one
         async with self._slots:
             yield
 
+    def congested(self) -> bool:
+        """True while at least ``sending`` answers have each been on their way for longer than the bound."""
+        if len(self._sends) < self._slow_sends:
+            return False
+        slow = next(itertools.islice(self._sends.values(), self._slow_sends - 1, None))
+        return self._clock() - slow > self._send_bound
+
     @contextmanager
     def sending(self) -> Iterator[None]:
         """Around sending an answer after its :meth:`work`, inside :meth:`tracked`."""
-        self._sending += 1
+        token = object()
+        self._sends[token] = self._clock()
         try:
             yield
         finally:
-            self._sending -= 1
+            del self._sends[token]
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:

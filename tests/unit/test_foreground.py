@@ -85,10 +85,34 @@ async def test_a_slot_is_free_again_while_its_answer_is_sent() -> None:
                 pass
 
 
-async def test_while_as_many_answers_as_allowed_are_being_sent_new_work_is_busy_at_once() -> None:
-    inflight = Inflight(limit=4, foreground=Foreground(), sending=2)
-    with inflight.sending(), inflight.sending(), pytest.raises(Busy):
-        async with inflight.work():
-            pytest.fail("started while Slack is slow to accept what is being sent")
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_while_many_answers_wait_on_slack_past_the_bound_new_work_is_busy_at_once() -> None:
+    clock = Clock()
+    inflight = Inflight(limit=4, foreground=Foreground(), sending=2, wait=1.0, clock=clock)
+    with inflight.sending(), inflight.sending():
+        async with inflight.work():  # on their way, but not for long: Slack keeps up
+            pass
+        clock.now += 1.5
+        with pytest.raises(Busy):
+            async with inflight.work():
+                pytest.fail("started while Slack is slow to accept what is being sent")
     async with inflight.work():  # the sends are done: work starts again
         pass
+
+
+async def test_many_quick_sends_or_one_slow_send_do_not_make_work_busy() -> None:
+    clock = Clock()
+    inflight = Inflight(limit=4, foreground=Foreground(), sending=3, wait=1.0, clock=clock)
+    with inflight.sending():  # one answer Slack is slow to take
+        clock.now += 5.0
+        with inflight.sending(), inflight.sending(), inflight.sending():  # and more, being taken quickly
+            assert not inflight.congested()
+            async with inflight.work():
+                pass
