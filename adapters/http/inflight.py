@@ -85,11 +85,16 @@ class Inflight:
         Sending the answer afterwards happens outside it (:meth:`sending`): a slot held across the round
         trip to Slack would cap a process at slots ÷ round-trip time, however idle its CPU and database.
         """
-        if self.congested():
-            raise Busy
+        self.admit()
         await self._foreground.calm()  # give way before taking a slot, not while holding one
         async with self._slots:
             yield
+
+    def admit(self) -> None:
+        """:class:`adapters.http.overload.Busy` at once while Slack is slow to accept the answers being sent:
+        called before an answer's lookups too, so that one that would be shed makes no calls to Slack."""
+        if self.congested():
+            raise Busy
 
     def congested(self) -> bool:
         """True while at least ``sending`` answers have each been on their way for longer than the bound."""
@@ -107,12 +112,6 @@ class Inflight:
             yield
         finally:
             del self._sends[token]
-
-    @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        """:meth:`tracked` and :meth:`work` together: work whose every step counts as work (a Home tab)."""
-        async with self.tracked(), self.work():
-            yield
 
     def form(self) -> Backlog:
         """One of the few slots for handling modal submissions, ``async with``-ed inside :meth:`tracked`.

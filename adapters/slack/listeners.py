@@ -11,10 +11,10 @@ the bot in its Messages tab are read as commands and answered in that conversati
 
 An answer's work (the core's call, its reads and writes) holds one of the few work slots
 (:meth:`adapters.http.inflight.Inflight.work`); sending the answer to Slack happens after the slot is
-given back, so a slow round trip to Slack does not keep the next commands waiting. Two things still
-call Slack inside the slot: looking up people the bot has not seen lately (the sender, people
-mentioned), and a press or visit in the Home tab, whose drawing is core work between Slack calls (its
-channels, then ``views.publish``).
+given back, so a slow round trip to Slack does not keep the next commands waiting; so do the lookups
+before it (people the bot has not seen lately, the channels the Home tab shows). One thing still calls
+Slack inside the slot: a press in the Home tab sends its replies there before the tab is drawn again
+(drawing it is core work, and it shows what sending them said).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.http.inflight import Inflight
 from adapters.http.overload import BUSY, Busy, count_shed
-from adapters.slack.channels import ChannelFinder
+from adapters.slack.channels import Channel, ChannelFinder
 from adapters.slack.dedupe import DeliveryLog
 from adapters.slack.exchange import Exchange
 from adapters.slack.home import HomeContent, home_view
@@ -158,24 +158,33 @@ class SlackListeners:
         reply_in_place: bool = False,
         in_home: bool = False,
     ) -> None:
-        """Answer an acknowledged request once: who sent it and what it asks (``read``, which logs it) and
-        the core's call in a work slot, then the replies sent after the slot is given back. In the Home
-        tab the replies go out and the tab is drawn again inside the slot: drawing it is core work too.
+        """Answer an acknowledged request once. Before its work slot, what needs no work of the core: whether
+        it is the first delivery, who sent it and whom it mentions (``read``, which logs it; people not seen
+        lately are looked up in Slack), and for a press in the Home tab the channels to draw there. In the
+        slot: the core's call. After it: the replies are sent. In the Home tab the replies go out and the
+        tab is drawn again inside the slot (drawing it is core work, and it shows what sending them said),
+        and it is published after.
         ``reply_in_place``: answer in the conversation the request came from (a direct message)."""
         async with self._inflight.tracked():
+            self._inflight.admit()  # before any call to Slack for an answer that would be shed
+            if not await self._first_time(body):
+                return
+            profile = await self._profile(client, sender)
+            incoming = await read(profile)
+            channels = await self._home_channels(client, sender, profile) if in_home else None
+            view: dict[str, Any] | None = None
             async with self._inflight.work():
-                if not await self._first_time(body):
-                    return
-                profile = await self._profile(client, sender)
-                incoming = await read(profile)
                 replies = await self._core.handle(incoming)
                 exchange = self._exchange(client, sender, profile, incoming)
-                if in_home:
+                if channels is not None:
                     exchange.in_home = True
                     await exchange.send(replies)
                     notice = " ".join(n for n in exchange.notices if n)
-                    await self._publish_home(client, sender, profile, notice=notice)
-                    return
+                    view = await self._home_view(sender, profile, channels, notice=notice)
+            if view is not None:
+                with self._inflight.sending():
+                    await self._publish_home(client, sender, profile, view)
+                return
             if reply_in_place:
                 exchange.reply_in = str(incoming.place.channel_id)
             with self._inflight.sending():
@@ -342,27 +351,41 @@ class SlackListeners:
         sender = self._sender({**body, "user": event.get("user")})  # the envelope names no user; the event does
         if sender is None:
             return
-        async with self._inflight.slot():
+        async with self._inflight.tracked():
+            self._inflight.admit()
             if not await self._first_time(body):
                 return
             profile = await self._profile(client, sender)
-            await self._publish_home(client, sender, profile, notice="")
+            channels = await self._home_channels(client, sender, profile)
+            async with self._inflight.work():
+                view = await self._home_view(sender, profile, channels, notice="")
+            with self._inflight.sending():
+                await self._publish_home(client, sender, profile, view)
 
-    async def _publish_home(self, client: AsyncWebClient, sender: Sender, profile: Profile, *, notice: str) -> None:
+    async def _home_channels(self, client: AsyncWebClient, sender: Sender, profile: Profile) -> list[Channel]:
+        """The channels the Home tab shows queues for: the person's that the bot is in too."""
+        return await self._channels.for_home(client, workspace_id=sender.workspace_id, user_id=profile.user_id)
+
+    async def _home_view(
+        self, sender: Sender, profile: Profile, channels: list[Channel], *, notice: str
+    ) -> dict[str, Any]:
+        """The Home tab as the core sees it now: the person's moments, their channels' queues, their reviews."""
         actor = profile.person()
-        workspace_id = sender.workspace_id
         alone = place(sender, None)
         mine = await self._core.handle(Incoming(place=alone, actor=actor, text="mine"))
-        channels = await self._channels.for_home(client, workspace_id=workspace_id, user_id=profile.user_id)
         queues: list[Reply] = []
         for channel in channels:
             queues += await self._core.handle(
                 Incoming(place=place(sender, channel.id, channel.name), actor=actor, text="queue")
             )
         review = await self._core.handle(Incoming(place=alone, actor=actor, text="review"))
-        view = home_view(HomeContent(mine=mine, queues=queues, review=review, notice=notice))
+        return home_view(HomeContent(mine=mine, queues=queues, review=review, notice=notice))
+
+    async def _publish_home(
+        self, client: AsyncWebClient, sender: Sender, profile: Profile, view: dict[str, Any]
+    ) -> None:
         await client.views_publish(user_id=profile.user_id, view=view)
-        logger.info("published the Home of user %s in workspace %s", profile.user_id, workspace_id)
+        logger.info("published the Home of user %s in workspace %s", profile.user_id, sender.workspace_id)
 
     async def uninstalled(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
         tenant = tenant_of(body)

@@ -50,7 +50,7 @@ async def test_work_after_an_ack_starts_once_the_acks_in_flight_are_answered() -
     ran: list[str] = []
 
     async def background() -> None:
-        async with inflight.slot():
+        async with inflight.tracked(), inflight.work():
             ran.append("background")
 
     with inflight.acknowledging():
@@ -100,6 +100,8 @@ async def test_while_many_answers_wait_on_slack_past_the_bound_new_work_is_busy_
         async with inflight.work():  # on their way, but not for long: Slack keeps up
             pass
         clock.now += 1.5
+        with pytest.raises(Busy):
+            inflight.admit()  # before an answer's lookups in Slack
         with pytest.raises(Busy):
             async with inflight.work():
                 pytest.fail("started while Slack is slow to accept what is being sent")

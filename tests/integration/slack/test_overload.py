@@ -1,19 +1,22 @@
 """Graceful overload through the real HTTP server: past the wait bound, answers are shed with "busy".
 
-The fake Slack answers ``users.info`` slowly, so every answer holds its slot for a while; with a tiny
-``ANSWER_WAIT_SECONDS`` a burst of commands from new people overflows the slots deterministically.
-Every command then gets either its real answer or the busy answer, a shed command stores nothing,
-the shed ones are counted at ``/metrics``, and once the burst is over answers are normal again.
+While the database is held by another connection, every command's work waits in its slot; with a tiny
+``ANSWER_WAIT_SECONDS`` a burst of commands overflows the slots deterministically. Every command then
+gets either its real answer or the busy answer, a shed command stores nothing, the shed ones are
+counted at ``/metrics``, and once the burst is over answers are normal again. Looking people up in
+Slack happens before the slot: a slow ``users.info`` alone sheds nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from collections.abc import AsyncIterator
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from adapters.http.inflight import FORMS
 from adapters.http.overload import BUSY
@@ -26,6 +29,7 @@ from tests.support.fake_slack import FakeSlack
 
 BURST = CONCURRENT_WORK + 12  # more new people at once than there are slots for answers
 SLOW_LOOKUP = 2.0  # seconds users.info takes during the burst: far longer than the wait bound
+HELD = 1.5  # seconds the database is held during the burst: far longer than the wait bound
 STORY = "story A parcel went to the wrong city | I rebooked it and called daily | Call before they chase us"
 
 
@@ -67,15 +71,40 @@ async def stories(runtime: Runtime) -> int:
         return int(await session.scalar(told) or 0)
 
 
-async def test_past_the_wait_bound_commands_get_busy_store_nothing_are_counted_and_answers_recover(
-    runtime: Runtime, slack: SlackDriver, fake_slack: FakeSlack
-) -> None:
-    shed_before, stored_before = await shed(slack, "command"), await stories(runtime)
-    fake_slack.slow("users.info", SLOW_LOOKUP)
+@contextlib.asynccontextmanager
+async def database_held(runtime: Runtime) -> AsyncIterator[None]:
+    """Every command's work waits on the database meanwhile: another connection holds SQLite's write lock
+    (which every transaction takes), or on PostgreSQL an exclusive lock on the workspaces table."""
+    url = runtime.engine.url
+    if url.get_backend_name() == "sqlite":
+        holder = sqlite3.connect(str(url.database), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            holder.rollback()
+            holder.close()
+        return
+    async with runtime.engine.connect() as connection:
+        await connection.execute(text("LOCK TABLE workspaces IN ACCESS EXCLUSIVE MODE"))
+        try:
+            yield
+        finally:
+            await connection.rollback()
 
-    names = await asyncio.gather(
-        *(slack.command(f"{STORY} {n}", user=f"U{100 + n}", settle=False) for n in range(BURST))
-    )
+
+async def test_past_the_wait_bound_commands_get_busy_store_nothing_are_counted_and_answers_recover(
+    runtime: Runtime, slack: SlackDriver
+) -> None:
+    await slack.command("help")  # the workspace is known: what the burst waits on is its own work
+    shed_before, stored_before = await shed(slack, "command"), await stories(runtime)
+
+    async with database_held(runtime):
+        burst = [
+            asyncio.create_task(slack.command(f"{STORY} {n}", user=f"U{100 + n}", settle=False)) for n in range(BURST)
+        ]
+        await asyncio.sleep(HELD)
+    names = await asyncio.gather(*burst)
     await slack.settle()
 
     assert all(slack.responses(name) for name in names), "every command gets an answer"
@@ -87,10 +116,27 @@ async def test_past_the_wait_bound_commands_get_busy_store_nothing_are_counted_a
     assert await stories(runtime) - stored_before == len(served), "a shed command stores nothing"
     assert await shed(slack, "command") - shed_before == len(busy)
 
-    del fake_slack.delays["users.info"]
     after = [await slack.command(f"{STORY} after {n}", user=f"U{100 + n}") for n in range(3)]
     assert all(slack.responses(name) and BUSY not in slack.said(name) for name in after)
     assert await stories(runtime) - stored_before == len(served) + len(after)
+
+
+async def test_people_looked_up_slowly_in_slack_hold_no_slot_so_a_burst_of_new_people_is_answered(
+    patient: SlackDriver, fake_slack: FakeSlack
+) -> None:
+    """The sender is looked up (users.info) before the work slot: Slack taking longer than the wait bound
+    to answer for each of a burst of people new to the bot sheds none of their commands."""
+    slack = patient
+    await slack.command("help")
+    fake_slack.slow("users.info", SLOW_LOOKUP)
+
+    names = await asyncio.gather(*(slack.command("help", user=f"U{100 + n}", settle=False) for n in range(BURST)))
+    await slack.settle()
+    del fake_slack.delays["users.info"]
+
+    assert all(slack.responses(name) for name in names), "every command gets an answer"
+    assert not [name for name in names if BUSY in slack.said(name)], "none is shed"
+    assert all(slack.said(name) == slack.said(names[0]) for name in names), "each the real answer"
 
 
 FILLED = {
@@ -150,3 +196,25 @@ async def test_a_slow_round_trip_to_slack_does_not_hold_a_slot_so_a_burst_is_ans
     assert all(slack.responses(name) for name in names), "every command gets an answer"
     assert not [name for name in names if BUSY in slack.said(name)], "none is shed"
     assert all(slack.said(name) == slack.said(names[0]) for name in names), "each the real answer"
+
+
+async def test_a_home_tab_slow_to_list_channels_and_publish_holds_no_slot_so_a_burst_of_visits_is_drawn(
+    patient: SlackDriver, fake_slack: FakeSlack
+) -> None:
+    """The Home tab's channels are listed before its work slot and the tab is published after it: Slack
+    taking longer than the wait bound for each call sheds none of a burst of visits."""
+    slack = patient
+    await slack.command("help")
+    fake_slack.slow("users.conversations", SLOW_LOOKUP / 2)
+    fake_slack.slow("views.publish", SLOW_LOOKUP)
+    shed_before = await shed(slack, "event")
+
+    visitors = [f"U{100 + n}" for n in range(BURST)]
+    await asyncio.gather(
+        *(slack.event({"type": "app_home_opened", "user": user, "channel": "D1", "tab": "home"}) for user in visitors)
+    )
+    await slack.settle()
+    del fake_slack.delays["users.conversations"], fake_slack.delays["views.publish"]
+
+    assert sorted(call.params["user_id"] for call in fake_slack.calls_to("views.publish")) == sorted(visitors)
+    assert await shed(slack, "event") == shed_before, "none is shed"
