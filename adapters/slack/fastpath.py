@@ -95,4 +95,4 @@ class FastPath:
         try:
             await listener(body, client)
         except Exception as exc:
-            await self._on_error(exc, body)
+            await self._on_error(exc, body, client)

@@ -7,7 +7,7 @@ arranges the cards under headings and keeps within the 100-block limit of a view
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,8 @@ from bot.replies import Button, Reply
 logger = logging.getLogger(__name__)
 
 VIEW_BLOCKS = 100
+CALLBACK_ID = "customer_moment.home"
+NOTICE_BLOCK = "customer_moment.notice"  # the block at the top that says what a press there did
 HOME_ACTIONS = (
     Button("Share a customer story", "open.story", "home", "primary"),
     Button("Give a shout-out", "open.shoutout", "home"),
@@ -60,6 +62,10 @@ def _heading(text: str) -> Block:
     return HeaderBlock(text=PlainTextObject(text=text, emoji=True))
 
 
+def _notice(text: str) -> Block:
+    return SectionBlock(block_id=NOTICE_BLOCK, text=mrkdwn(escape_within(text, 3000)))
+
+
 def home_blocks(content: HomeContent) -> list[Block]:
     blocks: list[Block] = [
         _heading("Customer Moment"),
@@ -71,7 +77,7 @@ def home_blocks(content: HomeContent) -> list[Block]:
         *button_blocks(HOME_ACTIONS),
     ]
     if content.notice.strip():
-        blocks.append(SectionBlock(text=mrkdwn(escape_within(content.notice, 3000))))
+        blocks.append(_notice(content.notice))
     blocks.append(DividerBlock())
     mine = _cards(content.mine)
     blocks += mine or text_blocks("Nothing yet — share a customer story with the button above.")
@@ -91,4 +97,17 @@ def home_blocks(content: HomeContent) -> list[Block]:
 
 def home_view(content: HomeContent) -> dict[str, Any]:
     """The ``view`` argument of views.publish."""
-    return View(type="home", callback_id="customer_moment.home", blocks=home_blocks(content)).to_dict()
+    return View(type="home", callback_id=CALLBACK_ID, blocks=home_blocks(content)).to_dict()
+
+
+def with_notice(view: Mapping[str, Any], notice: str) -> dict[str, Any] | None:
+    """The Home tab someone pressed a button on (``view`` as Slack sends it with the press), saying ``notice``
+    at its top in place of the notice it had, and otherwise as they see it: the ``view`` argument of
+    views.publish when the press cannot be answered now. None when the press carries no blocks to show."""
+    blocks = view.get("blocks")
+    if not isinstance(blocks, list) or not blocks or not all(isinstance(block, Mapping) for block in blocks):
+        return None
+    kept = [dict(block) for block in blocks if block.get("block_id") != NOTICE_BLOCK][: VIEW_BLOCKS - 1]
+    at = next((i for i, block in enumerate(kept) if block.get("type") == "divider"), len(kept))
+    kept.insert(at, _notice(notice).to_dict())
+    return {"type": "home", "callback_id": CALLBACK_ID, "blocks": kept}

@@ -4,7 +4,9 @@
 any work, when no slot came free in time. Bolt (or :mod:`adapters.slack.fastpath`, for commands and
 button presses) hands it to the app's error handler, which this provides: it posts
 :data:`adapters.http.overload.BUSY` to the request's ``response_url`` (only the person sees it) and
-counts the shed request. Every other error is logged, as Bolt's own handler would.
+counts the shed request. A press in the Home tab has no ``response_url``: the tab the person is looking
+at is published again with the busy answer as its notice. Every other error is logged, as Bolt's own
+handler would.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import aiohttp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.http.overload import BUSY, Busy, count_shed
+from adapters.slack import delivery
+from adapters.slack.home import with_notice
 from adapters.slack.incoming import tenant_of, user_of
 from adapters.slack.respond import respond
 
@@ -33,16 +38,19 @@ def kind_of(body: dict[str, Any]) -> str:
     return "action" if body.get("type") == "block_actions" else "event"
 
 
-ErrorHandler = Callable[[Exception, dict[str, Any]], Awaitable[None]]
+ErrorHandler = Callable[[Exception, dict[str, Any], AsyncWebClient | None], Awaitable[None]]
 
 
-def error_handler(client: AsyncWebClient, tracked: Callable[[], AbstractAsyncContextManager[object]]) -> ErrorHandler:
+def error_handler(sender: AsyncWebClient, tracked: Callable[[], AbstractAsyncContextManager[object]]) -> ErrorHandler:
     """Bolt's ``app.error`` handler: the busy answer for :class:`Busy`, a logged error for anything else.
 
-    ``tracked``: entered around sending the busy answer, so that shutdown waits for it as for any answer
-    (:meth:`adapters.http.inflight.Inflight.tracked`)."""
+    ``sender``: the surface's own client, whose session and proxy carry a busy answer to a ``response_url``.
 
-    async def handle(error: Exception, body: dict[str, Any]) -> None:
+    ``tracked``: entered around sending the busy answer, so that shutdown waits for it as for any answer
+    (:meth:`adapters.http.inflight.Inflight.tracked`). The handler's ``client`` is the request's own, with
+    the workspace's token (Bolt passes it by that name), which publishing a Home tab needs."""
+
+    async def handle(error: Exception, body: dict[str, Any], client: AsyncWebClient | None = None) -> None:
         if not isinstance(error, Busy):
             logger.error("Slack request failed in a listener or middleware (error: %s)", error, exc_info=error)
             return
@@ -52,14 +60,29 @@ def error_handler(client: AsyncWebClient, tracked: Callable[[], AbstractAsyncCon
         logger.debug("busy: %s of user %s in workspace %s shed", kind, user_id, workspace_id)
         url = body.get("response_url")
         if not isinstance(url, str) or not url:
-            return  # an event, or a press on the Home tab: nobody is waiting on a response_url
+            view = body.get("view")
+            if client is not None and user_id and isinstance(view, dict) and view.get("type") == "home":
+                await busy_home(client, user_id, view)
+            return  # otherwise an event: nobody is waiting for an answer
         try:
             async with tracked():
-                status = await respond(client, url, BUSY_ANSWER)
+                status = await respond(sender, url, BUSY_ANSWER)
         except (aiohttp.ClientError, TimeoutError) as exc:
             logger.warning("busy answer to user %s in workspace %s failed: %s", user_id, workspace_id, exc)
             return
         if status != 200:
             logger.warning("response_url answered %s to the busy answer of user %s", status, user_id)
+
+    async def busy_home(client: AsyncWebClient, user_id: str, view: dict[str, Any]) -> None:
+        busy = with_notice(view, BUSY)
+        if busy is None:
+            return
+        seen = view.get("hash")  # Slack refuses it if the tab changed since the press: the newer tab stays
+        try:
+            async with tracked():
+                await client.views_publish(user_id=user_id, view=busy, hash=seen if isinstance(seen, str) else None)
+        except delivery.SEND_FAILURES as exc:
+            reason = delivery.api_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+            logger.warning("busy notice on the Home tab of user %s not published: %s", user_id, reason)
 
     return handle

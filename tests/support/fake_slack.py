@@ -60,6 +60,7 @@ class FakeSlack(CanvasMethods):
     archived: set[str] = field(default_factory=set)
     user_channels: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     bot_channels: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    homes: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id → the Home tab published last
     oauth_codes: dict[str, Workspace] = field(default_factory=dict)
     failures: dict[str, list[Failure]] = field(default_factory=lambda: defaultdict(list))
     delays: dict[str, float] = field(default_factory=dict)
@@ -294,7 +295,16 @@ class FakeSlack(CanvasMethods):
         return self._views(params)
 
     def _views_publish(self, ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
-        return self._views(params)
+        """As Slack does: the user's Home tab is replaced, unless ``hash`` names one that is no longer shown."""
+        user = str(params.get("user_id") or "")
+        seen = params.get("hash")
+        current = self.homes.get(user)
+        if seen and current is not None and seen != current["hash"]:
+            return {"ok": False, "error": "hash_conflict"}
+        published = self._views(params)["view"]
+        published["hash"] = f"h{next(self._counter)}"
+        self.homes[user] = published
+        return {"ok": True, "view": published}
 
     def _users_conversations(self, ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
         if params.get("user"):

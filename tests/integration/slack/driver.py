@@ -150,9 +150,11 @@ class SlackDriver:
             "trigger_id": self.next_id("trigger-"),
             "actions": [{"type": "button", "action_id": action_id, "value": value, "block_id": "b"}],
         }
-        if in_home:
+        if in_home:  # as Slack sends it: the Home tab the person is looking at, with its hash
+            home = self.fake.homes.get(user)
+            shown = {"blocks": home["blocks"], "hash": home["hash"]} if home else {}
             payload["container"] = {"type": "view", "view_id": "VHOME"}
-            payload["view"] = {"id": "VHOME", "type": "home"}
+            payload["view"] = {"id": "VHOME", "type": "home", **shown}
         else:
             payload["response_url"] = self.fake.response_url(name)
             payload["channel"] = {"id": channel, "name": "support"}

@@ -21,10 +21,11 @@ from sqlalchemy import func, select, text
 from adapters.http.inflight import FORMS
 from adapters.http.overload import BUSY
 from adapters.runtime import Runtime
+from adapters.slack.home import NOTICE_BLOCK
 from adapters.slack.surface import CONCURRENT_WORK
 from bot.storage.models import Moment
 from tests.integration.slack.conftest import TOKEN, clear_slack_tables, slack_runtime, start
-from tests.integration.slack.driver import SlackDriver
+from tests.integration.slack.driver import SlackDriver, all_text
 from tests.support.fake_slack import FakeSlack
 
 BURST = CONCURRENT_WORK + 12  # more new people at once than there are slots for answers
@@ -218,3 +219,42 @@ async def test_a_home_tab_slow_to_list_channels_and_publish_holds_no_slot_so_a_b
 
     assert sorted(call.params["user_id"] for call in fake_slack.calls_to("views.publish")) == sorted(visitors)
     assert await shed(slack, "event") == shed_before, "none is shed"
+
+
+async def test_a_shed_press_in_the_home_tab_says_busy_there_and_does_nothing(
+    runtime: Runtime, slack: SlackDriver, fake_slack: FakeSlack
+) -> None:
+    """A press in the Home tab has no response_url: the tab the person sees is published again, with the
+    busy answer as its notice and everything else as it was; the press did nothing."""
+    await slack.command("review on")
+    await slack.command(STORY, user="U2")
+    await slack.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"})
+    before = fake_slack.homes["U1"]
+    number = next(
+        element["value"]
+        for block in before["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] == "review.approve"
+    )
+    shed_before = await shed(slack, "action")
+
+    async with database_held(runtime):
+        burst = [
+            asyncio.create_task(slack.command(f"{STORY} {n}", user=f"U{100 + n}", settle=False))
+            for n in range(CONCURRENT_WORK)  # every work slot, waiting on the database
+        ]
+        await asyncio.sleep(0.3)
+        press = asyncio.create_task(slack.press("review.approve", number, in_home=True))
+        await asyncio.sleep(HELD)
+    await asyncio.gather(*burst, press)
+    await slack.settle()
+
+    assert await shed(slack, "action") == shed_before + 1
+    busy = fake_slack.homes["U1"]
+    [notice] = [block for block in busy["blocks"] if block.get("block_id") == NOTICE_BLOCK]
+    assert BUSY in all_text(notice)
+    rest = [block for block in busy["blocks"] if block.get("block_id") != NOTICE_BLOCK]
+    assert rest == [block for block in before["blocks"] if block.get("block_id") != NOTICE_BLOCK], "else as it was"
+    await slack.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"})
+    assert "Waiting for your review" in all_text(fake_slack.homes["U1"]["blocks"]), "the story was not approved"

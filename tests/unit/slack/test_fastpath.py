@@ -48,7 +48,7 @@ def authorizer(*, fails: Exception | None = None) -> tuple[AsyncAuthorize, Asked
 class Recorder:
     def __init__(self, *, raises: Exception | None = None) -> None:
         self.answered: list[tuple[str, dict[str, Any], str | None]] = []
-        self.errors: list[tuple[Exception, dict[str, Any]]] = []
+        self.errors: list[tuple[Exception, dict[str, Any], AsyncWebClient | None]] = []
         self.workspaces: list[str | None] = []  # the workspace each listener's client calls for
         self.done = asyncio.Event()
         self.failed = asyncio.Event()
@@ -67,8 +67,8 @@ class Recorder:
         if self.raises is not None:
             raise self.raises
 
-    async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
-        self.errors.append((error, body))
+    async def on_error(self, error: Exception, body: dict[str, Any], client: AsyncWebClient | None) -> None:
+        self.errors.append((error, body, client))
         self.failed.set()
 
 
@@ -148,5 +148,6 @@ async def test_what_the_listener_raises_goes_to_the_error_handler_with_the_body(
     recorder = Recorder(raises=failure)
     assert await fast(authorizer()[0], recorder).take(form())
     await asyncio.wait_for(recorder.failed.wait(), 5)
-    ((error, body),) = recorder.errors
+    ((error, body, client),) = recorder.errors
     assert error is failure and body["command"] == "/moment"
+    assert client is not None and client.token, "with the request's client, which holds the workspace's token"
