@@ -636,7 +636,8 @@ async def seed_series(database_url: str, *, count: int, first: datetime, last: d
                         "created_at": datetime.now(UTC),
                     }
                 )
-            await session.execute(insert(MeetingSeries), rows)
+            if rows:  # ``--series 0``: the scheduler has nothing to post
+                await session.execute(insert(MeetingSeries), rows)
     finally:
         await runtime.close()
 
