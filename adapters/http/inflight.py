@@ -2,9 +2,10 @@
 
 A Slack command is acknowledged at once and answered afterwards; that afterwards-work is tracked here so
 that it can be awaited on shutdown and in tests. An answer's work takes one of a few slots, after
-waiting for a calm moment (:meth:`Inflight.work`, :mod:`adapters.http.foreground`); it is sent after
-the slot is given back (:meth:`Inflight.sending`), and while Slack is slow to accept what is being
-sent (many answers on their way for longer than the answer wait bound), new answers are not started at all.
+waiting for a calm moment (:meth:`Inflight.work`, :mod:`adapters.http.foreground`); the calls to Slack
+it needs (looking people up before the slot, sending the answer after it) are made outside the slot
+(:meth:`Inflight.on_slack`), and while Slack is slow to answer them (many waiting on it for longer than
+the answer wait bound), new answers are not started at all.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ from adapters.http.foreground import Foreground
 from adapters.http.overload import ANSWER_WAIT_SECONDS, Backlog, Busy
 
 FORMS = 4  # modal submissions handled at once, in each process
-# When this many answers of a process have each been on their way to Slack for longer than the answer
-# wait bound, Slack is slow to accept them: new answers are answered "busy" before their work, since more
-# would only queue behind them and hold memory while people wait. A count of sends alone would cap a
-# process at count ÷ round trip (64 answers at 200 ms: 320 a second) however well Slack keeps up; one
-# slow send alone would shed everything behind it.
-SENDING = 64
+# When this many answers of a process have each been waiting on Slack (a lookup before their work, or
+# their sending after it) for longer than the answer wait bound, Slack is slow to answer them: new
+# answers are answered "busy" before their work, since more would only queue behind them and hold
+# memory while people wait. A count of calls alone would cap a process at count ÷ round trip (64 answers
+# at 200 ms: 320 a second) however well Slack keeps up; one slow call alone would shed everything.
+SLOW_CALLS = 64
 
 
 class Inflight:
@@ -42,14 +43,14 @@ class Inflight:
         foreground: Foreground,
         wait: float = ANSWER_WAIT_SECONDS,
         forms: int = FORMS,
-        sending: int = SENDING,
+        slow_calls: int = SLOW_CALLS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._slots = Backlog(limit=limit, bound=wait)  # past ``wait`` seconds: Busy (adapters/http/overload.py)
         self._forms = Backlog(limit=forms, bound=wait)
-        self._sends: dict[object, float] = {}  # started (monotonic) per answer being sent, oldest first
-        self._slow_sends = sending
-        self._send_bound = wait
+        self._calls: dict[object, float] = {}  # since when (monotonic) each answer waits on Slack, oldest first
+        self._slow_calls = slow_calls
+        self._call_bound = wait
         self._clock = clock
         self._tasks: set[asyncio.Task[Any]] = set()
         self._idle = asyncio.Event()
@@ -63,7 +64,7 @@ class Inflight:
     @asynccontextmanager
     async def tracked(self) -> AsyncIterator[None]:
         """Track the current task until it is done (shutdown and tests wait for it), without waiting or shedding:
-        a modal submission, an uninstall, revoked tokens, and the sending of an answer after its work."""
+        a modal submission, an uninstall, revoked tokens, and an answer from its lookups to its sending."""
         task = asyncio.current_task()
         if task is not None:
             self._tasks.add(task)
@@ -80,38 +81,44 @@ class Inflight:
     async def work(self) -> AsyncIterator[None]:
         """An answer's work (the core's call, its reads and writes), inside :meth:`tracked`: first wait for a
         calm moment, then for a slot. :class:`adapters.http.overload.Busy` at once while Slack is slow to
-        accept the answers being sent (:meth:`congested`), or when no slot frees within the answer wait bound.
+        answer (:meth:`congested`), or when no slot frees within the answer wait bound.
 
-        Sending the answer afterwards happens outside it (:meth:`sending`): a slot held across the round
-        trip to Slack would cap a process at slots ÷ round-trip time, however idle its CPU and database.
+        Calls to Slack happen outside it (:meth:`on_slack`): a slot held across a round trip to Slack would
+        cap a process at slots ÷ round-trip time, however idle its CPU and database.
         """
         self.admit()
         await self._foreground.calm()  # give way before taking a slot, not while holding one
         async with self._slots:
             yield
 
+    @property
+    def working(self) -> int:
+        """Answers holding a work slot right now."""
+        return self._slots.taken
+
     def admit(self) -> None:
-        """:class:`adapters.http.overload.Busy` at once while Slack is slow to accept the answers being sent:
-        called before an answer's lookups too, so that one that would be shed makes no calls to Slack."""
+        """:class:`adapters.http.overload.Busy` at once while Slack is slow to answer: called before an
+        answer's lookups too, so that one that would be shed makes no calls to Slack."""
         if self.congested():
             raise Busy
 
     def congested(self) -> bool:
-        """True while at least ``sending`` answers have each been on their way for longer than the bound."""
-        if len(self._sends) < self._slow_sends:
+        """True while at least ``slow_calls`` answers have each waited on Slack for longer than the bound."""
+        if len(self._calls) < self._slow_calls:
             return False
-        slow = next(itertools.islice(self._sends.values(), self._slow_sends - 1, None))
-        return self._clock() - slow > self._send_bound
+        slow = next(itertools.islice(self._calls.values(), self._slow_calls - 1, None))
+        return self._clock() - slow > self._call_bound
 
     @contextmanager
-    def sending(self) -> Iterator[None]:
-        """Around sending an answer after its :meth:`work`, inside :meth:`tracked`."""
+    def on_slack(self) -> Iterator[None]:
+        """Around an answer's calls to Slack outside its :meth:`work` (its lookups before, its sending after),
+        inside :meth:`tracked`."""
         token = object()
-        self._sends[token] = self._clock()
+        self._calls[token] = self._clock()
         try:
             yield
         finally:
-            del self._sends[token]
+            del self._calls[token]
 
     def form(self) -> Backlog:
         """One of the few slots for handling modal submissions, ``async with``-ed inside :meth:`tracked`.
@@ -125,8 +132,15 @@ class Inflight:
 
     async def idle(self, within: float | None = None) -> bool:
         """Wait until no work is running; False if ``within`` seconds ran out first."""
+
+        async def settled() -> None:
+            # Awake, check again: a task that left its last tracked block may have entered another since
+            # (a shed answer, tracked again while its busy answer is sent).
+            while self._tasks:
+                await self._idle.wait()
+
         try:
-            await asyncio.wait_for(self._idle.wait(), within)
+            await asyncio.wait_for(settled(), within)
         except TimeoutError:
             return False
         return True

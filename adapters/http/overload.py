@@ -37,23 +37,31 @@ class Backlog:
     def __init__(self, *, limit: int, bound: float = ANSWER_WAIT_SECONDS) -> None:
         self._slots = asyncio.Semaphore(limit)
         self._bound = bound
+        self._taken = 0
 
     @property
     def bound(self) -> float:
         return self._bound
 
+    @property
+    def taken(self) -> int:
+        """How many slots are held right now."""
+        return self._taken
+
     async def __aenter__(self) -> None:
         if not self._slots.locked():  # a slot is free: take it without arming a timeout
             await self._slots.acquire()
-            return
-        try:
-            await asyncio.wait_for(self._slots.acquire(), self._bound)
-        except TimeoutError:
-            raise Busy from None
+        else:
+            try:
+                await asyncio.wait_for(self._slots.acquire(), self._bound)
+            except TimeoutError:
+                raise Busy from None
+        self._taken += 1
 
     async def __aexit__(
         self, _kind: type[BaseException] | None, _error: BaseException | None, _trace: TracebackType | None
     ) -> None:
+        self._taken -= 1
         self._slots.release()
 
 

@@ -158,22 +158,23 @@ class SlackListeners:
         reply_in_place: bool = False,
         in_home: bool = False,
     ) -> None:
-        """Answer an acknowledged request once. Before its work slot, what needs no work of the core: whether
-        it is the first delivery, who sent it and whom it mentions (``read``, which logs it; people not seen
-        lately are looked up in Slack), and for a press in the Home tab the channels to draw there. In the
-        slot: the core's call. After it: the replies are sent. In the Home tab the replies go out and the
-        tab is drawn again inside the slot (drawing it is core work, and it shows what sending them said),
-        and it is published after.
+        """Answer an acknowledged request once. Before its work slot, what Slack is asked: who sent it and
+        whom it mentions (``read``, which logs it; people not seen lately are looked up), and for a press in
+        the Home tab the channels to draw there. In the slot: whether it is the first delivery (a database
+        write for events), and the core's call. After it: the replies are sent. In the Home tab the replies
+        go out and the tab is drawn again inside the slot (drawing it is core work, and it shows what
+        sending them said), and it is published after.
         ``reply_in_place``: answer in the conversation the request came from (a direct message)."""
         async with self._inflight.tracked():
             self._inflight.admit()  # before any call to Slack for an answer that would be shed
-            if not await self._first_time(body):
-                return
-            profile = await self._profile(client, sender)
-            incoming = await read(profile)
-            channels = await self._home_channels(client, sender, profile) if in_home else None
+            with self._inflight.on_slack():
+                profile = await self._profile(client, sender)
+                incoming = await read(profile)
+                channels = await self._home_channels(client, sender, profile) if in_home else None
             view: dict[str, Any] | None = None
             async with self._inflight.work():
+                if not await self._first_time(body):
+                    return
                 replies = await self._core.handle(incoming)
                 exchange = self._exchange(client, sender, profile, incoming)
                 if channels is not None:
@@ -182,12 +183,12 @@ class SlackListeners:
                     notice = " ".join(n for n in exchange.notices if n)
                     view = await self._home_view(sender, profile, channels, notice=notice)
             if view is not None:
-                with self._inflight.sending():
+                with self._inflight.on_slack():
                     await self._publish_home(client, sender, profile, view)
                 return
             if reply_in_place:
                 exchange.reply_in = str(incoming.place.channel_id)
-            with self._inflight.sending():
+            with self._inflight.on_slack():
                 await exchange.send(replies)
 
     async def answer_command(self, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -353,13 +354,14 @@ class SlackListeners:
             return
         async with self._inflight.tracked():
             self._inflight.admit()
-            if not await self._first_time(body):
-                return
-            profile = await self._profile(client, sender)
-            channels = await self._home_channels(client, sender, profile)
+            with self._inflight.on_slack():
+                profile = await self._profile(client, sender)
+                channels = await self._home_channels(client, sender, profile)
             async with self._inflight.work():
+                if not await self._first_time(body):
+                    return
                 view = await self._home_view(sender, profile, channels, notice="")
-            with self._inflight.sending():
+            with self._inflight.on_slack():
                 await self._publish_home(client, sender, profile, view)
 
     async def _home_channels(self, client: AsyncWebClient, sender: Sender, profile: Profile) -> list[Channel]:

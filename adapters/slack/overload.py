@@ -1,12 +1,13 @@
 """The "busy" answer on Slack: when a command's or a button's answer is shed, the person hears so.
 
 :class:`adapters.http.overload.Busy` is raised by the listener, after the acknowledgement and before
-any work, when no slot came free in time. Bolt (or :mod:`adapters.slack.fastpath`, for commands and
-button presses) hands it to the app's error handler, which this provides: it posts
-:data:`adapters.http.overload.BUSY` to the request's ``response_url`` (only the person sees it) and
-counts the shed request. A press in the Home tab has no ``response_url``: the tab the person is looking
-at is published again with the busy answer as its notice. Every other error is logged, as Bolt's own
-handler would.
+any work, when no slot came free in time or Slack is slow to answer the calls already waiting on it.
+Bolt (or :mod:`adapters.slack.fastpath`, for commands and button presses) hands it to the app's error
+handler, which this provides: it posts :data:`adapters.http.overload.BUSY` to the request's
+``response_url`` (only the person sees it) and counts the shed request. A press in the Home tab has no
+``response_url``: the tab the person is looking at is published again with the busy answer as its
+notice; a message written to the bot is answered with it in that conversation. Every other error is
+logged, as Bolt's own handler would.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.http.overload import BUSY, Busy, count_shed
 from adapters.slack import delivery
 from adapters.slack.home import with_notice
-from adapters.slack.incoming import tenant_of, user_of
+from adapters.slack.incoming import is_direct_message, tenant_of, user_of
 from adapters.slack.respond import respond
 
 logger = logging.getLogger(__name__)
@@ -60,10 +61,14 @@ def error_handler(sender: AsyncWebClient, tracked: Callable[[], AbstractAsyncCon
         logger.debug("busy: %s of user %s in workspace %s shed", kind, user_id, workspace_id)
         url = body.get("response_url")
         if not isinstance(url, str) or not url:
-            view = body.get("view")
-            if client is not None and user_id and isinstance(view, dict) and view.get("type") == "home":
+            view, event = body.get("view"), body.get("event")
+            if client is None:
+                return
+            if user_id and isinstance(view, dict) and view.get("type") == "home":
                 await busy_home(client, user_id, view)
-            return  # otherwise an event: nobody is waiting for an answer
+            elif isinstance(event, dict) and is_direct_message(event):  # the envelope names no user; the event does
+                await busy_direct(client, str(event["user"]), str(event["channel"]))
+            return  # otherwise an event nobody waits on an answer to (a visit to the Home tab redraws it later)
         try:
             async with tracked():
                 status = await respond(sender, url, BUSY_ANSWER)
@@ -72,6 +77,14 @@ def error_handler(sender: AsyncWebClient, tracked: Callable[[], AbstractAsyncCon
             return
         if status != 200:
             logger.warning("response_url answered %s to the busy answer of user %s", status, user_id)
+
+    async def busy_direct(client: AsyncWebClient, user_id: str, channel: str) -> None:
+        try:
+            async with tracked():
+                await client.chat_postMessage(channel=channel, text=BUSY)
+        except delivery.SEND_FAILURES as exc:
+            reason = delivery.api_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+            logger.warning("busy answer to the direct message of user %s not posted: %s", user_id, reason)
 
     async def busy_home(client: AsyncWebClient, user_id: str, view: dict[str, Any]) -> None:
         busy = with_notice(view, BUSY)

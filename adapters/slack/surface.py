@@ -67,8 +67,9 @@ NO_SIGNING_SECRET = (
 API_TIMEOUT_SECONDS = 10
 RETRIES = 2
 # Connections the shared Slack session keeps open at once (aiohttp's default is 100). Every answer is
-# sent on one: at 500 answers a second and a 300 ms round trip, 150 are in use, and past the limit the
-# next answers would wait for a connection however idle the process.
+# sent on one: at 500 answers a second and a 300 ms round trip, 150 are in use, leaving room for the
+# lookups and posts on the same session; past the limit the next calls would wait for a connection
+# however idle the process.
 CONNECTIONS = 256
 # Answers worked on after an acknowledgement, at once per process: the core's reads and writes, not the
 # sending, which happens after the slot is given back (adapters/http/inflight.py; the Home tab keeps its
@@ -168,6 +169,11 @@ class SlackSurface:
     async def _redirect(self, request: web.Request) -> web.Response:
         assert self.oauth_flow is not None
         return await to_aiohttp_response(await self.oauth_flow.handle_callback(await to_bolt_request(request)))
+
+    @property
+    def inflight(self) -> Inflight:
+        """The work running after acknowledgements: its slots, its calls to Slack, its tasks."""
+        return self._inflight
 
     async def idle(self, within: float | None = None) -> bool:
         """Wait for work still running after acknowledgements (True when none is left)."""

@@ -80,7 +80,7 @@ async def test_a_slot_is_free_again_while_its_answer_is_sent() -> None:
     async with inflight.tracked():
         async with inflight.work():
             pass
-        with inflight.sending():
+        with inflight.on_slack():
             async with inflight.work():  # the next answer's work, while the first is still on its way
                 pass
 
@@ -95,8 +95,8 @@ class Clock:
 
 async def test_while_many_answers_wait_on_slack_past_the_bound_new_work_is_busy_at_once() -> None:
     clock = Clock()
-    inflight = Inflight(limit=4, foreground=Foreground(), sending=2, wait=1.0, clock=clock)
-    with inflight.sending(), inflight.sending():
+    inflight = Inflight(limit=4, foreground=Foreground(), slow_calls=2, wait=1.0, clock=clock)
+    with inflight.on_slack(), inflight.on_slack():
         async with inflight.work():  # on their way, but not for long: Slack keeps up
             pass
         clock.now += 1.5
@@ -111,10 +111,36 @@ async def test_while_many_answers_wait_on_slack_past_the_bound_new_work_is_busy_
 
 async def test_many_quick_sends_or_one_slow_send_do_not_make_work_busy() -> None:
     clock = Clock()
-    inflight = Inflight(limit=4, foreground=Foreground(), sending=3, wait=1.0, clock=clock)
-    with inflight.sending():  # one answer Slack is slow to take
+    inflight = Inflight(limit=4, foreground=Foreground(), slow_calls=3, wait=1.0, clock=clock)
+    with inflight.on_slack():  # one answer Slack is slow to take
         clock.now += 5.0
-        with inflight.sending(), inflight.sending(), inflight.sending():  # and more, being taken quickly
+        with inflight.on_slack(), inflight.on_slack(), inflight.on_slack():  # and more, being taken quickly
             assert not inflight.congested()
             async with inflight.work():
                 pass
+
+
+async def test_idle_waits_for_a_task_that_is_tracked_again_after_its_last_block_ended() -> None:
+    """A shed answer leaves its tracked block and, without yielding, enters another to send its busy answer:
+    shutdown, waiting meanwhile, must wait for that one too."""
+    inflight = Inflight(limit=1, foreground=Foreground())
+    shed, release = asyncio.Event(), asyncio.Event()
+    sent: list[str] = []
+
+    async def shed_answer() -> None:
+        async with inflight.tracked():
+            await shed.wait()
+        async with inflight.tracked():  # the busy answer
+            await release.wait()
+            sent.append("busy")
+
+    task = asyncio.create_task(shed_answer())
+    await asyncio.sleep(0)
+    waiting = asyncio.create_task(inflight.idle(5))
+    await asyncio.sleep(0.01)  # shutdown is waiting now
+    shed.set()
+    await asyncio.sleep(0.05)
+    assert not waiting.done(), "the busy answer is still being sent"
+    release.set()
+    assert await waiting and sent == ["busy"]
+    await task

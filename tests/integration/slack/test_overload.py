@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import sqlite3
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -24,6 +25,7 @@ from adapters.runtime import Runtime
 from adapters.slack.home import NOTICE_BLOCK
 from adapters.slack.surface import CONCURRENT_WORK
 from bot.storage.models import Moment
+from tests.integration.faults import eventually
 from tests.integration.slack.conftest import TOKEN, clear_slack_tables, slack_runtime, start
 from tests.integration.slack.driver import SlackDriver, all_text
 from tests.support.fake_slack import FakeSlack
@@ -221,6 +223,17 @@ async def test_a_home_tab_slow_to_list_channels_and_publish_holds_no_slot_so_a_b
     assert await shed(slack, "event") == shed_before, "none is shed"
 
 
+def approvable(home: dict[str, Any]) -> list[str]:
+    """The numbers of the stories a Home tab offers to approve."""
+    return [
+        element["value"]
+        for block in home["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] == "review.approve"
+    ]
+
+
 async def test_a_shed_press_in_the_home_tab_says_busy_there_and_does_nothing(
     runtime: Runtime, slack: SlackDriver, fake_slack: FakeSlack
 ) -> None:
@@ -230,13 +243,7 @@ async def test_a_shed_press_in_the_home_tab_says_busy_there_and_does_nothing(
     await slack.command(STORY, user="U2")
     await slack.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"})
     before = fake_slack.homes["U1"]
-    number = next(
-        element["value"]
-        for block in before["blocks"]
-        if block["type"] == "actions"
-        for element in block["elements"]
-        if element["action_id"] == "review.approve"
-    )
+    [number] = approvable(before)
     shed_before = await shed(slack, "action")
 
     async with database_held(runtime):
@@ -244,7 +251,11 @@ async def test_a_shed_press_in_the_home_tab_says_busy_there_and_does_nothing(
             asyncio.create_task(slack.command(f"{STORY} {n}", user=f"U{100 + n}", settle=False))
             for n in range(CONCURRENT_WORK)  # every work slot, waiting on the database
         ]
-        await asyncio.sleep(0.3)
+
+        async def slots_taken() -> bool:
+            return slack.surface.inflight.working == CONCURRENT_WORK
+
+        assert await eventually(slots_taken, within=5, every=0.01)
         press = asyncio.create_task(slack.press("review.approve", number, in_home=True))
         await asyncio.sleep(HELD)
     await asyncio.gather(*burst, press)
@@ -257,4 +268,32 @@ async def test_a_shed_press_in_the_home_tab_says_busy_there_and_does_nothing(
     rest = [block for block in busy["blocks"] if block.get("block_id") != NOTICE_BLOCK]
     assert rest == [block for block in before["blocks"] if block.get("block_id") != NOTICE_BLOCK], "else as it was"
     await slack.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"})
-    assert "Waiting for your review" in all_text(fake_slack.homes["U1"]["blocks"]), "the story was not approved"
+    assert number in approvable(fake_slack.homes["U1"]), "the story is still waiting for review"
+
+
+async def test_a_shed_direct_message_is_answered_busy_in_that_conversation_and_does_nothing(
+    runtime: Runtime, slack: SlackDriver, fake_slack: FakeSlack
+) -> None:
+    await slack.direct_message("help")
+    shed_before, stored_before = await shed(slack, "event"), await stories(runtime)
+
+    async with database_held(runtime):
+        burst = [
+            asyncio.create_task(slack.command(f"{STORY} {n}", user=f"U{100 + n}", settle=False))
+            for n in range(CONCURRENT_WORK)  # every work slot, waiting on the database
+        ]
+
+        async def slots_taken() -> bool:
+            return slack.surface.inflight.working == CONCURRENT_WORK
+
+        assert await eventually(slots_taken, within=5, every=0.01)
+        fake_slack.reset()
+        message = asyncio.create_task(slack.direct_message(STORY, user="U1", channel="DU1"))
+        await asyncio.sleep(HELD)
+    await asyncio.gather(*burst, message)
+    await slack.settle()
+
+    assert await shed(slack, "event") == shed_before + 1
+    posted = [call.params for call in fake_slack.calls_to("chat.postMessage") if call.params.get("channel") == "DU1"]
+    assert [params.get("text") for params in posted] == [BUSY]
+    assert await stories(runtime) - stored_before == CONCURRENT_WORK, "the burst's stories, not the shed one"
