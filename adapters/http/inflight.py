@@ -15,6 +15,7 @@ import itertools
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from adapters.http.foreground import Foreground
@@ -27,6 +28,10 @@ FORMS = 4  # modal submissions handled at once, in each process
 # memory while people wait. A count of calls alone would cap a process at count ÷ round trip (64 answers
 # at 200 ms: 320 a second) however well Slack keeps up; one slow call alone would shed everything.
 SLOW_CALLS = 64
+
+# The answer's call to Slack the current task is making (set by Inflight.on_slack), so that a wait Slack asked
+# for can take it off the clock (told_to_wait).
+_CALL: ContextVar[tuple[Inflight, object] | None] = ContextVar("customer_moment_slack_call", default=None)
 
 
 class Inflight:
@@ -115,10 +120,18 @@ class Inflight:
         inside :meth:`tracked`."""
         token = object()
         self._calls[token] = self._clock()
+        current = _CALL.set((self, token))
         try:
             yield
         finally:
-            del self._calls[token]
+            _CALL.reset(current)
+            self._calls.pop(token, None)
+
+    def _pause(self, token: object) -> None:
+        self._calls.pop(token, None)
+
+    def _resume(self, token: object) -> None:
+        self._calls[token] = self._clock()  # the newest entry, as it is the latest start: the order holds
 
     def form(self) -> Backlog:
         """One of the few slots for handling modal submissions, ``async with``-ed inside :meth:`tracked`.
@@ -144,3 +157,20 @@ class Inflight:
         except TimeoutError:
             return False
         return True
+
+
+@contextmanager
+def told_to_wait() -> Iterator[None]:
+    """Around a wait Slack asked for (a rate limit's ``Retry-After``) during an answer's call to Slack: not
+    Slack being slow, so not a reason to shed other answers; the call waits on Slack anew after it. A busy
+    workspace rate-limited in one channel thus sheds no other workspace's answers."""
+    call = _CALL.get()
+    if call is None:
+        yield
+        return
+    inflight, token = call
+    inflight._pause(token)
+    try:
+        yield
+    finally:
+        inflight._resume(token)

@@ -32,11 +32,14 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.http.foreground import Foreground
-from adapters.http.inflight import Inflight
+from adapters.http.inflight import Inflight, told_to_wait
 from adapters.settings import Settings, SettingsError
 from adapters.slack import canvas, delivery
 from adapters.slack.ackfirst import AckFirst
@@ -84,6 +87,22 @@ HISTORY_PAGE = 100
 NO_KEY = f"ENCRYPTION_KEY is required for OAuth installs (tokens are encrypted at rest); generate one with: {GENERATE}"
 
 
+class RateLimitRetries(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk's retries of a call Slack rate-limited (429: wait for ``Retry-After``, then try again), with
+    the wait not counted as Slack being slow to answer (:func:`adapters.http.inflight.told_to_wait`)."""
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        with told_to_wait():
+            await super().prepare_for_next_attempt_async(state=state, request=request, response=response, error=error)
+
+
 def web_client(settings: Settings, session: aiohttp.ClientSession | None) -> AsyncWebClient:
     """The Web API client: bounded timeout, retries for 429 (honouring Retry-After), 5xx and connection errors."""
     return AsyncWebClient(
@@ -91,7 +110,7 @@ def web_client(settings: Settings, session: aiohttp.ClientSession | None) -> Asy
         timeout=API_TIMEOUT_SECONDS,
         session=session,
         retry_handlers=[
-            AsyncRateLimitErrorRetryHandler(max_retry_count=RETRIES),
+            RateLimitRetries(max_retry_count=RETRIES),
             AsyncServerErrorRetryHandler(max_retry_count=RETRIES),
             AsyncConnectionErrorRetryHandler(max_retry_count=RETRIES),
         ],

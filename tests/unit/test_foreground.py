@@ -9,7 +9,7 @@ import time
 import pytest
 
 from adapters.http.foreground import Foreground
-from adapters.http.inflight import Inflight
+from adapters.http.inflight import Inflight, told_to_wait
 from adapters.http.overload import Busy
 
 
@@ -144,3 +144,18 @@ async def test_idle_waits_for_a_task_that_is_tracked_again_after_its_last_block_
     release.set()
     assert await waiting and sent == ["busy"]
     await task
+
+
+async def test_a_wait_slack_asked_for_is_off_the_clock_and_the_call_waits_anew_after_it() -> None:
+    clock = Clock()
+    inflight = Inflight(limit=4, foreground=Foreground(), slow_calls=1, wait=1.0, clock=clock)
+    with inflight.on_slack():
+        with told_to_wait():  # Retry-After
+            clock.now += 5.0
+            assert not inflight.congested()
+        assert not inflight.congested(), "waiting on Slack again from now"
+        clock.now += 1.5
+        assert inflight.congested()
+    assert not inflight.congested()
+    with told_to_wait():  # outside an answer's call to Slack: nothing to take off the clock
+        pass

@@ -15,15 +15,17 @@ import sqlite3
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select, text
 
-from adapters.http.inflight import FORMS
+from adapters.http.foreground import Foreground
+from adapters.http.inflight import FORMS, Inflight
 from adapters.http.overload import BUSY
 from adapters.runtime import Runtime
 from adapters.slack.home import NOTICE_BLOCK
-from adapters.slack.surface import CONCURRENT_WORK
+from adapters.slack.surface import CONCURRENT_WORK, web_client
 from bot.storage.models import Moment
 from tests.integration.faults import eventually
 from tests.integration.slack.conftest import TOKEN, clear_slack_tables, slack_runtime, start
@@ -297,3 +299,30 @@ async def test_a_shed_direct_message_is_answered_busy_in_that_conversation_and_d
     posted = [call.params for call in fake_slack.calls_to("chat.postMessage") if call.params.get("channel") == "DU1"]
     assert [params.get("text") for params in posted] == [BUSY]
     assert await stories(runtime) - stored_before == CONCURRENT_WORK, "the burst's stories, not the shed one"
+
+
+async def test_a_wait_slack_asks_for_is_not_slack_being_slow(runtime: Runtime, fake_slack: FakeSlack) -> None:
+    """Rate-limited (429 with Retry-After), a call waits as Slack asked without counting as Slack being slow to
+    answer: one busy channel sheds nobody else's answers. After the wait it counts as waiting on Slack anew."""
+    await clear_slack_tables(runtime)
+    settings = slack_runtime(runtime, fake_slack, SLACK_BOT_TOKEN=TOKEN).settings
+    inflight = Inflight(limit=1, foreground=Foreground(), slow_calls=1, wait=0.1)
+    fake_slack.fail("chat.postMessage", "ratelimited", status=429, retry_after=1, times=1)
+    async with aiohttp.ClientSession() as session:
+        client = web_client(settings, session)
+        client.token = TOKEN
+
+        async def post() -> None:
+            with inflight.on_slack():
+                await client.chat_postMessage(channel="C1", text="Thanks, Ana!")
+
+        posting = asyncio.create_task(post())
+
+        async def limited() -> bool:
+            return bool(fake_slack.calls_to("chat.postMessage"))
+
+        assert await eventually(limited, within=5, every=0.01)
+        await asyncio.sleep(0.3)  # three times the bound, well inside the second Slack asked to wait
+        assert not inflight.congested(), "waiting as Slack asked"
+        await posting
+    assert len(fake_slack.calls_to("chat.postMessage")) == 2, "tried again after the wait"
