@@ -12,7 +12,8 @@ the bot in its Messages tab are read as commands and answered in that conversati
 An answer's work (the core's call, its reads and writes) holds one of the few work slots
 (:meth:`adapters.http.inflight.Inflight.work`); sending the answer to Slack happens after the slot is
 given back, so a slow round trip to Slack does not keep the next commands waiting; so do the lookups
-before it (people the bot has not seen lately, the channels the Home tab shows). One thing still calls
+before it (people the bot has not seen lately, the channels the Home tab shows; a modal submission's
+lookups happen before its form slot too). One thing still calls
 Slack inside the slot: a press in the Home tab sends its replies there before the tab is drawn again
 (drawing it is core work, and it shows what sending them said).
 """
@@ -302,27 +303,23 @@ class SlackListeners:
             return
         async with self._inflight.tracked():
             try:
+                self._inflight.admit()
+                with self._inflight.on_slack():  # who submitted it and whom it names: before the form slot
+                    profile, incoming = await self._read_form(body, view, client, sender, origin)
                 async with self._inflight.form():  # held while it is handled, not while its replies go out
-                    answered = await self._submitted(ack, body, view, client, sender, origin)
+                    replies = await self._submitted(ack, view, incoming)
             except Busy:  # raised before the submission was handled: nothing of it was stored
                 count_shed(surface=PLATFORM, kind="form")
                 await ack(response_action="errors", errors=input_errors({"form": BUSY}, view))
                 return
-            if answered is not None:
-                exchange, replies = answered
-                await exchange.send(replies)
+            if replies is not None:
+                with self._inflight.on_slack():
+                    await self._exchange(client, sender, profile, incoming).send(replies)
 
-    async def _submitted(
-        self,
-        ack: AsyncAck,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        client: AsyncWebClient,
-        sender: Sender,
-        origin: FormOrigin,
-    ) -> tuple[Exchange, list[Reply]] | None:
-        """Handle a submission and acknowledge it; what is left to send once acknowledged (None: the form's
-        errors went back in the acknowledgement)."""
+    async def _read_form(
+        self, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, sender: Sender, origin: FormOrigin
+    ) -> tuple[Profile, Incoming]:
+        """Who submitted the form and what it says, with the people it names looked up (and logged)."""
         profile = await self._profile(client, sender)
         found = answers(view)
         people = await self._directory.people(
@@ -336,6 +333,11 @@ class SlackListeners:
             incoming.place.channel_id,
             profile.user_id,
         )
+        return profile, incoming
+
+    async def _submitted(self, ack: AsyncAck, view: dict[str, Any], incoming: Incoming) -> list[Reply] | None:
+        """Handle a submission and acknowledge it; what is left to send once acknowledged (None: the form's
+        errors went back in the acknowledgement)."""
         replies = await self._core.handle(incoming)
         errors: dict[str, str] = {}
         for reply in replies:
@@ -344,7 +346,7 @@ class SlackListeners:
             await ack(response_action="errors", errors=input_errors(errors, view))
             return None
         await ack()
-        return self._exchange(client, sender, profile, incoming), replies
+        return replies
 
     async def home_opened(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab") != "home":
