@@ -54,6 +54,7 @@ class Inflight:
         self._slots = Backlog(limit=limit, bound=wait)  # past ``wait`` seconds: Busy (adapters/http/overload.py)
         self._forms = Backlog(limit=forms, bound=wait)
         self._calls: dict[object, float] = {}  # since when (monotonic) each answer waits on Slack, oldest first
+        self._open: set[object] = set()  # the calls whose on_slack block has not ended
         self._slow_calls = slow_calls
         self._call_bound = wait
         self._clock = clock
@@ -116,21 +117,26 @@ class Inflight:
 
     @contextmanager
     def on_slack(self) -> Iterator[None]:
-        """Around an answer's calls to Slack outside its :meth:`work` (its lookups before, its sending after),
-        inside :meth:`tracked`."""
+        """Around an answer's calls to Slack outside its :meth:`work` (its lookups before, its sending after,
+        with the note of where a card went that follows a post), inside :meth:`tracked`."""
         token = object()
         self._calls[token] = self._clock()
+        self._open.add(token)
         current = _CALL.set((self, token))
         try:
             yield
         finally:
             _CALL.reset(current)
+            self._open.discard(token)
             self._calls.pop(token, None)
 
     def _pause(self, token: object) -> None:
         self._calls.pop(token, None)
 
     def _resume(self, token: object) -> None:
+        if token not in self._open:  # its block ended meanwhile (a task started inside it outlived it)
+            return
+        self._calls.pop(token, None)
         self._calls[token] = self._clock()  # the newest entry, as it is the latest start: the order holds
 
     def form(self) -> Backlog:
@@ -139,7 +145,8 @@ class Inflight:
         Slack waits for a submission's answer, so it does not give way to acknowledgements; but without a
         bound a burst of submissions would hold every database connection while the CPU is short, and
         each would be answered after Slack's 3 seconds: the person told it failed, the story saved all
-        the same. Past the answer wait bound: :class:`adapters.http.overload.Busy`.
+        the same. Past the answer wait bound, or while Slack is slow to answer (:meth:`admit`, called
+        first): :class:`adapters.http.overload.Busy`.
         """
         return self._forms
 

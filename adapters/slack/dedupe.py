@@ -1,7 +1,7 @@
 """Process each Slack delivery once: a table of processed delivery ids and a Bolt middleware.
 
 Slack retries an Events API delivery (header ``X-Slack-Retry-Num``) when it did not see a timely
-200. Listeners claim the event id with an insert against a unique key before doing any work, so a
+200. Listeners claim the event id with an insert against a unique key before the core's work, so a
 retry is acknowledged and skipped even when it races the first attempt on another replica. The
 middleware answers a retry of an already processed delivery straight away, without running a listener.
 

@@ -20,6 +20,7 @@ Slack inside the slot: a press in the Home tab sends its replies there before th
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -56,7 +57,7 @@ from adapters.slack.incoming import (
 from adapters.slack.modals import CALLBACK_ID, FormOrigin, answers, decode_origin, input_errors
 from adapters.slack.people import Directory, Profile
 from bot.core import CustomerMoment
-from bot.events import Incoming
+from bot.events import Incoming, Person
 from bot.replies import Reply
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,9 @@ logger = logging.getLogger(__name__)
 COMMAND = "/moment"
 SHORTCUT = "make_moment"  # the message shortcut "Make it a Customer Moment" (manifest.yml)
 SHORTCUT_LOOKUPS = 10  # people looked up by name for a message's mentions; the form must open within 3 s
+# How long a modal submission's lookups in Slack may take: with at most the form slot's wait (1 s) and its
+# work after them, Slack's 3 seconds for the answer still hold.
+FORM_LOOKUP_SECONDS = 1.5
 EXPIRED_FORM = "This form has expired. Please close it and start again."
 
 
@@ -319,12 +323,25 @@ class SlackListeners:
     async def _read_form(
         self, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient, sender: Sender, origin: FormOrigin
     ) -> tuple[Profile, Incoming]:
-        """Who submitted the form and what it says, with the people it names looked up (and logged)."""
-        profile = await self._profile(client, sender)
+        """Who submitted the form and what it says, with the people it names looked up (and logged). Slack
+        waits for the answer to a submission: past ``FORM_LOOKUP_SECONDS`` the lookups give way to what the
+        payload says (the sender's user name, the people's ids), so that it is answered within 3 s."""
         found = answers(view)
-        people = await self._directory.people(
-            client, workspace_id=sender.workspace_id, user_ids={f"@{u}": "" for u in found.users}
-        )
+        profile = Profile(user_id=sender.user_id, name=sender.user_name or sender.user_id)
+        people = {f"@{u}": Person(external_id=u, name=u) for u in found.users}
+        try:
+            async with asyncio.timeout(FORM_LOOKUP_SECONDS):
+                profile = await self._profile(client, sender)
+                people = await self._directory.people(
+                    client, workspace_id=sender.workspace_id, user_ids={f"@{u}": "" for u in found.users}
+                )
+        except TimeoutError:
+            logger.warning(
+                "looking up who is on the form of user %s in workspace %s took over %.1f s; going on without",
+                sender.user_id,
+                sender.workspace_id,
+                FORM_LOOKUP_SECONDS,
+            )
         incoming = form_incoming(body, sender, origin, found, actor=profile.person(), people=people)
         logger.info(
             "form %s submitted in workspace %s channel %s by user %s",

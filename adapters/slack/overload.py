@@ -20,11 +20,12 @@ from typing import Any
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.http.overload import BUSY, Busy, count_shed
 from adapters.slack import delivery
 from adapters.slack.home import with_notice
-from adapters.slack.incoming import is_direct_message, tenant_of, user_of
+from adapters.slack.incoming import delivery_key, is_direct_message, tenant_of, user_of
 from adapters.slack.respond import respond
 
 logger = logging.getLogger(__name__)
@@ -42,14 +43,20 @@ def kind_of(body: dict[str, Any]) -> str:
 ErrorHandler = Callable[[Exception, dict[str, Any], AsyncWebClient | None], Awaitable[None]]
 
 
-def error_handler(sender: AsyncWebClient, tracked: Callable[[], AbstractAsyncContextManager[object]]) -> ErrorHandler:
+def error_handler(
+    sender: AsyncWebClient,
+    tracked: Callable[[], AbstractAsyncContextManager[object]],
+    claim: Callable[[str], Awaitable[bool]],
+) -> ErrorHandler:
     """Bolt's ``app.error`` handler: the busy answer for :class:`Busy`, a logged error for anything else.
 
     ``sender``: the surface's own client, whose session and proxy carry a busy answer to a ``response_url``.
 
     ``tracked``: entered around sending the busy answer, so that shutdown waits for it as for any answer
-    (:meth:`adapters.http.inflight.Inflight.tracked`). The handler's ``client`` is the request's own, with
-    the workspace's token (Bolt passes it by that name), which publishing a Home tab needs."""
+    (:meth:`adapters.http.inflight.Inflight.tracked`). ``claim``: the delivery log's claim
+    (:meth:`adapters.slack.dedupe.DeliveryLog.claim`), so that a message to the bot gets one outcome, the
+    busy answer or its answer, however often Slack delivers it. The handler's ``client`` is the request's
+    own, with the workspace's token (Bolt passes it by that name), which publishing a Home tab needs."""
 
     async def handle(error: Exception, body: dict[str, Any], client: AsyncWebClient | None = None) -> None:
         if not isinstance(error, Busy):
@@ -67,7 +74,7 @@ def error_handler(sender: AsyncWebClient, tracked: Callable[[], AbstractAsyncCon
             if user_id and isinstance(view, dict) and view.get("type") == "home":
                 await busy_home(client, user_id, view)
             elif isinstance(event, dict) and is_direct_message(event):  # the envelope names no user; the event does
-                await busy_direct(client, str(event["user"]), str(event["channel"]))
+                await busy_direct(client, str(event["user"]), str(event["channel"]), delivery_key(body))
             return  # otherwise an event nobody waits on an answer to (a visit to the Home tab redraws it later)
         try:
             async with tracked():
@@ -78,7 +85,14 @@ def error_handler(sender: AsyncWebClient, tracked: Callable[[], AbstractAsyncCon
         if status != 200:
             logger.warning("response_url answered %s to the busy answer of user %s", status, user_id)
 
-    async def busy_direct(client: AsyncWebClient, user_id: str, channel: str) -> None:
+    async def busy_direct(client: AsyncWebClient, user_id: str, channel: str, key: str | None) -> None:
+        try:
+            # Claimed here, as a served message claims it: an attempt of the same delivery running meanwhile,
+            # or delivered again later, then does nothing, and a claimed one gets no busy answer.
+            if key is not None and not await claim(key):
+                return
+        except (SQLAlchemyError, OSError) as exc:  # the busy answer still goes: better than silence
+            logger.warning("delivery of user %s's direct message not claimed: %s", user_id, type(exc).__name__)
         try:
             async with tracked():
                 await client.chat_postMessage(channel=channel, text=BUSY)

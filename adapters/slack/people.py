@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -66,7 +67,7 @@ class Directory:
             return cached[1]
         try:
             response = await client.users_info(user=user_id)
-        except (SlackApiError, SlackClientError, TimeoutError, OSError) as exc:
+        except (SlackApiError, SlackClientError, aiohttp.ClientError, TimeoutError, OSError) as exc:
             logger.warning("users.info failed for user %s in workspace %s: %s", user_id, workspace_id, exc)
             return Profile(user_id=user_id, name=fallback or user_id)
         user = response.get("user")

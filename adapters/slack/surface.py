@@ -344,7 +344,7 @@ async def build_slack_surface(
         )
     app.use(SkipProcessedRetries(deliveries))
     app.use(AckFirst())
-    on_error = error_handler(client, inflight.tracked)
+    on_error = error_handler(client, inflight.tracked, deliveries.claim)
     app.error(on_error)  # answers shed under overload: "busy"
     listeners = SlackListeners(
         core=core,

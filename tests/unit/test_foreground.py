@@ -159,3 +159,23 @@ async def test_a_wait_slack_asked_for_is_off_the_clock_and_the_call_waits_anew_a
     assert not inflight.congested()
     with told_to_wait():  # outside an answer's call to Slack: nothing to take off the clock
         pass
+
+
+async def test_a_wait_ending_after_its_call_ended_leaves_nothing_on_the_clock() -> None:
+    """A task started inside an answer's call to Slack inherits it; told to wait after the call ended, it must
+    not put the call back: such calls would count as waiting on Slack forever."""
+    clock = Clock()
+    inflight = Inflight(limit=4, foreground=Foreground(), slow_calls=1, wait=1.0, clock=clock)
+    release = asyncio.Event()
+
+    async def outliving() -> None:
+        with told_to_wait():
+            await release.wait()
+
+    with inflight.on_slack():
+        task = asyncio.create_task(outliving())
+        await asyncio.sleep(0)
+    release.set()
+    await task
+    clock.now += 5.0
+    assert not inflight.congested()
