@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
-from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.delivery import SEND_FAILURES
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class ChannelFinder:
                 cached = (self._clock() + self._ttl, await self._list(client))
                 self._bot_channels[workspace_id] = cached
             mine = await self._list(client, user=user_id)
-        except (SlackApiError, SlackClientError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+        except SEND_FAILURES as exc:
             logger.warning("channels for the Home of user %s in %s unavailable: %s", user_id, workspace_id, exc)
             return []
         return shared(mine, cached[1])

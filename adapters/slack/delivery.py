@@ -79,6 +79,11 @@ def delivery_error(exc: BaseException, *, what: str) -> DeliveryError:
 SEND_FAILURES = (SlackApiError, SlackClientError, aiohttp.ClientError, asyncio.TimeoutError, OSError)
 
 
+def failure(exc: BaseException) -> str:
+    """What a failed Web API call is, for a log line: Slack's error code, or the kind of failure."""
+    return api_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+
+
 def ref_of(response: Any) -> dict[str, Any]:
     return {"channel": response.get("channel"), "ts": response.get("ts")}
 

@@ -13,9 +13,9 @@ An answer's work (the core's call, its reads and writes) holds one of the few wo
 (:meth:`adapters.http.inflight.Inflight.work`); sending the answer to Slack happens after the slot is
 given back, so a slow round trip to Slack does not keep the next commands waiting; so do the lookups
 before it (people the bot has not seen lately, the channels the Home tab shows; a modal submission's
-lookups happen before its form slot too). One thing still calls
-Slack inside the slot: a press in the Home tab sends its replies there before the tab is drawn again
-(drawing it is core work, and it shows what sending them said).
+lookups happen before its form slot too). One thing still calls Slack inside the slot: a press in the
+Home tab sends its replies there before the tab is drawn again (drawing it is core work, and it shows
+what sending them said).
 """
 
 from __future__ import annotations
@@ -55,9 +55,9 @@ from adapters.slack.incoming import (
     tenant_of,
 )
 from adapters.slack.modals import CALLBACK_ID, FormOrigin, answers, decode_origin, input_errors
-from adapters.slack.people import Directory, Profile
+from adapters.slack.people import Directory, Profile, unlooked
 from bot.core import CustomerMoment
-from bot.events import Incoming, Person
+from bot.events import Incoming
 from bot.replies import Reply
 
 logger = logging.getLogger(__name__)
@@ -327,14 +327,13 @@ class SlackListeners:
         waits for the answer to a submission: past ``FORM_LOOKUP_SECONDS`` the lookups give way to what the
         payload says (the sender's user name, the people's ids), so that it is answered within 3 s."""
         found = answers(view)
-        profile = Profile(user_id=sender.user_id, name=sender.user_name or sender.user_id)
-        people = {f"@{u}": Person(external_id=u, name=u) for u in found.users}
+        named = {f"@{u}": "" for u in found.users}
+        profile = unlooked(sender.user_id, sender.user_name)
+        people = {token: unlooked(token.removeprefix("@"), label).person() for token, label in named.items()}
         try:
             async with asyncio.timeout(FORM_LOOKUP_SECONDS):
                 profile = await self._profile(client, sender)
-                people = await self._directory.people(
-                    client, workspace_id=sender.workspace_id, user_ids={f"@{u}": "" for u in found.users}
-                )
+                people = await self._directory.people(client, workspace_id=sender.workspace_id, user_ids=named)
         except TimeoutError:
             logger.warning(
                 "looking up who is on the form of user %s in workspace %s took over %.1f s; going on without",

@@ -18,7 +18,6 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -97,8 +96,9 @@ def error_handler(
             async with tracked():
                 await client.chat_postMessage(channel=channel, text=BUSY)
         except delivery.SEND_FAILURES as exc:
-            reason = delivery.api_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
-            logger.warning("busy answer to the direct message of user %s not posted: %s", user_id, reason)
+            logger.warning(
+                "busy answer to the direct message of user %s not posted: %s", user_id, delivery.failure(exc)
+            )
 
     async def busy_home(client: AsyncWebClient, user_id: str, view: dict[str, Any]) -> None:
         busy = with_notice(view, BUSY)
@@ -109,7 +109,6 @@ def error_handler(
             async with tracked():
                 await client.views_publish(user_id=user_id, view=busy, hash=seen if isinstance(seen, str) else None)
         except delivery.SEND_FAILURES as exc:
-            reason = delivery.api_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
-            logger.warning("busy notice on the Home tab of user %s not published: %s", user_id, reason)
+            logger.warning("busy notice on the Home tab of user %s not published: %s", user_id, delivery.failure(exc))
 
     return handle

@@ -13,10 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
-from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.delivery import SEND_FAILURES
 from bot.events import Person
 
 logger = logging.getLogger(__name__)
@@ -34,6 +33,11 @@ class Profile:
 
     def person(self) -> Person:
         return Person(external_id=self.user_id, name=self.name, platform_admin=self.admin)
+
+
+def unlooked(user_id: str, fallback: str = "") -> Profile:
+    """Who someone is when Slack was not asked or could not say: the name the payload gave, or their id."""
+    return Profile(user_id=user_id, name=fallback or user_id)
 
 
 def profile_from_user(user: Mapping[str, Any]) -> Profile:
@@ -67,12 +71,12 @@ class Directory:
             return cached[1]
         try:
             response = await client.users_info(user=user_id)
-        except (SlackApiError, SlackClientError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+        except SEND_FAILURES as exc:
             logger.warning("users.info failed for user %s in workspace %s: %s", user_id, workspace_id, exc)
-            return Profile(user_id=user_id, name=fallback or user_id)
+            return unlooked(user_id, fallback)
         user = response.get("user")
         if not isinstance(user, dict) or "id" not in user:
-            return Profile(user_id=user_id, name=fallback or user_id)
+            return unlooked(user_id, fallback)
         found = profile_from_user(user)
         self._cache[key] = (now + self._ttl, found)
         self._cache.move_to_end(key)
