@@ -99,6 +99,26 @@ async def database_held(runtime: Runtime) -> AsyncIterator[None]:
             await connection.rollback()
 
 
+@contextlib.asynccontextmanager
+async def every_slot_waiting(runtime: Runtime, slack: SlackDriver) -> AsyncIterator[None]:
+    """Every work slot taken by a story waiting on the held database; the block runs meanwhile. The
+    database stays held for ``HELD`` seconds after it, then the stories are told."""
+    async with database_held(runtime):
+        burst = [
+            asyncio.create_task(slack.command(f"{STORY} {n}", user=f"U{100 + n}", settle=False))
+            for n in range(CONCURRENT_WORK)
+        ]
+
+        async def slots_taken() -> bool:
+            return slack.surface.inflight.working == CONCURRENT_WORK
+
+        assert await eventually(slots_taken, within=5, every=0.01)
+        yield
+        await asyncio.sleep(HELD)
+    await asyncio.gather(*burst)
+    await slack.settle()
+
+
 async def test_past_the_wait_bound_commands_get_busy_store_nothing_are_counted_and_answers_recover(
     runtime: Runtime, slack: SlackDriver
 ) -> None:
@@ -266,20 +286,9 @@ async def test_a_shed_press_in_the_home_tab_says_busy_there_and_does_nothing(
     [number] = approvable(before)
     shed_before = await shed(slack, "action")
 
-    async with database_held(runtime):
-        burst = [
-            asyncio.create_task(slack.command(f"{STORY} {n}", user=f"U{100 + n}", settle=False))
-            for n in range(CONCURRENT_WORK)  # every work slot, waiting on the database
-        ]
-
-        async def slots_taken() -> bool:
-            return slack.surface.inflight.working == CONCURRENT_WORK
-
-        assert await eventually(slots_taken, within=5, every=0.01)
+    async with every_slot_waiting(runtime, slack):
         press = asyncio.create_task(slack.press("review.approve", number, in_home=True))
-        await asyncio.sleep(HELD)
-    await asyncio.gather(*burst, press)
-    await slack.settle()
+    await press
 
     assert await shed(slack, "action") == shed_before + 1
     busy = fake_slack.homes["U1"]
@@ -297,21 +306,10 @@ async def test_a_shed_direct_message_is_answered_busy_in_that_conversation_and_d
     await slack.direct_message("help")
     shed_before, stored_before = await shed(slack, "event"), await stories(runtime)
 
-    async with database_held(runtime):
-        burst = [
-            asyncio.create_task(slack.command(f"{STORY} {n}", user=f"U{100 + n}", settle=False))
-            for n in range(CONCURRENT_WORK)  # every work slot, waiting on the database
-        ]
-
-        async def slots_taken() -> bool:
-            return slack.surface.inflight.working == CONCURRENT_WORK
-
-        assert await eventually(slots_taken, within=5, every=0.01)
+    async with every_slot_waiting(runtime, slack):
         fake_slack.reset()
         message = asyncio.create_task(slack.direct_message(STORY, user="U1", channel="DU1", event_id="EvShed"))
-        await asyncio.sleep(HELD)
-    await asyncio.gather(*burst, message)
-    await slack.settle()
+    await message
     # Slack delivers it again (it saw no timely 200): one outcome per message, the busy answer already given.
     await slack.direct_message(STORY, user="U1", channel="DU1", event_id="EvShed", retry=1)
 
