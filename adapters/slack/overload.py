@@ -85,20 +85,20 @@ def error_handler(
             logger.warning("response_url answered %s to the busy answer of user %s", status, user_id)
 
     async def busy_direct(client: AsyncWebClient, user_id: str, channel: str, key: str | None) -> None:
-        try:
-            # Claimed here, as a served message claims it: an attempt of the same delivery running meanwhile,
-            # or delivered again later, then does nothing, and a claimed one gets no busy answer.
-            if key is not None and not await claim(key):
-                return
-        except (SQLAlchemyError, OSError) as exc:  # the busy answer still goes: better than silence
-            logger.warning("delivery of user %s's direct message not claimed: %s", user_id, type(exc).__name__)
-        try:
-            async with tracked():
+        async with tracked():  # the claim too: shutdown and tests wait for the whole busy answer
+            try:
+                # Claimed here, as a served message claims it: an attempt of the same delivery running
+                # meanwhile, or delivered again later, then does nothing, and a claimed one gets no busy answer.
+                if key is not None and not await claim(key):
+                    return
+            except (SQLAlchemyError, OSError) as exc:  # the busy answer still goes: better than silence
+                logger.warning("delivery of user %s's direct message not claimed: %s", user_id, type(exc).__name__)
+            try:
                 await client.chat_postMessage(channel=channel, text=BUSY)
-        except delivery.SEND_FAILURES as exc:
-            logger.warning(
-                "busy answer to the direct message of user %s not posted: %s", user_id, delivery.failure(exc)
-            )
+            except delivery.SEND_FAILURES as exc:
+                logger.warning(
+                    "busy answer to the direct message of user %s not posted: %s", user_id, delivery.failure(exc)
+                )
 
     async def busy_home(client: AsyncWebClient, user_id: str, view: dict[str, Any]) -> None:
         busy = with_notice(view, BUSY)

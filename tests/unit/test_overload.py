@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
+from typing import cast
 
 import pytest
+from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.http.inflight import FORMS
 from adapters.http.overload import BUSY, Backlog, Busy, _Notice
-from adapters.slack.overload import kind_of
+from adapters.slack.overload import error_handler, kind_of
 from adapters.slack.surface import CONCURRENT_WORK
 from adapters.teams.endpoint import CONCURRENT_TURNS
 from bot.storage.engine import POOL_SIZE
@@ -96,3 +100,33 @@ def test_shedding_is_noticed_in_the_log_now_and_then_not_once_per_request(caplog
 def test_all_the_answers_a_process_runs_at_once_fit_in_its_request_pool() -> None:
     """The bounded work alone cannot fill the database pool, whose wait no busy answer cuts short."""
     assert CONCURRENT_WORK + FORMS + CONCURRENT_TURNS < POOL_SIZE
+
+
+async def test_a_shed_direct_message_is_tracked_from_its_claim_to_its_busy_answer() -> None:
+    """Shutdown (and tests) wait for the whole busy answer to a message: the delivery claim, a database
+    write, happens inside the tracked block too."""
+    inside: list[bool] = []
+    depth = 0
+
+    @contextlib.asynccontextmanager
+    async def tracked() -> AsyncIterator[None]:
+        nonlocal depth
+        depth += 1
+        try:
+            yield
+        finally:
+            depth -= 1
+
+    async def claim(key: str) -> bool:
+        inside.append(depth > 0)
+        return True
+
+    class Client:
+        async def chat_postMessage(self, *, channel: str, text: str) -> None:
+            inside.append(depth > 0)
+
+    handle = error_handler(cast(AsyncWebClient, None), tracked, claim)
+    event = {"type": "message", "channel_type": "im", "user": "U1", "channel": "D1", "text": "story", "ts": "1.0"}
+    body = {"type": "event_callback", "team_id": "T1", "event_id": "Ev1", "event": event}
+    await handle(Busy(), body, cast(AsyncWebClient, Client()))
+    assert inside == [True, True], "the claim and the busy answer, both tracked"

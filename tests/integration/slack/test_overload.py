@@ -310,12 +310,18 @@ async def test_a_shed_direct_message_is_answered_busy_in_that_conversation_and_d
         fake_slack.reset()
         message = asyncio.create_task(slack.direct_message(STORY, user="U1", channel="DU1", event_id="EvShed"))
     await message
+    await slack.settle()
+
+    def said_in_the_conversation() -> list[str]:
+        calls = fake_slack.calls_to("chat.postMessage")
+        return [str(call.params.get("text")) for call in calls if call.params.get("channel") == "DU1"]
+
+    assert said_in_the_conversation() == [BUSY], "answered busy by the time the process is idle"
     # Slack delivers it again (it saw no timely 200): one outcome per message, the busy answer already given.
     await slack.direct_message(STORY, user="U1", channel="DU1", event_id="EvShed", retry=1)
 
     assert await shed(slack, "event") == shed_before + 1
-    posted = [call.params for call in fake_slack.calls_to("chat.postMessage") if call.params.get("channel") == "DU1"]
-    assert [params.get("text") for params in posted] == [BUSY]
+    assert said_in_the_conversation() == [BUSY]
     assert await stories(runtime) - stored_before == CONCURRENT_WORK, "the burst's stories, not the shed one"
 
 
