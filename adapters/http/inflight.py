@@ -29,8 +29,8 @@ FORMS = 4  # modal submissions handled at once, in each process
 # at 200 ms: 320 a second) however well Slack keeps up; one slow call alone would shed everything.
 SLOW_CALLS = 64
 
-# The answer's call to Slack the current task is making (set by Inflight.on_slack), so that a wait Slack asked
-# for can take it off the clock (told_to_wait).
+# The answer's call to Slack the current task is making (set by Inflight.on_slack), so that a wait that is not
+# Slack's slowness can take it off the clock (off_slack_clock).
 _CALL: ContextVar[tuple[Inflight, object] | None] = ContextVar("customer_moment_slack_call", default=None)
 
 
@@ -117,8 +117,9 @@ class Inflight:
 
     @contextmanager
     def on_slack(self) -> Iterator[None]:
-        """Around an answer's calls to Slack outside its :meth:`work` (its lookups before, its sending after,
-        with the note of where a card went that follows a post), inside :meth:`tracked`."""
+        """Around an answer's calls to Slack outside its :meth:`work` (its lookups before, its sending after),
+        inside :meth:`tracked`. The note of where a card went, written between a post and the next call,
+        is taken off the clock (:func:`off_slack_clock`)."""
         token = object()
         self._calls[token] = self._clock()
         self._open.add(token)
@@ -167,10 +168,12 @@ class Inflight:
 
 
 @contextmanager
-def told_to_wait() -> Iterator[None]:
-    """Around a wait Slack asked for (a rate limit's ``Retry-After``) during an answer's call to Slack: not
-    Slack being slow, so not a reason to shed other answers; the call waits on Slack anew after it. A busy
-    workspace rate-limited in one channel thus sheds no other workspace's answers."""
+def off_slack_clock() -> Iterator[None]:
+    """Around a wait inside an answer's calls to Slack that is not Slack being slow to answer, so not a
+    reason to shed other answers; the call waits on Slack anew after it. Two such waits: one Slack asked
+    for (a rate limit's ``Retry-After``: a busy workspace rate-limited in one channel sheds no other
+    workspace's answers), and the database write noting where a posted card went (a slow database is
+    not a slow Slack)."""
     call = _CALL.get()
     if call is None:
         yield

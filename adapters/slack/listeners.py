@@ -30,7 +30,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.http.inflight import Inflight
+from adapters.http.inflight import Inflight, off_slack_clock
 from adapters.http.overload import BUSY, Busy, count_shed
 from adapters.slack.channels import Channel, ChannelFinder
 from adapters.slack.dedupe import DeliveryLog
@@ -132,7 +132,8 @@ class SlackListeners:
         workspace_id = sender.workspace_id
 
         async def remember(key: str, ref: dict[str, Any]) -> None:
-            await self._core.remember_post(platform=PLATFORM, workspace_id=workspace_id, key=key, ref=ref)
+            with off_slack_clock():  # a database write between calls to Slack: a slow database is not a slow Slack
+                await self._core.remember_post(platform=PLATFORM, workspace_id=workspace_id, key=key, ref=ref)
 
         message = incoming.ref.get("message")
         return Exchange(

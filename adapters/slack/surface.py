@@ -39,7 +39,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.http.foreground import Foreground
-from adapters.http.inflight import Inflight, told_to_wait
+from adapters.http.inflight import Inflight, off_slack_clock
 from adapters.settings import Settings, SettingsError
 from adapters.slack import canvas, delivery
 from adapters.slack.ackfirst import AckFirst
@@ -89,7 +89,7 @@ NO_KEY = f"ENCRYPTION_KEY is required for OAuth installs (tokens are encrypted a
 
 class RateLimitRetries(AsyncRateLimitErrorRetryHandler):
     """slack_sdk's retries of a call Slack rate-limited (429: wait for ``Retry-After``, then try again), with
-    the wait not counted as Slack being slow to answer (:func:`adapters.http.inflight.told_to_wait`)."""
+    the wait not counted as Slack being slow to answer (:func:`adapters.http.inflight.off_slack_clock`)."""
 
     async def prepare_for_next_attempt_async(
         self,
@@ -99,7 +99,7 @@ class RateLimitRetries(AsyncRateLimitErrorRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> None:
-        with told_to_wait():
+        with off_slack_clock():
             await super().prepare_for_next_attempt_async(state=state, request=request, response=response, error=error)
 
 

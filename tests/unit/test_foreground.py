@@ -9,7 +9,7 @@ import time
 import pytest
 
 from adapters.http.foreground import Foreground
-from adapters.http.inflight import Inflight, told_to_wait
+from adapters.http.inflight import Inflight, off_slack_clock
 from adapters.http.overload import Busy
 
 
@@ -150,14 +150,14 @@ async def test_a_wait_slack_asked_for_is_off_the_clock_and_the_call_waits_anew_a
     clock = Clock()
     inflight = Inflight(limit=4, foreground=Foreground(), slow_calls=1, wait=1.0, clock=clock)
     with inflight.on_slack():
-        with told_to_wait():  # Retry-After
+        with off_slack_clock():  # Retry-After
             clock.now += 5.0
             assert not inflight.congested()
         assert not inflight.congested(), "waiting on Slack again from now"
         clock.now += 1.5
         assert inflight.congested()
     assert not inflight.congested()
-    with told_to_wait():  # outside an answer's call to Slack: nothing to take off the clock
+    with off_slack_clock():  # outside an answer's call to Slack: nothing to take off the clock
         pass
 
 
@@ -169,7 +169,7 @@ async def test_a_wait_ending_after_its_call_ended_leaves_nothing_on_the_clock() 
     release = asyncio.Event()
 
     async def outliving() -> None:
-        with told_to_wait():
+        with off_slack_clock():
             await release.wait()
 
     with inflight.on_slack():
