@@ -97,6 +97,15 @@ class Inflight:
         async with self._slots:
             yield
 
+    @asynccontextmanager
+    async def follow_up(self) -> AsyncIterator[None]:
+        """Work that follows an answer's work once its calls to Slack are done (drawing the Home tab again
+        after a press, to show what sending said): a slot as :meth:`work` takes, after giving way, but never
+        :class:`adapters.http.overload.Busy` — what the answer did is done, and the person must see it."""
+        await self._foreground.calm()
+        async with self._slots.unbounded():
+            yield
+
     @property
     def working(self) -> int:
         """Answers holding a work slot right now."""

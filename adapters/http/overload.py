@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from types import TracebackType
 
 from bot import metrics
@@ -63,6 +65,17 @@ class Backlog:
     ) -> None:
         self._taken -= 1
         self._slots.release()
+
+    @asynccontextmanager
+    async def unbounded(self) -> AsyncIterator[None]:
+        """A slot however long it takes to come free: for work that must follow work already done."""
+        await self._slots.acquire()
+        self._taken += 1
+        try:
+            yield
+        finally:
+            self._taken -= 1
+            self._slots.release()
 
 
 NOTICE_EVERY_SECONDS = 10.0

@@ -167,9 +167,9 @@ class SlackListeners:
         """Answer an acknowledged request once. Before its work slot, what Slack is asked: who sent it and
         whom it mentions (``read``, which logs it; people not seen lately are looked up), and for a press in
         the Home tab the channels to draw there. In the slot: whether it is the first delivery (a database
-        write for events), and the core's call. After it: the replies are sent. In the Home tab the replies
-        go out and the tab is drawn again inside the slot (drawing it is core work, and it shows what
-        sending them said), and it is published after.
+        write for events), and the core's call. After it: the replies are sent. In the Home tab the tab is
+        then drawn again (core work, in a slot again, never shed: it shows what sending the replies said)
+        and published.
         ``reply_in_place``: answer in the conversation the request came from (a direct message)."""
         async with self._inflight.tracked():
             self._inflight.admit()  # before any call to Slack for an answer that would be shed
@@ -177,18 +177,18 @@ class SlackListeners:
                 profile = await self._profile(client, sender)
                 incoming = await read(profile)
                 channels = await self._home_channels(client, sender, profile) if in_home else None
-            view: dict[str, Any] | None = None
             async with self._inflight.work():
                 if not await self._first_time(body):
                     return
                 replies = await self._core.handle(incoming)
-                exchange = self._exchange(client, sender, profile, incoming)
-                if channels is not None:
-                    exchange.in_home = True
+            exchange = self._exchange(client, sender, profile, incoming)
+            if channels is not None:
+                exchange.in_home = True
+                with self._inflight.on_slack():
                     await exchange.send(replies)
-                    notice = " ".join(n for n in exchange.notices if n)
+                notice = " ".join(n for n in exchange.notices if n)
+                async with self._inflight.follow_up():
                     view = await self._home_view(sender, profile, channels, notice=notice)
-            if view is not None:
                 with self._inflight.on_slack():
                     await self._publish_home(client, sender, profile, view)
                 return

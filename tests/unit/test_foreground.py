@@ -179,3 +179,27 @@ async def test_a_wait_ending_after_its_call_ended_leaves_nothing_on_the_clock() 
     await task
     clock.now += 5.0
     assert not inflight.congested()
+
+
+async def test_follow_up_work_waits_for_a_slot_past_the_bound_and_is_never_busy() -> None:
+    """Drawing the Home tab again after a press's work: that work is done, so its follow-up is not shed."""
+    inflight = Inflight(limit=1, foreground=Foreground(), wait=0.01)
+    release = asyncio.Event()
+    done: list[str] = []
+
+    async def holder() -> None:
+        async with inflight.work():
+            await release.wait()
+
+    async def follower() -> None:
+        async with inflight.follow_up():
+            done.append("drawn")
+
+    held = asyncio.create_task(holder())
+    await asyncio.sleep(0)
+    following = asyncio.create_task(follower())
+    await asyncio.sleep(0.05)  # five times the bound
+    assert not following.done() and inflight.working == 1
+    release.set()
+    await asyncio.gather(held, following)
+    assert done == ["drawn"] and inflight.working == 0

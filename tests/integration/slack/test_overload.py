@@ -274,6 +274,32 @@ def approvable(home: dict[str, Any]) -> list[str]:
     ]
 
 
+async def test_presses_in_the_home_tab_send_their_replies_outside_their_slot_so_a_burst_is_answered(
+    patient: SlackDriver, fake_slack: FakeSlack
+) -> None:
+    """Approving in the Home tab tells the story's author in a direct message: with Slack taking longer
+    than the wait bound to post each one, a burst of approvals is neither shed nor left undrawn."""
+    slack = patient
+    await slack.command("review on")
+    for n in range(BURST):
+        await slack.command(f"{STORY} {n}", user="U2")
+    await slack.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"})
+    numbers = approvable(fake_slack.homes["U1"])
+    assert len(numbers) >= CONCURRENT_WORK * 2
+    posted_before = len(fake_slack.calls_to("chat.postMessage"))
+    shed_before = await shed(slack, "action")
+    fake_slack.slow("chat.postMessage", SLOW_LOOKUP)
+
+    await asyncio.gather(*(slack.press("review.approve", number, in_home=True) for number in numbers))
+    await slack.settle()
+    del fake_slack.delays["chat.postMessage"]
+
+    assert await shed(slack, "action") == shed_before, "none is shed"
+    assert len(fake_slack.calls_to("chat.postMessage")) - posted_before == len(numbers), "each author told"
+    await slack.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"})
+    assert not set(numbers) & set(approvable(fake_slack.homes["U1"])), "every one approved"
+
+
 async def test_a_shed_press_in_the_home_tab_says_busy_there_and_does_nothing(
     runtime: Runtime, slack: SlackDriver, fake_slack: FakeSlack
 ) -> None:
