@@ -107,7 +107,18 @@ def with_notice(view: Mapping[str, Any], notice: str) -> dict[str, Any] | None:
     blocks = view.get("blocks")
     if not isinstance(blocks, list) or not blocks or not all(isinstance(block, Mapping) for block in blocks):
         return None
-    kept = [dict(block) for block in blocks if block.get("block_id") != NOTICE_BLOCK][: VIEW_BLOCKS - 1]
+    top = next((i for i, block in enumerate(blocks) if block.get("type") == "divider"), 0)  # no divider: not our tab
+    kept = [
+        dict(block)
+        for i, block in enumerate(blocks)
+        if block.get("block_id") != NOTICE_BLOCK and not (i < top and _old_notice(block))
+    ][: VIEW_BLOCKS - 1]
     at = next((i for i, block in enumerate(kept) if block.get("type") == "divider"), len(kept))
     kept.insert(at, _notice(notice).to_dict())
     return {"type": "home", "callback_id": CALLBACK_ID, "blocks": kept}
+
+
+def _old_notice(block: Mapping[str, Any]) -> bool:
+    """A notice in a tab published before notices had their own block id: above the first divider, where
+    the tab has its heading, its introduction and its buttons, a section is only ever the notice."""
+    return block.get("type") == "section"

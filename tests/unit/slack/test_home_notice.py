@@ -45,3 +45,19 @@ def test_a_press_without_blocks_to_show_again_gets_none() -> None:
     assert with_notice({"type": "home"}, "Busy.") is None
     assert with_notice({"type": "home", "blocks": []}, "Busy.") is None
     assert with_notice({"type": "home", "blocks": ["not a block"]}, "Busy.") is None
+
+
+def test_a_notice_without_its_block_id_from_an_older_tab_is_replaced_too() -> None:
+    """Tabs published before the notice had its block id carry it as a plain section (Slack gives it an id of
+    its own) between the buttons and the first divider; the busy notice takes its place, not a place beside it."""
+    shown = home_view(HomeContent(mine=[Reply(card=Card(title="Lost parcel"))], notice="Approved #3."))
+    for block in shown["blocks"]:
+        if block.get("block_id") == NOTICE_BLOCK:
+            block["block_id"] = "Xy1z"  # as Slack names a block that came without an id
+    again = with_notice(shown, "Busy, try again.")
+    assert again is not None
+    assert "Approved #3." not in str(again["blocks"])
+    [notice] = notices(again)
+    assert again["blocks"][again["blocks"].index(notice) + 1]["type"] == "divider"
+    below = again["blocks"][again["blocks"].index(notice) + 1 :]
+    assert below == shown["blocks"][[b.get("type") for b in shown["blocks"]].index("divider") :], "the rest kept"
