@@ -435,6 +435,8 @@ class Load:
     ) -> None:
         """Match the answers the fakes saw to the requests sent, until all came, none came for ``quiet``
         seconds, or ``patience`` ran out; count the rest as unanswered. ``ended``: the phase's end (monotonic)."""
+        own: dict[str, float] = {}  # answers naming their request (response_url, trigger, activity)
+        cards: list[tuple[float, str]] = []  # every agenda card that came: (when, item)
         arrivals: dict[str, float] = {}
         deadline = time.monotonic() + patience
         last_news = time.monotonic()
@@ -442,13 +444,16 @@ class Load:
             async with self.session.get(self.answers_url) as response:
                 seen = await response.json()
             news = {key: at for key, at in seen.items() if key in self.waiting}
-            cards = sorted((at, key.split(":")[1]) for key, at in seen.items() if key.startswith(CARD))
-            news.update(self._card_answers(cards, answered=arrivals.keys() | news.keys()))
-            if news:
-                arrivals.update(news)
-                last_news = time.monotonic()
-            else:
+            came = [(at, key.split(":")[1]) for key, at in seen.items() if key.startswith(CARD)]
+            if not news and not came:
                 await asyncio.sleep(0.25)
+                continue
+            own.update(news)
+            cards = sorted(cards + came)
+            # Paired again over everything so far: a vote whose own answer (a repeat, or busy) came after a
+            # card of its item must not have taken that card from the first vote it answers.
+            arrivals = {**self._card_answers(cards, answered=own.keys()), **own}
+            last_news = time.monotonic()
         voted = {key: item for item, keys in self.votes.items() for key in keys}
         for key, (kind, sent) in self.waiting.items():
             at = arrivals.get(key)
