@@ -108,7 +108,7 @@ class Inflight:
 
     @property
     def working(self) -> int:
-        """Answers holding a work slot right now."""
+        """Answers holding a work slot right now, for their work or a follow-up."""
         return self._slots.taken
 
     def admit(self) -> None:

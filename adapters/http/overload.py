@@ -31,7 +31,8 @@ class Busy(Exception):
 
 
 class Backlog:
-    """At most ``limit`` answers at once; one that would wait longer than ``bound`` seconds raises :class:`Busy`.
+    """At most ``limit`` answers at once; one that would wait longer than ``bound`` seconds raises :class:`Busy`
+    (except through :meth:`unbounded`).
 
     Used as ``async with backlog:``, like the semaphore it wraps.
     """

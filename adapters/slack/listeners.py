@@ -13,9 +13,9 @@ An answer's work (the core's call, its reads and writes) holds one of the few wo
 (:meth:`adapters.http.inflight.Inflight.work`); sending the answer to Slack happens after the slot is
 given back, so a slow round trip to Slack does not keep the next commands waiting; so do the lookups
 before it (people the bot has not seen lately, the channels the Home tab shows; a modal submission's
-lookups happen before its form slot too). One thing still calls Slack inside the slot: a press in the
-Home tab sends its replies there before the tab is drawn again (drawing it is core work, and it shows
-what sending them said).
+lookups happen before its form slot too). Nothing calls Slack inside a slot: a press in the Home tab
+sends its replies after its slot, then takes a slot again to draw the tab (core work that shows what
+sending them said; :meth:`adapters.http.inflight.Inflight.follow_up`, never shed).
 """
 
 from __future__ import annotations

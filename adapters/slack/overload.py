@@ -109,6 +109,9 @@ def error_handler(
             async with tracked():
                 await client.views_publish(user_id=user_id, view=busy, hash=seen if isinstance(seen, str) else None)
         except delivery.SEND_FAILURES as exc:
+            if delivery.failure(exc) == "hash_conflict":  # drawn again meanwhile (another press): that tab stays
+                logger.info("busy notice on the Home tab of user %s not published: the tab changed since", user_id)
+                return
             logger.warning("busy notice on the Home tab of user %s not published: %s", user_id, delivery.failure(exc))
 
     return handle

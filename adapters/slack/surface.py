@@ -76,7 +76,7 @@ RETRIES = 2
 CONNECTIONS = 256
 # Answers worked on after an acknowledgement, at once per process: the core's reads and writes, not the
 # lookups before or the sending after, which happen outside the slot (adapters/http/inflight.py; a press
-# in the Home tab keeps its slot while its replies go out and the tab is drawn again). Few: every answer
+# in the Home tab takes a slot again after sending, to draw the tab). Few: every answer
 # in progress puts its steps in the event loop's queue, ahead of the acknowledgements and Teams turns
 # someone is waiting on, and the work's throughput is bound by the CPU, not by how many run at once
 # (measured: with 4 instead of 12, Teams answer p99 at 200 mixed requests/s fell by a quarter to a half,

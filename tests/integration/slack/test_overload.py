@@ -287,6 +287,7 @@ async def test_presses_in_the_home_tab_send_their_replies_outside_their_slot_so_
     numbers = approvable(fake_slack.homes["U1"])
     assert len(numbers) >= CONCURRENT_WORK * 2
     posted_before = len(fake_slack.calls_to("chat.postMessage"))
+    drawn_before = len([call for call in fake_slack.calls_to("views.publish") if call.params["user_id"] == "U1"])
     shed_before = await shed(slack, "action")
     fake_slack.slow("chat.postMessage", SLOW_LOOKUP)
 
@@ -296,6 +297,8 @@ async def test_presses_in_the_home_tab_send_their_replies_outside_their_slot_so_
 
     assert await shed(slack, "action") == shed_before, "none is shed"
     assert len(fake_slack.calls_to("chat.postMessage")) - posted_before == len(numbers), "each author told"
+    drawn = [call for call in fake_slack.calls_to("views.publish") if call.params["user_id"] == "U1"]
+    assert len(drawn) - drawn_before == len(numbers), "the tab drawn again after each press"
     await slack.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"})
     assert not set(numbers) & set(approvable(fake_slack.homes["U1"])), "every one approved"
 
@@ -324,6 +327,32 @@ async def test_a_shed_press_in_the_home_tab_says_busy_there_and_does_nothing(
     assert rest == [block for block in before["blocks"] if block.get("block_id") != NOTICE_BLOCK], "else as it was"
     await slack.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"})
     assert number in approvable(fake_slack.homes["U1"]), "the story is still waiting for review"
+
+
+async def test_a_shed_press_on_a_tab_drawn_again_since_leaves_the_newer_tab(
+    runtime: Runtime, slack: SlackDriver, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The tab was drawn again between the press and its busy answer (another press, a visit): Slack refuses
+    the stale one, and the newer tab stays as it is; expected, so not a warning."""
+    await slack.command("review on")
+    await slack.command(STORY, user="U2")
+    await slack.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"})
+    pressed_on = fake_slack.homes["U1"]
+    [number] = approvable(pressed_on)
+    await slack.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"})
+    newer = fake_slack.homes["U1"]
+    assert newer["hash"] != pressed_on["hash"]
+
+    async with every_slot_waiting(runtime, slack):
+        fake_slack.homes["U1"] = pressed_on  # what the press carries: the tab as it was when pressed
+        press = asyncio.create_task(slack.press("review.approve", number, in_home=True))
+        await asyncio.sleep(0)
+        fake_slack.homes["U1"] = newer
+    await press
+
+    assert fake_slack.homes["U1"] == newer, "the newer tab stays"
+    assert not [r for r in caplog.records if r.levelname == "WARNING" and "Home tab" in r.getMessage()]
+    assert number in approvable(newer)
 
 
 async def test_a_shed_direct_message_is_answered_busy_in_that_conversation_and_does_nothing(
