@@ -66,8 +66,9 @@ def _notice(text: str) -> Block:
     return SectionBlock(block_id=NOTICE_BLOCK, text=mrkdwn(escape_within(text, 3000)))
 
 
-def home_blocks(content: HomeContent) -> list[Block]:
-    blocks: list[Block] = [
+def _top() -> list[Block]:
+    """What every Home tab starts with: its heading, what it is for, and its buttons."""
+    return [
         _heading("Customer Moment"),
         ContextBlock(
             elements=[
@@ -76,6 +77,10 @@ def home_blocks(content: HomeContent) -> list[Block]:
         ),
         *button_blocks(HOME_ACTIONS),
     ]
+
+
+def home_blocks(content: HomeContent) -> list[Block]:
+    blocks = _top()
     if content.notice.strip():
         blocks.append(_notice(content.notice))
     blocks.append(DividerBlock())
@@ -98,6 +103,12 @@ def home_blocks(content: HomeContent) -> list[Block]:
 def home_view(content: HomeContent) -> dict[str, Any]:
     """The ``view`` argument of views.publish."""
     return View(type="home", callback_id=CALLBACK_ID, blocks=home_blocks(content)).to_dict()
+
+
+def notice_only(notice: str) -> dict[str, Any]:
+    """A Home tab with nothing drawn yet but its top and ``notice``: for someone whose first visit cannot be
+    answered now (the ``view`` argument of views.publish)."""
+    return View(type="home", callback_id=CALLBACK_ID, blocks=[*_top(), _notice(notice)]).to_dict()
 
 
 def with_notice(view: Mapping[str, Any], notice: str) -> dict[str, Any] | None:

@@ -23,13 +23,18 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.http.overload import BUSY, Busy, count_shed
 from adapters.slack import delivery
-from adapters.slack.home import with_notice
+from adapters.slack.home import notice_only, with_notice
 from adapters.slack.incoming import delivery_key, is_direct_message, tenant_of, user_of
 from adapters.slack.respond import respond
 
 logger = logging.getLogger(__name__)
 
 BUSY_ANSWER = {"response_type": "ephemeral", "replace_original": False, "text": BUSY}
+
+
+def is_home_visit(event: dict[str, Any]) -> bool:
+    """A visit to the Home tab: someone waits to see it drawn."""
+    return event.get("type") == "app_home_opened" and event.get("tab") == "home" and isinstance(event.get("user"), str)
 
 
 def kind_of(body: dict[str, Any]) -> str:
@@ -74,7 +79,10 @@ def error_handler(
                 await busy_home(client, user_id, view)
             elif isinstance(event, dict) and is_direct_message(event):  # the envelope names no user; the event does
                 await busy_direct(client, str(event["user"]), str(event["channel"]), delivery_key(body))
-            return  # otherwise an event nobody waits on an answer to (a visit to the Home tab redraws it later)
+            elif isinstance(event, dict) and is_home_visit(event):
+                shown = event.get("view")  # the tab as it is now; none before the first one was published
+                await busy_home(client, str(event["user"]), shown if isinstance(shown, dict) else {})
+            return  # otherwise an event nobody waits on an answer to
         try:
             async with tracked():
                 status = await respond(sender, url, BUSY_ANSWER)
@@ -101,10 +109,12 @@ def error_handler(
                 )
 
     async def busy_home(client: AsyncWebClient, user_id: str, view: dict[str, Any]) -> None:
-        busy = with_notice(view, BUSY)
+        """The tab the person sees (``view``, as Slack sent it with the press or the visit) with the busy
+        answer as its notice; a first visit, with no tab yet, gets one with only its top and the notice."""
+        busy = with_notice(view, BUSY) if view.get("blocks") else notice_only(BUSY)
         if busy is None:
             return
-        seen = view.get("hash")  # Slack refuses it if the tab changed since the press: the newer tab stays
+        seen = view.get("hash")  # Slack refuses it if the tab changed since: the newer tab stays
         try:
             async with tracked():
                 await client.views_publish(user_id=user_id, view=busy, hash=seen if isinstance(seen, str) else None)

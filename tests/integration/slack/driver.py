@@ -189,6 +189,10 @@ class SlackDriver:
     async def event(
         self, event: dict[str, Any], *, team: str = "T1", event_id: str | None = None, retry: int | None = None
     ) -> int:
+        user = str(event.get("user"))
+        if event.get("type") == "app_home_opened" and event.get("tab") == "home" and user in self.fake.homes:
+            home = self.fake.homes[user]  # as Slack sends a visit: the tab as it is now, once one was published
+            event = {"view": {"id": "VHOME", "type": "home", "blocks": home["blocks"], "hash": home["hash"]}, **event}
         envelope = {
             "token": "legacy",
             "team_id": team,

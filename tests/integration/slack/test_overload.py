@@ -355,6 +355,37 @@ async def test_a_shed_press_on_a_tab_drawn_again_since_leaves_the_newer_tab(
     assert number in approvable(newer)
 
 
+async def test_a_shed_visit_to_the_home_tab_shows_busy_there(
+    runtime: Runtime, slack: SlackDriver, fake_slack: FakeSlack
+) -> None:
+    """A visit is a request someone waits on too: shed, the tab they see is published again with the busy
+    answer as its notice; a first visit, with no tab yet, gets a tab with only its top and the notice."""
+    await slack.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"})
+    before = fake_slack.homes["U1"]
+    shed_before = await shed(slack, "event")
+
+    async with every_slot_waiting(runtime, slack):
+        visits = [
+            asyncio.create_task(slack.event({"type": "app_home_opened", "user": user, "channel": "D1", "tab": "home"}))
+            for user in ("U1", "U7")  # U7 has never opened it
+        ]
+
+        async def told() -> bool:
+            return all(user in fake_slack.homes and BUSY in all_text(fake_slack.homes[user]) for user in ("U1", "U7"))
+
+        assert await eventually(told, within=ACK_DEADLINE, every=0.01), "told while it is busy, within 3 s"
+    await asyncio.gather(*visits)
+
+    assert await shed(slack, "event") == shed_before + 2
+    busy = fake_slack.homes["U1"]
+    rest = [block for block in busy["blocks"] if block.get("block_id") != NOTICE_BLOCK]
+    assert rest == [block for block in before["blocks"] if block.get("block_id") != NOTICE_BLOCK], "else as it was"
+    first = fake_slack.homes["U7"]
+    assert [block["type"] for block in first["blocks"]] == ["header", "context", "actions", "section"]
+    await slack.event({"type": "app_home_opened", "user": "U7", "channel": "D1", "tab": "home"})
+    assert BUSY not in all_text(fake_slack.homes["U7"]), "drawn in full once it is not busy"
+
+
 async def test_a_shed_direct_message_is_answered_busy_in_that_conversation_and_does_nothing(
     runtime: Runtime, slack: SlackDriver, fake_slack: FakeSlack
 ) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.slack.home import NOTICE_BLOCK, VIEW_BLOCKS, HomeContent, home_view, with_notice
+from adapters.slack.home import NOTICE_BLOCK, VIEW_BLOCKS, HomeContent, home_view, notice_only, with_notice
 from bot.replies import Card, Reply
 
 
@@ -61,3 +61,12 @@ def test_a_notice_without_its_block_id_from_an_older_tab_is_replaced_too() -> No
     assert again["blocks"][again["blocks"].index(notice) + 1]["type"] == "divider"
     below = again["blocks"][again["blocks"].index(notice) + 1 :]
     assert below == shown["blocks"][[b.get("type") for b in shown["blocks"]].index("divider") :], "the rest kept"
+
+
+def test_a_tab_for_a_first_visit_has_the_top_of_every_tab_and_the_notice() -> None:
+    first = notice_only("Busy, try again.")
+    full = home_view(HomeContent())
+    top = full["blocks"][: [block["type"] for block in full["blocks"]].index("divider")]
+    [notice] = notices(first)
+    assert first["blocks"] == [*top, notice] and notice["text"]["text"] == "Busy, try again."
+    assert first["type"] == "home" and first["callback_id"] == full["callback_id"]
