@@ -38,10 +38,10 @@ def is_home_visit(event: dict[str, Any]) -> bool:
 
 
 def kind_of(body: dict[str, Any]) -> str:
-    """command, action or event: what was shed."""
+    """command, action, shortcut or event: what was shed."""
     if body.get("command"):
         return "command"
-    return "action" if body.get("type") == "block_actions" else "event"
+    return {"block_actions": "action", "message_action": "shortcut"}.get(str(body.get("type")), "event")
 
 
 ErrorHandler = Callable[[Exception, dict[str, Any], AsyncWebClient | None], Awaitable[None]]

@@ -81,6 +81,7 @@ def test_the_busy_answer_says_busy_and_to_try_again() -> None:
     [
         ({"command": "/moment", "text": "help"}, "command"),
         ({"type": "block_actions", "actions": []}, "action"),
+        ({"type": "message_action", "callback_id": "make_moment"}, "shortcut"),
         ({"type": "event_callback", "event": {"type": "app_home_opened"}}, "event"),
     ],
 )

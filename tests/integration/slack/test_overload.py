@@ -386,6 +386,23 @@ async def test_a_shed_visit_to_the_home_tab_shows_busy_there(
     assert BUSY not in all_text(fake_slack.homes["U7"]), "drawn in full once it is not busy"
 
 
+async def test_a_shed_message_shortcut_is_answered_busy_and_opens_nothing(
+    runtime: Runtime, slack: SlackDriver, fake_slack: FakeSlack
+) -> None:
+    await slack.command("help")
+    shed_before = await shed(slack, "shortcut")
+    opened_before = len(fake_slack.calls_to("views.open"))
+
+    async with every_slot_waiting(runtime, slack):
+        shortcut = asyncio.create_task(slack.shortcut("Our parcel went to the wrong city", author="U2"))
+    await shortcut
+
+    assert await shed(slack, "shortcut") == shed_before + 1
+    [answer] = [body for name, body in fake_slack.responses if name.startswith("shortcut")]
+    assert BUSY in all_text(answer)
+    assert len(fake_slack.calls_to("views.open")) == opened_before, "no form opened"
+
+
 async def test_a_shed_direct_message_is_answered_busy_in_that_conversation_and_does_nothing(
     runtime: Runtime, slack: SlackDriver, fake_slack: FakeSlack
 ) -> None:
