@@ -112,9 +112,10 @@ def notice_only(notice: str) -> dict[str, Any]:
 
 
 def with_notice(view: Mapping[str, Any], notice: str) -> dict[str, Any] | None:
-    """The Home tab someone pressed a button on (``view`` as Slack sends it with the press), saying ``notice``
-    at its top in place of the notice it had, and otherwise as they see it: the ``view`` argument of
-    views.publish when the press cannot be answered now. None when the press carries no blocks to show."""
+    """The Home tab someone pressed a button on or opened (``view`` as Slack sends it with the press or the
+    visit), saying ``notice`` at its top in place of the notice it had, and otherwise as they see it: the
+    ``view`` argument of views.publish when the press or visit cannot be answered now. None when the view
+    carries no blocks to show."""
     blocks = view.get("blocks")
     if not isinstance(blocks, list) or not blocks or not all(isinstance(block, Mapping) for block in blocks):
         return None

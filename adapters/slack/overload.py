@@ -4,10 +4,11 @@
 any work, when no slot came free in time or Slack is slow to answer the calls already waiting on it.
 Bolt (or :mod:`adapters.slack.fastpath`, for commands and button presses) hands it to the app's error
 handler, which this provides: it posts :data:`adapters.http.overload.BUSY` to the request's
-``response_url`` (only the person sees it) and counts the shed request. A press in the Home tab has no
-``response_url``: the tab the person is looking at is published again with the busy answer as its
-notice; a message written to the bot is answered with it in that conversation. Every other error is
-logged, as Bolt's own handler would.
+``response_url`` (only the person sees it) and counts the shed request. A press in the Home tab, or a
+visit to it, has no ``response_url``: the tab the person is looking at is published again with the busy
+answer as its notice (a first visit, with no tab yet: a tab with only its top and the notice); a message
+written to the bot is answered with it in that conversation. Every other error is logged, as Bolt's own
+handler would.
 """
 
 from __future__ import annotations
@@ -66,6 +67,12 @@ def error_handler(
         if not isinstance(error, Busy):
             logger.error("Slack request failed in a listener or middleware (error: %s)", error, exc_info=error)
             return
+        try:
+            await answer_busy(body, client)
+        except Exception:  # nobody awaits the handler's task: logged here, or lost
+            logger.exception("busy answer failed (%s of workspace %s)", kind_of(body), tenant_of(body).workspace_id)
+
+    async def answer_busy(body: dict[str, Any], client: AsyncWebClient | None) -> None:
         kind = kind_of(body)
         count_shed(surface="slack", kind=kind)
         workspace_id, (user_id, _) = tenant_of(body).workspace_id, user_of(body)
@@ -114,7 +121,9 @@ def error_handler(
         busy = with_notice(view, BUSY) if view.get("blocks") else notice_only(BUSY)
         if busy is None:
             return
-        seen = view.get("hash")  # Slack refuses it if the tab changed since: the newer tab stays
+        # Slack refuses it if the tab changed since: the newer tab stays. A first visit has no tab to compare
+        # with, so a tab drawn meanwhile (an earlier visit answered) would give way to this one until the next.
+        seen = view.get("hash")
         try:
             async with tracked():
                 await client.views_publish(user_id=user_id, view=busy, hash=seen if isinstance(seen, str) else None)

@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.http.inflight import FORMS
 from adapters.http.overload import BUSY, Backlog, Busy, _Notice
-from adapters.slack.overload import error_handler, kind_of
+from adapters.slack.overload import error_handler, is_home_visit, kind_of
 from adapters.slack.surface import CONCURRENT_WORK
 from adapters.teams.endpoint import CONCURRENT_TURNS
 from bot.storage.engine import POOL_SIZE
@@ -77,6 +77,21 @@ def test_the_busy_answer_says_busy_and_to_try_again() -> None:
 
 
 @pytest.mark.parametrize(
+    ("event", "visit"),
+    [
+        ({"type": "app_home_opened", "user": "U1", "tab": "home"}, True),
+        ({"type": "app_home_opened", "user": "U1", "tab": "messages"}, False),
+        ({"type": "app_home_opened", "tab": "home"}, False),
+        ({"type": "message", "user": "U1", "channel_type": "im"}, False),
+    ],
+)
+def test_only_a_visit_to_the_home_tab_itself_gets_the_tab_with_the_busy_notice(
+    event: dict[str, object], visit: bool
+) -> None:
+    assert is_home_visit(event) is visit
+
+
+@pytest.mark.parametrize(
     ("body", "kind"),
     [
         ({"command": "/moment", "text": "help"}, "command"),
@@ -131,3 +146,24 @@ async def test_a_shed_direct_message_is_tracked_from_its_claim_to_its_busy_answe
     body = {"type": "event_callback", "team_id": "T1", "event_id": "Ev1", "event": event}
     await handle(Busy(), body, cast(AsyncWebClient, Client()))
     assert inside == [True, True], "the claim and the busy answer, both tracked"
+
+
+async def test_a_busy_answer_that_fails_unexpectedly_is_logged_not_lost(caplog: pytest.LogCaptureFixture) -> None:
+    """The handler runs in a task nobody awaits: whatever goes wrong sending the busy answer is logged."""
+
+    @contextlib.asynccontextmanager
+    async def tracked() -> AsyncIterator[None]:
+        yield
+
+    async def claim(_key: str) -> bool:
+        return True
+
+    class Client:
+        async def views_publish(self, **_: object) -> None:
+            raise RuntimeError("unexpected")
+
+    handle = error_handler(cast(AsyncWebClient, None), tracked, claim)
+    visit = {"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"}
+    await handle(Busy(), {"type": "event_callback", "team_id": "T1", "event": visit}, cast(AsyncWebClient, Client()))
+    [record] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert "busy answer failed" in record.getMessage() and record.exc_info is not None

@@ -380,6 +380,8 @@ async def test_a_shed_visit_to_the_home_tab_shows_busy_there(
     busy = fake_slack.homes["U1"]
     rest = [block for block in busy["blocks"] if block.get("block_id") != NOTICE_BLOCK]
     assert rest == [block for block in before["blocks"] if block.get("block_id") != NOTICE_BLOCK], "else as it was"
+    [published] = [c for c in fake_slack.calls_to("views.publish") if c.params["user_id"] == "U1"][-1:]
+    assert published.params["hash"] == before["hash"], "with the hash of the tab the visit saw"
     first = fake_slack.homes["U7"]
     assert [block["type"] for block in first["blocks"]] == ["header", "context", "actions", "section"]
     await slack.event({"type": "app_home_opened", "user": "U7", "channel": "D1", "tab": "home"})
