@@ -75,8 +75,7 @@ class Backlog:
         try:
             yield
         finally:
-            self._taken -= 1
-            self._slots.release()
+            await self.__aexit__(None, None, None)
 
 
 NOTICE_EVERY_SECONDS = 10.0

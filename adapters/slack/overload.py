@@ -88,7 +88,7 @@ def error_handler(
                 await busy_direct(client, str(event["user"]), str(event["channel"]), delivery_key(body))
             elif isinstance(event, dict) and is_home_visit(event):
                 shown = event.get("view")  # the tab as it is now; none before the first one was published
-                await busy_home(client, str(event["user"]), shown if isinstance(shown, dict) else {})
+                await busy_home(client, str(event["user"]), shown if isinstance(shown, dict) else None)
             return  # otherwise an event nobody waits on an answer to
         try:
             async with tracked():
@@ -115,15 +115,15 @@ def error_handler(
                     "busy answer to the direct message of user %s not posted: %s", user_id, delivery.failure(exc)
                 )
 
-    async def busy_home(client: AsyncWebClient, user_id: str, view: dict[str, Any]) -> None:
+    async def busy_home(client: AsyncWebClient, user_id: str, view: dict[str, Any] | None) -> None:
         """The tab the person sees (``view``, as Slack sent it with the press or the visit) with the busy
-        answer as its notice; a first visit, with no tab yet, gets one with only its top and the notice."""
-        busy = with_notice(view, BUSY) if view.get("blocks") else notice_only(BUSY)
+        answer as its notice; a first visit (``view`` None: no tab yet) gets one with only its top and the notice."""
+        busy = notice_only(BUSY) if view is None else with_notice(view, BUSY)
         if busy is None:
             return
         # Slack refuses it if the tab changed since: the newer tab stays. A first visit has no tab to compare
         # with, so a tab drawn meanwhile (an earlier visit answered) would give way to this one until the next.
-        seen = view.get("hash")
+        seen = view.get("hash") if view is not None else None
         try:
             async with tracked():
                 await client.views_publish(user_id=user_id, view=busy, hash=seen if isinstance(seen, str) else None)

@@ -119,6 +119,25 @@ async def every_slot_waiting(runtime: Runtime, slack: SlackDriver) -> AsyncItera
     await slack.settle()
 
 
+async def help_from_a_burst_while_slow(
+    slack: SlackDriver, fake_slack: FakeSlack, method: str, seconds: float
+) -> list[str]:
+    """``help`` from a burst of people new to the bot while Slack takes ``seconds`` over each ``method``
+    call; the commands' names, once all is settled."""
+    await slack.command("help")
+    fake_slack.slow(method, seconds)
+    names = await asyncio.gather(*(slack.command("help", user=f"U{100 + n}", settle=False) for n in range(BURST)))
+    await slack.settle()
+    del fake_slack.delays[method]
+    return list(names)
+
+
+def each_got_the_real_answer(slack: SlackDriver, names: list[str]) -> None:
+    assert all(slack.responses(name) for name in names), "every command gets an answer"
+    assert not [name for name in names if BUSY in slack.said(name)], "none is shed"
+    assert all(slack.said(name) == slack.said(names[0]) for name in names), "each the real answer"
+
+
 async def test_past_the_wait_bound_commands_get_busy_store_nothing_are_counted_and_answers_recover(
     runtime: Runtime, slack: SlackDriver
 ) -> None:
@@ -152,17 +171,8 @@ async def test_people_looked_up_slowly_in_slack_hold_no_slot_so_a_burst_of_new_p
 ) -> None:
     """The sender is looked up (users.info) before the work slot: Slack taking longer than the wait bound
     to answer for each of a burst of people new to the bot sheds none of their commands."""
-    slack = patient
-    await slack.command("help")
-    fake_slack.slow("users.info", SLOW_LOOKUP)
-
-    names = await asyncio.gather(*(slack.command("help", user=f"U{100 + n}", settle=False) for n in range(BURST)))
-    await slack.settle()
-    del fake_slack.delays["users.info"]
-
-    assert all(slack.responses(name) for name in names), "every command gets an answer"
-    assert not [name for name in names if BUSY in slack.said(name)], "none is shed"
-    assert all(slack.said(name) == slack.said(names[0]) for name in names), "each the real answer"
+    names = await help_from_a_burst_while_slow(patient, fake_slack, "users.info", SLOW_LOOKUP)
+    each_got_the_real_answer(patient, names)
 
 
 FILLED = {
@@ -228,17 +238,8 @@ async def test_a_slow_round_trip_to_slack_does_not_hold_a_slot_so_a_burst_is_ans
 ) -> None:
     """A slot is held for an answer's work, not while the answer travels to Slack: a response URL that
     takes three times the wait bound to accept each answer leaves the slots free for the next commands."""
-    slack = patient
-    await slack.command("help")
-    fake_slack.slow("response_url", 3.0)
-
-    names = await asyncio.gather(*(slack.command("help", user=f"U{100 + n}", settle=False) for n in range(BURST)))
-    await slack.settle()
-    del fake_slack.delays["response_url"]
-
-    assert all(slack.responses(name) for name in names), "every command gets an answer"
-    assert not [name for name in names if BUSY in slack.said(name)], "none is shed"
-    assert all(slack.said(name) == slack.said(names[0]) for name in names), "each the real answer"
+    names = await help_from_a_burst_while_slow(patient, fake_slack, "response_url", 3.0)
+    each_got_the_real_answer(patient, names)
 
 
 async def test_a_home_tab_slow_to_list_channels_and_publish_holds_no_slot_so_a_burst_of_visits_is_drawn(
