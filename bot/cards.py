@@ -23,7 +23,7 @@ STATE_LABEL = {
     "approved": "approved",
     "rejected": "sent back",
     "withdrawn": "withdrawn",
-    "hidden": "hidden by its recipient",
+    "hidden": "no longer shown",
 }
 AGENDA_STATE = {
     AgendaState.SCHEDULED: "Coming up",
@@ -97,9 +97,10 @@ def names(people: Sequence[str]) -> str:
 
 
 # Moments whose content is shown to nobody but their author: an agenda card that featured one says only that.
+# A hide is its recipients' own choice, so what others see of it names no choice and nobody.
 NOT_SHOWN = {
     "withdrawn": "This item was withdrawn by its author and is no longer shown.",
-    "hidden": "This shout-out was hidden by the people it recognised and is no longer shown.",
+    "hidden": "This item can no longer be featured and is no longer shown.",
     "rejected": "This item is no longer shown.",
     "pending": "This item is back in review and not shown for now.",
 }

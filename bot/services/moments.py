@@ -348,10 +348,14 @@ async def hide(ctx: Context, moment_id: int) -> list[Reply]:
 
 
 async def set_opt_out(ctx: Context, opted_out: bool) -> list[Reply]:
-    was = ctx.member.opted_out
+    if ctx.member.opted_out == opted_out:
+        if opted_out:
+            return [say("Nothing changed: you had already opted out of being featured in meetings. `optin` undoes it.")]
+        return [say("Nothing changed: items about you can already be featured in meetings. `optout` stops that.")]
     ctx.member.opted_out = opted_out
+    logger.info("member %s opted %s", ctx.member.id, "out" if opted_out else "in")
     if opted_out:
-        left = retraction.Retracted() if was else await retraction.after_opt_out(ctx.session, ctx.member, ctx.now)
+        left = await retraction.after_opt_out(ctx.session, ctx.member, ctx.now)
         note = " The meetings that were going to feature them get another moment." if left.items else ""
         done = "Done: stories and shout-outs about you will not be featured in meetings."
         return [say(f"{done}{note} `optin` undoes it."), *left.replies]

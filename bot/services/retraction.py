@@ -26,9 +26,12 @@ from bot.storage.models import AgendaItem, Member, Moment, Recipient, Team
 logger = logging.getLogger(__name__)
 
 WITHDRAWN = "the earlier item was withdrawn by its author"
-HIDDEN = "the earlier shout-out was hidden by the people it recognised"
+# Hiding and opting out are a person's own choice: what the channel and everyone else are told of them
+# names neither the choice nor anybody, only that the item can no longer be featured.
+NO_LONGER_FEATURABLE = "the earlier item can no longer be featured"
+HIDDEN = NO_LONGER_FEATURABLE
 IN_REVIEW = "the earlier item went back to review"
-OPTED_OUT = "someone in the earlier item opted out of being featured"
+OPTED_OUT = NO_LONGER_FEATURABLE
 MADE_PRIVATE = "the earlier shout-out was made private"
 
 

@@ -58,7 +58,11 @@ async def set_review(ctx: Context, value: str) -> list[Reply]:
     ctx.require_manager("change review settings")
     if value not in ("on", "off"):
         raise Invalid({"review": "Say `review on` or `review off`."})
+    if team.review_required == (value == "on"):
+        other = "off" if value == "on" else "on"
+        return [say(f"Nothing changed: review is already {value} in this channel. `review {other}` changes it.")]
     team.review_required = value == "on"
+    logger.info("team %s: review %s by member %s", team.id, value, ctx.member.id)
     if team.review_required:
         return [say("Review is on: new stories and shout-outs here wait for a manager's approval.")]
     return [say("Review is off: new stories and shout-outs go straight into the pool.")]
