@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.secrets import parse_keys
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./customer_moment.db"
+METRICS_TOKEN_MIN = 24
 _HOST_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
 
 
@@ -60,6 +61,9 @@ class Settings(BaseSettings):
     # The server's public https:// address, as Teams reaches it: the Teams tab's pages and the page an
     # in-meeting notification opens live there (and `teams-package` puts it in the manifest).
     public_url: str = Field(default="", alias="PUBLIC_URL")
+
+    # `/metrics` is served only with this set, to callers presenting it as `Authorization: Bearer <token>`.
+    metrics_token: str = Field(default="", alias="METRICS_TOKEN", repr=False)
 
     # One Fernet key, or several separated by commas to rotate (the first encrypts, all decrypt).
     encryption_key: str = Field(default="", alias="ENCRYPTION_KEY", repr=False)
@@ -112,6 +116,16 @@ class Settings(BaseSettings):
             value = "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("use a sqlite:/// or postgresql:// URL")
+        return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token(cls, value: str) -> str:
+        value = value.strip()
+        if value and (len(value) < METRICS_TOKEN_MIN or not value.isprintable() or " " in value):
+            raise ValueError(
+                f"use at least {METRICS_TOKEN_MIN} characters without spaces, e.g. from `openssl rand -hex 32`"
+            )
         return value
 
     @field_validator("encryption_key")

@@ -75,6 +75,7 @@ from benchmarks.common import free_port, throwaway_database
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "load-signing-secret"
 TOKEN = "xoxb-T1-load"
+METRICS_TOKEN = "load-benchmark-metrics-token-0123"  # so that the run can read the server's /metrics
 TEAM = "T1"
 USERS = 50
 CHANNELS = 20
@@ -862,6 +863,7 @@ async def run(args: argparse.Namespace) -> int:
                 "PORT": str(port),
                 "LOG_LEVEL": "WARNING",
                 "SERVE_PROCESSES": str(args.processes),
+                "METRICS_TOKEN": METRICS_TOKEN,
             }
             with log_path.open("w") as log:
                 server = await asyncio.create_subprocess_exec(
@@ -1021,7 +1023,9 @@ async def measure(
                 f"(try-again {fake['teams_unavailable']}, "
                 f"busy {fake['teams_busy']})"
             )
-            async with session.get(base_url + "metrics") as response:
+            async with session.get(
+                base_url + "metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+            ) as response:
                 exposition = await response.text()
             series: dict[str, int] = {}
             for line in exposition.splitlines():

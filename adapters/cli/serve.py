@@ -57,7 +57,12 @@ async def serve(settings: Settings, *, socket_mode: bool = False, sock: socket.s
     socket_mode_task = None
     if socket_mode:
         socket_mode_task = asyncio.create_task(slack_socket_mode(runtime, surfaces))
-    app = create_app(engine=runtime.engine, surfaces=surfaces, max_body_bytes=settings.max_body_bytes)
+    app = create_app(
+        engine=runtime.engine,
+        surfaces=surfaces,
+        max_body_bytes=settings.max_body_bytes,
+        metrics_token=settings.metrics_token,
+    )
     # Everything built so far (modules, SDK models, the app) lives as long as the process: keep it out of the
     # garbage collector's way, so that collections while serving only walk objects made while serving.
     gc.freeze()

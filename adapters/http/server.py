@@ -1,7 +1,15 @@
-"""One aiohttp application for all web surfaces, plus `/healthz` and `/readyz`."""
+"""One aiohttp application for all web surfaces, plus `/healthz`, `/readyz` and, with a token, `/metrics`.
+
+The health and readiness answers say only "ok" or "ready" (what a load balancer or an orchestrator's probe
+needs, without credentials). `/metrics` tells how the service is used (request counts by route, platform
+calls, answers shed, the database pool): it is served only when ``METRICS_TOKEN`` is set, and then only to
+a caller presenting it (``Authorization: Bearer <token>``, as Prometheus's ``authorization`` setting sends
+it); without the setting there is no such page.
+"""
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 import time
@@ -77,7 +85,21 @@ def count_pool_use(engine: AsyncEngine, *, pool: str = "requests") -> None:
     event.listen(engine.sync_engine, "checkin", lambda *_args: gauge.dec())
 
 
-async def metrics_view(_request: web.Request) -> web.Response:
+def metrics_view(token: str) -> Handler:
+    """The Prometheus exposition, for callers presenting ``token``; anyone else gets 401 and nothing else."""
+    expected = f"Bearer {token}".encode()
+
+    async def view(request: web.Request) -> web.StreamResponse:
+        given = request.headers.get("Authorization", "").encode("utf-8", "replace")
+        if not hmac.compare_digest(given, expected):
+            logger.info("metrics refused: %s", "wrong token" if given else "no token")
+            return web.Response(status=401, headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+        return _exposition()
+
+    return view
+
+
+def _exposition() -> web.Response:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Several server processes (`serve --processes N`): whichever answers reports them all.
         registry = CollectorRegistry()
@@ -100,11 +122,15 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ready", "database": "ok"})
 
 
-def create_app(*, engine: AsyncEngine, surfaces: Sequence[WebSurface], max_body_bytes: int) -> web.Application:
+def create_app(
+    *, engine: AsyncEngine, surfaces: Sequence[WebSurface], max_body_bytes: int, metrics_token: str = ""
+) -> web.Application:
+    """The server's application; ``/metrics`` only with a ``metrics_token`` (and then only for its bearer)."""
     app = web.Application(client_max_size=max_body_bytes, middlewares=[measure])
     app[ENGINE] = engine
     count_pool_use(engine)
-    app.router.add_get("/metrics", metrics_view)
+    if metrics_token:
+        app.router.add_get("/metrics", metrics_view(metrics_token))
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     for surface in surfaces:

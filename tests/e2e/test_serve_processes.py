@@ -25,7 +25,7 @@ from adapters.settings import Settings, SettingsError
 from benchmarks.common import free_port
 from tests.integration.faults import eventually
 from tests.support.databases import POSTGRES_URL
-from tests.support.serving import serve_command, start_serving, wait_ready
+from tests.support.serving import METRICS_AUTH, METRICS_TOKEN, serve_command, start_serving, wait_ready
 
 EXIT_WITHIN = 15.0
 NEEDS_POSTGRES = pytest.mark.skipif(not POSTGRES_URL, reason="needs PostgreSQL (CM_TEST_POSTGRES_URL)")
@@ -57,6 +57,7 @@ async def server(postgres_url: str, tmp_path: Path) -> AsyncIterator[tuple[async
         "MICROSOFT_APP_ID": "",
         "HOST": "127.0.0.1",
         "PORT": str(port),
+        "METRICS_TOKEN": METRICS_TOKEN,
         "LOG_LEVEL": "INFO",
         "SCHEDULER_INTERVAL_SECONDS": "0.5",
     }
@@ -78,7 +79,10 @@ async def server(postgres_url: str, tmp_path: Path) -> AsyncIterator[tuple[async
 async def fresh_get(base_url: str, path: str) -> tuple[int, str]:
     """One request on a new connection (so that the kernel may hand it to either process)."""
     connector = aiohttp.TCPConnector(force_close=True)
-    async with aiohttp.ClientSession(connector=connector) as http, http.get(base_url + path) as response:
+    async with (
+        aiohttp.ClientSession(connector=connector) as http,
+        http.get(base_url + path, headers=METRICS_AUTH) as response,
+    ):
         return response.status, await response.text()
 
 

@@ -11,6 +11,9 @@ import aiohttp
 
 from tests.integration.faults import eventually
 
+METRICS_TOKEN = "metrics-token-for-tests-0123456789"  # METRICS_TOKEN of the servers tests start
+METRICS_AUTH = {"Authorization": f"Bearer {METRICS_TOKEN}"}  # what a scrape of their /metrics sends
+
 
 def serve_command(*args: str) -> list[str]:
     """``customer-moment serve …`` of this virtualenv (or the module, when the script is not installed)."""

@@ -6,6 +6,9 @@ import io
 import json
 import logging
 
+import pytest
+from pydantic import ValidationError
+
 from adapters.cli import logs
 from adapters.cli.check import credential_problems
 from adapters.settings import Settings
@@ -65,3 +68,16 @@ def test_json_logs_are_one_object_per_line_with_extra_fields_and_errors() -> Non
     assert first["message"] == "posted agenda item 7" and first["workspace"] == "T1" and first["level"] == "info"
     assert second["level"] == "error" and "ValueError: boom" in second["error"]
     logging.getLogger().handlers.clear()
+
+
+@pytest.mark.parametrize("token", ["short", "x" * 23, "has a space in it 0123456789", "tab\tinside-0123456789abcdef"])
+def test_a_metrics_token_too_short_or_with_spaces_is_refused(token: str) -> None:
+    with pytest.raises(ValidationError, match="METRICS_TOKEN"):
+        Settings(METRICS_TOKEN=token)
+
+
+def test_a_metrics_token_is_kept_out_of_the_settings_repr() -> None:
+    token = "a-good-metrics-token-0123456789"
+    settings = Settings(METRICS_TOKEN=f"  {token}  ")
+    assert settings.metrics_token == token and token not in repr(settings)
+    assert Settings().metrics_token == ""

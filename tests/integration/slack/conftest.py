@@ -17,6 +17,7 @@ from adapters.settings import Settings
 from adapters.slack.surface import SlackSurface, build_slack_surface
 from tests.integration.slack.driver import SIGNING_SECRET, SlackDriver
 from tests.support.fake_slack import FakeSlack
+from tests.support.serving import METRICS_TOKEN
 
 SLACK_TABLES = ("slack_installations", "slack_bots", "slack_oauth_states", "slack_processed_deliveries")
 TOKEN = "xoxb-T1-token"
@@ -58,7 +59,12 @@ async def start(runtime: Runtime, fake: FakeSlack) -> AsyncIterator[SlackDriver]
     )
     assert isinstance(surface, SlackSurface)
     fake.reset()  # tests see only the calls they cause (start-up asks auth.test in token mode)
-    app = create_app(engine=runtime.engine, surfaces=[surface], max_body_bytes=runtime.settings.max_body_bytes)
+    app = create_app(
+        engine=runtime.engine,
+        surfaces=[surface],
+        max_body_bytes=runtime.settings.max_body_bytes,
+        metrics_token=METRICS_TOKEN,
+    )
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     session = aiohttp.ClientSession()

@@ -32,6 +32,7 @@ from tests.integration.faults import ACK_DEADLINE, eventually
 from tests.integration.slack.conftest import TOKEN, clear_slack_tables, slack_runtime, start
 from tests.integration.slack.driver import SlackDriver, all_text
 from tests.support.fake_slack import FakeSlack
+from tests.support.serving import METRICS_AUTH
 
 BURST = CONCURRENT_WORK + 12  # more new people at once than there are slots for answers
 SLOW_LOOKUP = 2.0  # seconds users.info takes during the burst: far longer than the wait bound
@@ -58,7 +59,7 @@ async def slack(runtime: Runtime, fake_slack: FakeSlack) -> AsyncIterator[SlackD
 
 async def shed(slack: SlackDriver, kind: str) -> float:
     """``customer_moment_answers_shed_total{surface="slack",kind=…}`` as the server reports it."""
-    async with slack.session.get(slack.base_url + "metrics") as response:
+    async with slack.session.get(slack.base_url + "metrics", headers=METRICS_AUTH) as response:
         exposition = await response.text()
     for family in text_string_to_metric_families(exposition):
         for sample in family.samples:

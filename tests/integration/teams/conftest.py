@@ -20,6 +20,7 @@ from tests.integration.teams.builders import ALICE, BOB, CAROL, installed, messa
 from tests.support.clock import FakeClock
 from tests.support.fake_connector import FakeConnector, running_connector
 from tests.support.issued_tokens import IssuedCredentialsFactory, TokenIssuer
+from tests.support.serving import METRICS_TOKEN
 
 FAST = ConnectorOptions(backoff=Backoff(attempts=3, base=0.01, cap=0.05, max_wait=2.0), timeout=3.0)
 MAX_BODY = 512 * 1024
@@ -71,7 +72,7 @@ async def start(
         options=options,
         credentials=credentials,
     )
-    app = create_app(engine=runtime.engine, surfaces=[surface], max_body_bytes=MAX_BODY)
+    app = create_app(engine=runtime.engine, surfaces=[surface], max_body_bytes=MAX_BODY, metrics_token=METRICS_TOKEN)
     client: TestClient[Any, Any] = TestClient(TestServer(app))
     await client.start_server()
     return client, surface

@@ -26,6 +26,7 @@ from tests.integration.teams.conftest import TeamsApp, emulator, setup_channel, 
 from tests.integration.teams.reading import content
 from tests.support.clock import FakeClock
 from tests.support.fake_connector import FakeConnector
+from tests.support.serving import METRICS_AUTH
 
 STORY = "story A customer called twice about a late parcel lesson: call back before they have to chase us"
 
@@ -61,7 +62,7 @@ async def stories(teams: TeamsApp) -> int:
 
 
 async def shed_turns(teams: TeamsApp) -> float:
-    response = await teams.client.get("/metrics")
+    response = await teams.client.get("/metrics", headers=METRICS_AUTH)
     for family in text_string_to_metric_families(await response.text()):
         for sample in family.samples:
             if sample.name == "customer_moment_answers_shed_total" and sample.labels == {
