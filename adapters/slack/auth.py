@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.authorization import AuthorizeResult
@@ -20,6 +21,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.slack.incoming import split_workspace_key
@@ -33,6 +35,7 @@ logger = logging.getLogger(__name__)
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 STATE_SECONDS = 600
+MAX_STATES = 10_000  # OAuth states kept at most: installs started in the last STATE_SECONDS
 
 
 RECHECK_SECONDS = 10.0  # how often auth.test is asked again while it has not answered
@@ -99,6 +102,27 @@ def installation_store(client_id: str, engine: AsyncEngine, box: SecretBox) -> A
     return EncryptedInstallationStore(client_id=client_id, engine=engine, box=box)
 
 
+def _utc_naive() -> datetime:
+    """Now, as the state store keeps its times: naive UTC."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class BoundedOAuthStateStore(AsyncSQLAlchemyOAuthStateStore):
+    """Bolt's OAuth state store, kept small: every visit to the install page stores a state, without asking
+    who visits, so each new one first clears the expired ones and all but the newest :data:`MAX_STATES`
+    (a flood of visits can then cost an install in progress its state — it starts again — never the disk)."""
+
+    async def async_issue(self, *args: Any, **kwargs: Any) -> str:
+        table = self.oauth_states
+        newest = select(func.max(table.c.id)).scalar_subquery()
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                delete(table).where(or_(table.c.expire_at <= _utc_naive(), table.c.id <= newest - MAX_STATES))
+            )
+        state: str = await super().async_issue(*args, **kwargs)
+        return state
+
+
 def oauth_settings(
     *, client_id: str, client_secret: str, store: AsyncSQLAlchemyInstallationStore, engine: AsyncEngine
 ) -> AsyncOAuthSettings:
@@ -109,7 +133,7 @@ def oauth_settings(
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
         installation_store=store,
-        state_store=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=STATE_SECONDS, engine=engine),
+        state_store=BoundedOAuthStateStore(expiration_seconds=STATE_SECONDS, engine=engine),
         state_expiration_seconds=STATE_SECONDS,
     )
 

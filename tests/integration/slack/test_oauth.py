@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
+import pytest
 from sqlalchemy import text
 
 from adapters.runtime import Runtime
+from adapters.slack import auth
 from bot.ports import ChannelGone
 from bot.replies import Audience, Reply
 from bot.secrets import SecretBox
@@ -117,3 +120,28 @@ async def test_two_workspaces_see_and_change_nothing_of_each_other(slack_oauth: 
     assert {c.token for c in slack_oauth.fake.calls} == {two}
     assert all_text(card["blocks"]) == all_text(slack_oauth.fake.posted("CA")[-1]["blocks"])
     assert one != two
+
+
+async def states(runtime: Runtime) -> list[tuple[int, str]]:
+    async with runtime.engine.connect() as connection:
+        rows = await connection.execute(text("SELECT id, state FROM slack_oauth_states ORDER BY id"))
+        return [(r[0], r[1]) for r in rows]
+
+
+async def test_visits_to_the_install_page_keep_the_state_table_bounded_and_the_newest_states_valid(
+    slack_oauth: SlackDriver, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(auth, "MAX_STATES", 5)
+    async with runtime.engine.begin() as connection:  # an install abandoned long ago
+        await connection.execute(
+            text("INSERT INTO slack_oauth_states (state, expire_at) VALUES ('stale', :at)"),
+            {"at": datetime(2020, 1, 1)},
+        )
+    for _ in range(12):  # anyone may visit the page, as often as they like
+        async with slack_oauth.session.get(slack_oauth.base_url + "slack/install") as response:
+            assert response.status == 200
+    kept = await states(runtime)
+    assert "stale" not in [state for _, state in kept]
+    assert len(kept) <= 6  # the bound, and the state just issued
+    token = await install(slack_oauth, "T7", "code-7")  # the newest visit still installs
+    assert [team for team, _ in await installations(runtime)] == ["T7"] and token
