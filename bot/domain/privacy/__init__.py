@@ -113,7 +113,24 @@ def _spans(text: str, regions: Sequence[str]) -> list[tuple[int, int, str]]:
                 taken.append((start, end, kind))
                 taken_end = end
         chosen = sorted(chosen + taken)
-    return chosen
+    return _as_national_ids(folded, chosen)
+
+
+def _as_national_ids(folded: str, chosen: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """A phone number written in a national id's usual format is labelled a national id: an SSN on
+    python-stdnum's block list or a tax id with a typo in it is still someone's national id, not a phone."""
+    formats = sorted(numbers.national_id_format_spans(folded))
+    if not formats:
+        return chosen
+    labelled: list[tuple[int, int, str]] = []
+    index = 0
+    for start, end, kind in chosen:
+        while index < len(formats) and formats[index][1] <= start:
+            index += 1
+        if kind == PHONE and index < len(formats) and formats[index][0] <= start and end <= formats[index][1]:
+            kind = NATIONAL_ID
+        labelled.append((start, end, kind))
+    return labelled
 
 
 def _mask_once(text: str, regions: Sequence[str], found: set[str]) -> str:

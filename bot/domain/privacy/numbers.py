@@ -20,7 +20,6 @@ from stdnum.es import dni, nie
 from stdnum.fr import nir
 from stdnum.iso7064 import mod_97_10
 from stdnum.it import codicefiscale
-from stdnum.us import ssn
 
 Spans = Iterator[tuple[int, int]]
 
@@ -140,6 +139,16 @@ def _national_insurance_ok(number: str) -> bool:
     )
 
 
+def _ssn_ok(number: str) -> bool:
+    """An SSN's structure: no area 000, 666 or 9xx, no group 00, no serial 0000 (never issued).
+
+    stdnum also refuses numbers on its block list, but those are real numbers made public (078-05-1120 from
+    a wallet insert, the ones printed in advertising): written as an SSN, they are still one.
+    """
+    area, group, serial = number[:3], number[3:5], number[5:]
+    return area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000"
+
+
 def _spanish_ok(number: str) -> bool:
     return nie.is_valid(number) if number[0] in "XYZ" else dni.is_valid(number)
 
@@ -147,7 +156,7 @@ def _spanish_ok(number: str) -> bool:
 # (pattern, check) pairs; the check gets the match with spaces and dashes removed, upper-cased.
 _NATIONAL_IDS: tuple[tuple[re.Pattern[str], Callable[[str], bool]], ...] = (
     # US Social Security number, always written 123-45-6789 (or with spaces).
-    (re.compile(_BEFORE + r"[0-9]{3}([ -])[0-9]{2}\1[0-9]{4}" + _AFTER), ssn.is_valid),
+    (re.compile(_BEFORE + r"[0-9]{3}([ -])[0-9]{2}\1[0-9]{4}" + _AFTER), _ssn_ok),
     # UK National Insurance number: QQ 12 34 56 C.
     (
         re.compile(r"(?<!\w)[A-Z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D](?!\w)", re.IGNORECASE),
@@ -173,6 +182,15 @@ _NATIONAL_IDS: tuple[tuple[re.Pattern[str], Callable[[str], bool]], ...] = (
 
 _COMPACT = re.compile(r"[ -]")
 
+# National ids as they are usually printed, in groups: a number written like this is one even when its check
+# digits fail (a typo, a made-up example), so where it is masked anyway (it also reads as a phone number)
+# it is labelled a national id. Written in one piece, a number is as likely a phone or an order number.
+_GROUPED_NATIONAL_IDS = (
+    _NATIONAL_IDS[0][0],  # the SSN is always grouped
+    re.compile(_BEFORE + r"[1-9][0-9](?: [0-9]{3}){3}" + _AFTER),  # Steuer-IdNr: 12 345 678 901
+    re.compile(_BEFORE + r"[12] [0-9]{2} [0-9]{2} (?:[0-9]{2}|2[AB]) [0-9]{3} [0-9]{3} [0-9]{2}" + _AFTER),  # NIR
+)
+
 
 def national_id_spans(text: str) -> Spans:
     """National id numbers of the US, UK, Germany, France, Spain and Italy that pass their checks."""
@@ -180,3 +198,10 @@ def national_id_spans(text: str) -> Spans:
         for match in pattern.finditer(text):
             if check(_COMPACT.sub("", match.group()).upper()):
                 yield match.span()
+
+
+def national_id_format_spans(text: str) -> Spans:
+    """Numbers written in a national id's usual grouped format, whether or not their check digits pass."""
+    for pattern in _GROUPED_NATIONAL_IDS:
+        for match in pattern.finditer(text):
+            yield match.span()
