@@ -62,6 +62,16 @@ from bot.secrets import GENERATE, SecretBox
 
 logger = logging.getLogger(__name__)
 
+
+def bolt_logger() -> logging.Logger:
+    """The logger Bolt's app and every logger it makes take their level from: that of ``slack_bolt``, which
+    :func:`adapters.cli.logs.configure` keeps at INFO or above (at DEBUG, Bolt logs request bodies — an
+    install's OAuth code, what people wrote). Left to itself, Bolt copies the root logger's level."""
+    base = logging.getLogger("slack_bolt.AsyncApp")
+    base.setLevel(logging.getLogger("slack_bolt").getEffectiveLevel())
+    return base
+
+
 EVENTS_PATH = "/slack/events"
 NO_SIGNING_SECRET = (
     "SLACK_SIGNING_SECRET: missing; every request to /slack/events is verified with it. Copy it from the app's"
@@ -312,6 +322,7 @@ async def build_slack_surface(
         )
         app = AsyncApp(
             name="customer-moment",
+            logger=bolt_logger(),
             signing_secret=settings.slack_signing_secret,
             request_verification_enabled=False,  # SlackSurface._events checks every request before Bolt sees it
             client=client,
@@ -331,6 +342,7 @@ async def build_slack_surface(
         authorize = AsyncCallableAuthorize(logger=logger, func=cast(BoltAuthorize, authorization.authorize(client)))
         app = AsyncApp(
             name="customer-moment",
+            logger=bolt_logger(),
             signing_secret=settings.slack_signing_secret,
             request_verification_enabled=False,  # SlackSurface._events checks every request before Bolt sees it
             client=client,
