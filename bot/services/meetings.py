@@ -5,15 +5,16 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from bot import cards, forms
 from bot.domain import calendar, recurrence
-from bot.domain.lifecycle import SERIES, SeriesState
+from bot.domain.lifecycle import OPEN, SERIES, AgendaState, SeriesState
 from bot.domain.validation import Invalid
 from bot.replies import Card, Fact, Reply, Section, say
+from bot.services import agenda, promises
 from bot.services.context import Context, NotFound, Refused
-from bot.storage.models import CalendarFeed, MeetingSeries, Team
+from bot.storage.models import AgendaItem, CalendarFeed, MeetingSeries, Team
 
 logger = logging.getLogger(__name__)
 
@@ -82,9 +83,12 @@ def describe(
     ]
     if series.skip_dates:
         facts.append(Fact("Skipped dates", ", ".join(sorted(series.skip_dates)[-5:])))
-    sections = (
-        Section("\n".join(cards.local_time(u, zone) for u in upcoming) or "No more meetings.", "Next meetings"),
-    )
+    if series.state == SeriesState.PAUSED:
+        # A paused series gets no moments: its meetings are not presented as coming up.
+        sections = (Section(f"None while paused: `resume {series.id}` brings its moments back.", "Next meetings"),)
+    else:
+        shown = "\n".join(cards.local_time(u, zone) for u in upcoming) or "No more meetings."
+        sections = (Section(shown, "Next meetings"),)
     return Card(title=f"Meeting #{series.id}", sections=sections, facts=tuple(facts))
 
 
@@ -121,8 +125,7 @@ async def schedule(ctx: Context, text: str) -> list[Reply]:
     if series.next_start_at is None:
         raise Refused("That schedule has no meetings left in the future.")
     await refuse_a_second_ritual(ctx, team, series)
-    if team.zone == "UTC" and rec.zone != "UTC":
-        team.zone = rec.zone
+    adopt_zone(team, rec.zone)
     ctx.session.add(series)
     await ctx.session.flush()
     logger.info("series %s scheduled in team %s: %s at %s %s", series.id, team.id, rec.rule, rec.at, rec.zone)
@@ -134,6 +137,12 @@ async def schedule(ctx: Context, text: str) -> list[Reply]:
             card=describe(series, ctx.now),
         )
     ]
+
+
+def adopt_zone(team: Team, zone: str) -> None:
+    """A channel still on UTC takes the zone of a series it schedules, so that its times read as the meetings'."""
+    if team.zone == "UTC" and zone != "UTC":
+        team.zone = zone
 
 
 OVERLAP_HORIZON = 12  # meetings of a new series compared with each existing one
@@ -218,8 +227,78 @@ async def set_state(ctx: Context, number: int, state: SeriesState) -> list[Reply
     series.state = SERIES.move(series.state, state)
     if state == SeriesState.ACTIVE:
         advance(series, ctx.now)
+        await _past_ended_meetings(ctx, series)
     logger.info("series %s is now %s", series.id, state)
-    return [say(f"{DONE_WORD[state]} meeting #{series.id}.")]
+    taken, notices = "", list[Reply]()
+    if state != SeriesState.ACTIVE:
+        why = f"meeting #{series.id} was {'paused' if state == SeriesState.PAUSED else 'removed'}"
+        taken, notices = await _take_off(ctx, series, _ahead(series, ctx.now), why=why, skipped=False)
+    return [say(f"{DONE_WORD[state]} meeting #{series.id}.{taken}{_state_hint(series)}"), *notices]
+
+
+def _state_hint(series: MeetingSeries) -> str:
+    if series.state == SeriesState.PAUSED:
+        return f" No moments are picked or posted for it until `resume {series.id}`."
+    if series.state == SeriesState.ACTIVE and series.next_start_at is not None:
+        return f" Its next moment is for the meeting on {cards.local_time(series.next_start_at, series.zone)}."
+    return ""
+
+
+def _ahead(series: MeetingSeries, now: datetime) -> Select[AgendaItem]:
+    """The series' agenda items not presented yet whose meeting has not started."""
+    return (
+        select(AgendaItem)
+        .where(AgendaItem.series_id == series.id, AgendaItem.state.in_(OPEN), AgendaItem.starts_at > now)
+        .order_by(AgendaItem.starts_at, AgendaItem.id)
+        .with_for_update()
+    )
+
+
+async def _take_off(
+    ctx: Context, series: MeetingSeries, items: Select[AgendaItem], *, why: str, skipped: bool
+) -> tuple[str, list[Reply]]:
+    """Take the chosen items of a series off the agenda (their moments back to the pool, posted cards updated
+    in place, their people told); what the answer adds about them, and the cards and notices."""
+    team = await ctx.session.get(Team, series.team_id)
+    assert team is not None
+    state = AgendaState.SKIPPED if skipped else AgendaState.CANCELLED
+    said: list[str] = []
+    replies: list[Reply] = []
+    told = False
+    for item in (await ctx.session.scalars(items)).all():
+        posted = agenda.in_channel(item)
+        had_moment = item.moment_id is not None
+        notices = await promises.take_off(
+            ctx.session, item, team, state=state, why=why, now=ctx.now, actor_id=ctx.member.id
+        )
+        told = told or bool(notices)
+        if posted:
+            replies.append(await agenda.card_reply(ctx.session, item, team))
+        replies += notices
+        when = cards.local_time(item.starts_at, team.zone)
+        what = "its moment went back to the pool" if had_moment else "it had no moment yet"
+        card = "its card in the channel now says so" if posted else "its card will not be posted"
+        said.append(f" The meeting on {when} was already prepared: I took it off the agenda ({what}; {card}).")
+    if told:
+        said.append(" I let the people it was promised to know.")
+    return "".join(said), replies
+
+
+_ENDED_AT = select(AgendaItem.id).where(
+    AgendaItem.series_id == bindparam("series_id"),
+    AgendaItem.starts_at == bindparam("starts_at"),
+    AgendaItem.state.not_in(OPEN),
+)
+
+
+async def _past_ended_meetings(ctx: Context, series: MeetingSeries) -> None:
+    """A resumed series moves past the meetings whose item already ended (taken off when it was paused):
+    their occurrence is not prepared again, so the series says truly which meeting gets its next moment."""
+    for _ in range(OVERLAP_HORIZON):
+        at = series.next_start_at
+        if at is None or await ctx.session.scalar(_ENDED_AT, {"series_id": series.id, "starts_at": at}) is None:
+            return
+        advance(series, at)
 
 
 async def set_reminder(ctx: Context, number: int, text: str) -> list[Reply]:
@@ -255,7 +334,15 @@ async def skip_date(ctx: Context, number: int, text: str) -> list[Reply]:
     series.skip_dates = sorted({*series.skip_dates, day.isoformat()})
     if series.state == SeriesState.ACTIVE:
         advance(series, ctx.now)
-    return [say(f"Meeting #{series.id} will have no moment on {day.isoformat()}.")]
+    zone = recurrence.zone(series.zone)
+    day_start = datetime.combine(day, time(0, 0), zone)
+    on_day = _ahead(series, ctx.now).where(
+        AgendaItem.starts_at >= day_start,
+        AgendaItem.starts_at < datetime.combine(day + timedelta(days=1), time(0, 0), zone),
+    )
+    why = f"meeting #{series.id} has no moment on {day.isoformat()}"
+    taken, notices = await _take_off(ctx, series, on_day, why=why, skipped=True)
+    return [say(f"Meeting #{series.id} will have no moment on {day.isoformat()}.{taken}"), *notices]
 
 
 def _check_meeting_day(series: MeetingSeries, day: date, now: datetime) -> None:

@@ -82,7 +82,7 @@ async def test_pausing_or_resuming_twice_says_nothing_changed(runtime: Runtime) 
     await ask(runtime, said(WEEKLY))
     series = await one(runtime, MeetingSeries)
     assert text(await ask(runtime, said(f"resume {series.id}"))).startswith("Nothing changed")
-    assert text(await ask(runtime, said(f"pause {series.id}"))) == f"Paused meeting #{series.id}."
+    assert text(await ask(runtime, said(f"pause {series.id}"))).startswith(f"Paused meeting #{series.id}.")
     assert text(await ask(runtime, said(f"pause {series.id}"))).startswith("Nothing changed")
 
 

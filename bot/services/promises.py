@@ -1,0 +1,107 @@
+"""What people were told about an agenda item, taken back when the item changes before its meeting.
+
+An item not presented yet has made promises: its author heard "your story is the Customer Moment", the
+colleagues a shout-out recognises heard they will be featured, its presenter that they present, and the
+organizer got the "Coming up" reminder. Whenever the item's moment leaves it before the meeting (swapped,
+picked again, skipped with its meeting date, its series paused or deleted), each of them — but the person
+who made the change — hears so, once.
+
+:func:`take_off` ends an item that will not have a moment at all (a skipped date, a paused or deleted
+series): its moment goes back to the pool and the people are told.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import cards
+from bot.domain.lifecycle import AGENDA, AgendaState, ending
+from bot.replies import Audience, Reply
+from bot.services import picking
+from bot.storage.models import AgendaItem, Member, Moment, Recipient, Team
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Promised:
+    """Who an item's moment was promised to, read before the moment changes."""
+
+    moment_id: int | None
+    presenter_id: int | None
+    organizer_id: int | None
+
+
+def promised(item: AgendaItem) -> Promised:
+    return Promised(item.moment_id, item.presenter_id, item.organizer_id)
+
+
+async def taken_back(
+    session: AsyncSession,
+    item: AgendaItem,
+    team: Team,
+    before: Promised,
+    *,
+    why: str,
+    actor_id: int | None,
+    taken_off: bool = False,
+) -> list[Reply]:
+    """Direct messages to everyone ``before`` promised something, now that the item's moment changed
+    (``taken_off``: the meeting has no moment now). Nobody hears twice; the actor hears nothing."""
+    when = cards.local_time(item.starts_at, team.zone)
+    moment = await session.get(Moment, before.moment_id) if before.moment_id is not None else None
+    if moment is not None and moment.id == item.moment_id:
+        return []  # the moment stayed: nothing was taken back
+    texts: dict[int, str] = {}
+    if moment is not None and moment.library_key is None:
+        label = cards.KIND_LABEL[moment.kind].lower()
+        if moment.author_id is not None:
+            texts[moment.author_id] = (
+                f"Your {label} #{moment.id} is no longer the Customer Moment for the meeting on {when}: {why}."
+                " It goes back to the pool and may be picked for a later meeting."
+            )
+        if moment.kind == "shoutout":
+            for member_id in await session.scalars(
+                select(Recipient.member_id).where(Recipient.moment_id == moment.id, Recipient.hidden.is_(False))
+            ):
+                texts.setdefault(
+                    member_id, f"The shout-out about you will not be featured at the meeting on {when}: {why}."
+                )
+    after = "The meeting has no Customer Moment now." if taken_off else "`queue` shows the one on the agenda now."
+    if before.presenter_id is not None and before.presenter_id != item.presenter_id:
+        texts.setdefault(before.presenter_id, f"You no longer present at the meeting on {when}: {why}. {after}")
+    if before.organizer_id is not None:
+        texts.setdefault(
+            before.organizer_id, f"The Customer Moment planned for the meeting on {when} changed: {why}. {after}"
+        )
+    if actor_id is not None:
+        texts.pop(actor_id, None)
+    replies: list[Reply] = []
+    for member_id, text in texts.items():
+        member = await session.get(Member, member_id)
+        if member is not None:
+            replies.append(Reply(audience=Audience.DIRECT, to_member=member.external_id, text=text))
+    return replies
+
+
+async def take_off(
+    session: AsyncSession, item: AgendaItem, team: Team, *, state: AgendaState, why: str, now: datetime, actor_id: int
+) -> list[Reply]:
+    """End an item not presented yet with no moment (``state``: skipped or cancelled), saying ``why``.
+
+    Its moment goes back to the pool, its card (if not posted yet) is never posted, and the people it was
+    promised to are told: the notices are returned. A card already in the channel is the caller's to redraw.
+    """
+    before = promised(item)
+    await picking.end_featuring(session, item, ending(state))
+    item.state = AGENDA.move(item.state, state)
+    item.moment_id, item.presenter_id = None, None
+    item.locked_by, item.locked_until, item.updated_at = None, None, now
+    item.reason = f"Taken off the agenda: {why}."
+    logger.info("agenda item %s taken off (%s); moment %s back to the pool", item.id, state, before.moment_id)
+    return await taken_back(session, item, team, before, why=why, actor_id=actor_id, taken_off=True)
