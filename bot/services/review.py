@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 
 from bot import cards, forms
 from bot.domain import privacy
@@ -14,7 +14,7 @@ from bot.replies import Audience, Reply, Visibility, say
 from bot.services.context import Context, NotFound, Refused
 from bot.services.moments import masked, own_moment, shoutout_announcements
 from bot.services.views import moment_view
-from bot.storage.models import Member, Moment, Recipient, Team
+from bot.storage.models import Member, Moment, Recipient, Team, TeamMember
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ async def queue(ctx: Context) -> list[Reply]:
     waiting = (
         await ctx.session.scalars(
             select(Moment)
-            .where(Moment.workspace_id == ctx.workspace.id, Moment.state == "pending")
+            .where(Moment.workspace_id == ctx.workspace.id, Moment.state == "pending", _in_my_channels(ctx))
             .order_by(Moment.created_at, Moment.id)
             .limit(20)
         )
@@ -68,9 +68,26 @@ async def set_review(ctx: Context, value: str) -> list[Reply]:
     return [say("Review is off: new stories and shout-outs go straight into the pool.")]
 
 
+def _in_my_channels(ctx: Context) -> ColumnElement[bool]:
+    """Items a manager reviews: those shared in the channels they are in (a private channel's stay
+    unknown outside it), and those shared in no channel."""
+    mine = select(TeamMember.team_id).where(TeamMember.member_id == ctx.member.id)
+    return or_(Moment.team_id.is_(None), Moment.team_id.in_(mine))
+
+
+async def _reviewable(ctx: Context, moment_id: int) -> Moment:
+    moment = await own_moment(ctx, moment_id)
+    if moment.team_id is not None and await ctx.session.get(TeamMember, (moment.team_id, ctx.member.id)) is None:
+        raise NotFound(
+            f"There is no item #{moment_id} for you to review: managers review what is shared in the channels "
+            "they are in."
+        )
+    return moment
+
+
 async def _pending(ctx: Context, moment_id: int) -> Moment:
     ctx.require_manager("approve or reject submissions")
-    moment = await own_moment(ctx, moment_id)
+    moment = await _reviewable(ctx, moment_id)
     if moment.state != "pending":
         raise Refused(f"#{moment_id} is not waiting for review (it is {cards.STATE_LABEL.get(moment.state)}).")
     return moment
@@ -113,7 +130,7 @@ async def approve(ctx: Context, moment_id: int) -> list[Reply]:
 async def reject(ctx: Context, moment_id: int, reason_text: str) -> list[Reply]:
     if not tidy(reason_text):
         ctx.require_manager("approve or reject submissions")
-        await own_moment(ctx, moment_id)
+        await _reviewable(ctx, moment_id)
         return [Reply(form=forms.reject_form(moment_id))]
     moment = await _pending(ctx, moment_id)
     reason = tidy(reason_text)

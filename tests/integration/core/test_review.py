@@ -152,3 +152,30 @@ async def test_approving_a_private_shout_out_tells_its_giver_it_was_sent_not_poo
     assert to_bob == (
         f"Your shout-out #{shout.id} was approved and sent privately to carol (private shout-outs are never featured)."
     )
+
+
+async def test_a_manager_reviews_only_what_is_shared_in_the_channels_they_are_in(runtime: Runtime) -> None:
+    """A private channel's submissions stay unknown outside it, to managers too."""
+    await ask(runtime, said("help"))  # alice: the first member, admin
+    await ask(runtime, said("help", actor="dave"))  # dave, a manager, is in #support only
+    assert "dave" in text(await ask(runtime, said("managers add @dave")))
+    await ask(runtime, said("review on", channel="hr-private"))  # alice is in #hr-private too
+    await ask(runtime, said(STORY, actor="bob", channel="hr-private"))
+    story = await one(runtime, Moment, Moment.kind == "story")
+    assert story.state == "pending"
+
+    for actor in ("dave",):
+        for where in ({}, {"channel": None}, {"channel": "hr-private-2"}):
+            assert text(await ask(runtime, said("review", actor=actor, **where))) == "Nothing is waiting for review."
+        for command in (f"approve {story.id}", f"reject {story.id} too vague", f"reject {story.id}"):
+            refused = text(await ask(runtime, said(command, actor=actor)))
+            assert refused.startswith(f"There is no item #{story.id} for you to review")
+            assert "parcel" not in refused
+        refused = await ask(runtime, pressed("review.approve", str(story.id), actor=actor))
+        assert text(refused).startswith(f"There is no item #{story.id} for you to review")
+    assert (await one(runtime, Moment, Moment.kind == "story")).state == "pending"  # nothing changed
+
+    queue = await ask(runtime, said("review"))  # alice is in #hr-private: she sees it, from anywhere
+    assert queue[0].text == "1 item(s) waiting for review:"
+    assert (await ask(runtime, said(f"approve {story.id}", channel=None)))[0].text == f"Approved #{story.id}."
+    assert (await one(runtime, Moment, Moment.kind == "story")).state == "approved"
