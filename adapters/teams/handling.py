@@ -19,6 +19,7 @@ from adapters.teams.activities import PLATFORM, TEAMS_CHANNEL, Activity, place_o
 from adapters.teams.capture import Capture
 from adapters.teams.conversations import ConversationStore
 from adapters.teams.exports import Exports, Upload
+from adapters.teams.files import Consents
 from adapters.teams.meetings import Meetings
 from adapters.teams.names import NAME_EVENTS, ChannelNames, TeamSource
 from adapters.teams.outbox import Connectors, Outbox, Where
@@ -82,6 +83,7 @@ class Handler:
         directory: Directory,
         upload: Upload,
         allow_http_uploads: bool,
+        consents: Consents,
         public_url: str = "",
         work: Callable[[], AbstractAsyncContextManager[object]],
         names: ChannelNames | None = None,
@@ -94,13 +96,16 @@ class Handler:
         self._names = names or ChannelNames()
         self._store = store
         self._directory = directory
-        self._exports = Exports(core=core, upload=upload, allow_http_uploads=allow_http_uploads)
+        self._consents = consents
+        self._exports = Exports(core=core, upload=upload, allow_http_uploads=allow_http_uploads, consents=consents)
         self._meetings = Meetings(core=core, store=store, directory=directory, public_url=public_url)
         # the message action's invokes
         self.capture = Capture(core=core, store=store, directory=directory, names=self._names)
 
     def _outbox(self, where: Where, connectors: Connectors) -> Outbox:
-        return Outbox(where=where, connectors=connectors, store=self._store, directory=self._directory)
+        return Outbox(
+            where=where, connectors=connectors, store=self._store, directory=self._directory, consents=self._consents
+        )
 
     async def message(self, activity: Activity, connectors: Connectors) -> None:
         """Someone wrote to the bot or used one of its cards: one core call, its replies, where they went."""

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from adapters.teams import routing
 from adapters.teams.conversations import ConversationStore
-from adapters.teams.files import consent_activity
+from adapters.teams.files import Consents, consent_activity
 from adapters.teams.names import TeamSource
 from adapters.teams.outgoing import render
 from adapters.teams.roster import Directory, MemberSource
@@ -80,12 +80,15 @@ class Outbox:
         store: ConversationStore,
         directory: Directory,
         strict: bool = False,
+        consents: Consents | None = None,
     ) -> None:
+        """``consents``: signs file offers (a turn's outbox; proactive posts carry no files)."""
         self._where = where
         self._connectors = connectors
         self._store = store
         self._directory = directory
         self._strict = strict
+        self._consents = consents
         self._personal: dict[str, str] = {}
         self._people: list[Option] | None = None
 
@@ -224,13 +227,8 @@ class Outbox:
     async def _file(self, reply: Reply, *, private: bool) -> JsonDict | None:
         where = self._where
         assert reply.attachment is not None
-        activity = consent_activity(
-            reply.text,
-            reply.attachment,
-            command=where.command,
-            channel_id=where.channel_id,
-            channel_name=where.channel_name,
-        )
+        if self._consents is None:
+            raise DeliveryError("files are offered only in answer to someone", retryable=False)
         connector = await self._connector()
         if private:
             if not where.actor_account:
@@ -238,6 +236,15 @@ class Outbox:
             conversation_id = await self._personal_chat(where.actor_account)
         else:
             conversation_id = where.conversation_id
+        offer = self._consents.offer(
+            tenant=where.tenant,
+            person=where.actor_account or "",
+            conversation=conversation_id,
+            command=where.command,
+            channel_id=where.channel_id,
+            channel_name=where.channel_name,
+        )
+        activity = consent_activity(reply.text, reply.attachment, offer=offer, consents=self._consents)
         return reference(
             where.service_url, conversation_id, await connector.send(conversation_id, activity), where.tenant
         )

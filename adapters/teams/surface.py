@@ -75,6 +75,7 @@ class TeamsSurface:
             directory=self._directory,
             upload=self._upload,
             allow_http_uploads=not self._app_id,
+            consents=files.Consents.from_secrets(settings.microsoft_app_password, settings.encryption_key),
             public_url=settings.public_url,
             work=turns.work,
         )
