@@ -168,46 +168,63 @@ def story_labels(text: str) -> list[tuple[int, int, str]]:
 
 
 def quick_story(command: Command) -> StoryArgs:
-    """``story <text>``: labelled parts (``lesson:`` …) or up to four parts separated by ``|``."""
+    """``story <text>``: up to four parts separated by ``|`` (what happened | what you did | reaction |
+    lesson), labelled parts (``lesson:`` …), or both: the ``|`` parts before the first label fill, in that
+    order, the parts no label names."""
     text = command.rest
     anonymous = False
     first, _, remainder = text.partition(" ")
     if first.lower() in {"anon", "anonymous"}:
         anonymous, text = True, remainder.strip()
     labels = story_labels(text)
-    if labels:
-        parts: dict[str, str] = {"situation": text[: labels[0][0]].strip(" |\n")}
-        ends = [start for start, _, _ in labels[1:]] + [len(text)]
-        for (_, value_start, name), value_end in zip(labels, ends, strict=True):
-            value = text[value_start:value_end].strip(" |\n")
-            parts[name] = (parts.get(name, "") + " " + value).strip()
-        tags = tuple(t.strip(" .") for t in parts.get("tags", "").split(",") if t.strip(" ."))
-        return StoryArgs(
-            situation=parts["situation"],
-            action=parts.get("action", ""),
-            reaction=parts.get("reaction", ""),
-            lesson=parts.get("lesson", ""),
-            tags=tags,
-            nps=parts.get("nps", "").strip(" .") or None,
-            anonymous=anonymous,
-        )
-    pieces = [p.strip() for p in text.split("|")]
-    layouts = {
-        1: ("situation",),
-        2: ("situation", "lesson"),
-        3: ("situation", "action", "lesson"),
-        4: ("situation", "action", "reaction", "lesson"),
-    }
-    if len(pieces) not in layouts:
-        raise UsageError("story", "Use at most four parts: what happened | what you did | reaction | lesson.")
-    named = dict(zip(layouts[len(pieces)], pieces, strict=True))
+    labelled: dict[str, str] = {}
+    ends = [start for start, _, _ in labels[1:]] + [len(text)]
+    for (_, value_start, name), value_end in zip(labels, ends, strict=False):  # each label's text runs to the next
+        value = text[value_start:value_end].strip(" |\n")
+        labelled[name] = (labelled.get(name, "") + " " + value).strip()
+    unlabelled = text[: labels[0][0]] if labels else text
+    pieces = [p.strip() for p in unlabelled.strip(" |\n").split("|")]
+    named = _positional(pieces, taken=set(labelled))
+    parts = {**named, **labelled}
+    tags = tuple(t.strip(" .") for t in parts.get("tags", "").split(",") if t.strip(" ."))
     return StoryArgs(
-        situation=named["situation"],
-        action=named.get("action", ""),
-        reaction=named.get("reaction", ""),
-        lesson=named.get("lesson", ""),
+        situation=parts.get("situation", ""),
+        action=parts.get("action", ""),
+        reaction=parts.get("reaction", ""),
+        lesson=parts.get("lesson", ""),
+        tags=tags,
+        nps=parts.get("nps", "").strip(" .") or None,
         anonymous=anonymous,
     )
+
+
+_STORY_PARTS = ("situation", "action", "reaction", "lesson")
+_PART_WORDS = {"situation": "what happened", "action": "what you did", "reaction": "reaction", "lesson": "lesson"}
+# Parts given by "|" alone: the lesson comes last, what was done and the reaction only when there are more.
+_LAYOUTS = {
+    1: ("situation",),
+    2: ("situation", "lesson"),
+    3: ("situation", "action", "lesson"),
+    4: _STORY_PARTS,
+}
+
+
+def _positional(pieces: list[str], *, taken: set[str]) -> dict[str, str]:
+    """The story's parts given by ``|`` (``pieces``), around those a label gave (``taken``)."""
+    if pieces == [""]:
+        return {}
+    if not taken & set(_STORY_PARTS):
+        if len(pieces) not in _LAYOUTS:
+            raise UsageError("story", "Use at most four parts: what happened | what you did | reaction | lesson.")
+        return dict(zip(_LAYOUTS[len(pieces)], pieces, strict=True))
+    free = [part for part in _STORY_PARTS if part not in taken]
+    if len(pieces) > len(free):
+        raise UsageError(
+            "story",
+            f"Too many parts separated by |: the labels give the rest, so at most {len(free)} are left "
+            f"({' | '.join(_PART_WORDS[part] for part in free)}).",
+        )
+    return dict(zip(free, pieces, strict=False))
 
 
 @dataclass(frozen=True, slots=True)

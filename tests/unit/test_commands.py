@@ -245,6 +245,45 @@ def test_story_with_one_to_four_pipe_separated_parts(text: str, expected: tuple[
     assert (args.situation, args.action, args.reaction, args.lesson) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("story A | I refunded | relieved | lesson: call back fast", ("A", "I refunded", "relieved", "call back fast")),
+        ("story A | I refunded | lesson: call back", ("A", "I refunded", "", "call back")),
+        ("story A | lesson: call back", ("A", "", "", "call back")),
+        (
+            "story The parcel was lost | rang the depot | relieved | own the problem tags: shipping",
+            ("The parcel was lost", "rang the depot", "relieved", "own the problem"),
+        ),
+        ("story lost | own it nps: 9 tags: shipping, refunds", ("lost", "", "", "own it")),
+        (
+            "story lost | relieved | did: rang the depot lesson: own it",
+            ("lost", "rang the depot", "relieved", "own it"),
+        ),
+        ("story lost | reaction: relieved lesson: own it", ("lost", "", "relieved", "own it")),
+        ("story lost. did: rang. lesson: own it", ("lost.", "rang.", "", "own it")),
+    ],
+)
+def test_story_parts_by_pipe_fill_what_no_label_gives(text: str, expected: tuple[str, str, str, str]) -> None:
+    args = grammar.quick_story(parse(text))
+    assert (args.situation, args.action, args.reaction, args.lesson) == expected
+    assert all("|" not in part for part in expected)
+
+
+def test_story_tags_after_four_pipe_parts_are_tags() -> None:
+    args = grammar.quick_story(parse("story lost | rang | relieved | own it tags: shipping, refunds nps: 9"))
+    assert args.tags == ("shipping", "refunds") and args.nps == "9" and args.lesson == "own it"
+
+
+@pytest.mark.parametrize(
+    "text", ["story a | b | c | d lesson: e", "story a | b | c | did: d lesson: e", "story a | b | c | d | e tags: x"]
+)
+def test_story_with_more_pipe_parts_than_the_labels_leave_is_refused(text: str) -> None:
+    with pytest.raises(UsageError) as raised:
+        grammar.quick_story(parse(text))
+    assert "Usage: story" in explain(raised.value)
+
+
 def test_story_with_five_parts_is_refused_with_usage() -> None:
     with pytest.raises(UsageError) as raised:
         grammar.quick_story(parse("story a | b | c | d | e"))
