@@ -12,7 +12,7 @@ from bot import cards, forms, grammar
 from bot.domain import privacy
 from bot.domain.validation import clean_reason
 from bot.replies import Reply, say
-from bot.services import retraction
+from bot.services import announcements, retraction
 from bot.services.context import Context, Refused
 from bot.services.moments import checked_story, masked, own_moment
 from bot.services.views import moment_view
@@ -103,4 +103,11 @@ async def save_shoutout(ctx: Context, moment_id: int, reason_text: str, private:
     moment.state = await _state_after_edit(ctx, moment)
     logger.info("shout-out %s edited by its author (state %s → %s)", moment.id, before, moment.state)
     agenda = await retraction.after_edit(ctx.session, moment, now=ctx.now, actor_id=ctx.member.id)
-    return [say(_saved(moment, before, result.found, names_someone=result.names_someone)), *agenda]
+    announced = await announcements.redraw(ctx.session, moment)
+    saved = _saved(moment, before, result.found, names_someone=result.names_someone)
+    if announced.replies and not announcements.shown_in_channel(moment):
+        why = "it is private now" if moment.private else "it waits for review"
+        saved += f" I took its announcement out of {announced.where}: {why}."
+    elif announced.replies:
+        saved += f" Its announcement in {announced.where} now reads like that."
+    return [say(saved), *agenda, *announced.replies]

@@ -13,7 +13,7 @@ from bot import cards, forms, grammar
 from bot.domain import privacy, similarity
 from bot.domain.validation import Invalid, StoryFields, clean_exercise, clean_reason, clean_story
 from bot.replies import Audience, Card, Reply, Section, say
-from bot.services import board, retraction
+from bot.services import announcements, board, retraction
 from bot.services.context import Context, NotFound, Refused, find_person
 from bot.services.views import MOMENT_LINE, featured_notes, moment_view
 from bot.storage import reads
@@ -226,21 +226,14 @@ async def submit_shoutout(ctx: Context, tokens: Sequence[str], reason_text: str,
 
 
 def shoutout_card(giver: Member | None, moment: Moment, people: Sequence[Member]) -> Card:
-    return Card(
-        title="🎉 Shout-out",
-        sections=(
-            Section(
-                moment.situation,
-                f"{giver.name if giver else 'Someone'} recognises {cards.names([p.name for p in people])}",
-            ),
-        ),
-    )
+    return announcements.card(giver, moment, people)
 
 
 def shoutout_announcements(
     ctx: Context, moment: Moment, people: Sequence[Member], giver: Member | None = None
 ) -> list[Reply]:
-    """The DM to each recipient and, unless private, the post in the team channel."""
+    """The DM to each recipient and, unless private, the keyed post in the team channel (kept true of the
+    shout-out afterwards: see bot.services.announcements)."""
     giver = giver or ctx.member
     card = shoutout_card(giver, moment, people)
     replies = [
@@ -253,7 +246,7 @@ def shoutout_announcements(
         for m in people
     ]
     if not moment.private and ctx.team is not None:
-        replies.append(Reply(card=card, audience=Audience.CHANNEL, to_team=ctx.team.external_id))
+        replies.append(announcements.post(moment, ctx.team.external_id, card))
     return replies
 
 
@@ -317,7 +310,10 @@ async def withdraw(ctx: Context, moment_id: int) -> list[Reply]:
     why = retraction.WITHDRAWN
     left = await retraction.retract(ctx.session, [moment.id], why=why, now=ctx.now, actor_id=ctx.member.id)
     note = " It left the agenda it was on; that meeting gets another moment." if left.items else ""
-    return [say(f"Withdrawn #{moment_id}. It will not be featured.{note}"), *left.replies]
+    announced = await announcements.redraw(ctx.session, moment)
+    if announced.replies:
+        note += f" I took its announcement out of {announced.where}."
+    return [say(f"Withdrawn #{moment_id}. It will not be featured.{note}"), *left.replies, *announced.replies]
 
 
 async def hide(ctx: Context, moment_id: int) -> list[Reply]:
@@ -339,12 +335,17 @@ async def hide(ctx: Context, moment_id: int) -> list[Reply]:
     logger.info("member %s hid shout-out %s (%s recipients still shown)", ctx.member.id, moment.id, others)
     if others:
         redrawn = await retraction.redraw(ctx.session, moment.id)
-        return [say(f"Hidden #{moment_id} for you: you will not be shown or featured with it."), *redrawn]
+        announced = await announcements.redraw(ctx.session, moment)
+        note = f" Its announcement in {announced.where} no longer names you." if announced.replies else ""
+        done = f"Hidden #{moment_id} for you: you will not be shown or featured with it.{note}"
+        return [say(done), *redrawn, *announced.replies]
     moment.state = "hidden"
     await board.mark_moment(ctx.session, moment.id, ctx.now)
     why = retraction.HIDDEN
     left = await retraction.retract(ctx.session, [moment.id], why=why, now=ctx.now, actor_id=ctx.member.id)
-    return [say(f"Hidden #{moment_id}. It will not be shown or featured."), *left.replies]
+    announced = await announcements.redraw(ctx.session, moment)
+    note = f" I took its announcement out of {announced.where}." if announced.replies else ""
+    return [say(f"Hidden #{moment_id}. It will not be shown or featured.{note}"), *left.replies, *announced.replies]
 
 
 async def set_opt_out(ctx: Context, opted_out: bool) -> list[Reply]:

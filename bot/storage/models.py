@@ -186,6 +186,8 @@ class Moment(Base):
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), default=None)
+    # Where a shout-out's announcement was posted in its channel (bot.services.announcements).
+    post_ref: Mapped[dict[str, Any] | None] = mapped_column(default=None)
 
 
 class Recipient(Base):

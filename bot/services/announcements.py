@@ -1,0 +1,105 @@
+"""A shout-out's announcement in its team's channel: posted keyed, and kept true of the shout-out afterwards.
+
+Withdrawn means gone everywhere and private means only the people named: when a shout-out may no longer be
+shown in the channel (withdrawn, hidden by everyone it recognises, made private, back in review), its
+announcement is updated in place to a line that names nothing of it; when one of several recipients hides
+it, the announcement is drawn again naming only the others; an edit shows the new words.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import cards
+from bot.replies import Audience, Card, MessageKey, Reply, Section
+from bot.storage.models import Member, Moment, Recipient, Team
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "shoutout:"
+TITLE = "🎉 Shout-out"
+NO_LONGER_SHOWN = Card(title="Shout-out", sections=(Section("A shout-out shared here is no longer shown."),))
+
+
+def key(moment_id: int) -> str:
+    """The key of a shout-out's announcement: the one place this key is spelled."""
+    return f"{PREFIX}{moment_id}"
+
+
+def moment_id_of(message_key: str) -> int | None:
+    """The shout-out an announcement key names, or None when the key names something else."""
+    kind, _, raw = message_key.partition(":")
+    if f"{kind}:" != PREFIX or not (raw.isascii() and raw.isdigit()) or len(raw) > 10:
+        return None
+    return int(raw)
+
+
+def card(giver: Member | None, moment: Moment, people: Sequence[Member]) -> Card:
+    """The announcement: what the giver recognises the people for."""
+    named = cards.names([p.name for p in people])
+    heading = f"{giver.name if giver else 'Someone'} recognises {named}"
+    return Card(title=TITLE, sections=(Section(moment.situation, heading),))
+
+
+def post(moment: Moment, channel: str, shown: Card) -> Reply:
+    """The announcement as a keyed channel post (updated in place where it was posted before)."""
+    where = MessageKey(key(moment.id), moment.post_ref)
+    return Reply(card=shown, audience=Audience.CHANNEL, to_team=channel, message=where)
+
+
+def shown_in_channel(moment: Moment) -> bool:
+    """Whether the channel may see the shout-out: approved (not withdrawn, hidden or in review) and not private."""
+    return moment.kind == "shoutout" and moment.state == "approved" and not moment.private
+
+
+async def remember_post(session: AsyncSession, workspace_id: int, message_key: str, ref: dict[str, Any]) -> None:
+    """Store where a surface posted a shout-out's announcement, so later changes update it in place."""
+    moment_id = moment_id_of(message_key)
+    if moment_id is None:
+        return
+    moment = await session.get(Moment, moment_id)
+    if moment is not None and moment.workspace_id == workspace_id:
+        moment.post_ref = dict(ref)
+
+
+class Redrawn:
+    """The announcement's update, if it was posted, and the channel it is in, for the answer to say so."""
+
+    def __init__(self, replies: list[Reply], channel: str) -> None:
+        self.replies = replies
+        self.channel = channel
+
+    @property
+    def where(self) -> str:
+        """Where the announcement was, for a sentence: "#support" or "the channel"."""
+        return f"#{self.channel}" if self.channel else "the channel"
+
+
+async def redraw(session: AsyncSession, moment: Moment) -> Redrawn:
+    """The shout-out's channel announcement drawn again as the shout-out now may be shown there: its card
+    naming only the recipients still shown, or a line naming nothing of it. Nothing when it was never posted."""
+    if moment.kind != "shoutout" or not moment.post_ref or moment.team_id is None:
+        return Redrawn([], "")
+    team = await session.get(Team, moment.team_id)
+    if team is None:
+        return Redrawn([], "")
+    people = list(
+        await session.scalars(
+            select(Member)
+            .join(Recipient, Recipient.member_id == Member.id)
+            .where(Recipient.moment_id == moment.id, Recipient.hidden.is_(False))
+            .order_by(Member.name)
+        )
+    )
+    if shown_in_channel(moment) and people:
+        giver = await session.get(Member, moment.author_id) if moment.author_id else None
+        shown = card(giver, moment, people)
+    else:
+        shown = NO_LONGER_SHOWN
+        logger.info("shout-out %s: its announcement in team %s is taken down", moment.id, team.id)
+    return Redrawn([post(moment, team.external_id, shown)], team.name)
