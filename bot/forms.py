@@ -7,8 +7,8 @@ from dataclasses import replace
 from typing import Any
 
 from bot.domain import tags as tag_vocabulary
-from bot.domain.validation import MAX_REASON, MAX_TEXT, NPS_CATEGORIES
-from bot.grammar import FollowArgs, UsageError
+from bot.domain.validation import MAX_REASON, MAX_TEXT, NPS_CATEGORIES, Invalid
+from bot.grammar import FollowArgs
 from bot.replies import Form, FormField, Option
 
 CALENDAR = "calendar"  # the schedule form's "repeats" choice that follows a calendar feed
@@ -194,7 +194,7 @@ def follow_args(values: Mapping[str, Any]) -> FollowArgs:
     """The schedule form's calendar choice as the arguments of `schedule from …`."""
     url = text_value(values, "feed").strip()
     if not url:
-        raise UsageError("schedule", "Paste the calendar's feed address to follow it.")
+        raise Invalid({"feed": "Paste the calendar's feed address here to follow it."})
     return FollowArgs(url, text_value(values, "match").strip() or None, str(values.get("lead") or "") or None)
 
 

@@ -8,6 +8,7 @@ occurrences and turns each start into UTC plus an IANA zone name.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,7 +25,10 @@ __all__ = [
     "Ambiguous",
     "CalendarError",
     "FeedEvent",
+    "NoMatch",
     "Occurrence",
+    "Reading",
+    "continuation",
     "decode",
     "encode",
     "events",
@@ -33,6 +37,7 @@ __all__ = [
     "occurrences",
     "pick",
     "read",
+    "reread",
 ]
 
 MAX_TITLE = 200
@@ -48,6 +53,14 @@ class Ambiguous(CalendarError):
     def __init__(self, candidates: Sequence[FeedEvent]) -> None:
         super().__init__("That calendar has several events. Add `match <words from its title>` to pick one.")
         self.candidates = tuple(candidates)
+
+
+class NoMatch(CalendarError):
+    """No event's title has the words asked for; ``found`` are the feed's events, to choose from."""
+
+    def __init__(self, found: Sequence[FeedEvent]) -> None:
+        super().__init__("No event in that calendar has that in its title. Leave out `match` to list them.")
+        self.found = tuple(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +139,7 @@ def pick(found: Sequence[FeedEvent], match: str | None) -> FeedEvent:
         exact = [e for e in found if e.title.casefold() == words]
         fitting = exact or [e for e in found if words in e.title.casefold()]
         if not fitting:
-            raise CalendarError("No event in that calendar has that in its title. Leave out `match` to list them.")
+            raise NoMatch(found)
     else:
         fitting = [e for e in found if e.recurring] or list(found)
         if not fitting:
@@ -167,15 +180,15 @@ def _utc(value: Any, zone: str) -> datetime:
     return utc
 
 
-def _only(calendar: icalendar.Calendar, uid: str) -> icalendar.Calendar:
-    """A calendar holding just one event's entries and the time zones, so big feeds expand fast."""
+def _only(calendar: icalendar.Calendar, *uids: str) -> icalendar.Calendar:
+    """A calendar holding just some events' entries and the time zones, so big feeds expand fast."""
     small = icalendar.Calendar()
     for name, value in calendar.property_items(recursive=False):
         if name not in {"BEGIN", "END"}:
             small.add(name, value)
     for component in calendar.subcomponents:
         if component.name == "VTIMEZONE" or (
-            component.name == "VEVENT" and str(component.get("UID", "")).strip() == uid
+            component.name == "VEVENT" and str(component.get("UID", "")).strip() in uids
         ):
             small.add_component(component)
     return small
@@ -213,9 +226,82 @@ def occurrences(
     return [o for o in result if start <= o.start < end]
 
 
-def extract(calendar: icalendar.Calendar, uid: str) -> bytes:
-    """The followed event's own entries (with the time zones), small enough to keep between reads."""
-    return bytes(_only(calendar, uid).to_ical())
+def extract(calendar: icalendar.Calendar, *uids: str) -> bytes:
+    """The followed events' own entries (with the time zones), small enough to keep between reads."""
+    return bytes(_only(calendar, *uids).to_ical())
+
+
+# Google's "this and following events" ends the event's rule and continues it as a new event whose UID is
+# the old one's with ``_R<first start>`` added before the ``@``: ``abc@google.com`` → ``abc_R20261208T090000@…``.
+_SPLIT = re.compile(r"^(?P<base>.+?)(?:_R(?P<since>\d{8}(?:T\d{6}Z?)?))?$")
+
+
+def _split_key(uid: str) -> tuple[str, str, str]:
+    """``(base, since, domain)`` of a UID: ``since`` is empty for an event that was not split off another."""
+    local, at, domain = uid.rpartition("@") if "@" in uid else (uid, "", "")
+    found = _SPLIT.match(local)
+    assert found is not None  # the pattern matches any non-empty text
+    return found.group("base"), found.group("since") or "", at + domain
+
+
+def continuation(calendar: icalendar.Calendar, uid: str, title: str) -> str | None:
+    """The event that continues ``uid`` after it was split in two (Google's ``<uid>_R<date>``), same title.
+
+    The nearest continuation is returned; a later split of that one is its own continuation.
+    """
+    base, since, domain = _split_key(uid)
+    later: list[tuple[str, str]] = []
+    for event in events(calendar):
+        other_base, other_since, other_domain = _split_key(event.uid)
+        if (other_base, other_domain) != (base, domain) or other_since <= since or event.all_day:
+            continue
+        if event.title.casefold() == title.casefold():
+            later.append((other_since, event.uid))
+    return min(later)[1] if later else None
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a later read of a feed says about the followed event.
+
+    ``uid`` is the event to follow from now on: the followed one, or its continuation once the followed one
+    has no meeting left (``continued`` is then True). ``occurrences`` are the meetings of both in the window.
+    """
+
+    uid: str
+    continued: bool
+    occurrences: tuple[Occurrence, ...]
+    entries: bytes  # the followed events' own entries, kept for reads that find the feed unchanged
+
+
+def reread(
+    body: bytes, uid: str, title: str, *, now: datetime, start: datetime, end: datetime, default_zone: str = "UTC"
+) -> Reading:
+    """Read a feed again for the event ``uid`` (titled ``title``) that a series follows.
+
+    A continuation split off the event adds its meetings after the event's own; once the event itself has
+    no meeting after ``now``, the continuation is the one followed. Raises :class:`CalendarError` when
+    neither can be followed.
+    """
+    feed = read(body)
+    successor = continuation(feed, uid, title)
+    try:
+        found = occurrences(feed, uid, start=start, end=end, default_zone=default_zone)
+    except CalendarError:
+        if successor is None:
+            raise
+        found = []
+    if successor is None:
+        return Reading(uid, False, tuple(found), extract(feed, uid))
+    try:
+        later = occurrences(feed, successor, start=start, end=end, default_zone=default_zone)
+    except CalendarError:
+        return Reading(uid, False, tuple(found), extract(feed, uid))
+    taken = {o.start for o in found}
+    merged = tuple(sorted([*found, *(o for o in later if o.start not in taken)], key=lambda o: (o.start, o.original)))
+    if any(o.start >= now for o in found):
+        return Reading(uid, False, merged, extract(feed, uid, successor))
+    return Reading(successor, True, merged, extract(feed, successor))
 
 
 def encode(found: Sequence[Occurrence]) -> list[dict[str, str]]:

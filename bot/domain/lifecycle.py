@@ -132,10 +132,12 @@ AGENDA: Lifecycle[AgendaState] = Lifecycle(
         AgendaState.CANCELLED: _ENDED,
     },
     # Undoing `done` or `skip` on the current meeting: a presented item had its card out; a skipped one goes
-    # back to where it was (its card out, or waiting for its post time).
+    # back to where it was (its card out, or waiting for its post time). A meeting cancelled in the calendar
+    # and put back there before it starts opens its item again (its card out, or waiting).
     reopens={
         AgendaState.PRESENTED: frozenset({AgendaState.POSTED}),
         AgendaState.SKIPPED: frozenset({AgendaState.POSTED, AgendaState.SCHEDULED}),
+        AgendaState.CANCELLED: frozenset({AgendaState.POSTED, AgendaState.SCHEDULED}),
     },
 )
 

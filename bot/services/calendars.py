@@ -8,28 +8,32 @@ back and forth never makes a card go out twice.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import grammar
+from bot import cards, grammar
 from bot.domain import calendar, recurrence
 from bot.domain.lifecycle import AGENDA, OPEN, SERIES, AgendaState, SeriesState, ending
+from bot.domain.validation import Invalid
 from bot.ports import CalendarFetcher, FeedUnavailable
-from bot.replies import Audience, Reply, say
+from bot.replies import Audience, Reply
 from bot.secrets import SecretBox, SecretUnreadable
 from bot.services import agenda, picking
 from bot.services.context import Context, Refused
-from bot.services.meetings import advance, describe, refuse_a_second_ritual
-from bot.storage.models import AgendaItem, CalendarFeed, MeetingSeries, Member, Team
+from bot.services.meetings import adopt_zone, advance, describe, refuse_a_second_ritual
+from bot.storage.models import AgendaItem, CalendarFeed, MeetingSeries, Member, Moment, Team
 
 logger = logging.getLogger(__name__)
 
 HORIZON = timedelta(days=120)  # how far ahead a series knows its meetings
+LOOK_BACK = timedelta(days=7)  # a meeting moved to a time already past is still found (and not called cancelled)
 REFRESH_EVERY = timedelta(minutes=15)
 KEEP_GOING_FOR = timedelta(days=7)  # a failing feed's known meetings are kept this long, then the series pauses
 MAX_LISTED = 10
@@ -47,39 +51,78 @@ def host_of(url: str) -> str:
     return calendar.mask_url(url).split("://", 1)[-1].removesuffix("/…")
 
 
-def _describe_choices(found: tuple[calendar.FeedEvent, ...]) -> str:
+def _titles(found: tuple[calendar.FeedEvent, ...]) -> list[str]:
     lines = [f"• {event.title}" + ("" if event.recurring else " (once)") for event in found[:MAX_LISTED]]
     if len(found) > MAX_LISTED:
-        lines.append(f"… and {len(found) - MAX_LISTED} more; `match` narrows them down.")
-    return (
-        "That calendar has several events. Which one is your meeting? Send the same command again with "
-        "`match <words from its title>` at the end:\n" + "\n".join(lines)
-    )
+        lines.append(f"… and {len(found) - MAX_LISTED} more; words from the title narrow them down.")
+    return lines
+
+
+def _refuse(ctx: Context, field: str, text: str, *, in_form: str | None = None) -> NoReturn:
+    """Refuse a follow: next to the form's ``field`` (worded ``in_form`` there), or as an answer to the command."""
+    if ctx.incoming.form_id is not None:
+        raise Invalid({field: in_form or text})
+    raise Refused(text)
+
+
+def _unfollowable(ctx: Context, args: grammar.FollowArgs, exc: calendar.CalendarError) -> NoReturn:
+    """A calendar that cannot be followed as asked: what to do, for the command or for the form."""
+    if isinstance(exc, calendar.Ambiguous):
+        listed = "\n".join(_titles(exc.candidates))
+        _refuse(
+            ctx,
+            "match",
+            "That calendar has several events. Which one is your meeting? Send the same command again with "
+            f"`match <words from its title>` at the end:\n{listed}",
+            in_form=f"That calendar has several events. Type words from your meeting's title here:\n{listed}",
+        )
+    if isinstance(exc, calendar.NoMatch):
+        listed = "\n".join(_titles(exc.found)) or "(none)"
+        in_form = f"No event in that calendar has “{args.match}” in its title. Its events:\n{listed}"
+        _refuse(ctx, "match", str(exc), in_form=in_form)
+    _refuse(ctx, "match" if args.match else "feed", str(exc))
+
+
+def _choose(
+    body: bytes, match: str | None, *, now: datetime, default_zone: str
+) -> tuple[calendar.FeedEvent, list[calendar.Occurrence], bytes]:
+    """The event to follow, its meetings ahead and its own entries: pure work on the feed, off the event loop."""
+    feed = calendar.read(body)
+    chosen = calendar.pick(calendar.events(feed), match)
+    upcoming = calendar.occurrences(feed, chosen.uid, start=now, end=now + HORIZON, default_zone=default_zone)
+    return chosen, upcoming, calendar.extract(feed, chosen.uid)
 
 
 async def follow(ctx: Context, calendars: Calendars | None, args: grammar.FollowArgs) -> list[Reply]:
-    """``schedule from <feed URL> [match <text>]``: make a series that follows one event of the feed."""
+    """``schedule from <feed URL> [match <text>]``: make a series that follows one event of the feed.
+
+    From the schedule form, a calendar that cannot be followed is refused next to the form's field, so the
+    form stays with what was typed in it.
+    """
     team = ctx.require_team()
     ctx.require_manager("schedule meetings")
     if calendars is None or calendars.box is None:
-        raise Refused("Following a calendar is not set up on this server yet (it needs ENCRYPTION_KEY).")
+        _refuse(ctx, "feed", "Following a calendar is not set up on this server yet (it needs ENCRYPTION_KEY).")
     problem = calendars.fetcher.refusal(args.url)
     if problem:
-        raise Refused(problem)
+        _refuse(ctx, "feed", problem)
     lead = recurrence.parse_duration(args.lead) if args.lead else recurrence.DEFAULT_LEAD
     if not timedelta(0) <= lead <= recurrence.MAX_LEAD:
-        raise Refused("The lead time must be between 0 and 7 days, e.g. `lead 30m`.")
+        _refuse(ctx, "lead", "The lead time must be between 0 and 7 days, e.g. `lead 30m`.")
     try:
         fetched = await calendars.fetcher.fetch(args.url)
-        feed = calendar.read(fetched.body)
-        chosen = calendar.pick(calendar.events(feed), args.match)
-        upcoming = calendar.occurrences(feed, chosen.uid, start=ctx.now, end=ctx.now + HORIZON, default_zone=team.zone)
-    except calendar.Ambiguous as exc:
-        return [say(_describe_choices(exc.candidates))]
-    except (FeedUnavailable, calendar.CalendarError) as exc:
-        raise Refused(str(exc)) from None
+    except FeedUnavailable as exc:
+        _refuse(ctx, "feed", str(exc))
+    try:
+        chosen, upcoming, entries = await asyncio.to_thread(
+            _choose, fetched.body, args.match, now=ctx.now, default_zone=team.zone
+        )
+    except calendar.CalendarError as exc:
+        _unfollowable(ctx, args, exc)
     if not upcoming:
-        raise Refused(f"“{chosen.title}” has no meetings in the next {HORIZON.days} days.")
+        _refuse(
+            ctx, "match" if args.match else "feed", f"“{chosen.title}” has no meetings in the next {HORIZON.days} days."
+        )
     first = upcoming[0]
     local = first.start.astimezone(ZoneInfo(first.zone))
     series = MeetingSeries(
@@ -97,7 +140,11 @@ async def follow(ctx: Context, calendars: Calendars | None, args: grammar.Follow
         created_at=ctx.now,
     )
     advance(series, ctx.now)
-    await refuse_a_second_ritual(ctx, team, series)
+    try:
+        await refuse_a_second_ritual(ctx, team, series)
+    except Refused as exc:
+        _refuse(ctx, "feed", str(exc))
+    adopt_zone(team, first.zone)
     ctx.session.add(series)
     await ctx.session.flush()
     row = CalendarFeed(
@@ -107,7 +154,7 @@ async def follow(ctx: Context, calendars: Calendars | None, args: grammar.Follow
         host=host_of(args.url),
         event_uid=chosen.uid,
         event_title=chosen.title,
-        event_ics=calendar.extract(feed, chosen.uid).decode(),
+        event_ics=entries.decode(),
         etag=fetched.etag,
         last_modified=fetched.last_modified,
         last_read_at=ctx.now,
@@ -128,69 +175,162 @@ def _dm(member: Member | None, text: str) -> list[Reply]:
     return [] if member is None else [Reply(text=text, audience=Audience.DIRECT, to_member=member.external_id)]
 
 
-async def _open_items(session: AsyncSession, series: MeetingSeries, now: datetime) -> list[AgendaItem]:
+async def _items_since(session: AsyncSession, series: MeetingSeries, since: datetime) -> list[AgendaItem]:
     return list(
         await session.scalars(
             select(AgendaItem)
-            .where(AgendaItem.series_id == series.id, AgendaItem.starts_at > now)
-            .order_by(AgendaItem.starts_at)
+            .where(AgendaItem.series_id == series.id, AgendaItem.starts_at > since)
+            .order_by(AgendaItem.starts_at, AgendaItem.id)
             .with_for_update()
         )
     )
 
 
+async def _cancel(session: AsyncSession, item: AgendaItem, reason: str, now: datetime) -> None:
+    await picking.end_featuring(session, item, ending(AgendaState.CANCELLED))  # its moment goes back
+    item.state = AGENDA.move(item.state, AgendaState.CANCELLED)
+    item.reason, item.updated_at = reason, now
+
+
+async def _restore(
+    session: AsyncSession, item: AgendaItem, series: MeetingSeries, team: Team, now: datetime
+) -> list[Reply]:
+    """A meeting whose item was cancelled is in the calendar again: the item opens again with a fresh pick.
+
+    Returns the notices to send: the organizer's, and those of the people whose item is picked.
+    """
+    item.state = AGENDA.reopening(
+        item.state, AgendaState.POSTED if item.post_ref is not None else AgendaState.SCHEDULED
+    )
+    item.moment_id, item.reason, item.locked_by, item.locked_until = None, "", None, None
+    item.post_at, item.updated_at = item.starts_at - timedelta(minutes=series.lead_minutes), now
+    notices = await agenda.fill(session, item, team, now)
+    logger.info("series %s: agenda item %s open again, its meeting back in the calendar", series.id, item.id)
+    organizer = await session.get(Member, series.organizer_id) if series.organizer_id is not None else None
+    moment = await session.get(Moment, item.moment_id) if item.moment_id is not None else None
+    picked = f" Its moment: {moment.title or moment.situation[:120]}." if moment is not None else ""
+    card = (
+        "Its card in the channel shows it again."
+        if item.post_ref is not None
+        else f"Its card goes to the channel on {cards.local_time(max(item.post_at, now), team.zone)}."
+    )
+    when = cards.local_time(item.starts_at, team.zone)
+    text = f"The meeting on {when} (meeting #{series.id}) is back in the calendar, so it has a Customer Moment again."
+    return [*_dm(organizer, f"{text}{picked} {card}"), *notices]
+
+
+def _on_skip_date(series: MeetingSeries, occurrence: calendar.Occurrence) -> bool:
+    return occurrence.start.astimezone(ZoneInfo(occurrence.zone)).date().isoformat() in series.skip_dates
+
+
 async def apply_read(
     session: AsyncSession, row: CalendarFeed, series: MeetingSeries, team: Team, *, body: bytes | None, now: datetime
 ) -> list[Reply]:
-    """A successful read (``body`` None: unchanged since the last one). Returns card updates to send.
+    """A successful read (``body`` None: unchanged since the last one). Returns the card updates and
+    direct messages to send.
+
+    Afterwards the series' meetings ahead are the calendar's: a moved meeting's item moves with it (to a
+    time already past, too), a cancelled or removed meeting's item is cancelled, a meeting back in the
+    calendar gets its item back, and each other meeting ahead is prepared in turn.
 
     Raises :class:`calendar.CalendarError` when the feed no longer serves the event.
     """
-    feed = calendar.read(body if body is not None else row.event_ics.encode())
-    fresh = calendar.occurrences(feed, row.event_uid, start=now, end=now + HORIZON, default_zone=team.zone)
-    if body is not None:
-        row.event_ics = calendar.extract(feed, row.event_uid).decode()
+    # Parsing a big feed takes a while: in a thread, so that the process answers other requests meanwhile.
+    reading = await asyncio.to_thread(
+        calendar.reread,
+        body if body is not None else row.event_ics.encode(),
+        row.event_uid,
+        row.event_title,
+        now=now,
+        start=now - LOOK_BACK,
+        end=now + HORIZON,
+        default_zone=team.zone,
+    )
+    row.last_error = ""
+    notices: list[Reply] = []
+    if body is not None or reading.continued:
+        row.event_ics = reading.entries.decode()
+    fresh = [o for o in reading.occurrences if o.start >= now]
+    organizer = await session.get(Member, series.organizer_id) if series.organizer_id is not None else None
+    if reading.continued:
+        notices += _dm(organizer, _continued(row, series, team, fresh))
+        logger.info("series %s follows the continuation of its calendar event", series.id)
+        row.event_uid = reading.uid
+    if not fresh:
+        row.last_error = f"The calendar has no meetings of this event in the next {HORIZON.days} days."
+        if series.feed_occurrences:  # it had some at the last read: say so once
+            notices += _dm(organizer, _ended(row, series))
+            logger.info("series %s: its calendar event has no more meetings", series.id)
     known = {o.start: o.original for o in calendar.decode(series.feed_occurrences or [])}
-    by_original = {o.original: o for o in fresh}
+    by_original = {o.original: o for o in reading.occurrences}
     updates: list[Reply] = []
-    prepared: set[datetime] = set()
-    items = await _open_items(session, series, now)
-    taken = {item.starts_at for item in items}
+    items = await _items_since(session, series, now - LOOK_BACK)
+    by_start = {item.starts_at: item for item in items}
     for item in items:
-        original = known.get(item.starts_at, item.starts_at)
-        prepared.add(original)
-        if item.state not in OPEN:
+        if item.starts_at <= now or item.state not in OPEN:
             continue
-        occurrence = by_original.get(original)
-        if occurrence is not None and occurrence.start != item.starts_at and occurrence.start in taken:
-            occurrence = None  # moved onto another meeting of the series that already has its moment
+        occurrence = by_original.get(known.get(item.starts_at, item.starts_at))
         if occurrence is None:
-            await picking.end_featuring(session, item, ending(AgendaState.CANCELLED))  # its moment goes back
-            item.state = AGENDA.move(item.state, AgendaState.CANCELLED)
-            item.reason, item.updated_at = "The meeting was cancelled in the calendar.", now
+            await _cancel(session, item, "The meeting was cancelled in the calendar.", now)
             logger.info("series %s: agenda item %s cancelled by the calendar", series.id, item.id)
-        elif occurrence.start != item.starts_at:
-            taken.discard(item.starts_at)
-            taken.add(occurrence.start)
+        elif occurrence.start == item.starts_at:
+            continue
+        elif occurrence.start in by_start:  # moved onto another meeting of the series, which has its own item
+            when = cards.local_time(occurrence.start, team.zone)
+            await _cancel(
+                session,
+                item,
+                f"The calendar moved this meeting to {when}, the time of another meeting of this series; "
+                "the moment for that meeting is on its own card.",
+                now,
+            )
+            logger.info("series %s: agenda item %s merged into another meeting by the calendar", series.id, item.id)
+        else:
+            del by_start[item.starts_at]
+            by_start[occurrence.start] = item
             item.starts_at, item.updated_at = occurrence.start, now
             item.post_at = occurrence.start - timedelta(minutes=series.lead_minutes)
             logger.info("series %s: agenda item %s moved by the calendar", series.id, item.id)
-        else:
-            continue
         if item.post_ref is not None:
             updates.append(await agenda.card_reply(session, item, team))
     series.feed_occurrences = calendar.encode(fresh)
     if series.state == SeriesState.ACTIVE:
-        _next_unprepared(series, fresh, prepared)
-    return updates
+        for occurrence in fresh:
+            held = by_start.get(occurrence.start)
+            if (
+                held is not None
+                and held.state == AgendaState.CANCELLED
+                and occurrence.start not in known  # the calendar had cancelled it (not a pause)
+                and not _on_skip_date(series, occurrence)
+            ):
+                notices += await _restore(session, held, series, team, now)
+                if held.post_ref is not None:
+                    updates.append(await agenda.card_reply(session, held, team))
+        _next_unprepared(series, fresh, set(by_start))
+    return [*updates, *notices]
+
+
+def _continued(row: CalendarFeed, series: MeetingSeries, team: Team, fresh: list[calendar.Occurrence]) -> str:
+    since = f" from {cards.local_time(fresh[0].start, team.zone)} on" if fresh else ""
+    return (
+        f"“{row.event_title}” was changed in the calendar on {row.host}{since}, which made it a new event there."
+        f" Meeting #{series.id} follows the new event now, so its moments go on; nothing to do."
+    )
+
+
+def _ended(row: CalendarFeed, series: MeetingSeries) -> str:
+    return (
+        f"The calendar on {row.host} has no more meetings of “{row.event_title}” (none in the next {HORIZON.days}"
+        f" days), so meeting #{series.id} has no moments coming. If the meeting goes on as another event in your"
+        f" calendar, follow that one with `schedule from <address> match <words from its title>` (or the schedule"
+        f" form's “Follow my calendar”) and remove this one with `unschedule {series.id}`."
+    )
 
 
 def _next_unprepared(series: MeetingSeries, fresh: list[calendar.Occurrence], prepared: set[datetime]) -> None:
-    skip = set(series.skip_dates)
+    """The series' next meeting to prepare: the calendar's first one ahead with no agenda item yet."""
     for occurrence in fresh:
-        if occurrence.original in prepared:
-            continue
-        if occurrence.start.astimezone(ZoneInfo(occurrence.zone)).date().isoformat() in skip:
+        if occurrence.start in prepared or _on_skip_date(series, occurrence):
             continue
         series.next_start_at = occurrence.start
         series.next_post_at = occurrence.start - timedelta(minutes=series.lead_minutes)
@@ -230,9 +370,23 @@ async def apply_failure(
     return []
 
 
+def resumed(row: CalendarFeed | None, now: datetime) -> str:
+    """A series resumed while its calendar cannot be read: it is read again at once and has a fresh window
+    before it pauses again. Returns what the resume's confirmation adds (nothing for a readable calendar)."""
+    if row is None or row.failing_since is None:
+        return ""
+    row.failing_since, row.warned_at, row.next_refresh_at = now, now, now
+    return (
+        f" Its calendar could not be read at the last try ({row.last_error.rstrip('.')}). I'll read it again"
+        f" shortly; while it still fails, the series keeps the meetings it knows for {KEEP_GOING_FOR.days} more days,"
+        " then pauses again. If the calendar's address changed, follow it with `schedule from <new address>`."
+    )
+
+
 def read_succeeded(row: CalendarFeed, *, etag: str | None, last_modified: str | None, now: datetime) -> None:
+    """After :func:`apply_read`: the feed can be read (what it said of the event is in ``last_error``)."""
     row.etag, row.last_modified, row.last_read_at = etag, last_modified, now
-    row.last_error, row.failing_since, row.warned_at = "", None, None
+    row.failing_since, row.warned_at = None, None
 
 
 def feed_url(box: SecretBox, row: CalendarFeed) -> str | None:

@@ -45,6 +45,8 @@ AGENDA_LEGAL = {
     (A.PRESENTED, A.POSTED),  # `undo` of done on the current meeting
     (A.SKIPPED, A.POSTED),  # `undo` of skip, its card out
     (A.SKIPPED, A.SCHEDULED),  # `undo` of skip, its card still waiting for its post time
+    (A.CANCELLED, A.POSTED),  # its meeting back in the calendar, its card out
+    (A.CANCELLED, A.SCHEDULED),  # its meeting back in the calendar, its card still waiting
 }
 FEATURING_LEGAL = {
     (None, F.CURRENT),
@@ -58,6 +60,8 @@ REOPENS = {
     (A.PRESENTED, A.POSTED),
     (A.SKIPPED, A.POSTED),
     (A.SKIPPED, A.SCHEDULED),
+    (A.CANCELLED, A.POSTED),
+    (A.CANCELLED, A.SCHEDULED),
     (F.PRESENTED, F.CURRENT),
     (F.SKIPPED, F.CURRENT),
 }
