@@ -238,7 +238,7 @@ async def queue(ctx: Context) -> list[Reply]:
             heading, note = "Next in line", reason
         else:
             heading = f"Next meeting · {cards.local_time(meeting.starts_at, team.zone)} · preview"
-            note = f"{reason}\n{_preview_note(meeting, team.zone)}"
+            note = f"{reason}\n{_preview_note(meeting, team.zone, ctx.now)}"
     (pool,) = await reads.rows(ctx.session, POOL_AND_NEXT, {"team_id": source.id, "next_id": moment_id})
     waiting = ", ".join(f"{cards.KIND_PLURAL[k]}: {pool._mapping[k]}" for k in picking.TEAM_KINDS)
     whose = "The pool" if source.id == team.id else f"The pool of {source.name or 'the linked channel'}"
@@ -261,7 +261,9 @@ async def _drawn_from(ctx: Context, team: Team, meeting: NextUp | None) -> Team:
     return await pools.pool_of(ctx.session, team)
 
 
-def _preview_note(meeting: NextUp, zone: str) -> str:
+def _preview_note(meeting: NextUp, zone: str, now: datetime) -> str:
     picked_at = meeting.prepare_at
+    if picked_at is not None and picked_at <= now:  # due: the scheduler picks it on its next round
+        return "A preview: the moment is being picked now and may still change. `swap` or `skip` settle it now."
     when = f" on {cards.local_time(picked_at, zone)}" if picked_at is not None else ""
     return f"A preview: the moment is picked{when} and may change until then. `swap` or `skip` settle it now."

@@ -250,3 +250,18 @@ async def test_a_prepared_meeting_and_an_occurrence_at_the_same_time_show_the_pr
     heading, body = section(await queue_card(runtime), "Next meeting")
     assert heading == "Next meeting · Tue 24 Nov 10:00 CET"  # the item's pick, not a preview
     assert body.startswith(f"#{item.moment_id} · ")
+
+
+@pytest.mark.parametrize("late", [timedelta(0), timedelta(seconds=1), timedelta(minutes=20)])
+async def test_a_preview_whose_pick_is_due_does_not_name_a_time_already_past(
+    runtime: Runtime, clock: FakeClock, late: timedelta
+) -> None:
+    await ask(runtime, said(WEEKLY))
+    await story(runtime, "bob", "The parcel was lost twice")
+    clock.now = PREPARED_AT + late  # due, and the scheduler has not picked it yet
+    _, body = section(await queue_card(runtime), "Next meeting")
+    assert "A preview: the moment is being picked now and may still change." in body
+    assert "09:30" not in body
+    clock.now = PREPARED_AT - timedelta(seconds=1)
+    _, body = section(await queue_card(runtime), "Next meeting")
+    assert "A preview: the moment is picked on Tue 24 Nov 09:30 CET and may change until then." in body
