@@ -14,11 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import cards
 from bot.domain.lifecycle import AGENDA, OPEN, AgendaState, Outcome, ending
 from bot.replies import Audience, Card, MessageKey, Reply, agenda_id, agenda_key, say
-from bot.services import picking, pools, upcoming, views
+from bot.services import picking, pools, promises, upcoming, views
 from bot.services.context import Context, NotFound, Refused
+from bot.services.promises import featured_notices as featured_notices  # the promises a pick makes
 from bot.services.queue import RECENT_WINDOW
 from bot.services.queue import queue as queue  # the agenda commands, `queue` among them, are reached here
-from bot.storage.models import AgendaItem, MeetingOccurrence, Member, Moment, Recipient, Team, TeamMember, Vote
+from bot.storage.models import AgendaItem, Member, Moment, Recipient, Team, TeamMember, Vote
 from bot.storage.parts import one_of
 from bot.storage.upsert import DIALECTS, dialect_of, insert_or_ignore
 
@@ -122,46 +123,6 @@ def channel_card(item: AgendaItem, team: Team, card: Card) -> Reply:
     return Reply(card=card, audience=Audience.CHANNEL, to_team=team.external_id, message=message_key(item))
 
 
-async def featured_notices(session: AsyncSession, item: AgendaItem, team: Team, moment: Moment) -> list[Reply]:
-    """Tell the author (and a shout-out's recipients) that their item is coming up."""
-    if moment.library_key is not None:
-        return []
-    when = cards.local_time(item.starts_at, team.zone)
-    notices: list[Reply] = []
-    # A meeting chat's moment from a linked team's pool: the meeting is in the chat, not in that channel.
-    chat_name: str | None = await session.scalar(
-        select(Team.name)
-        .join(MeetingOccurrence, MeetingOccurrence.chat_team_id == Team.id)
-        .where(MeetingOccurrence.agenda_item_id == item.id, Team.id != item.team_id)
-        .limit(1)
-    )
-    where = (chat_name or "the meeting's chat") if chat_name is not None else (team.name or "your channel")
-    author = await session.get(Member, moment.author_id) if moment.author_id else None
-    if author is not None:
-        label = cards.KIND_LABEL[moment.kind].lower()
-        notices.append(
-            Reply(
-                audience=Audience.DIRECT,
-                to_member=author.external_id,
-                text=f"Your {label} #{moment.id} is the Customer Moment for the meeting on {when} in {where}.",
-            )
-        )
-    if moment.kind == "shoutout":
-        for member in await session.scalars(
-            select(Member)
-            .join(Recipient, Recipient.member_id == Member.id)
-            .where(Recipient.moment_id == moment.id, Recipient.hidden.is_(False))
-        ):
-            notices.append(
-                Reply(
-                    audience=Audience.DIRECT,
-                    to_member=member.external_id,
-                    text=f"A shout-out about you will be featured at the meeting on {when}.",
-                )
-            )
-    return notices
-
-
 async def fill(
     session: AsyncSession, item: AgendaItem, team: Team, now: datetime, *, batch: picking.Batch | None = None
 ) -> list[Reply]:
@@ -252,12 +213,13 @@ async def find_item(ctx: Context, number: int | None, *, ended_too: bool = False
     return item, team_row
 
 
-async def next_item(ctx: Context, number: int | None, *, picked: bool) -> tuple[AgendaItem, Team]:
+async def next_item(ctx: Context, number: int | None, *, picked: bool) -> tuple[AgendaItem, Team, bool]:
     """The item `swap` or `skip` act on: the one numbered, else the meeting under way or the channel's next
     one — a series' occurrence not prepared yet included, whose item is then created early (with the
-    moment the queue previewed when ``picked``, so that a swap swaps *that* one out)."""
+    moment the queue previewed when ``picked``, so that a swap swaps *that* one out); True when it was
+    created just now, so that nobody was told about it yet."""
     if number is not None:
-        return await find_item(ctx, number)
+        return (*await find_item(ctx, number), False)
     team = ctx.require_team()
     meeting = await upcoming.next_meeting(ctx.session, team, ctx.now, under_way=True)
     # A meeting chat drawing from another team's pool: its meeting under way (or next) has that team's item.
@@ -265,18 +227,18 @@ async def next_item(ctx: Context, number: int | None, *, picked: bool) -> tuple[
     if linked is not None and (meeting is None or linked.starts_at <= meeting.starts_at):
         pool = await ctx.session.get(Team, linked.team_id)
         assert pool is not None
-        return linked, pool
+        return linked, pool, False
     if meeting is None:
         raise NotFound("There is no meeting ahead in this channel. `request` gets one for a meeting now.")
     if meeting.item is not None:
-        return meeting.item, team
+        return meeting.item, team, False
     assert meeting.series is not None
     item, created = await upcoming.prepare_early(ctx.session, meeting.series, meeting.starts_at, ctx.now)
     if item is None:
         raise NotFound("That meeting changed just now. `queue` shows what is next; please try again.")
     if created and picked and item.moment_id is None:
         await fill(ctx.session, item, team, ctx.now)  # its people hear once the swap settles it
-    return item, team
+    return item, team, created
 
 
 def _earliest(*items: AgendaItem | None) -> AgendaItem | None:
@@ -313,7 +275,7 @@ async def _end(ctx: Context, item: AgendaItem, state: AgendaState) -> None:
 
 
 async def swap(ctx: Context, number: int | None) -> list[Reply]:
-    item, team = await next_item(ctx, number, picked=True)
+    item, team, created = await next_item(ctx, number, picked=True)
     if not _may_steer(ctx, item):
         raise Refused("Only the meeting's organizer or a manager can swap its moment.")
     _open(item)
@@ -325,20 +287,33 @@ async def swap(ctx: Context, number: int | None) -> list[Reply]:
     if choice is None:
         raise Refused("There is nothing else to swap in — every option was already swapped out for this meeting.")
     AGENDA.move(item.state, item.state)  # re-picking keeps an open item's state
+    before = _told(item, created=created)
     await picking.end_featuring(ctx.session, item, Outcome.SWAPPED)
     moment = await picking.feature(ctx.session, item, choice, ctx.now)
     notices = await featured_notices(ctx.session, item, team, moment)
+    why = "it was swapped for another moment"
+    notices += await promises.taken_back(ctx.session, item, team, before, why=why, actor_id=ctx.member.id)
     return [await steered_reply(ctx.session, item, team, posted=posted), *notices]
 
 
+def _told(item: AgendaItem, *, created: bool) -> promises.Promised:
+    """What the item promised people so far: nothing when it was ``created`` for this very command."""
+    return promises.Promised(None, None, None) if created else promises.promised(item)
+
+
 async def skip(ctx: Context, number: int | None) -> list[Reply]:
-    item, team = await next_item(ctx, number, picked=False)
+    item, team, created = await next_item(ctx, number, picked=False)
     if not _may_steer(ctx, item):
         raise Refused("Only the meeting's organizer or a manager can skip its moment.")
     _open(item)
     posted = in_channel(item)
+    before = _told(item, created=created)
     await _end(ctx, item, AgendaState.SKIPPED)
-    return [await steered_reply(ctx.session, item, team, posted=posted)]
+    why = "it was skipped"
+    notices = await promises.taken_back(
+        ctx.session, item, team, before, why=why, actor_id=ctx.member.id, taken_off=True
+    )
+    return [await steered_reply(ctx.session, item, team, posted=posted), *notices]
 
 
 async def done(ctx: Context, number: int | None) -> list[Reply]:

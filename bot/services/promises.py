@@ -6,6 +6,7 @@ organizer got the "Coming up" reminder. Whenever the item's moment leaves it bef
 picked again, skipped with its meeting date, its series paused or deleted), each of them — but the person
 who made the change — hears so, once.
 
+:func:`featured_notices` are the promises a picked moment makes; :func:`taken_back` takes them back;
 :func:`take_off` ends an item that will not have a moment at all (a skipped date, a paused or deleted
 series): its moment goes back to the pool and the people are told.
 """
@@ -23,9 +24,49 @@ from bot import cards
 from bot.domain.lifecycle import AGENDA, AgendaState, ending
 from bot.replies import Audience, Reply
 from bot.services import picking
-from bot.storage.models import AgendaItem, Member, Moment, Recipient, Team
+from bot.storage.models import AgendaItem, MeetingOccurrence, Member, Moment, Recipient, Team
 
 logger = logging.getLogger(__name__)
+
+
+async def featured_notices(session: AsyncSession, item: AgendaItem, team: Team, moment: Moment) -> list[Reply]:
+    """Tell the author (and a shout-out's recipients) that their item is coming up."""
+    if moment.library_key is not None:
+        return []
+    when = cards.local_time(item.starts_at, team.zone)
+    notices: list[Reply] = []
+    # A meeting chat's moment from a linked team's pool: the meeting is in the chat, not in that channel.
+    chat_name: str | None = await session.scalar(
+        select(Team.name)
+        .join(MeetingOccurrence, MeetingOccurrence.chat_team_id == Team.id)
+        .where(MeetingOccurrence.agenda_item_id == item.id, Team.id != item.team_id)
+        .limit(1)
+    )
+    where = (chat_name or "the meeting's chat") if chat_name is not None else (team.name or "your channel")
+    author = await session.get(Member, moment.author_id) if moment.author_id else None
+    if author is not None:
+        label = cards.KIND_LABEL[moment.kind].lower()
+        notices.append(
+            Reply(
+                audience=Audience.DIRECT,
+                to_member=author.external_id,
+                text=f"Your {label} #{moment.id} is the Customer Moment for the meeting on {when} in {where}.",
+            )
+        )
+    if moment.kind == "shoutout":
+        for member in await session.scalars(
+            select(Member)
+            .join(Recipient, Recipient.member_id == Member.id)
+            .where(Recipient.moment_id == moment.id, Recipient.hidden.is_(False))
+        ):
+            notices.append(
+                Reply(
+                    audience=Audience.DIRECT,
+                    to_member=member.external_id,
+                    text=f"A shout-out about you will be featured at the meeting on {when}.",
+                )
+            )
+    return notices
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +96,7 @@ async def taken_back(
     (``taken_off``: the meeting has no moment now). Nobody hears twice; the actor hears nothing."""
     when = cards.local_time(item.starts_at, team.zone)
     moment = await session.get(Moment, before.moment_id) if before.moment_id is not None else None
-    if moment is not None and moment.id == item.moment_id:
+    if not taken_off and moment is not None and moment.id == item.moment_id:
         return []  # the moment stayed: nothing was taken back
     texts: dict[int, str] = {}
     if moment is not None and moment.library_key is None:
@@ -73,7 +114,7 @@ async def taken_back(
                     member_id, f"The shout-out about you will not be featured at the meeting on {when}: {why}."
                 )
     after = "The meeting has no Customer Moment now." if taken_off else "`queue` shows the one on the agenda now."
-    if before.presenter_id is not None and before.presenter_id != item.presenter_id:
+    if before.presenter_id is not None and (taken_off or before.presenter_id != item.presenter_id):
         texts.setdefault(before.presenter_id, f"You no longer present at the meeting on {when}: {why}. {after}")
     if before.organizer_id is not None:
         texts.setdefault(
