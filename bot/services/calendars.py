@@ -377,7 +377,7 @@ def resumed(row: CalendarFeed | None, now: datetime) -> str:
         return ""
     row.failing_since, row.warned_at, row.next_refresh_at = now, now, now
     return (
-        f" Its calendar could not be read at the last try ({row.last_error.rstrip('.')}). I'll read it again"
+        f" Its calendar could not be read at the last try: {row.last_error.rstrip('.')}. I'll read it again"
         f" shortly; while it still fails, the series keeps the meetings it knows for {KEEP_GOING_FOR.days} more days,"
         " then pauses again. If the calendar's address changed, follow it with `schedule from <new address>`."
     )

@@ -233,6 +233,10 @@ async def set_state(ctx: Context, number: int, state: SeriesState) -> list[Reply
     if state != SeriesState.ACTIVE:
         why = f"meeting #{series.id} was {'paused' if state == SeriesState.PAUSED else 'removed'}"
         taken, notices = await _take_off(ctx, series, _ahead(series, ctx.now), why=why, skipped=False)
+    else:
+        from bot.services.calendars import resumed  # calendars builds on this module
+
+        taken = resumed(await ctx.session.get(CalendarFeed, series.id), ctx.now)
     return [say(f"{DONE_WORD[state]} meeting #{series.id}.{taken}{_state_hint(series)}"), *notices]
 
 

@@ -195,3 +195,31 @@ async def test_feeds_are_parsed_off_the_event_loop(
     feed.body = weekly_feed(moved("20261201T090000Z", "20261202T130000Z"))
     await refresh(runtime, clock, RecordingSurface())
     assert len(threads) == 2 and threading.main_thread().name not in threads
+
+
+async def test_resuming_a_series_whose_calendar_still_fails_says_so_and_gives_it_a_fresh_week(
+    runtime: Runtime, clock: FakeClock, feed: FeedServer
+) -> None:
+    await follow(runtime, feed)
+    surface = RecordingSurface()
+    worker = refresher(runtime, clock, surface)
+    feed.status = 404
+    clock.advance(QUARTER)
+    await worker.run_once()
+    clock.advance(timedelta(days=7))
+    await worker.run_once()
+    assert (await one(runtime, MeetingSeries)).state == "paused" and len(surface.direct) == 2
+    answer = text(await ask(runtime, said("resume 1")))
+    assert "Resumed meeting #1." in answer and "could not be read at the last try: " in answer and "HTTP 404" in answer
+    assert "7 more days" in answer and "schedule from <new address>" in answer
+    await worker.run_once()  # read again at once, still failing: the series goes on, nobody told twice
+    clock.advance(QUARTER)
+    await worker.run_once()
+    assert (await one(runtime, MeetingSeries)).state == "active" and len(surface.direct) == 2
+    clock.advance(timedelta(days=7))
+    await worker.run_once()
+    assert (await one(runtime, MeetingSeries)).state == "paused" and "so I paused it" in surface.direct[-1].reply.text
+    feed.status = 200
+    clock.advance(QUARTER)
+    await worker.run_once()
+    assert text(await ask(runtime, said("resume 1"))).startswith("Resumed meeting #1. Its next moment")
