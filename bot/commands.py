@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
+from typing import ParamSpec
 
 from bot import cards, forms, grammar
 from bot.domain.lifecycle import SeriesState
 from bot.grammar import MAX_COMMAND_TEXT, Command, UsageError
-from bot.replies import Form, Reply, say
+from bot.replies import Form, Reply, for_asker, say
 from bot.services import (
     agenda,
     board,
@@ -36,6 +37,7 @@ CommandHandler = Callable[[Context, Command], Awaitable[list[Reply]]]
 ItemHandler = Callable[[Context, int], Awaitable[list[Reply]]]
 FormHandler = Callable[[Context], Awaitable[list[Reply]]]
 TextHandler = Callable[[Context, str], Awaitable[list[Reply]]]
+P = ParamSpec("P")
 
 
 class Who(Enum):
@@ -80,6 +82,16 @@ class FormSpec:
 
 
 # --- handlers that read their arguments --------------------------------------------------------------
+
+
+def _theirs(handler: Callable[P, Awaitable[list[Reply]]]) -> Callable[P, Awaitable[list[Reply]]]:
+    """A handler whose answers show the person's own items as they are stored (pending, sent back or private
+    ones too): for the person who asked alone, wherever they asked."""
+
+    async def run(*args: P.args, **kwargs: P.kwargs) -> list[Reply]:
+        return for_asker(await handler(*args, **kwargs))
+
+    return run
 
 
 def _form_or(form: Form, handler: CommandHandler) -> CommandHandler:
@@ -137,7 +149,9 @@ async def _story_form(ctx: Context) -> list[Reply]:
     editing_id = grammar.record_id(ctx.incoming.form_context)
     if ctx.incoming.form_context and editing_id is None:
         raise Refused("That form has expired; use `edit` again.")
-    return await (editing.save_story(ctx, editing_id, args) if editing_id else moments.submit_story(ctx, args))
+    if editing_id:
+        return await _theirs(editing.save_story)(ctx, editing_id, args)
+    return await moments.submit_story(ctx, args)
 
 
 async def _shoutout_form(ctx: Context) -> list[Reply]:
@@ -147,7 +161,7 @@ async def _shoutout_form(ctx: Context) -> list[Reply]:
     if editing_id is None:
         return await moments.submit_shoutout_form(ctx)
     values = ctx.incoming.form_values
-    return await editing.save_shoutout(
+    return await _theirs(editing.save_shoutout)(
         ctx, editing_id, forms.text_value(values, "reason"), forms.flag_value(values, "private")
     )
 
@@ -336,13 +350,17 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "export", "export [csv|json]", "Managers: export this channel's data.", _rest(stats.export), who=MANAGERS
     ),
     CommandSpec(
-        "mine", "mine", "Your stories and shout-outs and where they stand.", _plain(moments.mine), aliases=("my",)
+        "mine",
+        "mine",
+        "Your stories and shout-outs and where they stand.",
+        _theirs(_plain(moments.mine)),
+        aliases=("my",),
     ),
     CommandSpec(
         "edit",
         "edit <#>",
         "Change one of your own stories or shout-outs (opens its form, filled in).",
-        _on_item(editing.edit),
+        _theirs(_on_item(editing.edit)),
         aliases=("change",),
     ),
     CommandSpec("withdraw", "withdraw <#>", "Withdraw one of your own items.", _on_item(moments.withdraw)),
@@ -401,7 +419,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(cards.POOL_OWN_ACTION, lambda ctx, _number: linking.own_pool(ctx)),
     ActionSpec("review.approve", review.approve, decides=True),
     ActionSpec("review.reject", lambda ctx, number: review.reject(ctx, number, ""), decides=True),
-    ActionSpec(editing.EDIT_ACTION, editing.edit),
+    ActionSpec(editing.EDIT_ACTION, _theirs(editing.edit)),
     ActionSpec("open.story", opens=forms.STORY),
     ActionSpec("open.shoutout", opens=forms.SHOUTOUT),
     ActionSpec(capture.ACTION, reads=capture.capture_message),

@@ -6,7 +6,8 @@ markup; nothing in a reply is ever interpreted as a mention, a link or formattin
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
@@ -35,7 +36,13 @@ class Outcome(Enum):
 
 class Visibility(Enum):
     """Who may see what a reply holds, whatever its audience; a surface without private answers
-    (Teams has no ephemeral messages) moves a reply that is not for everyone present somewhere private."""
+    (Teams has no ephemeral messages) moves a reply that is not for everyone present somewhere private.
+
+    The core marks it where the reply is made, from what the reply holds: a person's own items (``mine``, a
+    form filled in with one of them), what is pending, sent back or private, stats, exports and review queues
+    are never for a whole channel or group chat. What anyone there may see anyway (an agenda card, a public
+    shout-out, a confirmation naming nothing private) stays ``CHANNEL``.
+    """
 
     CHANNEL = "channel"  # anyone where it is shown
     ACTOR = "actor"  # the person who acted, and no one else
@@ -143,6 +150,17 @@ class Reply:
 def say(text: str) -> Reply:
     """An ephemeral text reply to the person who acted."""
     return Reply(text=text)
+
+
+def for_asker(replies: Iterable[Reply], visible_to: Visibility = Visibility.ACTOR) -> list[Reply]:
+    """The answers to the person who acted marked as not for everyone present (``visible_to``); posts to a
+    channel and direct messages keep their own audience, and an answer marked already keeps its mark."""
+    return [
+        replace(reply, visible_to=visible_to)
+        if reply.audience is Audience.EPHEMERAL and reply.visible_to is Visibility.CHANNEL
+        else reply
+        for reply in replies
+    ]
 
 
 @dataclass(frozen=True, slots=True)

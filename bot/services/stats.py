@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, distinct, func, select, true
 
 from bot import cards
 from bot.domain.lifecycle import COUNTED, AgendaState
-from bot.replies import Attachment, Card, Fact, Reply, Section
+from bot.replies import Attachment, Card, Fact, Reply, Section, Visibility
 from bot.services.context import Context, Refused
 from bot.storage import reads
 from bot.storage.models import AgendaItem, Featuring, Member, Moment, Recipient, TeamMember, Vote
@@ -142,13 +142,15 @@ async def stats(ctx: Context, days_text: str) -> list[Reply]:
             else "Everyone here was recognised in the last 90 days."
         )
         sections.append(Section(text, "Not recognised in the last 90 days (only managers see this)"))
+    # For the person who asked (a manager's also names who was missed), never for a whole channel to read.
     return [
         Reply(
             card=Card(
                 title=f"Customer Moment · last {days} days · {team.name or 'this channel'}",
                 facts=tuple(facts),
                 sections=tuple(sections),
-            )
+            ),
+            visible_to=Visibility.ACTOR,
         )
     ]
 
@@ -241,7 +243,13 @@ async def export(ctx: Context, fmt: str) -> list[Reply]:
         attachment = Attachment(
             f"customer-moment-{stamp}.json", "application/json", json.dumps(document, indent=2, ensure_ascii=False)
         )
-    return [Reply(text=f"Exported {len(rows)} moments from {team.name or 'this channel'}.", attachment=attachment)]
+    return [
+        Reply(
+            text=f"Exported {len(rows)} moments from {team.name or 'this channel'}.",
+            attachment=attachment,
+            visible_to=Visibility.ACTOR,
+        )
+    ]
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

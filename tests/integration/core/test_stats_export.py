@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from adapters.runtime import Runtime
-from bot.replies import Attachment, Card, Fact, Reply, Section
+from bot.replies import Attachment, Card, Fact, Reply, Section, Visibility
 from bot.storage.models import AgendaItem, Featuring, Member, Moment, Recipient, Team, Vote
 from tests.integration.core import ask, card_text, text
 from tests.support.clock import FakeClock
@@ -231,9 +231,13 @@ async def test_stats_card_reads_exactly_so_for_a_busy_month(runtime: Runtime, cl
         Fact("Helpful votes", "2"),
     )
     title = "Customer Moment · last 30 days · #support"
-    assert await ask(runtime, said("stats 30", actor="bob")) == [Reply(card=Card(title, facts=facts))]
+    assert await ask(runtime, said("stats 30", actor="bob")) == [
+        Reply(card=Card(title, facts=facts), visible_to=Visibility.ACTOR)
+    ]
     missed = Section("alice, dave", "Not recognised in the last 90 days (only managers see this)")
-    assert await ask(runtime, said("stats 30")) == [Reply(card=Card(title, facts=facts, sections=(missed,)))]
+    assert await ask(runtime, said("stats 30")) == [
+        Reply(card=Card(title, facts=facts, sections=(missed,)), visible_to=Visibility.ACTOR)
+    ]
 
 
 async def test_stats_card_of_a_quiet_channel_reads_exactly_so(runtime: Runtime) -> None:
@@ -252,7 +256,7 @@ async def test_stats_card_of_a_quiet_channel_reads_exactly_so(runtime: Runtime) 
     )
     missed = Section(", ".join(names[:40]) + " …", "Not recognised in the last 90 days (only managers see this)")
     card = Card("Customer Moment · last 90 days · #support", facts=facts, sections=(missed,))
-    assert await ask(runtime, said("stats")) == [Reply(card=card)]
+    assert await ask(runtime, said("stats")) == [Reply(card=card, visible_to=Visibility.ACTOR)]
 
 
 async def export(runtime: Runtime, command: str) -> Attachment:
