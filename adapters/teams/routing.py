@@ -1,12 +1,13 @@
 """Where each reply goes in Teams: the thread, the channel, a member's 1:1 chat, or the card that was pressed.
 
 Teams has no ephemeral messages. Replies meant for the person who acted are answered where they
-asked (as Teams bots do), except those not for everyone present (``Reply.visible_to``, e.g. review
-queues, which hold unpublished submissions): in a channel or group chat those go to the person's 1:1
-chat with the bot, with a note in the thread. Files always go
-to the 1:1 chat, the only place the Bot APIs can hand over a file. A card action updates its card in
-place: the agenda card shows its new state, a used form or review item turns into its outcome, and a
-form with problems is shown again with the values and the problems next to the fields.
+asked (as Teams bots do), except those the core marked as not for everyone present (``Reply.visible_to``:
+a person's own items, stats, review queues): in a channel, group chat or meeting chat those go to the
+person's 1:1 chat with the bot, with a note in the thread that names nothing of them, and never to the
+channel, the thread or a card there. Files always go to the 1:1 chat, the only place the Bot APIs can
+hand over a file. A card action updates its card in place: the agenda card shows its new state, a used
+form or review item turns into its outcome, and a form with problems is shown again with the values and
+the problems next to the fields.
 """
 
 from __future__ import annotations
@@ -69,8 +70,8 @@ class Step:
 
 
 def _private(reply: Reply, situation: Situation) -> bool:
-    """Not for everyone in the shared conversation it answers."""
-    return situation.shared and reply.visible_to is not Visibility.CHANNEL
+    """Not for everyone in the conversation it answers (anywhere but the person's own 1:1 chat)."""
+    return situation.kind != "personal" and reply.visible_to is not Visibility.CHANNEL
 
 
 def _pressed_mode(reply: Reply, situation: Situation) -> str | None:
@@ -108,6 +109,13 @@ def route(replies: Sequence[Reply], situation: Situation) -> list[Step]:
         if reply.attachment is not None:
             steps.append(Step(HERE if situation.kind == "personal" else FILE, reply))
             continue
+        if _private(reply, situation):  # wherever else it was headed, it goes to the asker alone
+            if situation.actor_id is None:
+                logger.warning("a reply not for everyone, with no one who asked, was dropped")
+                steps.append(Step(DROP, reply))
+            else:
+                steps.append(Step(PRIVATE, reply, mode="reshow" if reply.retry_form is not None else "reply"))
+            continue
         if reply.message is not None and reply.message.ref:
             steps.append(Step(UPDATE, reply))
             continue
@@ -121,8 +129,7 @@ def route(replies: Sequence[Reply], situation: Situation) -> list[Step]:
             target = reply.to_team or situation.channel_id
             steps.append(Step(CHANNEL, reply, channel_id=target) if target else Step(HERE, reply))
             continue
-        mode = "reshow" if reply.retry_form is not None else "reply"
-        steps.append(Step(PRIVATE if _private(reply, situation) else HERE, reply, mode=mode))
+        steps.append(Step(HERE, reply, mode="reshow" if reply.retry_form is not None else "reply"))
     if situation.kind != "proactive" and situation.shared:
         if any(s.target == PRIVATE for s in steps):
             steps.append(Step(HERE, say(PRIVATE_NOTE), note_for=PRIVATE))
