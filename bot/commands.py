@@ -363,8 +363,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
         _theirs(_on_item(editing.edit)),
         aliases=("change",),
     ),
-    CommandSpec("withdraw", "withdraw <#>", "Withdraw one of your own items.", _on_item(moments.withdraw)),
-    CommandSpec("hide", "hide <#>", "Hide a shout-out about you.", _on_item(moments.hide)),
+    # Their answers name the person's own item, or a shout-out about them, which may be a private one.
+    CommandSpec("withdraw", "withdraw <#>", "Withdraw one of your own items.", _theirs(_on_item(moments.withdraw))),
+    CommandSpec("hide", "hide <#>", "Hide a shout-out about you.", _theirs(_on_item(moments.hide))),
     CommandSpec("optout", "optout", "Never feature items about you in meetings.", _optout, aliases=("opt-out",)),
     CommandSpec("optin", "optin", "Allow items about you to be featured again.", _optin, aliases=("opt-in",)),
     CommandSpec(

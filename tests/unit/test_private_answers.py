@@ -163,6 +163,14 @@ async def test_an_items_edit_form_and_its_saved_changes_are_for_its_author_alone
     assert changed.visible_to is Visibility.ACTOR
 
 
+async def test_withdrawing_or_hiding_an_item_is_answered_to_the_asker_alone(runtime: Runtime) -> None:
+    ids = await seeded(runtime)
+    (hidden,) = await ask(runtime, said(f"hide {ids['private']}", actor="carol"))
+    assert f"#{ids['private']}" in hidden.text and hidden.visible_to is Visibility.ACTOR
+    (withdrawn,) = await ask(runtime, said(f"withdraw {ids['pending']}", actor="bob"))
+    assert f"#{ids['pending']}" in withdrawn.text and withdrawn.visible_to is Visibility.ACTOR
+
+
 async def test_public_answers_stay_for_everyone(runtime: Runtime) -> None:
     for name in ("alice", "bob"):
         await ask(runtime, said("help", actor=name))
