@@ -1,9 +1,10 @@
 """Meeting series that follow a calendar feed: starting to follow one, and applying what a later read found.
 
 The feed address is a secret (whoever has it can read the calendar): it is stored encrypted, shown only
-as its host and never logged. A read that changes the calendar moves the agenda items of moved meetings
-and cancels those of cancelled ones; agenda items are keyed by series and start, so a feed that changes
-back and forth never makes a card go out twice.
+as its host and never logged. After a read the series' meetings ahead are the calendar's: moved meetings
+move their agenda items, cancelled ones cancel them, restored ones open them again, and the end of the
+meetings (or Google's split of the event in two) is told to the organizer. Agenda items are keyed by series
+and start, so a feed that changes back and forth never makes a card go out twice.
 """
 
 from __future__ import annotations
@@ -280,8 +281,8 @@ async def apply_read(
             await _cancel(
                 session,
                 item,
-                f"The calendar moved this meeting to {when}, the time of another meeting of this series; "
-                "the moment for that meeting is on its own card.",
+                f"The calendar moved this meeting to {when}, onto another meeting of this series, which keeps"
+                " its own moment; this one went back to the pool.",
                 now,
             )
             logger.info("series %s: agenda item %s merged into another meeting by the calendar", series.id, item.id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from adapters.runtime import Runtime
@@ -9,6 +11,8 @@ from bot.replies import Outcome
 from bot.storage.models import CalendarFeed, MeetingSeries
 from tests.integration.calendars.conftest import LUNCH, FeedServer, weekly_feed
 from tests.integration.core import ask, count
+from tests.integration.slack.conftest import fake_slack, slack  # noqa: F401  (the Slack server and its fake)
+from tests.integration.slack.driver import SlackDriver
 from tests.support.events import submitted
 
 VALUES = {"repeat": "calendar", "time": "10:00", "zone": "Europe/Berlin", "lead": "30m"}
@@ -45,3 +49,21 @@ async def test_the_form_lists_the_calendars_events_where_the_title_goes(runtime:
     feed.body = weekly_feed(extra=LUNCH)
     (reply,) = await ask(runtime, submitted("schedule", {**VALUES, "feed": feed.url}))
     assert "• Lunch & Learn\n• Support team weekly" in reply.errors["match"]
+
+
+async def test_in_slack_the_schedule_modal_stays_open_with_the_calendars_problem_on_its_field(
+    runtime: Runtime,
+    slack: SlackDriver,  # noqa: F811
+    feed: FeedServer,
+) -> None:
+    feed.body = weekly_feed(extra=LUNCH)
+    await slack.command("schedule")
+    view = slack.opened_view()
+    status, answer = await slack.submit(
+        view, {"repeat": "calendar", "time": "10:00", "zone": "Europe/Berlin", "lead": "30m", "feed": feed.url}
+    )
+    assert status == 200 and answer["response_action"] == "errors", answer
+    assert set(answer["errors"]) == {"match"} and "Support team weekly" in answer["errors"]["match"]
+    assert "private-5f3c9a0b7e" not in json.dumps(answer)
+    assert await count(runtime, MeetingSeries) == 0
+    assert not slack.fake.calls_to("chat.postMessage")  # nothing said in the channel, the address least of all
