@@ -18,11 +18,23 @@ CAPTURE_MESSAGE = "capture.message"
 MESSAGE_AUTHOR = "author"
 
 
+class Standing(Enum):
+    """What the platform said about someone named in a command: only an active human member can be
+    recognised or told about something. The core decides what to do with the others."""
+
+    MEMBER = "member"  # an active person of the workspace (or a surface that names only such people)
+    UNCHECKED = "unchecked"  # the platform could not be asked just now: not known either way
+    BOT = "bot"  # an app or bot account
+    DEACTIVATED = "deactivated"  # an account that was deactivated or deleted
+    UNKNOWN = "unknown"  # the platform knows nobody by that id
+
+
 @dataclass(frozen=True, slots=True)
 class Person:
     external_id: str
     name: str
     platform_admin: bool = False  # e.g. a Slack workspace owner/admin
+    standing: Standing = Standing.MEMBER
 
 
 @dataclass(frozen=True, slots=True)

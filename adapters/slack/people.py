@@ -1,7 +1,9 @@
 """Who someone is in Slack: users.info → display name, owner/admin flag and time zone, cached briefly.
 
 The lookup runs after the acknowledgement, never on the ack path. When Slack cannot be asked, the
-name Slack put into the payload is used and the person is not treated as a workspace admin.
+name Slack put into the payload is used and the person is not treated as a workspace admin. What Slack
+said about the person travels with them (``Person.standing``): a bot, a deactivated account, an id Slack
+does not know, or not asked at all; the core decides whom a shout-out may name.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.delivery import SEND_FAILURES
-from bot.events import Person
+from adapters.slack.delivery import SEND_FAILURES, api_error
+from bot.events import Person, Standing
 
 logger = logging.getLogger(__name__)
 
@@ -30,14 +33,19 @@ class Profile:
     name: str
     admin: bool = False
     zone: str | None = None
+    standing: Standing = Standing.MEMBER
 
     def person(self) -> Person:
-        return Person(external_id=self.user_id, name=self.name, platform_admin=self.admin)
+        return Person(external_id=self.user_id, name=self.name, platform_admin=self.admin, standing=self.standing)
 
 
-def unlooked(user_id: str, fallback: str = "") -> Profile:
+def unlooked(user_id: str, fallback: str = "", standing: Standing = Standing.UNCHECKED) -> Profile:
     """Who someone is when Slack was not asked or could not say: the name the payload gave, or their id."""
-    return Profile(user_id=user_id, name=fallback or user_id)
+    return Profile(user_id=user_id, name=fallback or user_id, standing=standing)
+
+
+# The users.info error for an id Slack knows nobody by (in this workspace).
+USER_NOT_FOUND = "user_not_found"
 
 
 def profile_from_user(user: Mapping[str, Any]) -> Profile:
@@ -52,7 +60,18 @@ def profile_from_user(user: Mapping[str, Any]) -> Profile:
     )
     admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
     zone = user.get("tz")
-    return Profile(user_id=str(user["id"]), name=name, admin=admin, zone=zone if isinstance(zone, str) else None)
+    standing = Standing.MEMBER
+    if user.get("deleted"):
+        standing = Standing.DEACTIVATED
+    elif user.get("is_bot") or user["id"] == "USLACKBOT":
+        standing = Standing.BOT
+    return Profile(
+        user_id=str(user["id"]),
+        name=name,
+        admin=admin,
+        zone=zone if isinstance(zone, str) else None,
+        standing=standing,
+    )
 
 
 class Directory:
@@ -71,6 +90,12 @@ class Directory:
             return cached[1]
         try:
             response = await client.users_info(user=user_id)
+        except SlackApiError as exc:
+            if api_error(exc) == USER_NOT_FOUND:
+                logger.info("users.info: no user %s in workspace %s", user_id, workspace_id)
+                return unlooked(user_id, fallback, Standing.UNKNOWN)
+            logger.warning("users.info failed for user %s in workspace %s: %s", user_id, workspace_id, api_error(exc))
+            return unlooked(user_id, fallback)
         except SEND_FAILURES as exc:
             logger.warning("users.info failed for user %s in workspace %s: %s", user_id, workspace_id, exc)
             return unlooked(user_id, fallback)

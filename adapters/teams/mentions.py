@@ -3,7 +3,8 @@
 Teams sends ``<at>Name</at>`` in ``text`` and, for each real mention, an entity of type ``mention``
 whose ``mentioned.id`` is the person's conversation id (``29:…``). Only entities count: ``<at>``
 typed by hand is just text. Each real mention becomes ``@<member id>`` and is listed in
-``Incoming.people``, so the core never guesses who was meant.
+``Incoming.people``, so the core never guesses who was meant. Another bot or app (``28:…``) is listed
+as one (``Standing.BOT``), so that the core can refuse to recognise it.
 
 A channel (or a team, meaning its General channel) can be @mentioned too: its ``mentioned.id`` is a
 conversation id (``19:…@thread…``). Such a mention is the channel, written as the core reads a
@@ -20,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from adapters.teams.activities import Activity, is_bot_account, person_of, section, text_of
-from bot.events import Person
+from bot.events import Person, Standing
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,11 @@ def is_conversation_id(account_id: str) -> bool:
     return account_id.startswith("19:") and "@thread" in account_id
 
 
+def is_other_bot(account_id: str) -> bool:
+    """Whether a mentioned id is a bot's or app's (``28:…``): never a person to recognise or tell."""
+    return account_id.startswith("28:")
+
+
 def mentions(activity: Activity) -> list[Mention]:
     """People and channels mentioned in the message (not the bot), one per mention entity, in order."""
     found: list[Mention] = []
@@ -55,6 +61,9 @@ def mentions(activity: Activity) -> list[Mention]:
         markup = text_of(entity, "text") or f"<at>{name}</at>"
         if is_conversation_id(account_id):
             found.append(Mention(account_id, name, markup, None, channel=True))
+        elif is_other_bot(account_id):
+            bot = Person(external_id=account_id, name=" ".join(name.split())[:120] or account_id, standing=Standing.BOT)
+            found.append(Mention(account_id, name, markup, bot))
         else:
             found.append(Mention(account_id, name, markup, person_of(mentioned)))
     return found
@@ -115,7 +124,9 @@ def command_text(
             token = _channel_token(mention, (channels or {}).get(mention.account_id, ""))
             text = _replace_once(text, (mention.text, f"<at>{mention.name}</at>"), f" {token} ")
             continue
-        person = directory.get(mention.account_id) or mention.person
+        # A bot is a bot whoever the roster says it is; a person is who the roster says, else the mention.
+        bot = is_other_bot(mention.account_id)
+        person = mention.person if bot else directory.get(mention.account_id) or mention.person
         token = _token(mention, person, index)
         if person is not None:
             people[token] = person

@@ -12,6 +12,7 @@ from sqlalchemy import Select, bindparam, func, select, union_all
 from bot import cards, forms, grammar
 from bot.domain import privacy, similarity
 from bot.domain.validation import Invalid, StoryFields, clean_exercise, clean_reason, clean_story
+from bot.events import Standing
 from bot.replies import Audience, Card, Reply, Section, say
 from bot.services import announcements, board, retraction
 from bot.services.context import Context, NotFound, Refused, find_person
@@ -180,9 +181,36 @@ def story_form_args(values: Mapping[str, Any]) -> grammar.StoryArgs:
     )
 
 
+# Why someone a platform told us about cannot be recognised: only active human members can.
+NOT_RECOGNISABLE = {
+    Standing.BOT: "{name} is a bot or an app — a shout-out is for colleagues.",
+    Standing.DEACTIVATED: "{name} is no longer an active member of this workspace.",
+    Standing.UNKNOWN: "I can't find {name} in this workspace.",
+    Standing.UNCHECKED: "I couldn't check who {name} is just now, so nothing was saved — please try again in a moment.",
+}
+
+
+def check_people(ctx: Context, tokens: Sequence[str]) -> None:
+    """Refuse, before anything is stored, people the platform said are not active human members (or could
+    not be asked about): each named by the label the person typed, with what was wrong."""
+    problems: list[str] = []
+    for token in dict.fromkeys(tokens):
+        person = ctx.incoming.people.get(token)
+        if person is None or person.standing is Standing.MEMBER:
+            continue
+        name = person.name if person.name and person.name != person.external_id else token
+        problem = NOT_RECOGNISABLE[person.standing].format(name=name[:60])
+        logger.info("refused to name %s (%s) in a shout-out", person.external_id, person.standing.value)
+        if problem not in problems:
+            problems.append(problem)
+    if problems:
+        raise Invalid({"recipients": " ".join(problems)})
+
+
 async def submit_shoutout(ctx: Context, tokens: Sequence[str], reason_text: str, private: bool) -> list[Reply]:
     team = ctx.require_team()
     reason = clean_reason(reason_text)
+    check_people(ctx, tokens)
     people: list[Member] = []
     named_self = False
     for token in tokens:

@@ -36,3 +36,13 @@ async def test_one_recipient_of_two_hiding_it_redraws_the_announcement_naming_th
 
     (update,) = teams.connector.updates(posted)
     assert "Alice recognises Bob" in content(update) and "Carol" not in content(update)
+
+
+async def test_a_shoutout_for_another_bot_is_refused_and_nothing_is_stored(teams: TeamsApp) -> None:
+    other_bot = {"id": "28:another-bot", "name": "Polly"}
+
+    answer = await say(teams, f"shoutout @Polly {SHOUTOUT_REASON}", mentioned=(other_bot,))
+
+    assert "Polly is a bot or an app — a shout-out is for colleagues." in texts(answer)
+    assert await moments(teams) == []
+    assert not teams.connector.created()
