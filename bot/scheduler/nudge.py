@@ -1,11 +1,11 @@
 """The invitation to share a story when a team's pool runs low.
 
-When the scheduler prepares a meeting whose pick has nothing new to feature — an exercise from the library,
-a moment featured before, or nothing at all — the channel gets one friendly invitation to share a story,
-ahead of the meeting's card. At most one a week per team: the team remembers when it was last sent,
-and claims the week with one conditional update, so that two workers (or two meetings of the team prepared
-together) never both send it. It is a channel post that names nobody, so people who opted out of being
-featured are never addressed by it.
+When the scheduler prepares a meeting whose pool has nothing new to feature — its pick is an exercise from the
+library, a moment featured before, or nothing at all, and no team moment that was never featured waits — the
+channel gets one friendly invitation to share a story, ahead of the meeting's card. At most one a week per
+team: the team remembers when it was last sent, and claims the week with one conditional update, so that two
+workers (or two meetings of the team prepared together) never both send it. It is a channel post that names
+nobody, so people who opted out of being featured are never addressed by it.
 """
 
 from __future__ import annotations
@@ -13,11 +13,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cards import local_time
 from bot.replies import Audience, Reply
+from bot.services.candidates import featurable
 from bot.storage.models import AgendaItem, Moment, Team
 
 logger = logging.getLogger(__name__)
@@ -26,12 +27,23 @@ NUDGE_EVERY = timedelta(days=7)
 
 
 async def has_nothing_new(session: AsyncSession, item: AgendaItem) -> bool:
-    """Whether the item's pick fell back: no moment, a library exercise, or a moment featured before this one."""
-    if item.moment_id is None:
-        return True
-    moment = await session.get(Moment, item.moment_id)
-    # The pick has already counted this featuring: a team moment new to the meetings now counts one.
-    return moment is None or moment.library_key is not None or moment.times_featured > 1
+    """Whether the item's pool has nothing new: its pick is not a team moment new to the meetings, and no
+    featurable team moment waits that was never featured. A new one that waits but was not picked (the same
+    people should not be featured two meetings running, say) is something new: no invitation then."""
+    if item.moment_id is not None:
+        moment = await session.get(Moment, item.moment_id)
+        # The pick has already counted this featuring: a team moment new to the meetings now counts one.
+        if moment is not None and moment.library_key is None and moment.times_featured <= 1:
+            return False
+    waiting = select(Moment.id).where(
+        Moment.team_id == item.team_id,
+        Moment.library_key.is_(None),
+        Moment.times_featured == 0,
+        featurable(),
+    )
+    if item.moment_id is not None:  # its count may not be flushed yet
+        waiting = waiting.where(Moment.id != item.moment_id)
+    return await session.scalar(waiting.limit(1)) is None
 
 
 async def pool_nudge(session: AsyncSession, item: AgendaItem, team: Team, now: datetime) -> list[Reply]:
