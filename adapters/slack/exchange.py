@@ -116,7 +116,10 @@ class Exchange:
         if reply.message is None:
             await delivery.post(self.client, channel=channel, reply=reply)
             return
-        target = reply.message.ref or self.pressed_message
+        # The pressed message stands in for a keyed message not remembered yet only where the keyed message
+        # goes: a button on a review card in a direct message must not turn that card into a channel post.
+        pressed = self.pressed_message
+        target = reply.message.ref or (pressed if pressed is not None and pressed.get("channel") == channel else None)
         ref, anew = await delivery.update_or_post(self.client, ref=target, channel=channel, reply=reply)
         if (anew or reply.message.ref != ref) and self.remember is not None:
             await self.remember(reply.message.key, ref)

@@ -100,3 +100,25 @@ async def test_a_private_shoutout_is_never_announced_so_nothing_is_said_to_be_ta
     assert slack.said(answer).startswith(f"Withdrawn #{number}. It will not be featured.")
     assert "announcement" not in slack.said(answer)
     assert slack.fake.posted("C1") == [] and slack.fake.calls_to("chat.update") == []
+
+
+async def test_approving_from_a_review_card_in_a_direct_message_announces_in_the_channel(
+    slack: SlackDriver,
+) -> None:
+    await slack.command("review on")
+    given = await slack.command(f"shoutout <@U3> {REASON}", user="U2")
+    number = number_in(slack.said(given))
+    await slack.direct_message("review")
+    (card,) = [m for m in slack.fake.posted("DU1") if "review.approve" in str(m["blocks"])]
+
+    await slack.press("review.approve", number, channel="DU1", message_ts=card["ts"])
+
+    [post] = slack.fake.posted("C1")
+    assert "Bob recognises Carol" in all_text(post["blocks"]) and REASON in all_text(post["blocks"])
+    assert "🎉 Shout-out" not in all_text([m["blocks"] for m in slack.fake.posted("DU1")])
+
+    withdrawn = await slack.command(f"withdraw {number}", user="U2")
+
+    assert "I took its announcement out of #support." in slack.said(withdrawn)
+    [now] = slack.fake.posted("C1")
+    assert now["ts"] == post["ts"] and REASON not in all_text(now["blocks"])
