@@ -184,5 +184,5 @@ async def test_a_failing_connector_loses_the_reply_but_not_the_story(teams: Team
     async with teams.runtime.sessions() as session:
         saved = list(await session.scalars(select(Moment).where(Moment.kind == "story")))
     assert len(saved) == 1
-    mine = await teams.post(message("mine", teams.service_url))
+    mine = await teams.post(message("mine", teams.service_url, where="personal"))
     assert mine.status == 200 and "late parcel" in content(teams.connector.posts()[-1])
