@@ -56,6 +56,7 @@ class MomentView:
     from_library: bool = False
     author: str | None = None
     recipients: tuple[str, ...] = ()  # the people a shout-out recognises
+    private: bool = False  # a private shout-out: shown only to the people it names
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,13 +171,14 @@ def agenda_card(item: AgendaView) -> Card:
         buttons = (Button("Undo", "agenda.undo", value),)
     else:
         buttons = ()
+    not_shown = NOT_SHOWN.get(moment.state) or (NOT_SHOWN["rejected"] if moment.private else None)
     if item.meeting_pool is not None:
         pool_fact, pool_button = _meeting_pool(item.meeting_pool, value)
         facts.append(pool_fact)
         buttons = (*buttons, pool_button)
     return Card(
         title=title,
-        sections=(Section(NOT_SHOWN[moment.state]),) if moment.state in NOT_SHOWN else moment_sections(moment),
+        sections=(Section(not_shown),) if not_shown else moment_sections(moment),
         facts=tuple(facts),
         buttons=buttons,
         note=f"Why this one: {item.reason}" if item.reason else "",

@@ -16,8 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import cards
+from bot.domain.lifecycle import OPEN
 from bot.replies import Audience, Card, MessageKey, Reply, Section
-from bot.storage.models import Member, Moment, Recipient, Team
+from bot.services import agenda
+from bot.storage.models import AgendaItem, Member, Moment, Recipient, Team
 
 logger = logging.getLogger(__name__)
 
@@ -68,11 +70,17 @@ async def remember_post(session: AsyncSession, workspace_id: int, message_key: s
 
 
 class Redrawn:
-    """The announcement's update, if it was posted, and the channel it is in, for the answer to say so."""
+    """The announcement's update, if it was posted, and the channel it is in, for the answer to say so;
+    and the posted cards of meetings that already featured the moment, drawn again as it may now be shown."""
 
-    def __init__(self, replies: list[Reply], channel: str) -> None:
+    def __init__(self, replies: list[Reply], channel: str, cards: list[Reply] | None = None) -> None:
         self.replies = replies
         self.channel = channel
+        self.cards = cards or []
+
+    @property
+    def all(self) -> list[Reply]:
+        return [*self.replies, *self.cards]
 
     @property
     def where(self) -> str:
@@ -82,12 +90,15 @@ class Redrawn:
 
 async def redraw(session: AsyncSession, moment: Moment) -> Redrawn:
     """The shout-out's channel announcement drawn again as the shout-out now may be shown there: its card
-    naming only the recipients still shown, or a line naming nothing of it. Nothing when it was never posted."""
+    naming only the recipients still shown, or a line naming nothing of it. Nothing when it was never posted.
+    The cards of meetings that featured it (presented, skipped) are drawn again too: they show it as it may
+    now be shown, or say only that it is no longer shown."""
+    ended = await ended_cards(session, moment.id)
     if moment.kind != "shoutout" or not moment.post_ref or moment.team_id is None:
-        return Redrawn([], "")
+        return Redrawn([], "", ended)
     team = await session.get(Team, moment.team_id)
     if team is None:
-        return Redrawn([], "")
+        return Redrawn([], "", ended)
     people = list(
         await session.scalars(
             select(Member)
@@ -102,4 +113,20 @@ async def redraw(session: AsyncSession, moment: Moment) -> Redrawn:
     else:
         shown = NO_LONGER_SHOWN
         logger.info("shout-out %s: its announcement in team %s is taken down", moment.id, team.id)
-    return Redrawn([post(moment, team.external_id, shown)], team.name)
+    return Redrawn([post(moment, team.external_id, shown)], team.name, ended)
+
+
+async def ended_cards(session: AsyncSession, moment_id: int) -> list[Reply]:
+    """The posted cards of agenda items that featured the moment and are over (those still open pick again
+    or are redrawn through bot.services.retraction)."""
+    items = await session.scalars(
+        select(AgendaItem)
+        .where(AgendaItem.moment_id == moment_id, AgendaItem.state.not_in(OPEN), AgendaItem.post_ref.is_not(None))
+        .order_by(AgendaItem.starts_at, AgendaItem.id)
+    )
+    replies = []
+    for item in items:
+        team = await session.get(Team, item.team_id)
+        if team is not None:
+            replies.append(await agenda.card_reply(session, item, team))
+    return replies

@@ -88,7 +88,14 @@ async def save_story(ctx: Context, moment_id: int, args: grammar.StoryArgs) -> l
     logger.info("story %s edited by its author (state %s → %s, masked %s)", moment.id, before, moment.state, found)
     message = _saved(moment, before, found, names_someone=texts.names_someone)
     agenda = await retraction.after_edit(ctx.session, moment, now=ctx.now, actor_id=ctx.member.id)
-    return [Reply(text=message, card=cards.story_readback(moment_view(moment))), *agenda]
+    shown = await announcements.ended_cards(ctx.session, moment.id)
+    if shown:
+        message += (
+            " The cards of meetings that featured it no longer show it while it waits for review."
+            if moment.state != "approved"
+            else " The cards of meetings that featured it now read like that."
+        )
+    return [Reply(text=message, card=cards.story_readback(moment_view(moment))), *agenda, *shown]
 
 
 async def save_shoutout(ctx: Context, moment_id: int, reason_text: str, private: bool) -> list[Reply]:
@@ -110,4 +117,10 @@ async def save_shoutout(ctx: Context, moment_id: int, reason_text: str, private:
         saved += f" I took its announcement out of {announced.where}: {why}."
     elif announced.replies:
         saved += f" Its announcement in {announced.where} now reads like that."
-    return [say(saved), *agenda, *announced.replies]
+    if announced.cards:
+        saved += (
+            " The cards of meetings that featured it now read like that."
+            if announcements.shown_in_channel(moment)
+            else " The cards of meetings that featured it no longer show it."
+        )
+    return [say(saved), *agenda, *announced.all]

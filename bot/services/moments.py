@@ -339,9 +339,8 @@ async def withdraw(ctx: Context, moment_id: int) -> list[Reply]:
     left = await retraction.retract(ctx.session, [moment.id], why=why, now=ctx.now, actor_id=ctx.member.id)
     note = " It left the agenda it was on; that meeting gets another moment." if left.items else ""
     announced = await announcements.redraw(ctx.session, moment)
-    if announced.replies:
-        note += f" I took its announcement out of {announced.where}."
-    return [say(f"Withdrawn #{moment_id}. It will not be featured.{note}"), *left.replies, *announced.replies]
+    note += _taken_down(announced)
+    return [say(f"Withdrawn #{moment_id}. It will not be featured.{note}"), *left.replies, *announced.all]
 
 
 async def hide(ctx: Context, moment_id: int) -> list[Reply]:
@@ -365,15 +364,25 @@ async def hide(ctx: Context, moment_id: int) -> list[Reply]:
         redrawn = await retraction.redraw(ctx.session, moment.id)
         announced = await announcements.redraw(ctx.session, moment)
         note = f" Its announcement in {announced.where} no longer names you." if announced.replies else ""
+        if announced.cards:
+            note += " The cards of meetings that featured it no longer name you either."
         done = f"Hidden #{moment_id} for you: you will not be shown or featured with it.{note}"
-        return [say(done), *redrawn, *announced.replies]
+        return [say(done), *redrawn, *announced.all]
     moment.state = "hidden"
     await board.mark_moment(ctx.session, moment.id, ctx.now)
     why = retraction.HIDDEN
     left = await retraction.retract(ctx.session, [moment.id], why=why, now=ctx.now, actor_id=ctx.member.id)
     announced = await announcements.redraw(ctx.session, moment)
+    note = _taken_down(announced)
+    return [say(f"Hidden #{moment_id}. It will not be shown or featured.{note}"), *left.replies, *announced.all]
+
+
+def _taken_down(announced: announcements.Redrawn) -> str:
+    """What the answer says of the channel messages that showed the moment and no longer do."""
     note = f" I took its announcement out of {announced.where}." if announced.replies else ""
-    return [say(f"Hidden #{moment_id}. It will not be shown or featured.{note}"), *left.replies, *announced.replies]
+    if announced.cards:
+        note += " The cards of meetings that featured it no longer show it."
+    return note
 
 
 async def set_opt_out(ctx: Context, opted_out: bool) -> list[Reply]:

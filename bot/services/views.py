@@ -36,6 +36,7 @@ def moment_view(moment: Moment, *, author: Member | None = None, recipients: Seq
         from_library=moment.library_key is not None,
         author=author.name if author is not None else None,
         recipients=tuple(member.name for member in recipients),
+        private=moment.private,
     )
 
 

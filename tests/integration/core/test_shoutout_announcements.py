@@ -1,11 +1,16 @@
 """A shout-out's channel announcement is keyed and kept true of the shout-out: taken down in place while it
-waits for review again, shown again in place once approved."""
+waits for review again, shown again in place once approved; and the cards of meetings that featured it
+no longer show it when it may no longer be shown."""
 
 from __future__ import annotations
 
+import pytest
+from sqlalchemy import update
+
 from adapters.runtime import Runtime
+from bot.domain.lifecycle import AgendaState
 from bot.replies import Audience, Reply
-from bot.storage.models import Moment
+from bot.storage.models import AgendaItem, Moment
 from tests.integration.core import ask, one, text
 from tests.support.events import said, submitted
 
@@ -48,3 +53,51 @@ async def test_an_edit_that_goes_back_to_review_takes_the_announcement_down_unti
     (again,) = announcements(approved)
     assert again.message is not None and again.message.ref == {"ts": "1.1"}
     assert REASON + " again" in text([again]) and "bob recognises carol" in text([again])
+
+
+async def _presented(runtime: Runtime, shoutout_line: str) -> Moment:
+    for name in ("alice", "bob", "carol", "dave"):
+        await ask(runtime, said("help", actor=name))
+    async with runtime.sessions.begin() as session:  # the library out of the way: the shout-out is picked
+        await session.execute(update(Moment).where(Moment.library_key.is_not(None)).values(state="withdrawn"))
+    await ask(runtime, said(shoutout_line, actor="bob"))
+    await ask(runtime, said("request"))
+    await ask(runtime, said("done"))
+    async with runtime.sessions.begin() as session:  # where the surface posted its card
+        await session.execute(update(AgendaItem).values(post_ref={"ts": "2.2"}))
+    shoutout = await one(runtime, Moment, Moment.kind == "shoutout")
+    item = await one(runtime, AgendaItem)
+    assert item.moment_id == shoutout.id and item.state is AgendaState.PRESENTED
+    return shoutout
+
+
+def agenda_cards(replies: list[Reply]) -> list[Reply]:
+    return [r for r in replies if r.message is not None and r.message.key.startswith("agenda:")]
+
+
+@pytest.mark.parametrize("how", ["withdraw", "hide", "private"])
+async def test_the_card_of_a_meeting_that_featured_it_no_longer_shows_it(runtime: Runtime, how: str) -> None:
+    shoutout = await _presented(runtime, f"shoutout @carol {REASON}")
+
+    if how == "withdraw":
+        replies = await ask(runtime, said(f"withdraw {shoutout.id}", actor="bob"))
+    elif how == "hide":
+        replies = await ask(runtime, said(f"hide {shoutout.id}", actor="carol"))
+    else:
+        values = {"reason": REASON, "private": True}
+        replies = await ask(runtime, submitted("shoutout", values, actor="bob", context=str(shoutout.id)))
+
+    (card,) = agenda_cards(replies)
+    assert card.message is not None and card.message.ref == {"ts": "2.2"} and card.audience is Audience.CHANNEL
+    assert REASON not in text([card]) and "carol" not in text([card]) and "no longer shown" in text([card])
+    assert "The cards of meetings that featured it no longer show it." in replies[0].text
+
+
+async def test_one_recipient_of_two_hiding_it_leaves_the_cards_naming_the_other(runtime: Runtime) -> None:
+    shoutout = await _presented(runtime, f"shoutout @carol @dave {REASON}")
+
+    replies = await ask(runtime, said(f"hide {shoutout.id}", actor="carol"))
+
+    (card,) = agenda_cards(replies)
+    assert "bob recognises dave" in text([card]) and "carol" not in text([card]) and REASON in text([card])
+    assert "no longer name you either" in replies[0].text
