@@ -1,11 +1,14 @@
 """``POST /api/messages``: the Bot Framework endpoint, strict about what it accepts.
 
-Does what ``CloudAdapter.process`` does — parse, authenticate, run the turn, answer invokes — but a
-missing ``Content-Type``, a body that is not JSON or not an activity is a 400 (never a 500), a bad or
-missing token is a 401, an activity whose ``serviceUrl`` is not a Bot Framework host (or, without
-authentication, not this machine) is a 403 before anything runs or is stored, and the wire JSON
-reaches the bot untouched (the SDK's models drop fields such as mention entities' details). Teams
-resends an activity it thinks timed out: a recently seen one is acknowledged without running again.
+Does what ``CloudAdapter.process`` does — authenticate, parse, run the turn, answer invokes — but with
+authentication on, a request without a valid token is a 401 before its body is read (the token's
+channel endorsement and ``serviceurl`` claim are checked against the activity once it is read); a
+missing ``Content-Type``, a body that is not JSON or not an activity is a 400 (never a 500); an
+activity whose ``serviceUrl`` is not a Bot Framework host (or, without authentication, not this
+machine) is a 403 before anything runs or is stored, and the wire JSON reaches the bot untouched
+(the SDK's models drop fields such as mention entities' details). Teams resends an activity it
+thinks timed out: a recently seen one is acknowledged without running again. Log lines name ids and
+the kind of an error, never what the body said (an error's text may quote it).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from adapters.http.foreground import Foreground
 from adapters.http.overload import ANSWER_WAIT_SECONDS, BUSY, Backlog, Busy, count_shed
 from adapters.teams.activities import HANDLED_TYPES, TEAMS_CHANNEL, problem, section, tenant_id, text_of
 from adapters.teams.sdk import RAW_ACTIVITY
+from bot.log_safety import error_kind, error_summary
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +126,12 @@ class Endpoint:
         self.turns = turns
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        header = request.headers.get("Authorization", "")
+        # The token first, from the header alone: with authentication on, a request without a valid one
+        # is refused before its body is read. Its channel endorsement and serviceurl claim need the
+        # activity, and are checked once the body is read (below).
+        if await self._authenticated(Activity(), header) is None:
+            return _refuse(401, "a valid Bot Framework token is required")
         content_type = request.headers.get("Content-Type", "")
         if not content_type.strip():
             return _refuse(400, "Content-Type: application/json is required")
@@ -138,20 +148,14 @@ class Endpoint:
             return _refuse(400, f"malformed activity: {found}")
         try:
             activity = Activity().deserialize(body)
-        except Exception as exc:  # msrest raises several types for values of the wrong shape
-            logger.info("teams: activity could not be read: %s", exc)
+        except Exception as exc:  # msrest raises several types for values of the wrong shape, quoting them
+            logger.info("teams: activity %s could not be read (%s)", text_of(body, "id")[:80], error_kind(exc))
             return _refuse(400, "malformed activity: a field has the wrong type")
-        try:
-            authenticated = await self._adapter.bot_framework_authentication.authenticate_request(
-                activity, request.headers.get("Authorization", "")
-            )
-        except PermissionError:
-            return _refuse(401, "a valid Bot Framework token is required")
-        except Exception as exc:  # unreadable token, unreachable signing keys: not authenticated either way
-            logger.warning("teams: request not authenticated: %s", exc)
+        authenticated = await self._authenticated(activity, header)
+        if authenticated is None:
             return _refuse(401, "a valid Bot Framework token is required")
         if self._teams_only and text_of(body, "channelId") != TEAMS_CHANNEL:
-            logger.warning("teams: activity from channel %r refused", text_of(body, "channelId")[:40])
+            logger.warning("teams: activity %s from another channel than Teams refused", text_of(body, "id")[:80])
             return _refuse(403, "only Microsoft Teams is served here")
         if not self._service_url_allowed(text_of(body, "serviceUrl")):
             # The token names this service URL (botbuilder checks its serviceurl claim), but it is not one
@@ -184,9 +188,13 @@ class Endpoint:
         try:
             with answering:
                 invoke = await self._adapter.process_activity(authenticated, activity, logic)
-        except Exception:
-            logger.exception(
-                "teams: %s activity from %s failed", body["type"], tenant_id(body) or text_of(body, "channelId")
+        except Exception as exc:  # its text may quote the activity: the kind of error and where, no message
+            logger.error(
+                "teams: %s activity %s from %s failed: %s",
+                body["type"],
+                text_of(body, "id")[:80],
+                tenant_id(body) or "no tenant",
+                error_summary(exc),
             )
             self._recent.forget(body)
             return _refuse(500, "the activity could not be processed")
@@ -197,3 +205,17 @@ class Endpoint:
                 answer = serializer_helper(answer)
             return web.json_response(answer, status=invoke.status)
         return web.Response(status=200)
+
+    async def _authenticated(self, activity: Activity, header: str) -> Any:
+        """botbuilder's authentication result for this header (and activity), or None when it fails.
+
+        With an empty activity only the token itself is checked: its signature, issuer, audience and
+        lifetime; with the activity, also the channel that endorses its key and its ``serviceurl`` claim.
+        """
+        try:
+            return await self._adapter.bot_framework_authentication.authenticate_request(activity, header)
+        except PermissionError:  # no token, or one that is not for this bot
+            return None
+        except Exception as exc:  # unreadable token, unreachable signing keys: not authenticated either way
+            logger.warning("teams: request not authenticated (%s)", error_kind(exc))
+            return None
