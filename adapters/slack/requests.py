@@ -87,6 +87,9 @@ def problem(body: object) -> str | None:
         found = _bad_texts(view, VIEW_TEXT_FIELDS, "view.")
         if found:
             return found
+        if "callback_id" in view and not isinstance(view.get("type"), str):
+            # Bolt reads a submitted view's type (``body["view"]["type"]``) once it has a callback_id.
+            return "'view.type' must be a string"
     if "actions" in body:
         actions = body["actions"]
         if not isinstance(actions, list) or not actions or not all(isinstance(a, Mapping) for a in actions):
