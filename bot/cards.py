@@ -216,11 +216,13 @@ def featured_note(instant: datetime, zone: str, *, presented: bool) -> str:
 
 
 def review_card(moment: MomentView) -> Card:
+    """An item as it would be shown, with Approve and Reject. Who shared it is said once: a story's byline
+    and a shout-out's heading say it already; an exercise gets a "From" line."""
     by = "Anonymous" if moment.anonymous or moment.author is None else moment.author
     return Card(
         title=f"#{moment.id} · {KIND_LABEL.get(moment.kind, moment.kind)} waiting for review",
         sections=moment_sections(moment),
-        facts=(Fact("From", by),),
+        facts=() if moment.kind in ("story", "shoutout") else (Fact("From", by),),
         buttons=(
             Button("Approve", "review.approve", str(moment.id), "primary"),
             Button("Reject", "review.reject", str(moment.id), "danger"),

@@ -156,8 +156,19 @@ def test_an_exercise_numbers_its_steps_and_says_it_is_from_the_library() -> None
 def test_a_review_card_hides_an_anonymous_author() -> None:
     card = review_card(replace(STORY, anonymous=True))
     assert card.title == "#7 · Customer story waiting for review"
-    assert [(f.label, f.value) for f in card.facts] == [("From", "Anonymous")]
+    assert card.sections[-1].text.startswith("Shared anonymously")
+    assert card.facts == ()
     assert [b.action for b in card.buttons] == ["review.approve", "review.reject"]
+
+
+@pytest.mark.parametrize("moment", [STORY, SHOUTOUT, replace(STORY, anonymous=True), EXERCISE])
+def test_a_review_card_names_who_shared_it_once(moment: MomentView) -> None:
+    card = review_card(moment)
+    said = [section.text for section in card.sections] + [section.heading for section in card.sections]
+    said += [f"{fact.label}: {fact.value}" for fact in card.facts]
+    if moment.author and not moment.anonymous:
+        assert sum(text.count(moment.author) for text in said if text) == 1
+    assert sum("From" in f.label for f in card.facts) == (moment.kind == "exercise")
 
 
 def test_a_story_is_read_back_with_only_the_parts_it_has_and_an_edit_button() -> None:
