@@ -44,8 +44,8 @@ TOLD = {
     Refusal.EXPIRED: f"This file offer has expired, so I didn't run anything. {AGAIN}",
     Refusal.ELSEWHERE: "This file offer belongs to another chat, so I didn't run anything. Use the card in the chat "
     "it was sent to, or ask for the export again.",
-    Refusal.SOMEONE_ELSE: "This file offer was made to someone else, so I didn't run anything. Ask for the export "
-    "yourself to get your own file.",
+    Refusal.SOMEONE_ELSE: "This file offer was made to someone else, so I didn't run anything. Only they can save "
+    "it; managers can ask for an export of their own.",
     Refusal.NOT_EXPORT: f"This file offer is not for an export, so I didn't run anything. {AGAIN}",
 }
 
