@@ -7,6 +7,7 @@ these tables; adding a command means adding one :class:`CommandSpec` to :data:`C
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -57,6 +58,7 @@ class CommandSpec:
     aliases: tuple[str, ...] = ()
     who: Who = Who.ANYONE
     examples: tuple[str, ...] = ()  # shown by ``help <command>``
+    only_on: frozenset[str] = frozenset()  # the platforms whose help lists it (none: every one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +138,7 @@ def _series_state(state: SeriesState) -> CommandHandler:
 
 
 async def _help(ctx: Context, command: Command) -> list[Reply]:
-    return [say(help_text(command.words[0] if command.words else None))]
+    return [say(help_text(command.words[0] if command.words else None, platform=ctx.incoming.place.platform))]
 
 
 async def _story(ctx: Context, command: Command) -> list[Reply]:
@@ -381,6 +383,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "In a meeting chat: draw its meetings' moments from a channel's pool (or its own).",
         _rest(linking.command),
         examples=("pool #support", "pool off"),
+        only_on=frozenset({"teams", "console"}),  # meeting chats are Teams'
     ),
     CommandSpec(
         "canvas",
@@ -388,6 +391,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Managers: keep a Customer Moment section in this channel's canvas, or stop.",
         _rest(board.canvas),
         who=MANAGERS,
+        only_on=frozenset({"slack", "console"}),  # channel canvases are Slack's
     ),
     CommandSpec(
         "timezone",
@@ -496,12 +500,20 @@ def explain(error: UsageError) -> str:
     return f"{error.problem}\nUsage: {spec.usage}"
 
 
-def help_text(topic: str | None = None) -> str:
+def help_text(topic: str | None = None, *, platform: str = "") -> str:
+    """``help``: every command this platform has; ``help <command>``: that one's usage and examples. An
+    unknown topic is said to be one, with the nearest command names, before the list."""
     spec = BY_WORD.get(topic.lower()) if topic else None
     if spec is not None:
         return "\n".join([spec.usage, spec.help, *(f"  {example}" for example in spec.examples)])
-    lines = ["Customer Moment — a customer story, exercise or shout-out in every meeting.", ""]
-    lines += [f"{spec.usage}  —  {spec.help}" for spec in COMMANDS]
+    offered = [spec for spec in COMMANDS if not spec.only_on or not platform or platform in spec.only_on]
+    lines = []
+    if topic:
+        near = difflib.get_close_matches(topic.lower(), [spec.name for spec in offered], n=2, cutoff=0.6)
+        guess = f" Did you mean {' or '.join(f'`help {name}`' for name in near)}?" if near else ""
+        lines += [f"There is no command `{topic[:40]}`.{guess} Here is everything I understand:", ""]
+    lines += ["Customer Moment — a customer story, exercise or shout-out in every meeting.", ""]
+    lines += [f"{spec.usage}  —  {spec.help}" for spec in offered]
     return "\n".join(lines)
 
 

@@ -82,7 +82,26 @@ def test_help_topic_shows_that_commands_usage_also_by_alias() -> None:
 def test_general_help_lists_every_command() -> None:
     text = commands.help_text()
     assert all(spec.usage in text for spec in BY_NAME.values())
-    assert commands.help_text("nonsense") == text
+
+
+@pytest.mark.parametrize("platform", ["slack", "teams", "console"])
+def test_help_on_a_platform_lists_the_commands_it_has(platform: str) -> None:
+    text = commands.help_text(platform=platform)
+    for spec in BY_NAME.values():
+        assert (spec.usage in text) == (not spec.only_on or platform in spec.only_on)
+    assert ("pool [" in text) == (platform != "slack")
+    assert ("canvas [" in text) == (platform != "teams")
+
+
+@pytest.mark.parametrize(
+    ("topic", "guess"), [("nonsense", None), ("stroy", "story"), ("SHOUTOT", "shoutout"), ("qeue", "queue")]
+)
+def test_help_on_an_unknown_topic_says_so_and_lists_everything(topic: str, guess: str | None) -> None:
+    text = commands.help_text(topic, platform="slack")
+    first = text.splitlines()[0]
+    assert first.startswith(f"There is no command `{topic}`.")
+    assert (f"`help {guess}`" in first) if guess else ("Did you mean" not in first)
+    assert commands.help_text(platform="slack") in text
 
 
 # --- numbers ------------------------------------------------------------------------------------
