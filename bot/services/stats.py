@@ -108,6 +108,14 @@ NOT_RECOGNISED = (
 )
 
 
+def _counted(count: int, kind: str) -> str:
+    """``1 customer story``, ``2 customer stories``, ``3 shout-outs``."""
+    label = cards.KIND_LABEL[kind].lower()
+    if count == 1:
+        return f"1 {label}"
+    return f"{count} {label[:-1]}ies" if label.endswith("y") else f"{count} {label}s"
+
+
 async def stats(ctx: Context, days_text: str) -> list[Reply]:
     team = ctx.require_team()
     try:
@@ -119,7 +127,9 @@ async def stats(ctx: Context, days_text: str) -> list[Reply]:
     since = ctx.now - timedelta(days=days)
     (row,) = await reads.rows(ctx.session, COUNTS, {"team_id": team.id, "since": since, "now": ctx.now})
     counts = row._mapping
-    featured = [(counts[f"featured_{kind}"], cards.KIND_LABEL[kind].lower()) for kind in FEATURED_KINDS]
+    featured = [_counted(counts[f"featured_{kind}"], kind) for kind in FEATURED_KINDS if counts[f"featured_{kind}"]]
+    recognised = counts["recognised"]
+    to_whom = "1 person" if recognised == 1 else f"{recognised} different people"
     facts = [
         Fact("Meetings with a moment", str(counts["with_moment"])),
         Fact(
@@ -129,8 +139,9 @@ async def stats(ctx: Context, days_text: str) -> list[Reply]:
         Fact("Stories submitted", str(counts["stories"])),
         Fact("People who contributed", str(counts["contributors"])),
         Fact("Shout-outs given", str(counts["given"])),
-        Fact("Recognitions received", f"{counts['received']} (to {counts['recognised']} different people)"),
-        Fact("Featured", ", ".join(f"{count} {label}" for count, label in featured if count) or "nothing yet"),
+        Fact("Recognitions received", f"{counts['received']} (to {to_whom})" if counts["received"] else "0"),
+        # COUNTED: presented at a meeting, or on the agenda of one still ahead
+        Fact("Featured or on an agenda", ", ".join(featured) or "nothing yet"),
         Fact("Helpful votes", str(counts["votes"])),
     ]
     sections: list[Section] = []

@@ -234,3 +234,20 @@ def test_a_card_outside_a_meeting_chat_has_no_pool_controls() -> None:
     card = agenda_card(_agenda(AgendaState.POSTED))
     assert not {POOL_CHOOSE_ACTION, POOL_OWN_ACTION} & {b.action for b in card.buttons}
     assert "Moments from" not in [f.label for f in card.facts]
+
+
+@pytest.mark.parametrize(
+    ("count", "kind", "said"),
+    [
+        (1, "story", "1 customer story"),
+        (2, "story", "2 customer stories"),
+        (1, "shoutout", "1 shout-out"),
+        (3, "shoutout", "3 shout-outs"),
+        (0, "exercise", "0 exercises"),
+        (2, "exercise", "2 exercises"),
+    ],
+)
+def test_stats_count_each_kind_in_words_that_agree_with_the_number(count: int, kind: str, said: str) -> None:
+    from bot.services.stats import _counted
+
+    assert _counted(count, kind) == said

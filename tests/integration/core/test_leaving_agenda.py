@@ -273,7 +273,7 @@ async def test_a_recipient_who_hid_a_joint_shoutout_leaves_the_counts_and_the_ex
 
     await ask(runtime, said(f"hide {shoutout.id}", actor="bob"))
 
-    assert "Recognitions received: 1 (to 1 different people)" in text(await ask(runtime, said("stats")))
+    assert "Recognitions received: 1 (to 1 person)" in text(await ask(runtime, said("stats")))
     (reply,) = await ask(runtime, said("export"))
     assert reply.attachment is not None
     (row,) = [r for r in reply.attachment.content.splitlines() if REASON in r]

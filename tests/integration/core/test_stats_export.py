@@ -54,8 +54,8 @@ async def test_stats_count_the_channels_participation(runtime: Runtime) -> None:
         "Stories submitted": "2",
         "People who contributed": "3",
         "Shout-outs given": "1",
-        "Recognitions received": "1 (to 1 different people)",
-        "Featured": "1 shout-out",
+        "Recognitions received": "1 (to 1 person)",
+        "Featured or on an agenda": "1 shout-out",
         "Helpful votes": "1",
     }
 
@@ -227,7 +227,7 @@ async def test_stats_card_reads_exactly_so_for_a_busy_month(runtime: Runtime, cl
         Fact("People who contributed", "4"),
         Fact("Shout-outs given", "2"),
         Fact("Recognitions received", "3 (to 2 different people)"),
-        Fact("Featured", "2 exercise, 2 shout-out, 1 customer story"),
+        Fact("Featured or on an agenda", "2 exercises, 2 shout-outs, 1 customer story"),
         Fact("Helpful votes", "2"),
     )
     title = "Customer Moment · last 30 days · #support"
@@ -250,8 +250,8 @@ async def test_stats_card_of_a_quiet_channel_reads_exactly_so(runtime: Runtime) 
         Fact("Stories submitted", "0"),
         Fact("People who contributed", "0"),
         Fact("Shout-outs given", "0"),
-        Fact("Recognitions received", "0 (to 0 different people)"),
-        Fact("Featured", "nothing yet"),
+        Fact("Recognitions received", "0"),
+        Fact("Featured or on an agenda", "nothing yet"),
         Fact("Helpful votes", "0"),
     )
     missed = Section(", ".join(names[:40]) + " …", "Not recognised in the last 90 days (only managers see this)")
