@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from bot import cards, forms
 from bot.domain import privacy
@@ -65,7 +65,16 @@ async def set_review(ctx: Context, value: str) -> list[Reply]:
     logger.info("team %s: review %s by member %s", team.id, value, ctx.member.id)
     if team.review_required:
         return [say("Review is on: new stories and shout-outs here wait for a manager's approval.")]
-    return [say("Review is off: new stories and shout-outs go straight into the pool.")]
+    waiting = await ctx.session.scalar(
+        select(func.count()).select_from(Moment).where(Moment.team_id == team.id, Moment.state == "pending")
+    )
+    still = (
+        f" {waiting} shared here before still wait{'s' if waiting == 1 else ''} for a decision: `review` lists "
+        f"{'it' if waiting == 1 else 'them'}."
+        if waiting
+        else ""
+    )
+    return [say(f"Review is off: new stories and shout-outs go straight into the pool.{still}")]
 
 
 def _in_my_channels(ctx: Context) -> ColumnElement[bool]:

@@ -179,3 +179,23 @@ async def test_a_manager_reviews_only_what_is_shared_in_the_channels_they_are_in
     assert queue[0].text == "1 item(s) waiting for review:"
     assert (await ask(runtime, said(f"approve {story.id}", channel=None)))[0].text == f"Approved #{story.id}."
     assert (await one(runtime, Moment, Moment.kind == "story")).state == "approved"
+
+
+async def test_review_off_says_how_many_items_still_wait_for_a_decision(runtime: Runtime) -> None:
+    await with_review(runtime)
+    await pending_story(runtime)
+    replies = await ask(runtime, said("review off"))
+    assert text(replies) == (
+        "Review is off: new stories and shout-outs go straight into the pool. "
+        "1 shared here before still waits for a decision: `review` lists it."
+    )
+    assert (await one(runtime, Moment, Moment.kind == "story")).state == "pending"  # still for a manager to decide
+    await ask(runtime, said("review on"))
+    await ask(runtime, said(f"shoutout @carol {REASON}", actor="bob"))
+    assert "2 shared here before still wait for a decision: `review` lists them." in text(
+        await ask(runtime, said("review off"))
+    )
+    await ask(runtime, said("review on", channel="other"))
+    assert text(await ask(runtime, said("review off", channel="other"))) == (
+        "Review is off: new stories and shout-outs go straight into the pool."
+    )
