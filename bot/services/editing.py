@@ -26,8 +26,13 @@ EDIT_ACTION = cards.EDIT_ACTION
 
 async def _editable(ctx: Context, moment_id: int) -> Moment:
     moment = await own_moment(ctx, moment_id)
-    if moment.author_id != ctx.member.id or moment.kind not in EDITABLE:
+    if moment.author_id != ctx.member.id:
         raise Refused(f"You can edit your own stories and shout-outs; #{moment_id} is not one of them.")
+    if moment.kind not in EDITABLE:
+        raise Refused(
+            f"#{moment_id} is an exercise: exercises can't be edited. `withdraw {moment_id}` takes it out, "
+            "and `exercise` adds it again as it should read."
+        )
     if moment.state in ("withdrawn", "hidden"):
         raise Refused(f"#{moment_id} is {cards.STATE_LABEL.get(moment.state, moment.state)}; it can't be edited.")
     return moment

@@ -96,3 +96,14 @@ async def test_an_edit_with_problems_changes_nothing_and_names_the_field(runtime
     (reply,) = await ask(runtime, submitted("story", {"situation": "short", "lesson": "ok"}, context=str(story.id)))
     assert set(reply.errors) == {"situation", "lesson"}
     assert (await one(runtime, Moment, Moment.id == story.id)).situation.startswith("The customer asked")
+
+
+async def test_editing_your_own_exercise_says_exercises_cannot_be_edited_and_what_to_do(runtime: Runtime) -> None:
+    await ask(runtime, said("exercise Say no kindly | Practise saying no | Pair up; Swap roles | 8"))
+    exercise = await one(runtime, Moment, Moment.kind == "exercise", Moment.library_key.is_(None))
+    for command in (f"edit {exercise.id}", f"change {exercise.id}"):
+        answer = text(await ask(runtime, said(command)))
+        assert answer.startswith(f"#{exercise.id} is an exercise: exercises can't be edited.")
+        assert "not one of them" not in answer
+    answer = text(await ask(runtime, said(f"edit {exercise.id}", actor="bob")))
+    assert answer == f"You can edit your own stories and shout-outs; #{exercise.id} is not one of them."
