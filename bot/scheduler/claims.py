@@ -23,6 +23,7 @@ from sqlalchemy import bindparam, case, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.lifecycle import AGENDA, AgendaState, SeriesState
+from bot.services import meeting_chats
 from bot.services.meetings import advance
 from bot.services.upcoming import insert_occurrences, occurrence_row
 from bot.storage.models import AgendaItem, MeetingSeries, Team, Workspace
@@ -66,7 +67,8 @@ async def prepare_due_series(
     An occurrence whose meeting has already started is recorded as missed (no stale card). All items of
     the batch are inserted with one statement; one that exists already (prepared early to be swapped, or
     before the series was moved back by a resume) is left alone, and is returned (for its reminder) when it
-    still waits for its card.
+    still waits for its card. An open item no series has, made for the same meeting another way (ahead in
+    its meeting chat, at its start, requested), is adopted instead: one meeting, one item.
     """
     rows = (
         await session.scalars(
@@ -84,13 +86,20 @@ async def prepare_due_series(
     occurrences = [row for series in rows for row in _occurrences(series, now)]
     if not occurrences:
         return []
-    insert = insert_occurrences(session)
-    created = {(i.series_id, i.starts_at): i for i in await session.scalars(insert.returning(AgendaItem), occurrences)}
-    ahead = [row for row in occurrences if row["state"] == AgendaState.SCHEDULED]
+    by_id = {series.id: series for series in rows}
+    # A meeting whose item was made another way first (ahead in its meeting chat, at its start, requested) has
+    # that one item: the series adopts it rather than making a second one.
+    adopted = await meeting_chats.adopt(session, [(by_id[r["series_id"]], r["starts_at"]) for r in occurrences])
+    to_insert = [row for row in occurrences if (row["series_id"], row["starts_at"]) not in adopted]
+    created: dict[tuple[int | None, datetime], AgendaItem] = {}
+    if to_insert:
+        insert = insert_occurrences(session).returning(AgendaItem)
+        created = {(i.series_id, i.starts_at): i for i in await session.scalars(insert, to_insert)}
+    ahead = [row for row in to_insert if row["state"] == AgendaState.SCHEDULED]
     early = await _prepared_early(
         session, [row for row in ahead if (row["series_id"], row["starts_at"]) not in created]
     )
-    by_id = {series.id: series for series in rows}
+    early |= {key: item for key, item in adopted.items() if item.state == AgendaState.SCHEDULED}
     prepared: list[Prepared] = []
     for row in occurrences:
         key = (row["series_id"], row["starts_at"])

@@ -26,7 +26,7 @@ from bot.domain.validation import Invalid
 from bot.ports import CalendarFetcher, FeedUnavailable
 from bot.replies import Audience, Reply
 from bot.secrets import SecretBox, SecretUnreadable
-from bot.services import agenda, picking
+from bot.services import agenda, meeting_chats, picking
 from bot.services.context import Context, Refused
 from bot.services.meetings import adopt_zone, advance, describe, refuse_a_second_ritual
 from bot.storage.models import AgendaItem, CalendarFeed, MeetingSeries, Member, Moment, Team
@@ -265,6 +265,9 @@ async def apply_read(
     known = {o.start: o.original for o in calendar.decode(series.feed_occurrences or [])}
     by_original = {o.original: o for o in reading.occurrences}
     updates: list[Reply] = []
+    # An item made for one of these meetings before the series had it (ahead in its meeting chat, at its
+    # start, requested) is the series' item: it moves and is cancelled with the calendar too.
+    await meeting_chats.adopt(session, [(series, start) for start in known if start > now])
     items = await _items_since(session, series, now - LOOK_BACK)
     by_start = {item.starts_at: item for item in items}
     for item in items:

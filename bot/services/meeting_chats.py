@@ -12,17 +12,18 @@ an open moment's presenter (or the organizer) is asked once whether it was prese
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import cards
-from bot.domain.lifecycle import AGENDA, AgendaState, SeriesState, ending
+from bot.domain.lifecycle import AGENDA, OPEN, AgendaState, SeriesState, ending
 from bot.events import Incoming, MeetingEvent
 from bot.replies import Audience, Button, Card, MeetingAnswer, Reply, Section, say
-from bot.services import agenda, picking, pools
+from bot.services import agenda, picking, pools, upcoming
 from bot.services.context import Context, NotFound, Refused, member_for, note_team_member, resolve
 from bot.storage.models import AgendaItem, MeetingOccurrence, MeetingSeries, Member, Moment, Team
 
@@ -65,6 +66,18 @@ async def ahead(session: AsyncSession, event: MeetingEvent, now: datetime) -> Me
     if prepared is not None:  # the chat's own series has this meeting already
         occurrence.agenda_item_id = prepared.id
         return MeetingAnswer()
+    series_item = await _series_occurrence(session, chat, start, now)
+    if series_item is not None:  # the chat's series has this meeting next: its item, prepared early
+        occurrence.agenda_item_id = series_item.id
+        notices = [] if series_item.moment_id is not None else await agenda.fill(session, series_item, chat, now)
+        logger.info(
+            "meeting %s ahead in chat %s: agenda item %s of series %s",
+            _short(event),
+            chat.id,
+            series_item.id,
+            series_item.series_id,
+        )
+        return MeetingAnswer(replies=notices)
     post_at = max(now, start - await _lead(session, chat))
     item = _new_item(ctx, chat, organizer, starts_at=start, post_at=post_at, state=AgendaState.SCHEDULED, now=now)
     session.add(item)
@@ -160,6 +173,70 @@ def _new_item(
         created_at=now,
         updated_at=now,
     )
+
+
+async def _series_occurrence(session: AsyncSession, chat: Team, start: datetime, now: datetime) -> AgendaItem | None:
+    """The agenda item of the chat's active series whose next meeting starts at ``start`` (created now if the
+    series has not prepared it yet), so that the meeting has one item, which follows the series (and its
+    calendar's moves); None when no series of the chat has this meeting next."""
+    found = await session.scalars(
+        select(MeetingSeries)
+        .where(
+            MeetingSeries.team_id == chat.id,
+            MeetingSeries.state == SeriesState.ACTIVE,
+            MeetingSeries.next_start_at == start,
+        )
+        .order_by(MeetingSeries.id)
+    )
+    for series in found:
+        item, _created = await upcoming.prepare_early(session, series, start, now)
+        if item is not None and item.state is AgendaState.SCHEDULED:
+            return item
+    return None
+
+
+async def adopt(
+    session: AsyncSession, wanted: Sequence[tuple[MeetingSeries, datetime]]
+) -> dict[tuple[int, datetime], AgendaItem]:
+    """Open agenda items of each series' team at its start that belong to no series (prepared for the meeting
+    ahead in its chat, made at its start, or requested) where the series has no item of its own: they become
+    the series', which then prepares them instead of making a second one, and moves them with its calendar.
+    Returns them by series id and start."""
+    if not wanted:
+        return {}
+    by_place = {(series.team_id, start): series for series, start in wanted}
+    own = {
+        (series_id, at)
+        for series_id, at in await session.execute(
+            select(AgendaItem.series_id, AgendaItem.starts_at).where(
+                tuple_(AgendaItem.series_id, AgendaItem.starts_at).in_([(s.id, at) for s, at in wanted])
+            )
+        )
+    }
+    found = await session.scalars(
+        select(AgendaItem)
+        .where(
+            AgendaItem.series_id.is_(None),
+            tuple_(AgendaItem.team_id, AgendaItem.starts_at).in_(list(by_place)),
+            AgendaItem.state.in_(OPEN),
+        )
+        .order_by(AgendaItem.starts_at, AgendaItem.id)
+        .with_for_update()
+    )
+    adopted: dict[tuple[int, datetime], AgendaItem] = {}
+    for item in found:
+        series = by_place[(item.team_id, item.starts_at)]
+        key = (series.id, item.starts_at)
+        if key in adopted or key in own:
+            continue
+        item.series_id = series.id
+        if item.state is AgendaState.SCHEDULED and item.post_ref is None:
+            item.post_at = item.starts_at - timedelta(minutes=series.lead_minutes)
+        adopted[key] = item
+        logger.info("series %s: agenda item %s made for its meeting is the series' now", series.id, item.id)
+    if adopted:
+        await session.flush()
+    return adopted
 
 
 async def _lead(session: AsyncSession, chat: Team) -> timedelta:
