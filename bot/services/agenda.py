@@ -141,6 +141,10 @@ async def request(ctx: Context, minutes_from_now: int) -> list[Reply]:
     chat = ctx.require_team()
     team = await pools.pool_of(ctx.session, chat)
     starts_at = ctx.now + timedelta(minutes=minutes_from_now)
+    await ctx.session.execute(select(Team.id).where(Team.id == chat.id).with_for_update())  # one request at a time
+    existing = await _meeting_at(ctx, chat, team, starts_at)
+    if existing is not None:
+        return [existing]
     item = AgendaItem(
         workspace_id=ctx.workspace.id,
         team_id=team.id,
@@ -160,6 +164,45 @@ async def request(ctx: Context, minutes_from_now: int) -> list[Reply]:
     notices = await fill(ctx.session, item, team, ctx.now)
     logger.info("one-off agenda item %s requested by member %s in team %s", item.id, ctx.member.id, team.id)
     return [channel_card(item, chat, await render(ctx.session, item, team)), *notices]
+
+
+SAME_MEETING = timedelta(minutes=5)  # a request this close to a meeting of the channel is for that meeting
+_OPEN_BETWEEN = (
+    select(AgendaItem)
+    .where(
+        AgendaItem.team_id == bindparam("team_id"),
+        one_of(AgendaItem.state, OPEN),
+        AgendaItem.starts_at.between(bindparam("start"), bindparam("end")),
+    )
+    .order_by(AgendaItem.starts_at, AgendaItem.id)
+    .limit(1)
+)
+
+
+async def _meeting_at(ctx: Context, chat: Team, team: Team, starts_at: datetime) -> Reply | None:
+    """The answer to a request for a time at which the channel already has a meeting with a moment (an item
+    not presented yet, or a series' occurrence still to be prepared): that meeting's, not a second one."""
+    start, end = starts_at - SAME_MEETING, starts_at + SAME_MEETING
+    if team.id == chat.id:
+        item = await ctx.session.scalar(_OPEN_BETWEEN, {"team_id": team.id, "start": start, "end": end})
+    else:
+        item = await pools.meeting_item(ctx.session, chat, since=start)
+        item = item if item is not None and item.starts_at <= end else None
+    if item is not None:
+        when = cards.local_time(item.starts_at, chat.zone)
+        text = f"A Customer Moment is already on the agenda for the meeting on {when} (agenda item #{item.id})"
+        text += ", so I did not add another. `swap` draws a different one."
+        if not in_channel(item):
+            text += f" Its card goes to the channel on {cards.local_time(item.post_at, chat.zone)}."
+        return Reply(text=text, card=await render(ctx.session, item, team))
+    for series in await upcoming.unprepared(ctx.session, chat, ctx.now):
+        if series.next_start_at is not None and start <= series.next_start_at <= end:
+            when = cards.local_time(series.next_start_at, chat.zone)
+            return say(
+                f"Meeting #{series.id} already gets a Customer Moment for the meeting on {when}, so I did not add"
+                " another. `queue` shows the one it will feature; `swap` draws a different one."
+            )
+    return None
 
 
 # A channel's open items: the earliest that started since a moment, and the latest of all; and the item it

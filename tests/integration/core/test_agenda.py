@@ -184,7 +184,7 @@ async def test_swapping_out_a_repeat_restores_its_count_and_earlier_featuring_da
         await ask(runtime, said("done"))
     assert (await moment(runtime, alices.id)).times_featured == 2  # meetings one and three
     await ask(runtime, said("request"))  # the exercise: featured fewer times
-    await ask(runtime, said("request"))  # alice's story, a third time
+    await ask(runtime, said("request in 1h"))  # alice's story, a third time
     fifth = await item(runtime)
     assert fifth.moment_id == alices.id
     await ask(runtime, said(f"swap {fifth.id}"))

@@ -242,9 +242,10 @@ async def test_behind_more_meetings_under_way_than_the_queue_lists_the_next_meet
 async def test_a_prepared_meeting_and_an_occurrence_at_the_same_time_show_the_prepared_one(
     runtime: Runtime, clock: FakeClock
 ) -> None:
-    await ask(runtime, said(WEEKLY))
+    await ask(runtime, said("timezone Europe/Berlin"))
     await story(runtime, "bob", "The parcel was lost twice")
     await ask(runtime, said("request in 24h"))  # Tuesday 09:00 UTC, the occurrence's start
+    await ask(runtime, said(WEEKLY))  # a series scheduled after the one-off: its first meeting is not prepared
     item = await one(runtime, AgendaItem)
     assert item.starts_at == TUESDAY
     heading, body = section(await queue_card(runtime), "Next meeting")

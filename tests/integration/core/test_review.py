@@ -94,7 +94,7 @@ async def test_items_waiting_for_review_are_never_featured(runtime: Runtime) -> 
     first = await one(runtime, AgendaItem)
     assert first.moment_id != story.id
     await ask(runtime, said(f"approve {story.id}"))
-    await ask(runtime, said("request"))
+    await ask(runtime, said("request in 1h"))  # another meeting
     assert story.id in {item.moment_id for item in await rows(runtime, AgendaItem)}
 
 
