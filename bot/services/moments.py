@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
@@ -56,8 +57,23 @@ MINE = _mine.order_by(_mine.selected_columns.part, _mine.selected_columns.id.des
 
 
 def masked(ctx: Context, *texts: str) -> privacy.MaskedTexts:
-    """Mask personal data in what someone typed, reading phone numbers as the team writes them."""
-    return privacy.mask_all(texts, regions=privacy.regions_for(ctx.team.zone if ctx.team else None))
+    """Mask personal data in what someone typed, reading phone numbers as the team writes them; colleagues
+    mentioned in it read by their names (``@Bob``), not by the platform's ids (``@U2``)."""
+    named = tuple(_names_for_mentions(ctx, text) for text in texts)
+    return privacy.mask_all(named, regions=privacy.regions_for(ctx.team.zone if ctx.team else None))
+
+
+def _names_for_mentions(ctx: Context, text: str) -> str:
+    """``@U2`` → ``@Bob`` for each mention the surface looked up (a person it could not name keeps the token)."""
+    people = {
+        token: person.name
+        for token, person in ctx.incoming.people.items()
+        if token in text and person.name.strip() and person.name != person.external_id
+    }
+    if not people:
+        return text
+    tokens = "|".join(re.escape(token) for token in sorted(people, key=len, reverse=True))
+    return re.sub(rf"(?<![\w@])(?:{tokens})(?!\w)", lambda match: "@" + people[match.group(0)].lstrip("@"), text)
 
 
 def _initial_state(ctx: Context) -> str:

@@ -147,3 +147,14 @@ async def test_pool_in_a_slack_channel_is_refused_and_links_nothing(slack: Slack
 
     assert "Only a Teams meeting's chat can draw" in refused and "nothing changed" in refused
     assert "draw from its own pool" in status
+
+
+async def test_colleagues_mentioned_in_a_story_read_by_their_names(slack: SlackDriver) -> None:
+    read_back = slack.said(
+        await slack.command("story <@U2> and <@U3|carol> stayed on the call with the customer | <@U2> says: call back")
+    )
+    text = read_back + slack.said(await slack.command("mine"))
+    assert "@Bob and @Carol stayed on the call" in text and "@Bob says: call back" in read_back
+    assert "@U2" not in text and "@U3" not in text
+    await slack.command("story <@UNOBODY> met the courier at the door | keep the door open")
+    assert "@UNOBODY met the courier" in slack.said(await slack.command("mine"))  # not known: left as typed
