@@ -41,7 +41,7 @@ from bot.services import candidates, picking, pools, upcoming
 from bot.services.context import Context
 from bot.services.views import MOMENT_LINE
 from bot.storage import reads
-from bot.storage.models import AgendaItem, MeetingOccurrence, MeetingSeries, Moment, Team
+from bot.storage.models import AgendaItem, CalendarFeed, MeetingOccurrence, MeetingSeries, Moment, Team
 from bot.storage.parts import one_of, part
 
 # A meeting's item still counts as the channel's current one this long after the meeting started (for
@@ -56,7 +56,7 @@ QUEUE_ITEMS = 5
 #   listed as its item), soonest first: the first is the next unprepared meeting;
 # - NEXT_OWN and NEXT_LINKED: the earliest open item that has not started, of the channel's own agenda and of
 #   its meetings in a linked agenda, with what the next meeting needs of it (its moment, the reason, its team).
-# ``number`` is the item's or the series' id; ``zone`` is the series' (an item shows in its team's zone).
+# ``number`` is the item's or the series' id; ``zone`` is the series' (every time is shown in the channel's).
 ITEMS, SERIES, NEXT_OWN, NEXT_LINKED = 0, 1, 2, 3
 
 _own = and_(AgendaItem.team_id == bindparam("team_id"), one_of(AgendaItem.state, OPEN))
@@ -207,14 +207,14 @@ async def queue(ctx: Context) -> list[Reply]:
     rows = list(await reads.rows(ctx.session, COMING_UP, params))
     listed = 0
     for row in rows:
-        if row.part == SERIES:
-            lines.append(f"Meeting #{row.number} · next on {cards.local_time(row.at, row.zone)}")
+        if row.part == SERIES:  # in the channel's zone, like every other time of the queue
+            lines.append(f"Meeting #{row.number} · next on {cards.local_time(row.at, team.zone)}")
         elif row.part == ITEMS and listed < QUEUE_ITEMS:  # the chat's own and its meetings', soonest first
             listed += 1
             what = cards.moment_line(row) if row.id is not None else "no moment"
             when = cards.local_time(row.at, team.zone) + (" (under way)" if row.at < ctx.now else "")
             lines.append(f"Agenda #{row.number} · {when} · {what}")
-    sections = [Section("\n".join(lines) or "No meetings scheduled. Try `schedule` or `request`.", "Coming up")]
+    sections = [Section("\n".join(lines) or await _nothing_ahead(ctx, team), "Coming up")]
     meeting = next_up(rows)
     source = await _drawn_from(ctx, team, meeting)
     if meeting is not None and meeting.prepared:
@@ -248,6 +248,33 @@ async def queue(ctx: Context) -> list[Reply]:
     elif meeting is not None:
         sections.append(Section("No moment picked for it.", heading))
     return [Reply(card=Card(title=f"Customer Moment queue · {team.name or 'this channel'}", sections=tuple(sections)))]
+
+
+async def _nothing_ahead(ctx: Context, team: Team) -> str:
+    """Why nothing is coming up: the channel's series that have no meeting ahead (a followed calendar with no
+    more meetings, a paused series), else that none is scheduled."""
+    found = await ctx.session.execute(
+        select(MeetingSeries, CalendarFeed)
+        .outerjoin(CalendarFeed, CalendarFeed.series_id == MeetingSeries.id)
+        .where(
+            MeetingSeries.team_id == team.id,
+            (MeetingSeries.state == SeriesState.PAUSED)
+            | ((MeetingSeries.state == SeriesState.ACTIVE) & MeetingSeries.next_start_at.is_(None)),
+        )
+        .order_by(MeetingSeries.id)
+    )
+    lines = []
+    for series, feed in found:
+        if series.state == SeriesState.PAUSED:
+            lines.append(f"Meeting #{series.id} is paused: `resume {series.id}` brings its moments back.")
+        elif feed is not None:
+            lines.append(
+                f"Meeting #{series.id} follows “{feed.event_title}” from {feed.host}, and that calendar has no more"
+                " meetings of it ahead. See `meetings`."
+            )
+        else:
+            lines.append(f"Meeting #{series.id} has no more meetings ahead. See `meetings`.")
+    return "\n".join(lines) or "No meetings scheduled. Try `schedule` or `request`."
 
 
 async def _drawn_from(ctx: Context, team: Team, meeting: NextUp | None) -> Team:
