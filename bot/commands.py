@@ -474,11 +474,18 @@ DECIDING_ACTIONS = frozenset(spec.action for spec in ACTIONS if spec.decides)
 # --- parsing, help and routing ------------------------------------------------------------------------
 
 
+FORM_COMMANDS = frozenset({"story", "shoutout", "exercise"})  # typed alone, these open a form with a field per part
+
+
 def parse(text: str) -> Command:
     """Split a command line into its name and the rest. An empty line is ``help``."""
     line = (text or "").strip()
     if len(line) > MAX_COMMAND_TEXT:
-        raise UsageError(None, f"That is too long for one command (over {MAX_COMMAND_TEXT:,} characters).")
+        too_long = f"That is too long for one command (over {MAX_COMMAND_TEXT:,} characters)."
+        spec = BY_WORD.get(grammar.split_first(line[:100])[0].lower().lstrip("/"))
+        if spec is not None and spec.name in FORM_COMMANDS:
+            too_long += f" Type `{spec.name}` alone to open its form, which has room for each part."
+        raise UsageError(spec.name if spec is not None else None, too_long)
     if not line:
         return Command("help")
     head, rest = grammar.split_first(line)

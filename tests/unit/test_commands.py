@@ -71,6 +71,22 @@ def test_command_word_may_be_followed_by_a_line_break() -> None:
     assert parse("story\nThe customer called twice | lesson: call back").name == "story"
 
 
+@pytest.mark.parametrize(
+    ("line", "form"), [("story ", "story"), ("/shoutout @bob ", "shoutout"), ("Kudos @bob ", "shoutout")]
+)
+def test_a_story_or_shoutout_too_long_for_a_command_points_to_its_form(line: str, form: str) -> None:
+    with pytest.raises(UsageError) as raised:
+        parse(line + "x" * MAX_COMMAND_TEXT)
+    assert f"Type `{form}` alone to open its form" in explain(raised.value)
+
+
+@pytest.mark.parametrize("line", ["queue ", "nonsense ", "x" * 200])
+def test_another_line_too_long_for_a_command_points_to_help(line: str) -> None:
+    with pytest.raises(UsageError) as raised:
+        parse(line + "x" * MAX_COMMAND_TEXT)
+    assert "too long" in explain(raised.value) and "form" not in explain(raised.value)
+
+
 # --- help -------------------------------------------------------------------------------------
 
 
