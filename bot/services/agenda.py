@@ -307,9 +307,18 @@ def _may_steer(ctx: Context, item: AgendaItem, *, presenter_too: bool = False) -
     )
 
 
+# How an item cancelled for its followed calendar says why (its reason starts so): a press on an older message
+# about it (its reminder, its card) answers with what happened.
+CANCELLED_IN_CALENDAR = "The meeting was cancelled in the calendar"
+MOVED_IN_CALENDAR = "The calendar moved this meeting"
+
+
 def _open(item: AgendaItem) -> None:
     if not AGENDA.is_open(item.state):
-        raise Refused(f"This meeting's moment is already {cards.AGENDA_STATE[item.state].lower()}.")
+        said = f"This meeting's moment is already {cards.AGENDA_STATE[item.state].lower()}."
+        if item.state is AgendaState.CANCELLED and item.reason.startswith((CANCELLED_IN_CALENDAR, MOVED_IN_CALENDAR)):
+            said += f" {item.reason}"
+        raise Refused(said)
 
 
 async def _end(ctx: Context, item: AgendaItem, state: AgendaState) -> None:

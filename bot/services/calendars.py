@@ -26,10 +26,10 @@ from bot.domain.validation import Invalid
 from bot.ports import CalendarFetcher, FeedUnavailable
 from bot.replies import Audience, Reply
 from bot.secrets import SecretBox, SecretUnreadable
-from bot.services import agenda, meeting_chats, picking
+from bot.services import agenda, meeting_chats, picking, promises
 from bot.services.context import Context, Refused
 from bot.services.meetings import adopt_zone, advance, describe, refuse_a_second_ritual
-from bot.storage.models import AgendaItem, CalendarFeed, MeetingSeries, Member, Moment, Team
+from bot.storage.models import AgendaItem, CalendarFeed, MeetingSeries, Member, Moment, Recipient, Team
 
 logger = logging.getLogger(__name__)
 
@@ -187,10 +187,57 @@ async def _items_since(session: AsyncSession, series: MeetingSeries, since: date
     )
 
 
-async def _cancel(session: AsyncSession, item: AgendaItem, reason: str, now: datetime) -> None:
+async def _cancel(
+    session: AsyncSession, item: AgendaItem, team: Team, *, reason: str, why: str, now: datetime
+) -> list[Reply]:
+    """Cancel a meeting's item for the calendar. Returns the direct messages to everyone it was promised to
+    (the organizer, whose reminder's Swap and Skip no longer apply; the presenter; the moment's author)."""
+    before = promises.promised(item)
     await picking.end_featuring(session, item, ending(AgendaState.CANCELLED))  # its moment goes back
     item.state = AGENDA.move(item.state, AgendaState.CANCELLED)
     item.reason, item.updated_at = reason, now
+    item.locked_by, item.locked_until = None, None
+    if before.moment_id is None:  # nothing was promised to anyone yet
+        return []
+    return await promises.taken_back(session, item, team, before, why=why, actor_id=None, taken_off=True)
+
+
+async def _moved(session: AsyncSession, item: AgendaItem, team: Team, was: datetime, now: datetime) -> list[Reply]:
+    """The direct messages about a meeting the calendar moved, to everyone told its old time: the organizer
+    (whose reminder named it), the presenter and the moment's author (and a shout-out's people)."""
+    moment = await session.get(Moment, item.moment_id) if item.moment_id is not None else None
+    if moment is None:
+        return []
+    old, new = cards.local_time(was, team.zone), cards.local_time(item.starts_at, team.zone)
+    moved = f"The meeting on {old} was moved in the calendar to {new}"
+    texts: dict[int, str] = {}
+    if moment.library_key is None:
+        label = cards.KIND_LABEL[moment.kind].lower()
+        if moment.author_id is not None:
+            texts[moment.author_id] = f"{moved}: your {label} #{moment.id} is its Customer Moment then."
+        if moment.kind == "shoutout":
+            for member_id in await session.scalars(
+                select(Recipient.member_id).where(Recipient.moment_id == moment.id, Recipient.hidden.is_(False))
+            ):
+                texts.setdefault(member_id, f"{moved}: the shout-out about you is featured then.")
+    if item.presenter_id is not None:
+        texts.setdefault(item.presenter_id, f"{moved}: you present its Customer Moment then.")
+    if item.organizer_id is not None:
+        card = (
+            "Its card in the channel shows the new time."
+            if item.post_ref is not None
+            else f"Its card goes to the channel on {cards.local_time(max(item.post_at, now), team.zone)}."
+        )
+        texts.setdefault(
+            item.organizer_id,
+            f"{moved}. Its Customer Moment moves with it: {moment.title or moment.situation[:120]}. {card}",
+        )
+    replies: list[Reply] = []
+    for member_id, text in texts.items():
+        member = await session.get(Member, member_id)
+        if member is not None:
+            replies.append(Reply(audience=Audience.DIRECT, to_member=member.external_id, text=text))
+    return replies
 
 
 async def _restore(
@@ -274,26 +321,39 @@ async def apply_read(
         if item.starts_at <= now or item.state not in OPEN:
             continue
         occurrence = by_original.get(known.get(item.starts_at, item.starts_at))
+        noticed = cards.local_time(now, team.zone)
         if occurrence is None:
-            await _cancel(session, item, "The meeting was cancelled in the calendar.", now)
+            notices += await _cancel(
+                session,
+                item,
+                team,
+                reason=f"{agenda.CANCELLED_IN_CALENDAR} (noticed {noticed}).",
+                why=f"the meeting was cancelled in the calendar (noticed {noticed})",
+                now=now,
+            )
             logger.info("series %s: agenda item %s cancelled by the calendar", series.id, item.id)
         elif occurrence.start == item.starts_at:
             continue
         elif occurrence.start in by_start:  # moved onto another meeting of the series, which has its own item
             when = cards.local_time(occurrence.start, team.zone)
-            await _cancel(
+            notices += await _cancel(
                 session,
                 item,
-                f"The calendar moved this meeting to {when}, onto another meeting of this series, which keeps"
+                team,
+                reason=f"{agenda.MOVED_IN_CALENDAR} to {when}, onto another meeting of this series, which keeps"
                 " its own moment; this one went back to the pool.",
-                now,
+                why=f"the calendar moved the meeting to {when}, onto another meeting of this series, which keeps"
+                " its own moment",
+                now=now,
             )
             logger.info("series %s: agenda item %s merged into another meeting by the calendar", series.id, item.id)
         else:
+            was = item.starts_at
             del by_start[item.starts_at]
             by_start[occurrence.start] = item
             item.starts_at, item.updated_at = occurrence.start, now
             item.post_at = occurrence.start - timedelta(minutes=series.lead_minutes)
+            notices += await _moved(session, item, team, was, now)
             logger.info("series %s: agenda item %s moved by the calendar", series.id, item.id)
         if item.post_ref is not None:
             updates.append(await agenda.card_reply(session, item, team))
