@@ -35,6 +35,7 @@ class Person:
     name: str
     platform_admin: bool = False  # e.g. a Slack workspace owner/admin
     standing: Standing = Standing.MEMBER
+    zone: str = ""  # the IANA time zone the platform says they are in ("" when it does not say)
 
 
 @dataclass(frozen=True, slots=True)

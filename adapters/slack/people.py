@@ -36,7 +36,13 @@ class Profile:
     standing: Standing = Standing.MEMBER
 
     def person(self) -> Person:
-        return Person(external_id=self.user_id, name=self.name, platform_admin=self.admin, standing=self.standing)
+        return Person(
+            external_id=self.user_id,
+            name=self.name,
+            platform_admin=self.admin,
+            standing=self.standing,
+            zone=self.zone or "",
+        )
 
 
 def unlooked(user_id: str, fallback: str = "", standing: Standing = Standing.UNCHECKED) -> Profile:

@@ -105,8 +105,9 @@ async def schedule(ctx: Context, text: str) -> list[Reply]:
     ctx.require_manager("schedule meetings")
     if not text.strip():
         return [Reply(form=forms.SCHEDULE)]
-    local_today = ctx.now.astimezone(recurrence.zone(team.zone)).date()
-    spec = recurrence.parse_schedule(text, default_zone=team.zone, today=local_today)
+    default_zone = _default_zone(team, ctx.incoming.actor.zone)
+    local_today = ctx.now.astimezone(recurrence.zone(default_zone)).date()
+    spec = recurrence.parse_schedule(text, default_zone=default_zone, today=local_today)
     rec = spec.recurrence
     series = MeetingSeries(
         workspace_id=ctx.workspace.id,
@@ -137,6 +138,17 @@ async def schedule(ctx: Context, text: str) -> list[Reply]:
             card=describe(series, ctx.now),
         )
     ]
+
+
+def _default_zone(team: Team, actor_zone: str) -> str:
+    """The zone of a schedule typed without one: the channel's, or, while the channel is still on UTC (never
+    set), the zone the platform says the person scheduling is in."""
+    if team.zone != "UTC" or not actor_zone:
+        return team.zone
+    try:
+        return recurrence.zone(actor_zone).key
+    except recurrence.UnknownZone:  # a zone the platform named that this machine does not know
+        return team.zone
 
 
 def adopt_zone(team: Team, zone: str) -> None:

@@ -158,3 +158,16 @@ async def test_colleagues_mentioned_in_a_story_read_by_their_names(slack: SlackD
     assert "@U2" not in text and "@U3" not in text
     await slack.command("story <@UNOBODY> met the courier at the door | keep the door open")
     assert "@UNOBODY met the courier" in slack.said(await slack.command("mine"))  # not known: left as typed
+
+
+async def test_a_schedule_typed_without_a_zone_uses_the_schedulers_zone_while_the_channel_has_none(
+    slack: SlackDriver,
+) -> None:
+    said = slack.said(await slack.command("schedule weekly tue 10:00"))  # Alice is in Europe/Berlin
+    assert "Europe/Berlin" in said or "CET" in said
+    assert "UTC" not in said
+    said = slack.said(await slack.command("timezone"))
+    assert "Europe/Berlin" in said  # the channel took it on, as with a zone typed
+    await slack.command("timezone America/New_York")
+    said = slack.said(await slack.command("schedule weekly thu 15:00", channel="C1"))
+    assert "America/New_York" in said or "EST" in said  # a channel's zone once set wins
