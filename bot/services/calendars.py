@@ -210,28 +210,43 @@ async def _moved(session: AsyncSession, item: AgendaItem, team: Team, was: datet
         return []
     old, new = cards.local_time(was, team.zone), cards.local_time(item.starts_at, team.zone)
     moved = f"The meeting on {old} was moved in the calendar to {new}"
+    # A card not up yet for a meeting moved to a time already past never goes up: its moment goes back.
+    gone = item.post_ref is None and item.starts_at <= now
+    if gone:
+        moved += ", a time already past"
     texts: dict[int, str] = {}
     if moment.library_key is None:
         label = cards.KIND_LABEL[moment.kind].lower()
+        featured = (
+            f"your {label} #{moment.id} is not featured then; it goes back to the pool and may be picked for a"
+            " later meeting."
+            if gone
+            else f"your {label} #{moment.id} is its Customer Moment then."
+        )
         if moment.author_id is not None:
-            texts[moment.author_id] = f"{moved}: your {label} #{moment.id} is its Customer Moment then."
+            texts[moment.author_id] = f"{moved}: {featured}"
         if moment.kind == "shoutout":
             for member_id in await session.scalars(
                 select(Recipient.member_id).where(Recipient.moment_id == moment.id, Recipient.hidden.is_(False))
             ):
-                texts.setdefault(member_id, f"{moved}: the shout-out about you is featured then.")
+                about = "is not featured then" if gone else "is featured then"
+                texts.setdefault(member_id, f"{moved}: the shout-out about you {about}.")
     if item.presenter_id is not None:
-        texts.setdefault(item.presenter_id, f"{moved}: you present its Customer Moment then.")
-    if item.organizer_id is not None:
-        card = (
-            "Its card in the channel shows the new time."
-            if item.post_ref is not None
-            else f"Its card goes to the channel on {cards.local_time(max(item.post_at, now), team.zone)}."
-        )
         texts.setdefault(
-            item.organizer_id,
-            f"{moved}. Its Customer Moment moves with it: {moment.title or moment.situation[:120]}. {card}",
+            item.presenter_id,
+            f"{moved}: " + ("there is no moment to present." if gone else "you present its Customer Moment then."),
         )
+    if item.organizer_id is not None:
+        if gone:
+            told = f"{moved}, so no card goes up for it; its moment goes back to the pool."
+        else:
+            card = (
+                "Its card in the channel shows the new time."
+                if item.post_ref is not None
+                else f"Its card goes to the channel on {cards.local_time(max(item.post_at, now), team.zone)}."
+            )
+            told = f"{moved}. Its Customer Moment moves with it: {moment.title or moment.situation[:120]}. {card}"
+        texts.setdefault(item.organizer_id, told)
     replies: list[Reply] = []
     for member_id, text in texts.items():
         member = await session.get(Member, member_id)

@@ -100,3 +100,27 @@ async def test_a_posted_card_of_a_cancelled_meeting_is_updated_and_its_buttons_s
     assert "cancelled in the calendar (noticed Tue 24 Nov 09:45 CET)" in told(surface)["alice"]
     answer = text(await ask(runtime, pressed("agenda.swap", str(item.id))))
     assert answer.endswith("The meeting was cancelled in the calendar (noticed Tue 24 Nov 09:45 CET)."), answer
+
+
+async def test_a_meeting_moved_to_a_time_already_past_before_its_card_went_up_is_told_as_such(
+    runtime: Runtime, clock: FakeClock, feed: FeedServer
+) -> None:
+    surface = RecordingSurface()
+    await reminded(runtime, clock, feed, surface)
+    story = await one(runtime, Moment, Moment.library_key.is_(None))
+    clock.now = utc(11, 24, 8, 20)
+    feed.body = weekly_feed(moved("20261124T090000Z", "20261124T082500Z"))
+    await refresh(runtime, clock, surface)  # at 08:35: the new time has passed, the card never went up
+
+    dms = told(surface)
+    assert dms["alice"] == (
+        "The meeting on Tue 24 Nov 10:00 CET was moved in the calendar to Tue 24 Nov 09:25 CET, a time already"
+        " past, so no card goes up for it; its moment goes back to the pool."
+    )
+    assert dms["bob"].startswith(
+        f"The meeting on Tue 24 Nov 10:00 CET was moved in the calendar to Tue 24 Nov 09:25 CET, a time already"
+        f" past: your customer story #{story.id} is not featured then; it goes back to the pool"
+    )
+    assert (await dispatcher(runtime, clock, surface).run_once()).posted == 0
+    assert (await one(runtime, AgendaItem)).state == "missed"
+    assert (await one(runtime, Moment, Moment.id == story.id)).times_featured == 0
