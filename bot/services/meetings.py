@@ -329,6 +329,15 @@ async def set_reminder(ctx: Context, number: int, text: str) -> list[Reply]:
     if minutes > 7 * 24 * 60:
         raise Refused("A reminder can come at most 7 days before the moment is posted.")
     series = await _series(ctx, number)
+    if (series.remind_minutes or 0) == minutes:
+        if not minutes:
+            return [say(f"Nothing changed: meeting #{series.id} has no reminders. `remind {series.id} 1d` adds one.")]
+        return [
+            say(
+                f"Nothing changed: I already DM the organizer of meeting #{series.id} {_lead_text(minutes)} the "
+                "moment is posted."
+            )
+        ]
     series.remind_minutes = minutes
     if series.state == SeriesState.ACTIVE and series.next_post_at is not None:
         series.next_prepare_at = series.next_post_at - timedelta(minutes=minutes)
@@ -396,5 +405,7 @@ async def set_zone(ctx: Context, name: str) -> list[Reply]:
     team: Team = ctx.require_team()
     ctx.require_manager("change the channel's time zone")
     zone = recurrence.zone(name.strip())
+    if team.zone == zone.key:
+        return [say(f"Nothing changed: this channel's time zone is already {zone.key}.")]
     team.zone = zone.key
     return [say(f"This channel's time zone is now {zone.key}.")]

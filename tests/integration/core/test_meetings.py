@@ -212,3 +212,24 @@ async def test_schedule_in_a_direct_message_is_refused(runtime: Runtime) -> None
     reply = text(await ask(runtime, said(BERLIN_WEEKLY, channel=None)))
     assert reply == "Run this in the channel whose meetings it is for."
     assert await count(runtime, MeetingSeries) == 0
+
+
+async def test_remind_and_timezone_say_nothing_changed_when_nothing_did(runtime: Runtime) -> None:
+    await ask(runtime, said("schedule weekly tue 10:00 Europe/Berlin"))
+    series = await one(runtime, MeetingSeries)
+    assert text(await ask(runtime, said(f"remind {series.id} off"))).startswith(
+        f"Nothing changed: meeting #{series.id} has no reminders."
+    )
+    assert text(await ask(runtime, said(f"remind {series.id} 1d"))).startswith("I'll DM the organizer")
+    for same in ("1d", "24h", "1440m"):
+        assert text(await ask(runtime, said(f"remind {series.id} {same}"))).startswith("Nothing changed: I already DM")
+    assert text(await ask(runtime, said(f"remind {series.id} 2h"))).startswith("I'll DM the organizer")
+    assert (await one(runtime, MeetingSeries)).remind_minutes == 120
+    assert text(await ask(runtime, said(f"remind {series.id} off"))) == f"No more reminders for meeting #{series.id}."
+
+    assert text(await ask(runtime, said("timezone europe/berlin"))) == (
+        "Nothing changed: this channel's time zone is already Europe/Berlin."
+    )
+    assert text(await ask(runtime, said("timezone America/New_York"))) == (
+        "This channel's time zone is now America/New_York."
+    )
