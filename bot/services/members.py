@@ -7,6 +7,7 @@ import logging
 from sqlalchemy import select
 
 from bot import grammar
+from bot.events import Standing
 from bot.replies import Reply, say
 from bot.services.context import Context, Refused, find_person
 from bot.storage.models import Member
@@ -30,6 +31,8 @@ async def managers(ctx: Context, command: grammar.Command) -> list[Reply]:
     if not ctx.is_admin:
         raise Refused("Only admins can change who the managers are.")
     wanted = "manager" if verb == "add" else "member"
+    if verb == "add":
+        _only_people(ctx, command.words[1:])
     changed: list[str] = []
     unchanged: list[str] = []
     for token in command.words[1:]:
@@ -45,6 +48,28 @@ async def managers(ctx: Context, command: grammar.Command) -> list[Reply]:
         changed.append(member.name)
         logger.info("member %s is now %s (by %s)", member.id, member.role, ctx.member.id)
     return [say(_role_changes(verb, changed, unchanged))]
+
+
+NOT_A_MANAGER = {
+    Standing.BOT: "{name} is a bot or an app — only people can be managers.",
+    Standing.DEACTIVATED: "{name} is no longer an active member of this workspace.",
+    Standing.UNKNOWN: "I can't find {name} in this workspace.",
+    Standing.UNCHECKED: "I couldn't check who {name} is just now, so nothing changed — please try again in a moment.",
+}
+
+
+def _only_people(ctx: Context, tokens: list[str]) -> None:
+    """Refuse, before any role changes, anyone the platform said is not an active human member."""
+    problems = []
+    for token in dict.fromkeys(tokens):
+        person = ctx.incoming.people.get(token)
+        if person is None or person.standing is Standing.MEMBER:
+            continue
+        name = person.name if person.name and person.name != person.external_id else token
+        problems.append(NOT_A_MANAGER[person.standing].format(name=name[:60]))
+        logger.info("refused to make %s a manager (%s)", person.external_id, person.standing.value)
+    if problems:
+        raise Refused(" ".join(problems))
 
 
 def _role_changes(verb: str, changed: list[str], unchanged: list[str]) -> str:

@@ -76,3 +76,25 @@ async def shoutouts(runtime: Runtime) -> int:
     async with runtime.sessions() as session:
         found = await session.scalar(select(func.count()).select_from(Moment).where(Moment.kind == "shoutout"))
     return int(found or 0)
+
+
+@pytest.mark.parametrize(
+    ("mention", "said"),
+    [
+        ("<@UBOT>", "Deploybot is a bot or an app — only people can be managers."),
+        ("<@UDEL>", "Dora is no longer an active member of this workspace."),
+        ("<@UNOPE|nope>", "I can't find nope in this workspace."),
+        ("<@U2> <@UBOT>", "Deploybot is a bot or an app — only people can be managers."),
+    ],
+)
+async def test_only_active_people_can_be_made_managers(
+    strangers: SlackDriver, runtime: Runtime, mention: str, said: str
+) -> None:
+    slack = strangers
+    await slack.command("help")  # U1, the first member: admin
+    answer = await slack.command(f"managers add {mention}")
+
+    assert said in slack.said(answer)
+    async with runtime.sessions() as session:
+        roles = dict((await session.execute(select(Member.external_id, Member.role))).tuples().all())
+    assert [who for who, role in roles.items() if role != "member"] == ["U1"]  # nobody's role changed
