@@ -179,3 +179,25 @@ async def test_a_meeting_read_ahead_before_the_calendar_was_followed_moves_with_
     assert (await worker(runtime, clock, surface).run_once()).posted == 1
     assert titles(surface) == ["Customer Moment · Tue 24 Nov 14:00 CET"]
     assert len(await rows(runtime, AgendaItem)) == 1
+
+
+async def test_a_meeting_requested_before_its_series_prepared_it_gets_one_card(
+    runtime: Runtime, clock: FakeClock
+) -> None:
+    await stories(runtime)
+    # Tuesday 09:00 UTC, the series' first meeting: the request's card is in the channel at once.
+    assert "Customer Moment · Tue 24 Nov 09:00 UTC" in text(await ask(runtime, said("request in 24h")))
+    requested = await one(runtime, AgendaItem)
+    await ask(runtime, said(TYPED))
+
+    surface = RecordingSurface()
+    clock.now = TUESDAY - timedelta(minutes=30)
+    await worker(runtime, clock, surface).run_once()
+
+    assert titles(surface) == []  # no second card: the series took the requested one
+    item = await one(runtime, AgendaItem)
+    assert (item.id, item.series_id, item.moment_id) == (
+        requested.id,
+        (await one(runtime, MeetingSeries)).id,
+        requested.moment_id,
+    )
