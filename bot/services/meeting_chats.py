@@ -7,6 +7,10 @@ its card posted by the scheduler the chat's lead time before; a card the chat's 
 meeting's moment too. Either way only the notification is left for the start; otherwise a moment is
 picked at start, from the pool of the team the chat draws from (:mod:`bot.services.pools`). At the end,
 an open moment's presenter (or the organizer) is asked once whether it was presented.
+
+One meeting has one agenda item, whichever way comes first: a meeting read ahead that the chat's series has
+next is that series' item, and an item made for a meeting before its series had it (read ahead, made at
+start, requested) is adopted by the series (:func:`adopt`), so it moves and is cancelled with its calendar.
 """
 
 from __future__ import annotations
