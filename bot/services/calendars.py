@@ -3,8 +3,10 @@
 The feed address is a secret (whoever has it can read the calendar): it is stored encrypted, shown only
 as its host and never logged. After a read the series' meetings ahead are the calendar's: moved meetings
 move their agenda items, cancelled ones cancel them, restored ones open them again, and the end of the
-meetings (or Google's split of the event in two) is told to the organizer. Agenda items are keyed by series
-and start, so a feed that changes back and forth never makes a card go out twice.
+meetings (or Google's split of the event in two) is told to the organizer. Everyone told about a meeting the
+calendar cancels or moves (the organizer, whose reminder offered Swap and Skip; the presenter; the moment's
+author) hears what changed; a posted card is updated in place. Agenda items are keyed by series and start, so
+a feed that changes back and forth never makes a card go out twice.
 """
 
 from __future__ import annotations
