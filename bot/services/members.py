@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from sqlalchemy import select
 
@@ -58,7 +59,7 @@ NOT_A_MANAGER = {
 }
 
 
-def _only_people(ctx: Context, tokens: list[str]) -> None:
+def _only_people(ctx: Context, tokens: Sequence[str]) -> None:
     """Refuse, before any role changes, anyone the platform said is not an active human member."""
     problems = []
     for token in dict.fromkeys(tokens):
