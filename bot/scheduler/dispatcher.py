@@ -36,7 +36,7 @@ from bot.scheduler.batch import Claimed
 from bot.scheduler.feeds import FeedRefresher
 from bot.scheduler.notices import Outgoing
 from bot.scheduler.recorder import Recorder, Sent
-from bot.services import agenda, picking
+from bot.services import agenda, picking, promises
 from bot.storage.models import AgendaItem, MeetingSeries, Team, Workspace
 
 logger = logging.getLogger(__name__)
@@ -278,11 +278,10 @@ class Dispatcher:
                 return None
             team = await claims.team_is_live(session, item)
             if team is None:
-                await _end(session, item, AgendaState.CANCELLED)
+                told = await _cancel(session, item)
                 tally.cancelled += 1
                 logger.info("agenda item %s cancelled: team inactive or series paused/deleted", item.id)
-                return None
-            if item.starts_at <= now:
+            elif item.starts_at <= now:
                 await _end(session, item, AgendaState.MISSED)
                 tally.missed += 1
                 logger.warning(
@@ -291,13 +290,17 @@ class Dispatcher:
                     item.starts_at.isoformat(),
                 )
                 return None
-            featured: list[Reply] = []
-            if item.moment_id is None:
-                featured = await agenda.fill(session, item, team, now)
-            workspace = await session.get(Workspace, item.workspace_id)
-            assert workspace is not None
-            reply = await agenda.card_reply(session, item, team)
-            return batch.claimed(item, team, workspace, reply=reply, claimed_at=now), featured
+            else:
+                featured: list[Reply] = []
+                if item.moment_id is None:
+                    featured = await agenda.fill(session, item, team, now)
+                workspace = await session.get(Workspace, item.workspace_id)
+                assert workspace is not None
+                reply = await agenda.card_reply(session, item, team)
+                return batch.claimed(item, team, workspace, reply=reply, claimed_at=now), featured
+        if told is not None:  # the people it was promised to hear it was cancelled, once it is recorded
+            await self._send_quietly(told)
+        return None
 
     async def _retry_later(self, item_id: int, tally: Tally, *, retry_after: float | None) -> None:
         async with self._sessions.begin() as session:
@@ -375,6 +378,19 @@ async def _end(session: AsyncSession, item: AgendaItem, state: AgendaState) -> N
     """End a claimed item that will not be posted, giving back its lease and its moment."""
     item.state, item.locked_by, item.locked_until = AGENDA.move(item.state, state), None, None
     await picking.end_featuring(session, item, ending(state))
+
+
+async def _cancel(session: AsyncSession, item: AgendaItem) -> Outgoing | None:
+    """Cancel a claimed item whose team or series stopped; the notices to the people it was promised to."""
+    before = promises.promised(item)
+    await _end(session, item, AgendaState.CANCELLED)
+    team = await session.get(Team, item.team_id)
+    workspace = await session.get(Workspace, item.workspace_id)
+    if team is None or workspace is None:
+        return None
+    why = "its meeting series was paused or removed" if team.active else "the channel no longer gets Customer Moments"
+    replies = await promises.taken_back(session, item, team, before, why=why, actor_id=None, taken_off=True)
+    return Outgoing(workspace.platform, workspace.external_id, None, tuple(replies)) if replies else None
 
 
 def _posted(tally: Tally, sent: Sent, at: datetime) -> None:

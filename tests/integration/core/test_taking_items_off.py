@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 
 from adapters.runtime import Runtime
 from bot.domain.lifecycle import AgendaState
 from bot.replies import Audience
 from bot.scheduler.dispatcher import Dispatcher
-from bot.storage.models import AgendaItem, Featuring, MeetingSeries, Moment
+from bot.storage.models import AgendaItem, Featuring, MeetingSeries, Moment, Team
 from tests.integration.core import ask, dms, one, only, rows, text
 from tests.support.clock import FakeClock
 from tests.support.events import said
@@ -143,3 +144,19 @@ async def test_pausing_with_nothing_prepared_says_only_that(runtime: Runtime) ->
     assert answer == f"Paused meeting #{series.id}. No moments are picked or posted for it until `resume {series.id}`."
     skipped = text(await ask(runtime, said(f"skipdate {series.id} 2026-12-04")))
     assert skipped == f"Meeting #{series.id} will have no moment on 2026-12-04."
+
+
+async def test_an_item_cancelled_at_post_time_tells_the_people_it_was_promised_to(
+    runtime: Runtime, clock: FakeClock
+) -> None:
+    scheduler, item = await prepared_meeting(runtime, clock, posted=False)
+    async with runtime.sessions.begin() as session:  # the bot left the channel
+        await session.execute(update(Team).values(active=False))
+
+    await scheduler.run_at(item.post_at)
+
+    assert scheduler.surface.cards == []
+    (told,) = [p for p in scheduler.surface.direct if p.reply.to_member == "bob" and "no longer" in p.reply.text]
+    assert "the channel no longer gets Customer Moments" in told.reply.text
+    assert (await one(runtime, AgendaItem)).state is AgendaState.CANCELLED
+    assert (await one(runtime, Moment, Moment.kind == "story")).times_featured == 0
