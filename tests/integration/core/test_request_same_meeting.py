@@ -3,6 +3,7 @@ meeting with a moment answers with that meeting's, truthfully, instead of adding
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -63,3 +64,10 @@ async def test_a_request_at_a_series_meeting_not_prepared_yet_names_the_series(r
     answer = text(await ask(runtime, said("request in 30m")))
     assert answer.startswith("Meeting #1 already gets a Customer Moment for the meeting on Mon 23 Nov 09:30 UTC")
     assert await count(runtime, AgendaItem) == 0
+
+
+async def test_requests_at_the_same_moment_make_one_item(runtime: Runtime) -> None:
+    await ask(runtime, said("help", actor="bob"))
+    answers = await asyncio.gather(*(ask(runtime, said("request", actor=who)) for who in ("alice", "bob", "alice")))
+    assert await count(runtime, AgendaItem) == 1
+    assert sum(bool(only(replies, Audience.CHANNEL)) for replies in answers) == 1
