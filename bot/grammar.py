@@ -169,22 +169,21 @@ def story_labels(text: str) -> list[tuple[int, int, str]]:
 
 def quick_story(command: Command) -> StoryArgs:
     """``story <text>``: up to four parts separated by ``|`` (what happened | what you did | reaction |
-    lesson), labelled parts (``lesson:`` …), or both: the ``|`` parts before the first label fill, in that
-    order, the parts no label names."""
+    lesson), labelled parts (``lesson:`` …), or both: a ``|`` ends any part, labelled or not, and the parts
+    without a label fill, in that order, the parts no label names."""
     text = command.rest
     anonymous = False
     first, _, remainder = text.partition(" ")
     if first.lower() in {"anon", "anonymous"}:
         anonymous, text = True, remainder.strip()
-    labels = story_labels(text)
     labelled: dict[str, str] = {}
-    ends = [start for start, _, _ in labels[1:]] + [len(text)]
-    for (_, value_start, name), value_end in zip(labels, ends, strict=False):  # each label's text runs to the next
-        value = text[value_start:value_end].strip(" |\n")
-        labelled[name] = (labelled.get(name, "") + " " + value).strip()
-    unlabelled = text[: labels[0][0]] if labels else text
-    pieces = [p.strip() for p in unlabelled.strip(" |\n").split("|")]
-    named = _positional(pieces, taken=set(labelled))
+    pieces: list[str] = []
+    for name, value in _story_segments(text):
+        if name is None:
+            pieces += [value] if value else []
+        else:
+            labelled[name] = (labelled.get(name, "") + " " + value).strip()
+    named = _positional(pieces or [""], taken=set(labelled))
     parts = {**named, **labelled}
     tags = tuple(t.strip(" .") for t in parts.get("tags", "").split(",") if t.strip(" ."))
     return StoryArgs(
@@ -196,6 +195,21 @@ def quick_story(command: Command) -> StoryArgs:
         nps=parts.get("nps", "").strip(" .") or None,
         anonymous=anonymous,
     )
+
+
+def _story_segments(text: str) -> list[tuple[str | None, str]]:
+    """A one-line story cut at each ``|`` and each label (outside quotations): (the label's field or None,
+    the text up to the next cut)."""
+    labels = {start: (value_start, name) for start, value_start, name in story_labels(text)}
+    quoted = _quoted_spans(text)
+    pipes = [i for i, c in enumerate(text) if c == "|" and not any(left < i < right for left, right in quoted)]
+    segments: list[tuple[str | None, str]] = []
+    begin, name = 0, None
+    for cut in sorted({*labels, *pipes}):
+        segments.append((name, text[begin:cut].strip(" |\n")))
+        begin, name = labels[cut] if cut in labels else (cut + 1, None)
+    segments.append((name, text[begin:].strip(" |\n")))
+    return segments
 
 
 _STORY_PARTS = ("situation", "action", "reaction", "lesson")

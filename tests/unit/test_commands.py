@@ -297,6 +297,16 @@ def test_story_with_one_to_four_pipe_separated_parts(text: str, expected: tuple[
         ),
         ("story lost | reaction: relieved lesson: own it", ("lost", "", "relieved", "own it")),
         ("story lost. did: rang. lesson: own it", ("lost.", "rang.", "", "own it")),
+        (
+            "story The parcel was lost | I refunded | lesson: own it | relieved",
+            ("The parcel was lost", "I refunded", "relieved", "own it"),
+        ),
+        (
+            "story Lost parcel | reaction: happy | rang the depot | own it",
+            ("Lost parcel", "rang the depot", "happy", "own it"),
+        ),
+        ("story lesson: own it | lost | rang", ("lost", "rang", "", "own it")),
+        ("story lost | | rang | own it", ("lost", "rang", "", "own it")),
     ],
 )
 def test_story_parts_by_pipe_fill_what_no_label_gives(text: str, expected: tuple[str, str, str, str]) -> None:
@@ -311,7 +321,13 @@ def test_story_tags_after_four_pipe_parts_are_tags() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["story a | b | c | d lesson: e", "story a | b | c | did: d lesson: e", "story a | b | c | d | e tags: x"]
+    "text",
+    [
+        "story a | b | c | d lesson: e",
+        "story a | b | c | did: d lesson: e",
+        "story a | b | c | d | e tags: x",
+        "story a | lesson: e | b | c | d",
+    ],
 )
 def test_story_with_more_pipe_parts_than_the_labels_leave_is_refused(text: str) -> None:
     with pytest.raises(UsageError) as raised:
