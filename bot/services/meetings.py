@@ -143,7 +143,7 @@ async def schedule(ctx: Context, text: str) -> list[Reply]:
 def _default_zone(team: Team, actor_zone: str) -> str:
     """The zone of a schedule typed without one: the channel's, or, while the channel is still on UTC (never
     set), the zone the platform says the person scheduling is in."""
-    if team.zone != "UTC" or not actor_zone:
+    if team.zone != UNSET_ZONE or not actor_zone:
         return team.zone
     try:
         return recurrence.zone(actor_zone).key
@@ -153,7 +153,7 @@ def _default_zone(team: Team, actor_zone: str) -> str:
 
 def adopt_zone(team: Team, zone: str) -> None:
     """A channel still on UTC takes the zone of a series it schedules, so that its times read as the meetings'."""
-    if team.zone == "UTC" and zone != "UTC":
+    if team.zone == UNSET_ZONE and zone != UNSET_ZONE:
         team.zone = zone
 
 
@@ -396,16 +396,34 @@ def _check_meeting_day(series: MeetingSeries, day: date, now: datetime) -> None:
     raise Refused(f"Meeting #{series.id} does not meet on {day.isoformat()} ({day.strftime('%A')}).{suggestion}")
 
 
+# A channel's zone before anyone set it is "UTC"; UTC chosen on purpose is kept as "Etc/UTC", so that a
+# schedule typed without a zone, or a followed calendar, leaves it as chosen.
+UNSET_ZONE, CHOSEN_UTC = "UTC", "Etc/UTC"
+
+
+def zone_name(zone: str) -> str:
+    """A channel's zone as people read it."""
+    return "UTC" if zone == CHOSEN_UTC else zone
+
+
 async def show_zone(ctx: Context) -> list[Reply]:
     team = ctx.require_team()
-    return [say(f"This channel's time zone is {team.zone}. Managers change it with `timezone Area/City`.")]
+    if team.zone == UNSET_ZONE:
+        return [
+            say(
+                "This channel has no time zone set yet, so its times read in UTC. Managers set one with "
+                "`timezone Area/City` (a schedule typed with a zone sets it too)."
+            )
+        ]
+    return [say(f"This channel's time zone is {zone_name(team.zone)}. Managers change it with `timezone Area/City`.")]
 
 
 async def set_zone(ctx: Context, name: str) -> list[Reply]:
     team: Team = ctx.require_team()
     ctx.require_manager("change the channel's time zone")
-    zone = recurrence.zone(name.strip())
-    if team.zone == zone.key:
-        return [say(f"Nothing changed: this channel's time zone is already {zone.key}.")]
-    team.zone = zone.key
-    return [say(f"This channel's time zone is now {zone.key}.")]
+    key = recurrence.zone(name.strip()).key
+    chosen = CHOSEN_UTC if key in (UNSET_ZONE, CHOSEN_UTC) else key
+    if team.zone == chosen:
+        return [say(f"Nothing changed: this channel's time zone is already {zone_name(chosen)}.")]
+    team.zone = chosen
+    return [say(f"This channel's time zone is now {zone_name(chosen)}.")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -233,3 +234,18 @@ async def test_remind_and_timezone_say_nothing_changed_when_nothing_did(runtime:
     assert text(await ask(runtime, said("timezone America/New_York"))) == (
         "This channel's time zone is now America/New_York."
     )
+
+
+async def test_utc_chosen_on_purpose_is_kept_for_schedules_typed_without_a_zone(runtime: Runtime) -> None:
+    berlin = said("help", actor="alice")
+    assert text(await ask(runtime, said("timezone"))).startswith("This channel has no time zone set yet")
+    assert text(await ask(runtime, said("timezone UTC"))) == "This channel's time zone is now UTC."
+    assert (
+        text(await ask(runtime, said("timezone Etc/UTC")))
+        == "Nothing changed: this channel's time zone is already UTC."
+    )
+    assert text(await ask(runtime, said("timezone"))).startswith("This channel's time zone is UTC.")
+    located = replace(berlin, text="schedule weekly tue 10:00", actor=replace(berlin.actor, zone="Europe/Berlin"))
+    reply = text(await ask(runtime, located))
+    assert "Europe/Berlin" not in reply  # the channel's chosen UTC, not the person's zone
+    assert (await one(runtime, Team)).zone == "Etc/UTC"
