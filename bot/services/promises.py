@@ -4,7 +4,8 @@ An item not presented yet has made promises: its author heard "your story is the
 colleagues a shout-out recognises heard they will be featured, its presenter that they present, and the
 organizer got the "Coming up" reminder. Whenever the item's moment leaves it before the meeting (swapped,
 picked again, skipped with its meeting date, its series paused or deleted), each of them — but the person
-who made the change — hears so, once.
+who made the change — hears so, once, and whoever presents it now hears that they do. When a skip is
+undone, :func:`put_back` tells the same people it is back.
 
 :func:`featured_notices` are the promises a picked moment makes; :func:`taken_back` takes them back;
 :func:`take_off` ends an item that will not have a moment at all (a skipped date, a paused or deleted
@@ -116,10 +117,25 @@ async def taken_back(
     after = "The meeting has no Customer Moment now." if taken_off else "`queue` shows the one on the agenda now."
     if before.presenter_id is not None and (taken_off or before.presenter_id != item.presenter_id):
         texts.setdefault(before.presenter_id, f"You no longer present at the meeting on {when}: {why}. {after}")
+    if not taken_off and item.presenter_id is not None:
+        # Whoever presents the moment now is told so (the organizer too), unless it is their own moment: its
+        # author already heard it is the Customer Moment.
+        now_on = await session.get(Moment, item.moment_id) if item.moment_id is not None else None
+        if now_on is None or now_on.author_id != item.presenter_id:
+            still = "still " if item.presenter_id == before.presenter_id else ""
+            texts.setdefault(
+                item.presenter_id,
+                f"The Customer Moment for the meeting on {when} changed: {why}. You {still}present it.",
+            )
     if before.organizer_id is not None:
         texts.setdefault(
             before.organizer_id, f"The Customer Moment planned for the meeting on {when} changed: {why}. {after}"
         )
+    return await _direct(session, texts, actor_id)
+
+
+async def _direct(session: AsyncSession, texts: dict[int, str], actor_id: int | None) -> list[Reply]:
+    """One direct message per member (the actor hears nothing)."""
     if actor_id is not None:
         texts.pop(actor_id, None)
     replies: list[Reply] = []
@@ -128,6 +144,40 @@ async def taken_back(
         if member is not None:
             replies.append(Reply(audience=Audience.DIRECT, to_member=member.external_id, text=text))
     return replies
+
+
+async def put_back(
+    session: AsyncSession, item: AgendaItem, team: Team, *, why: str, actor_id: int | None
+) -> list[Reply]:
+    """Direct messages to everyone a skip told that the item's moment was taken off (its author, the colleagues
+    a shout-out recognises, its presenter, the organizer), now that it is back: once each, the actor excepted.
+    Its presenter hears they present, also when they are the organizer."""
+    moment = await session.get(Moment, item.moment_id) if item.moment_id is not None else None
+    if moment is None:
+        return []  # nothing was taken back from anyone
+    when = cards.local_time(item.starts_at, team.zone)
+    texts: dict[int, str] = {}
+    if moment.library_key is None:
+        label = cards.KIND_LABEL[moment.kind].lower()
+        if moment.author_id is not None:
+            texts[moment.author_id] = (
+                f"Your {label} #{moment.id} is the Customer Moment for the meeting on {when} again: {why}."
+            )
+        if moment.kind == "shoutout":
+            for member_id in await session.scalars(
+                select(Recipient.member_id).where(Recipient.moment_id == moment.id, Recipient.hidden.is_(False))
+            ):
+                texts.setdefault(
+                    member_id, f"The shout-out about you will be featured at the meeting on {when}: {why}."
+                )
+    if item.presenter_id is not None:
+        if item.presenter_id in texts:
+            texts[item.presenter_id] += " You present it."
+        else:
+            texts[item.presenter_id] = f"You present at the meeting on {when} again: {why}."
+    if item.organizer_id is not None:
+        texts.setdefault(item.organizer_id, f"The Customer Moment planned for the meeting on {when} is back: {why}.")
+    return await _direct(session, texts, actor_id)
 
 
 async def take_off(
