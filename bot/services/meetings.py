@@ -9,12 +9,12 @@ from sqlalchemy import Select, bindparam, select
 
 from bot import cards, forms
 from bot.domain import calendar, recurrence
-from bot.domain.lifecycle import OPEN, SERIES, AgendaState, SeriesState
+from bot.domain.lifecycle import AGENDA, OPEN, SERIES, AgendaState, SeriesState
 from bot.domain.validation import Invalid
-from bot.replies import Card, Fact, Reply, Section, say
+from bot.replies import Audience, Card, Fact, Reply, Section, say
 from bot.services import agenda, promises
 from bot.services.context import Context, NotFound, Refused
-from bot.storage.models import AgendaItem, CalendarFeed, MeetingSeries, Team
+from bot.storage.models import AgendaItem, CalendarFeed, MeetingSeries, Member, Moment, Team
 
 logger = logging.getLogger(__name__)
 
@@ -237,18 +237,18 @@ async def set_state(ctx: Context, number: int, state: SeriesState) -> list[Reply
         already = {SeriesState.ACTIVE: "already active", SeriesState.PAUSED: "already paused"}[state]
         return [say(f"Nothing changed: meeting #{series.id} is {already}.")]
     series.state = SERIES.move(series.state, state)
-    if state == SeriesState.ACTIVE:
-        advance(series, ctx.now)
-        await _past_ended_meetings(ctx, series)
-    logger.info("series %s is now %s", series.id, state)
     taken, notices = "", list[Reply]()
-    if state != SeriesState.ACTIVE:
-        why = f"meeting #{series.id} was {'paused' if state == SeriesState.PAUSED else 'removed'}"
-        taken, notices = await _take_off(ctx, series, _ahead(series, ctx.now), why=why, skipped=False)
-    else:
+    if state == SeriesState.ACTIVE:
         from bot.services.calendars import resumed  # calendars builds on this module
 
-        taken = resumed(await ctx.session.get(CalendarFeed, series.id), ctx.now)
+        advance(series, ctx.now)
+        back, notices = await _bring_back(ctx, series)
+        await _past_ended_meetings(ctx, series)
+        taken = resumed(await ctx.session.get(CalendarFeed, series.id), ctx.now) + back
+    else:
+        why = f"meeting #{series.id} was {'paused' if state == SeriesState.PAUSED else 'removed'}"
+        taken, notices = await _take_off(ctx, series, _ahead(series, ctx.now), why=why, skipped=False)
+    logger.info("series %s is now %s", series.id, state)
     return [say(f"{DONE_WORD[state]} meeting #{series.id}.{taken}{_state_hint(series)}"), *notices]
 
 
@@ -307,9 +307,75 @@ _ENDED_AT = select(AgendaItem.id).where(
 )
 
 
+async def _bring_back(ctx: Context, series: MeetingSeries) -> tuple[str, list[Reply]]:
+    """A resumed series' meetings still ahead whose item was taken off while it was paused: each item opens
+    again with a fresh pick, and the people it is now promised to are told, as when a moment is first picked
+    (the organizer's reminder comes from the scheduler, as ever, for a card not posted yet). What the answer
+    adds about them, and the cards and notices."""
+    team = await ctx.session.get(Team, series.team_id)
+    assert team is not None
+    cancelled = (
+        await ctx.session.scalars(
+            select(AgendaItem)
+            .where(
+                AgendaItem.series_id == series.id,
+                AgendaItem.state == AgendaState.CANCELLED,
+                AgendaItem.starts_at > ctx.now,
+            )
+            .order_by(AgendaItem.starts_at, AgendaItem.id)
+            .with_for_update()
+        )
+    ).all()
+    if not cancelled:
+        return "", []
+    # Only meetings the series still has (not on a skip date, not gone from its calendar).
+    meets = set(next_starts(series, ctx.now, OVERLAP_HORIZON * 4))
+    said: list[str] = []
+    replies: list[Reply] = []
+    for item in cancelled:
+        if item.starts_at not in meets:
+            continue
+        posted = item.post_ref is not None
+        item.state = AGENDA.reopening(item.state, AgendaState.POSTED if posted else AgendaState.SCHEDULED)
+        item.moment_id, item.presenter_id, item.reason = None, None, ""
+        item.locked_by, item.locked_until, item.updated_at = None, None, ctx.now
+        notices = await agenda.fill(ctx.session, item, team, ctx.now)
+        logger.info("series %s resumed: agenda item %s open again with moment %s", series.id, item.id, item.moment_id)
+        if posted:
+            replies.append(await agenda.card_reply(ctx.session, item, team))
+            notices += await _organizer_told(ctx, item, team, series)
+        replies += notices
+        when = cards.local_time(item.starts_at, team.zone)
+        what = "with a fresh pick" if item.moment_id is not None else "(nothing to feature yet)"
+        out = cards.local_time(max(item.post_at, ctx.now), team.zone)
+        card = "its card in the channel shows it again" if posted else f"its card goes to the channel on {out}"
+        said.append(f" The meeting on {when} is back on the agenda {what}; {card}.")
+    if any(r.to_member is not None for r in replies):
+        said.append(" I let the people it is promised to know.")
+    return "".join(said), replies
+
+
+async def _organizer_told(ctx: Context, item: AgendaItem, team: Team, series: MeetingSeries) -> list[Reply]:
+    """The organizer of a meeting whose card is back in the channel (no reminder comes for a posted card)."""
+    if item.organizer_id is None or item.organizer_id == ctx.member.id or item.moment_id is None:
+        return []
+    organizer = await ctx.session.get(Member, item.organizer_id)
+    moment = await ctx.session.get(Moment, item.moment_id)
+    if organizer is None or moment is None:
+        return []
+    when = cards.local_time(item.starts_at, team.zone)
+    what = moment.title or moment.situation[:120]
+    text = (
+        f"Meeting #{series.id} was resumed, so the meeting on {when} has a Customer Moment again: {what}."
+        " Its card in the channel shows it."
+    )
+    return [Reply(text=text, audience=Audience.DIRECT, to_member=organizer.external_id)]
+
+
 async def _past_ended_meetings(ctx: Context, series: MeetingSeries) -> None:
-    """A resumed series moves past the meetings whose item already ended (taken off when it was paused):
-    their occurrence is not prepared again, so the series says truly which meeting gets its next moment."""
+    """A resumed series moves past the meetings whose item already ended for good (skipped or presented;
+    one taken off while it was paused is open again by now): their occurrence is not prepared again, so
+    the series says truly which meeting gets its next moment."""
     for _ in range(OVERLAP_HORIZON):
         at = series.next_start_at
         if at is None or await ctx.session.scalar(_ENDED_AT, {"series_id": series.id, "starts_at": at}) is None:
