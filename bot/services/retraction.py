@@ -17,10 +17,9 @@ from datetime import datetime
 from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import cards
 from bot.domain.lifecycle import AGENDA, OPEN, AgendaState, Outcome
-from bot.replies import Audience, Reply
-from bot.services import agenda, picking
+from bot.replies import Reply
+from bot.services import agenda, picking, promises
 from bot.storage.models import AgendaItem, Member, Moment, Recipient, Team
 
 logger = logging.getLogger(__name__)
@@ -106,17 +105,19 @@ async def redraw(session: AsyncSession, moment_id: int) -> list[Reply]:
 async def pick_again(
     session: AsyncSession, item: AgendaItem, *, why: str, now: datetime, actor_id: int | None
 ) -> list[Reply]:
-    """Give one agenda item not presented yet another moment, saying ``why``; its card and notices."""
+    """Give one agenda item not presented yet another moment, saying ``why``; its card and notices.
+
+    Everyone told about the moment that left (its author, the colleagues it recognises, its presenter, the
+    organizer) hears it changed, once, but the person whose change it was; whoever presents now hears so."""
     team = await session.get(Team, item.team_id)
     assert team is not None
     AGENDA.move(item.state, item.state)  # picking again keeps an item that was not presented yet as it is
-    before, left = item.presenter_id, item.moment_id
+    before, left = promises.promised(item), item.moment_id
     exclude = await picking.swapped_out(session, item.id)
     if left is not None:
         exclude |= {left}
     choice = await picking.pick(session, item, team, now, exclude=exclude)
     await picking.end_featuring(session, item, Outcome.SWAPPED)
-    when = cards.local_time(item.starts_at, team.zone)
     replies: list[Reply] = []
     if choice is None:
         item.moment_id, item.presenter_id, item.updated_at = None, None, now
@@ -127,25 +128,8 @@ async def pick_again(
         replies += await agenda.featured_notices(session, item, team, moment)
     logger.info("agenda item %s: moment %s left the agenda, now %s", item.id, left, item.moment_id)
     told = {r.to_member for r in replies}
-    for member_id, text in (
-        (before, f"You no longer present at the meeting on {when}: {why}."),
-        (item.presenter_id, f"The Customer Moment for the meeting on {when} changed ({why}); you present it."),
-    ):
-        if member_id is None or member_id == actor_id or (member_id == before and member_id == item.presenter_id):
-            continue
-        member = await session.get(Member, member_id)
-        if member is not None and member.external_id not in told:
-            replies.append(Reply(audience=Audience.DIRECT, to_member=member.external_id, text=text))
-    if before is not None and before == item.presenter_id and before != actor_id:
-        member = await session.get(Member, before)
-        if member is not None and member.external_id not in told:
-            replies.append(
-                Reply(
-                    audience=Audience.DIRECT,
-                    to_member=member.external_id,
-                    text=f"The Customer Moment for the meeting on {when} changed ({why}); you still present it.",
-                )
-            )
+    taken = await promises.taken_back(session, item, team, before, why=why, actor_id=actor_id, taken_off=choice is None)
+    replies += [r for r in taken if r.to_member not in told]
     if item.state is AgendaState.POSTED:
         replies.insert(0, await agenda.card_reply(session, item, team))
     return replies
