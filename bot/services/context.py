@@ -247,6 +247,6 @@ async def find_person(ctx: Context, token: str) -> Member:
         if found is None:
             raise NotFound(f"I don't know anyone called {token[:60]} here.")
         member = found
-    if ctx.team is not None:
-        await note_team_member(ctx.session, ctx.team, member, ctx.now)
+    # Being mentioned in a channel is not being in it: only acting there (or a meeting's roster) notes
+    # someone as one of the channel's people, which decides what of the channel they may see and do.
     return member

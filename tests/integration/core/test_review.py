@@ -199,3 +199,18 @@ async def test_review_off_says_how_many_items_still_wait_for_a_decision(runtime:
     assert text(await ask(runtime, said("review off", channel="other"))) == (
         "Review is off: new stories and shout-outs go straight into the pool."
     )
+
+
+async def test_being_mentioned_in_a_private_channel_is_not_being_in_it(runtime: Runtime) -> None:
+    await ask(runtime, said("help"))
+    await ask(runtime, said("help", actor="dave"))  # dave, a manager, is in #support only
+    await ask(runtime, said("managers add @dave"))
+    await ask(runtime, said("review on", channel="hr-private"))
+    await ask(runtime, said(STORY, actor="bob", channel="hr-private"))
+    await ask(runtime, said(f"shoutout @dave {REASON}", actor="bob", channel="hr-private"))
+    story = await one(runtime, Moment, Moment.kind == "story")
+
+    assert text(await ask(runtime, said("review", actor="dave"))) == "Nothing is waiting for review."
+    refused = text(await ask(runtime, said(f"approve {story.id}", actor="dave")))
+    assert refused.startswith(f"There is no item #{story.id} for you to review")
+    assert (await one(runtime, Moment, Moment.kind == "story")).state == "pending"

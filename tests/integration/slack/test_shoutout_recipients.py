@@ -96,5 +96,5 @@ async def test_only_active_people_can_be_made_managers(
 
     assert said in slack.said(answer)
     async with runtime.sessions() as session:
-        roles = dict((await session.execute(select(Member.external_id, Member.role))).tuples().all())
+        roles = {who: role for who, role in await session.execute(select(Member.external_id, Member.role))}
     assert [who for who, role in roles.items() if role != "member"] == ["U1"]  # nobody's role changed
