@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import select
+
 from bot import cards, forms, grammar
 from bot.domain import privacy
+from bot.domain.lifecycle import OPEN
 from bot.domain.validation import clean_reason
-from bot.replies import Reply, say
-from bot.services import announcements, retraction
+from bot.replies import Audience, Reply, say
+from bot.services import announcements, board, picking, retraction
 from bot.services.context import Context, Refused
 from bot.services.moments import checked_story, masked, own_moment
 from bot.services.views import moment_view
-from bot.storage.models import Moment, Team
+from bot.storage.models import AgendaItem, Member, Moment, Team
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +76,33 @@ def _saved(moment: Moment, before: str, found: tuple[str, ...], *, names_someone
     return f"{text} {privacy.describe(found, names_someone=names_someone)}".strip()
 
 
+async def _new_presenters(ctx: Context, moment: Moment) -> list[Reply]:
+    """A story on an agenda turned anonymous (or named again): who presents it follows, as when it was picked
+    (an anonymous story is presented by the meeting's organizer), and whoever now presents is told."""
+    items = await ctx.session.scalars(
+        select(AgendaItem).where(AgendaItem.moment_id == moment.id, AgendaItem.state.in_(OPEN))
+    )
+    told: list[Reply] = []
+    for item in items:
+        presenter, before = picking.presenter_for(moment, item.organizer_id), item.presenter_id
+        if presenter == before:
+            continue
+        item.presenter_id, item.updated_at = presenter, ctx.now
+        logger.info("agenda item %s: presenter now member %s (story %s edited)", item.id, presenter, moment.id)
+        team = await ctx.session.get(Team, item.team_id)
+        when = cards.local_time(item.starts_at, team.zone if team is not None else "UTC")
+        why = "its author now shares it anonymously" if moment.anonymous else "its author presents it now"
+        for member_id, text in (
+            (presenter, f"You present the Customer Moment at the meeting on {when}: {why}."),
+            (before, f"You no longer present the Customer Moment at the meeting on {when}: {why}."),
+        ):
+            member = await ctx.session.get(Member, member_id) if member_id is not None else None
+            if member is not None and member.id != ctx.member.id:
+                told.append(Reply(audience=Audience.DIRECT, to_member=member.external_id, text=text))
+    await board.mark_moment(ctx.session, moment.id, ctx.now)
+    return told
+
+
 async def save_story(ctx: Context, moment_id: int, args: grammar.StoryArgs) -> list[Reply]:
     moment = await _editable(ctx, moment_id)
     if moment.kind != "story":
@@ -86,13 +116,15 @@ async def save_story(ctx: Context, moment_id: int, args: grammar.StoryArgs) -> l
     )
     if not changed:
         return [say(f"Nothing changed: story #{moment.id} already reads like that.")]
-    before = moment.state
+    before, was_anonymous = moment.state, moment.anonymous
     moment.situation, moment.action, moment.reaction, moment.lesson = texts.texts
     moment.tags, moment.nps, moment.anonymous = list(fields.tags), fields.nps, fields.anonymous
     moment.state = await _state_after_edit(ctx, moment)
     logger.info("story %s edited by its author (state %s → %s, masked %s)", moment.id, before, moment.state, found)
     message = _saved(moment, before, found, names_someone=texts.names_someone)
+    presenting = await _new_presenters(ctx, moment) if moment.anonymous != was_anonymous else []
     agenda = await retraction.after_edit(ctx.session, moment, now=ctx.now, actor_id=ctx.member.id)
+    agenda = [*presenting, *agenda]
     shown = await announcements.ended_cards(ctx.session, moment.id)
     if shown:
         message += (

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from adapters.runtime import Runtime
-from bot.storage.models import Moment
-from tests.integration.core import ask, one, table_counts, text
+from bot.storage.models import AgendaItem, Member, Moment
+from tests.integration.core import ask, dms, one, table_counts, text
 from tests.support.events import pressed, said, submitted
 
 STORY = "story The customer asked what we did: nothing for a week. did: called back | lesson: call before they chase"
@@ -107,3 +107,29 @@ async def test_editing_your_own_exercise_says_exercises_cannot_be_edited_and_wha
         assert "not one of them" not in answer
     answer = text(await ask(runtime, said(f"edit {exercise.id}", actor="bob")))
     assert answer == f"You can edit your own stories and shout-outs; #{exercise.id} is not one of them."
+
+
+async def test_a_story_on_an_agenda_made_anonymous_is_presented_by_the_organizer_and_both_are_told(
+    runtime: Runtime,
+) -> None:
+    await ask(runtime, said("help"))  # alice: admin, she will organise
+    await ask(runtime, said(STORY, actor="bob"))
+    story = await one(runtime, Moment, Moment.kind == "story")
+    await ask(runtime, said("request"))
+    item = await one(runtime, AgendaItem)
+    bob = await one(runtime, Member, Member.external_id == "bob")
+    alice = await one(runtime, Member, Member.external_id == "alice")
+    assert (item.moment_id, item.presenter_id, item.organizer_id) == (story.id, bob.id, alice.id)
+
+    values = {"situation": story.situation, "action": story.action, "lesson": story.lesson, "anonymous": True}
+    replies = await ask(runtime, submitted("story", values, actor="bob", context=str(story.id)))
+    assert (await one(runtime, AgendaItem)).presenter_id == alice.id
+    assert dms(replies).get("alice", "").startswith("You present the Customer Moment at the meeting on")
+    assert "bob" not in dms(replies)  # he made the change
+    card = text(replies)
+    assert "Presenter: bob" not in card and "Shared by bob" not in card
+
+    values["anonymous"] = False  # named again: he presents it again, and alice hears she does not
+    replies = await ask(runtime, submitted("story", values, actor="bob", context=str(story.id)))
+    assert (await one(runtime, AgendaItem)).presenter_id == bob.id
+    assert dms(replies).get("alice", "").startswith("You no longer present the Customer Moment")
