@@ -46,14 +46,22 @@ _meetings = (
     )
     .subquery("meetings")
 )
+# What people shared that still stands (in the pool or waiting for review; a team's own exercises count
+# their authors as contributors): a withdrawn, hidden or sent-back item is not counted, nor is its author
+# as a contributor for it. Recognitions are counted once approved, when they reach the people named.
 _made = (
     select(
         func.count().filter(Moment.kind == "story").label("stories"),
         func.count(distinct(Moment.author_id)).label("contributors"),
-        func.count().filter(Moment.kind == "shoutout", Moment.state == "approved").label("given"),
+        func.count().filter(Moment.kind == "shoutout").label("given"),
     )
     .select_from(Moment)
-    .where(Moment.team_id == bindparam("team_id"), Moment.created_at >= bindparam("since"))
+    .where(
+        Moment.team_id == bindparam("team_id"),
+        Moment.created_at >= bindparam("since"),
+        Moment.library_key.is_(None),
+        Moment.state.in_(("approved", "pending")),
+    )
     .subquery("made")
 )
 _recognitions = (

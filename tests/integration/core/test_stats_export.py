@@ -13,7 +13,7 @@ from sqlalchemy import select
 from adapters.runtime import Runtime
 from bot.replies import Attachment, Card, Fact, Reply, Section, Visibility
 from bot.storage.models import AgendaItem, Featuring, Member, Moment, Recipient, Team, Vote
-from tests.integration.core import ask, card_text, text
+from tests.integration.core import ask, card_text, rows, text
 from tests.support.clock import FakeClock
 from tests.support.events import said
 
@@ -223,9 +223,9 @@ async def test_stats_card_reads_exactly_so_for_a_busy_month(runtime: Runtime, cl
     facts = (
         Fact("Meetings with a moment", "2"),
         Fact("Meetings without", "4 (2 missed)"),
-        Fact("Stories submitted", "3"),
+        Fact("Stories submitted", "2"),  # the one sent back is not counted
         Fact("People who contributed", "4"),
-        Fact("Shout-outs given", "2"),
+        Fact("Shout-outs given", "3"),  # one of them waits for review
         Fact("Recognitions received", "3 (to 2 different people)"),
         Fact("Featured or on an agenda", "2 exercises, 2 shout-outs, 1 customer story"),
         Fact("Helpful votes", "2"),
@@ -310,3 +310,15 @@ async def test_csv_export_cells_cannot_become_spreadsheet_formulas(runtime: Runt
     assert reply.attachment is not None
     (row,) = csv.DictReader(io.StringIO(reply.attachment.content))
     assert not row["situation"].startswith(("=", "+", "-", "@"))
+
+
+async def test_stats_count_what_still_stands_and_its_authors_alike(runtime: Runtime) -> None:
+    await ask(runtime, said("help", actor="bob"))
+    await ask(runtime, said("shoutout @bob stayed late to fix the customer's refund for good"))
+    await ask(runtime, said("story The parcel was lost twice | rang the depot | own the problem"))
+    for moment in await rows(runtime, Moment, Moment.library_key.is_(None)):
+        await ask(runtime, said(f"withdraw {moment.id}"))
+    (reply,) = await ask(runtime, said("stats 30"))
+    assert reply.card is not None
+    facts = {fact.label: fact.value for fact in reply.card.facts}
+    assert (facts["Stories submitted"], facts["People who contributed"], facts["Shout-outs given"]) == ("0", "0", "0")
