@@ -474,6 +474,7 @@ DECIDING_ACTIONS = frozenset(spec.action for spec in ACTIONS if spec.decides)
 # --- parsing, help and routing ------------------------------------------------------------------------
 
 
+PLATFORM_NAMES = {"slack": "Slack", "teams": "Microsoft Teams", "console": "the console"}
 FORM_COMMANDS = frozenset({"story", "shoutout", "exercise"})  # typed alone, these open a form with a field per part
 
 
@@ -512,11 +513,14 @@ def help_text(topic: str | None = None, *, platform: str = "") -> str:
     unknown topic is said to be one, with the nearest command names, before the list."""
     spec = BY_WORD.get(topic.lower()) if topic else None
     if spec is not None:
-        return "\n".join([spec.usage, spec.help, *(f"  {example}" for example in spec.examples)])
+        lines = [spec.usage, spec.help, *(f"  {example}" for example in spec.examples)]
+        if spec.only_on and platform and platform not in spec.only_on:
+            lines.append(f"It does nothing in {PLATFORM_NAMES.get(platform, platform)}.")
+        return "\n".join(lines)
     offered = [spec for spec in COMMANDS if not spec.only_on or not platform or platform in spec.only_on]
     lines = []
     if topic:
-        near = difflib.get_close_matches(topic.lower(), [spec.name for spec in offered], n=2, cutoff=0.6)
+        near = difflib.get_close_matches(topic.lower(), [spec.name for spec in COMMANDS], n=2, cutoff=0.6)
         guess = f" Did you mean {' or '.join(f'`help {name}`' for name in near)}?" if near else ""
         lines += [f"There is no command `{topic[:40]}`.{guess} Here is everything I understand:", ""]
     lines += ["Customer Moment — a customer story, exercise or shout-out in every meeting.", ""]

@@ -109,8 +109,17 @@ def test_help_on_a_platform_lists_the_commands_it_has(platform: str) -> None:
     assert ("canvas [" in text) == (platform != "teams")
 
 
+@pytest.mark.parametrize(("topic", "platform"), [("canvas", "teams"), ("pool", "slack")])
+def test_help_on_a_command_of_another_platform_says_it_does_nothing_here(topic: str, platform: str) -> None:
+    text = commands.help_text(topic, platform=platform)
+    assert text.startswith(BY_NAME[topic].usage)
+    assert text.endswith(f"It does nothing in {'Microsoft Teams' if platform == 'teams' else 'Slack'}.")
+    assert "does nothing" not in commands.help_text(topic, platform="console")
+
+
 @pytest.mark.parametrize(
-    ("topic", "guess"), [("nonsense", None), ("stroy", "story"), ("SHOUTOT", "shoutout"), ("qeue", "queue")]
+    ("topic", "guess"),
+    [("nonsense", None), ("stroy", "story"), ("SHOUTOT", "shoutout"), ("qeue", "queue"), ("canvs", "canvas")],
 )
 def test_help_on_an_unknown_topic_says_so_and_lists_everything(topic: str, guess: str | None) -> None:
     text = commands.help_text(topic, platform="slack")
