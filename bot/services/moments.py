@@ -348,6 +348,7 @@ async def withdraw(ctx: Context, moment_id: int) -> list[Reply]:
         raise Refused(f"Only the author can withdraw #{moment_id}.")
     if moment.state == "withdrawn":
         return [say(f"#{moment_id} is already withdrawn.")]
+    was_shown = announcements.shown_in_channel(moment)  # hidden, private or in review: its announcement says so
     moment.state = "withdrawn"
     await board.mark_moment(ctx.session, moment.id, ctx.now)
     logger.info("moment %s withdrawn by its author", moment.id)
@@ -355,6 +356,8 @@ async def withdraw(ctx: Context, moment_id: int) -> list[Reply]:
     left = await retraction.retract(ctx.session, [moment.id], why=why, now=ctx.now, actor_id=ctx.member.id)
     note = " It left the agenda it was on; that meeting gets another moment." if left.items else ""
     announced = await announcements.redraw(ctx.session, moment)
+    if not was_shown:  # its announcement was taken down before: nothing to take out again
+        announced = announcements.Redrawn([], announced.channel, announced.cards)
     note += _taken_down(announced)
     return [say(f"Withdrawn #{moment_id}. It will not be featured.{note}"), *left.replies, *announced.all]
 

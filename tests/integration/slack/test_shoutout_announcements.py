@@ -122,3 +122,14 @@ async def test_approving_from_a_review_card_in_a_direct_message_announces_in_the
     assert "I took its announcement out of #support." in slack.said(withdrawn)
     [now] = slack.fake.posted("C1")
     assert now["ts"] == post["ts"] and REASON not in all_text(now["blocks"])
+
+
+async def test_withdrawing_a_shoutout_already_taken_down_does_not_say_so_again(slack: SlackDriver) -> None:
+    number, post = await announced(slack, "<@U3>")
+    await slack.command(f"hide {number}", user="U3")  # its only recipient: taken down now
+
+    answer = await slack.command(f"withdraw {number}")
+
+    assert slack.said(answer).startswith(f"Withdrawn #{number}. It will not be featured.")
+    assert "announcement" not in slack.said(answer)
+    taken_down(slack, post)  # one update, from the hide
