@@ -148,9 +148,27 @@ class Consents:
             return Refusal.EXPIRED
         return offer
 
-    def _sign(self, fields: Mapping[str, Any]) -> str:
+    def seal(self, purpose: str, fields: Mapping[str, Any]) -> str:
+        """A signature over ``fields`` for another use than a file offer, under a key of that use alone
+        (derived from the same server key), so that no signature made for one use passes for another."""
+        return self._sign(fields, key=hmac.new(self._key, purpose.encode("utf-8"), hashlib.sha256).digest())
+
+    def unaltered(self, purpose: str, fields: Mapping[str, Any], signature: object) -> bool:
+        """Whether ``signature`` is :meth:`seal`'s for exactly these ``fields`` and ``purpose``."""
+        if not isinstance(signature, str):
+            return False
+        return hmac.compare_digest(signature.encode("utf-8"), self.seal(purpose, fields).encode("ascii"))
+
+    def expiry(self) -> int:
+        """The Unix time until which something signed now may be used."""
+        return int(self._clock()) + self._lifetime
+
+    def expired(self, expires: int) -> bool:
+        return expires < self._clock()
+
+    def _sign(self, fields: Mapping[str, Any], *, key: bytes | None = None) -> str:
         canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-        digest = hmac.new(self._key, canonical.encode("ascii"), hashlib.sha256).digest()
+        digest = hmac.new(key or self._key, canonical.encode("ascii"), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 

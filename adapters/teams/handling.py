@@ -14,7 +14,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from typing import Any
 
-from adapters.teams import routing
+from adapters.teams import origins, routing
 from adapters.teams.activities import PLATFORM, TEAMS_CHANNEL, Activity, place_of, section, teams_team_id, text_of
 from adapters.teams.capture import Capture
 from adapters.teams.conversations import ConversationStore
@@ -37,7 +37,10 @@ logger = logging.getLogger(__name__)
 UNKNOWN_PERSON = "I can't tell who you are in this conversation, so I can't act on that."
 
 
-def where_of(turn: Turn, incoming: Incoming | None = None, used_form: Form | None = None) -> Where:
+def where_of(
+    turn: Turn, incoming: Incoming | None = None, used_form: Form | None = None, shared: origins.Shared | None = None
+) -> Where:
+    """``shared``: the shared conversation a form submitted from the 1:1 chat came from (else the turn's own)."""
     return Where(
         tenant=turn.place.workspace_id,
         service_url=turn.service_url,
@@ -51,6 +54,7 @@ def where_of(turn: Turn, incoming: Incoming | None = None, used_form: Form | Non
         channel_name=turn.place.channel_name,
         used_form=used_form,
         form_values=dict(incoming.form_values) if incoming is not None else {},
+        shared=shared or origins.shared_of(turn),
     )
 
 
@@ -113,7 +117,19 @@ class Handler:
         place = turn.place
         self._directory.note(place.workspace_id, turn.sender)
         form = used_form(turn)
-        incoming = await self._incoming(turn, form, connectors)
+        # A form sent back to the 1:1 chat acts where it was first submitted (``origins.py``); the turn stays
+        # the 1:1 chat's for everything else (where answers go, whose reference is kept).
+        acting, shared = turn, None
+        raw = origins.carried(turn)
+        if raw is not None:
+            origin = origins.read(self._consents, turn, raw)
+            if isinstance(origin, origins.Refusal):
+                logger.warning("teams: a form's origin from %s refused: %s", place.workspace_id, origin.name)
+                await self._outbox(where_of(turn), connectors).send([routing.Step(routing.HERE, say(origin.told))])
+                return
+            shared = origin.shared
+            acting = replace(turn, place=shared.place(place.workspace_id), roster_id=shared.roster_id)
+        incoming = await self._incoming(acting, form, connectors)
         if incoming is None:
             await self._outbox(where_of(turn), connectors).send([routing.Step(routing.HERE, say(UNKNOWN_PERSON))])
             return
@@ -122,12 +138,12 @@ class Handler:
             _what(incoming),
             incoming.actor.external_id,
             place.workspace_id,
-            place.channel_id or "1:1",
+            acting.place.channel_id or "1:1",
         )
         async with self._work():  # past the wait bound: Busy, before anything of the message is stored
             replies = await self._core.handle(incoming)
-        steps = routing.route(replies, situation_of(turn, incoming))
-        refs = await self._outbox(where_of(turn, incoming, form), connectors).send(steps)
+        steps = routing.route(replies, situation_of(acting, incoming))
+        refs = await self._outbox(where_of(acting, incoming, form, shared), connectors).send(steps)
         try:
             await self._core.remember_posts(
                 platform=PLATFORM, workspace_id=place.workspace_id, replies=replies, refs=refs

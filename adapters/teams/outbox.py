@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from adapters.teams import routing
+from adapters.teams import origins, routing
 from adapters.teams.conversations import ConversationStore
 from adapters.teams.files import Consents, consent_activity
 from adapters.teams.names import TeamSource
@@ -61,6 +61,9 @@ class Where:
     channel_name: str = ""
     used_form: Form | None = None  # the form submitted, when a card's form was used
     form_values: dict[str, Any] = field(default_factory=dict)
+    # the shared conversation a form shown again acts in when submitted from the person's 1:1 chat: the turn's
+    # own (a channel, group chat or meeting chat), or the one a form submitted from the 1:1 chat came from
+    shared: origins.Shared | None = None
 
 
 def reference(service_url: str, conversation_id: str, activity_id: str | None, tenant: str) -> JsonDict | None:
@@ -116,12 +119,31 @@ class Outbox:
     async def _connector(self, service_url: str | None = None) -> Connector:
         return await self._connectors(service_url or self._where.service_url)
 
-    async def _render(self, step: routing.Step) -> JsonDict:
+    async def _render(self, step: routing.Step, conversation_id: str) -> JsonDict:
+        """``conversation_id``: where the activity goes (a form shown again there is bound to it)."""
         where, reply = self._where, step.reply
         shown = reply.retry_form if step.mode == "reshow" else reply.form
         people = await self._roster() if shown is not None and any(f.kind == "people" for f in shown.fields) else None
+        origin = None
+        if step.mode == "reshow" and reply.retry_form is not None and where.shared is not None:
+            if self._consents is None or not where.actor_account:
+                raise DeliveryError("a form to show again has no one to sign it for", retryable=False)
+            origin = origins.sign(
+                self._consents,
+                tenant=where.tenant,
+                person=where.actor_account,
+                conversation=conversation_id,
+                shared=where.shared,
+                form=reply.retry_form.form_id,
+                context=reply.retry_form.context,
+            )
         return render(
-            reply, mode=step.mode, people=people, used_form=where.used_form, submitted_values=where.form_values
+            reply,
+            mode=step.mode,
+            people=people,
+            used_form=where.used_form,
+            submitted_values=where.form_values,
+            origin=origin,
         )
 
     async def _roster(self) -> list[Option] | None:
@@ -140,7 +162,16 @@ class Outbox:
             return None
         if reply.attachment is not None:
             return await self._file(reply, private=step.target == routing.FILE)
-        activity = await self._render(step)
+        if step.target == routing.PRIVATE and where.actor_account:
+            conversation_id = await self._personal_chat(where.actor_account)
+            activity = await self._render(step, conversation_id)
+            connector = await self._connector()
+            return reference(
+                where.service_url, conversation_id, await connector.send(conversation_id, activity), where.tenant
+            )
+        if step.target == routing.PRIVATE:
+            raise DeliveryError("no 1:1 chat for a reply to someone unknown", retryable=False)
+        activity = await self._render(step, where.conversation_id)
         if step.target == routing.HERE:
             connector = await self._connector()
             return reference(
@@ -159,12 +190,6 @@ class Outbox:
             return await self._post(step.channel_id, activity)
         if step.target == routing.MEMBER and step.member_id:
             return await self._direct(step.member_id, activity)
-        if step.target == routing.PRIVATE and where.actor_account:
-            conversation_id = await self._personal_chat(where.actor_account)
-            connector = await self._connector()
-            return reference(
-                where.service_url, conversation_id, await connector.send(conversation_id, activity), where.tenant
-            )
         logger.warning("teams: nowhere to send a %s reply in %s", step.target, where.tenant)
         return None
 

@@ -49,11 +49,13 @@ def render(
     people: Sequence[Option] | None = None,
     used_form: Form | None = None,
     submitted_values: Mapping[str, Any] | None = None,
+    origin: Mapping[str, Any] | None = None,
 ) -> JsonDict:
     """The activity for one reply.
 
     ``outcome`` turns a reply into the card that replaces a used form (titled as ``used_form``) or review
-    card; ``reshow`` shows the reply's ``retry_form`` again with the values just sent and the reply's problems.
+    card; ``reshow`` shows the reply's ``retry_form`` again with the values just sent and the reply's problems,
+    its submit data carrying ``origin`` (the signed conversation it acts in, see ``origins.py``) when given.
     """
     if mode == "reshow" and reply.retry_form is not None:
         card = adaptive.form_json(
@@ -63,6 +65,10 @@ def render(
             errors=reply.errors,
             message="" if reply.errors else reply.text,
         )
+        if origin is not None:
+            for action in card.get("actions", []):
+                if isinstance(action.get("data"), dict) and "form" in action["data"]:
+                    action["data"]["origin"] = dict(origin)
         return message(attachments=[adaptive.attachment(card)])
     if mode == "outcome":
         if reply.card is not None:

@@ -7,7 +7,10 @@ person's 1:1 chat with the bot, with a note in the thread that names nothing of 
 channel, the thread or a card there. Files always go to the 1:1 chat, the only place the Bot APIs can
 hand over a file. A card action updates its card in place: the agenda card shows its new state, a used
 form or review item turns into its outcome, and a form with problems is shown again with the values and
-the problems next to the fields.
+the problems next to the fields — in the person's own 1:1 chat: a form shown again holds what they typed,
+which no one else in a channel, group chat or meeting chat may see, so there it goes to their 1:1 chat
+(where submitting it acts in the conversation it came from, see ``origins.py``) with a note in the thread
+that names nothing of it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 PRIVATE_NOTE = "I've sent that to you in our 1:1 chat."
 FILE_NOTE = "I've sent the file to you in our 1:1 chat."
+FORM_NOTE = "I've sent the form back to you in our 1:1 chat to fix."
+FORM_RETRY_NOTE = "I've sent the form back to you in our 1:1 chat to try again."
 
 HERE = "here"  # the conversation (thread) the person wrote in
 CHANNEL = "channel"  # a new post in a team's channel or group chat
@@ -70,8 +75,11 @@ class Step:
 
 
 def _private(reply: Reply, situation: Situation) -> bool:
-    """Not for everyone in the conversation it answers (anywhere but the person's own 1:1 chat)."""
-    return situation.kind != "personal" and reply.visible_to is not Visibility.CHANNEL
+    """Not for everyone in the conversation it answers (anywhere but the person's own 1:1 chat): marked so
+    by the core, or a form to show again with what the person typed."""
+    if situation.kind == "personal":
+        return False
+    return reply.visible_to is not Visibility.CHANNEL or reply.retry_form is not None
 
 
 def _pressed_mode(reply: Reply, situation: Situation) -> str | None:
@@ -131,8 +139,12 @@ def route(replies: Sequence[Reply], situation: Situation) -> list[Step]:
             continue
         steps.append(Step(HERE, reply, mode="reshow" if reply.retry_form is not None else "reply"))
     if situation.kind != "proactive" and situation.shared:
-        if any(s.target == PRIVATE for s in steps):
+        forms = [s.reply for s in steps if s.target == PRIVATE and s.reply.retry_form is not None]
+        if any(s.target == PRIVATE and s.reply.retry_form is None for s in steps):
             steps.append(Step(HERE, say(PRIVATE_NOTE), note_for=PRIVATE))
+        if forms:
+            note = FORM_RETRY_NOTE if all(r.outcome.failed for r in forms) else FORM_NOTE
+            steps.append(Step(HERE, say(note), note_for=PRIVATE))
         if any(s.target == FILE for s in steps):
             steps.append(Step(HERE, say(FILE_NOTE), note_for=FILE))
     return steps

@@ -181,7 +181,8 @@ async def test_a_submit_with_junk_values_is_answered_not_crashed(teams: TeamsApp
     activity.update(value={"form": "story", "context": ["x"], "field.situation": {"deep": [1, 2]}}, replyToId="1")
     response = await teams.post(activity)
     assert response.status == 200
-    (shown_again,) = teams.connector.updates("1")
+    assert not teams.connector.updates("1")  # a form shown again goes to the person's 1:1 chat alone
+    (shown_again,) = [c for c in teams.connector.posts() if c.conversation_id.startswith("a:personal-")]
     assert "What happened?" in content(shown_again)
     assert await rows(teams) == (0, 0, 0)
 

@@ -55,17 +55,24 @@ def test_pressing_an_agenda_button_updates_that_card() -> None:
 
 
 def test_a_used_form_turns_into_its_outcome_or_is_shown_again() -> None:
-    submitted = Situation(kind="channel", channel_id="19:c", form_id="story", pressed=True)
+    submitted = Situation(kind="channel", channel_id="19:c", actor_id="alice", form_id="story", pressed=True)
     (done,) = route([say("Thanks!")], submitted)
     assert (done.target, done.mode) == (routing.PRESSED, "outcome")
-    (again,) = route([PROBLEM], submitted)
-    assert (again.target, again.mode) == (routing.PRESSED, "reshow")
-    (down,) = route([dataclasses.replace(DOWN, retry_form=forms.STORY)], submitted)
-    assert (down.target, down.mode) == (routing.PRESSED, "reshow")
+    again, note = route([PROBLEM], submitted)
+    assert (again.target, again.mode) == (routing.PRIVATE, "reshow")
+    assert (note.target, note.reply.text, note.note_for) == (routing.HERE, routing.FORM_NOTE, routing.PRIVATE)
+    down, note = route([dataclasses.replace(DOWN, retry_form=forms.STORY)], submitted)
+    assert (down.target, down.mode) == (routing.PRIVATE, "reshow")
+    assert (note.target, note.reply.text) == (routing.HERE, routing.FORM_RETRY_NOTE)
     (refused,) = route([Reply(text="That form is no longer available.", outcome=Outcome.REFUSED)], submitted)
     assert (refused.target, refused.mode) == (routing.PRESSED, "outcome")
-    unpressed = Situation(kind="channel", channel_id="19:c", form_id="story")
-    (new,) = route([PROBLEM], unpressed)
+    unpressed = Situation(kind="groupChat", channel_id="19:c", actor_id="alice", form_id="story")
+    steps = route([PROBLEM], unpressed)
+    assert [(s.target, s.mode) for s in steps] == [(routing.PRIVATE, "reshow"), (routing.HERE, "reply")]
+    personal = Situation(kind="personal", actor_id="alice", form_id="story", pressed=True)
+    (mine,) = route([PROBLEM], personal)
+    assert (mine.target, mine.mode) == (routing.PRESSED, "reshow")
+    (new,) = route([PROBLEM], dataclasses.replace(personal, pressed=False))
     assert (new.target, new.mode) == (routing.HERE, "reshow")
 
 
