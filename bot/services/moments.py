@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select, union_all
+from sqlalchemy import Select, bindparam, false, func, select, union_all
 
 from bot import cards, forms, grammar
 from bot.domain import privacy, similarity
@@ -37,13 +37,13 @@ def _mine_part(number: int, moments: Select[*tuple[Any, ...]]) -> Select[*tuple[
 _mine = union_all(
     _mine_part(
         AUTHORED,
-        select(*MOMENT_LINE, Moment.anonymous, Moment.private).where(
+        select(*MOMENT_LINE, Moment.anonymous, Moment.private, false().label("you_hid")).where(
             Moment.workspace_id == bindparam("workspace_id"), Moment.author_id == bindparam("member_id")
         ),
     ),
     _mine_part(
         RECEIVED,
-        select(*MOMENT_LINE, Moment.anonymous, Moment.private)
+        select(*MOMENT_LINE, Moment.anonymous, Moment.private, Recipient.hidden.label("you_hid"))
         .join(Recipient, Recipient.moment_id == Moment.id)
         .where(
             Moment.workspace_id == bindparam("workspace_id"),
@@ -425,8 +425,9 @@ async def mine(ctx: Context) -> list[Reply]:
     featured = await featured_notes(ctx.session, {row.id for row in found})
     for row in found:
         # Private shout-outs, withdrawn and hidden items are never featured: "not yet" would promise it.
-        never = row.private or row.state in ("withdrawn", "hidden")
+        never = row.private or row.state in ("withdrawn", "hidden") or row.you_hid
         notes = ["anonymous"] * row.anonymous + ["private"] * row.private
+        notes += ["hidden by you"] if row.you_hid and row.state != "hidden" else []
         notes += featured.get(row.id, [] if never else ["not featured yet"])
         lines[row.part].append(cards.moment_line(row, notes=notes))
     authored, received = lines[AUTHORED], lines[RECEIVED]

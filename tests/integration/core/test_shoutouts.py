@@ -160,3 +160,18 @@ async def test_mine_lists_what_you_shared_and_the_shoutouts_for_you(runtime: Run
         f"#{first.id} · Shout-out · approved · {REASON} · not featured yet",
         "You have opted out of being featured in meetings (`optin` to undo).",
     ]
+
+
+async def test_a_shoutout_you_hid_says_so_in_mine_and_is_not_promised_a_meeting(runtime: Runtime) -> None:
+    await team(runtime, "alice", "bob", "carol")
+    await ask(runtime, said(f"shoutout @bob @carol {REASON}"))
+    shoutout = await one(runtime, Moment, Moment.kind == "shoutout")
+    await ask(runtime, said(f"hide {shoutout.id}", actor="carol"))  # bob still has it
+
+    for who, line in (
+        ("carol", f"#{shoutout.id} · Shout-out · approved · {REASON} · hidden by you"),
+        ("bob", f"#{shoutout.id} · Shout-out · approved · {REASON} · not featured yet"),
+    ):
+        (reply,) = await ask(runtime, said("mine", actor=who))
+        assert reply.card is not None
+        assert reply.card.sections[-1].text.splitlines() == [line]
