@@ -27,10 +27,7 @@ SHARED_KINDS = ("channel", "groupChat")
 _SIGNATURE = "signature"
 _STRINGS = ("tenant", "person", "conversation", "kind", "channelId", "channelName", "rosterId", "form", "context")
 
-REFUSED = (
-    "I can't use this form: it isn't the one I sent you. "
-    "Open the form again in the conversation you started in and fill it in there."
-)
+REFUSED = "I can't use this form any more. Open it again in the conversation you started in and fill it in there."
 EXPIRED = "This form has expired. Open it again in the conversation you started in and fill it in there."
 
 
