@@ -85,7 +85,7 @@ class Redrawn:
     @property
     def where(self) -> str:
         """Where the announcement was, for a sentence: "#support" or "the channel"."""
-        return f"#{self.channel}" if self.channel else "the channel"
+        return f"#{self.channel.lstrip('#')}" if self.channel.strip("#") else "the channel"
 
 
 async def redraw(session: AsyncSession, moment: Moment) -> Redrawn:

@@ -175,3 +175,12 @@ async def test_a_shoutout_you_hid_says_so_in_mine_and_is_not_promised_a_meeting(
         (reply,) = await ask(runtime, said("mine", actor=who))
         assert reply.card is not None
         assert reply.card.sections[-1].text.splitlines() == [line]
+
+
+async def test_a_private_shoutout_made_public_says_where_it_was_shared(runtime: Runtime) -> None:
+    await team(runtime, "alice", "bob")
+    await ask(runtime, said(f"shoutout private @bob {REASON}"))
+    shoutout = await one(runtime, Moment, Moment.kind == "shoutout")
+    replies = await ask(runtime, submitted("shoutout", {"reason": REASON, "private": False}, context=str(shoutout.id)))
+    assert text(replies[:1]).endswith("It is no longer private: I shared it in #support.")
+    assert len(only(replies, Audience.CHANNEL)) == 1

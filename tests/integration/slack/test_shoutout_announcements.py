@@ -133,3 +133,19 @@ async def test_withdrawing_a_shoutout_already_taken_down_does_not_say_so_again(s
     assert slack.said(answer).startswith(f"Withdrawn #{number}. It will not be featured.")
     assert "announcement" not in slack.said(answer)
     taken_down(slack, post)  # one update, from the hide
+
+
+async def test_a_private_shoutout_made_public_is_announced_in_its_channel_once(slack: SlackDriver) -> None:
+    given = await slack.command(f"shoutout private <@U3> {REASON}")
+    number = number_in(slack.said(given))
+    assert slack.fake.posted("C1") == []
+
+    await slack.command(f"edit {number}")
+    _, body = await slack.submit(slack.opened_view(), {"reason": REASON, "private": []})
+    assert body is None or body.get("response_action") != "errors"
+    [post] = slack.fake.posted("C1")
+    assert REASON in all_text(post["blocks"]) and "Carol" in all_text(post["blocks"])
+
+    answer = await slack.command(f"withdraw {number}")  # and it can be taken back like any announcement
+    assert "I took its announcement out of #support." in slack.said(answer)
+    taken_down(slack, post)
