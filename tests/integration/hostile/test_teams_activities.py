@@ -337,7 +337,8 @@ async def test_a_form_shown_again_with_odd_numbers_in_it_is_answered(teams: Team
         value = {"form": "exercise", "context": "", "field.title": "", "field.minutes": minutes}
         status, _ = await post(teams, jsonable(submit(value, teams.service_url, card_id="1")))
         assert status == 200, minutes
-        [shown_again] = teams.connector.updates("1")
+        assert not teams.connector.updates("1")  # shown again in the person's 1:1 chat, not on the channel's card
+        [shown_again] = [c for c in teams.connector.posts() if c.conversation_id.startswith("a:personal-")]
         assert "Title" in content(shown_again)
         assert_teams_said_nothing_bad(teams.connector)
     assert changed(before, await table_counts(runtime.engine)) == {}
