@@ -59,7 +59,7 @@ class Context:
 
     def require_team(self) -> Team:
         if self.team is None:
-            raise Refused("Run this in the channel whose meetings it is for.")
+            raise Refused("Run this in your team's channel: each channel has its own stories, shout-outs, meetings and stats.")
         return self.team
 
 

@@ -211,7 +211,7 @@ async def test_reminder_before_the_post(runtime: Runtime) -> None:
 
 async def test_schedule_in_a_direct_message_is_refused(runtime: Runtime) -> None:
     reply = text(await ask(runtime, said(BERLIN_WEEKLY, channel=None)))
-    assert reply == "Run this in the channel whose meetings it is for."
+    assert reply == "Run this in your team's channel: each channel has its own stories, shout-outs, meetings and stats."
     assert await count(runtime, MeetingSeries) == 0
 
 

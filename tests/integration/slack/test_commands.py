@@ -123,7 +123,7 @@ async def test_a_workspace_admin_in_slack_is_an_admin_here(slack: SlackDriver) -
 
 async def test_direct_message_commands_have_no_team(slack: SlackDriver) -> None:
     name = await slack.command("queue", channel="D1", channel_name="directmessage")
-    assert "Run this in the channel" in slack.said(name)
+    assert "Run this in your team's channel" in slack.said(name)
 
 
 async def test_a_team_exercise_from_text_and_from_the_modal(slack: SlackDriver) -> None:

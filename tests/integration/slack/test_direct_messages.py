@@ -34,7 +34,7 @@ async def test_a_quick_story_in_the_dm_is_refused_without_a_channel_and_nothing_
     await slack.direct_message("story A customer was double-billed | I refunded at once | Check the invoice first")
     await slack.direct_message("mine")
     refusal, mine = answers_in(slack, "DU1")
-    assert "Run this in the channel" in refusal
+    assert "Run this in your team's channel" in refusal
     assert "double-billed" not in mine
 
 
@@ -43,7 +43,7 @@ async def test_channel_bound_commands_are_refused_clearly_in_the_dm(slack: Slack
         await slack.direct_message(command)
     answers = answers_in(slack, "DU1")
     assert len(answers) == 4
-    assert all("Run this in the channel whose meetings it is for." in a for a in answers), answers
+    assert all("Run this in your team's channel: each channel has its own stories, shout-outs, meetings and stats." in a for a in answers), answers
 
 
 async def test_commands_that_need_no_channel_work_in_the_dm(slack: SlackDriver) -> None:
@@ -85,4 +85,4 @@ async def test_bots_edits_joins_and_channel_messages_are_ignored(slack: SlackDri
 async def test_mentions_in_a_dm_name_people(slack: SlackDriver) -> None:
     await slack.direct_message("shoutout <@U2> called the customer back before they had to chase us")
     [answer] = answers_in(slack, "DU1")
-    assert "Run this in the channel" in answer
+    assert "Run this in your team's channel" in answer

@@ -83,7 +83,7 @@ async def test_story_without_text_opens_the_story_form(teams: TeamsApp) -> None:
 
 async def test_story_in_a_1_to_1_chat_asks_for_the_channel(teams: TeamsApp) -> None:
     calls = await say(teams, STORY, where="personal")
-    assert "Run this in the channel" in texts(calls)
+    assert "Run this in your team's channel" in texts(calls)
     assert await moments(teams) == []
 
 

@@ -268,5 +268,5 @@ async def test_the_form_without_its_origin_acts_in_the_1_1_chat_alone(teams: Tea
     data = {k: v for k, v in form_of(private)["actions"][0]["data"].items() if k != "origin"}
     answered = await send(teams, from_personal_chat(teams, private, {**data, **STORY, "field.lesson": LESSON}))
     assert [(c.method, c.activity_id) for c in answered] == [("PUT", private.posted_id)]
-    assert "Run this in the channel" in content(answered[0])
+    assert "Run this in your team's channel" in content(answered[0])
     assert await moments(teams.runtime, "story") == []
