@@ -25,7 +25,6 @@ from adapters.teams.outgoing import message, outcome_card
 from bot import commands
 from bot.core import CustomerMoment
 from bot.events import Incoming, Place
-from bot.grammar import UsageError
 from bot.log_safety import error_kind
 
 logger = logging.getLogger(__name__)
@@ -63,7 +62,7 @@ def check(offer: Offer | Refusal, activity: Activity) -> Offer | Refusal:
     try:
         if commands.parse(offer.command).name != EXPORT_COMMAND:
             return Refusal.NOT_EXPORT
-    except UsageError:
+    except ValueError:  # not a command at all (the core's UsageError)
         return Refusal.NOT_EXPORT
     return offer
 

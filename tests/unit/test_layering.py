@@ -50,6 +50,7 @@ CORE_FRONT_DOOR = frozenset(
         "bot.metrics",
         "bot.runtime",
         "bot.secrets",
+        "bot.log_safety",  # what an error may say in a log line: its kind, never its message
     }
 )
 CORE_INTERNALS = ("bot.storage", "bot.services", "bot.scheduler", "bot.domain")

@@ -140,8 +140,8 @@ async def test_a_story_made_of_every_hostile_piece_is_saved_once_and_shown_inert
     shown = all_text(card["blocks"])
     assert "&lt;!channel&gt;" in shown and "😡" in shown and "العميل غاضب" in shown
     assert "\x00" not in shown and "\x1b" not in shown
-    mine = await ask(slack, "mine")  # typed mentions arrive as plain words, shown as such
-    assert "@U999" in mine and "@channel" in mine
+    mine = await ask(slack, "mine")  # typed mentions arrive as plain words; a colleague's reads by name
+    assert "@Mallory" in mine and "@U999" not in mine and "@channel" in mine
 
 
 async def test_command_forms_with_missing_or_odd_fields_are_acknowledged_and_write_nothing(
