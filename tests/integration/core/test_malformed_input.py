@@ -81,7 +81,9 @@ def _direct(text: str) -> Incoming:
 
 async def test_channel_commands_in_a_direct_message_ask_for_the_channel(runtime: Runtime) -> None:
     for command in ("request", "queue", "stats", "export", "meetings", "review on", "exercise a | b"):
-        assert text(await ask(runtime, _direct(command))) == "Run this in your team's channel: each channel has its own stories, shout-outs, meetings and stats."
+        assert text(await ask(runtime, _direct(command))) == (
+            "Run this in your team's channel: each channel has its own stories, shout-outs, meetings and stats."
+        )
 
 
 async def test_a_mention_with_unprintable_characters_is_an_unknown_person(runtime: Runtime) -> None:

@@ -120,7 +120,9 @@ async def test_invalid_quick_story_explains_and_saves_nothing(runtime: Runtime) 
 
 async def test_story_must_be_shared_in_a_channel(runtime: Runtime) -> None:
     replies = await ask(runtime, said(STORY, channel=None))
-    assert text(replies) == "Run this in your team's channel: each channel has its own stories, shout-outs, meetings and stats."
+    assert text(replies) == (
+        "Run this in your team's channel: each channel has its own stories, shout-outs, meetings and stats."
+    )
     assert await count(runtime, Moment, Moment.kind == "story") == 0
 
 

@@ -43,7 +43,10 @@ async def test_channel_bound_commands_are_refused_clearly_in_the_dm(slack: Slack
         await slack.direct_message(command)
     answers = answers_in(slack, "DU1")
     assert len(answers) == 4
-    assert all("Run this in your team's channel: each channel has its own stories, shout-outs, meetings and stats." in a for a in answers), answers
+    assert all(
+        ("Run this in your team's channel: each channel has its own stories, shout-outs, meetings and stats.") in a
+        for a in answers
+    ), answers
 
 
 async def test_commands_that_need_no_channel_work_in_the_dm(slack: SlackDriver) -> None:
