@@ -249,12 +249,7 @@ async def _moved(session: AsyncSession, item: AgendaItem, team: Team, was: datet
             )
             told = f"{moved}. Its Customer Moment moves with it: {moment.title or moment.situation[:120]}. {card}"
         texts.setdefault(item.organizer_id, told)
-    replies: list[Reply] = []
-    for member_id, text in texts.items():
-        member = await session.get(Member, member_id)
-        if member is not None:
-            replies.append(Reply(audience=Audience.DIRECT, to_member=member.external_id, text=text))
-    return replies
+    return await promises.direct(session, texts, None)
 
 
 async def _restore(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
@@ -12,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.exercises import LIBRARY
-from bot.events import Incoming, Person
+from bot.events import Incoming, Person, Standing
 from bot.storage.models import Member, Moment, Team, TeamMember, Workspace
 
 if TYPE_CHECKING:
@@ -59,7 +60,9 @@ class Context:
 
     def require_team(self) -> Team:
         if self.team is None:
-            raise Refused("Run this in your team's channel: each channel has its own stories, shout-outs, meetings and stats.")
+            raise Refused(
+                "Run this in your team's channel: each channel has its own stories, shout-outs, meetings and stats."
+            )
         return self.team
 
 
@@ -250,3 +253,20 @@ async def find_person(ctx: Context, token: str) -> Member:
     # Being mentioned in a channel is not being in it: only acting there (or a meeting's roster) notes
     # someone as one of the channel's people, which decides what of the channel they may see and do.
     return member
+
+
+def not_people(ctx: Context, tokens: Sequence[str], told: Mapping[Standing, str], *, doing: str) -> list[str]:
+    """What is wrong with each one named (``tokens``) the platform said is not an active human member, or
+    could not be asked about: ``told[standing]`` with ``{name}`` the name the platform gave, else the label
+    typed. Logged with ids only, as refused for ``doing``."""
+    problems: list[str] = []
+    for token in dict.fromkeys(tokens):
+        person = ctx.incoming.people.get(token)
+        if person is None or person.standing is Standing.MEMBER:
+            continue
+        name = person.name if person.name and person.name != person.external_id else token
+        problem = told[person.standing].format(name=name[:60])
+        logger.info("refused to name %s (%s) %s", person.external_id, person.standing.value, doing)
+        if problem not in problems:
+            problems.append(problem)
+    return problems

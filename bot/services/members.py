@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot import grammar
 from bot.events import Standing
 from bot.replies import Reply, say
-from bot.services.context import Context, Refused, find_person
+from bot.services.context import Context, Refused, find_person, not_people
 from bot.storage.models import Member
 
 logger = logging.getLogger(__name__)
@@ -61,14 +61,7 @@ NOT_A_MANAGER = {
 
 def _only_people(ctx: Context, tokens: Sequence[str]) -> None:
     """Refuse, before any role changes, anyone the platform said is not an active human member."""
-    problems = []
-    for token in dict.fromkeys(tokens):
-        person = ctx.incoming.people.get(token)
-        if person is None or person.standing is Standing.MEMBER:
-            continue
-        name = person.name if person.name and person.name != person.external_id else token
-        problems.append(NOT_A_MANAGER[person.standing].format(name=name[:60]))
-        logger.info("refused to make %s a manager (%s)", person.external_id, person.standing.value)
+    problems = not_people(ctx, tokens, NOT_A_MANAGER, doing="as a manager")
     if problems:
         raise Refused(" ".join(problems))
 

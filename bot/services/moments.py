@@ -16,7 +16,7 @@ from bot.domain.validation import Invalid, StoryFields, clean_exercise, clean_re
 from bot.events import Standing
 from bot.replies import Audience, Card, Reply, Section, say
 from bot.services import announcements, board, retraction
-from bot.services.context import Context, NotFound, Refused, find_person
+from bot.services.context import Context, NotFound, Refused, find_person, not_people
 from bot.services.views import MOMENT_LINE, featured_notes, moment_view
 from bot.storage import reads
 from bot.storage.models import Member, Moment, Recipient
@@ -209,16 +209,7 @@ NOT_RECOGNISABLE = {
 def check_people(ctx: Context, tokens: Sequence[str]) -> None:
     """Refuse, before anything is stored, people the platform said are not active human members (or could
     not be asked about): each named by the label the person typed, with what was wrong."""
-    problems: list[str] = []
-    for token in dict.fromkeys(tokens):
-        person = ctx.incoming.people.get(token)
-        if person is None or person.standing is Standing.MEMBER:
-            continue
-        name = person.name if person.name and person.name != person.external_id else token
-        problem = NOT_RECOGNISABLE[person.standing].format(name=name[:60])
-        logger.info("refused to name %s (%s) in a shout-out", person.external_id, person.standing.value)
-        if problem not in problems:
-            problems.append(problem)
+    problems = not_people(ctx, tokens, NOT_RECOGNISABLE, doing="in a shout-out")
     if problems:
         raise Invalid({"recipients": " ".join(problems)})
 

@@ -131,10 +131,10 @@ async def taken_back(
         texts.setdefault(
             before.organizer_id, f"The Customer Moment planned for the meeting on {when} changed: {why}. {after}"
         )
-    return await _direct(session, texts, actor_id)
+    return await direct(session, texts, actor_id)
 
 
-async def _direct(session: AsyncSession, texts: dict[int, str], actor_id: int | None) -> list[Reply]:
+async def direct(session: AsyncSession, texts: dict[int, str], actor_id: int | None) -> list[Reply]:
     """One direct message per member (the actor hears nothing)."""
     if actor_id is not None:
         texts.pop(actor_id, None)
@@ -177,7 +177,7 @@ async def put_back(
             texts[item.presenter_id] = f"You present at the meeting on {when} again: {why}."
     if item.organizer_id is not None:
         texts.setdefault(item.organizer_id, f"The Customer Moment planned for the meeting on {when} is back: {why}.")
-    return await _direct(session, texts, actor_id)
+    return await direct(session, texts, actor_id)
 
 
 async def take_off(
