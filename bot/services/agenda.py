@@ -223,17 +223,19 @@ _PRESENTED_LATEST = (
 async def find_item(ctx: Context, number: int | None, *, ended_too: bool = False) -> tuple[AgendaItem, Team]:
     if number is not None:
         item = await ctx.session.get(AgendaItem, number)
+        # From a DM (or App Home) an item is reachable by number: only people of its channel may act on it. An
+        # item that does not exist and one of a channel they are not in get the same answer, so that a
+        # private channel's items stay unknown outside it.
+        elsewhere = f"There is no agenda item #{number} you can act on here. Try it in the meeting's channel."
         if (
             item is None
             or item.workspace_id != ctx.workspace.id
             or (ctx.team is not None and not await pools.owns(ctx.session, ctx.team, item))
         ):
-            raise NotFound(f"There is no agenda item #{number} in this channel.")
+            raise NotFound(elsewhere if ctx.team is None else f"There is no agenda item #{number} in this channel.")
         if ctx.team is None and not await _member_of(ctx, item.team_id):
-            # From a DM (or App Home) an item is reachable by number: only people of its channel may act on
-            # it. The answer is the not-found one, so that a private channel's items stay unknown outside it.
             logger.info("member %s refused agenda item %s of a team they are not in", ctx.member.id, item.id)
-            raise NotFound(f"There is no agenda item #{number} you can act on here. Try it in the meeting's channel.")
+            raise NotFound(elsewhere)
     else:
         team = ctx.require_team()
         since = ctx.now - RECENT_WINDOW

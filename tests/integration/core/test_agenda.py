@@ -352,3 +352,20 @@ async def test_queue_of_a_quiet_channel_says_nothing_is_scheduled(runtime: Runti
     assert next_in_line.text.splitlines()[1] == (
         "The team's pool has nothing new, so here is an exercise from the library."
     )
+
+
+@pytest.mark.parametrize("command", ["helpful {n}", "swap {n}", "done {n}"])
+async def test_from_a_direct_message_an_item_of_a_channel_you_are_not_in_reads_as_none(
+    runtime: Runtime, command: str
+) -> None:
+    """Whether a private channel's agenda item exists is not told to people outside that channel."""
+    await ask(runtime, said("help"))
+    await ask(runtime, said("story The parcel was lost twice | own the problem", channel="hr-private"))
+    await ask(runtime, said("request", channel="hr-private"))
+    item = await one(runtime, AgendaItem)
+    await ask(runtime, said("help", actor="mallory"))  # in #support only
+    before = await table_counts(runtime)
+    real = text(await ask(runtime, said(command.format(n=item.id), actor="mallory", channel=None)))
+    missing = text(await ask(runtime, said(command.format(n=item.id + 1000), actor="mallory", channel=None)))
+    assert real.replace(str(item.id), "N") == missing.replace(str(item.id + 1000), "N")
+    assert await table_counts(runtime) == before
