@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import commands
 from bot.domain import recurrence
 from bot.domain.recurrence import ScheduleError, UnknownZone
-from bot.domain.validation import Invalid
+from bot.domain.validation import Invalid, scrub
 from bot.events import (
+    MAX_ID,
     Incoming,
     MeetingEvent,
     MeetingPhase,
@@ -35,7 +36,7 @@ from bot.grammar import UsageError
 from bot.log_safety import error_summary
 from bot.replies import Form, MeetingAnswer, Outcome, Reply
 from bot.services import agenda, announcements, meeting_chats, pools
-from bot.services.context import Context, Refused, resolve
+from bot.services.context import Context, Refused, forget_team_members, resolve
 from bot.storage.engine import Transaction
 from bot.storage.models import Team, Workspace
 
@@ -182,6 +183,41 @@ class CustomerMoment:
                 ctx = await resolve(session, Incoming(place=place, actor=person), self._clock())
             if people and zone is not None and ctx.team is not None and ctx.team.zone == "UTC":
                 ctx.team.zone = recurrence.zone(zone).key
+
+    async def left(self, place: Place, people: Sequence[str], *, channels: Sequence[str] = ()) -> int:
+        """People (their platform ids) left the place's channel, or were taken out of it, and out of ``channels``
+        (more channels of the same workspace: a Teams team's): they are no longer among its people, who see
+        what is shared there and act on it. Nothing else of theirs changes; acting there again makes them one
+        of its people again. How many memberships ended: none for a repeated or unknown event, and none after
+        a failure, which is logged (nobody waits on an answer, and the platform must not be told to retry)."""
+        ids = [scrub(p) for p in dict.fromkeys(people) if p and len(p) <= MAX_ID]
+        where = [scrub(c) for c in dict.fromkeys([place.channel_id or "", *channels]) if c and len(c) <= MAX_ID]
+        if place.direct or not place.channel_id or not ids or not where:
+            return 0
+        workspace_id = scrub(place.workspace_id)
+        try:
+            async with Transaction(self._sessions) as session:
+                ended = await forget_team_members(
+                    session, platform=place.platform, workspace_id=workspace_id, channel_ids=where, people=ids
+                )
+        except Exception as exc:
+            logger.error(
+                "failed to note that %s person(s) left %s/%s: %s",
+                len(ids),
+                place.platform,
+                workspace_id,
+                error_summary(exc),
+            )
+            return 0
+        logger.info(
+            "%s person(s) left %s channel(s) in %s/%s: %s membership(s) ended",
+            len(ids),
+            len(where),
+            place.platform,
+            workspace_id,
+            ended,
+        )
+        return ended
 
     async def zone(self, place: Place) -> str | None:
         """The time zone of the channel's team, or None when the channel is not known yet."""

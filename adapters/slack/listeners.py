@@ -106,6 +106,7 @@ class SlackListeners:
             "app_home_opened": self.home_opened,
             "app_uninstalled": self.uninstalled,
             "tokens_revoked": self.tokens_revoked,
+            "member_left_channel": self.member_left,
             "message": self.direct_message,
         }
 
@@ -407,6 +408,24 @@ class SlackListeners:
     ) -> None:
         await client.views_publish(user_id=profile.user_id, view=view)
         logger.info("published the Home of user %s in workspace %s", profile.user_id, sender.workspace_id)
+
+    async def member_left(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        """Someone left a channel the bot is in, or was removed from it: no longer one of its people. Nobody
+        waits on this, and it must not be lost: never shed, and a repeated delivery ends nothing more."""
+        user, channel = event.get("user"), event.get("channel")
+        sender = sender_of({**body, "user": user})  # the envelope names no user; the event does
+        if not sender.known or not isinstance(channel, str) or not channel:
+            logger.info("member_left_channel without a workspace, user or channel ignored")
+            return
+        async with self._inflight.tracked(), self._inflight.follow_up():
+            ended = await self._core.left(place(sender, channel), [sender.user_id])
+        logger.info(
+            "user %s left channel %s in workspace %s (%s membership ended)",
+            sender.user_id,
+            channel,
+            sender.workspace_id,
+            ended,
+        )
 
     async def uninstalled(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
         tenant = tenant_of(body)

@@ -27,6 +27,7 @@ EVENT_SCOPES: dict[str, tuple[str, ...]] = {
     "app_home_opened": (),
     "app_uninstalled": (),
     "tokens_revoked": (),
+    "member_left_channel": ("channels:read", "groups:read"),  # someone left a channel: no longer its people
     "message.im": ("im:history",),  # messages people write to the bot in its Messages tab
 }
 

@@ -75,6 +75,10 @@ class ConversationStore:
         """Channels Teams says are now called so (channel id → shown name); how many known ones changed."""
         return await self._port.rename(platform=PLATFORM, workspace_id=tenant, names=names) if names else 0
 
+    async def of_team(self, tenant: str, teams_team_id: str | None) -> set[str]:
+        """The channels of a Microsoft Teams team whose references are kept (active or not)."""
+        return await self._of_team(tenant, teams_team_id)
+
     async def _of_team(self, tenant: str, teams_team_id: str | None) -> set[str]:
         if teams_team_id is None:
             return set()

@@ -15,7 +15,17 @@ from dataclasses import replace
 from typing import Any
 
 from adapters.teams import origins, routing
-from adapters.teams.activities import PLATFORM, TEAMS_CHANNEL, Activity, place_of, section, teams_team_id, text_of
+from adapters.teams.activities import (
+    PLATFORM,
+    TEAMS_CHANNEL,
+    Activity,
+    is_bot_account,
+    person_id,
+    place_of,
+    section,
+    teams_team_id,
+    text_of,
+)
 from adapters.teams.capture import Capture
 from adapters.teams.conversations import ConversationStore
 from adapters.teams.exports import Exports, Upload
@@ -211,6 +221,34 @@ class Handler:
             return
         channels = [place.channel_id] if place.channel_id else []
         await self._store.uninstall(place.workspace_id, channels, teams_team_id(activity))
+
+    async def members_removed(self, activity: Activity) -> None:
+        """People were removed from a team or group chat, or left it: no longer the people of its channels
+        (for a team, of every channel of it the bot knows). The bot's own removal is :meth:`removed`."""
+        place = place_of(activity)
+        removed = activity.get("membersRemoved")
+        if place.direct or not place.channel_id or not isinstance(removed, list):
+            return
+        ids = [person_id(m) for m in removed if isinstance(m, Mapping) and not is_bot_account(activity, m)]
+        people = [p for p in dict.fromkeys(ids) if p]
+        if None in ids:
+            logger.info("teams: %s removed member(s) without an Entra id ignored", ids.count(None))
+        if not people:
+            return
+        team = teams_team_id(activity)
+        channels: set[str] = set()
+        try:
+            channels = await self._store.of_team(place.workspace_id, team)
+        except Exception:  # the conversation itself is still forgotten
+            logger.exception("teams: the channels of team %s in %s not read", team, place.workspace_id)
+        ended = await self._core.left(place, people, channels=sorted(channels - {place.channel_id}))
+        logger.info(
+            "teams: %s member(s) removed from %s in %s (%s membership(s) ended)",
+            len(people),
+            team or place.channel_id,
+            place.workspace_id,
+            ended,
+        )
 
     async def team_event(self, activity: Activity, connectors: Connectors) -> None:
         """Archiving, restoring or deleting a team or channel changes where the bot may post; renaming one,

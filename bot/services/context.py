@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
-from sqlalchemy import Select, and_, bindparam, func, select
+from sqlalchemy import Select, and_, bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -202,6 +202,28 @@ async def note_team_member(session: AsyncSession, team: Team, member: Member, no
     if await session.get(TeamMember, (team.id, member.id)) is None:
         query = select(TeamMember).where(TeamMember.team_id == team.id, TeamMember.member_id == member.id)
         await _insert_or_find(session, TeamMember(team_id=team.id, member_id=member.id, created_at=now), query)
+
+
+async def forget_team_members(
+    session: AsyncSession, *, platform: str, workspace_id: str, channel_ids: Collection[str], people: Collection[str]
+) -> int:
+    """These people left these channels of the workspace, or were taken out of them: they are no longer among
+    the channels' people (who see what is shared there and act on it). Nothing else of theirs changes, and
+    acting in a channel again notes them again. How many memberships ended (none for unknown ones)."""
+    if not channel_ids or not people:
+        return 0
+    workspace = (
+        select(Workspace.id)
+        .where(Workspace.platform == platform, Workspace.external_id == workspace_id)
+        .scalar_subquery()
+    )
+    teams = select(Team.id).where(Team.workspace_id == workspace, Team.external_id.in_(channel_ids))
+    members = select(Member.id).where(Member.workspace_id == workspace, Member.external_id.in_(people))
+    ended = await session.execute(
+        delete(TeamMember).where(TeamMember.team_id.in_(teams), TeamMember.member_id.in_(members)),
+        execution_options={"synchronize_session": False},
+    )
+    return int(ended.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def seed_library(session: AsyncSession, workspace_id: int, now: datetime) -> None:
