@@ -99,7 +99,32 @@ async def _pending(ctx: Context, moment_id: int) -> Moment:
     moment = await _reviewable(ctx, moment_id)
     if moment.state != "pending":
         raise Refused(f"#{moment_id} is not waiting for review (it is {cards.STATE_LABEL.get(moment.state)}).")
+    await _not_your_own(ctx, moment)
     return moment
+
+
+async def _not_your_own(ctx: Context, moment: Moment) -> None:
+    """A manager does not decide on their own item or a shout-out about them while another manager of its
+    channel can; the only manager there may (or nothing they share would ever pass review)."""
+    about_them = await ctx.session.get(Recipient, (moment.id, ctx.member.id)) is not None
+    if moment.author_id != ctx.member.id and not about_them:
+        return
+    others = list(
+        await ctx.session.scalars(
+            select(Member.name)
+            .join(TeamMember, TeamMember.member_id == Member.id)
+            .where(
+                TeamMember.team_id == moment.team_id,
+                Member.id != ctx.member.id,
+                Member.role.in_(("manager", "admin")),
+            )
+            .order_by(Member.name)
+            .limit(3)
+        )
+    )
+    if others:
+        whose = "yours" if moment.author_id == ctx.member.id else "about you"
+        raise Refused(f"#{moment.id} is {whose}: another manager of its channel decides on it ({cards.names(others)}).")
 
 
 async def approve(ctx: Context, moment_id: int) -> list[Reply]:

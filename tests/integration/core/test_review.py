@@ -214,3 +214,33 @@ async def test_being_mentioned_in_a_private_channel_is_not_being_in_it(runtime: 
     refused = text(await ask(runtime, said(f"approve {story.id}", actor="dave")))
     assert refused.startswith(f"There is no item #{story.id} for you to review")
     assert (await one(runtime, Moment, Moment.kind == "story")).state == "pending"
+
+
+async def test_a_manager_does_not_decide_on_their_own_item_while_another_manager_of_its_channel_can(
+    runtime: Runtime,
+) -> None:
+    await ask(runtime, said("help"))  # alice: admin
+    await ask(runtime, said("help", actor="dave"))
+    await ask(runtime, said("managers add @dave"))
+    await ask(runtime, said("review on"))
+    await ask(runtime, said(STORY))  # alice's own
+    await ask(runtime, said(f"shoutout @dave {REASON}", actor="bob"))  # about dave
+    story = await one(runtime, Moment, Moment.kind == "story")
+    shoutout = await one(runtime, Moment, Moment.kind == "shoutout")
+
+    for actor, moment, whose, other in ((None, story, "yours", "dave"), ("dave", shoutout, "about you", "alice")):
+        for command in (f"approve {moment.id}", f"reject {moment.id} too vague"):
+            refused = text(await ask(runtime, said(command, actor=actor or "alice")))
+            assert refused == f"#{moment.id} is {whose}: another manager of its channel decides on it ({other})."
+    assert {m.state for m in await rows(runtime, Moment, Moment.library_key.is_(None))} == {"pending"}
+
+    assert (await ask(runtime, said(f"approve {story.id}", actor="dave")))[0].text == f"Approved #{story.id}."
+    assert (await ask(runtime, said(f"approve {shoutout.id}")))[0].text == f"Approved #{shoutout.id}."
+
+
+async def test_the_only_manager_of_a_channel_may_decide_on_their_own_item(runtime: Runtime) -> None:
+    await ask(runtime, said("help"))
+    await ask(runtime, said("review on", channel="solo"))
+    await ask(runtime, said(STORY, channel="solo"))
+    story = await one(runtime, Moment, Moment.kind == "story")
+    assert (await ask(runtime, said(f"approve {story.id}", channel="solo")))[0].text == f"Approved #{story.id}."
