@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import AsyncIterator
 from typing import Any
@@ -17,6 +18,7 @@ from adapters.teams.sdk import ConnectorOptions
 from adapters.teams.surface import TeamsSurface, build_teams_surface
 from bot.services.conversations import StoredConversations
 from tests.integration.teams.builders import ALICE, BOB, CAROL, installed, message, roster_entry
+from tests.support.channel_tokens import ChannelKeys
 from tests.support.clock import FakeClock
 from tests.support.fake_connector import FakeConnector, running_connector
 from tests.support.issued_tokens import IssuedCredentialsFactory, TokenIssuer
@@ -97,6 +99,25 @@ def authenticated(runtime: Runtime, connector: FakeConnector, **more: Any) -> Ru
         **more,
     }
     return dataclasses.replace(runtime, settings=runtime.settings.model_copy(update=update))
+
+
+@contextlib.asynccontextmanager
+async def signed_app(
+    runtime: Runtime, connector: FakeConnector, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, *channels: str
+) -> AsyncIterator[tuple[TeamsApp, ChannelKeys]]:
+    """Authentication on, with channel keys the server trusts: ``msteams``'s and one per extra endorsement
+    in ``channels`` (e.g. ``webchat``), for tests that sign the tokens they send."""
+    keys = ChannelKeys()
+    keys.add("teams", endorsements=("msteams",))
+    for channel in channels:
+        keys.add(f"{channel}-only", endorsements=(channel,))
+    keys.install(monkeypatch)
+    tokens = TokenIssuer(APP_ID)
+    client, surface = await start(authenticated(runtime, connector), clock, tokens=tokens)
+    try:
+        yield TeamsApp(client, surface, connector, runtime, tokens), keys
+    finally:
+        await client.close()
 
 
 @pytest.fixture

@@ -19,11 +19,10 @@ import pytest
 from adapters.runtime import Runtime
 from tests.integration.hostile.support import table_counts
 from tests.integration.teams.builders import message
-from tests.integration.teams.conftest import APP_ID, MAX_BODY, TeamsApp, authenticated, start
+from tests.integration.teams.conftest import APP_ID, MAX_BODY, TeamsApp, signed_app
 from tests.support.channel_tokens import ChannelKeys
 from tests.support.clock import FakeClock
 from tests.support.fake_connector import FakeConnector
-from tests.support.issued_tokens import TokenIssuer
 
 SECRET = "Herr Brandauer SECRETSTORY"
 
@@ -32,15 +31,8 @@ SECRET = "Herr Brandauer SECRETSTORY"
 async def signed(
     runtime: Runtime, connector: FakeConnector, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[tuple[TeamsApp, ChannelKeys]]:
-    keys = ChannelKeys()
-    keys.add("teams", endorsements=("msteams",))
-    keys.install(monkeypatch)
-    tokens = TokenIssuer(APP_ID)
-    client, surface = await start(authenticated(runtime, connector), clock, tokens=tokens)
-    try:
-        yield TeamsApp(client, surface, connector, runtime, tokens), keys
-    finally:
-        await client.close()
+    async with signed_app(runtime, connector, clock, monkeypatch) as app:
+        yield app
 
 
 def bodies(service_url: str) -> dict[str, tuple[str, bytes]]:

@@ -16,13 +16,12 @@ import pytest
 from adapters.runtime import Runtime
 from tests.integration.hostile.support import table_counts
 from tests.integration.teams.builders import ALICE, CAROL, CHANNEL, TENANT, base, message
-from tests.integration.teams.conftest import APP_ID, TeamsApp, authenticated, start
+from tests.integration.teams.conftest import APP_ID, TeamsApp, signed_app
 from tests.integration.teams.reading import content
 from tests.integration.teams.test_files import CHATS, answer, offered
 from tests.support.channel_tokens import ChannelKeys
 from tests.support.clock import FakeClock
 from tests.support.fake_connector import FakeConnector
-from tests.support.issued_tokens import TokenIssuer
 
 PRIVATE = "19:0f0e0d0c0b0a09080706050403020100@thread.tacv2"  # a channel Carol was never in
 
@@ -162,15 +161,8 @@ async def test_without_authentication_only_plain_http_to_this_machine_is_used(te
 async def signed(
     runtime: Runtime, connector: FakeConnector, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[tuple[TeamsApp, ChannelKeys]]:
-    keys = ChannelKeys()
-    keys.add("teams", endorsements=("msteams",))
-    keys.install(monkeypatch)
-    tokens = TokenIssuer(APP_ID)
-    client, surface = await start(authenticated(runtime, connector), clock, tokens=tokens)
-    try:
-        yield TeamsApp(client, surface, connector, runtime, tokens), keys
-    finally:
-        await client.close()
+    async with signed_app(runtime, connector, clock, monkeypatch) as app:
+        yield app
 
 
 async def test_with_authentication_only_a_microsoft_upload_host_is_used(

@@ -14,27 +14,18 @@ import pytest
 from adapters.runtime import Runtime
 from tests.integration.hostile.support import table_counts
 from tests.integration.teams.builders import message
-from tests.integration.teams.conftest import APP_ID, TeamsApp, authenticated, start
+from tests.integration.teams.conftest import APP_ID, TeamsApp, signed_app
 from tests.support.channel_tokens import ChannelKeys
 from tests.support.clock import FakeClock
 from tests.support.fake_connector import FakeConnector
-from tests.support.issued_tokens import TokenIssuer
 
 
 @pytest.fixture
 async def signed(
     runtime: Runtime, connector: FakeConnector, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[tuple[TeamsApp, ChannelKeys]]:
-    keys = ChannelKeys()
-    keys.add("teams", endorsements=("msteams",))
-    keys.add("webchat-only", endorsements=("webchat",))
-    keys.install(monkeypatch)
-    tokens = TokenIssuer(APP_ID)
-    client, surface = await start(authenticated(runtime, connector), clock, tokens=tokens)
-    try:
-        yield TeamsApp(client, surface, connector, runtime, tokens), keys
-    finally:
-        await client.close()
+    async with signed_app(runtime, connector, clock, monkeypatch, "webchat") as app:
+        yield app
 
 
 async def test_a_valid_channel_token_is_accepted_and_answered(signed: tuple[TeamsApp, ChannelKeys]) -> None:
