@@ -99,14 +99,7 @@ async def redraw(session: AsyncSession, moment: Moment) -> Redrawn:
     team = await session.get(Team, moment.team_id)
     if team is None:
         return Redrawn([], "", ended)
-    people = list(
-        await session.scalars(
-            select(Member)
-            .join(Recipient, Recipient.member_id == Member.id)
-            .where(Recipient.moment_id == moment.id, Recipient.hidden.is_(False))
-            .order_by(Member.name)
-        )
-    )
+    people = await shown_people(session, moment.id)
     if shown_in_channel(moment) and people:
         giver = await session.get(Member, moment.author_id) if moment.author_id else None
         shown = card(giver, moment, people)
@@ -114,6 +107,28 @@ async def redraw(session: AsyncSession, moment: Moment) -> Redrawn:
         shown = NO_LONGER_SHOWN
         logger.info("shout-out %s: its announcement in team %s is taken down", moment.id, team.id)
     return Redrawn([post(moment, team.external_id, shown)], team.name, ended)
+
+
+async def announce(session: AsyncSession, moment: Moment, giver: Member) -> Redrawn:
+    """The first announcement of a shout-out shown in its channel only now (it was private until now); nothing
+    when it has no channel or nobody it recognises is still shown."""
+    team = await session.get(Team, moment.team_id) if moment.team_id is not None else None
+    people = await shown_people(session, moment.id)
+    if team is None or not people:
+        return Redrawn([], "")
+    return Redrawn([post(moment, team.external_id, card(giver, moment, people))], team.name)
+
+
+async def shown_people(session: AsyncSession, moment_id: int) -> list[Member]:
+    """The people a shout-out recognises who have not hidden it, by name."""
+    return list(
+        await session.scalars(
+            select(Member)
+            .join(Recipient, Recipient.member_id == Member.id)
+            .where(Recipient.moment_id == moment_id, Recipient.hidden.is_(False))
+            .order_by(Member.name)
+        )
+    )
 
 
 async def ended_cards(session: AsyncSession, moment_id: int) -> list[Reply]:

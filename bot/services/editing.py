@@ -19,7 +19,7 @@ from bot.services import announcements, board, picking, retraction
 from bot.services.context import Context, Refused
 from bot.services.moments import checked_story, masked, own_moment
 from bot.services.views import moment_view
-from bot.storage.models import AgendaItem, Member, Moment, Recipient, Team
+from bot.storage.models import AgendaItem, Member, Moment, Team
 
 logger = logging.getLogger(__name__)
 
@@ -135,23 +135,6 @@ async def save_story(ctx: Context, moment_id: int, args: grammar.StoryArgs) -> l
     return [Reply(text=message, card=cards.story_readback(moment_view(moment))), *agenda, *shown]
 
 
-async def _first_announcement(ctx: Context, moment: Moment) -> tuple[Reply, str] | None:
-    """The channel announcement of a shout-out shown there for the first time, and the channel's name."""
-    team = await ctx.session.get(Team, moment.team_id) if moment.team_id is not None else None
-    people = list(
-        await ctx.session.scalars(
-            select(Member)
-            .join(Recipient, Recipient.member_id == Member.id)
-            .where(Recipient.moment_id == moment.id, Recipient.hidden.is_(False))
-            .order_by(Member.name)
-        )
-    )
-    if team is None or not people:
-        return None
-    shown = announcements.card(ctx.member, moment, people)
-    return announcements.post(moment, team.external_id, shown), announcements.Redrawn([], team.name).where
-
-
 async def save_shoutout(ctx: Context, moment_id: int, reason_text: str, private: bool) -> list[Reply]:
     moment = await _editable(ctx, moment_id)
     if moment.kind != "shoutout":
@@ -167,10 +150,10 @@ async def save_shoutout(ctx: Context, moment_id: int, reason_text: str, private:
     announced = await announcements.redraw(ctx.session, moment)
     saved = _saved(moment, before, result.found, names_someone=result.names_someone)
     if was_private and not announced.replies and announcements.shown_in_channel(moment):
-        first = await _first_announcement(ctx, moment)  # private until now: never announced
-        if first is not None:
-            saved += f" It is no longer private: I shared it in {first[1]}."
-            return [say(saved), *agenda, first[0], *announced.cards]
+        first = await announcements.announce(ctx.session, moment, ctx.member)  # private until now: never announced
+        if first.replies:
+            saved += f" It is no longer private: I shared it in {first.where}."
+            return [say(saved), *agenda, *first.replies, *announced.cards]
     if announced.replies and not announcements.shown_in_channel(moment):
         why = "it is private now" if moment.private else "it waits for review"
         saved += f" I took its announcement out of {announced.where}: {why}."
