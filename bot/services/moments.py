@@ -260,17 +260,13 @@ async def submit_shoutout(ctx: Context, tokens: Sequence[str], reason_text: str,
     return replies
 
 
-def shoutout_card(giver: Member | None, moment: Moment, people: Sequence[Member]) -> Card:
-    return announcements.card(giver, moment, people)
-
-
 def shoutout_announcements(
     ctx: Context, moment: Moment, people: Sequence[Member], giver: Member | None = None
 ) -> list[Reply]:
     """The DM to each recipient and, unless private, the keyed post in the team channel (kept true of the
     shout-out afterwards: see bot.services.announcements)."""
     giver = giver or ctx.member
-    card = shoutout_card(giver, moment, people)
+    card = announcements.card(giver, moment, people)
     replies = [
         Reply(
             card=card,
