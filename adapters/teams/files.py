@@ -47,7 +47,7 @@ UPLOAD_TIMEOUT = aiohttp.ClientTimeout(total=60)
 UPLOAD_HOSTS = ("sharepoint.com", "sharepoint.us", "sharepoint-mil.us", "sharepoint.cn", "onedrive.com")
 OFFER_LIFETIME = 7 * 24 * 3600  # seconds an offer can be answered; then it is asked for again
 _KEY_LABEL = b"customer-moment/teams/file-consent/v1"
-_SIGNATURE = "signature"
+SIGNATURE = "signature"  # the entry of a sealed dict that carries its signature
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +86,8 @@ class Refusal(enum.Enum):
 
 
 class Consents:
-    """Signs what a consent card carries, and reads an answer's back only if it is unaltered and current.
+    """Signs what a consent card carries, and reads an answer's back only if it is unaltered and current;
+    other uses (``origins.py``) seal and check their own fields with the same key, expiry and signature.
 
     ``key``: shared by every replica (derived from a server secret, :meth:`from_secrets`), so an answer
     may reach any of them.
@@ -116,24 +117,20 @@ class Consents:
             command=command[:500],
             channel_id=channel_id or "",
             channel_name=channel_name[:200],
-            expires=int(self._clock()) + self._lifetime,
+            expires=self.expiry(),
         )
 
     def context(self, offer: Offer) -> JsonDict:
         """The card's ``acceptContext``/``declineContext``: the offer and its signature."""
-        fields = offer.fields()
-        return {**fields, _SIGNATURE: self._sign(fields)}
+        return self.seal(offer.fields())
 
     def read(self, value: object) -> Offer | Refusal:
         """The offer an answer (``value`` of the ``fileConsent/invoke``) carries back, if it is untouched."""
         context = value.get("context") if isinstance(value, Mapping) else None
         if not isinstance(context, Mapping):
             return Refusal.UNSIGNED
-        signature = context.get(_SIGNATURE)
         fields: dict[str, Any] = {name: context.get(name) for name in _FIELDS}
-        if not isinstance(signature, str) or not _typed(fields):
-            return Refusal.UNSIGNED
-        if not hmac.compare_digest(signature.encode("utf-8"), self._sign(fields).encode("ascii")):
+        if not _typed(fields) or not self.unaltered(context, fields):
             return Refusal.UNSIGNED
         offer = Offer(
             tenant=fields["tenant"],
@@ -144,20 +141,25 @@ class Consents:
             channel_name=fields["channelName"],
             expires=fields["expires"],
         )
-        if offer.expires < self._clock():
+        if self.expired(offer.expires):
             return Refusal.EXPIRED
         return offer
 
-    def seal(self, purpose: str, fields: Mapping[str, Any]) -> str:
-        """A signature over ``fields`` for another use than a file offer, under a key of that use alone
-        (derived from the same server key), so that no signature made for one use passes for another."""
-        return self._sign(fields, key=hmac.new(self._key, purpose.encode("utf-8"), hashlib.sha256).digest())
+    def seal(self, fields: Mapping[str, Any], *, purpose: str | None = None) -> JsonDict:
+        """``fields`` with their signature added (under :data:`SIGNATURE`).
 
-    def unaltered(self, purpose: str, fields: Mapping[str, Any], signature: object) -> bool:
-        """Whether ``signature`` is :meth:`seal`'s for exactly these ``fields`` and ``purpose``."""
+        ``purpose``: another use than a file offer signs under a key of that use alone (derived from the
+        same server key), so that no signature made for one use passes for another.
+        """
+        return {**fields, SIGNATURE: self._sign(fields, key=self._key_of(purpose))}
+
+    def unaltered(self, sealed: Mapping[str, Any], fields: Mapping[str, Any], *, purpose: str | None = None) -> bool:
+        """Whether ``sealed`` carries :meth:`seal`'s signature for exactly these ``fields`` and ``purpose``."""
+        signature = sealed.get(SIGNATURE)
         if not isinstance(signature, str):
             return False
-        return hmac.compare_digest(signature.encode("utf-8"), self.seal(purpose, fields).encode("ascii"))
+        expected = self._sign(fields, key=self._key_of(purpose))
+        return hmac.compare_digest(signature.encode("utf-8"), expected.encode("ascii"))
 
     def expiry(self) -> int:
         """The Unix time until which something signed now may be used."""
@@ -165,6 +167,11 @@ class Consents:
 
     def expired(self, expires: int) -> bool:
         return expires < self._clock()
+
+    def _key_of(self, purpose: str | None) -> bytes:
+        if purpose is None:
+            return self._key
+        return hmac.new(self._key, purpose.encode("utf-8"), hashlib.sha256).digest()
 
     def _sign(self, fields: Mapping[str, Any], *, key: bytes | None = None) -> str:
         canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True)

@@ -24,7 +24,6 @@ from bot.events import Place
 KEY = "origin"  # the submit data's entry that carries it
 PURPOSE = "customer-moment/teams/form-origin/v1"
 SHARED_KINDS = ("channel", "groupChat")
-_SIGNATURE = "signature"
 _STRINGS = ("tenant", "person", "conversation", "kind", "channelId", "channelName", "rosterId", "form", "context")
 
 REFUSED = "I can't use this form any more. Open it again in the conversation you started in and fill it in there."
@@ -119,8 +118,7 @@ def sign(
         context=context,
         expires=consents.expiry(),
     )
-    fields = origin.fields()
-    return {**fields, _SIGNATURE: consents.seal(PURPOSE, fields)}
+    return consents.seal(origin.fields(), purpose=PURPOSE)
 
 
 def carried(turn: Turn) -> object | None:
@@ -145,7 +143,7 @@ def read(consents: Consents, turn: Turn, raw: object) -> Origin | Refusal:
         or isinstance(expires, bool)
         or fields["kind"] not in SHARED_KINDS
         or not fields["channelId"]
-        or not consents.unaltered(PURPOSE, fields, raw.get(_SIGNATURE))
+        or not consents.unaltered(raw, fields, purpose=PURPOSE)
     ):
         return Refusal.UNSIGNED
     if consents.expired(expires):
