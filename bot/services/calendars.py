@@ -253,7 +253,7 @@ async def _moved(session: AsyncSession, item: AgendaItem, team: Team, was: datet
 
 
 async def _restore(
-    session: AsyncSession, item: AgendaItem, series: MeetingSeries, team: Team, now: datetime
+    session: AsyncSession, item: AgendaItem, series: MeetingSeries, team: Team, organizer: Member | None, now: datetime
 ) -> list[Reply]:
     """A meeting whose item was cancelled is in the calendar again: the item opens again with a fresh pick.
 
@@ -266,7 +266,6 @@ async def _restore(
     item.post_at, item.updated_at = item.starts_at - timedelta(minutes=series.lead_minutes), now
     notices = await agenda.fill(session, item, team, now)
     logger.info("series %s: agenda item %s open again, its meeting back in the calendar", series.id, item.id)
-    organizer = await session.get(Member, series.organizer_id) if series.organizer_id is not None else None
     moment = await session.get(Moment, item.moment_id) if item.moment_id is not None else None
     picked = f" Its moment: {moment.title or moment.situation[:120]}." if moment is not None else ""
     card = (
@@ -379,7 +378,7 @@ async def apply_read(
                 and occurrence.start not in known  # the calendar had cancelled it (not a pause)
                 and not _on_skip_date(series, occurrence)
             ):
-                notices += await _restore(session, held, series, team, now)
+                notices += await _restore(session, held, series, team, organizer, now)
                 if held.post_ref is not None:
                     updates.append(await agenda.card_reply(session, held, team))
         _next_unprepared(series, fresh, set(by_start))
