@@ -138,12 +138,15 @@ async def direct(session: AsyncSession, texts: dict[int, str], actor_id: int | N
     """One direct message per member (the actor hears nothing)."""
     if actor_id is not None:
         texts.pop(actor_id, None)
-    replies: list[Reply] = []
-    for member_id, text in texts.items():
-        member = await session.get(Member, member_id)
-        if member is not None:
-            replies.append(Reply(audience=Audience.DIRECT, to_member=member.external_id, text=text))
-    return replies
+    if not texts:
+        return []
+    rows = await session.execute(select(Member.id, Member.external_id).where(Member.id.in_(list(texts))))
+    external = {member_id: external_id for member_id, external_id in rows}
+    return [
+        Reply(audience=Audience.DIRECT, to_member=external[member_id], text=text)
+        for member_id, text in texts.items()
+        if member_id in external
+    ]
 
 
 async def put_back(
