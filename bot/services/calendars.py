@@ -242,14 +242,17 @@ async def _moved(session: AsyncSession, item: AgendaItem, team: Team, was: datet
         if gone:
             told = f"{moved}, so no card goes up for it; its moment goes back to the pool."
         else:
-            card = (
-                "Its card in the channel shows the new time."
-                if item.post_ref is not None
-                else f"Its card goes to the channel on {cards.local_time(max(item.post_at, now), team.zone)}."
-            )
+            card = _card_note(item, team, now, posted="Its card in the channel shows the new time.")
             told = f"{moved}. Its Customer Moment moves with it: {moment.title or moment.situation[:120]}. {card}"
         texts.setdefault(item.organizer_id, told)
     return await promises.direct(session, texts, None)
+
+
+def _card_note(item: AgendaItem, team: Team, now: datetime, *, posted: str) -> str:
+    """What the organizer hears of the item's card: ``posted`` when it is in the channel, else when it goes."""
+    if item.post_ref is not None:
+        return posted
+    return f"Its card goes to the channel on {cards.local_time(max(item.post_at, now), team.zone)}."
 
 
 async def _restore(
@@ -268,11 +271,7 @@ async def _restore(
     logger.info("series %s: agenda item %s open again, its meeting back in the calendar", series.id, item.id)
     moment = await session.get(Moment, item.moment_id) if item.moment_id is not None else None
     picked = f" Its moment: {moment.title or moment.situation[:120]}." if moment is not None else ""
-    card = (
-        "Its card in the channel shows it again."
-        if item.post_ref is not None
-        else f"Its card goes to the channel on {cards.local_time(max(item.post_at, now), team.zone)}."
-    )
+    card = _card_note(item, team, now, posted="Its card in the channel shows it again.")
     when = cards.local_time(item.starts_at, team.zone)
     text = f"The meeting on {when} (meeting #{series.id}) is back in the calendar, so it has a Customer Moment again."
     return [*_dm(organizer, f"{text}{picked} {card}"), *notices]
