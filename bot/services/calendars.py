@@ -327,11 +327,11 @@ async def apply_read(
     await meeting_chats.adopt(session, [(series, start) for start in known if start > now])
     items = await _items_since(session, series, now - LOOK_BACK)
     by_start = {item.starts_at: item for item in items}
+    noticed = cards.local_time(now, team.zone)
     for item in items:
         if item.starts_at <= now or item.state not in OPEN:
             continue
         occurrence = by_original.get(known.get(item.starts_at, item.starts_at))
-        noticed = cards.local_time(now, team.zone)
         if occurrence is None:
             notices += await _cancel(
                 session,
