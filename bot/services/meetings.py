@@ -11,10 +11,10 @@ from bot import cards, forms
 from bot.domain import calendar, recurrence
 from bot.domain.lifecycle import AGENDA, OPEN, SERIES, AgendaState, SeriesState
 from bot.domain.validation import Invalid
-from bot.replies import Audience, Card, Fact, Reply, Section, say
+from bot.replies import Card, Fact, Reply, Section, say
 from bot.services import agenda, promises
 from bot.services.context import Context, NotFound, Refused
-from bot.storage.models import AgendaItem, CalendarFeed, MeetingSeries, Member, Moment, Team
+from bot.storage.models import AgendaItem, CalendarFeed, MeetingSeries, Moment, Team
 
 logger = logging.getLogger(__name__)
 
@@ -357,11 +357,10 @@ async def _bring_back(ctx: Context, series: MeetingSeries) -> tuple[str, list[Re
 
 async def _organizer_told(ctx: Context, item: AgendaItem, team: Team, series: MeetingSeries) -> list[Reply]:
     """The organizer of a meeting whose card is back in the channel (no reminder comes for a posted card)."""
-    if item.organizer_id is None or item.organizer_id == ctx.member.id or item.moment_id is None:
+    if item.organizer_id is None or item.moment_id is None:
         return []
-    organizer = await ctx.session.get(Member, item.organizer_id)
     moment = await ctx.session.get(Moment, item.moment_id)
-    if organizer is None or moment is None:
+    if moment is None:
         return []
     when = cards.local_time(item.starts_at, team.zone)
     what = moment.title or moment.situation[:120]
@@ -369,7 +368,7 @@ async def _organizer_told(ctx: Context, item: AgendaItem, team: Team, series: Me
         f"Meeting #{series.id} was resumed, so the meeting on {when} has a Customer Moment again: {what}."
         " Its card in the channel shows it."
     )
-    return [Reply(text=text, audience=Audience.DIRECT, to_member=organizer.external_id)]
+    return await promises.direct(ctx.session, {item.organizer_id: text}, ctx.member.id)
 
 
 async def _past_ended_meetings(ctx: Context, series: MeetingSeries) -> None:
