@@ -15,6 +15,7 @@ series): its moment goes back to the pool and the people are told.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -70,6 +71,17 @@ async def featured_notices(session: AsyncSession, item: AgendaItem, team: Team, 
     return notices
 
 
+async def recognised(session: AsyncSession, moment: Moment) -> Sequence[int]:
+    """The members a shout-out recognises who have not hidden it (nobody for any other kind of moment)."""
+    if moment.kind != "shoutout":
+        return []
+    return (
+        await session.scalars(
+            select(Recipient.member_id).where(Recipient.moment_id == moment.id, Recipient.hidden.is_(False))
+        )
+    ).all()
+
+
 @dataclass(frozen=True, slots=True)
 class Promised:
     """Who an item's moment was promised to, read before the moment changes."""
@@ -107,13 +119,10 @@ async def taken_back(
                 f"Your {label} #{moment.id} is no longer the Customer Moment for the meeting on {when}: {why}."
                 " It goes back to the pool and may be picked for a later meeting."
             )
-        if moment.kind == "shoutout":
-            for member_id in await session.scalars(
-                select(Recipient.member_id).where(Recipient.moment_id == moment.id, Recipient.hidden.is_(False))
-            ):
-                texts.setdefault(
-                    member_id, f"The shout-out about you will not be featured at the meeting on {when}: {why}."
-                )
+        for member_id in await recognised(session, moment):
+            texts.setdefault(
+                member_id, f"The shout-out about you will not be featured at the meeting on {when}: {why}."
+            )
     after = "The meeting has no Customer Moment now." if taken_off else "`queue` shows the one on the agenda now."
     if before.presenter_id is not None and (taken_off or before.presenter_id != item.presenter_id):
         texts.setdefault(before.presenter_id, f"You no longer present at the meeting on {when}: {why}. {after}")
@@ -166,13 +175,8 @@ async def put_back(
             texts[moment.author_id] = (
                 f"Your {label} #{moment.id} is the Customer Moment for the meeting on {when} again: {why}."
             )
-        if moment.kind == "shoutout":
-            for member_id in await session.scalars(
-                select(Recipient.member_id).where(Recipient.moment_id == moment.id, Recipient.hidden.is_(False))
-            ):
-                texts.setdefault(
-                    member_id, f"The shout-out about you will be featured at the meeting on {when}: {why}."
-                )
+        for member_id in await recognised(session, moment):
+            texts.setdefault(member_id, f"The shout-out about you will be featured at the meeting on {when}: {why}.")
     if item.presenter_id is not None:
         if item.presenter_id in texts:
             texts[item.presenter_id] += " You present it."
