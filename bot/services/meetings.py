@@ -260,11 +260,11 @@ def _state_hint(series: MeetingSeries) -> str:
     return ""
 
 
-def _ahead(series: MeetingSeries, now: datetime) -> Select[AgendaItem]:
-    """The series' agenda items not presented yet whose meeting has not started."""
+def _ahead(series: MeetingSeries, now: datetime, states: tuple[AgendaState, ...] = OPEN) -> Select[AgendaItem]:
+    """The series' agenda items in ``states`` (not presented yet, unless told) whose meeting has not started."""
     return (
         select(AgendaItem)
-        .where(AgendaItem.series_id == series.id, AgendaItem.state.in_(OPEN), AgendaItem.starts_at > now)
+        .where(AgendaItem.series_id == series.id, AgendaItem.state.in_(states), AgendaItem.starts_at > now)
         .order_by(AgendaItem.starts_at, AgendaItem.id)
         .with_for_update()
     )
@@ -314,18 +314,7 @@ async def _bring_back(ctx: Context, series: MeetingSeries) -> tuple[str, list[Re
     adds about them, and the cards and notices."""
     team = await ctx.session.get(Team, series.team_id)
     assert team is not None
-    cancelled = (
-        await ctx.session.scalars(
-            select(AgendaItem)
-            .where(
-                AgendaItem.series_id == series.id,
-                AgendaItem.state == AgendaState.CANCELLED,
-                AgendaItem.starts_at > ctx.now,
-            )
-            .order_by(AgendaItem.starts_at, AgendaItem.id)
-            .with_for_update()
-        )
-    ).all()
+    cancelled = (await ctx.session.scalars(_ahead(series, ctx.now, (AgendaState.CANCELLED,)))).all()
     if not cancelled:
         return "", []
     # Only meetings the series still has (not on a skip date, not gone from its calendar).
