@@ -16,7 +16,6 @@ from bot.domain.lifecycle import AGENDA, OPEN, AgendaState, Outcome, ending
 from bot.replies import Audience, Card, MessageKey, Reply, agenda_id, agenda_key, say
 from bot.services import picking, pools, promises, upcoming, views
 from bot.services.context import Context, NotFound, Refused
-from bot.services.promises import featured_notices as featured_notices  # the promises a pick makes
 from bot.services.queue import RECENT_WINDOW
 from bot.services.queue import queue as queue  # the agenda commands, `queue` among them, are reached here
 from bot.storage.models import AgendaItem, Member, Moment, Recipient, Team, TeamMember, Vote
@@ -132,7 +131,7 @@ async def fill(
         logger.warning("agenda item %s: nothing to feature in team %s", item.id, team.id)
         return []
     moment = await picking.feature(session, item, choice, now)
-    return await featured_notices(session, item, team, moment)
+    return await promises.featured_notices(session, item, team, moment)
 
 
 async def request(ctx: Context, minutes_from_now: int) -> list[Reply]:
@@ -344,7 +343,7 @@ async def swap(ctx: Context, number: int | None) -> list[Reply]:
     before = _told(item, created=created)
     await picking.end_featuring(ctx.session, item, Outcome.SWAPPED)
     moment = await picking.feature(ctx.session, item, choice, ctx.now)
-    notices = await featured_notices(ctx.session, item, team, moment)
+    notices = await promises.featured_notices(ctx.session, item, team, moment)
     why = "it was swapped for another moment"
     notices += await promises.taken_back(ctx.session, item, team, before, why=why, actor_id=ctx.member.id)
     return [await steered_reply(ctx.session, item, team, posted=posted), *notices]

@@ -125,7 +125,7 @@ async def pick_again(
     else:
         moment = await picking.feature(session, item, choice, now)
         item.reason = f"Picked again: {why}. {choice.reason}"
-        replies += await agenda.featured_notices(session, item, team, moment)
+        replies += await promises.featured_notices(session, item, team, moment)
     logger.info("agenda item %s: moment %s left the agenda, now %s", item.id, left, item.moment_id)
     told = {r.to_member for r in replies}
     taken = await promises.taken_back(session, item, team, before, why=why, actor_id=actor_id, taken_off=choice is None)
