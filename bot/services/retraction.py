@@ -112,10 +112,10 @@ async def pick_again(
     team = await session.get(Team, item.team_id)
     assert team is not None
     AGENDA.move(item.state, item.state)  # picking again keeps an item that was not presented yet as it is
-    before, left = promises.promised(item), item.moment_id
+    before = promises.promised(item)
     exclude = await picking.swapped_out(session, item.id)
-    if left is not None:
-        exclude |= {left}
+    if before.moment_id is not None:
+        exclude |= {before.moment_id}
     choice = await picking.pick(session, item, team, now, exclude=exclude)
     await picking.end_featuring(session, item, Outcome.SWAPPED)
     replies: list[Reply] = []
@@ -126,7 +126,7 @@ async def pick_again(
         moment = await picking.feature(session, item, choice, now)
         item.reason = f"Picked again: {why}. {choice.reason}"
         replies += await promises.featured_notices(session, item, team, moment)
-    logger.info("agenda item %s: moment %s left the agenda, now %s", item.id, left, item.moment_id)
+    logger.info("agenda item %s: moment %s left the agenda, now %s", item.id, before.moment_id, item.moment_id)
     told = {r.to_member for r in replies}
     taken = await promises.taken_back(session, item, team, before, why=why, actor_id=actor_id, taken_off=choice is None)
     replies += [r for r in taken if r.to_member not in told]
