@@ -15,10 +15,10 @@ from bot import cards
 from bot.domain.lifecycle import AGENDA, OPEN, AgendaState, Outcome, ending
 from bot.replies import Audience, Card, MessageKey, Reply, agenda_id, agenda_key, say
 from bot.services import picking, pools, promises, upcoming, views
-from bot.services.context import Context, NotFound, Refused
+from bot.services.context import Context, NotFound, Refused, is_channel_member
 from bot.services.queue import RECENT_WINDOW
 from bot.services.queue import queue as queue  # the agenda commands, `queue` among them, are reached here
-from bot.storage.models import AgendaItem, Member, Moment, Recipient, Team, TeamMember, Vote
+from bot.storage.models import AgendaItem, Member, Moment, Recipient, Team, Vote
 from bot.storage.parts import one_of
 from bot.storage.upsert import DIALECTS, dialect_of, insert_or_ignore
 
@@ -232,7 +232,7 @@ async def find_item(ctx: Context, number: int | None, *, ended_too: bool = False
             or (ctx.team is not None and not await pools.owns(ctx.session, ctx.team, item))
         ):
             raise NotFound(elsewhere if ctx.team is None else f"There is no agenda item #{number} in this channel.")
-        if ctx.team is None and not await _member_of(ctx, item.team_id):
+        if ctx.team is None and not await is_channel_member(ctx, item.team_id):
             logger.info("member %s refused agenda item %s of a team they are not in", ctx.member.id, item.id)
             raise NotFound(elsewhere)
     else:
@@ -295,11 +295,6 @@ def latest_change(*items: AgendaItem | None) -> AgendaItem | None:
     """The item changed last among those found."""
     found = [item for item in items if item is not None]
     return max(found, key=lambda item: (item.updated_at, item.id)) if found else None
-
-
-async def _member_of(ctx: Context, team_id: int) -> bool:
-    """Whether the core has seen the actor in the team's channel (acting there, mentioned, or on its roster)."""
-    return await ctx.session.get(TeamMember, (team_id, ctx.member.id)) is not None
 
 
 def _may_steer(ctx: Context, item: AgendaItem, *, presenter_too: bool = False) -> bool:

@@ -31,7 +31,7 @@ from bot.secrets import SecretBox, SecretUnreadable
 from bot.services import agenda, meeting_chats, picking, promises
 from bot.services.context import Context, Refused
 from bot.services.meetings import adopt_zone, advance, describe, refuse_a_second_ritual
-from bot.storage.models import AgendaItem, CalendarFeed, MeetingSeries, Member, Moment, Recipient, Team
+from bot.storage.models import AgendaItem, CalendarFeed, MeetingSeries, Member, Moment, Team
 
 logger = logging.getLogger(__name__)
 
@@ -227,12 +227,9 @@ async def _moved(session: AsyncSession, item: AgendaItem, team: Team, was: datet
         )
         if moment.author_id is not None:
             texts[moment.author_id] = f"{moved}: {featured}"
-        if moment.kind == "shoutout":
-            for member_id in await session.scalars(
-                select(Recipient.member_id).where(Recipient.moment_id == moment.id, Recipient.hidden.is_(False))
-            ):
-                about = "is not featured then" if gone else "is featured then"
-                texts.setdefault(member_id, f"{moved}: the shout-out about you {about}.")
+        for member_id in await promises.recognised(session, moment):
+            about = "is not featured then" if gone else "is featured then"
+            texts.setdefault(member_id, f"{moved}: the shout-out about you {about}.")
     if item.presenter_id is not None:
         texts.setdefault(
             item.presenter_id,

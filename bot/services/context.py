@@ -294,7 +294,7 @@ def not_people(ctx: Context, tokens: Sequence[str], told: Mapping[Standing, str]
     return problems
 
 
-async def in_channel(ctx: Context, team_id: int) -> bool:
+async def is_channel_member(ctx: Context, team_id: int) -> bool:
     """Whether the actor is one of the team's channel's people: seen acting there or on its meeting's roster
     (and not seen leaving since)."""
     return await ctx.session.get(TeamMember, (team_id, ctx.member.id)) is not None

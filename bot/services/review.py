@@ -11,7 +11,7 @@ from bot.domain import privacy
 from bot.domain.validation import Invalid, tidy
 from bot.grammar import beyond_any_id, record_id
 from bot.replies import Audience, Reply, Visibility, say
-from bot.services.context import Context, NotFound, Refused, in_channel
+from bot.services.context import Context, NotFound, Refused, is_channel_member
 from bot.services.moments import masked, own_moment, shoutout_announcements
 from bot.services.views import moment_view
 from bot.storage.models import Member, Moment, Recipient, Team, TeamMember
@@ -86,7 +86,7 @@ def _in_my_channels(ctx: Context) -> ColumnElement[bool]:
 
 async def _reviewable(ctx: Context, moment_id: int) -> Moment:
     moment = await own_moment(ctx, moment_id)
-    if moment.team_id is not None and not await in_channel(ctx, moment.team_id):
+    if moment.team_id is not None and not await is_channel_member(ctx, moment.team_id):
         raise NotFound(
             f"There is no item #{moment_id} for you to review: managers review what is shared in the channels "
             "they are in."
