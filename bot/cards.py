@@ -211,8 +211,54 @@ def moment_line(moment: MomentSummary, *, notes: Sequence[str] = ()) -> str:
 
 
 def featured_note(instant: datetime, zone: str, *, presented: bool) -> str:
-    """When a moment was featured: presented at a meeting, or picked for one that has not happened yet."""
-    return f"{'featured' if presented else 'picked for'} {local_time(instant, zone)}"
+    """When a moment was featured: presented at a meeting, or on the agenda of one it has not been presented at."""
+    return f"{'featured on' if presented else 'on the agenda for'} {local_time(instant, zone)}"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemStanding:
+    """What a person's own list (``mine``) knows of one of their items besides its line."""
+
+    anonymous: bool = False
+    private: bool = False
+    you_hid: bool = False  # a shout-out for them that they hid
+    held_back: bool = False  # someone among its people (its author, a recipient still on it) opted out
+    you_opted_out: bool = False
+    decision_note: str = ""  # why a manager sent it back
+    featured: tuple[str, ...] = ()  # :func:`featured_note` of each time it was presented or is on an agenda
+
+
+REASON_SHOWN = 120
+# What approving a waiting item does, by kind and privacy (the words a new item's confirmation uses).
+_AFTER_APPROVAL = {
+    ("story", False): "in the pool",
+    ("exercise", False): "in the pool",
+    ("shoutout", False): "shared",
+    ("shoutout", True): "sent",
+}
+
+
+def standing_notes(moment: MomentSummary, standing: ItemStanding) -> list[str]:
+    """Where an item stands and what happens next, for the person it belongs to: waiting for review (and what
+    approval does), sent back (why, and how to try again), when it was featured or is on an agenda, and
+    whether it can be featured at all. Only an item the rotation may pick is "not featured yet"."""
+    s = standing
+    notes = ["anonymous"] * s.anonymous + ["private"] * s.private + ["hidden by you"] * s.you_hid
+    notes += s.featured
+    if moment.state == "pending":
+        notes.append(f"{_AFTER_APPROVAL.get((moment.kind, s.private), 'in the pool')} once a manager approves it")
+    elif moment.state == "rejected":
+        if s.decision_note:
+            why = s.decision_note if len(s.decision_note) <= REASON_SHOWN else s.decision_note[: REASON_SHOWN - 1]
+            notes.append(f"reason: {why}" + ("…" if why != s.decision_note else ""))
+        notes.append(f"`edit {moment.id}` to change it and send it for review again")
+    if moment.state not in ("pending", "approved") or s.private or s.you_hid:
+        return notes  # private, hidden, withdrawn or sent back: never featured as it stands
+    if s.held_back:
+        notes.append("can't be featured while you are opted out" if s.you_opted_out else "can't be featured for now")
+    elif moment.state == "approved" and not s.featured:
+        notes.append("not featured yet")
+    return notes
 
 
 def review_card(moment: MomentView) -> Card:

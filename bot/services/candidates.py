@@ -17,8 +17,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Row, Select, and_, bindparam, cast, func, null, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Exists,
+    Integer,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    cast,
+    func,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.domain.lifecycle import COUNTED
 from bot.domain.rotation import FRESH, Candidate, Recent
@@ -107,22 +122,31 @@ RECIPIENTS = select(Recipient.moment_id, Recipient.member_id).where(
 OPTED_OUT = select(Member.id).where(Member.workspace_id == bindparam("workspace_id"), Member.opted_out.is_(True))
 
 
+def _opted_out_people() -> tuple[Exists, Exists]:
+    """Whether a moment's author (anonymous or not) opted out, and whether one of the recipients who did not
+    hide it did. The recipients are read through their own alias, so a statement that joins the recipients
+    itself (someone's own shout-outs) still asks about all of them."""
+    recipient = aliased(Recipient)
+    opted_author = select(Member.id).where(Member.id == Moment.author_id, Member.opted_out.is_(True))
+    opted_recipient = (
+        select(recipient.member_id)
+        .join(Member, Member.id == recipient.member_id)
+        .where(recipient.moment_id == Moment.id, recipient.hidden.is_(False), Member.opted_out.is_(True))
+    )
+    return opted_author.exists(), opted_recipient.exists()
+
+
 def featurable() -> ColumnElement[bool]:
     """Whether a team moment may be featured, as SQL: approved, shared with the channel, and nobody among its
     people (its author, anonymous or not, and the recipients who did not hide it) opted out. The picks apply
     the same rule row by row (``blocked``); counts of what waits in the pool use this clause."""
-    opted_author = select(Member.id).where(Member.id == Moment.author_id, Member.opted_out.is_(True))
-    opted_recipient = (
-        select(Recipient.member_id)
-        .join(Member, Member.id == Recipient.member_id)
-        .where(Recipient.moment_id == Moment.id, Recipient.hidden.is_(False), Member.opted_out.is_(True))
-    )
-    return and_(
-        Moment.state == "approved",
-        Moment.private.is_(False),
-        ~opted_author.exists(),
-        ~opted_recipient.exists(),
-    )
+    opted_author, opted_recipient = _opted_out_people()
+    return and_(Moment.state == "approved", Moment.private.is_(False), ~opted_author, ~opted_recipient)
+
+
+def held_back() -> ColumnElement[bool]:
+    """Whether someone among a moment's people opted out, which keeps it from being featured (as SQL)."""
+    return or_(*_opted_out_people())
 
 
 async def opted_out(session: AsyncSession, workspace_id: int) -> frozenset[int]:

@@ -15,7 +15,7 @@ from bot.domain import privacy, similarity
 from bot.domain.validation import Invalid, StoryFields, clean_exercise, clean_reason, clean_story
 from bot.events import Standing
 from bot.replies import Audience, Card, Reply, Section, say
-from bot.services import announcements, board, retraction
+from bot.services import announcements, board, candidates, retraction
 from bot.services.context import Context, NotFound, Refused, find_person, not_people
 from bot.services.views import MOMENT_LINE, featured_notes, moment_view
 from bot.storage import reads
@@ -33,17 +33,20 @@ def _mine_part(number: int, moments: Select[*tuple[Any, ...]]) -> Select[*tuple[
     return select(part(number), newest)
 
 
+# What ``mine`` says of an item besides its line (``cards.standing_notes``).
+_STANDING = (Moment.anonymous, Moment.private, Moment.decision_note, candidates.held_back().label("held_back"))
+
 # The lines of ``mine`` in one statement: the member's newest moments, then the newest shout-outs for them.
 _mine = union_all(
     _mine_part(
         AUTHORED,
-        select(*MOMENT_LINE, Moment.anonymous, Moment.private, false().label("you_hid")).where(
+        select(*MOMENT_LINE, *_STANDING, false().label("you_hid")).where(
             Moment.workspace_id == bindparam("workspace_id"), Moment.author_id == bindparam("member_id")
         ),
     ),
     _mine_part(
         RECEIVED,
-        select(*MOMENT_LINE, Moment.anonymous, Moment.private, Recipient.hidden.label("you_hid"))
+        select(*MOMENT_LINE, *_STANDING, Recipient.hidden.label("you_hid"))
         .join(Recipient, Recipient.moment_id == Moment.id)
         .where(
             Moment.workspace_id == bindparam("workspace_id"),
@@ -411,12 +414,16 @@ async def mine(ctx: Context) -> list[Reply]:
     found = await reads.rows(ctx.session, MINE, {"workspace_id": ctx.workspace.id, "member_id": ctx.member.id})
     featured = await featured_notes(ctx.session, {row.id for row in found})
     for row in found:
-        # Private shout-outs, withdrawn and hidden items are never featured: "not yet" would promise it.
-        never = row.private or row.state in ("withdrawn", "hidden") or row.you_hid
-        notes = ["anonymous"] * row.anonymous + ["private"] * row.private
-        notes += ["hidden by you"] if row.you_hid and row.state != "hidden" else []
-        notes += featured.get(row.id, [] if never else ["not featured yet"])
-        lines[row.part].append(cards.moment_line(row, notes=notes))
+        standing = cards.ItemStanding(
+            anonymous=bool(row.anonymous),
+            private=bool(row.private),
+            you_hid=bool(row.you_hid),
+            held_back=bool(row.held_back),
+            you_opted_out=ctx.member.opted_out,
+            decision_note=row.decision_note or "",
+            featured=tuple(featured.get(row.id, ())),
+        )
+        lines[row.part].append(cards.moment_line(row, notes=cards.standing_notes(row, standing)))
     authored, received = lines[AUTHORED], lines[RECEIVED]
     sections = [Section("\n".join(authored) or "Nothing yet — try `story`.", "What you shared")]
     if received:

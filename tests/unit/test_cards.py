@@ -210,9 +210,10 @@ def test_the_agenda_card_shows_a_storys_nps_only_when_it_has_one(nps: str | None
 
 def test_a_moment_line_carries_its_notes_after_the_text() -> None:
     assert moment_line(STORY, notes=("anonymous", featured_note(STARTS, "Europe/Berlin", presented=True))) == (
-        "#7 · Customer story · approved · The customer's refund was stuck. · anonymous · featured Tue 31 Mar 10:00 CEST"
+        "#7 · Customer story · approved · The customer's refund was stuck. · anonymous"
+        " · featured on Tue 31 Mar 10:00 CEST"
     )
-    assert featured_note(STARTS, "UTC", presented=False) == "picked for Tue 31 Mar 08:00 UTC"
+    assert featured_note(STARTS, "UTC", presented=False) == "on the agenda for Tue 31 Mar 08:00 UTC"
 
 
 def test_a_meeting_chats_card_says_where_its_moments_come_from_and_offers_a_teams_pool() -> None:

@@ -157,7 +157,7 @@ async def test_mine_lists_what_you_shared_and_the_shoutouts_for_you(runtime: Run
     (reply,) = await ask(runtime, said("mine", actor="alice"))
     assert reply.card is not None
     assert [s.text for s in reply.card.sections] == [
-        f"#{first.id} · Shout-out · approved · {REASON} · not featured yet",
+        f"#{first.id} · Shout-out · approved · {REASON} · can't be featured while you are opted out",
         "You have opted out of being featured in meetings (`optin` to undo).",
     ]
 

@@ -100,10 +100,10 @@ async def test_mine_says_which_items_are_anonymous_and_when_each_was_featured(ru
     await ask(runtime, said("request in 30m"))  # Mon 23 Nov 09:30 UTC
     (item,) = await rows(runtime, AgendaItem)
     picked = next(line for line in await mine(runtime, "bob") if line.startswith(f"#{item.moment_id} "))
-    assert picked.endswith(" · picked for Mon 23 Nov 09:30 UTC")
+    assert picked.endswith(" · on the agenda for Mon 23 Nov 09:30 UTC")
     await ask(runtime, said("done"))
     presented = next(line for line in await mine(runtime, "bob") if line.startswith(f"#{item.moment_id} "))
-    assert presented.endswith(" · featured Mon 23 Nov 09:30 UTC")
+    assert presented.endswith(" · featured on Mon 23 Nov 09:30 UTC")
 
 
 @pytest.mark.parametrize("command", ["skip", "swap"])
