@@ -77,6 +77,7 @@ async def build_surfaces(runtime: Runtime, *, http_events: bool = True) -> list[
             build_teams_surface(
                 core=runtime.core,
                 conversations=runtime.backend.conversations(),
+                claims=runtime.backend.claims(),
                 settings=settings,
                 foreground=runtime.foreground,
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 from typing import Any, Protocol
 
@@ -128,6 +129,22 @@ class Conversations(Protocol):
 
     async def posted(self, *, platform: str, workspace_id: str, channel_id: str, key: str) -> JsonDict | None:
         """The reference recorded for a keyed post (``MessageKey.key``) of this channel, if any."""
+        ...
+
+
+class OneTimeClaims(Protocol):
+    """Things a surface hands out that may be used once, across every process of the deployment (a Teams
+    file offer): the first claim of a key wins, every later one — from this process or another — loses.
+
+    Keys are the surface's own (name the platform and workspace in them); the core never reads them.
+    """
+
+    async def claim(self, key: str, *, until: datetime) -> bool:
+        """True for the first claim of ``key``, False when it was claimed before.
+
+        ``until``: when what the key names can no longer be used anyway (an offer's expiry); the claim is
+        kept at least until then, and forgotten some time after, so the record stays bounded.
+        """
         ...
 
 

@@ -27,7 +27,7 @@ from bot.storage.engine import SCHEDULER_POOL_SIZE, create_engine, is_sqlite, se
 
 if TYPE_CHECKING:
     from bot.core import Clock, CustomerMoment
-    from bot.ports import CalendarFetcher, Conversations, Surface
+    from bot.ports import CalendarFetcher, Conversations, OneTimeClaims, Surface
     from bot.scheduler.dispatcher import Dispatcher
     from bot.secrets import SecretBox
     from bot.services.calendars import Calendars
@@ -141,6 +141,16 @@ class Backend:
         from bot.services.conversations import StoredConversations
 
         return StoredConversations(sessions=self.sessions, clock=clock or utc_now)
+
+    def claims(self, *, clock: Clock | None = None) -> OneTimeClaims:
+        """Where surfaces claim what may be used once, across every process (Teams' file offers).
+
+        ``clock`` (the wall clock in UTC unless given) says when a claim's time is over.
+        """
+        from bot.core import utc_now
+        from bot.services.claims import StoredClaims
+
+        return StoredClaims(sessions=self.sessions, clock=clock or utc_now)
 
     async def close(self) -> None:
         await self.engine.dispose()

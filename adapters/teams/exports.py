@@ -9,12 +9,19 @@ context must carry the server's signature (:class:`adapters.teams.files.Consents
 chat it was sent to, by the person it was sent to, and name an export; the upload URL must be a
 Microsoft upload host (:func:`adapters.teams.files.upload_allowed`). Anything else is refused before
 anything runs or any connection is opened, and the person is told why.
+
+An offer is answered once. The first answer whose card context passes those checks, Allow or Decline,
+claims the offer (:class:`bot.ports.OneTimeClaims`, in the database, so it holds across every server
+process) before anything else happens; a second answer — the button pressed again, or the same invoke
+replayed — runs and uploads nothing, leaves the card as the first answer made it, and tells the person to
+ask for the export again.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from adapters.teams import files
@@ -26,6 +33,7 @@ from bot import commands
 from bot.core import CustomerMoment
 from bot.events import Incoming, Place
 from bot.log_safety import error_kind
+from bot.ports import OneTimeClaims
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +54,10 @@ TOLD = {
     Refusal.SOMEONE_ELSE: "This file offer was made to someone else, so I didn't run anything. Only they can save "
     "it; managers can ask for an export of their own.",
     Refusal.NOT_EXPORT: f"This file offer is not for an export, so I didn't run anything. {AGAIN}",
+    Refusal.ANSWERED: "This file offer was already answered, so I didn't run anything. To get a new one, ask for "
+    "the export again.",
 }
+UNCHECKED = f"I couldn't check this file offer just now, so I didn't run anything. {AGAIN}"
 
 
 def check(offer: Offer | Refusal, activity: Activity) -> Offer | Refusal:
@@ -68,13 +79,23 @@ def check(offer: Offer | Refusal, activity: Activity) -> Offer | Refusal:
 
 
 class Exports:
-    def __init__(self, *, core: CustomerMoment, upload: Upload, allow_http_uploads: bool, consents: Consents) -> None:
+    def __init__(
+        self,
+        *,
+        core: CustomerMoment,
+        upload: Upload,
+        allow_http_uploads: bool,
+        consents: Consents,
+        claims: OneTimeClaims,
+    ) -> None:
         """``allow_http_uploads``: only with authentication off (local tests), and only to this machine;
-        ``consents``: signs the consent cards' context and reads it back."""
+        ``consents``: signs the consent cards' context and reads it back; ``claims``: where an answered
+        offer is recorded, once for every server process."""
         self._core = core
         self._upload = upload
         self._allow_http_uploads = allow_http_uploads
         self._consents = consents
+        self._claims = claims
 
     async def answer(self, activity: Activity, connectors: Connectors, *, accepted: bool) -> None:
         """The person answered a file consent card: run the export again and upload it, or let it go."""
@@ -83,8 +104,18 @@ class Exports:
         tenant = workspace_id(activity)
         connector = await connectors(text_of(activity, "serviceUrl"))
         offer = check(self._consents.read(value), activity)
+        if not isinstance(offer, Refusal):
+            try:
+                first = await self._claims.claim(offer.claim_key, until=datetime.fromtimestamp(offer.expires, UTC))
+            except Exception as exc:  # not known to be unanswered: run nothing, leave the card as it is
+                logger.error("teams: file offer in %s not claimed: %s", tenant, error_kind(exc))
+                await connector.send(conversation_id, message(UNCHECKED))
+                return
+            if not first:
+                offer = Refusal.ANSWERED
         if isinstance(offer, Refusal):
-            # The card it names may not be this offer's: nothing is updated, the person is told here.
+            # The card it names may not be this offer's, or shows what the first answer did: nothing is
+            # updated, the person is told here.
             logger.warning(
                 "teams: file consent answer %s in %s refused: %s", text_of(activity, "id")[:80], tenant, offer.name
             )

@@ -7,8 +7,11 @@ the fresh result is uploaded, so nothing is kept in memory between the two steps
 
 What the card carries comes back from the person's client, so it is signed (:class:`Consents`): the
 answer can only run the export the card was offered for, by the person it was offered to, in the
-chat it was sent to, in the channel it was asked in. The upload goes only to a Microsoft upload host
-over ``https`` (:func:`upload_allowed`), checked before any connection is opened.
+chat it was sent to, in the channel it was asked in. Each card is one offer with an id of its own, and is
+answered once: the first answer (Allow or Decline) claims the offer's id in the database
+(:attr:`Offer.claim_key`), so a second one — pressed again, replayed, or reaching another server — runs
+nothing. The upload goes only to a Microsoft upload host over ``https`` (:func:`upload_allowed`), checked
+before any connection is opened.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ SIGNATURE = "signature"  # the entry of a sealed dict that carries its signature
 class Offer:
     """What one consent card was sent for: whose it is, where it is, and what it runs."""
 
+    offer_id: str  # random, one per card: what answering the card uses up
     tenant: str
     person: str  # the Teams account (29:…) of the person asked, as the invoke's ``from.id`` names them
     conversation: str  # the chat the card was posted in (their 1:1 chat with the bot)
@@ -65,6 +69,7 @@ class Offer:
     def fields(self) -> JsonDict:
         """The card's JSON for it (the names Teams shows in ``value.context``)."""
         return {
+            "offerId": self.offer_id,
             "tenant": self.tenant,
             "person": self.person,
             "conversation": self.conversation,
@@ -73,6 +78,11 @@ class Offer:
             "channelName": self.channel_name,
             "expires": self.expires,
         }
+
+    @property
+    def claim_key(self) -> str:
+        """What answering this offer claims, once (:class:`bot.ports.OneTimeClaims`)."""
+        return f"teams:{self.tenant}:file-offer:{self.offer_id}"
 
 
 class Refusal(enum.Enum):
@@ -83,6 +93,7 @@ class Refusal(enum.Enum):
     ELSEWHERE = "answered in another conversation or tenant"
     SOMEONE_ELSE = "answered by someone else"
     NOT_EXPORT = "not an export"
+    ANSWERED = "answered before"
 
 
 class Consents:
@@ -111,6 +122,7 @@ class Consents:
         self, *, tenant: str, person: str, conversation: str, command: str, channel_id: str | None, channel_name: str
     ) -> Offer:
         return Offer(
+            offer_id=secrets.token_urlsafe(12),
             tenant=tenant,
             person=person,
             conversation=conversation,
@@ -133,6 +145,7 @@ class Consents:
         if not _typed(fields) or not self.unaltered(context, fields):
             return Refusal.UNSIGNED
         offer = Offer(
+            offer_id=fields["offerId"],
             tenant=fields["tenant"],
             person=fields["person"],
             conversation=fields["conversation"],
@@ -179,7 +192,7 @@ class Consents:
         return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 
-_FIELDS = ("tenant", "person", "conversation", "command", "channelId", "channelName", "expires")
+_FIELDS = ("offerId", "tenant", "person", "conversation", "command", "channelId", "channelName", "expires")
 
 
 def _typed(fields: Mapping[str, Any]) -> bool:

@@ -39,7 +39,7 @@ from adapters.teams.turn import Turn, incoming_of, read_turn
 from bot import commands
 from bot.core import CustomerMoment
 from bot.events import Incoming, Person
-from bot.ports import DeliveryError
+from bot.ports import DeliveryError, OneTimeClaims
 from bot.replies import Form, say
 
 logger = logging.getLogger(__name__)
@@ -98,11 +98,13 @@ class Handler:
         upload: Upload,
         allow_http_uploads: bool,
         consents: Consents,
+        claims: OneTimeClaims,
         public_url: str = "",
         work: Callable[[], AbstractAsyncContextManager[object]],
         names: ChannelNames | None = None,
     ) -> None:
-        """``work``: entered around a message's core call alone (one of the process's turn slots,
+        """``claims``: where answered file offers are recorded (:mod:`adapters.teams.exports`); ``work``:
+        entered around a message's core call alone (one of the process's turn slots,
         :class:`adapters.teams.endpoint.TurnSlots`): the lookups in Teams before it and the replies sent
         after it do not hold one."""
         self._core = core
@@ -111,7 +113,9 @@ class Handler:
         self._store = store
         self._directory = directory
         self._consents = consents
-        self._exports = Exports(core=core, upload=upload, allow_http_uploads=allow_http_uploads, consents=consents)
+        self._exports = Exports(
+            core=core, upload=upload, allow_http_uploads=allow_http_uploads, consents=consents, claims=claims
+        )
         self._meetings = Meetings(core=core, store=store, directory=directory, public_url=public_url)
         # the message action's invokes
         self.capture = Capture(core=core, store=store, directory=directory, names=self._names)

@@ -1,7 +1,8 @@
 """The Teams surface: its route on the shared web server, and proactive posting for the scheduler.
 
 :func:`build_teams_surface` is the composition root's entry point; it takes everything the surface
-depends on (the core, the core's :class:`bot.ports.Conversations`, the settings) explicitly.
+depends on (the core, the core's :class:`bot.ports.Conversations` and :class:`bot.ports.OneTimeClaims`,
+the settings) explicitly.
 :class:`TeamsSurface` is both a web surface (``routes``/``close``) and the core's
 :class:`bot.ports.Surface` (``deliver``/``find_posted``).
 
@@ -36,7 +37,7 @@ from adapters.teams.roster import Directory
 from adapters.teams.sdk import ConnectorOptions, make_adapter, turn_connectors
 from adapters.teams.transport import ServiceUrls, Transport
 from bot.core import CustomerMoment
-from bot.ports import BoardOutcome, BoardStatus, ChannelGone, Conversations, DeliveryError
+from bot.ports import BoardOutcome, BoardStatus, ChannelGone, Conversations, DeliveryError, OneTimeClaims
 from bot.replies import Audience, Board, Reply
 
 logger = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class TeamsSurface:
         *,
         core: CustomerMoment,
         conversations: Conversations,
+        claims: OneTimeClaims,
         settings: Settings,
         adapter: Any,
         transport: Transport,
@@ -76,6 +78,7 @@ class TeamsSurface:
             upload=self._upload,
             allow_http_uploads=not self._app_id,
             consents=files.Consents.from_secrets(settings.microsoft_app_password, settings.encryption_key),
+            claims=claims,
             public_url=settings.public_url,
             work=turns.work,
         )
@@ -170,6 +173,7 @@ def build_teams_surface(
     *,
     core: CustomerMoment,
     conversations: Conversations,
+    claims: OneTimeClaims,
     settings: Settings,
     foreground: Foreground | None = None,
     options: ConnectorOptions | None = None,
@@ -178,13 +182,15 @@ def build_teams_surface(
     """The Teams surface: with ``MICROSOFT_APP_ID`` (authentication on), or for the Emulator with
     ``TEAMS_DEV_NO_AUTH`` (authentication off, this machine only); neither is a :class:`SettingsError`.
 
-    ``credentials``: where outgoing tokens come from, if not from the settings' app password.
+    ``claims``: where answered file offers are recorded, for every process at once; ``credentials``: where
+    outgoing tokens come from, if not from the settings' app password.
     """
     if not settings.teams_enabled:
         raise SettingsError("MICROSOFT_APP_ID: set it to serve Teams (or TEAMS_DEV_NO_AUTH=true for the Emulator)")
     surface = TeamsSurface(
         core=core,
         conversations=conversations,
+        claims=claims,
         settings=settings,
         adapter=make_adapter(settings, credentials=credentials),
         transport=Transport(service_urls=ServiceUrls.from_settings(settings)),

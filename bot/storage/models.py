@@ -340,3 +340,15 @@ class MeetingOccurrence(Base):
     created_at: Mapped[datetime]
     started_at: Mapped[datetime | None] = mapped_column(default=None)  # None: known ahead, not started yet
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class OneTimeClaim(Base):
+    """A key claimed once (:class:`bot.ports.OneTimeClaims`): its primary key is what makes a second claim,
+    from any process, lose. The key names the platform and workspace of what it claims; the row is kept until
+    that can no longer be used anyway, then pruned."""
+
+    __tablename__ = "one_time_claims"
+    __table_args__ = (Index("ix_one_time_claims_kept_until", "kept_until"),)
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kept_until: Mapped[datetime]

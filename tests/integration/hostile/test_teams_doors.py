@@ -87,7 +87,12 @@ async def test_without_an_app_id_teams_is_not_served_unless_asked_for_explicitly
     nothing = with_settings(runtime)
     assert not any(isinstance(s, TeamsSurface) for s in await build_surfaces(nothing))
     with pytest.raises(SettingsError) as refused:
-        build_teams_surface(core=runtime.core, conversations=runtime.backend.conversations(), settings=nothing.settings)
+        build_teams_surface(
+            core=runtime.core,
+            conversations=runtime.backend.conversations(),
+            claims=runtime.backend.claims(),
+            settings=nothing.settings,
+        )
     assert str(refused.value).startswith("MICROSOFT_APP_ID:")
     emulator = with_settings(runtime, TEAMS_DEV_NO_AUTH="true")
     surfaces = await build_surfaces(emulator)

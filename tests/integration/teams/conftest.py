@@ -69,6 +69,7 @@ async def start(
     surface = build_teams_surface(
         core=runtime.core,
         conversations=StoredConversations(sessions=runtime.sessions, clock=clock),
+        claims=runtime.backend.claims(),  # the wall clock, as the file offers' expiry is read by
         settings=runtime.settings,
         foreground=runtime.foreground,
         options=options,

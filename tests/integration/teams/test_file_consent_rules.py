@@ -78,6 +78,7 @@ async def test_a_made_up_context_runs_nothing(teams: TeamsApp, context: Any) -> 
 
 
 CHANGES: dict[str, dict[str, Any]] = {
+    "another offer": {"offerId": "AAAAAAAAAAAAAAAA"},
     "another command": {"command": "story Bob was here"},
     "a request": {"command": "request"},
     "another channel": {"channelId": PRIVATE},

@@ -55,6 +55,8 @@ def test_an_untouched_context_reads_back_as_its_offer() -> None:
 @pytest.mark.parametrize(
     "change",
     [
+        {"offerId": "another-offer-id"},
+        {"offerId": None},
         {"command": "story Bob was here"},
         {"command": "request"},
         {"command": "export json"},
@@ -104,6 +106,14 @@ def test_without_a_secret_offers_hold_in_this_process_only() -> None:
     made = offer(one)
     assert one.read({"context": one.context(made)}) == made
     assert other.read({"context": one.context(made)}) is Refusal.UNSIGNED
+
+
+def test_each_offer_made_is_its_own_however_alike_and_names_its_tenant_in_what_answering_it_claims() -> None:
+    signer = consents()
+    first, second = offer(signer), offer(signer)  # the same export, asked for twice in the same second
+    assert first.claim_key != second.claim_key
+    assert signer.context(first)["signature"] != signer.context(second)["signature"]
+    assert first.claim_key.startswith(f"teams:{TENANT}:file-offer:") and len(first.claim_key) <= 200
 
 
 def test_an_old_offer_has_expired() -> None:
