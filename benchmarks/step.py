@@ -31,7 +31,7 @@ async def step_test(
         """Busy answers the fakes have seen so far (answers shed under overload)."""
         async with load.session.get(stats_url) as response:
             fake = await response.json()
-        return int(fake["slack_busy"]) + int(fake["teams_busy"]) + load.busy_forms
+        return int(fake["slack_busy"]) + int(fake["teams_busy"]) + load.busy_forms + load.busy_carried
 
     while rate <= args.step_to:
         busy_before = await busy()

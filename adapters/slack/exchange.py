@@ -1,6 +1,7 @@
 """Answering one interaction: the core's replies delivered where the person who acted expects them.
 
-Ephemeral answers go back through the interaction's ``response_url`` (or chat.postEphemeral);
+Ephemeral answers go back in a command's acknowledgement while it is not sent yet, then through the
+interaction's ``response_url`` (or chat.postEphemeral);
 forms open as modals on the interaction's trigger; a direct message to the bot is answered in that
 conversation, where a form opens from a button; keyed cards update the message they live in;
 channel posts carry metadata and are remembered for later updates; exports become files in the
@@ -18,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import delivery
+from adapters.slack.acknowledgement import Acknowledgement
 from adapters.slack.blocks import message
 from adapters.slack.modals import FormOrigin, modal
 from adapters.slack.respond import respond
@@ -48,6 +50,7 @@ class Exchange:
     zone: str | None = None
     remember: Remember | None = None
     reply_in: str = ""  # a conversation to answer in (the DM a message to the bot came from)
+    acknowledgement: Acknowledgement | None = None  # a command's, not sent yet: carries the first answer
     notices: list[str] = field(default_factory=list)
 
     async def send(self, replies: Sequence[Reply]) -> None:
@@ -133,9 +136,11 @@ class Exchange:
         if self.reply_in:
             await delivery.post(self.client, channel=self.reply_in, reply=reply)
             return
+        answer = {"response_type": "ephemeral", **message(reply)}
+        if self.acknowledgement is not None and self.acknowledgement.carry(answer):
+            return
         if self.response_url:
-            body = {"response_type": "ephemeral", "replace_original": False, **message(reply)}
-            status = await respond(self.client, self.response_url, body)
+            status = await respond(self.client, self.response_url, {**answer, "replace_original": False})
             if status == 200:
                 return
             logger.warning("response_url answered %s for user %s", status, self.user_id)

@@ -11,6 +11,10 @@ app's error handler, as Bolt would.
 Everything else goes through Bolt as before, and so does a request that is not plainly one of these:
 another command, an SSL check, or a workspace the app is not authorized in (Bolt asks again and gives
 its own answer, "not installed" included).
+
+A command's acknowledgement waits a bounded moment to carry its answer
+(:mod:`adapters.slack.acknowledgement`); a button press is acknowledged empty at once (Slack shows
+nothing an acknowledgement of a press carries).
 """
 
 from __future__ import annotations
@@ -25,11 +29,14 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.request.payload_utils import is_slash_command
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.overload import ErrorHandler
+from adapters.http.overload import Busy
+from adapters.slack.acknowledgement import Acknowledgement
+from adapters.slack.overload import ErrorHandler, busy_acknowledged
 
 logger = logging.getLogger(__name__)
 
 Listener = Callable[[dict[str, Any], AsyncWebClient], Awaitable[None]]
+CommandListener = Callable[[dict[str, Any], AsyncWebClient, Acknowledgement], Awaitable[None]]
 ClientFor = Callable[[str | None, str | None], AsyncWebClient]  # (token, workspace id) → client
 
 
@@ -40,7 +47,7 @@ class FastPath:
         self,
         *,
         command: str,
-        on_command: Listener,
+        on_command: CommandListener,
         on_press: Listener,
         authorize: AsyncAuthorize,
         client_for: ClientFor,
@@ -54,20 +61,20 @@ class FastPath:
         self._on_error = on_error
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def _listener(self, body: dict[str, Any]) -> Listener | None:
+    def _kind(self, body: dict[str, Any]) -> str | None:
         if "ssl_check" in body:
             return None
         if is_slash_command(body):
-            return self._on_command if body.get("command") == self._command else None
-        return self._on_press if body.get("type") == "block_actions" else None
+            return "command" if body.get("command") == self._command else None
+        return "press" if body.get("type") == "block_actions" else None
 
-    async def take(self, request: AsyncBoltRequest) -> bool:
-        """Start answering ``request`` if it is one of ours from an authorized workspace (True: it is
-        acknowledged, with an empty 200); False leaves it to Bolt."""
+    async def take(self, request: AsyncBoltRequest) -> Acknowledgement | None:
+        """Start answering ``request`` if it is one of ours from an authorized workspace: its acknowledgement,
+        to send once it is ready (:meth:`Acknowledgement.body`). None leaves the request to Bolt."""
         body = request.body
-        listener = self._listener(body)
-        if listener is None:
-            return False
+        kind = self._kind(body)
+        if kind is None:
+            return None
         context = request.context
         # What Bolt gives every request before authorizing it: a logger, and a client for the workspace
         # without a token yet (an installation-store authorize calls auth.test with it). The workspace
@@ -81,18 +88,35 @@ class FastPath:
             )
         except Exception as exc:  # Bolt authorizes it again, and answers and logs as it does
             logger.info("slack: request from workspace %s left to Bolt (%s)", context.team_id, type(exc).__name__)
-            return False
+            return None
         token = (result.bot_token or result.user_token) if result is not None else None
         if not token:
-            return False
+            return None
         client.token = token
-        task = asyncio.create_task(self._answer(listener, body, client))
+        acknowledgement = Acknowledgement()
+        if kind == "command":
+            answering = self._command_answer(body, client, acknowledgement)
+        else:
+            acknowledgement.close()
+            answering = self._press_answer(body, client)
+        task = asyncio.create_task(answering)
         self._tasks.add(task)  # held until done: the loop keeps only a weak reference to a task
         task.add_done_callback(self._tasks.discard)
-        return True
+        return acknowledgement
 
-    async def _answer(self, listener: Listener, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def _command_answer(self, body: dict[str, Any], client: AsyncWebClient, ack: Acknowledgement) -> None:
         try:
-            await listener(body, client)
+            await self._on_command(body, client, ack)
+        except Busy as exc:
+            if not busy_acknowledged(ack, body):
+                await self._on_error(exc, body, client)
+        except Exception as exc:
+            await self._on_error(exc, body, client)
+        finally:
+            ack.close()
+
+    async def _press_answer(self, body: dict[str, Any], client: AsyncWebClient) -> None:
+        try:
+            await self._on_press(body, client)
         except Exception as exc:
             await self._on_error(exc, body, client)

@@ -32,6 +32,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.http.inflight import Inflight, off_slack_clock
 from adapters.http.overload import BUSY, Busy, count_shed
+from adapters.slack.acknowledgement import Acknowledgement
 from adapters.slack.channels import Channel, ChannelFinder
 from adapters.slack.dedupe import DeliveryLog
 from adapters.slack.exchange import Exchange
@@ -164,6 +165,7 @@ class SlackListeners:
         *,
         reply_in_place: bool = False,
         in_home: bool = False,
+        acknowledgement: Acknowledgement | None = None,
     ) -> None:
         """Answer an acknowledged request once. Before its work slot, what Slack is asked: who sent it and
         whom it mentions (``read``, which logs it; people not seen lately are looked up), and for a press in
@@ -171,7 +173,8 @@ class SlackListeners:
         write for events), and the core's call. After it: the replies are sent. In the Home tab the tab is
         then drawn again (core work, in a slot again, never shed: it shows what sending the replies said)
         and published.
-        ``reply_in_place``: answer in the conversation the request came from (a direct message)."""
+        ``reply_in_place``: answer in the conversation the request came from (a direct message).
+        ``acknowledgement``: a command's, not sent yet, to carry the first answer only the person sees."""
         async with self._inflight.tracked():
             self._inflight.admit()  # before any call to Slack for an answer that would be shed
             with self._inflight.on_slack():
@@ -183,6 +186,7 @@ class SlackListeners:
                     return
                 replies = await self._core.handle(incoming)
             exchange = self._exchange(client, sender, profile, incoming)
+            exchange.acknowledgement = acknowledgement
             if channels is not None:
                 exchange.in_home = True
                 with self._inflight.on_slack():
@@ -198,8 +202,11 @@ class SlackListeners:
             with self._inflight.on_slack():
                 await exchange.send(replies)
 
-    async def answer_command(self, body: dict[str, Any], client: AsyncWebClient) -> None:
-        """The answer to an acknowledged ``/moment`` (:mod:`adapters.slack.fastpath` calls this directly)."""
+    async def answer_command(
+        self, body: dict[str, Any], client: AsyncWebClient, acknowledgement: Acknowledgement | None = None
+    ) -> None:
+        """The answer to a ``/moment``: acknowledged already (through Bolt), or with an acknowledgement
+        still to carry it (:mod:`adapters.slack.fastpath` calls this directly)."""
         sender = self._sender(body)
         if sender is None:
             return
@@ -219,7 +226,7 @@ class SlackListeners:
             )
             return incoming
 
-        await self._answer(client, sender, body, read)
+        await self._answer(client, sender, body, read, acknowledgement=acknowledgement)
 
     async def action(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()

@@ -4,7 +4,8 @@
 any work, when no slot came free in time or Slack is slow to answer the calls already waiting on it.
 Bolt (or :mod:`adapters.slack.fastpath`, for commands and button presses) hands it to the app's error
 handler, which this provides: it posts :data:`adapters.http.overload.BUSY` to the request's
-``response_url`` (only the person sees it) and counts the shed request. A press in the Home tab, or a
+``response_url`` (only the person sees it) and counts the shed request. A command whose acknowledgement
+has not gone out yet carries the busy answer in it instead (:func:`busy_acknowledged`). A press in the Home tab, or a
 visit to it, has no ``response_url``: the tab the person is looking at is published again with the busy
 answer as its notice (a first visit, with no tab yet: a tab with only its top and the notice); a message
 written to the bot is answered with it in that conversation. Every other error is logged, as Bolt's own
@@ -24,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.http.overload import BUSY, Busy, count_shed
 from adapters.slack import delivery
+from adapters.slack.acknowledgement import Acknowledgement
 from adapters.slack.home import notice_only, with_notice
 from adapters.slack.incoming import delivery_key, is_direct_message, tenant_of, user_of
 from adapters.slack.respond import respond
@@ -31,6 +33,7 @@ from adapters.slack.respond import respond
 logger = logging.getLogger(__name__)
 
 BUSY_ANSWER = {"response_type": "ephemeral", "replace_original": False, "text": BUSY}
+BUSY_ACKNOWLEDGEMENT = {"response_type": "ephemeral", "text": BUSY}
 
 
 def is_home_visit(event: dict[str, Any]) -> bool:
@@ -43,6 +46,21 @@ def kind_of(body: dict[str, Any]) -> str:
     if body.get("command"):
         return "command"
     return {"block_actions": "action", "message_action": "shortcut"}.get(str(body.get("type")), "event")
+
+
+def busy_acknowledged(acknowledgement: Acknowledgement, body: dict[str, Any]) -> bool:
+    """The busy answer to a shed command, carried in its acknowledgement if that has not gone out yet (True)."""
+    if not acknowledgement.carry(BUSY_ACKNOWLEDGEMENT):
+        return False
+    shed(body)
+    return True
+
+
+def shed(body: dict[str, Any]) -> None:
+    """Count ``body``'s request as shed."""
+    kind, user_id, workspace_id = kind_of(body), user_of(body)[0], tenant_of(body).workspace_id
+    count_shed(surface="slack", kind=kind)
+    logger.debug("busy: %s of user %s in workspace %s shed", kind, user_id, workspace_id)
 
 
 ErrorHandler = Callable[[Exception, dict[str, Any], AsyncWebClient | None], Awaitable[None]]
@@ -73,10 +91,8 @@ def error_handler(
             logger.exception("busy answer failed (%s of workspace %s)", kind_of(body), tenant_of(body).workspace_id)
 
     async def answer_busy(body: dict[str, Any], client: AsyncWebClient | None) -> None:
-        kind = kind_of(body)
-        count_shed(surface="slack", kind=kind)
+        shed(body)
         workspace_id, (user_id, _) = tenant_of(body).workspace_id, user_of(body)
-        logger.debug("busy: %s of user %s in workspace %s shed", kind, user_id, workspace_id)
         url = body.get("response_url")
         if not isinstance(url, str) or not url:
             view, event = body.get("view"), body.get("event")

@@ -27,11 +27,16 @@ async def respond(client: AsyncWebClient, url: str, body: dict[str, Any]) -> int
     session = client.session
     if session is None:  # every client of the surface is built on its shared session
         raise ValueError("a Web API client without an HTTP session cannot answer on a response_url")
-    data = json.dumps(body, separators=(",", ":")).encode()
+    data = encoded(body)
     try:
         return await _post(session, url, data, client.proxy)
     except DROPPED:
         return await _post(session, url, data, client.proxy)  # once more, on a new connection
+
+
+def encoded(body: dict[str, Any]) -> bytes:
+    """An answer as Slack reads it, from a ``response_url`` POST or an acknowledgement."""
+    return json.dumps(body, separators=(",", ":")).encode()
 
 
 async def _post(session: aiohttp.ClientSession, url: str, data: bytes, proxy: str | None) -> int:

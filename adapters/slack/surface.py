@@ -4,7 +4,8 @@
 in OAuth mode ``GET /slack/install`` and ``GET /slack/oauth_redirect`` run the install flow. The
 aiohttp request becomes a Bolt request and back with Bolt's own two translation functions; ``/moment``
 and button presses then go straight to their listener (:mod:`adapters.slack.fastpath`), everything
-else through Bolt.
+else through Bolt. A ``/moment``'s 200 carries its answer when the answer is ready in time
+(:mod:`adapters.slack.acknowledgement`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from slack_bolt.authorization.async_authorize import (
     AsyncInstallationStoreAuthorize,
 )
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
-from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -54,6 +54,7 @@ from adapters.slack.metering import slack_trace
 from adapters.slack.overload import error_handler
 from adapters.slack.people import Directory
 from adapters.slack.requests import to_bolt_request
+from adapters.slack.respond import encoded
 from adapters.slack.signing import SlackSignature
 from bot.core import CustomerMoment
 from bot.ports import BoardOutcome, BoardStatus, DeliveryError
@@ -187,9 +188,15 @@ class SlackSurface:
             return web.json_response({"error": "invalid request"}, status=401)
         with self._inflight.acknowledging():
             bolt_request = await to_bolt_request(request)
-            if self._fast is not None and await self._fast.take(bolt_request):
-                return await to_aiohttp_response(BoltResponse(status=200, body=""))
-            return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+            acknowledgement = await self._fast.take(bolt_request) if self._fast is not None else None
+            if acknowledgement is None:
+                return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+        # Waiting for the answer to carry is not a request being answered: the answer's work must not
+        # give way to it (adapters/http/foreground.py).
+        carried = await acknowledgement.body()
+        if carried is None:
+            return web.Response(status=200)
+        return web.Response(body=encoded(carried), content_type="application/json")
 
     async def _install(self, request: web.Request) -> web.Response:
         assert self.oauth_flow is not None

@@ -52,6 +52,7 @@ class FakeSlack(CanvasMethods):
     calls: list[Call] = field(default_factory=list)
     responses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     answered_at: dict[str, float] = field(default_factory=dict)  # response name → first arrival (monotonic)
+    carried: list[str] = field(default_factory=list)  # response names answered in the command's 200 itself
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     tokens: dict[str, Workspace] = field(default_factory=dict)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
@@ -133,6 +134,7 @@ class FakeSlack(CanvasMethods):
         self.calls.clear()
         self.responses.clear()
         self.answered_at.clear()
+        self.carried.clear()
         self.ephemerals.clear()
 
     # --- the server ---------------------------------------------------------------------------------
@@ -174,6 +176,17 @@ class FakeSlack(CanvasMethods):
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
         return web.json_response(handler(workspace, params))
+
+    def acknowledged(self, name: str, body: str) -> None:
+        """A command's 200 came back with ``body``: what it carries is the answer Slack shows, as if it had come
+        on the command's response URL ``name``."""
+        if not body:
+            return
+        self.answered_at.setdefault(name, time.monotonic())
+        self.carried.append(name)
+        # Carried before any later answer was sent on the URL, though the test may read it after one arrived.
+        later = next((i for i, (key, _) in enumerate(self.responses) if key == name), len(self.responses))
+        self.responses.insert(later, (name, json.loads(body)))
 
     async def _response(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]

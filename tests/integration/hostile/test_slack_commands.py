@@ -45,7 +45,7 @@ async def ask(slack: SlackDriver, line: str, *, elsewhere: bool = False) -> str:
         return ""
     assert len(answers) == 1, answers
     [answer] = answers
-    assert answer["response_type"] == "ephemeral" and answer["replace_original"] is False
+    assert answer["response_type"] == "ephemeral" and answer.get("replace_original", False) is False
     assert len(answer.get("blocks") or []) <= 50
     for block in answer.get("blocks") or []:
         assert len((block.get("text") or {}).get("text", "")) <= SECTION_LIMIT

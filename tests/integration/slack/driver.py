@@ -120,8 +120,9 @@ class SlackDriver:
             "response_url": self.fake.response_url(name),
             "trigger_id": trigger or self.next_id("trigger-"),
         }
-        status, _ = await self.send(urlencode(form), "application/x-www-form-urlencoded")
+        status, carried = await self.send(urlencode(form), "application/x-www-form-urlencoded")
         assert status == 200, status
+        self.fake.acknowledged(name, carried)
         if settle:
             await self.settle()
         return name

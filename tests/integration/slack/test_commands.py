@@ -13,12 +13,18 @@ def number_in(text: str) -> str:
     return match.group(1)
 
 
-async def test_help_is_acknowledged_and_answered_ephemerally(slack: SlackDriver) -> None:
+async def test_help_is_answered_ephemerally_in_the_acknowledgement_itself(slack: SlackDriver) -> None:
     name = await slack.command("help")
     [answer] = slack.responses(name)
     assert answer["response_type"] == "ephemeral"
-    assert answer["replace_original"] is False
     assert "story" in all_text(answer)
+    assert slack.fake.carried == [name]  # nothing was posted to the response URL
+
+
+async def test_a_command_that_opens_a_form_is_acknowledged_empty_once_the_form_is_open(slack: SlackDriver) -> None:
+    name = await slack.command("story")
+    assert slack.responses(name) == [] and slack.fake.carried == []
+    assert slack.opened_view()["blocks"]
 
 
 async def test_an_unknown_command_gets_a_friendly_answer(slack: SlackDriver) -> None:

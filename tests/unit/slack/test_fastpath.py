@@ -14,6 +14,8 @@ from slack_bolt.authorization.async_authorize import AsyncAuthorize, AsyncCallab
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.http.overload import BUSY, Busy
+from adapters.slack.acknowledgement import Acknowledgement
 from adapters.slack.fastpath import FastPath
 
 
@@ -46,15 +48,19 @@ def authorizer(*, fails: Exception | None = None) -> tuple[AsyncAuthorize, Asked
 
 
 class Recorder:
-    def __init__(self, *, raises: Exception | None = None) -> None:
+    def __init__(self, *, raises: Exception | None = None, carries: dict[str, Any] | None = None) -> None:
         self.answered: list[tuple[str, dict[str, Any], str | None]] = []
         self.errors: list[tuple[Exception, dict[str, Any], AsyncWebClient | None]] = []
         self.workspaces: list[str | None] = []  # the workspace each listener's client calls for
         self.done = asyncio.Event()
         self.failed = asyncio.Event()
         self.raises = raises
+        self.carries = carries  # what the command listener offers its acknowledgement
+        self.carried: bool | None = None
 
-    async def command(self, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def command(self, body: dict[str, Any], client: AsyncWebClient, ack: Acknowledgement) -> None:
+        if self.carries is not None:
+            self.carried = ack.carry(self.carries)
         await self._answered("command", body, client)
 
     async def press(self, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -151,3 +157,54 @@ async def test_what_the_listener_raises_goes_to_the_error_handler_with_the_body(
     ((error, body, client),) = recorder.errors
     assert error is failure and body["command"] == "/moment"
     assert client is not None and client.token, "with the request's client, which holds the workspace's token"
+
+
+async def test_a_commands_acknowledgement_carries_the_first_answer_its_listener_offers() -> None:
+    recorder = Recorder(carries={"response_type": "ephemeral", "text": "Your queue"})
+    acknowledgement = await fast(authorizer()[0], recorder).take(form())
+    assert acknowledgement is not None
+    assert await asyncio.wait_for(acknowledgement.body(), 5) == {"response_type": "ephemeral", "text": "Your queue"}
+    assert recorder.carried is True
+    assert not acknowledgement.carry({"text": "a second answer"}), "a second answer goes its own way"
+
+
+async def test_a_command_that_offers_nothing_is_acknowledged_empty_once_its_listener_is_done() -> None:
+    recorder = Recorder()
+    acknowledgement = await fast(authorizer()[0], recorder).take(form())
+    assert acknowledgement is not None
+    assert await asyncio.wait_for(acknowledgement.body(), 5) is None
+    assert recorder.answered
+
+
+async def test_a_button_press_is_acknowledged_empty_at_once() -> None:
+    recorder = Recorder(carries={"text": "not for a press"})
+    press = {"type": "block_actions", "team": {"id": "T1"}, "user": {"id": "U2"}, "actions": []}
+    acknowledgement = await fast(authorizer()[0], recorder).take(AsyncBoltRequest(body=json.dumps(press), headers={}))
+    assert acknowledgement is not None
+    assert await acknowledgement.body() is None  # before the listener has even started
+    await asyncio.wait_for(recorder.done.wait(), 5)
+
+
+async def test_a_shed_command_carries_the_busy_answer_in_its_acknowledgement() -> None:
+    recorder = Recorder(raises=Busy())
+    acknowledgement = await fast(authorizer()[0], recorder).take(form())
+    assert acknowledgement is not None
+    carried = await asyncio.wait_for(acknowledgement.body(), 5)
+    assert carried == {"response_type": "ephemeral", "text": BUSY}
+    assert recorder.errors == [], "the error handler would post it to the response URL a second time"
+
+
+async def test_a_command_shed_after_its_acknowledgement_went_out_is_left_to_the_error_handler() -> None:
+    shed = Busy()
+    recorder = Recorder(raises=shed, carries={"response_type": "ephemeral", "text": "first"})
+    acknowledgement = await fast(authorizer()[0], recorder).take(form())
+    assert acknowledgement is not None
+    assert await asyncio.wait_for(acknowledgement.body(), 5) == {"response_type": "ephemeral", "text": "first"}
+    await asyncio.wait_for(recorder.failed.wait(), 5)
+    assert recorder.errors[0][0] is shed
+
+
+async def test_an_answer_not_ready_in_time_leaves_the_acknowledgement_empty() -> None:
+    acknowledgement = Acknowledgement(within=0.01)
+    assert await asyncio.wait_for(acknowledgement.body(), 5) is None
+    assert not acknowledgement.carry({"text": "too late"})
