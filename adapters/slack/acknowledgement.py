@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-ACK_WAIT_SECONDS = 1.0  # then an empty 200: Slack must have the acknowledgement within 3 s, whatever the load
+ACK_WAIT_SECONDS = 0.5  # then an empty 200: Slack must have the acknowledgement within 3 s, whatever the load
 
 
 class Acknowledgement:
