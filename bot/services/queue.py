@@ -28,6 +28,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     exists,
+    false,
     func,
     null,
     select,
@@ -35,7 +36,8 @@ from sqlalchemy import (
 )
 
 from bot import cards
-from bot.domain.lifecycle import OPEN, SeriesState
+from bot.domain import recurrence
+from bot.domain.lifecycle import OPEN, AgendaState, SeriesState
 from bot.replies import Card, Reply, Section
 from bot.services import candidates, picking, pools, upcoming
 from bot.services.context import Context
@@ -50,21 +52,25 @@ RECENT_WINDOW = timedelta(hours=6)
 QUEUE_ITEMS = 5
 
 # The queue's "Coming up" and its next meeting in one statement, in four parts:
-# - ITEMS: the next open agenda items that have not started (or are under way), each with its moment's line
-#   (NULL when it has none): the channel's own and those of its meetings that live in a linked team's agenda;
+# - ITEMS: the next agenda items that have not started (or are under way), each with its moment's line (NULL
+#   when it has none): the channel's own and those of its meetings that live in a linked team's agenda; open
+#   ones, and skipped ones (``skipped``), which are still meetings ahead, only without a moment;
 # - SERIES: the active meeting series whose next occurrence is ahead and not prepared yet (a prepared one is
 #   listed as its item), soonest first: the first is the next unprepared meeting;
 # - NEXT_OWN and NEXT_LINKED: the earliest open item that has not started, of the channel's own agenda and of
 #   its meetings in a linked agenda, with what the next meeting needs of it (its moment, the reason, its team).
 # ``number`` is the item's or the series' id; ``zone`` is the series' (every time is shown in the channel's).
+# Every part has the ITEMS' columns in the same places (``skipped`` right after the moment's line).
 ITEMS, SERIES, NEXT_OWN, NEXT_LINKED = 0, 1, 2, 3
 
-_own = and_(AgendaItem.team_id == bindparam("team_id"), one_of(AgendaItem.state, OPEN))
-_in_linked = and_(
-    MeetingOccurrence.chat_team_id == bindparam("team_id"),
-    AgendaItem.team_id != bindparam("team_id"),
-    one_of(AgendaItem.state, OPEN),
+# A meeting whose moment was skipped still takes place: the queue lists it, it is never the next to pick for.
+LISTED = (*OPEN, AgendaState.SKIPPED)
+_own_team = AgendaItem.team_id == bindparam("team_id")
+_linked_meeting = and_(
+    MeetingOccurrence.chat_team_id == bindparam("team_id"), AgendaItem.team_id != bindparam("team_id")
 )
+_own = and_(_own_team, one_of(AgendaItem.state, OPEN))
+_in_linked = and_(_linked_meeting, one_of(AgendaItem.state, OPEN))
 _soonest = (AgendaItem.starts_at, AgendaItem.id)
 _item = (AgendaItem.id.label("number"), AgendaItem.starts_at.label("at"))
 _no_moment_line = tuple(null() for _ in MOMENT_LINE)
@@ -76,21 +82,22 @@ _no_item = (
     cast(null(), AgendaItem.team_id.type).label("team_id"),
 )
 _no_prepare = cast(null(), MeetingSeries.next_prepare_at.type).label("prepare_at")
+_skipped = (AgendaItem.state == AgendaState.SKIPPED).label("skipped")
 
 
 _next_items = (
-    select(*_item, *MOMENT_LINE)
+    select(*_item, *MOMENT_LINE, _skipped)
     .outerjoin(Moment, Moment.id == AgendaItem.moment_id)
-    .where(_own, AgendaItem.starts_at >= bindparam("since"))
+    .where(_own_team, one_of(AgendaItem.state, LISTED), AgendaItem.starts_at >= bindparam("since"))
     .order_by(*_soonest)
     .limit(QUEUE_ITEMS)
     .subquery()
 )
 _meeting_items = (
-    select(*_item, *MOMENT_LINE)
+    select(*_item, *MOMENT_LINE, _skipped)
     .join(MeetingOccurrence, MeetingOccurrence.agenda_item_id == AgendaItem.id)
     .outerjoin(Moment, Moment.id == AgendaItem.moment_id)
-    .where(_in_linked, AgendaItem.starts_at >= bindparam("since"))
+    .where(_linked_meeting, one_of(AgendaItem.state, LISTED), AgendaItem.starts_at >= bindparam("since"))
     .order_by(*_soonest)
     .limit(QUEUE_ITEMS)
     .subquery()
@@ -110,7 +117,9 @@ _next_linked = (
 def _next_part(number: int, item: Subquery) -> Select[*tuple[Any, ...]]:
     """The rows of part ``number``: the one item in ``item``, with what the next meeting needs of it."""
     c = item.c
-    return select(part(number), c.number, c.at, *_no_moment_line, null(), c.moment_id, c.reason, c.team_id, _no_prepare)
+    return select(
+        part(number), c.number, c.at, *_no_moment_line, false(), null(), c.moment_id, c.reason, c.team_id, _no_prepare
+    )
 
 
 _coming_up: CompoundSelect[*tuple[Any, ...]] = union_all(
@@ -121,6 +130,7 @@ _coming_up: CompoundSelect[*tuple[Any, ...]] = union_all(
         MeetingSeries.id,
         MeetingSeries.next_start_at,
         *_no_moment_line,
+        false(),
         MeetingSeries.zone,
         *_no_item,
         MeetingSeries.next_prepare_at,
@@ -205,6 +215,8 @@ async def queue(ctx: Context) -> list[Reply]:
     lines = []
     params = {"team_id": team.id, "now": ctx.now, "since": ctx.now - upcoming.UNDER_WAY}
     rows = list(await reads.rows(ctx.session, COMING_UP, params))
+    days_off = await _days_off(ctx, [row.number for row in rows if row.part == ITEMS and row.skipped])
+    rows = [row for row in rows if not (row.part == ITEMS and row.number in days_off)]
     listed = 0
     for row in rows:
         if row.part == SERIES:  # in the channel's zone, like every other time of the queue
@@ -212,6 +224,8 @@ async def queue(ctx: Context) -> list[Reply]:
         elif row.part == ITEMS and listed < QUEUE_ITEMS:  # the chat's own and its meetings', soonest first
             listed += 1
             what = cards.moment_line(row) if row.id is not None else "no moment"
+            if row.skipped:  # its moment, if it had one, went back to the pool
+                what = "skipped: no moment at this meeting"
             when = cards.local_time(row.at, team.zone) + (" (under way)" if row.at < ctx.now else "")
             lines.append(f"Agenda #{row.number} · {when} · {what}")
     sections = [Section("\n".join(lines) or await _nothing_ahead(ctx, team), "Coming up")]
@@ -248,6 +262,27 @@ async def queue(ctx: Context) -> list[Reply]:
     elif meeting is not None:
         sections.append(Section("No moment picked for it.", heading))
     return [Reply(card=Card(title=f"Customer Moment queue · {team.name or 'this channel'}", sections=tuple(sections)))]
+
+
+# The skipped items among some, with their series' skip dates and zone (NULLs: an item of no series).
+_SKIPPED_ON = (
+    select(AgendaItem.id, AgendaItem.starts_at, MeetingSeries.skip_dates, MeetingSeries.zone)
+    .outerjoin(MeetingSeries, MeetingSeries.id == AgendaItem.series_id)
+    .where(AgendaItem.id.in_(bindparam("ids", expanding=True)))
+)
+
+
+async def _days_off(ctx: Context, skipped: Sequence[int]) -> set[int]:
+    """The skipped items that fall on a date their series skips (`skipdate`: a holiday, a day off): no meeting
+    then, as `meetings` says, so not one coming up either. Any other skipped meeting still takes place."""
+    if not skipped:
+        return set()
+    found = await reads.rows(ctx.session, _SKIPPED_ON, {"ids": list(skipped)})
+    return {
+        item_id
+        for item_id, starts_at, skip_dates, zone in found
+        if zone is not None and starts_at.astimezone(recurrence.zone(zone)).date().isoformat() in (skip_dates or ())
+    }
 
 
 async def _nothing_ahead(ctx: Context, team: Team) -> str:

@@ -197,6 +197,30 @@ async def test_a_bare_skip_of_a_scheduled_meeting_means_no_card_for_it(runtime: 
     assert section(await queue_card(runtime), "Next meeting")[0] == "Next meeting · Tue 1 Dec 10:00 CET · preview"
 
 
+async def test_a_skipped_meeting_ahead_is_still_coming_up_in_the_queue_without_a_moment(
+    runtime: Runtime, clock: FakeClock
+) -> None:
+    await ask(runtime, said(WEEKLY))
+    await story(runtime, "bob", "The parcel was lost twice")
+    await ask(runtime, said("skip"))
+    skipped = await one(runtime, AgendaItem)
+    coming = f"Agenda #{skipped.id} · Tue 24 Nov 10:00 CET · skipped: no moment at this meeting"
+    # The series still meets on Tuesday: not "no meetings scheduled", and not a moment for it.
+    assert section(await queue_card(runtime), "Coming up")[1].splitlines() == [coming]
+    clock.now = PREPARED_AT
+    await worker(runtime, clock, RecordingSurface()).run_once()
+    assert section(await queue_card(runtime), "Coming up")[1].splitlines() == [
+        coming,
+        "Meeting #1 · next on Tue 1 Dec 10:00 CET",
+    ]
+    await ask(runtime, said("request in 15m"))  # a one-off meeting before it, skipped too
+    await ask(runtime, said("skip"))
+    requested = (await rows(runtime, AgendaItem, order_by=AgendaItem.id.desc()))[0]
+    assert section(await queue_card(runtime), "Coming up")[1].splitlines()[0] == (
+        f"Agenda #{requested.id} · Tue 24 Nov 09:45 CET · skipped: no moment at this meeting"
+    )
+
+
 async def test_only_the_organizer_or_a_manager_settles_a_scheduled_meeting_early(runtime: Runtime) -> None:
     await ask(runtime, said(WEEKLY))  # alice, the first here, is an admin
     await ask(runtime, said("help", actor="bob"))
