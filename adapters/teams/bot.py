@@ -1,9 +1,9 @@
 """The Teams activity handler: botbuilder's dispatch by activity type, handing each one to :class:`Handler`.
 
 Messages (commands and ``Action.Submit`` card submits), the message action's invokes (``capture.py``),
-installs and removals (``installationUpdate`` and ``conversationUpdate``), people removed from a team or
-group chat, team and channel events, meeting start and end, and file consent answers. Everything else is
-acknowledged and ignored.
+installs and removals (``installationUpdate`` and ``conversationUpdate``), people removed from a team, a
+group chat or one private or shared channel, team and channel events, meeting start and end, and file
+consent answers. Everything else is acknowledged and ignored.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             await self._handler.installed(activity, connectors, greet=greets_on_conversation_update(activity))
         elif has_bot(activity, "membersRemoved"):
             await self._handler.removed(activity)
-        elif activity.get("membersRemoved"):  # people other than the bot left a team or group chat
+        elif activity.get("membersRemoved"):  # people other than the bot left a team, group chat or channel
             await self._handler.members_removed(activity)
         elif channel_event(activity) in TEAM_EVENTS:
             await self._handler.team_event(activity, self._connectors(turn_context))

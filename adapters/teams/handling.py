@@ -45,6 +45,9 @@ from bot.replies import Form, say
 logger = logging.getLogger(__name__)
 
 UNKNOWN_PERSON = "I can't tell who you are in this conversation, so I can't act on that."
+# Someone (or the app itself) taken out of one private or shared channel alone, not out of its team: Teams
+# names the channel in ``channelData.channel`` and its host team in ``channelData.team``.
+CHANNEL_MEMBER_REMOVED = "channelMemberRemoved"
 
 
 def where_of(
@@ -219,16 +222,19 @@ class Handler:
         await self._meetings.ahead(activity, connectors)
 
     async def removed(self, activity: Activity) -> None:
-        """The app was removed from a team, group chat or personal scope."""
+        """The app was removed from a team (every channel of it), a group chat, one private or shared channel
+        (that channel alone) or a personal scope."""
         place = place_of(activity)
         if place.direct:
             return
         channels = [place.channel_id] if place.channel_id else []
-        await self._store.uninstall(place.workspace_id, channels, teams_team_id(activity))
+        team = None if channel_event(activity) == CHANNEL_MEMBER_REMOVED else teams_team_id(activity)
+        await self._store.uninstall(place.workspace_id, channels, team)
 
     async def members_removed(self, activity: Activity) -> None:
-        """People were removed from a team or group chat, or left it: no longer the people of its channels
-        (for a team, of every channel of it the bot knows). The bot's own removal is :meth:`removed`."""
+        """People were removed from a team, a group chat or one private or shared channel, or left it: no
+        longer the people of its channels (for a team, of every channel of it the bot knows; for a channel of
+        its own membership, of that channel alone). The bot's own removal is :meth:`removed`."""
         place = place_of(activity)
         removed = activity.get("membersRemoved")
         if place.direct or not place.channel_id or not isinstance(removed, list):
@@ -239,7 +245,7 @@ class Handler:
             logger.info("teams: %s removed member(s) without an Entra id ignored", ids.count(None))
         if not people:
             return
-        team = teams_team_id(activity)
+        team = None if channel_event(activity) == CHANNEL_MEMBER_REMOVED else teams_team_id(activity)
         channels: set[str] = set()
         try:
             channels = await self._store.of_team(place.workspace_id, team)

@@ -1,7 +1,9 @@
-"""People removed from a team or group chat (``conversationUpdate`` with ``membersRemoved``), over real HTTP.
+"""People removed from a team, a group chat or one private or shared channel (``conversationUpdate`` with
+``membersRemoved``), over real HTTP.
 
-They are no longer the people of its channels (for a team: of every channel of it the bot knows), so a
-manager stops reviewing what is shared there; their own stories stay, and writing there again brings them back.
+They are no longer the people of its channels (for a team: of every channel of it the bot knows; for a private
+or shared channel, ``channelMemberRemoved``: of that channel alone), so a manager stops reviewing what is shared
+there; their own stories stay, and writing there again brings them back.
 """
 
 from __future__ import annotations
@@ -112,3 +114,59 @@ async def test_a_repeated_or_unknown_removal_or_the_bots_own_changes_nothing_els
     await post(teams, removed(teams, BOT))  # the app itself removed: the team's channels are forgotten
     async with teams.runtime.sessions() as session:
         assert not any(t.active for t in await session.scalars(select(Team)))
+
+
+# A private channel of the Support Team: its own membership, a subset of the team's.
+PRIVATE = "19:5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b@thread.tacv2"
+
+
+def in_private_channel(activity: JsonDict) -> JsonDict:
+    """The same activity in the private channel (Teams names it in ``channelData.channel``)."""
+    activity["conversation"]["id"] = PRIVATE
+    activity["channelData"].update(
+        teamsChannelId=PRIVATE, channel={"id": PRIVATE, "type": "private", "name": "Escalations"}
+    )
+    return activity
+
+
+def channel_update(teams: TeamsApp, key: str, event: str, *people: JsonDict) -> JsonDict:
+    """conversationUpdate for one private or shared channel alone, as Teams sends it to an app added to that
+    channel (``channelMemberAdded`` / ``channelMemberRemoved``; the host team in ``channelData.team``)."""
+    activity = in_private_channel(
+        base("conversationUpdate", teams.service_url, where="channel", sender=ALICE, tenant=TENANT)
+    )
+    activity[key] = [{k: p[k] for k in ("id", "aadObjectId") if k in p} for p in people]
+    activity["channelData"] = {
+        "channel": {"id": PRIVATE, "type": "private", "name": "Escalations"},
+        "team": {"id": TEAM},
+        "eventType": event,
+        "tenant": {"id": TENANT},
+    }
+    return activity
+
+
+async def with_private_channel(teams: TeamsApp) -> None:
+    """The app in the team, then added to its private channel; Bob writes in #Support and in the private channel."""
+    await setup_channel(teams)
+    await post(teams, channel_update(teams, "membersAdded", "channelMemberAdded", BOT))
+    await post(teams, message("help", teams.service_url, sender=BOB))
+    await post(teams, in_private_channel(message("help", teams.service_url, sender=BOB)))
+    assert await channels_of(teams, BOB) == {CHANNEL, PRIVATE}
+
+
+async def test_removed_from_a_private_channel_alone_ends_that_channel_only(teams: TeamsApp) -> None:
+    await with_private_channel(teams)
+    alice = await channels_of(teams, ALICE)
+    await post(teams, channel_update(teams, "membersRemoved", "channelMemberRemoved", BOB))
+    assert await channels_of(teams, BOB) == {CHANNEL}  # still one of the team's, and of #Support's, people
+    assert await channels_of(teams, ALICE) == alice
+    await post(teams, in_private_channel(message("queue", teams.service_url, sender=BOB)))  # added back, writing
+    assert await channels_of(teams, BOB) == {CHANNEL, PRIVATE}
+
+
+async def test_the_app_removed_from_a_private_channel_leaves_the_rest_of_the_team(teams: TeamsApp) -> None:
+    await with_private_channel(teams)
+    await post(teams, channel_update(teams, "membersRemoved", "channelMemberRemoved", BOT))
+    async with teams.runtime.sessions() as session:
+        active = {t.external_id: t.active for t in await session.scalars(select(Team))}
+    assert active == {TEAM: True, CHANNEL: True, PRIVATE: False}
