@@ -13,13 +13,17 @@ from adapters.teams.activities import (
     conversation_reference,
     conversation_type,
     has_bot,
+    person_id,
     person_of,
     place_of,
     problem,
     teams_team_id,
 )
+from adapters.teams.handling import CHANNEL_MEMBER_REMOVED, channel_event
 from bot.events import Person, Place
 from tests.unit.teams.captured import ALICE, CHANNEL, CHAT, TEAM, TENANT, load
+
+PRIVATE = "19:5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b@thread.tacv2"  # a private channel of TEAM
 
 FIXTURES = [
     "channel_message",
@@ -29,6 +33,7 @@ FIXTURES = [
     "card_form_submit",
     "installation_update_team",
     "conversation_update_bot_removed",
+    "conversation_update_channel_member_removed",
     "emulator_message",
 ]
 
@@ -87,6 +92,15 @@ def test_membership_changes_name_the_bot() -> None:
     removed = load("conversation_update_bot_removed")
     assert has_bot(removed, "membersRemoved") and not has_bot(removed, "membersAdded")
     assert conversation_type(removed) == "groupChat"
+
+
+def test_someone_removed_from_a_private_channel_alone_names_that_channel_and_its_host_team() -> None:
+    removed = load("conversation_update_channel_member_removed")
+    place = place_of(removed)
+    assert (place.channel_id, place.channel_name, place.direct) == (PRIVATE, "Escalations", False)
+    assert teams_team_id(removed) == TEAM and channel_event(removed) == CHANNEL_MEMBER_REMOVED
+    assert not has_bot(removed, "membersRemoved")
+    assert [person_id(m) for m in removed["membersRemoved"]] == ["0d6c9f7e-3b2a-4e1d-8c5b-7a6f5e4d3c2b"]
 
 
 def test_the_conversation_reference_points_at_the_channel_and_remembers_the_team() -> None:
