@@ -49,11 +49,18 @@ _meetings = (
 # What people shared that still stands (in the pool or waiting for review; a team's own exercises count
 # their authors as contributors): a withdrawn, hidden or sent-back item is not counted, nor is its author
 # as a contributor for it. Recognitions are counted once approved, when they reach the people named.
+# Everyone in the channel reads these counts, so they tell nothing a shared item does not: an anonymous
+# story counts as a story but not its author as a contributor (who else contributed would tell who wrote
+# it), and a private shout-out is for the people named alone (managers are told how many there were).
 _made = (
     select(
         func.count().filter(Moment.kind == "story").label("stories"),
-        func.count(distinct(Moment.author_id)).label("contributors"),
-        func.count().filter(Moment.kind == "shoutout").label("given"),
+        func.count(distinct(Moment.author_id))
+        .filter(Moment.anonymous.is_(False), Moment.private.is_(False))
+        .label("contributors"),
+        func.count().filter(Moment.anonymous.is_(True)).label("anonymous"),
+        func.count().filter(Moment.kind == "shoutout", Moment.private.is_(False)).label("given"),
+        func.count().filter(Moment.kind == "shoutout", Moment.private.is_(True)).label("given_privately"),
     )
     .select_from(Moment)
     .where(
@@ -72,6 +79,7 @@ _recognitions = (
         Moment.team_id == bindparam("team_id"),
         Moment.created_at >= bindparam("since"),
         Moment.state == "approved",
+        Moment.private.is_(False),
         Recipient.hidden.is_(False),  # a recipient who hid a shout-out chose not to be counted with it
     )
     .subquery("recognitions")
@@ -124,6 +132,13 @@ def _counted(count: int, kind: str) -> str:
     return f"{count} {label[:-1]}ies" if label.endswith("y") else f"{count} {label}s"
 
 
+def _plus_anonymous(count: int) -> str:
+    """Stories shared anonymously, whose authors the contributors leave out."""
+    if not count:
+        return ""
+    return f", plus {count} anonymous {'story' if count == 1 else 'stories'}"
+
+
 async def stats(ctx: Context, days_text: str) -> list[Reply]:
     team = ctx.require_team()
     try:
@@ -145,7 +160,7 @@ async def stats(ctx: Context, days_text: str) -> list[Reply]:
             str(counts["without_moment"]) + (f" ({counts['missed']} missed)" if counts["missed"] else ""),
         ),
         Fact("Stories submitted", str(counts["stories"])),
-        Fact("People who contributed", str(counts["contributors"])),
+        Fact("People who contributed", str(counts["contributors"]) + _plus_anonymous(counts["anonymous"])),
         Fact("Shout-outs given", str(counts["given"])),
         Fact("Recognitions received", f"{counts['received']} (to {to_whom})" if counts["received"] else "0"),
         # COUNTED: presented at a meeting, or on the agenda of one still ahead
@@ -153,6 +168,8 @@ async def stats(ctx: Context, days_text: str) -> list[Reply]:
         Fact("Helpful votes", str(counts["votes"])),
     ]
     sections: list[Section] = []
+    if ctx.is_manager and counts["given_privately"]:
+        facts.append(Fact("Private shout-outs (only managers see this)", str(counts["given_privately"])))
     if ctx.is_manager:
         unrecognised = await _not_recognised(ctx, team.id)
         text = (

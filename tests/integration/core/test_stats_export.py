@@ -52,7 +52,7 @@ async def test_stats_count_the_channels_participation(runtime: Runtime) -> None:
         "Meetings with a moment": "1",
         "Meetings without": "1",
         "Stories submitted": "2",
-        "People who contributed": "3",
+        "People who contributed": "2, plus 1 anonymous story",  # carol's is anonymous: she is not told apart
         "Shout-outs given": "1",
         "Recognitions received": "1 (to 1 person)",
         "Featured or on an agenda": "1 shout-out",
@@ -322,3 +322,35 @@ async def test_stats_count_what_still_stands_and_its_authors_alike(runtime: Runt
     assert reply.card is not None
     facts = {fact.label: fact.value for fact in reply.card.facts}
     assert (facts["Stories submitted"], facts["People who contributed"], facts["Shout-outs given"]) == ("0", "0", "0")
+
+
+@pytest.mark.parametrize("anonymous_author", ["bob", "carol"])
+async def test_stats_never_tell_who_wrote_an_anonymous_story(runtime: Runtime, anonymous_author: str) -> None:
+    """bob's shout-out names him as a contributor; whether the anonymous story is his or carol's, the stats
+    everyone reads are the same."""
+    for name in ("alice", "bob", "carol", "dave"):
+        await ask(runtime, said("help", actor=name))
+    await ask(runtime, said(f"shoutout @dave {REASON}", actor="bob"))
+    await ask(runtime, said("story anon A refund took a month | explain the wait", actor=anonymous_author))
+    for actor in ("dave", "alice"):
+        card = facts(await stats_card(runtime, actor=actor))
+        assert (card["Stories submitted"], card["People who contributed"]) == ("1", "1, plus 1 anonymous story")
+
+
+async def test_a_private_shoutout_is_not_counted_where_the_channel_reads_it(runtime: Runtime) -> None:
+    """Private means only the people named: the channel's stats do not tell that one was given, or to how many;
+    managers, who may see private shout-outs, are told how many there were."""
+    for name in ("alice", "bob", "carol", "dave"):
+        await ask(runtime, said("help", actor=name))
+    await ask(runtime, said(f"shoutout @carol {REASON}", actor="bob"))
+    public = facts(await stats_card(runtime, actor="dave"))
+    await ask(runtime, said("shoutout private @dave stayed late with the angry caller", actor="carol"))
+    for actor in ("dave", "carol", "bob"):
+        assert facts(await stats_card(runtime, actor=actor)) == public
+    assert (public["Shout-outs given"], public["Recognitions received"], public["People who contributed"]) == (
+        "1",
+        "1 (to 1 person)",
+        "1",
+    )
+    manager = facts(await stats_card(runtime, actor="alice"))
+    assert manager == {**public, "Private shout-outs (only managers see this)": "1"}
