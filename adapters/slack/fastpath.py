@@ -1,12 +1,11 @@
 """``/moment`` and button presses straight to their listener, without Bolt's dispatch in between.
 
-Their acknowledgement carries nothing (:mod:`adapters.slack.ackfirst`), and their listeners need only
-the request's body and a Web API client holding the workspace's bot token. What Bolt does in
-between — its middleware chain, matching every listener, building every argument any listener could
-ask for, a runner that hands the listener a task of its own — cost about 6 % of the
+Their listeners need only the request's body and a Web API client holding the workspace's bot token.
+What Bolt does in between — its middleware chain, matching every listener, building every argument any
+listener could ask for, a runner that hands the listener a task of its own — cost about 6 % of the
 CPU of each command (README "Measured"). So they are taken here: authorized by the same ``authorize`` object
-Bolt uses, acknowledged at once, the listener run in a task, and anything it raises handed to the
-app's error handler, as Bolt would.
+Bolt uses, the listener run in a task, and anything it raises handed to the app's error handler, as
+Bolt would.
 
 Everything else goes through Bolt as before, and so does a request that is not plainly one of these:
 another command, an SSL check, or a workspace the app is not authorized in (Bolt asks again and gives
