@@ -6,6 +6,10 @@ team's last featurings; the first page of every kind together with the library e
 the team used each (one ``UNION ALL``); the people (author, recipients) of all of those in one lookup.
 Only a kind whose first page holds nobody but the previous meeting's people pages on, a page at a time.
 
+An item's people, for the rotation, are those the channel is shown as its people (:func:`shown`): an
+anonymous author holds their item back when they opt out, like anyone, but is never weighed as one of its
+people, so that no pick and no reason tells who wrote it.
+
 The statements are built once with bound parameters, so SQLAlchemy's compiled cache serves every pick.
 """
 
@@ -26,6 +30,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
+    false,
     func,
     null,
     or_,
@@ -46,7 +51,7 @@ MAX_PAGES = 50
 TEAM_KINDS = ("story", "shoutout", "exercise")
 
 
-TeamRows = Select[int, int | None, int, datetime | None, datetime]
+TeamRows = Select[int, int | None, int, datetime | None, datetime, bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +66,12 @@ def _orderings() -> list[_Ordering]:
     orderings = []
     for kind in TEAM_KINDS:
         base = select(
-            Moment.id, Moment.author_id, Moment.times_featured, Moment.last_featured_at, Moment.created_at
+            Moment.id,
+            Moment.author_id,
+            Moment.times_featured,
+            Moment.last_featured_at,
+            Moment.created_at,
+            Moment.anonymous,
         ).where(
             Moment.team_id == bindparam("team_id"),
             Moment.state == "approved",
@@ -89,6 +99,7 @@ LIBRARY = (
         func.count(Featuring.id).label("times_featured"),
         func.max(Featuring.created_at).label("last_featured_at"),
         Moment.created_at,
+        false().label("anonymous"),
     )
     .select_from(Moment)
     .outerjoin(Featuring, _used & one_of(Featuring.outcome, COUNTED))
@@ -106,7 +117,7 @@ FIRST_PAGES = union_all(
 )
 
 _RECENT = (
-    select(Featuring.moment_id, Moment.kind, Moment.author_id)
+    select(Featuring.moment_id, Moment.kind, Moment.author_id, Moment.anonymous, Moment.private)
     .join(Moment, Moment.id == Featuring.moment_id)
     .where(Featuring.team_id == bindparam("team_id"), one_of(Featuring.outcome, COUNTED))
     .order_by(Featuring.created_at.desc(), Featuring.id.desc())
@@ -175,8 +186,20 @@ async def people(session: AsyncSession, rows: Iterable[tuple[int, int | None]]) 
     return {k: frozenset(v) for k, v in found.items()}
 
 
+def shown(everyone: frozenset[int], author_id: int | None, *, anonymous: bool, private: bool = False) -> frozenset[int]:
+    """The people the channel is shown as a moment's, of ``everyone`` (its author and the recipients who did not
+    hide it): not an anonymous author; nobody of a private shout-out (one made private after it was featured)."""
+    if private:
+        return frozenset()
+    return everyone - {author_id} if anonymous else everyone
+
+
+def _shown_recent(row: Row[Any], everyone: frozenset[int]) -> frozenset[int]:
+    return shown(everyone, row.author_id, anonymous=bool(row.anonymous), private=bool(row.private))
+
+
 async def recent_rows(session: AsyncSession, team_id: int, *, skip_item: int | None, limit: int) -> list[Row[Any]]:
-    """The team's last featured moments (most recent first): moment id, kind, author."""
+    """The team's last featured moments (most recent first): moment id, kind, author, anonymous, private."""
     if skip_item is None:
         return list(await reads.rows(session, RECENT_ALL, {"team_id": team_id, "limit": limit}))
     return list(await reads.rows(session, RECENT, {"team_id": team_id, "limit": limit, "skip_item": skip_item}))
@@ -185,7 +208,7 @@ async def recent_rows(session: AsyncSession, team_id: int, *, skip_item: int | N
 async def recent(session: AsyncSession, team_id: int, *, skip_item: int | None = None, limit: int = 3) -> list[Recent]:
     rows = await recent_rows(session, team_id, skip_item=skip_item, limit=limit)
     found = await people(session, ((r.moment_id, r.author_id) for r in rows))
-    return [Recent(r.kind, found[r.moment_id]) for r in rows]
+    return [Recent(r.kind, _shown_recent(r, found[r.moment_id])) for r in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +247,7 @@ async def load(
         session,
         [(r.moment_id, r.author_id) for r in history_rows] + [(r.id, r.author_id) for r in team_rows],
     )
-    history = [Recent(r.kind, found_people[r.moment_id]) for r in history_rows]
+    history = [Recent(r.kind, _shown_recent(r, found_people[r.moment_id])) for r in history_rows]
     avoid = history[0].people if history else frozenset()
     found: dict[int, Candidate] = {}
     for n, ordering in enumerate(ORDERINGS):
@@ -257,9 +280,10 @@ def _collect(
     """Add a page's rows to ``found``; returns how many feature nobody from the previous meeting."""
     usable = 0
     for row in rows:
-        who = found_people[row.id]
-        if row.id in exclude or who & blocked:
+        everyone = found_people[row.id]
+        if row.id in exclude or everyone & blocked:  # an anonymous author's opt-out holds their item back too
             continue
+        who = shown(everyone, row.author_id, anonymous=bool(row.anonymous))
         if not who & avoid:
             usable += 1
         found[row.id] = Candidate(row.id, kind, who, row.times_featured, row.last_featured_at, row.created_at)
