@@ -133,8 +133,8 @@ class Conversations(Protocol):
 
 
 class OneTimeClaims(Protocol):
-    """Things a surface hands out that may be used once, across every process of the deployment (a Teams
-    file offer): the first claim of a key wins, every later one — from this process or another — loses.
+    """Things that may be used once, across every process of the deployment (a Teams file offer, a Slack
+    delivery): the first claim of a key wins, every later one — from this process or another — loses.
 
     Keys are the surface's own (name the platform and workspace in them); the core never reads them.
     """
@@ -145,6 +145,10 @@ class OneTimeClaims(Protocol):
         ``until``: when what the key names can no longer be used anyway (an offer's expiry); the claim is
         kept at least until then, and forgotten some time after, so the record stays bounded.
         """
+        ...
+
+    async def claimed(self, key: str) -> bool:
+        """Whether ``key`` was claimed and is not forgotten yet; claims nothing."""
         ...
 
 

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.log_safety import error_kind
@@ -57,6 +57,11 @@ class StoredClaims:
             except Exception as exc:  # the claim stands; the next prune takes these rows too
                 logger.warning("one-time claims not pruned: %s", error_kind(exc))
         return claimed is not None
+
+    async def claimed(self, key: str) -> bool:
+        async with Transaction(self._sessions) as session:
+            found = await session.scalar(select(OneTimeClaim.key).where(OneTimeClaim.key == key))
+        return found is not None
 
     async def prune(self, now: datetime) -> int:
         """Forget the claims whose time ended (more than :data:`CLOCK_MARGIN` before ``now``); how many."""

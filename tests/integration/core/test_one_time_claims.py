@@ -63,3 +63,12 @@ async def test_the_record_stays_bounded_by_the_claims_still_in_their_time(runtim
     await store.claim("offer:today", until=clock.now + WEEK)
     # Offers of the last week (and the margin) are kept; older ones are gone.
     assert await kept(runtime) == {f"offer:{day}" for day in range(23, 30)} | {"offer:today"}
+
+
+async def test_asking_whether_a_key_was_claimed_claims_nothing(runtime: Runtime, clock: FakeClock) -> None:
+    store, other_process = claims(runtime, clock), claims(runtime, clock)
+    assert await other_process.claimed(KEY) is False
+    assert await kept(runtime) == set()
+    assert await store.claim(KEY, until=clock.now + WEEK) is True
+    assert await other_process.claimed(KEY) is True
+    assert await other_process.claimed(KEY + "x") is False
