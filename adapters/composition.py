@@ -66,6 +66,7 @@ async def build_surfaces(runtime: Runtime, *, http_events: bool = True) -> list[
                 settings,
                 core=runtime.core,
                 engine=runtime.engine,
+                claims=runtime.backend.claims(),
                 foreground=runtime.foreground,
                 http_events=http_events,
             )

@@ -143,7 +143,7 @@ class Backend:
         return StoredConversations(sessions=self.sessions, clock=clock or utc_now)
 
     def claims(self, *, clock: Clock | None = None) -> OneTimeClaims:
-        """Where surfaces claim what may be used once, across every process (Teams' file offers).
+        """Where surfaces claim what may be used once, across every process (Teams' file offers, Slack's deliveries).
 
         ``clock`` (the wall clock in UTC unless given) says when a claim's time is over.
         """

@@ -43,7 +43,6 @@ from adapters.slack.incoming import (
     action_incoming,
     command_incoming,
     command_mentions,
-    delivery_key,
     form_incoming,
     is_direct_message,
     message_incoming,
@@ -122,8 +121,7 @@ class SlackListeners:
         return None
 
     async def _first_time(self, body: dict[str, Any]) -> bool:
-        key = delivery_key(body)
-        return key is None or await self._deliveries.claim(key)
+        return await self._deliveries.claim(body)
 
     async def _profile(self, client: AsyncWebClient, sender: Sender) -> Profile:
         return await self._directory.profile(

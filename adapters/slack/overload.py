@@ -27,7 +27,7 @@ from adapters.http.overload import BUSY, Busy, count_shed
 from adapters.slack import delivery
 from adapters.slack.acknowledgement import Acknowledgement
 from adapters.slack.home import notice_only, with_notice
-from adapters.slack.incoming import delivery_key, is_direct_message, tenant_of, user_of
+from adapters.slack.incoming import is_direct_message, tenant_of, user_of
 from adapters.slack.respond import respond
 
 logger = logging.getLogger(__name__)
@@ -69,16 +69,16 @@ ErrorHandler = Callable[[Exception, dict[str, Any], AsyncWebClient | None], Awai
 def error_handler(
     sender: AsyncWebClient,
     tracked: Callable[[], AbstractAsyncContextManager[object]],
-    claim: Callable[[str], Awaitable[bool]],
+    claim: Callable[[dict[str, Any]], Awaitable[bool]],
 ) -> ErrorHandler:
     """Bolt's ``app.error`` handler: the busy answer for :class:`Busy`, a logged error for anything else.
 
     ``sender``: the surface's own client, whose session and proxy carry a busy answer to a ``response_url``.
 
     ``tracked``: entered around sending the busy answer, so that shutdown waits for it as for any answer
-    (:meth:`adapters.http.inflight.Inflight.tracked`). ``claim``: the delivery log's claim
-    (:meth:`adapters.slack.dedupe.DeliveryLog.claim`), so that a message to the bot gets one outcome, the
-    busy answer or its answer, however often Slack delivers it. The handler's ``client`` is the request's
+    (:meth:`adapters.http.inflight.Inflight.tracked`). ``claim``: the delivery log's claim of a request's
+    delivery (:meth:`adapters.slack.dedupe.DeliveryLog.claim`), so that a message to the bot gets one outcome,
+    the busy answer or its answer, however often Slack delivers it. The handler's ``client`` is the request's
     own, with the workspace's token (Bolt passes it by that name), which publishing a Home tab needs."""
 
     async def handle(error: Exception, body: dict[str, Any], client: AsyncWebClient | None = None) -> None:
@@ -101,7 +101,7 @@ def error_handler(
             if user_id and isinstance(view, dict) and view.get("type") == "home":
                 await busy_home(client, user_id, view)
             elif isinstance(event, dict) and is_direct_message(event):  # the envelope names no user; the event does
-                await busy_direct(client, str(event["user"]), str(event["channel"]), delivery_key(body))
+                await busy_direct(client, str(event["user"]), str(event["channel"]), body)
             elif isinstance(event, dict) and is_home_visit(event):
                 shown = event.get("view")  # the tab as it is now; none before the first one was published
                 await busy_home(client, str(event["user"]), shown if isinstance(shown, dict) else None)
@@ -115,12 +115,12 @@ def error_handler(
         if status != 200:
             logger.warning("response_url answered %s to the busy answer of user %s", status, user_id)
 
-    async def busy_direct(client: AsyncWebClient, user_id: str, channel: str, key: str | None) -> None:
+    async def busy_direct(client: AsyncWebClient, user_id: str, channel: str, body: dict[str, Any]) -> None:
         async with tracked():  # the claim too: shutdown and tests wait for the whole busy answer
             try:
                 # Claimed here, as a served message claims it: an attempt of the same delivery running
                 # meanwhile, or delivered again later, then does nothing, and a claimed one gets no busy answer.
-                if key is not None and not await claim(key):
+                if not await claim(body):
                     return
             except (SQLAlchemyError, OSError) as exc:  # the busy answer still goes: better than silence
                 logger.warning("delivery of user %s's direct message not claimed: %s", user_id, type(exc).__name__)

@@ -57,7 +57,7 @@ from adapters.slack.requests import to_bolt_request
 from adapters.slack.respond import encoded
 from adapters.slack.signing import SlackSignature
 from bot.core import CustomerMoment
-from bot.ports import BoardOutcome, BoardStatus, DeliveryError
+from bot.ports import BoardOutcome, BoardStatus, DeliveryError, OneTimeClaims
 from bot.replies import Audience, Board, Reply
 from bot.secrets import GENERATE, SecretBox
 
@@ -281,6 +281,7 @@ async def build_slack_surface(
     *,
     core: CustomerMoment,
     engine: AsyncEngine,
+    claims: OneTimeClaims,
     foreground: Foreground,
     http_events: bool = True,
 ) -> SlackSurface:
@@ -290,8 +291,9 @@ async def build_slack_surface(
     secret to verify them (start-up stops with one line without it); Socket Mode and the stand-alone
     worker mount nothing for Slack's events.
 
-    ``engine`` holds Slack's own tables (installations, OAuth states, the delivery log); ``foreground``
-    counts the requests this process is answering, so that work after an acknowledgement gives way.
+    ``engine`` holds Slack's own tables (installations, OAuth states); ``claims`` records the events
+    processed, across every process (:mod:`adapters.slack.dedupe`); ``foreground`` counts the requests this
+    process is answering, so that work after an acknowledgement gives way.
     """
     if http_events and not settings.slack_signing_secret:
         raise SettingsError(NO_SIGNING_SECRET)
@@ -311,7 +313,7 @@ async def build_slack_surface(
             raise SettingsError(NO_KEY)
         await seal_stored_tokens(engine, box)
         store = installation_store(settings.slack_client_id, engine, box)
-    deliveries = DeliveryLog(engine)
+    deliveries = DeliveryLog(claims)
     inflight = Inflight(limit=CONCURRENT_WORK, foreground=foreground, wait=settings.answer_wait_seconds)
     # One ``authorize`` for Bolt and for the commands taken past it (adapters/slack/fastpath.py).
     authorize: AsyncAuthorize

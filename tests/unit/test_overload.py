@@ -133,7 +133,7 @@ async def test_a_shed_direct_message_is_tracked_from_its_claim_to_its_busy_answe
         finally:
             depth -= 1
 
-    async def claim(key: str) -> bool:
+    async def claim(_body: dict[str, object]) -> bool:
         inside.append(depth > 0)
         return True
 
@@ -155,7 +155,7 @@ async def test_a_busy_answer_that_fails_unexpectedly_is_logged_not_lost(caplog: 
     async def tracked() -> AsyncIterator[None]:
         yield
 
-    async def claim(_key: str) -> bool:
+    async def claim(_body: dict[str, object]) -> bool:
         return True
 
     class Client:

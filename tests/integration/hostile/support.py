@@ -25,8 +25,9 @@ from tests.support.fake_slack import FakeSlack
 FAILURES = (BROKEN, UNAVAILABLE)
 # Slack processes a mention, a special mention or a link written like this in mrkdwn.
 PINGS = ("<!channel", "<!here", "<!everyone", "<!subteam", "<@U", "<@W", "<#C", "<http", "<mailto")
-# The Slack delivery log is written on purpose before any work, so that a retry is skipped.
-DELIVERY_LOG = "slack_processed_deliveries"
+# The Slack delivery log (its events' one-time claims) is written on purpose before any work, so that a retry
+# is skipped.
+DELIVERY_LOG = "one_time_claims"
 ONE_MEGABYTE = 1024 * 1024
 
 _tables: dict[str, list[str]] = {}

@@ -56,7 +56,9 @@ async def test_with_a_signing_secret_the_events_endpoint_is_mounted(runtime: Run
     safe = with_settings(
         runtime, SLACK_API_URL=fake_slack.api_url, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET
     )
-    surface = await build_slack_surface(safe.settings, core=safe.core, engine=safe.engine, foreground=safe.foreground)
+    surface = await build_slack_surface(
+        safe.settings, core=safe.core, engine=safe.engine, claims=safe.backend.claims(), foreground=safe.foreground
+    )
     try:
         assert EVENTS_PATH in {route.path for route in surface.routes()}  # type: ignore[attr-defined]
     finally:

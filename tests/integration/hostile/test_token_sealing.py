@@ -45,7 +45,11 @@ async def test_tokens_stored_in_clear_are_sealed_when_the_server_starts(
         ENCRYPTION_KEY=ENCRYPTION_KEY,
     )
     surface = await build_slack_surface(
-        configured.settings, core=configured.core, engine=configured.engine, foreground=configured.foreground
+        configured.settings,
+        core=configured.core,
+        engine=configured.engine,
+        claims=configured.backend.claims(),
+        foreground=configured.foreground,
     )
     try:
         assert LEGACY_TOKEN.encode() not in await stored_bytes(runtime)
@@ -72,6 +76,10 @@ async def test_oauth_mode_does_not_start_without_a_key(runtime: Runtime, fake_sl
     configured = slack_runtime(runtime, fake_slack, SLACK_CLIENT_ID="111.222", SLACK_CLIENT_SECRET="client-secret")
     with pytest.raises(SettingsError, match="ENCRYPTION_KEY is required"):
         await build_slack_surface(
-            configured.settings, core=configured.core, engine=configured.engine, foreground=configured.foreground
+            configured.settings,
+            core=configured.core,
+            engine=configured.engine,
+            claims=configured.backend.claims(),
+            foreground=configured.foreground,
         )
     assert LEGACY_TOKEN.encode() in await stored_bytes(runtime)  # untouched

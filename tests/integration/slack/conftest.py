@@ -19,7 +19,7 @@ from tests.integration.slack.driver import SIGNING_SECRET, SlackDriver
 from tests.support.fake_slack import FakeSlack
 from tests.support.serving import METRICS_TOKEN
 
-SLACK_TABLES = ("slack_installations", "slack_bots", "slack_oauth_states", "slack_processed_deliveries")
+SLACK_TABLES = ("slack_installations", "slack_bots", "slack_oauth_states")
 TOKEN = "xoxb-T1-token"
 OTHER_TOKEN = "xoxb-T2-token"
 ENCRYPTION_KEY = "3PTmvb8qY1AoFm7hDSUgbGJjv52J9i1xzETGNUmz3aE="  # a fixed test key (Fernet.generate_key())
@@ -55,7 +55,11 @@ def slack_runtime(runtime: Runtime, fake: FakeSlack, **slack: str) -> Runtime:
 
 async def start(runtime: Runtime, fake: FakeSlack) -> AsyncIterator[SlackDriver]:
     surface = await build_slack_surface(
-        runtime.settings, core=runtime.core, engine=runtime.engine, foreground=runtime.foreground
+        runtime.settings,
+        core=runtime.core,
+        engine=runtime.engine,
+        claims=runtime.backend.claims(),
+        foreground=runtime.foreground,
     )
     assert isinstance(surface, SlackSurface)
     fake.reset()  # tests see only the calls they cause (start-up asks auth.test in token mode)
