@@ -112,7 +112,11 @@ async def full_app(database_url: str, api_url: str) -> web.Application:
     )
     runtime = await build(settings)
     surface = await build_slack_surface(
-        settings, core=runtime.core, engine=runtime.engine, foreground=runtime.foreground
+        settings,
+        core=runtime.core,
+        engine=runtime.engine,
+        foreground=runtime.foreground,
+        claims=runtime.backend.claims(),
     )
     app = create_app(engine=runtime.engine, surfaces=[surface], max_body_bytes=settings.max_body_bytes)
 
