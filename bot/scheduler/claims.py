@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.lifecycle import AGENDA, AgendaState, SeriesState
 from bot.services import meeting_chats
-from bot.services.meetings import advance
+from bot.services.occurrences import advance
 from bot.services.upcoming import insert_occurrences, occurrence_row
 from bot.storage.models import AgendaItem, MeetingSeries, Team, Workspace
 

@@ -30,7 +30,8 @@ from bot.replies import Audience, Reply
 from bot.secrets import SecretBox, SecretUnreadable
 from bot.services import agenda, meeting_chats, picking, promises
 from bot.services.context import Context, Refused
-from bot.services.meetings import adopt_zone, advance, describe, refuse_a_second_ritual
+from bot.services.meetings import adopt_zone, describe, refuse_a_second_ritual
+from bot.services.occurrences import advance
 from bot.storage.models import AgendaItem, CalendarFeed, MeetingSeries, Member, Moment, Team
 
 logger = logging.getLogger(__name__)

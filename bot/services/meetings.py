@@ -8,58 +8,19 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Select, bindparam, select
 
 from bot import cards, forms
-from bot.domain import calendar, recurrence
+from bot.domain import recurrence
 from bot.domain.lifecycle import AGENDA, OPEN, SERIES, AgendaState, SeriesState
 from bot.domain.validation import Invalid
 from bot.replies import Card, Fact, Reply, Section, say
 from bot.services import agenda, promises
 from bot.services.context import Context, NotFound, Refused
+from bot.services.occurrences import advance, next_starts, recurrence_of
 from bot.storage.models import AgendaItem, CalendarFeed, MeetingSeries, Moment, Team
 
 logger = logging.getLogger(__name__)
 
 STATE_LABEL = {SeriesState.ACTIVE: "active", SeriesState.PAUSED: "paused", SeriesState.DELETED: "deleted"}
 DONE_WORD = {SeriesState.ACTIVE: "Resumed", SeriesState.PAUSED: "Paused", SeriesState.DELETED: "Deleted"}
-
-
-def recurrence_of(series: MeetingSeries) -> recurrence.Recurrence:
-    return recurrence.Recurrence(
-        rule=series.rule, at=time.fromisoformat(series.at), zone=series.zone, anchor=date.fromisoformat(series.anchor)
-    )
-
-
-def skip_dates(series: MeetingSeries) -> frozenset[date]:
-    return frozenset(date.fromisoformat(d) for d in series.skip_dates)
-
-
-def next_starts(series: MeetingSeries, after: datetime, count: int, *, skipping: bool = True) -> list[datetime]:
-    """The series' next ``count`` meeting starts after ``after``: from its rule, or from its calendar.
-
-    A calendar series knows its meetings only as far ahead as it last read them. With ``skipping`` off,
-    the meetings on its skip dates are counted too.
-    """
-    skip = skip_dates(series) if skipping else frozenset()
-    if series.feed_occurrences is not None:
-        days = {d.isoformat() for d in skip}
-        found = calendar.decode(series.feed_occurrences)
-        starts = [o.start for o in found if o.start > after and _local_day(o.start, o.zone) not in days]
-        return starts[:count]
-    return recurrence_of(series).occurrences(after, count=count, skip=skip)
-
-
-def _local_day(instant: datetime, zone: str) -> str:
-    return instant.astimezone(recurrence.zone(zone)).date().isoformat()
-
-
-def advance(series: MeetingSeries, after: datetime) -> None:
-    """Set the series' next meeting start (and post time) to the first occurrence after ``after``."""
-    upcoming = next_starts(series, after, 1)
-    if not upcoming:
-        series.next_start_at = series.next_post_at = series.next_prepare_at = None
-        return
-    series.next_start_at = upcoming[0]
-    series.next_post_at = upcoming[0] - timedelta(minutes=series.lead_minutes)
-    series.next_prepare_at = series.next_post_at - timedelta(minutes=series.remind_minutes or 0)
 
 
 def describe(

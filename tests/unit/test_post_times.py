@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.services.meetings import advance
+from bot.services.occurrences import advance
 from bot.storage.models import MeetingSeries
 
 ZONES = [
