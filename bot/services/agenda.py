@@ -194,12 +194,12 @@ async def _meeting_at(ctx: Context, chat: Team, team: Team, starts_at: datetime)
         if not in_channel(item):
             text += f" Its card goes to the channel on {cards.local_time(item.post_at, chat.zone)}."
         return Reply(text=text, card=await render(ctx.session, item, team))
-    for series in await upcoming.unprepared(ctx.session, chat, ctx.now):
-        if series.next_start_at is not None and start <= series.next_start_at <= end:
-            when = cards.local_time(series.next_start_at, chat.zone)
+    for meeting in await upcoming.unprepared(ctx.session, chat, ctx.now):
+        if start <= meeting.starts_at <= end:
+            when = cards.local_time(meeting.starts_at, chat.zone)
             return say(
-                f"Meeting #{series.id} already gets a Customer Moment for the meeting on {when}, so I did not add"
-                " another. `queue` shows the one it will feature; `swap` draws a different one."
+                f"Meeting #{meeting.series.id} already gets a Customer Moment for the meeting on {when}, so I did not"
+                " add another. `queue` shows the one it will feature; `swap` draws a different one."
             )
     return None
 
@@ -273,6 +273,12 @@ async def next_item(ctx: Context, number: int | None, *, picked: bool) -> tuple[
         assert pool is not None
         return linked, pool, False
     if meeting is None:
+        skipped = await upcoming.skipped_ahead(ctx.session, team, ctx.now)
+        if skipped:
+            raise NotFound(
+                f"{no_moment(skipped, team.zone)} No other meeting is ahead in this channel. `request` gets a moment"
+                " for a meeting now."
+            )
         raise NotFound("There is no meeting ahead in this channel. `request` gets one for a meeting now.")
     if meeting.item is not None:
         return meeting.item, team, False
@@ -283,6 +289,28 @@ async def next_item(ctx: Context, number: int | None, *, picked: bool) -> tuple[
     if created and picked and item.moment_id is None:
         await fill(ctx.session, item, team, ctx.now)  # its people hear once the swap settles it
     return item, team, created
+
+
+def no_moment(skipped: Sequence[AgendaItem], zone: str) -> str:
+    """That the meetings of ``skipped`` items take place without a moment, and how one gets it back."""
+    meetings = [f"{cards.local_time(item.starts_at, zone)} (agenda #{item.id})" for item in skipped]
+    if len(meetings) == 1:
+        return f"The meeting on {meetings[0]} has no moment: it was skipped (`undo {skipped[0].id}` brings it back)."
+    listed = f"{', '.join(meetings[:-1])} and {meetings[-1]}"
+    return f"The meetings on {listed} have no moment: they were skipped (`undo <agenda #>` brings one back)."
+
+
+async def _after_skipped(ctx: Context, number: int | None, item: AgendaItem, command: str) -> list[Reply]:
+    """A bare `swap` or `skip` acts on the next meeting that can still take a moment: when a meeting before it
+    (under way or ahead) had its moment skipped already, the answer says so first, and which meeting it is for."""
+    if number is not None:
+        return []
+    team = ctx.require_team()
+    skipped = await upcoming.skipped_ahead(ctx.session, team, ctx.now, before=item.starts_at)
+    if not skipped:
+        return []
+    when = cards.local_time(item.starts_at, team.zone)
+    return [say(f"{no_moment(skipped, team.zone)} This {command} is for the meeting on {when}.")]
 
 
 def _earliest(*items: AgendaItem | None) -> AgendaItem | None:
@@ -341,7 +369,8 @@ async def swap(ctx: Context, number: int | None) -> list[Reply]:
     notices = await promises.featured_notices(ctx.session, item, team, moment)
     why = "it was swapped for another moment"
     notices += await promises.taken_back(ctx.session, item, team, before, why=why, actor_id=ctx.member.id)
-    return [await steered_reply(ctx.session, item, team, posted=posted), *notices]
+    first = await _after_skipped(ctx, number, item, "swap")
+    return [*first, await steered_reply(ctx.session, item, team, posted=posted), *notices]
 
 
 def _told(item: AgendaItem, *, created: bool) -> promises.Promised:
@@ -361,7 +390,8 @@ async def skip(ctx: Context, number: int | None) -> list[Reply]:
     notices = await promises.taken_back(
         ctx.session, item, team, before, why=why, actor_id=ctx.member.id, taken_off=True
     )
-    return [await steered_reply(ctx.session, item, team, posted=posted), *notices]
+    first = await _after_skipped(ctx, number, item, "skip")
+    return [*first, await steered_reply(ctx.session, item, team, posted=posted), *notices]
 
 
 async def done(ctx: Context, number: int | None) -> list[Reply]:

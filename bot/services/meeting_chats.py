@@ -182,16 +182,24 @@ def _new_item(
 async def _series_occurrence(session: AsyncSession, chat: Team, start: datetime, now: datetime) -> AgendaItem | None:
     """The agenda item of the chat's active series whose next meeting starts at ``start`` (created now if the
     series has not prepared it yet), so that the meeting has one item, which follows the series (and its
-    calendar's moves); None when no series of the chat has this meeting next."""
-    found = await session.scalars(
-        select(MeetingSeries)
-        .where(
-            MeetingSeries.team_id == chat.id,
-            MeetingSeries.state == SeriesState.ACTIVE,
-            MeetingSeries.next_start_at == start,
+    calendar's moves); None when no series of the chat has this meeting next. A series' next meeting is also the
+    first after the ones whose moment was skipped ahead of time, as `queue` lists it."""
+    found = list(
+        await session.scalars(
+            select(MeetingSeries)
+            .where(
+                MeetingSeries.team_id == chat.id,
+                MeetingSeries.state == SeriesState.ACTIVE,
+                MeetingSeries.next_start_at == start,
+            )
+            .order_by(MeetingSeries.id)
         )
-        .order_by(MeetingSeries.id)
     )
+    found += [
+        m.series
+        for m in await upcoming.unprepared(session, chat, now)
+        if m.starts_at == start and m.series not in found
+    ]
     for series in found:
         item, _created = await upcoming.prepare_early(session, series, start, now)
         if item is not None and item.state is AgendaState.SCHEDULED:

@@ -2,8 +2,9 @@
 features — the moment already picked for it, or, for a series' occurrence not yet prepared, a preview of
 what the rotation would pick now (labelled so: it can change until the occurrence is prepared).
 
-Read-only, in three steps: one statement for what is coming up and which meeting is next, the pick (or
-preview), and one statement for the pool's counts with the picked moment's line.
+Read-only, in a few steps: one statement for the agenda items coming up, one for the series' meetings still
+to be prepared (:func:`bot.services.upcoming.unprepared`), the pick (or preview), and one statement for the
+pool's counts with the picked moment's line.
 
 In a meeting chat drawing from another team's pool (:mod:`bot.services.pools`), its meetings' moments are
 that team's items: they are listed with the chat's own, and the pool shown is the one the next meeting
@@ -27,7 +28,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
-    exists,
     false,
     func,
     null,
@@ -36,7 +36,6 @@ from sqlalchemy import (
 )
 
 from bot import cards
-from bot.domain import recurrence
 from bot.domain.lifecycle import OPEN, AgendaState, SeriesState
 from bot.replies import Card, Reply, Section
 from bot.services import candidates, picking, pools, upcoming
@@ -51,17 +50,16 @@ from bot.storage.parts import one_of, part
 RECENT_WINDOW = timedelta(hours=6)
 QUEUE_ITEMS = 5
 
-# The queue's "Coming up" and its next meeting in one statement, in four parts:
+# The queue's agenda items coming up and its next prepared meeting in one statement, in three parts:
 # - ITEMS: the next agenda items that have not started (or are under way), each with its moment's line (NULL
 #   when it has none): the channel's own and those of its meetings that live in a linked team's agenda; open
 #   ones, and skipped ones (``skipped``), which are still meetings ahead, only without a moment;
-# - SERIES: the active meeting series whose next occurrence is ahead and not prepared yet (a prepared one is
-#   listed as its item), soonest first: the first is the next unprepared meeting;
 # - NEXT_OWN and NEXT_LINKED: the earliest open item that has not started, of the channel's own agenda and of
 #   its meetings in a linked agenda, with what the next meeting needs of it (its moment, the reason, its team).
-# ``number`` is the item's or the series' id; ``zone`` is the series' (every time is shown in the channel's).
-# Every part has the ITEMS' columns in the same places (``skipped`` right after the moment's line).
-ITEMS, SERIES, NEXT_OWN, NEXT_LINKED = 0, 1, 2, 3
+# The series' meetings not prepared yet are read beside it (a prepared one is listed as its item).
+# ``number`` is the item's id. Every part has the ITEMS' columns in the same places (``skipped`` right after
+# the moment's line).
+ITEMS, NEXT_OWN, NEXT_LINKED = 0, 1, 2
 
 # A meeting whose moment was skipped still takes place: the queue lists it, it is never the next to pick for.
 LISTED = (*OPEN, AgendaState.SKIPPED)
@@ -81,7 +79,6 @@ _no_item = (
     cast(null(), AgendaItem.reason.type).label("reason"),
     cast(null(), AgendaItem.team_id.type).label("team_id"),
 )
-_no_prepare = cast(null(), MeetingSeries.next_prepare_at.type).label("prepare_at")
 _skipped = (AgendaItem.state == AgendaState.SKIPPED).label("skipped")
 
 
@@ -117,31 +114,12 @@ _next_linked = (
 def _next_part(number: int, item: Subquery) -> Select[*tuple[Any, ...]]:
     """The rows of part ``number``: the one item in ``item``, with what the next meeting needs of it."""
     c = item.c
-    return select(
-        part(number), c.number, c.at, *_no_moment_line, false(), null(), c.moment_id, c.reason, c.team_id, _no_prepare
-    )
+    return select(part(number), c.number, c.at, *_no_moment_line, false(), c.moment_id, c.reason, c.team_id)
 
 
 _coming_up: CompoundSelect[*tuple[Any, ...]] = union_all(
-    select(part(ITEMS), _next_items, null().label("zone"), *_no_item, _no_prepare),
-    select(part(ITEMS), _meeting_items, null().label("zone"), *_no_item, _no_prepare),
-    select(
-        part(SERIES),
-        MeetingSeries.id,
-        MeetingSeries.next_start_at,
-        *_no_moment_line,
-        false(),
-        MeetingSeries.zone,
-        *_no_item,
-        MeetingSeries.next_prepare_at,
-    ).where(
-        MeetingSeries.team_id == bindparam("team_id"),
-        MeetingSeries.state == SeriesState.ACTIVE,
-        MeetingSeries.next_start_at >= bindparam("now"),
-        ~exists().where(
-            and_(AgendaItem.series_id == MeetingSeries.id, AgendaItem.starts_at == MeetingSeries.next_start_at)
-        ),
-    ),
+    select(part(ITEMS), _next_items, *_no_item),
+    select(part(ITEMS), _meeting_items, *_no_item),
     _next_part(NEXT_OWN, _next_own),
     _next_part(NEXT_LINKED, _next_linked),
 )
@@ -168,14 +146,16 @@ class NextUp:
         return self.series_id is None
 
 
-def next_up(rows: Sequence[Row[Any]]) -> NextUp | None:
-    """The earliest meeting that has not started, as :func:`bot.services.upcoming.next_meeting` finds it,
-    unless a meeting of the chat in a linked agenda comes first or at the same time."""
+def next_up(rows: Sequence[Row[Any]], waiting: Sequence[upcoming.Unprepared]) -> NextUp | None:
+    """The earliest meeting that has not started and can take a moment, as
+    :func:`bot.services.upcoming.next_meeting` finds it (``waiting``: the series' meetings not prepared yet,
+    soonest first), unless a meeting of the chat in a linked agenda comes first or at the same time."""
     first = {row.part: row for row in reversed(rows) if row.part != ITEMS}  # each part's soonest row
-    own, series, linked = first.get(NEXT_OWN), first.get(SERIES), first.get(NEXT_LINKED)
+    own, linked = first.get(NEXT_OWN), first.get(NEXT_LINKED)
+    series = waiting[0] if waiting else None
     meeting: NextUp | None = None
-    if series is not None and upcoming.occurrence_first(series.at, own.at if own is not None else None):
-        meeting = NextUp(series.at, series_id=series.number, prepare_at=series.prepare_at)
+    if series is not None and upcoming.occurrence_first(series.starts_at, own.at if own is not None else None):
+        meeting = NextUp(series.starts_at, series_id=series.series.id, prepare_at=series.prepare_at)
     elif own is not None:
         meeting = _prepared(own)
     if linked is not None and (meeting is None or linked.at <= meeting.starts_at):
@@ -215,21 +195,22 @@ async def queue(ctx: Context) -> list[Reply]:
     lines = []
     params = {"team_id": team.id, "now": ctx.now, "since": ctx.now - upcoming.UNDER_WAY}
     rows = list(await reads.rows(ctx.session, COMING_UP, params))
-    days_off = await _days_off(ctx, [row.number for row in rows if row.part == ITEMS and row.skipped])
+    days_off = await upcoming.days_off(ctx.session, [row.number for row in rows if row.part == ITEMS and row.skipped])
     rows = [row for row in rows if not (row.part == ITEMS and row.number in days_off)]
+    waiting = await upcoming.unprepared(ctx.session, team, ctx.now)
     listed = 0
     for row in rows:
-        if row.part == SERIES:  # in the channel's zone, like every other time of the queue
-            lines.append(f"Meeting #{row.number} · next on {cards.local_time(row.at, team.zone)}")
-        elif row.part == ITEMS and listed < QUEUE_ITEMS:  # the chat's own and its meetings', soonest first
+        if row.part == ITEMS and listed < QUEUE_ITEMS:  # the chat's own and its meetings', soonest first
             listed += 1
             what = cards.moment_line(row) if row.id is not None else "no moment"
             if row.skipped:  # its moment, if it had one, went back to the pool
                 what = "skipped: no moment at this meeting"
             when = cards.local_time(row.at, team.zone) + (" (under way)" if row.at < ctx.now else "")
             lines.append(f"Agenda #{row.number} · {when} · {what}")
+    for found in waiting:  # in the channel's zone, like every other time of the queue
+        lines.append(f"Meeting #{found.series.id} · next on {cards.local_time(found.starts_at, team.zone)}")
     sections = [Section("\n".join(lines) or await _nothing_ahead(ctx, team), "Coming up")]
-    meeting = next_up(rows)
+    meeting = next_up(rows, waiting)
     source = await _drawn_from(ctx, team, meeting)
     if meeting is not None and meeting.prepared:
         moment_id, reason = meeting.moment_id, meeting.reason
@@ -254,35 +235,14 @@ async def queue(ctx: Context) -> list[Reply]:
             heading = f"Next meeting · {cards.local_time(meeting.starts_at, team.zone)} · preview"
             note = f"{reason}\n{_preview_note(meeting, team.zone, ctx.now)}"
     (pool,) = await reads.rows(ctx.session, POOL_AND_NEXT, {"team_id": source.id, "next_id": moment_id})
-    waiting = ", ".join(f"{cards.KIND_PLURAL[k]}: {pool._mapping[k]}" for k in picking.TEAM_KINDS)
+    counts = ", ".join(f"{cards.KIND_PLURAL[k]}: {pool._mapping[k]}" for k in picking.TEAM_KINDS)
     whose = "The pool" if source.id == team.id else f"The pool of {source.name or 'the linked channel'}"
-    sections.append(Section(f"Never featured yet — {waiting}.", whose))
+    sections.append(Section(f"Never featured yet — {counts}.", whose))
     if pool.id is not None:
         sections.append(Section(f"{cards.moment_line(pool)}\n{note}".rstrip(), heading))
     elif meeting is not None:
         sections.append(Section("No moment picked for it.", heading))
     return [Reply(card=Card(title=f"Customer Moment queue · {team.name or 'this channel'}", sections=tuple(sections)))]
-
-
-# The skipped items among some, with their series' skip dates and zone (NULLs: an item of no series).
-_SKIPPED_ON = (
-    select(AgendaItem.id, AgendaItem.starts_at, MeetingSeries.skip_dates, MeetingSeries.zone)
-    .outerjoin(MeetingSeries, MeetingSeries.id == AgendaItem.series_id)
-    .where(AgendaItem.id.in_(bindparam("ids", expanding=True)))
-)
-
-
-async def _days_off(ctx: Context, skipped: Sequence[int]) -> set[int]:
-    """The skipped items that fall on a date their series skips (`skipdate`: a holiday, a day off): no meeting
-    then, as `meetings` says, so not one coming up either. Any other skipped meeting still takes place."""
-    if not skipped:
-        return set()
-    found = await reads.rows(ctx.session, _SKIPPED_ON, {"ids": list(skipped)})
-    return {
-        item_id
-        for item_id, starts_at, skip_dates, zone in found
-        if zone is not None and starts_at.astimezone(recurrence.zone(zone)).date().isoformat() in (skip_dates or ())
-    }
 
 
 async def _nothing_ahead(ctx: Context, team: Team) -> str:
