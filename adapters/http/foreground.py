@@ -31,6 +31,11 @@ class Foreground:
     def serving(self) -> int:
         return self._serving
 
+    @property
+    def is_calm(self) -> bool:
+        """Fewer than ``busy`` requests are being answered: :meth:`calm` returns at once."""
+        return self._calm.is_set()
+
     @contextmanager
     def answering(self) -> Iterator[None]:
         """Around one request whose answer someone is waiting for."""

@@ -47,6 +47,11 @@ class Backlog:
         return self._bound
 
     @property
+    def full(self) -> bool:
+        """Every slot is held: the next answer would wait for one."""
+        return self._slots.locked()
+
+    @property
     def taken(self) -> int:
         """How many slots are held right now."""
         return self._taken

@@ -7,7 +7,9 @@ request from the server to Slack and the round trip it costs. So the acknowledge
 waits, a bounded moment (``ACK_WAIT_SECONDS``, well inside Slack's 3 s), for the answer: the first reply
 only the person sees (or the "busy" answer) is carried in it; everything after it, and an answer not
 ready in time, goes to the ``response_url`` as before. A command whose replies include nothing the person
-alone sees (a form to open, a post to a channel) closes it empty when it is done.
+alone sees (a form to open, a post to a channel) closes it empty when it is done, and one whose work must
+wait its turn (the process is busy answering others) closes it empty before it waits: the acknowledgement
+waits for an answer being worked on, never for a queue.
 """
 
 from __future__ import annotations

@@ -85,6 +85,31 @@ async def test_a_slot_is_free_again_while_its_answer_is_sent() -> None:
                 pass
 
 
+async def test_work_that_cannot_start_at_once_says_so_before_it_waits() -> None:
+    foreground = Foreground(busy=1, max_wait=5.0)
+    inflight = Inflight(limit=1, foreground=foreground, wait=5.0)
+    told: list[str] = []
+
+    async with inflight.work(waiting=lambda: told.append("free")):
+        assert told == [], "a free slot and a calm process: it starts at once"
+
+        async def second() -> None:
+            async with inflight.work(waiting=lambda: told.append("no slot")):
+                told.append("second ran")
+
+        blocked = asyncio.create_task(second())
+        await asyncio.sleep(0.01)
+        assert told == ["no slot"]
+    await asyncio.wait_for(blocked, 1)
+    assert told == ["no slot", "second ran"]
+
+    with inflight.acknowledging():  # a request someone waits on: work gives way to it
+        giving_way = asyncio.create_task(second())
+        await asyncio.sleep(0.01)
+        assert told[-1] == "no slot"
+    await asyncio.wait_for(giving_way, 1)
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = 1000.0

@@ -25,6 +25,7 @@ from adapters.http.foreground import Foreground
 from adapters.http.inflight import FORMS, Inflight
 from adapters.http.overload import BUSY
 from adapters.runtime import Runtime
+from adapters.slack.acknowledgement import ACK_WAIT_SECONDS
 from adapters.slack.home import NOTICE_BLOCK
 from adapters.slack.surface import CONCURRENT_WORK, web_client
 from bot.storage.models import Moment
@@ -476,3 +477,21 @@ async def test_a_wait_slack_asks_for_is_not_slack_being_slow(runtime: Runtime, f
         assert not inflight.congested(), "waiting as Slack asked"
         await posting
     assert len(fake_slack.calls_to("chat.postMessage")) == 2, "tried again after the wait"
+
+
+async def test_a_command_that_must_wait_its_turn_is_acknowledged_at_once_and_answered_after(
+    runtime: Runtime, slack: SlackDriver
+) -> None:
+    """Its acknowledgement does not wait for an answer whose work has not started: with every slot taken,
+    the 200 comes back empty well before the acknowledgement's own bound, and the answer (busy, here, past the
+    wait bound) follows on the response URL."""
+    await slack.command("help")
+    async with every_slot_waiting(runtime, slack):
+        started = time.monotonic()
+        name = await slack.command("help", user="U9", settle=False)
+        acknowledged = time.monotonic() - started
+        assert name not in slack.fake.carried
+    assert acknowledged < ACK_WAIT_SECONDS / 2
+    await slack.settle()
+    [answer] = slack.responses(name)
+    assert BUSY in all_text(answer)
