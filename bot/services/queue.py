@@ -27,6 +27,7 @@ from sqlalchemy import (
     Subquery,
     and_,
     bindparam,
+    case,
     cast,
     false,
     func,
@@ -70,7 +71,18 @@ _linked_meeting = and_(
 _own = and_(_own_team, one_of(AgendaItem.state, OPEN))
 _in_linked = and_(_linked_meeting, one_of(AgendaItem.state, OPEN))
 _soonest = (AgendaItem.starts_at, AgendaItem.id)
-_item = (AgendaItem.id.label("number"), AgendaItem.starts_at.label("at"))
+# When a meeting with no moment yet gets one: its series picks it when it prepares the meeting (the organizer's
+# reminder lead, ``early``, before its card is posted) if that is still ahead, else when its card is posted.
+_early = case(
+    (MeetingSeries.next_start_at <= AgendaItem.starts_at, func.coalesce(MeetingSeries.remind_minutes, 0)), else_=0
+)
+_item = (
+    AgendaItem.id.label("number"),
+    AgendaItem.starts_at.label("at"),
+    AgendaItem.post_at.label("post_at"),
+    _early.label("early"),
+)
+_series = (MeetingSeries, MeetingSeries.id == AgendaItem.series_id)
 _no_moment_line = tuple(null() for _ in MOMENT_LINE)
 _item_parts = (AgendaItem.moment_id, AgendaItem.reason, AgendaItem.team_id)
 # Typed NULLs: PostgreSQL resolves a union's column types pairwise, and two untyped NULLs make a text column.
@@ -85,6 +97,7 @@ _skipped = (AgendaItem.state == AgendaState.SKIPPED).label("skipped")
 _next_items = (
     select(*_item, *MOMENT_LINE, _skipped)
     .outerjoin(Moment, Moment.id == AgendaItem.moment_id)
+    .outerjoin(*_series)
     .where(_own_team, one_of(AgendaItem.state, LISTED), AgendaItem.starts_at >= bindparam("since"))
     .order_by(*_soonest)
     .limit(QUEUE_ITEMS)
@@ -94,17 +107,23 @@ _meeting_items = (
     select(*_item, *MOMENT_LINE, _skipped)
     .join(MeetingOccurrence, MeetingOccurrence.agenda_item_id == AgendaItem.id)
     .outerjoin(Moment, Moment.id == AgendaItem.moment_id)
+    .outerjoin(*_series)
     .where(_linked_meeting, one_of(AgendaItem.state, LISTED), AgendaItem.starts_at >= bindparam("since"))
     .order_by(*_soonest)
     .limit(QUEUE_ITEMS)
     .subquery()
 )
 _next_own = (
-    select(*_item, *_item_parts).where(_own, AgendaItem.starts_at >= bindparam("now")).order_by(*_soonest).limit(1)
+    select(*_item, *_item_parts)
+    .outerjoin(*_series)
+    .where(_own, AgendaItem.starts_at >= bindparam("now"))
+    .order_by(*_soonest)
+    .limit(1)
 ).subquery()
 _next_linked = (
     select(*_item, *_item_parts)
     .join(MeetingOccurrence, MeetingOccurrence.agenda_item_id == AgendaItem.id)
+    .outerjoin(*_series)
     .where(_in_linked, AgendaItem.starts_at >= bindparam("now"))
     .order_by(*_soonest)
     .limit(1)
@@ -114,7 +133,9 @@ _next_linked = (
 def _next_part(number: int, item: Subquery) -> Select[*tuple[Any, ...]]:
     """The rows of part ``number``: the one item in ``item``, with what the next meeting needs of it."""
     c = item.c
-    return select(part(number), c.number, c.at, *_no_moment_line, false(), c.moment_id, c.reason, c.team_id)
+    return select(
+        part(number), c.number, c.at, c.post_at, c.early, *_no_moment_line, false(), c.moment_id, c.reason, c.team_id
+    )
 
 
 _coming_up: CompoundSelect[*tuple[Any, ...]] = union_all(
@@ -132,7 +153,7 @@ COMING_UP = _coming_up.order_by(
 class NextUp:
     """The channel's next meeting, read from the queue's rows: a prepared agenda item (its moment, if picked,
     the reason, and ``owner``, the team whose agenda it is in), or a series' occurrence not prepared yet
-    (``series_id``, and when its moment will be picked)."""
+    (``series_id``); either way, when its moment is picked if it has none yet (``prepare_at``)."""
 
     starts_at: datetime
     moment_id: int | None = None
@@ -164,7 +185,28 @@ def next_up(rows: Sequence[Row[Any]], waiting: Sequence[upcoming.Unprepared]) ->
 
 
 def _prepared(row: Row[Any]) -> NextUp:
-    return NextUp(row.at, moment_id=row.moment_id, reason=row.reason or "", owner=row.team_id)
+    return NextUp(
+        row.at, moment_id=row.moment_id, reason=row.reason or "", owner=row.team_id, prepare_at=_picked_at(row)
+    )
+
+
+def _picked_at(row: Row[Any]) -> datetime:
+    """When the moment of an agenda item's meeting that has none yet is picked."""
+    post_at: datetime = row.post_at
+    return post_at - timedelta(minutes=row.early or 0)
+
+
+def _when_picked(picked_at: datetime | None, starts_at: datetime, zone: str, now: datetime) -> str:
+    """When a meeting with no moment yet gets one, as the end of a sentence that starts "the moment is"."""
+    if picked_at is None or _due(picked_at, now):  # the scheduler picks it on its next round
+        return "being picked now"
+    hours, minutes = divmod(round((starts_at - picked_at).total_seconds() / 60), 60)
+    ahead = " ".join(([f"{hours} h"] if hours else []) + ([f"{minutes} min"] if minutes or not hours else []))
+    return f"picked on {cards.local_time(picked_at, zone)}, {ahead} before the meeting"
+
+
+def _due(picked_at: datetime | None, now: datetime) -> bool:
+    return picked_at is None or picked_at <= now
 
 
 def _never_featured(kind: str) -> ScalarSelect[int]:
@@ -202,9 +244,12 @@ async def queue(ctx: Context) -> list[Reply]:
     for row in rows:
         if row.part == ITEMS and listed < QUEUE_ITEMS:  # the chat's own and its meetings', soonest first
             listed += 1
-            what = cards.moment_line(row) if row.id is not None else "no moment"
             if row.skipped:  # its moment, if it had one, went back to the pool
-                what = "skipped: no moment at this meeting"
+                what = f"skipped: no moment at this meeting (`undo {row.number}` brings it back)"
+            elif row.id is None:
+                what = f"no moment yet: it is {_when_picked(_picked_at(row), row.at, team.zone, ctx.now)}"
+            else:
+                what = cards.moment_line(row)
             when = cards.local_time(row.at, team.zone) + (" (under way)" if row.at < ctx.now else "")
             lines.append(f"Agenda #{row.number} · {when} · {what}")
     for found in waiting:  # in the channel's zone, like every other time of the queue
@@ -241,7 +286,8 @@ async def queue(ctx: Context) -> list[Reply]:
     if pool.id is not None:
         sections.append(Section(f"{cards.moment_line(pool)}\n{note}".rstrip(), heading))
     elif meeting is not None:
-        sections.append(Section("No moment picked for it.", heading))
+        when = _when_picked(meeting.prepare_at, meeting.starts_at, team.zone, ctx.now)
+        sections.append(Section(f"No moment yet: the moment is {when}. `swap` picks one now.", heading))
     return [Reply(card=Card(title=f"Customer Moment queue · {team.name or 'this channel'}", sections=tuple(sections)))]
 
 
@@ -284,8 +330,6 @@ async def _drawn_from(ctx: Context, team: Team, meeting: NextUp | None) -> Team:
 
 
 def _preview_note(meeting: NextUp, zone: str, now: datetime) -> str:
-    picked_at = meeting.prepare_at
-    if picked_at is not None and picked_at <= now:  # due: the scheduler picks it on its next round
-        return "A preview: the moment is being picked now and may still change. `swap` or `skip` settle it now."
-    when = f" on {cards.local_time(picked_at, zone)}" if picked_at is not None else ""
-    return f"A preview: the moment is picked{when} and may change until then. `swap` or `skip` settle it now."
+    when = _when_picked(meeting.prepare_at, meeting.starts_at, zone, now)
+    until = " and may still change" if _due(meeting.prepare_at, now) else ", and may change until then"
+    return f"A preview: the moment is {when}{until}. `swap` or `skip` settle it now."

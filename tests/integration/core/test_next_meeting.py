@@ -129,7 +129,10 @@ async def test_the_queue_previews_the_pick_for_a_scheduled_meeting_and_the_sched
     before = await table_counts(runtime)
     heading, body = section(await queue_card(runtime), "Next meeting")
     assert heading == "Next meeting · Tue 24 Nov 10:00 CET · preview"
-    assert "A preview: the moment is picked on Tue 24 Nov 09:30 CET and may change until then." in body
+    assert (
+        "A preview: the moment is picked on Tue 24 Nov 09:30 CET, 30 min before the meeting, and may change until then."
+        in body
+    )
     assert await table_counts(runtime) == before  # looking ahead writes nothing
     previewed = int(body.split(" · ")[0].lstrip("#"))
 
@@ -204,7 +207,10 @@ async def test_a_skipped_meeting_ahead_is_still_coming_up_in_the_queue_without_a
     await story(runtime, "bob", "The parcel was lost twice")
     await ask(runtime, said("skip"))
     skipped = await one(runtime, AgendaItem)
-    coming = f"Agenda #{skipped.id} · Tue 24 Nov 10:00 CET · skipped: no moment at this meeting"
+    coming = (
+        f"Agenda #{skipped.id} · Tue 24 Nov 10:00 CET · skipped: no moment at this meeting"
+        f" (`undo {skipped.id}` brings it back)"
+    )
     # The series still meets on Tuesday: not "no meetings scheduled", and not a moment for it; the week after is
     # its next meeting with a moment, before and after the scheduler reached Tuesday's.
     following = "Meeting #1 · next on Tue 1 Dec 10:00 CET"
@@ -217,6 +223,7 @@ async def test_a_skipped_meeting_ahead_is_still_coming_up_in_the_queue_without_a
     requested = (await rows(runtime, AgendaItem, order_by=AgendaItem.id.desc()))[0]
     assert section(await queue_card(runtime), "Coming up")[1].splitlines()[0] == (
         f"Agenda #{requested.id} · Tue 24 Nov 09:45 CET · skipped: no moment at this meeting"
+        f" (`undo {requested.id}` brings it back)"
     )
 
 
@@ -288,4 +295,7 @@ async def test_a_preview_whose_pick_is_due_does_not_name_a_time_already_past(
     assert "09:30" not in body
     clock.now = PREPARED_AT - timedelta(seconds=1)
     _, body = section(await queue_card(runtime), "Next meeting")
-    assert "A preview: the moment is picked on Tue 24 Nov 09:30 CET and may change until then." in body
+    assert (
+        "A preview: the moment is picked on Tue 24 Nov 09:30 CET, 30 min before the meeting, and may change until then."
+        in body
+    )

@@ -196,3 +196,41 @@ async def test_a_meeting_read_ahead_after_an_early_skip_is_the_series_next_meeti
     assert reply.card is not None
     coming = section(reply.card, "Coming up")[1]
     assert coming.count("Tue 1 Dec 10:00 CET") == 1 and "Meeting #" not in coming
+
+
+@pytest.mark.parametrize(("remind", "picked"), [("", "09:30 CET, 30 min"), ("remind 1 45m", "08:45 CET, 1 h 15 min")])
+async def test_after_an_early_skip_is_undone_the_queue_says_when_the_meeting_gets_its_moment(
+    runtime: Runtime, remind: str, picked: str
+) -> None:
+    await ask(runtime, said(WEEKLY))
+    if remind:
+        await ask(runtime, said(remind))
+    await story(runtime, "bob", "The parcel was lost twice")
+    await ask(runtime, said("skip"))  # 24 Nov, before its preparation
+    (item,) = await items(runtime)
+    await ask(runtime, said(f"undo {item.id}"))
+    assert (await items(runtime))[0].moment_id is None
+
+    card = await queue_card(runtime)
+    when = f"the moment is picked on Tue 24 Nov {picked} before the meeting"
+    heading, body = section(card, "Next meeting")
+    assert heading == "Next meeting · Tue 24 Nov 10:00 CET"
+    assert when in body and "No moment picked for it" not in body
+    coming = section(card, "Coming up")[1].splitlines()
+    assert (
+        coming[0] == f"Agenda #{item.id} · Tue 24 Nov 10:00 CET · no moment yet: it is picked on Tue 24 Nov {picked}"
+        " before the meeting"
+    )
+
+
+async def test_the_queue_says_how_to_bring_back_each_skipped_meeting(runtime: Runtime) -> None:
+    await ask(runtime, said(WEEKLY))
+    await skipped_early(runtime, 2)
+    first, second = await items(runtime)
+    coming = section(await queue_card(runtime), "Coming up")[1].splitlines()
+    assert coming[:2] == [
+        f"Agenda #{first.id} · Tue 24 Nov 10:00 CET · skipped: no moment at this meeting (`undo {first.id}` brings"
+        " it back)",
+        f"Agenda #{second.id} · Tue 1 Dec 10:00 CET · skipped: no moment at this meeting (`undo {second.id}` brings"
+        " it back)",
+    ]

@@ -148,7 +148,10 @@ async def test_a_swap_days_before_a_scheduled_meeting_answers_privately_and_post
         await slack.command(f"story {story}")
     preview = slack.said(await slack.command("queue"))
     assert "Next meeting · Tue 24 Nov 10:00 CET · preview" in preview
-    assert "A preview: the moment is picked on Tue 24 Nov 09:30 CET and may change until then." in preview
+    assert (
+        "A preview: the moment is picked on Tue 24 Nov 09:30 CET, 30 min before the meeting, and may change until then."
+        in preview
+    )
     name = await slack.command("swap")
     [answer] = slack.responses(name)
     assert answer["response_type"] == "ephemeral"
