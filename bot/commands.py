@@ -28,6 +28,7 @@ from bot.services import (
     meetings,
     members,
     moments,
+    presenting,
     review,
     stats,
     undo,
@@ -316,7 +317,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "skip", "skip [agenda #]", "No moment at this meeting; the item goes back to the pool.", _on_next(agenda.skip)
     ),
-    CommandSpec("done", "done [agenda #]", "Mark the moment presented.", _on_next(agenda.done), aliases=("presented",)),
+    CommandSpec(
+        "done", "done [agenda #]", "Mark the moment presented.", _on_next(presenting.done), aliases=("presented",)
+    ),
     CommandSpec("helpful", "helpful [agenda #]", "Say the moment was helpful.", _on_next(agenda.helpful)),
     CommandSpec(
         "undo",

@@ -234,3 +234,19 @@ async def test_the_queue_says_how_to_bring_back_each_skipped_meeting(runtime: Ru
         f"Agenda #{second.id} · Tue 1 Dec 10:00 CET · skipped: no moment at this meeting (`undo {second.id}` brings"
         " it back)",
     ]
+
+
+@pytest.mark.parametrize("request_first", [False, True], ids=["series", "one-off"])
+async def test_done_with_only_skipped_meetings_ahead_says_there_is_no_moment_to_mark_and_why(
+    runtime: Runtime, request_first: bool
+) -> None:
+    await ask(runtime, said("request in 30m" if request_first else WEEKLY))
+    await story(runtime, "bob", "The parcel was lost twice")
+    await ask(runtime, said("skip"))
+    (skipped,) = await items(runtime)
+    before = await table_counts(runtime)
+    answer = text(await ask(runtime, said("done")))
+    assert answer.startswith("There is no moment to mark done.")
+    assert "no upcoming moment" not in answer
+    assert f"agenda #{skipped.id}" in answer and f"`undo {skipped.id}`" in answer and "skipped" in answer
+    assert await table_counts(runtime) == before
