@@ -73,8 +73,11 @@ _in_linked = and_(_linked_meeting, one_of(AgendaItem.state, OPEN))
 _soonest = (AgendaItem.starts_at, AgendaItem.id)
 # When a meeting with no moment yet gets one: its series picks it when it prepares the meeting (the organizer's
 # reminder lead, ``early``, before its card is posted) if that is still ahead, else when its card is posted.
+# NULL when its card is out already: nothing picks one for it then but a `swap`.
 _early = case(
-    (MeetingSeries.next_start_at <= AgendaItem.starts_at, func.coalesce(MeetingSeries.remind_minutes, 0)), else_=0
+    (AgendaItem.state != AgendaState.SCHEDULED, null()),
+    (MeetingSeries.next_start_at <= AgendaItem.starts_at, func.coalesce(MeetingSeries.remind_minutes, 0)),
+    else_=0,
 )
 _item = (
     AgendaItem.id.label("number"),
@@ -190,10 +193,10 @@ def _prepared(row: Row[Any]) -> NextUp:
     )
 
 
-def _picked_at(row: Row[Any]) -> datetime:
-    """When the moment of an agenda item's meeting that has none yet is picked."""
+def _picked_at(row: Row[Any]) -> datetime | None:
+    """When the moment of an agenda item's meeting that has none yet is picked (None: only a `swap` picks it)."""
     post_at: datetime = row.post_at
-    return post_at - timedelta(minutes=row.early or 0)
+    return None if row.early is None else post_at - timedelta(minutes=row.early)
 
 
 def _when_picked(picked_at: datetime | None, starts_at: datetime, zone: str, now: datetime) -> str:
@@ -246,8 +249,10 @@ async def queue(ctx: Context) -> list[Reply]:
             listed += 1
             if row.skipped:  # its moment, if it had one, went back to the pool
                 what = f"skipped: no moment at this meeting (`undo {row.number}` brings it back)"
+            elif row.id is None and (picked_at := _picked_at(row)) is None:
+                what = f"no moment: `swap {row.number}` picks one"
             elif row.id is None:
-                what = f"no moment yet: it is {_when_picked(_picked_at(row), row.at, team.zone, ctx.now)}"
+                what = f"no moment yet: it is {_when_picked(picked_at, row.at, team.zone, ctx.now)}"
             else:
                 what = cards.moment_line(row)
             when = cards.local_time(row.at, team.zone) + (" (under way)" if row.at < ctx.now else "")
@@ -285,6 +290,8 @@ async def queue(ctx: Context) -> list[Reply]:
     sections.append(Section(f"Never featured yet — {counts}.", whose))
     if pool.id is not None:
         sections.append(Section(f"{cards.moment_line(pool)}\n{note}".rstrip(), heading))
+    elif meeting is not None and meeting.prepare_at is None:
+        sections.append(Section("No moment: `swap` picks one.", heading))
     elif meeting is not None:
         when = _when_picked(meeting.prepare_at, meeting.starts_at, team.zone, ctx.now)
         sections.append(Section(f"No moment yet: the moment is {when}. `swap` picks one now.", heading))

@@ -339,7 +339,11 @@ async def test_queue_lists_the_next_five_items_and_says_which_has_no_moment(runt
         lines[0]
         == f"Agenda #{first.id} · Mon 23 Nov 09:10 UTC · #{first.moment_id} · Customer story · approved · {long[:79]}…"
     )
-    assert lines[1] == f"Agenda #{second.id} · Mon 23 Nov 09:20 UTC · no moment"
+    assert lines[1] == f"Agenda #{second.id} · Mon 23 Nov 09:20 UTC · no moment: `swap {second.id}` picks one"
+    await ask(runtime, said(f"swap {second.id}", actor="alice"))  # the way the line names works
+    (reply,) = await ask(runtime, said("queue", actor="bob"))
+    assert reply.card is not None
+    assert reply.card.sections[0].text.splitlines()[1].startswith(f"Agenda #{second.id} · Mon 23 Nov 09:20 UTC · #")
 
 
 async def test_queue_of_a_quiet_channel_says_nothing_is_scheduled(runtime: Runtime) -> None:
