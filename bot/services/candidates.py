@@ -155,6 +155,20 @@ def featurable() -> ColumnElement[bool]:
     return and_(Moment.state == "approved", Moment.private.is_(False), ~opted_author, ~opted_recipient)
 
 
+def counted_in_pool() -> ColumnElement[bool]:
+    """Whether a team moment counts among what waits in the pool, as SQL: approved and shared with the channel,
+    and nobody the channel is shown as its people (a named author, the recipients who did not hide it) opted
+    out. An anonymous author's opt-out does not change it, so that nobody who knows of that opt-out can tell
+    from the pool's counts that they wrote an anonymous story there (the picks still pass that story over)."""
+    opted_author, opted_recipient = _opted_out_people()
+    return and_(
+        Moment.state == "approved",
+        Moment.private.is_(False),
+        ~(opted_author & Moment.anonymous.is_(False)),
+        ~opted_recipient,
+    )
+
+
 def held_back() -> ColumnElement[bool]:
     """Whether someone among a moment's people opted out, which keeps it from being featured (as SQL)."""
     return or_(*_opted_out_people())

@@ -219,7 +219,7 @@ def _never_featured(kind: str) -> ScalarSelect[int]:
             Moment.team_id == bindparam("team_id"),
             Moment.kind == kind,
             Moment.times_featured == 0,
-            candidates.featurable(),  # what the picks may choose, so the counts and the pick's reason agree
+            candidates.counted_in_pool(),  # the same whoever wrote an anonymous story
         )
         .correlate(None)
         .scalar_subquery()

@@ -137,3 +137,18 @@ async def test_a_withdrawn_item_keeps_the_meeting_it_was_featured_at_and_promise
     assert await line_of(runtime, "bob", story.id) == (
         f"#{story.id} · Customer story · withdrawn · The router kept dropping · featured on Mon 23 Nov 09:30 UTC"
     )
+
+
+async def test_the_pool_counts_an_anonymous_story_the_same_whether_or_not_its_author_opted_out(
+    runtime: Runtime,
+) -> None:
+    await team(runtime, "alice", "bob", "carol")
+    await ask(runtime, said("story anon A refund took a month | explain the wait", actor="bob"))
+    await ask(runtime, said(STORY, actor="carol"))
+    assert await never_featured_in_queue(runtime) == "stories: 2, shout-outs: 0, exercises: 0"
+    await ask(runtime, said("optout", actor="bob"))  # whoever knows of it learns nothing from the counts
+    assert await never_featured_in_queue(runtime) == "stories: 2, shout-outs: 0, exercises: 0"
+    anonymous = await one(runtime, Moment, Moment.anonymous.is_(True))
+    assert (await line_of(runtime, "bob", anonymous.id)).endswith(" · can't be featured while you are opted out")
+    await ask(runtime, said("optout", actor="carol"))  # a named author's opt-out the channel may see
+    assert await never_featured_in_queue(runtime) == "stories: 1, shout-outs: 0, exercises: 0"
