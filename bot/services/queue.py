@@ -258,7 +258,11 @@ async def queue(ctx: Context) -> list[Reply]:
             when = cards.local_time(row.at, team.zone) + (" (under way)" if row.at < ctx.now else "")
             lines.append(f"Agenda #{row.number} · {when} · {what}")
     for found in waiting:  # in the channel's zone, like every other time of the queue
-        lines.append(f"Meeting #{found.series.id} · next on {cards.local_time(found.starts_at, team.zone)}")
+        when = _when_picked(found.prepare_at, found.starts_at, team.zone, ctx.now)
+        lines.append(
+            f"Meeting #{found.series.id} · next on {cards.local_time(found.starts_at, team.zone)} · no moment yet:"
+            f" it is {when}"
+        )
     sections = [Section("\n".join(lines) or await _nothing_ahead(ctx, team), "Coming up")]
     meeting = next_up(rows, waiting)
     source = await _drawn_from(ctx, team, meeting)

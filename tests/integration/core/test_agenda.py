@@ -309,7 +309,8 @@ async def test_queue_shows_whats_coming_the_pool_and_whats_next(runtime: Runtime
     coming, pool, next_in_line = reply.card.sections
     assert coming.text.splitlines() == [
         f"Agenda #{agenda.id} · Mon 23 Nov 10:30 CET · #{first.id} · Customer story · approved · Oldest story",
-        "Meeting #1 · next on Tue 24 Nov 10:00 CET",
+        "Meeting #1 · next on Tue 24 Nov 10:00 CET · no moment yet: it is picked on Tue 24 Nov 09:30 CET, 30 min"
+        " before the meeting",
     ]
     assert pool.text == "Never featured yet — stories: 1, shout-outs: 0, exercises: 1."
     # The next meeting is the requested one: the moment already picked for it, with its reason.

@@ -213,7 +213,10 @@ async def test_a_skipped_meeting_ahead_is_still_coming_up_in_the_queue_without_a
     )
     # The series still meets on Tuesday: not "no meetings scheduled", and not a moment for it; the week after is
     # its next meeting with a moment, before and after the scheduler reached Tuesday's.
-    following = "Meeting #1 · next on Tue 1 Dec 10:00 CET"
+    following = (
+        "Meeting #1 · next on Tue 1 Dec 10:00 CET · no moment yet: it is picked on Tue 1 Dec 09:30 CET, 30 min"
+        " before the meeting"
+    )
     assert section(await queue_card(runtime), "Coming up")[1].splitlines() == [coming, following]
     clock.now = PREPARED_AT
     await worker(runtime, clock, RecordingSurface()).run_once()

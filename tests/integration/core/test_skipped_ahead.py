@@ -56,7 +56,10 @@ async def test_after_skipping_meetings_early_the_queue_previews_the_first_that_c
     when = f"{nxt.day} {nxt.strftime('%b')}"
     card = await queue_card(runtime)
     coming = section(card, "Coming up")[1].splitlines()
-    assert coming[-1] == f"Meeting #1 · next on Tue {when} 10:00 CET"
+    assert coming[-1] == (
+        f"Meeting #1 · next on Tue {when} 10:00 CET · no moment yet: it is picked on Tue {when} 09:30 CET, 30 min"
+        " before the meeting"
+    )
     assert len(coming) == weeks + 1 and all("skipped: no moment" in line for line in coming[:-1])
     heading, body = section(card, "Next meeting")
     assert heading == f"Next meeting · Tue {when} 10:00 CET · preview"
