@@ -163,7 +163,7 @@ def _reason(
     team_new = [c for c in others if not c.library and c.times_featured == 0]
     if best.library:
         if not team_new:
-            return "The team's pool has nothing new, so here is an exercise from the library."
+            return "The team's pool has nothing new that can be featured now, so here is an exercise from the library."
         # Each new team item lost to the library by rule 2 (people) or rule 3 (kinds): say what holds for all.
         if streak not in (None, best.kind) and all(c.kind == streak for c in team_new):
             return f"For variety: the last {STREAK} moments were {KIND_NAMES.get(streak, streak)}."

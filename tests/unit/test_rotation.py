@@ -141,7 +141,10 @@ def test_library_exercise_fills_in_when_the_team_has_nothing_new() -> None:
     library = item(2, "exercise", library=True)
     choice = pick([featured_story, library])
     assert choice.moment_id == 2
-    assert choice.reason == "The team's pool has nothing new, so here is an exercise from the library."
+    assert (
+        choice.reason
+        == "The team's pool has nothing new that can be featured now, so here is an exercise from the library."
+    )
 
 
 def test_library_exercise_is_chosen_so_last_meetings_people_rest() -> None:

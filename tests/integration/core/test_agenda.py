@@ -88,7 +88,11 @@ async def test_an_empty_pool_gets_a_library_exercise(runtime: Runtime) -> None:
     assert chosen.library_key is not None
     card = agenda_card(replies).card
     assert card is not None
-    assert card.note == "Why this one: The team's pool has nothing new, so here is an exercise from the library."
+    assert (
+        card.note
+        == "Why this one: The team's pool has nothing new that can be featured now, so here is an exercise from the"
+        " library."
+    )
     assert "from the library" in text(replies)
     assert dms(replies) == {}
 
@@ -355,7 +359,7 @@ async def test_queue_of_a_quiet_channel_says_nothing_is_scheduled(runtime: Runti
     assert pool.text == "Never featured yet — stories: 0, shout-outs: 0, exercises: 0."
     assert next_in_line.heading == "Next in line"
     assert next_in_line.text.splitlines()[1] == (
-        "The team's pool has nothing new, so here is an exercise from the library."
+        "The team's pool has nothing new that can be featured now, so here is an exercise from the library."
     )
 
 

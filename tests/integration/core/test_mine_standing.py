@@ -152,3 +152,14 @@ async def test_the_pool_counts_an_anonymous_story_the_same_whether_or_not_its_au
     assert (await line_of(runtime, "bob", anonymous.id)).endswith(" · can't be featured while you are opted out")
     await ask(runtime, said("optout", actor="carol"))  # a named author's opt-out the channel may see
     assert await never_featured_in_queue(runtime) == "stories: 1, shout-outs: 0, exercises: 0"
+
+
+async def test_with_only_an_anonymous_story_held_back_the_queue_counts_it_and_the_pick_says_nothing_new_can_be_featured(
+    runtime: Runtime,
+) -> None:
+    await team(runtime, "alice", "bob")
+    await ask(runtime, said("story anon A refund took a month | explain the wait", actor="bob"))
+    await ask(runtime, said("optout", actor="bob"))
+    queue = text(await ask(runtime, said("queue")))
+    assert "Never featured yet — stories: 1, shout-outs: 0, exercises: 0." in queue
+    assert "The team's pool has nothing new that can be featured now, so here is an exercise from the library." in queue
