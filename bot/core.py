@@ -35,7 +35,7 @@ from bot.events import (
 from bot.grammar import UsageError
 from bot.log_safety import error_summary
 from bot.replies import Form, MeetingAnswer, Outcome, Reply
-from bot.services import agenda, announcements, meeting_chats, pools
+from bot.services import agenda_card, announcements, meeting_chats, pools
 from bot.services.context import Context, Refused, forget_team_members, resolve
 from bot.storage.engine import Transaction
 from bot.storage.models import Team, Workspace
@@ -146,7 +146,7 @@ class CustomerMoment:
             )
             if workspace is not None:
                 for key, ref in posts:
-                    await agenda.remember_post(session, workspace.id, key, ref)
+                    await agenda_card.remember_post(session, workspace.id, key, ref)
                     await announcements.remember_post(session, workspace.id, key, ref)
 
     async def meeting(self, event: MeetingEvent) -> MeetingAnswer:

@@ -1,7 +1,7 @@
 """The claimed cards of a pass, loaded and rendered together right after the claim.
 
 One statement reads the claimed items with their teams, workspaces and series; the cards are
-rendered with a few more for the whole batch (:func:`bot.services.agenda.render_many`). An item that
+rendered with a few more for the whole batch (:func:`bot.services.agenda_card.render_many`). An item that
 cannot simply be posted — its team or series stopped, its meeting started, or it has no moment yet —
 comes back without a card, and the dispatcher settles it in a transaction of its own.
 """
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.lifecycle import SeriesState
 from bot.replies import Reply, agenda_key
-from bot.services import agenda
+from bot.services import agenda_card
 from bot.storage.models import AgendaItem, MeetingSeries, Team, Workspace
 
 
@@ -77,7 +77,7 @@ async def load(session: AsyncSession, ids: Sequence[int], *, now: datetime) -> l
         for item, team, workspace, state in found.values()
         if team is not None and workspace is not None and _postable(item, team, state, now)
     ]
-    cards = await agenda.render_many(session, ready)
+    cards = await agenda_card.render_many(session, ready)
     result: list[Claimed] = []
     for item_id in ids:
         if item_id not in found:
@@ -87,6 +87,6 @@ async def load(session: AsyncSession, ids: Sequence[int], *, now: datetime) -> l
         if card is None or team is None or workspace is None:
             result.append(Claimed(item_id=item.id, attempts=item.attempts, due=item.post_at, claimed_at=now))
         else:
-            reply = agenda.channel_card(item, team, card)
+            reply = agenda_card.channel_card(item, team, card)
             result.append(claimed(item, team, workspace, reply=reply, claimed_at=now))
     return result

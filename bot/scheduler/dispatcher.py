@@ -36,7 +36,7 @@ from bot.scheduler.batch import Claimed
 from bot.scheduler.feeds import FeedRefresher
 from bot.scheduler.notices import Outgoing
 from bot.scheduler.recorder import Recorder, Sent
-from bot.services import agenda, picking, promises
+from bot.services import agenda, agenda_card, picking, promises
 from bot.storage.models import AgendaItem, MeetingSeries, Team, Workspace
 
 logger = logging.getLogger(__name__)
@@ -296,7 +296,7 @@ class Dispatcher:
                     featured = await agenda.fill(session, item, team, now)
                 workspace = await session.get(Workspace, item.workspace_id)
                 assert workspace is not None
-                reply = await agenda.card_reply(session, item, team)
+                reply = await agenda_card.card_reply(session, item, team)
                 return batch.claimed(item, team, workspace, reply=reply, claimed_at=now), featured
         if told is not None:  # the people it was promised to hear it was cancelled, once it is recorded
             await self._send_quietly(told)

@@ -1,125 +1,31 @@
-"""The agenda item: a meeting's Customer Moment, its card, and swap / skip / presented / helpful."""
+"""The agenda commands: request a moment for a meeting, and swap / skip / presented / helpful on the item a command
+is for (the one numbered, else the channel's meeting under way or next). The item's card is
+:mod:`bot.services.agenda_card`."""
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import cards
 from bot.domain.lifecycle import AGENDA, OPEN, AgendaState, Outcome, ending
-from bot.replies import Audience, Card, MessageKey, Reply, agenda_id, agenda_key, say
-from bot.services import picking, pools, promises, upcoming, views
+from bot.replies import Reply, say
+from bot.services import agenda_card, picking, pools, promises, upcoming
 from bot.services.context import Context, NotFound, Refused, is_channel_member
 from bot.services.queue import RECENT_WINDOW
 from bot.services.queue import queue as queue  # the agenda commands, `queue` among them, are reached here
-from bot.storage.models import AgendaItem, Member, Moment, Recipient, Team, Vote
+from bot.storage.models import AgendaItem, Moment, Team, Vote
 from bot.storage.parts import one_of
 from bot.storage.upsert import DIALECTS, dialect_of, insert_or_ignore
 
 logger = logging.getLogger(__name__)
 
-_Row = TypeVar("_Row", Moment, Member)
-
 # Items whose moment was never shown at a meeting: nothing there to find helpful.
 UNSHOWN = (AgendaState.SKIPPED, AgendaState.MISSED, AgendaState.FAILED)
-
-
-def message_key(item: AgendaItem) -> MessageKey:
-    return MessageKey(agenda_key(item.id), item.post_ref)
-
-
-async def render(session: AsyncSession, item: AgendaItem, team: Team) -> Card:
-    return (await render_many(session, [(item, team)]))[item.id]
-
-
-# What the cards of several agenda items show besides the items: their moments' recipients still shown, and
-# the helpful votes per item.
-_RECIPIENTS = (
-    select(Recipient.moment_id, Member)
-    .join(Member, Member.id == Recipient.member_id)
-    .where(Recipient.moment_id.in_(bindparam("moment_ids", expanding=True)), Recipient.hidden.is_(False))
-    .order_by(Member.name)
-)
-_VOTES = (
-    select(Vote.agenda_item_id, func.count())
-    .where(Vote.agenda_item_id.in_(bindparam("item_ids", expanding=True)))
-    .group_by(Vote.agenda_item_id)
-)
-_MOMENTS = select(Moment).where(Moment.id.in_(bindparam("ids", expanding=True)))
-_MEMBERS = select(Member).where(Member.id.in_(bindparam("ids", expanding=True)))
-
-
-async def render_many(session: AsyncSession, items: Sequence[tuple[AgendaItem, Team]]) -> dict[int, Card]:
-    """The cards of several agenda items (by item id), with a few statements for all of them."""
-    moment_ids = {item.moment_id for item, _ in items if item.moment_id is not None}
-    moments = await _by_id(session, _MOMENTS, moment_ids)
-    member_ids = {m.author_id for m in moments.values() if m.author_id is not None}
-    member_ids |= {item.presenter_id for item, _ in items if item.presenter_id is not None}
-    members = await _by_id(session, _MEMBERS, member_ids)
-    recipients: dict[int, list[Member]] = defaultdict(list)
-    recognised = [m.id for m in moments.values() if m.library_key is None]  # library exercises recognise nobody
-    if recognised:
-        for moment_id, member in await session.execute(_RECIPIENTS, {"moment_ids": recognised}):
-            recipients[moment_id].append(member)
-    votes: dict[int, int] = {
-        item_id: count for item_id, count in await session.execute(_VOTES, {"item_ids": [item.id for item, _ in items]})
-    }
-    meeting_pools = await pools.card_pools(session, [item.id for item, _ in items])
-    cards_by_id: dict[int, Card] = {}
-    for item, team in items:
-        moment = moments.get(item.moment_id) if item.moment_id is not None else None
-        author = members.get(moment.author_id) if moment is not None and moment.author_id is not None else None
-        shown = (
-            views.moment_view(moment, author=author, recipients=recipients.get(moment.id, []))
-            if moment is not None
-            else None
-        )
-        cards_by_id[item.id] = cards.agenda_card(
-            views.agenda_view(
-                item,
-                zone=team.zone,
-                moment=shown,
-                presenter=members.get(item.presenter_id) if item.presenter_id is not None else None,
-                helpful=votes.get(item.id, 0),
-                meeting_pool=meeting_pools.get(item.id),
-            )
-        )
-    return cards_by_id
-
-
-async def _by_id(session: AsyncSession, rows: Select[_Row], ids: set[int]) -> dict[int, _Row]:
-    if not ids:
-        return {}
-    return {row.id: row for row in await session.scalars(rows, {"ids": list(ids)})}
-
-
-async def card_reply(session: AsyncSession, item: AgendaItem, team: Team) -> Reply:
-    return channel_card(item, team, await render(session, item, team))
-
-
-def in_channel(item: AgendaItem) -> bool:
-    """Whether the item's card is in the channel (a scheduled one waits for its post time)."""
-    return item.post_ref is not None or item.state != AgendaState.SCHEDULED
-
-
-async def steered_reply(session: AsyncSession, item: AgendaItem, team: Team, *, posted: bool) -> Reply:
-    """The answer to a swap or skip: the channel's card updated when it was ``posted``; else the card to the
-    person who steered it, so that a meeting days ahead does not show up in the channel early."""
-    if posted:
-        return await card_reply(session, item, team)
-    when = cards.local_time(item.post_at, team.zone)
-    text = f"Its card goes to the channel on {when}." if item.state == AgendaState.SCHEDULED else ""
-    return Reply(text=text, card=await render(session, item, team))
-
-
-def channel_card(item: AgendaItem, team: Team, card: Card) -> Reply:
-    return Reply(card=card, audience=Audience.CHANNEL, to_team=team.external_id, message=message_key(item))
 
 
 async def fill(
@@ -162,7 +68,7 @@ async def request(ctx: Context, minutes_from_now: int) -> list[Reply]:
         await ctx.session.flush()
     notices = await fill(ctx.session, item, team, ctx.now)
     logger.info("one-off agenda item %s requested by member %s in team %s", item.id, ctx.member.id, team.id)
-    return [channel_card(item, chat, await render(ctx.session, item, team)), *notices]
+    return [agenda_card.channel_card(item, chat, await agenda_card.render(ctx.session, item, team)), *notices]
 
 
 SAME_MEETING = timedelta(minutes=5)  # a request this close to a meeting of the channel is for that meeting
@@ -191,9 +97,9 @@ async def _meeting_at(ctx: Context, chat: Team, team: Team, starts_at: datetime)
         when = cards.local_time(item.starts_at, chat.zone)
         text = f"A Customer Moment is already on the agenda for the meeting on {when} (agenda item #{item.id})"
         text += ", so I did not add another. `swap` draws a different one."
-        if not in_channel(item):
+        if not agenda_card.in_channel(item):
             text += f" Its card goes to the channel on {cards.local_time(item.post_at, chat.zone)}."
-        return Reply(text=text, card=await render(ctx.session, item, team))
+        return Reply(text=text, card=await agenda_card.render(ctx.session, item, team))
     for meeting in await upcoming.unprepared(ctx.session, chat, ctx.now):
         if start <= meeting.starts_at <= end:
             when = cards.local_time(meeting.starts_at, chat.zone)
@@ -350,12 +256,22 @@ async def _end(ctx: Context, item: AgendaItem, state: AgendaState) -> None:
     item.state, item.updated_at = AGENDA.move(item.state, state), ctx.now
 
 
+async def steered_reply(session: AsyncSession, item: AgendaItem, team: Team, *, posted: bool) -> Reply:
+    """The answer to a swap or skip: the channel's card updated when it was ``posted``; else the card to the
+    person who steered it, so that a meeting days ahead does not show up in the channel early."""
+    if posted:
+        return await agenda_card.card_reply(session, item, team)
+    when = cards.local_time(item.post_at, team.zone)
+    text = f"Its card goes to the channel on {when}." if item.state == AgendaState.SCHEDULED else ""
+    return Reply(text=text, card=await agenda_card.render(session, item, team))
+
+
 async def swap(ctx: Context, number: int | None) -> list[Reply]:
     item, team, created = await next_item(ctx, number, picked=True)
     if not _may_steer(ctx, item):
         raise Refused("Only the meeting's organizer or a manager can swap its moment.")
     _open(item)
-    posted = in_channel(item)
+    posted = agenda_card.in_channel(item)
     exclude = await picking.swapped_out(ctx.session, item.id)
     if item.moment_id is not None:
         exclude |= {item.moment_id}
@@ -383,7 +299,7 @@ async def skip(ctx: Context, number: int | None) -> list[Reply]:
     if not _may_steer(ctx, item):
         raise Refused("Only the meeting's organizer or a manager can skip its moment.")
     _open(item)
-    posted = in_channel(item)
+    posted = agenda_card.in_channel(item)
     before = _told(item, created=created)
     await _end(ctx, item, AgendaState.SKIPPED)
     why = "it was skipped"
@@ -400,7 +316,7 @@ async def done(ctx: Context, number: int | None) -> list[Reply]:
         raise Refused("Only the presenter, the meeting's organizer or a manager can mark it presented.")
     _open(item)
     await _end(ctx, item, AgendaState.PRESENTED)
-    return [await card_reply(ctx.session, item, team)]
+    return [await agenda_card.card_reply(ctx.session, item, team)]
 
 
 # A helpful vote, counted once per person and item: the member's id when this one counted, nothing when
@@ -424,14 +340,4 @@ async def helpful(ctx: Context, number: int | None) -> list[Reply]:
     counted = await ctx.session.scalar(vote, {"item_id": item.id, "member_id": ctx.member.id, "now": ctx.now})
     if counted is None:  # voted before, now or in a concurrent click
         return [say("You already said this one was helpful — thanks!")]
-    return [await card_reply(ctx.session, item, team)]
-
-
-async def remember_post(session: AsyncSession, workspace_id: int, key: str, ref: dict[str, Any]) -> None:
-    """Store where a surface posted a keyed message, so later changes update it in place."""
-    item_id = agenda_id(key)
-    if item_id is None:
-        return
-    item = await session.get(AgendaItem, item_id)
-    if item is not None and item.workspace_id == workspace_id:
-        item.post_ref = dict(ref)
+    return [await agenda_card.card_reply(ctx.session, item, team)]

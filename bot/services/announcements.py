@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import cards
 from bot.domain.lifecycle import OPEN
 from bot.replies import Audience, Card, MessageKey, Reply, Section
-from bot.services import agenda
+from bot.services import agenda_card
 from bot.storage.models import AgendaItem, Member, Moment, Recipient, Team
 
 logger = logging.getLogger(__name__)
@@ -143,5 +143,5 @@ async def ended_cards(session: AsyncSession, moment_id: int) -> list[Reply]:
     for item in items:
         team = await session.get(Team, item.team_id)
         if team is not None:
-            replies.append(await agenda.card_reply(session, item, team))
+            replies.append(await agenda_card.card_reply(session, item, team))
     return replies

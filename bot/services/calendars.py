@@ -28,7 +28,7 @@ from bot.domain.validation import Invalid
 from bot.ports import CalendarFetcher, FeedUnavailable
 from bot.replies import Audience, Reply
 from bot.secrets import SecretBox, SecretUnreadable
-from bot.services import agenda, meeting_chats, picking, promises
+from bot.services import agenda, agenda_card, meeting_chats, picking, promises
 from bot.services.context import Context, Refused
 from bot.services.meetings import adopt_zone, describe, refuse_a_second_ritual
 from bot.services.occurrences import advance
@@ -364,7 +364,7 @@ async def apply_read(
             notices += await _moved(session, item, team, was, now)
             logger.info("series %s: agenda item %s moved by the calendar", series.id, item.id)
         if item.post_ref is not None:
-            updates.append(await agenda.card_reply(session, item, team))
+            updates.append(await agenda_card.card_reply(session, item, team))
     series.feed_occurrences = calendar.encode(fresh)
     if series.state == SeriesState.ACTIVE:
         for occurrence in fresh:
@@ -377,7 +377,7 @@ async def apply_read(
             ):
                 notices += await _restore(session, held, series, team, organizer, now)
                 if held.post_ref is not None:
-                    updates.append(await agenda.card_reply(session, held, team))
+                    updates.append(await agenda_card.card_reply(session, held, team))
         _next_unprepared(series, fresh, set(by_start))
     return [*updates, *notices]
 

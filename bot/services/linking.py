@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from bot import forms, grammar
 from bot.replies import Option, Reply, say
-from bot.services import agenda, pools
+from bot.services import agenda_card, pools
 from bot.services.context import Context, NotFound, Refused
 from bot.storage.models import MeetingChat, Team, TeamMember
 
@@ -176,7 +176,7 @@ async def _card(ctx: Context, chat: Team) -> list[Reply]:
     team = await ctx.session.get(Team, item.team_id) if item is not None else None
     if item is None or team is None:
         return []
-    return [await agenda.card_reply(ctx.session, item, team)]
+    return [await agenda_card.card_reply(ctx.session, item, team)]
 
 
 def _names(team: Team) -> set[str]:

@@ -27,7 +27,7 @@ from bot import cards
 from bot.domain.lifecycle import AGENDA, OPEN, AgendaState, SeriesState, ending
 from bot.events import Incoming, MeetingEvent
 from bot.replies import Audience, Button, Card, MeetingAnswer, Reply, Section, say
-from bot.services import agenda, picking, pools, upcoming
+from bot.services import agenda, agenda_card, picking, pools, upcoming
 from bot.services.context import Context, NotFound, Refused, member_for, note_team_member, resolve
 from bot.storage.models import AgendaItem, MeetingOccurrence, MeetingSeries, Member, Moment, Team
 
@@ -120,7 +120,7 @@ async def started(session: AsyncSession, event: MeetingEvent, now: datetime) -> 
     await session.flush()
     occurrence.agenda_item_id = item.id
     notices = await agenda.fill(session, item, pool, now)
-    reply = _in_chat(item, chat, await agenda.render(session, item, pool))
+    reply = _in_chat(item, chat, await agenda_card.render(session, item, pool))
     logger.info(
         "meeting %s started in chat %s: agenda item %s from the pool of team %s",
         _short(event),
@@ -149,9 +149,9 @@ async def _point_to(session: AsyncSession, event: MeetingEvent, item: AgendaItem
         item.state, item.updated_at = AGENDA.move(item.state, AgendaState.POSTED), now
     elif item.post_ref:
         logger.info("meeting %s: agenda item %s was posted before; notifying only", _short(event), item.id)
-        key = agenda.message_key(item)
+        key = agenda_card.message_key(item)
         return MeetingAnswer(notify=True, card_key=key.key, card_ref=dict(item.post_ref), title=title)
-    reply = _in_chat(item, chat, await agenda.render(session, item, team))
+    reply = _in_chat(item, chat, await agenda_card.render(session, item, team))
     posted = reply.message.key if reply.message else None
     return MeetingAnswer(replies=[reply], notify=True, card_key=posted, title=title)
 
@@ -326,7 +326,7 @@ async def answer(ctx: Context, number: int, *, presented: bool) -> list[Reply]:
     thanks = "Thanks — marked presented." if presented else "Thanks — it goes back to the pool for another time."
     replies = [say(thanks)]
     if item.post_ref:  # the card in the meeting chat shows how it ended
-        replies.append(await agenda.card_reply(ctx.session, item, team))
+        replies.append(await agenda_card.card_reply(ctx.session, item, team))
     return replies
 
 
@@ -423,7 +423,7 @@ async def _prepared(
 
 def _in_chat(item: AgendaItem, chat: Team, card: Card) -> Reply:
     """The item's card, posted in the meeting chat (whichever team's pool it came from)."""
-    return Reply(card=card, audience=Audience.CHANNEL, to_team=chat.external_id, message=agenda.message_key(item))
+    return Reply(card=card, audience=Audience.CHANNEL, to_team=chat.external_id, message=agenda_card.message_key(item))
 
 
 async def _title(session: AsyncSession, item: AgendaItem) -> str:

@@ -12,7 +12,7 @@ from bot.domain import recurrence
 from bot.domain.lifecycle import AGENDA, OPEN, SERIES, AgendaState, SeriesState
 from bot.domain.validation import Invalid
 from bot.replies import Card, Fact, Reply, Section, say
-from bot.services import agenda, promises
+from bot.services import agenda, agenda_card, promises
 from bot.services.context import Context, NotFound, Refused
 from bot.services.occurrences import advance, next_starts, recurrence_of
 from bot.storage.models import AgendaItem, CalendarFeed, MeetingSeries, Moment, Team
@@ -243,14 +243,14 @@ async def _take_off(
     replies: list[Reply] = []
     told = False
     for item in (await ctx.session.scalars(items)).all():
-        posted = agenda.in_channel(item)
+        posted = agenda_card.in_channel(item)
         had_moment = item.moment_id is not None
         notices = await promises.take_off(
             ctx.session, item, team, state=state, why=why, now=ctx.now, actor_id=ctx.member.id
         )
         told = told or bool(notices)
         if posted:
-            replies.append(await agenda.card_reply(ctx.session, item, team))
+            replies.append(await agenda_card.card_reply(ctx.session, item, team))
         replies += notices
         when = cards.local_time(item.starts_at, team.zone)
         what = "its moment went back to the pool" if had_moment else "it had no moment yet"
@@ -292,7 +292,7 @@ async def _bring_back(ctx: Context, series: MeetingSeries) -> tuple[str, list[Re
         notices = await agenda.fill(ctx.session, item, team, ctx.now)
         logger.info("series %s resumed: agenda item %s open again with moment %s", series.id, item.id, item.moment_id)
         if posted:
-            replies.append(await agenda.card_reply(ctx.session, item, team))
+            replies.append(await agenda_card.card_reply(ctx.session, item, team))
             notices += await _organizer_told(ctx, item, team, series)
         replies += notices
         when = cards.local_time(item.starts_at, team.zone)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.lifecycle import AGENDA, OPEN, AgendaState, Outcome
 from bot.replies import Reply
-from bot.services import agenda, picking, promises
+from bot.services import agenda_card, picking, promises
 from bot.storage.models import AgendaItem, Member, Moment, Recipient, Team
 
 logger = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ async def redraw(session: AsyncSession, moment_id: int) -> list[Reply]:
         if item.state is AgendaState.POSTED:
             team = await session.get(Team, item.team_id)
             assert team is not None
-            replies.append(await agenda.card_reply(session, item, team))
+            replies.append(await agenda_card.card_reply(session, item, team))
     return replies
 
 
@@ -131,5 +131,5 @@ async def pick_again(
     taken = await promises.taken_back(session, item, team, before, why=why, actor_id=actor_id, taken_off=choice is None)
     replies += [r for r in taken if r.to_member not in told]
     if item.state is AgendaState.POSTED:
-        replies.insert(0, await agenda.card_reply(session, item, team))
+        replies.insert(0, await agenda_card.card_reply(session, item, team))
     return replies

@@ -18,7 +18,7 @@ from bot import cards
 from bot.domain import recurrence
 from bot.domain.lifecycle import AGENDA, COUNTED, FEATURING, OPEN, AgendaState, Outcome, SeriesState, ending
 from bot.replies import Reply, say
-from bot.services import agenda, candidates, pools, promises, retraction
+from bot.services import agenda, agenda_card, candidates, pools, promises, retraction
 from bot.services.context import Context, NotFound, Refused
 from bot.services.queue import RECENT_WINDOW
 from bot.storage.models import AgendaItem, Featuring, MeetingSeries, Moment, Team
@@ -55,7 +55,7 @@ async def undo(ctx: Context, number: int | None) -> list[Reply]:
     if left is not None:
         return [*replies, *left]
     if back is AgendaState.POSTED:
-        replies.append(await agenda.card_reply(ctx.session, item, team))
+        replies.append(await agenda_card.card_reply(ctx.session, item, team))
     if was is AgendaState.SKIPPED:
         # Everyone the skip told it was skipped hears it is back, and its presenter that they present.
         replies += await promises.put_back(ctx.session, item, team, why="the skip was undone", actor_id=ctx.member.id)
