@@ -35,8 +35,9 @@ from bot.events import (
 from bot.grammar import UsageError
 from bot.log_safety import error_summary
 from bot.replies import Form, MeetingAnswer, Outcome, Reply
-from bot.services import agenda_card, announcements, meeting_chats, pools
+from bot.services import meeting_chats, pools
 from bot.services.context import Context, Refused, forget_team_members, resolve
+from bot.services.posts import remember_post
 from bot.storage.engine import Transaction
 from bot.storage.models import Team, Workspace
 
@@ -146,8 +147,7 @@ class CustomerMoment:
             )
             if workspace is not None:
                 for key, ref in posts:
-                    await agenda_card.remember_post(session, workspace.id, key, ref)
-                    await announcements.remember_post(session, workspace.id, key, ref)
+                    await remember_post(session, workspace.id, key, ref)
 
     async def meeting(self, event: MeetingEvent) -> MeetingAnswer:
         """An online meeting is ahead, started or ended in a chat the app is in: what to post, whether to notify.

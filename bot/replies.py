@@ -125,8 +125,13 @@ def agenda_key(item_id: int) -> str:
 
 def agenda_id(key: str) -> int | None:
     """The agenda item a card key names, or None when the key names something else."""
+    return keyed_id(key, AGENDA_PREFIX)
+
+
+def keyed_id(key: str, prefix: str) -> int | None:
+    """The id a message key of the kind ``prefix`` (e.g. ``"agenda:"``) names, or None for another kind."""
     kind, _, raw = key.partition(":")
-    if f"{kind}:" != AGENDA_PREFIX or not (raw.isascii() and raw.isdigit()) or len(raw) > 10:
+    if f"{kind}:" != prefix or not (raw.isascii() and raw.isdigit()) or len(raw) > 10:
         return None
     return int(raw)
 

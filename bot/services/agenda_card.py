@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import cards
 from bot.domain.lifecycle import AgendaState
-from bot.replies import Audience, Card, MessageKey, Reply, agenda_id, agenda_key
+from bot.replies import Audience, Card, MessageKey, Reply, agenda_key
 from bot.services import pools, views
 from bot.storage.models import AgendaItem, Member, Moment, Recipient, Team, Vote
 
@@ -99,13 +99,3 @@ def in_channel(item: AgendaItem) -> bool:
 
 def channel_card(item: AgendaItem, team: Team, card: Card) -> Reply:
     return Reply(card=card, audience=Audience.CHANNEL, to_team=team.external_id, message=message_key(item))
-
-
-async def remember_post(session: AsyncSession, workspace_id: int, key: str, ref: dict[str, Any]) -> None:
-    """Store where a surface posted a keyed message, so later changes update it in place."""
-    item_id = agenda_id(key)
-    if item_id is None:
-        return
-    item = await session.get(AgendaItem, item_id)
-    if item is not None and item.workspace_id == workspace_id:
-        item.post_ref = dict(ref)

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import cards
 from bot.domain.lifecycle import OPEN
-from bot.replies import Audience, Card, MessageKey, Reply, Section
+from bot.replies import Audience, Card, MessageKey, Reply, Section, keyed_id
 from bot.services import agenda_card
 from bot.storage.models import AgendaItem, Member, Moment, Recipient, Team
 
@@ -35,10 +34,7 @@ def key(moment_id: int) -> str:
 
 def moment_id_of(message_key: str) -> int | None:
     """The shout-out an announcement key names, or None when the key names something else."""
-    kind, _, raw = message_key.partition(":")
-    if f"{kind}:" != PREFIX or not (raw.isascii() and raw.isdigit()) or len(raw) > 10:
-        return None
-    return int(raw)
+    return keyed_id(message_key, PREFIX)
 
 
 def card(giver: Member | None, moment: Moment, people: Sequence[Member]) -> Card:
@@ -57,16 +53,6 @@ def post(moment: Moment, channel: str, shown: Card) -> Reply:
 def shown_in_channel(moment: Moment) -> bool:
     """Whether the channel may see the shout-out: approved (not withdrawn, hidden or in review) and not private."""
     return moment.kind == "shoutout" and moment.state == "approved" and not moment.private
-
-
-async def remember_post(session: AsyncSession, workspace_id: int, message_key: str, ref: dict[str, Any]) -> None:
-    """Store where a surface posted a shout-out's announcement, so later changes update it in place."""
-    moment_id = moment_id_of(message_key)
-    if moment_id is None:
-        return
-    moment = await session.get(Moment, moment_id)
-    if moment is not None and moment.workspace_id == workspace_id:
-        moment.post_ref = dict(ref)
 
 
 class Redrawn:
