@@ -25,25 +25,31 @@ class Acknowledgement:
 
     __slots__ = ("_body", "_timer")
 
-    def __init__(self, within: float = ACK_WAIT_SECONDS) -> None:
+    def __init__(self, within: float | None = ACK_WAIT_SECONDS) -> None:
+        """``within`` None: one that carries nothing and goes out at once (a button press's)."""
         loop = asyncio.get_running_loop()
         self._body: asyncio.Future[dict[str, Any] | None] = loop.create_future()
-        self._timer = loop.call_later(within, self.close)
+        self._timer = loop.call_later(within, self.close) if within is not None else None
+        if within is None:
+            self._body.set_result(None)
 
     def carry(self, body: dict[str, Any]) -> bool:
         """True: ``body`` goes out in the acknowledgement. False: the acknowledgement is sent or closed
         already, and the caller sends ``body`` its own way."""
         if self._body.done():
             return False
-        self._timer.cancel()
-        self._body.set_result(body)
+        self._answered(body)
         return True
 
     def close(self) -> None:
         """Nothing (more) for it to carry: it goes out empty, unless it carries something already."""
         if not self._body.done():
+            self._answered(None)
+
+    def _answered(self, body: dict[str, Any] | None) -> None:
+        if self._timer is not None:
             self._timer.cancel()
-            self._body.set_result(None)
+        self._body.set_result(body)
 
     async def body(self) -> dict[str, Any] | None:
         """What the acknowledgement carries: once an answer is offered, or it is closed, or time is up."""

@@ -92,11 +92,11 @@ class FastPath:
         if not token:
             return None
         client.token = token
-        acknowledgement = Acknowledgement()
         if kind == "command":
+            acknowledgement = Acknowledgement()
             answering = self._command_answer(body, client, acknowledgement)
         else:
-            acknowledgement.close()
+            acknowledgement = Acknowledgement(within=None)
             answering = self._press_answer(body, client)
         task = asyncio.create_task(answering)
         self._tasks.add(task)  # held until done: the loop keeps only a weak reference to a task
