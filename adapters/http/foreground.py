@@ -2,11 +2,12 @@
 
 A Slack acknowledgement (a modal submission's included) and a Teams turn are answered while the person,
 and the platform's deadline, wait; a Teams message counts while its core call runs, not while its reply
-waits on the Bot Connector (:class:`adapters.teams.endpoint.TurnSlots`). The answer to a slash command
-or a button, sent after its acknowledgement, can wait a moment: it starts once fewer than ``busy`` such
-requests are in flight — or after ``max_wait`` seconds at the latest, so that under overload answers
-come late but do come. It then waits for a slot, and gives up with a "busy" answer when none frees
-soon enough (:mod:`adapters.http.overload`).
+waits on the Bot Connector (:class:`adapters.teams.endpoint.TurnSlots`). The answer to a button, sent
+after its acknowledgement, can wait a moment: it starts once fewer than ``busy`` such requests are in
+flight — or after ``max_wait`` seconds at the latest, so that under overload answers come late but do
+come. It then waits for a slot, and gives up with a "busy" answer when none frees soon enough
+(:mod:`adapters.http.overload`). A slash command's answer, which its acknowledgement waits to carry, is
+itself what the person waits on: it does not give way (:meth:`adapters.http.inflight.Inflight.work`).
 """
 
 from __future__ import annotations
@@ -30,11 +31,6 @@ class Foreground:
     @property
     def serving(self) -> int:
         return self._serving
-
-    @property
-    def is_calm(self) -> bool:
-        """Fewer than ``busy`` requests are being answered: :meth:`calm` returns at once."""
-        return self._calm.is_set()
 
     @contextmanager
     def answering(self) -> Iterator[None]:

@@ -84,7 +84,7 @@ class Inflight:
                     self._idle.set()
 
     @asynccontextmanager
-    async def work(self, *, waiting: Callable[[], None] | None = None) -> AsyncIterator[None]:
+    async def work(self, *, acknowledged_within: float | None = None) -> AsyncIterator[None]:
         """An answer's work (the core's call, its reads and writes), inside :meth:`tracked`: first wait for a
         calm moment, then for a slot. :class:`adapters.http.overload.Busy` at once while Slack is slow to
         answer (:meth:`congested`), or when no slot frees within the answer wait bound.
@@ -92,13 +92,16 @@ class Inflight:
         Calls to Slack happen outside it (:meth:`on_slack`): a slot held across a round trip to Slack would
         cap a process at slots ÷ round-trip time, however idle its CPU and database.
 
-        ``waiting``: called first if the work cannot start at once (it would give way, or every slot is taken).
+        ``acknowledged_within``: the work's answer is awaited by an acknowledgement not sent yet (a
+        command's), which can wait this many seconds for the work to start. Such work is a request being
+        answered itself, so it does not give way to acknowledgements (it would wait for its own, and for
+        every other one under load); and it waits for a slot no longer than that (past it: Busy, which the
+        acknowledgement carries).
         """
         self.admit()
-        if waiting is not None and (not self._foreground.is_calm or self._slots.full):
-            waiting()
-        await self._foreground.calm()  # give way before taking a slot, not while holding one
-        async with self._slots:
+        if acknowledged_within is None:
+            await self._foreground.calm()  # give way before taking a slot, not while holding one
+        async with self._slots.slot(within=acknowledged_within):
             yield
 
     @asynccontextmanager

@@ -57,14 +57,26 @@ class Backlog:
         return self._taken
 
     async def __aenter__(self) -> None:
+        await self._take(self._bound)
+
+    async def _take(self, bound: float) -> None:
         if not self._slots.locked():  # a slot is free: take it without arming a timeout
             await self._slots.acquire()
         else:
             try:
-                await asyncio.wait_for(self._slots.acquire(), self._bound)
+                await asyncio.wait_for(self._slots.acquire(), bound)
             except TimeoutError:
                 raise Busy from None
         self._taken += 1
+
+    @asynccontextmanager
+    async def slot(self, *, within: float | None = None) -> AsyncIterator[None]:
+        """A slot, waited for ``within`` seconds (None: the bound) at most, then :class:`Busy`."""
+        await self._take(self._bound if within is None else within)
+        try:
+            yield
+        finally:
+            await self.__aexit__(None, None, None)
 
     async def __aexit__(
         self, _kind: type[BaseException] | None, _error: BaseException | None, _trace: TracebackType | None

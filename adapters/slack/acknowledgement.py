@@ -7,9 +7,13 @@ request from the server to Slack and the round trip it costs. So the acknowledge
 waits, a bounded moment (``ACK_WAIT_SECONDS``, well inside Slack's 3 s), for the answer: the first reply
 only the person sees (or the "busy" answer) is carried in it; everything after it, and an answer not
 ready in time, goes to the ``response_url`` as before. A command whose replies include nothing the person
-alone sees (a form to open, a post to a channel) closes it empty when it is done, and one whose work must
-wait its turn (the process is busy answering others) closes it empty before it waits: the acknowledgement
-waits for an answer being worked on, never for a queue.
+alone sees (a form to open, a post to a channel) closes it empty when it is done.
+
+The command's work does not give way to other acknowledgements (its answer is one), and when every work
+slot of the process is taken it waits for one only while its answer could still go in the
+acknowledgement (:meth:`Acknowledgement.slot_wait`); past that it is shed, and the acknowledgement
+carries the "busy" answer. So under overload a person hears "busy" within about half a second and the
+process spends nothing more on it: no answer queued behind others, no second request to Slack.
 """
 
 from __future__ import annotations
@@ -18,20 +22,31 @@ import asyncio
 from typing import Any
 
 ACK_WAIT_SECONDS = 0.5  # then an empty 200: Slack must have the acknowledgement within 3 s, whatever the load
+WORK_SECONDS = 0.1  # of that wait, left for the work once it has a slot (the mix's work takes a few ms)
 
 
 class Acknowledgement:
     """The 200 to one command: empty, or carrying one answer offered before it was sent."""
 
-    __slots__ = ("_body", "_timer")
+    __slots__ = ("_body", "_deadline", "_loop", "_timer")
 
     def __init__(self, within: float | None = ACK_WAIT_SECONDS) -> None:
         """``within`` None: one that carries nothing and goes out at once (a button press's)."""
-        loop = asyncio.get_running_loop()
+        self._loop = loop = asyncio.get_running_loop()
         self._body: asyncio.Future[dict[str, Any] | None] = loop.create_future()
-        self._timer = loop.call_later(within, self.close) if within is not None else None
         if within is None:
+            self._deadline = self._timer = None
             self._body.set_result(None)
+        else:
+            self._deadline = loop.time() + within
+            self._timer = loop.call_at(self._deadline, self.close)
+
+    def slot_wait(self) -> float | None:
+        """How long the command's work may wait for a slot and still have time to put its answer in this
+        acknowledgement (0 when only a free slot will do); None once it is sent or closed."""
+        if self._deadline is None or self._body.done():
+            return None
+        return max(0.0, self._deadline - WORK_SECONDS - self._loop.time())
 
     def carry(self, body: dict[str, Any]) -> bool:
         """True: ``body`` goes out in the acknowledgement. False: the acknowledgement is sent or closed

@@ -179,9 +179,9 @@ class SlackListeners:
                 profile = await self._profile(client, sender)
                 incoming = await read(profile)
                 channels = await self._home_channels(client, sender, profile) if in_home else None
-            # A command's acknowledgement waits for an answer being worked on, not for one that must wait its turn.
-            closing = acknowledgement.close if acknowledgement is not None else None
-            async with self._inflight.work(waiting=closing):
+            # A command's work starts while its acknowledgement can still carry the answer, or is shed.
+            within = acknowledgement.slot_wait() if acknowledgement is not None else None
+            async with self._inflight.work(acknowledged_within=within):
                 if not await self._first_time(body):
                     return
                 replies = await self._core.handle(incoming)

@@ -85,29 +85,48 @@ async def test_a_slot_is_free_again_while_its_answer_is_sent() -> None:
                 pass
 
 
-async def test_work_that_cannot_start_at_once_says_so_before_it_waits() -> None:
+async def test_work_an_acknowledgement_waits_for_waits_for_a_slot_only_as_long_as_the_acknowledgement_can() -> None:
+    inflight = Inflight(limit=1, foreground=Foreground(busy=1, max_wait=5.0), wait=5.0)
+    ran: list[str] = []
+
+    async def command(within: float) -> None:
+        async with inflight.work(acknowledged_within=within):
+            ran.append(f"within {within}")
+
+    async with inflight.work():
+        with pytest.raises(Busy):  # every slot taken, and only a free one will do
+            await command(0.0)
+        started = time.monotonic()
+        with pytest.raises(Busy):
+            await command(0.05)
+        assert 0.04 <= time.monotonic() - started < 1.0, "shed once the acknowledgement can wait no longer"
+        waiting = asyncio.create_task(command(5.0))
+        await asyncio.sleep(0.01)
+        assert ran == []
+    await asyncio.wait_for(waiting, 1)  # the slot came free in time
+    assert ran == ["within 5.0"]
+
+
+async def test_work_an_acknowledgement_waits_for_does_not_give_way_to_acknowledgements() -> None:
     foreground = Foreground(busy=1, max_wait=5.0)
     inflight = Inflight(limit=1, foreground=foreground, wait=5.0)
     told: list[str] = []
 
-    async with inflight.work(waiting=lambda: told.append("free")):
-        assert told == [], "a free slot and a calm process: it starts at once"
+    async def command() -> None:
+        async with inflight.work(acknowledged_within=0.4):
+            told.append("command ran")
 
-        async def second() -> None:
-            async with inflight.work(waiting=lambda: told.append("no slot")):
-                told.append("second ran")
+    async def press() -> None:
+        async with inflight.work():
+            told.append("press ran")
 
-        blocked = asyncio.create_task(second())
+    with inflight.acknowledging():  # requests someone waits on are being answered: the process is busy
+        await asyncio.wait_for(command(), 1)  # its answer is one of them: it runs at once
+        giving_way = asyncio.create_task(press())
         await asyncio.sleep(0.01)
-        assert told == ["no slot"]
-    await asyncio.wait_for(blocked, 1)
-    assert told == ["no slot", "second ran"]
-
-    with inflight.acknowledging():  # a request someone waits on: work gives way to it
-        giving_way = asyncio.create_task(second())
-        await asyncio.sleep(0.01)
-        assert told[-1] == "no slot"
+        assert told == ["command ran"], "a press's answer, sent after its acknowledgement, gives way"
     await asyncio.wait_for(giving_way, 1)
+    assert told == ["command ran", "press ran"]
 
 
 class Clock:

@@ -479,19 +479,44 @@ async def test_a_wait_slack_asks_for_is_not_slack_being_slow(runtime: Runtime, f
     assert len(fake_slack.calls_to("chat.postMessage")) == 2, "tried again after the wait"
 
 
-async def test_a_command_that_must_wait_its_turn_is_acknowledged_at_once_and_answered_after(
-    runtime: Runtime, slack: SlackDriver
+async def test_a_command_that_finds_every_slot_taken_is_shed_within_its_acknowledgement(
+    runtime: Runtime, patient: SlackDriver
 ) -> None:
-    """Its acknowledgement does not wait for an answer whose work has not started: with every slot taken,
-    the 200 comes back empty well before the acknowledgement's own bound, and the answer (busy, here, past the
-    wait bound) follows on the response URL."""
-    await slack.command("help")
-    async with every_slot_waiting(runtime, slack):
+    """However long answers may otherwise wait for a slot, a command waits for one only while its answer could
+    still go in its acknowledgement: with every slot held longer than that, its 200 carries the busy answer,
+    within the acknowledgement's own bound, nothing goes to its response URL and nothing of it is stored."""
+    await patient.command("help")
+    stored_before, shed_before = await stories(runtime), await shed(patient, "command")
+    async with every_slot_waiting(runtime, patient):
         started = time.monotonic()
-        name = await slack.command("help", user="U9", settle=False)
+        name = await patient.command(f"{STORY} late", user="U9", settle=False)
         acknowledged = time.monotonic() - started
-        assert name not in slack.fake.carried
-    assert acknowledged < ACK_WAIT_SECONDS / 2
-    await slack.settle()
-    [answer] = slack.responses(name)
-    assert BUSY in all_text(answer)
+        assert name in patient.fake.carried and BUSY in patient.said(name), "the busy answer, in the 200"
+    assert acknowledged < ACK_WAIT_SECONDS + 0.4
+    await patient.settle()
+    assert len(patient.responses(name)) == 1, "nothing more on its response URL"
+    assert await stories(runtime) - stored_before == CONCURRENT_WORK, "the slots' stories only"
+    assert await shed(patient, "command") - shed_before == 1
+
+
+async def test_a_command_whose_slot_frees_in_time_carries_its_answer(runtime: Runtime, patient: SlackDriver) -> None:
+    """A slot that comes free while the acknowledgement can still wait is taken, and the answer goes in the 200."""
+    await patient.command("help")
+    async with database_held(runtime):
+        holders = [
+            asyncio.create_task(patient.command(f"{STORY} {n}", user=f"U{100 + n}", settle=False))
+            for n in range(CONCURRENT_WORK)
+        ]
+
+        async def slots_taken() -> bool:
+            return patient.surface.inflight.working == CONCURRENT_WORK
+
+        assert await eventually(slots_taken, within=5, every=0.01)
+        waiting = asyncio.create_task(patient.command("help", user="U9", settle=False))
+        await asyncio.sleep(ACK_WAIT_SECONDS / 5)
+    name = await waiting
+    await asyncio.gather(*holders)
+    await patient.settle()
+    assert name in patient.fake.carried, "answered in its acknowledgement"
+    assert len(patient.responses(name)) == 1 and BUSY not in patient.said(name)
+    assert "Show what I can do" in patient.said(name), "help's answer"
