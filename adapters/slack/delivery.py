@@ -45,7 +45,10 @@ DM_ATTACHMENT_CHARS = 3000
 
 
 def api_error(exc: SlackApiError) -> str:
-    error = exc.response.get("error") if exc.response is not None else None
+    """Slack's error code; ``unknown_error`` when the answer carries none, such as a body that is not JSON
+    (a gateway's HTML error page, a proxy's plain text), which the client keeps as a string."""
+    data = exc.response.data if exc.response is not None else None
+    error = data.get("error") if isinstance(data, dict) else None
     return error if isinstance(error, str) else "unknown_error"
 
 

@@ -36,6 +36,7 @@ class Failure:
     error: str
     status: int = 200
     retry_after: float | None = None
+    page: str | None = None  # answered as an HTML page instead of Slack's JSON (a gateway's error page)
 
 
 @dataclass
@@ -113,10 +114,18 @@ class FakeSlack(CanvasMethods):
         }
 
     def fail(
-        self, method: str, error: str, *, status: int = 200, retry_after: float | None = None, times: int = 1
+        self,
+        method: str,
+        error: str,
+        *,
+        status: int = 200,
+        retry_after: float | None = None,
+        times: int = 1,
+        page: str | None = None,
     ) -> None:
-        """The next ``times`` calls of ``method`` fail with ``error`` (HTTP ``status``, optional Retry-After)."""
-        self.failures[method] += [Failure(error, status, retry_after)] * times
+        """The next ``times`` calls of ``method`` fail with ``error`` (HTTP ``status``, optional Retry-After),
+        or with the HTML ``page`` in place of Slack's JSON answer."""
+        self.failures[method] += [Failure(error, status, retry_after, page)] * times
 
     def slow(self, method: str, seconds: float) -> None:
         """Calls of ``method`` (or ``"response_url"``: every answer on a response URL) take ``seconds``."""
@@ -166,6 +175,8 @@ class FakeSlack(CanvasMethods):
         if planned:
             failure = planned.pop(0)
             headers = {"Retry-After": str(int(failure.retry_after))} if failure.retry_after is not None else {}
+            if failure.page is not None:
+                return web.Response(text=failure.page, content_type="text/html", status=failure.status, headers=headers)
             return web.json_response({"ok": False, "error": failure.error}, status=failure.status, headers=headers)
         if method == "oauth.v2.access":
             return web.json_response(self._oauth(params))

@@ -3,6 +3,8 @@ know is refused by name and nothing is stored; when Slack cannot be asked, nothi
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import func, select
 
@@ -59,9 +61,19 @@ async def test_a_shoutout_form_naming_a_bot_is_an_inline_error(strangers: SlackD
     assert await shoutouts(runtime) == 0
 
 
-async def test_when_slack_cannot_say_who_someone_is_nothing_is_stored(slack: SlackDriver, runtime: Runtime) -> None:
+GATEWAY_PAGE = "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>"
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [{"error": "internal_error"}, {"error": "", "status": 503, "page": GATEWAY_PAGE, "times": 5}],
+    ids=["slack's error", "a gateway's page"],
+)
+async def test_when_slack_cannot_say_who_someone_is_nothing_is_stored(
+    slack: SlackDriver, runtime: Runtime, failure: dict[str, Any]
+) -> None:
     await slack.command("help")  # the person asking is known (and their profile cached)
-    slack.fake.fail("users.info", "internal_error")
+    slack.fake.fail("users.info", **failure)
 
     answer = await slack.command(f"shoutout <@U3|carol> {REASON}")
 
@@ -70,6 +82,15 @@ async def test_when_slack_cannot_say_who_someone_is_nothing_is_stored(slack: Sla
 
     again = await slack.command(f"shoutout <@U3|carol> {REASON}")
     assert "is shared" in slack.said(again)
+
+
+async def test_a_command_is_answered_when_slack_answers_who_is_asking_with_an_error_page(slack: SlackDriver) -> None:
+    slack.fake.fail("users.info", "", status=503, page=GATEWAY_PAGE, times=10)  # past the client's retries
+
+    answer = await slack.command("story A customer was double-billed | I refunded at once")
+
+    assert "is in the pool" in slack.said(answer)
+    assert "double-billed" in slack.said(await slack.command("mine"))
 
 
 async def shoutouts(runtime: Runtime) -> int:
