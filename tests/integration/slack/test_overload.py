@@ -102,9 +102,9 @@ async def database_held(runtime: Runtime) -> AsyncIterator[None]:
 
 
 @contextlib.asynccontextmanager
-async def every_slot_waiting(runtime: Runtime, slack: SlackDriver) -> AsyncIterator[None]:
+async def every_slot_waiting(runtime: Runtime, slack: SlackDriver, held: float = HELD) -> AsyncIterator[None]:
     """Every work slot taken by a story waiting on the held database; the block runs meanwhile. The
-    database stays held for ``HELD`` seconds after it, then the stories are told."""
+    database stays held for ``held`` seconds after it, then the stories are told."""
     async with database_held(runtime):
         burst = [
             asyncio.create_task(slack.command(f"{STORY} {n}", user=f"U{100 + n}", settle=False))
@@ -116,7 +116,7 @@ async def every_slot_waiting(runtime: Runtime, slack: SlackDriver) -> AsyncItera
 
         assert await eventually(slots_taken, within=5, every=0.01)
         yield
-        await asyncio.sleep(HELD)
+        await asyncio.sleep(held)
     await asyncio.gather(*burst)
     await slack.settle()
 
@@ -502,20 +502,10 @@ async def test_a_command_that_finds_every_slot_taken_is_shed_within_its_acknowle
 async def test_a_command_whose_slot_frees_in_time_carries_its_answer(runtime: Runtime, patient: SlackDriver) -> None:
     """A slot that comes free while the acknowledgement can still wait is taken, and the answer goes in the 200."""
     await patient.command("help")
-    async with database_held(runtime):
-        holders = [
-            asyncio.create_task(patient.command(f"{STORY} {n}", user=f"U{100 + n}", settle=False))
-            for n in range(CONCURRENT_WORK)
-        ]
-
-        async def slots_taken() -> bool:
-            return patient.surface.inflight.working == CONCURRENT_WORK
-
-        assert await eventually(slots_taken, within=5, every=0.01)
+    async with every_slot_waiting(runtime, patient, held=0):
         waiting = asyncio.create_task(patient.command("help", user="U9", settle=False))
         await asyncio.sleep(ACK_WAIT_SECONDS / 5)
     name = await waiting
-    await asyncio.gather(*holders)
     await patient.settle()
     assert name in patient.fake.carried, "answered in its acknowledgement"
     assert len(patient.responses(name)) == 1 and BUSY not in patient.said(name)
