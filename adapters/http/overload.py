@@ -1,10 +1,11 @@
 """Graceful overload: answers that cannot start soon enough are shed with a short "busy" answer.
 
-After an acknowledgement, the answer to a slash command or a button waits for one of a process's
-few slots for such work. When more arrives than the process can answer, that wait would grow
-without limit (people waiting tens of seconds for an answer, memory growing, Slack retrying). So
-the wait is bounded: an answer that gets no slot within ``bound`` seconds is not started at all —
-nothing of it is stored — and the person gets :data:`BUSY` instead, well within Slack's 3 seconds.
+The answer to a slash command or a button waits for one of a process's few slots for such work.
+When more arrives than the process can answer, that wait would grow without limit (people waiting
+tens of seconds for an answer, memory growing, Slack retrying). So the wait is bounded: an answer
+that gets no slot within ``bound`` seconds — or sooner, for a command whose acknowledgement waits to
+carry its answer (:meth:`Backlog.slot`) — is not started at all, nothing of it is stored, and the
+person gets :data:`BUSY` instead, well within Slack's 3 seconds.
 ``customer_moment_answers_shed_total`` counts what was shed. The scheduler never comes here: its
 posts have their own pool and pacing and are never shed.
 """
@@ -23,7 +24,9 @@ from bot import metrics
 logger = logging.getLogger(__name__)
 
 BUSY = "Customer Moment is busy right now: nothing was done. Please try again in a minute."
-ANSWER_WAIT_SECONDS = 1.0  # after at most Foreground's 1 s of giving way: busy within 2 s, leaving 1 s to send it
+# After at most Foreground's 1 s of giving way (an answer sent after its acknowledgement): busy within 2 s,
+# leaving 1 s to send it. A command's answer awaited by its acknowledgement waits less (Backlog.slot).
+ANSWER_WAIT_SECONDS = 1.0
 
 
 class Busy(Exception):
@@ -31,8 +34,8 @@ class Busy(Exception):
 
 
 class Backlog:
-    """At most ``limit`` answers at once; one that would wait longer than ``bound`` seconds raises :class:`Busy`
-    (except through :meth:`unbounded`).
+    """At most ``limit`` answers at once; one that would wait longer than ``bound`` seconds (or the shorter
+    wait given to :meth:`slot`) raises :class:`Busy` (except through :meth:`unbounded`).
 
     Used as ``async with backlog:``, like the semaphore it wraps.
     """
@@ -71,8 +74,9 @@ class Backlog:
 
     @asynccontextmanager
     async def slot(self, *, within: float | None = None) -> AsyncIterator[None]:
-        """A slot, waited for ``within`` seconds (None: the bound) at most, then :class:`Busy`."""
-        await self._take(self._bound if within is None else within)
+        """A slot, waited for at most ``within`` seconds (never longer than the bound; None: the bound), then
+        :class:`Busy`."""
+        await self._take(self._bound if within is None else min(within, self._bound))
         try:
             yield
         finally:

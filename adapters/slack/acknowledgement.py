@@ -43,10 +43,14 @@ class Acknowledgement:
 
     def slot_wait(self) -> float | None:
         """How long the command's work may wait for a slot and still have time to put its answer in this
-        acknowledgement (0 when only a free slot will do); None once it is sent or closed."""
+        acknowledgement (0 when only a free slot will do); None once it is sent or closed, or past its
+        deadline (its timer, late behind other work, is about to send it empty)."""
         if self._deadline is None or self._body.done():
             return None
-        return max(0.0, self._deadline - WORK_SECONDS - self._loop.time())
+        now = self._loop.time()
+        if now >= self._deadline:
+            return None
+        return max(0.0, self._deadline - WORK_SECONDS - now)
 
     def carry(self, body: dict[str, Any]) -> bool:
         """True: ``body`` goes out in the acknowledgement. False: the acknowledgement is sent or closed

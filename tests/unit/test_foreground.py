@@ -94,8 +94,10 @@ async def test_work_an_acknowledgement_waits_for_waits_for_a_slot_only_as_long_a
             ran.append(f"within {within}")
 
     async with inflight.work():
+        started = time.monotonic()
         with pytest.raises(Busy):  # every slot taken, and only a free one will do
             await command(0.0)
+        assert time.monotonic() - started < 1.0, "shed at once, not after the answers' bound"
         started = time.monotonic()
         with pytest.raises(Busy):
             await command(0.05)
@@ -105,6 +107,17 @@ async def test_work_an_acknowledgement_waits_for_waits_for_a_slot_only_as_long_a
         assert ran == []
     await asyncio.wait_for(waiting, 1)  # the slot came free in time
     assert ran == ["within 5.0"]
+
+
+async def test_work_an_acknowledgement_waits_for_waits_no_longer_than_any_answer() -> None:
+    inflight = Inflight(limit=1, foreground=Foreground(busy=1, max_wait=5.0), wait=0.05)
+
+    async with inflight.work():
+        started = time.monotonic()
+        with pytest.raises(Busy):
+            async with inflight.work(acknowledged_within=5.0):
+                pass
+        assert time.monotonic() - started < 1.0, "the answers' bound caps the acknowledgement's wait"
 
 
 async def test_work_an_acknowledgement_waits_for_does_not_give_way_to_acknowledgements() -> None:

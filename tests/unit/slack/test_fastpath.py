@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from typing import Any, cast
 from urllib.parse import urlencode
 
@@ -15,7 +16,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.http.overload import BUSY, Busy
-from adapters.slack.acknowledgement import Acknowledgement
+from adapters.slack.acknowledgement import WORK_SECONDS, Acknowledgement
 from adapters.slack.fastpath import FastPath
 
 
@@ -208,3 +209,20 @@ async def test_an_answer_not_ready_in_time_leaves_the_acknowledgement_empty() ->
     acknowledgement = Acknowledgement(within=0.01)
     assert await asyncio.wait_for(acknowledgement.body(), 5) is None
     assert not acknowledgement.carry({"text": "too late"})
+
+
+async def test_a_commands_work_may_wait_for_a_slot_only_while_its_acknowledgement_can_carry_the_answer() -> None:
+    acknowledgement = Acknowledgement(within=0.3)
+    wait = acknowledgement.slot_wait()
+    assert wait is not None and 0.15 < wait <= 0.3 - WORK_SECONDS, "the wait leaves time for the work"
+    time.sleep(0.3)  # noqa: ASYNC251 - the loop held past the deadline, before its timer could send the acknowledgement
+    assert acknowledgement.slot_wait() is None, "past the deadline: the work waits as any answer after its 200"
+    assert await asyncio.wait_for(acknowledgement.body(), 5) is None
+
+
+async def test_a_sent_acknowledgement_leaves_no_wait_to_its_work() -> None:
+    carried = Acknowledgement(within=5)
+    assert carried.carry({"text": "answer"})
+    assert carried.slot_wait() is None
+    pressed = Acknowledgement(within=None)
+    assert pressed.slot_wait() is None
