@@ -33,9 +33,11 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, alias="PORT", ge=1, le=65535)
     max_body_bytes: int = Field(default=512 * 1024, alias="MAX_BODY_BYTES", ge=1024)
     serve_processes: int = Field(default=1, alias="SERVE_PROCESSES", ge=1, le=64)
-    # How long an answer after an acknowledgement may wait for a slot before the person is told the bot is
-    # busy (adapters/http/overload.py). It comes after up to 1 s of giving way to acknowledgements, so at
-    # most 2 s: the busy answer must reach the person within Slack's 3 s even on a loaded process.
+    # How long an answer may wait for a slot before the person is told the bot is busy
+    # (adapters/http/overload.py). An answer sent after its acknowledgement waits after up to 1 s of giving
+    # way to acknowledgements, so at most 2 s: the busy answer must reach the person within Slack's 3 s even
+    # on a loaded process. A command whose acknowledgement waits to carry its answer waits no longer than
+    # that acknowledgement can (under half a second), and never longer than this.
     answer_wait_seconds: float = Field(default=1.0, alias="ANSWER_WAIT_SECONDS", gt=0, le=2.0)
 
     slack_signing_secret: str = Field(default="", alias="SLACK_SIGNING_SECRET")

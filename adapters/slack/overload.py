@@ -1,7 +1,8 @@
 """The "busy" answer on Slack: when a command's or a button's answer is shed, the person hears so.
 
-:class:`adapters.http.overload.Busy` is raised by the listener, after the acknowledgement and before
-any work, when no slot came free in time or Slack is slow to answer the calls already waiting on it.
+:class:`adapters.http.overload.Busy` is raised by the listener before any work — for a command, while its
+acknowledgement still waits to carry the answer; otherwise after the acknowledgement — when no slot came
+free in time or Slack is slow to answer the calls already waiting on it.
 Bolt (or :mod:`adapters.slack.fastpath`, for commands and button presses) hands it to the app's error
 handler, which this provides: it posts :data:`adapters.http.overload.BUSY` to the request's
 ``response_url`` (only the person sees it) and counts the shed request. A command whose acknowledgement
