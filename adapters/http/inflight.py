@@ -86,8 +86,9 @@ class Inflight:
     @asynccontextmanager
     async def work(self, *, acknowledged_within: float | None = None) -> AsyncIterator[None]:
         """An answer's work (the core's call, its reads and writes), inside :meth:`tracked`: first wait for a
-        calm moment, then for a slot. :class:`adapters.http.overload.Busy` at once while Slack is slow to
-        answer (:meth:`congested`), or when no slot frees within the answer wait bound.
+        calm moment (unless an acknowledgement awaits the answer), then for a slot.
+        :class:`adapters.http.overload.Busy` at once while Slack is slow to answer (:meth:`congested`), or
+        when no slot frees within the answer wait bound.
 
         Calls to Slack happen outside it (:meth:`on_slack`): a slot held across a round trip to Slack would
         cap a process at slots ÷ round-trip time, however idle its CPU and database.

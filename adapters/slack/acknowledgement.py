@@ -28,29 +28,24 @@ WORK_SECONDS = 0.1  # of that wait, left for the work once it has a slot (the mi
 class Acknowledgement:
     """The 200 to one command: empty, or carrying one answer offered before it was sent."""
 
-    __slots__ = ("_body", "_deadline", "_loop", "_timer")
+    __slots__ = ("_body", "_timer")
 
     def __init__(self, within: float | None = ACK_WAIT_SECONDS) -> None:
         """``within`` None: one that carries nothing and goes out at once (a button press's)."""
-        self._loop = loop = asyncio.get_running_loop()
+        loop = asyncio.get_running_loop()
         self._body: asyncio.Future[dict[str, Any] | None] = loop.create_future()
+        self._timer = loop.call_later(within, self.close) if within is not None else None
         if within is None:
-            self._deadline = self._timer = None
             self._body.set_result(None)
-        else:
-            self._deadline = loop.time() + within
-            self._timer = loop.call_at(self._deadline, self.close)
 
     def slot_wait(self) -> float | None:
         """How long the command's work may wait for a slot and still have time to put its answer in this
         acknowledgement (0 when only a free slot will do); None once it is sent or closed, or past its
         deadline (its timer, late behind other work, is about to send it empty)."""
-        if self._deadline is None or self._body.done():
+        if self._timer is None or self._body.done():
             return None
-        now = self._loop.time()
-        if now >= self._deadline:
-            return None
-        return max(0.0, self._deadline - WORK_SECONDS - now)
+        left = self._timer.when() - asyncio.get_running_loop().time()
+        return max(0.0, left - WORK_SECONDS) if left > 0 else None
 
     def carry(self, body: dict[str, Any]) -> bool:
         """True: ``body`` goes out in the acknowledgement. False: the acknowledgement is sent or closed
