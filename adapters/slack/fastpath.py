@@ -30,7 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.http.overload import Busy
 from adapters.slack.acknowledgement import Acknowledgement
-from adapters.slack.overload import ErrorHandler, busy_acknowledged
+from adapters.slack.overload import ErrorHandler, busy_acknowledged, failure_acknowledged
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +110,8 @@ class FastPath:
             if not busy_acknowledged(ack, body):
                 await self._on_error(exc, body, client)
         except Exception as exc:
-            await self._on_error(exc, body, client)
+            if not failure_acknowledged(ack, exc, body):
+                await self._on_error(exc, body, client)
         finally:
             ack.close()
 

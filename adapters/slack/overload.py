@@ -9,8 +9,11 @@ handler, which this provides: it posts :data:`adapters.http.overload.BUSY` to th
 has not gone out yet carries the busy answer in it instead (:func:`busy_acknowledged`). A press in the Home tab, or a
 visit to it, has no ``response_url``: the tab the person is looking at is published again with the busy
 answer as its notice (a first visit, with no tab yet: a tab with only its top and the notice); a message
-written to the bot is answered with it in that conversation. Every other error is logged, as Bolt's own
-handler would.
+written to the bot is answered with it in that conversation.
+
+Every other error is logged, as Bolt's own handler would, and the person is not left without an answer:
+a command whose acknowledgement has not gone out carries a notice of the failure in it
+(:func:`failure_acknowledged`); otherwise the notice goes to the request's ``response_url`` when it has one.
 """
 
 from __future__ import annotations
@@ -30,11 +33,20 @@ from adapters.slack.acknowledgement import Acknowledgement
 from adapters.slack.home import notice_only, with_notice
 from adapters.slack.incoming import is_direct_message, tenant_of, user_of
 from adapters.slack.respond import respond
+from bot.log_safety import error_summary
 
 logger = logging.getLogger(__name__)
 
 BUSY_ANSWER = {"response_type": "ephemeral", "replace_original": False, "text": BUSY}
 BUSY_ACKNOWLEDGEMENT = {"response_type": "ephemeral", "text": BUSY}
+# A listener failed outside the core (which answers its own failures and rolls them back): what was asked
+# may have been stored before the failure, so the person is told to look before trying again.
+FAILED = (
+    "Something went wrong on my side while answering, and it has been logged. "
+    "What you asked for may have gone through: check before you try again."
+)
+FAILED_ANSWER = {"response_type": "ephemeral", "replace_original": False, "text": FAILED}
+FAILED_ACKNOWLEDGEMENT = {"response_type": "ephemeral", "text": FAILED}
 
 
 def is_home_visit(event: dict[str, Any]) -> bool:
@@ -57,6 +69,25 @@ def busy_acknowledged(acknowledgement: Acknowledgement, body: dict[str, Any]) ->
     return True
 
 
+def failure_acknowledged(acknowledgement: Acknowledgement, error: Exception, body: dict[str, Any]) -> bool:
+    """A command whose listener failed: the failure notice carried in its acknowledgement if that has not
+    gone out yet (True), and the failure logged."""
+    if not acknowledgement.carry(FAILED_ACKNOWLEDGEMENT):
+        return False
+    log_failure(error, body)
+    return True
+
+
+def log_failure(error: Exception, body: dict[str, Any]) -> None:
+    logger.error(
+        "Slack %s of user %s in workspace %s failed in a listener or middleware: %s",
+        kind_of(body),
+        user_of(body)[0],
+        tenant_of(body).workspace_id,
+        error_summary(error),
+    )
+
+
 def shed(body: dict[str, Any]) -> None:
     """Count ``body``'s request as shed."""
     kind, user_id, workspace_id = kind_of(body), user_of(body)[0], tenant_of(body).workspace_id
@@ -72,7 +103,9 @@ def error_handler(
     tracked: Callable[[], AbstractAsyncContextManager[object]],
     claim: Callable[[dict[str, Any]], Awaitable[bool]],
 ) -> ErrorHandler:
-    """Bolt's ``app.error`` handler: the busy answer for :class:`Busy`, a logged error for anything else.
+    """Bolt's ``app.error`` handler: the busy answer for :class:`Busy`; for anything else a logged error,
+    and a notice of the failure to the person where the request has a ``response_url`` (a command, a press
+    in a message), so that nobody is left with no answer at all.
 
     ``sender``: the surface's own client, whose session and proxy carry a busy answer to a ``response_url``.
 
@@ -83,17 +116,24 @@ def error_handler(
     own, with the workspace's token (Bolt passes it by that name), which publishing a Home tab needs."""
 
     async def handle(error: Exception, body: dict[str, Any], client: AsyncWebClient | None = None) -> None:
-        if not isinstance(error, Busy):
-            logger.error("Slack request failed in a listener or middleware (error: %s)", error, exc_info=error)
-            return
+        if isinstance(error, Busy):
+            what, answer = "busy", answer_busy(body, client)
+        else:
+            log_failure(error, body)
+            what, answer = "failure", answer_failure(body)
         try:
-            await answer_busy(body, client)
+            await answer
         except Exception:  # nobody awaits the handler's task: logged here, or lost
-            logger.exception("busy answer failed (%s of workspace %s)", kind_of(body), tenant_of(body).workspace_id)
+            logger.exception("%s answer failed (%s of workspace %s)", what, kind_of(body), tenant_of(body).workspace_id)
+
+    async def answer_failure(body: dict[str, Any]) -> None:
+        url = body.get("response_url")
+        if isinstance(url, str) and url:
+            await post(url, FAILED_ANSWER, body, "failure notice")
 
     async def answer_busy(body: dict[str, Any], client: AsyncWebClient | None) -> None:
         shed(body)
-        workspace_id, (user_id, _) = tenant_of(body).workspace_id, user_of(body)
+        user_id = user_of(body)[0]
         url = body.get("response_url")
         if not isinstance(url, str) or not url:
             view, event = body.get("view"), body.get("event")
@@ -107,14 +147,18 @@ def error_handler(
                 shown = event.get("view")  # the tab as it is now; none before the first one was published
                 await busy_home(client, str(event["user"]), shown if isinstance(shown, dict) else None)
             return  # otherwise an event nobody waits on an answer to
+        await post(url, BUSY_ANSWER, body, "busy answer")
+
+    async def post(url: str, answer: dict[str, Any], body: dict[str, Any], what: str) -> None:
+        workspace_id, (user_id, _) = tenant_of(body).workspace_id, user_of(body)
         try:
             async with tracked():
-                status = await respond(sender, url, BUSY_ANSWER)
+                status = await respond(sender, url, answer)
         except (aiohttp.ClientError, TimeoutError) as exc:
-            logger.warning("busy answer to user %s in workspace %s failed: %s", user_id, workspace_id, exc)
+            logger.warning("%s to user %s in workspace %s failed: %s", what, user_id, workspace_id, exc)
             return
         if status != 200:
-            logger.warning("response_url answered %s to the busy answer of user %s", status, user_id)
+            logger.warning("response_url answered %s to the %s of user %s", status, what, user_id)
 
     async def busy_direct(client: AsyncWebClient, user_id: str, channel: str, body: dict[str, Any]) -> None:
         async with tracked():  # the claim too: shutdown and tests wait for the whole busy answer

@@ -70,3 +70,38 @@ async def test_oauth_mode_a_workspace_that_never_installed_is_left_to_bolt(
     name = await slack_oauth.command("help", team="T404")
     assert "installation" in slack_oauth.said(name).lower()
     assert [body.get("team_id") for body in seen] == ["T404"]
+
+
+def failing(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """A bug in the listener's own code, outside the core, before anything is stored."""
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("a customer's private words")
+
+    monkeypatch.setattr(f"adapters.slack.listeners.{name}", broken)
+
+
+async def test_a_command_whose_listener_fails_is_told_so_in_its_acknowledgement_and_the_failure_is_logged(
+    slack: SlackDriver, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    failing(monkeypatch, "command_incoming")
+    name = await slack.command("story Lost parcel | Rebooked it | Call first", user="U7")
+    assert name in slack.fake.carried, "the failure notice comes in the acknowledgement"
+    said = slack.said(name)
+    assert "Something went wrong" in said and "may have gone through" in said and "Thanks!" not in said
+    assert len(slack.responses(name)) == 1, "told once"
+    logged = [r for r in caplog.records if "failed in a listener" in r.getMessage()]
+    assert len(logged) == 1 and "U7" in logged[0].getMessage() and "T1" in logged[0].getMessage()
+    assert "private words" not in caplog.text, "the log names the error's kind and place, not its text"
+
+
+async def test_a_press_whose_listener_fails_is_told_so_on_its_response_url(
+    slack: SlackDriver, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    await slack.command("request")
+    item = agenda_item(slack, "C1")
+    failing(monkeypatch, "pressed")
+    name = await slack.press("agenda.swap", item)
+    (notice,) = slack.responses(name)
+    assert "Something went wrong" in notice["text"] and notice.get("replace_original") is False
+    assert any("failed in a listener" in r.getMessage() for r in caplog.records)

@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.http.overload import BUSY, Busy
 from adapters.slack.acknowledgement import WORK_SECONDS, Acknowledgement
 from adapters.slack.fastpath import FastPath
+from adapters.slack.overload import FAILED_ACKNOWLEDGEMENT
 
 
 class Asked:
@@ -150,13 +151,14 @@ async def test_a_failing_authorization_is_left_to_bolt() -> None:
     assert recorder.answered == []
 
 
-async def test_what_the_listener_raises_goes_to_the_error_handler_with_the_body() -> None:
-    failure = RuntimeError("shed")
+async def test_what_a_press_listener_raises_goes_to_the_error_handler_with_the_body() -> None:
+    failure = RuntimeError("a bug")
     recorder = Recorder(raises=failure)
-    assert await fast(authorizer()[0], recorder).take(form())
+    press = {"type": "block_actions", "team": {"id": "T1"}, "user": {"id": "U2"}, "actions": []}
+    assert await fast(authorizer()[0], recorder).take(AsyncBoltRequest(body=json.dumps(press), headers={}))
     await asyncio.wait_for(recorder.failed.wait(), 5)
     ((error, body, client),) = recorder.errors
-    assert error is failure and body["command"] == "/moment"
+    assert error is failure and body["type"] == "block_actions"
     assert client is not None and client.token, "with the request's client, which holds the workspace's token"
 
 
@@ -226,3 +228,22 @@ async def test_a_sent_acknowledgement_leaves_no_wait_to_its_work() -> None:
     assert carried.slot_wait() is None
     pressed = Acknowledgement(within=None)
     assert pressed.slot_wait() is None
+
+
+async def test_a_command_whose_listener_fails_carries_the_failure_notice_instead_of_an_empty_acknowledgement() -> None:
+    recorder = Recorder(raises=RuntimeError("a bug"))
+    acknowledgement = await fast(authorizer()[0], recorder).take(form())
+    assert acknowledgement is not None
+    carried = await asyncio.wait_for(acknowledgement.body(), 5)
+    assert carried == FAILED_ACKNOWLEDGEMENT and "Something went wrong" in carried["text"]
+    assert recorder.errors == [], "the error handler would tell the person a second time"
+
+
+async def test_a_command_that_fails_after_its_acknowledgement_went_out_is_left_to_the_error_handler() -> None:
+    failure = RuntimeError("a bug")
+    recorder = Recorder(raises=failure, carries={"response_type": "ephemeral", "text": "first"})
+    acknowledgement = await fast(authorizer()[0], recorder).take(form())
+    assert acknowledgement is not None
+    assert await asyncio.wait_for(acknowledgement.body(), 5) == {"response_type": "ephemeral", "text": "first"}
+    await asyncio.wait_for(recorder.failed.wait(), 5)
+    assert recorder.errors[0][0] is failure
