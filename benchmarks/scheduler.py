@@ -4,7 +4,7 @@
 processes (`customer-moment worker`) post through the real Slack surface to a local fake Slack that
 enforces about one message per second per channel and a per-workspace burst limit, answering 429 with
 Retry-After beyond them. For 1, 2 and 4 workers the script prints the time until every card is posted,
-the duplicate count, the 429s answered, and the posting lag.
+the duplicate count, the 429s answered, the posting lag, and the workers' CPU time per card posted.
 
     .venv/bin/python -m benchmarks.scheduler                 # 10,000 meetings; 1, 2 and 4 workers
     .venv/bin/python -m benchmarks.scheduler --meetings 2000 --workers 2
@@ -35,6 +35,7 @@ from adapters.composition import build
 from adapters.settings import Settings
 from adapters.slack.auth import installation_store
 from benchmarks.common import throwaway_database
+from benchmarks.load import cpu_seconds
 from bot.content.exercises import LIBRARY
 from bot.domain.lifecycle import AgendaState, SeriesState
 from bot.secrets import SecretBox, new_key
@@ -266,12 +267,18 @@ async def _run_on(url: str, *, workers: int, workspaces: int, channels: int, lim
             )
         total = workspaces * channels
         done, lags = 0, []
+        # CPU per card counts from the first card posted on (start-up and seeding left out) to the last.
+        first: tuple[int, float] | None = None
         while time.monotonic() - started < limit:
             done, lags = await posted(settings)
+            if first is None and done:
+                first = (done, sum(cpu_seconds(p.pid) for p in processes))
             if done >= total:
                 break
             await asyncio.sleep(0.5)
         elapsed = time.monotonic() - started
+        cpu = sum(cpu_seconds(p.pid) for p in processes)
+        per_card = (cpu - first[1]) / (done - first[0]) if first is not None and done > first[0] else float("nan")
         keys: Counter[str] = Counter()
         for messages in slack.messages.values():
             for message in messages:
@@ -288,6 +295,7 @@ async def _run_on(url: str, *, workers: int, workspaces: int, channels: int, lim
             "ratelimited": slack.limited,
             "lag_p50": statistics.median(lags) if lags else float("nan"),
             "lag_max": max(lags) if lags else float("nan"),
+            "cpu_per_card": per_card,
         }
     finally:
         for process in processes:
@@ -315,7 +323,7 @@ async def main() -> None:
     )
     print(
         f"{'workers':>7} {'posted':>7} {'seconds':>8} {'cards/s':>8} {'dupes':>6} {'429s':>6} "
-        f"{'lag p50':>8} {'lag max':>8}"
+        f"{'lag p50':>8} {'lag max':>8} {'CPU/card':>9}"
     )
     for workers in args.workers:
         r = await one_run(
@@ -323,7 +331,8 @@ async def main() -> None:
         )
         print(
             f"{r['workers']:>7} {r['posted']:>7} {r['seconds']:>8.1f} {r['posted'] / r['seconds']:>8.0f} "
-            f"{r['duplicates']:>6} {r['ratelimited']:>6} {r['lag_p50']:>8.1f} {r['lag_max']:>8.1f}",
+            f"{r['duplicates']:>6} {r['ratelimited']:>6} {r['lag_p50']:>8.1f} {r['lag_max']:>8.1f} "
+            f"{1000 * r['cpu_per_card']:>6.1f} ms",
             flush=True,
         )
 

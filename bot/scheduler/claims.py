@@ -198,29 +198,34 @@ async def release(session: AsyncSession, *, worker: str, retry_at: datetime | No
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+# Built once, not per batch of cards: building and keying an update for the compiled cache costs CPU on
+# every round that posts.
+_POSTED = (
+    update(AgendaItem)
+    .where(AgendaItem.id == bindparam("item_id"))
+    .values(
+        state=case(
+            (AgendaItem.state == AgendaState.SCHEDULED, AGENDA.move(AgendaState.SCHEDULED, AgendaState.POSTED)),
+            else_=AgendaItem.state,
+        ),
+        locked_by=None,
+        locked_until=None,
+        updated_at=bindparam("now", type_=AgendaItem.updated_at.type),
+    )
+)
+_POSTED_WITH_REF = _POSTED.values(post_ref=bindparam("ref", type_=AgendaItem.post_ref.type))
+
+
 async def record_posted(session: AsyncSession, posted: Sequence[tuple[int, Any]], *, now: datetime) -> None:
     """Record cards that went out, several in one statement: the item is posted (unless it was skipped or
     ended meanwhile), remembers where its card is, and its lease is given back."""
-    done = (
-        update(AgendaItem)
-        .where(AgendaItem.id == bindparam("item_id"))
-        .values(
-            state=case(
-                (AgendaItem.state == AgendaState.SCHEDULED, AGENDA.move(AgendaState.SCHEDULED, AgendaState.POSTED)),
-                else_=AgendaItem.state,
-            ),
-            locked_by=None,
-            locked_until=None,
-            updated_at=now,
-        )
-    )
     connection = await session.connection()
-    with_ref = [{"item_id": item_id, "ref": ref} for item_id, ref in posted if isinstance(ref, dict)]
-    without = [{"item_id": item_id} for item_id, ref in posted if not isinstance(ref, dict)]
+    with_ref = [{"item_id": item_id, "ref": ref, "now": now} for item_id, ref in posted if isinstance(ref, dict)]
+    without = [{"item_id": item_id, "now": now} for item_id, ref in posted if not isinstance(ref, dict)]
     if with_ref:
-        await connection.execute(done.values(post_ref=bindparam("ref")), with_ref)
+        await connection.execute(_POSTED_WITH_REF, with_ref)
     if without:
-        await connection.execute(done, without)
+        await connection.execute(_POSTED, without)
 
 
 async def team_is_live(session: AsyncSession, item: AgendaItem) -> Team | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from bot import cards
 from bot.domain import recurrence
@@ -178,12 +178,15 @@ async def _reopen_featuring(ctx: Context, item: AgendaItem, ended: Outcome) -> N
         await ctx.session.refresh(moment)
 
 
+_FEATURABLE = select(Moment.id).where(Moment.id == bindparam("moment_id"), candidates.featurable())  # built once
+
+
 async def _still_featurable(ctx: Context, item: AgendaItem) -> list[Reply] | None:
     """A skipped moment went back to the pool: since then it may have been withdrawn (or its people opted out),
     or picked for another meeting. Then this item picks again rather than show it, or show it twice."""
     if item.moment_id is None:
         return None
-    ok = await ctx.session.scalar(select(Moment.id).where(Moment.id == item.moment_id, candidates.featurable()))
+    ok = await ctx.session.scalar(_FEATURABLE, {"moment_id": item.moment_id})
     if ok is None:
         why = "the earlier item can no longer be featured"
         left = await retraction.retract(ctx.session, [item.moment_id], why=why, now=ctx.now, actor_id=ctx.member.id)
