@@ -197,14 +197,16 @@ async def test_a_shed_command_carries_the_busy_answer_in_its_acknowledgement() -
     assert recorder.errors == [], "the error handler would post it to the response URL a second time"
 
 
-async def test_a_command_shed_after_its_acknowledgement_went_out_is_left_to_the_error_handler() -> None:
-    shed = Busy()
-    recorder = Recorder(raises=shed, carries={"response_type": "ephemeral", "text": "first"})
+@pytest.mark.parametrize("raised", [Busy(), RuntimeError("a bug")], ids=["shed", "failed"])
+async def test_a_command_shed_or_failing_after_its_acknowledgement_went_out_is_left_to_the_error_handler(
+    raised: Exception,
+) -> None:
+    recorder = Recorder(raises=raised, carries={"response_type": "ephemeral", "text": "first"})
     acknowledgement = await fast(authorizer()[0], recorder).take(form())
     assert acknowledgement is not None
     assert await asyncio.wait_for(acknowledgement.body(), 5) == {"response_type": "ephemeral", "text": "first"}
     await asyncio.wait_for(recorder.failed.wait(), 5)
-    assert recorder.errors[0][0] is shed
+    assert recorder.errors[0][0] is raised
 
 
 async def test_an_answer_not_ready_in_time_leaves_the_acknowledgement_empty() -> None:
@@ -237,13 +239,3 @@ async def test_a_command_whose_listener_fails_carries_the_failure_notice_instead
     carried = await asyncio.wait_for(acknowledgement.body(), 5)
     assert carried == FAILED_ACKNOWLEDGEMENT and "Something went wrong" in carried["text"]
     assert recorder.errors == [], "the error handler would tell the person a second time"
-
-
-async def test_a_command_that_fails_after_its_acknowledgement_went_out_is_left_to_the_error_handler() -> None:
-    failure = RuntimeError("a bug")
-    recorder = Recorder(raises=failure, carries={"response_type": "ephemeral", "text": "first"})
-    acknowledgement = await fast(authorizer()[0], recorder).take(form())
-    assert acknowledgement is not None
-    assert await asyncio.wait_for(acknowledgement.body(), 5) == {"response_type": "ephemeral", "text": "first"}
-    await asyncio.wait_for(recorder.failed.wait(), 5)
-    assert recorder.errors[0][0] is failure
