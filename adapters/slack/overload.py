@@ -11,9 +11,10 @@ visit to it, has no ``response_url``: the tab the person is looking at is publis
 answer as its notice (a first visit, with no tab yet: a tab with only its top and the notice); a message
 written to the bot is answered with it in that conversation.
 
-Every other error is logged, as Bolt's own handler would, and the person is not left without an answer:
-a command whose acknowledgement has not gone out carries a notice of the failure in it
-(:func:`failure_acknowledged`); otherwise the notice goes to the request's ``response_url`` when it has one.
+Every other error is logged, as Bolt's own handler would, and the person hears of it where they can: a
+command whose acknowledgement has not gone out carries a notice of the failure in it
+(:func:`failure_acknowledged`); otherwise a request acknowledged already gets the notice on its
+``response_url`` when it has one (see :func:`error_handler`).
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -46,6 +48,12 @@ FAILED = (
     "What you asked for may have gone through: check before you try again."
 )
 FAILED_ANSWER = {"response_type": "ephemeral", "replace_original": False, "text": FAILED}
+# A message shortcut only opens a form, and stores nothing before it is submitted.
+FAILED_SHORTCUT_ANSWER = {
+    "response_type": "ephemeral",
+    "replace_original": False,
+    "text": "Something went wrong on my side and it has been logged. Please try again.",
+}
 FAILED_ACKNOWLEDGEMENT = {"response_type": "ephemeral", "text": FAILED}
 
 
@@ -98,14 +106,30 @@ def shed(body: dict[str, Any]) -> None:
 ErrorHandler = Callable[[Exception, dict[str, Any], AsyncWebClient | None], Awaitable[None]]
 
 
+class BoltErrorHandler(Protocol):
+    """An :data:`ErrorHandler` that also takes Bolt's response to the request, while it is still to be sent."""
+
+    def __call__(
+        self,
+        error: Exception,
+        body: dict[str, Any],
+        client: AsyncWebClient | None = None,
+        response: BoltResponse | None = None,
+        /,
+    ) -> Awaitable[None]: ...
+
+
 def error_handler(
     sender: AsyncWebClient,
     tracked: Callable[[], AbstractAsyncContextManager[object]],
     claim: Callable[[dict[str, Any]], Awaitable[bool]],
-) -> ErrorHandler:
+) -> BoltErrorHandler:
     """Bolt's ``app.error`` handler: the busy answer for :class:`Busy`; for anything else a logged error,
     and a notice of the failure to the person where the request has a ``response_url`` (a command, a press
-    in a message), so that nobody is left with no answer at all.
+    in a message, a message shortcut) and was acknowledged already. A request that failed before it was
+    acknowledged (in Bolt's middleware, authorization included) gets Slack's own error for its 500 and
+    nothing more: no listener ran, so nothing of it "may have gone through". A press in the Home tab or in
+    a form, and a message to the bot, have no ``response_url``: their failure is logged only.
 
     ``sender``: the surface's own client, whose session and proxy carry a busy answer to a ``response_url``.
 
@@ -115,11 +139,20 @@ def error_handler(
     the busy answer or its answer, however often Slack delivers it. The handler's ``client`` is the request's
     own, with the workspace's token (Bolt passes it by that name), which publishing a Home tab needs."""
 
-    async def handle(error: Exception, body: dict[str, Any], client: AsyncWebClient | None = None) -> None:
+    async def handle(
+        error: Exception,
+        body: dict[str, Any],
+        client: AsyncWebClient | None = None,
+        response: BoltResponse | None = None,
+    ) -> None:
+        """``response``: Bolt's response to the request when it is still to be sent (a 500 for a failure
+        before the acknowledgement); None once the request was acknowledged, and from the fast path."""
         if isinstance(error, Busy):
             what, answer = "busy", answer_busy(body, client)
         else:
             log_failure(error, body)
+            if response is not None:
+                return
             what, answer = "failure", answer_failure(body)
         try:
             await answer
@@ -129,7 +162,8 @@ def error_handler(
     async def answer_failure(body: dict[str, Any]) -> None:
         url = body.get("response_url")
         if isinstance(url, str) and url:
-            await post(url, FAILED_ANSWER, body, "failure notice")
+            notice = FAILED_SHORTCUT_ANSWER if kind_of(body) == "shortcut" else FAILED_ANSWER
+            await post(url, notice, body, "failure notice")
 
     async def answer_busy(body: dict[str, Any], client: AsyncWebClient | None) -> None:
         shed(body)
@@ -154,8 +188,8 @@ def error_handler(
         try:
             async with tracked():
                 status = await respond(sender, url, answer)
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            logger.warning("%s to user %s in workspace %s failed: %s", what, user_id, workspace_id, exc)
+        except (aiohttp.ClientError, TimeoutError) as exc:  # its text may hold the URL, which is a credential
+            logger.warning("%s to user %s in workspace %s failed: %s", what, user_id, workspace_id, type(exc).__name__)
             return
         if status != 200:
             logger.warning("response_url answered %s to the %s of user %s", status, what, user_id)

@@ -9,11 +9,18 @@ from collections.abc import AsyncIterator
 from typing import cast
 
 import pytest
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.http.inflight import FORMS
 from adapters.http.overload import BUSY, Backlog, Busy, _Notice
-from adapters.slack.overload import error_handler, is_home_visit, kind_of
+from adapters.slack.overload import (
+    FAILED_ANSWER,
+    FAILED_SHORTCUT_ANSWER,
+    error_handler,
+    is_home_visit,
+    kind_of,
+)
 from adapters.slack.surface import CONCURRENT_WORK
 from adapters.teams.endpoint import CONCURRENT_TURNS
 from bot.storage.engine import POOL_SIZE
@@ -167,3 +174,57 @@ async def test_a_busy_answer_that_fails_unexpectedly_is_logged_not_lost(caplog: 
     await handle(Busy(), {"type": "event_callback", "team_id": "T1", "event": visit}, cast(AsyncWebClient, Client()))
     [record] = [r for r in caplog.records if r.levelname == "ERROR"]
     assert "busy answer failed" in record.getMessage() and record.exc_info is not None
+
+
+@pytest.mark.parametrize(
+    ("body", "told"),
+    [
+        ({"command": "/moment", "team_id": "T1", "user_id": "U1", "response_url": "https://x/r"}, FAILED_ANSWER),
+        (
+            {"type": "block_actions", "team": {"id": "T1"}, "user": {"id": "U1"}, "response_url": "https://x/r"},
+            FAILED_ANSWER,
+        ),
+        (
+            {"type": "message_action", "team": {"id": "T1"}, "user": {"id": "U1"}, "response_url": "https://x/r"},
+            FAILED_SHORTCUT_ANSWER,
+        ),
+        ({"type": "block_actions", "team": {"id": "T1"}, "user": {"id": "U1"}, "view": {"type": "home"}}, None),
+    ],
+    ids=["command", "press", "shortcut", "home-press"],
+)
+async def test_a_failure_after_the_acknowledgement_is_told_on_the_response_url_when_there_is_one(
+    monkeypatch: pytest.MonkeyPatch, body: dict[str, object], told: dict[str, object] | None
+) -> None:
+    posted = await failure_handled(monkeypatch, body, response=None)
+    assert posted == ([("https://x/r", told)] if told is not None else [])
+
+
+async def test_a_failure_before_the_acknowledgement_is_left_to_slacks_own_error_for_the_500(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = {"command": "/moment", "team_id": "T1", "user_id": "U1", "response_url": "https://x/r"}
+    assert await failure_handled(monkeypatch, body, response=BoltResponse(status=500)) == []
+    assert any("failed in a listener" in r.getMessage() for r in caplog.records), "logged all the same"
+
+
+async def failure_handled(
+    monkeypatch: pytest.MonkeyPatch, body: dict[str, object], *, response: BoltResponse | None
+) -> list[tuple[str, object]]:
+    """What the error handler posts to response URLs for a failure (not Busy) in ``body``'s request."""
+    posted: list[tuple[str, object]] = []
+
+    async def respond(_sender: object, url: str, answer: object) -> int:
+        posted.append((url, answer))
+        return 200
+
+    @contextlib.asynccontextmanager
+    async def tracked() -> AsyncIterator[None]:
+        yield
+
+    async def claim(_body: dict[str, object]) -> bool:
+        return True
+
+    monkeypatch.setattr("adapters.slack.overload.respond", respond)
+    handle = error_handler(cast(AsyncWebClient, None), tracked, claim)
+    await handle(RuntimeError("a bug"), dict(body), None, response)
+    return posted
