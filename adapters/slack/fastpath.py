@@ -28,9 +28,8 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.request.payload_utils import is_slash_command
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.http.overload import Busy
 from adapters.slack.acknowledgement import Acknowledgement
-from adapters.slack.overload import ErrorHandler, busy_acknowledged, failure_acknowledged
+from adapters.slack.overload import ErrorHandler, acknowledged
 
 logger = logging.getLogger(__name__)
 
@@ -106,11 +105,8 @@ class FastPath:
     async def _command_answer(self, body: dict[str, Any], client: AsyncWebClient, ack: Acknowledgement) -> None:
         try:
             await self._on_command(body, client, ack)
-        except Busy as exc:
-            if not busy_acknowledged(ack, body):
-                await self._on_error(exc, body, client)
-        except Exception as exc:
-            if not failure_acknowledged(ack, exc, body):
+        except Exception as exc:  # busy, or a failure: in the acknowledgement if it can still carry it
+            if not acknowledged(ack, exc, body):
                 await self._on_error(exc, body, client)
         finally:
             ack.close()

@@ -6,14 +6,14 @@ free in time or Slack is slow to answer the calls already waiting on it.
 Bolt (or :mod:`adapters.slack.fastpath`, for commands and button presses) hands it to the app's error
 handler, which this provides: it posts :data:`adapters.http.overload.BUSY` to the request's
 ``response_url`` (only the person sees it) and counts the shed request. A command whose acknowledgement
-has not gone out yet carries the busy answer in it instead (:func:`busy_acknowledged`). A press in the Home tab, or a
+has not gone out yet carries the busy answer in it instead (:func:`acknowledged`). A press in the Home tab, or a
 visit to it, has no ``response_url``: the tab the person is looking at is published again with the busy
 answer as its notice (a first visit, with no tab yet: a tab with only its top and the notice); a message
 written to the bot is answered with it in that conversation.
 
 Every other error is logged, as Bolt's own handler would, and the person hears of it where they can: a
 command whose acknowledgement has not gone out carries a notice of the failure in it
-(:func:`failure_acknowledged`); otherwise a request acknowledged already gets the notice on its
+(:func:`acknowledged`); otherwise a request acknowledged already gets the notice on its
 ``response_url`` when it has one (see :func:`error_handler`).
 """
 
@@ -35,6 +35,7 @@ from adapters.slack.acknowledgement import Acknowledgement
 from adapters.slack.home import notice_only, with_notice
 from adapters.slack.incoming import is_direct_message, tenant_of, user_of
 from adapters.slack.respond import respond
+from bot.core import BROKEN
 from bot.log_safety import error_summary
 
 logger = logging.getLogger(__name__)
@@ -49,11 +50,7 @@ FAILED = (
 )
 FAILED_ANSWER = {"response_type": "ephemeral", "replace_original": False, "text": FAILED}
 # A message shortcut only opens a form, and stores nothing before it is submitted.
-FAILED_SHORTCUT_ANSWER = {
-    "response_type": "ephemeral",
-    "replace_original": False,
-    "text": "Something went wrong on my side and it has been logged. Please try again.",
-}
+FAILED_SHORTCUT_ANSWER = {"response_type": "ephemeral", "replace_original": False, "text": BROKEN}
 FAILED_ACKNOWLEDGEMENT = {"response_type": "ephemeral", "text": FAILED}
 
 
@@ -69,20 +66,16 @@ def kind_of(body: dict[str, Any]) -> str:
     return {"block_actions": "action", "message_action": "shortcut"}.get(str(body.get("type")), "event")
 
 
-def busy_acknowledged(acknowledgement: Acknowledgement, body: dict[str, Any]) -> bool:
-    """The busy answer to a shed command, carried in its acknowledgement if that has not gone out yet (True)."""
-    if not acknowledgement.carry(BUSY_ACKNOWLEDGEMENT):
+def acknowledged(acknowledgement: Acknowledgement, error: Exception, body: dict[str, Any]) -> bool:
+    """What a command's listener raised, answered in its acknowledgement if that has not gone out yet (True):
+    the busy answer for :class:`Busy` (counted as shed), the failure notice for anything else (logged)."""
+    busy = isinstance(error, Busy)
+    if not acknowledgement.carry(BUSY_ACKNOWLEDGEMENT if busy else FAILED_ACKNOWLEDGEMENT):
         return False
-    shed(body)
-    return True
-
-
-def failure_acknowledged(acknowledgement: Acknowledgement, error: Exception, body: dict[str, Any]) -> bool:
-    """A command whose listener failed: the failure notice carried in its acknowledgement if that has not
-    gone out yet (True), and the failure logged."""
-    if not acknowledgement.carry(FAILED_ACKNOWLEDGEMENT):
-        return False
-    log_failure(error, body)
+    if busy:
+        shed(body)
+    else:
+        log_failure(error, body)
     return True
 
 
@@ -103,11 +96,9 @@ def shed(body: dict[str, Any]) -> None:
     logger.debug("busy: %s of user %s in workspace %s shed", kind, user_id, workspace_id)
 
 
-ErrorHandler = Callable[[Exception, dict[str, Any], AsyncWebClient | None], Awaitable[None]]
-
-
-class BoltErrorHandler(Protocol):
-    """An :data:`ErrorHandler` that also takes Bolt's response to the request, while it is still to be sent."""
+class ErrorHandler(Protocol):
+    """Bolt's ``app.error`` handler, as :func:`error_handler` makes it; ``response`` is Bolt's response to the
+    request while it is still to be sent (the fast path calls it without one)."""
 
     def __call__(
         self,
@@ -123,7 +114,7 @@ def error_handler(
     sender: AsyncWebClient,
     tracked: Callable[[], AbstractAsyncContextManager[object]],
     claim: Callable[[dict[str, Any]], Awaitable[bool]],
-) -> BoltErrorHandler:
+) -> ErrorHandler:
     """Bolt's ``app.error`` handler: the busy answer for :class:`Busy`; for anything else a logged error,
     and a notice of the failure to the person where the request has a ``response_url`` (a command, a press
     in a message, a message shortcut) and was acknowledged already. A request that failed before it was

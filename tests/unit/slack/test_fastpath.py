@@ -75,7 +75,9 @@ class Recorder:
         if self.raises is not None:
             raise self.raises
 
-    async def on_error(self, error: Exception, body: dict[str, Any], client: AsyncWebClient | None) -> None:
+    async def on_error(
+        self, error: Exception, body: dict[str, Any], client: AsyncWebClient | None = None, _response: object = None
+    ) -> None:
         self.errors.append((error, body, client))
         self.failed.set()
 
