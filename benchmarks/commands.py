@@ -28,6 +28,7 @@ from sqlalchemy import event
 
 from benchmarks.common import throwaway_database
 from benchmarks.load import CHANNELS, STORY_TEXTS, TEAM, USERS, seed_people
+from bot.storage import pg_begin, sqlite_trips
 
 COMMANDS = {
     "help": "help",
@@ -54,6 +55,17 @@ async def measure(database_url: str, calls: int) -> None:
 
     engine = runtime.sessions.kw["bind"]
     event.listen(engine.sync_engine, "before_cursor_execute", counted)
+    # Reads run straight on the driver (bot/storage/reads.py) pass no cursor: count them where they run.
+    drivers = (pg_begin.LazyBeginConnection, sqlite_trips.OneTripConnection)
+    originals = [driver.read_rows for driver in drivers]
+    for driver, read_rows in zip(drivers, originals, strict=True):
+
+        async def counted_read(self: Any, sql: str, parameters: Any, read_rows: Any = read_rows) -> Any:
+            nonlocal statements
+            statements += 1
+            return await read_rows(self, sql, parameters)
+
+        driver.read_rows = counted_read  # type: ignore[method-assign]
 
     async def run(text: str, n: int) -> list[float]:
         seconds = []
@@ -81,6 +93,8 @@ async def measure(database_url: str, calls: int) -> None:
             )
         print(f"the mix (each command equally often): {1000 * sum(means) / len(means):.2f} ms of CPU per command")
     finally:
+        for driver, read_rows in zip(drivers, originals, strict=True):
+            driver.read_rows = read_rows  # type: ignore[method-assign]
         await runtime.close()
 
 

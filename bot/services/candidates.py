@@ -19,13 +19,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Exists,
     Integer,
-    Row,
     Select,
     and_,
     bindparam,
@@ -208,11 +206,11 @@ def shown(everyone: frozenset[int], author_id: int | None, *, anonymous: bool, p
     return everyone - {author_id} if anonymous else everyone
 
 
-def _shown_recent(row: Row[Any], everyone: frozenset[int]) -> frozenset[int]:
+def _shown_recent(row: reads.Record, everyone: frozenset[int]) -> frozenset[int]:
     return shown(everyone, row.author_id, anonymous=bool(row.anonymous), private=bool(row.private))
 
 
-async def recent_rows(session: AsyncSession, team_id: int, *, skip_item: int | None, limit: int) -> list[Row[Any]]:
+async def recent_rows(session: AsyncSession, team_id: int, *, skip_item: int | None, limit: int) -> list[reads.Record]:
     """The team's last featured moments (most recent first): moment id, kind, author, anonymous, private."""
     if skip_item is None:
         return list(await reads.rows(session, RECENT_ALL, {"team_id": team_id, "limit": limit}))
@@ -253,7 +251,7 @@ async def load(
     """
     history_rows = await recent_rows(session, team.id, skip_item=skip_item, limit=3)
     params = {"team_id": team.id, "workspace_id": team.workspace_id, "fresh_since": now - FRESH}
-    parts: list[list[Row[Any]]] = [[] for _ in range(LIBRARY_PART + 1)]
+    parts: list[list[reads.Record]] = [[] for _ in range(LIBRARY_PART + 1)]
     for row in await reads.rows(session, FIRST_PAGES, params):
         parts[row.part].append(row)
     team_rows = [row for rows in parts[:LIBRARY_PART] for row in rows]
@@ -283,7 +281,7 @@ async def load(
 
 def _collect(
     found: dict[int, Candidate],
-    rows: Sequence[Row[Any]],
+    rows: Sequence[reads.Record],
     kind: str,
     found_people: dict[int, frozenset[int]],
     *,

@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy import (
     CompoundSelect,
     Integer,
-    Row,
     ScalarSelect,
     Select,
     Subquery,
@@ -170,7 +169,7 @@ class NextUp:
         return self.series_id is None
 
 
-def next_up(rows: Sequence[Row[Any]], waiting: Sequence[upcoming.Unprepared]) -> NextUp | None:
+def next_up(rows: Sequence[reads.Record], waiting: Sequence[upcoming.Unprepared]) -> NextUp | None:
     """The earliest meeting that has not started and can take a moment, as
     :func:`bot.services.upcoming.next_meeting` finds it (``waiting``: the series' meetings not prepared yet,
     soonest first), unless a meeting of the chat in a linked agenda comes first or at the same time."""
@@ -187,13 +186,13 @@ def next_up(rows: Sequence[Row[Any]], waiting: Sequence[upcoming.Unprepared]) ->
     return meeting
 
 
-def _prepared(row: Row[Any]) -> NextUp:
+def _prepared(row: reads.Record) -> NextUp:
     return NextUp(
         row.at, moment_id=row.moment_id, reason=row.reason or "", owner=row.team_id, prepare_at=_picked_at(row)
     )
 
 
-def _picked_at(row: Row[Any]) -> datetime | None:
+def _picked_at(row: reads.Record) -> datetime | None:
     """When the moment of an agenda item's meeting that has none yet is picked (None: only a `swap` picks it)."""
     post_at: datetime = row.post_at
     return None if row.early is None else post_at - timedelta(minutes=row.early)
@@ -289,7 +288,7 @@ async def queue(ctx: Context) -> list[Reply]:
             heading = f"Next meeting · {cards.local_time(meeting.starts_at, team.zone)} · preview"
             note = f"{reason}\n{_preview_note(meeting, team.zone, ctx.now)}"
     (pool,) = await reads.rows(ctx.session, POOL_AND_NEXT, {"team_id": source.id, "next_id": moment_id})
-    counts = ", ".join(f"{cards.KIND_PLURAL[k]}: {pool._mapping[k]}" for k in picking.TEAM_KINDS)
+    counts = ", ".join(f"{cards.KIND_PLURAL[k]}: {pool._asdict()[k]}" for k in picking.TEAM_KINDS)
     whose = "The pool" if source.id == team.id else f"The pool of {source.name or 'the linked channel'}"
     sections.append(Section(f"Never featured yet — {counts}.", whose))
     if pool.id is not None:

@@ -149,7 +149,7 @@ async def stats(ctx: Context, days_text: str) -> list[Reply]:
         raise Refused(f"The period is 1 to {MAX_DAYS} days.")
     since = ctx.now - timedelta(days=days)
     (row,) = await reads.rows(ctx.session, COUNTS, {"team_id": team.id, "since": since, "now": ctx.now})
-    counts = row._mapping
+    counts = row._asdict()
     featured = [_counted(counts[f"featured_{kind}"], kind) for kind in FEATURED_KINDS if counts[f"featured_{kind}"]]
     recognised = counts["recognised"]
     to_whom = "1 person" if recognised == 1 else f"{recognised} different people"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
@@ -69,6 +70,17 @@ class LazyBeginConnection(AsyncAdapt_asyncpg_connection):
         if self.read_outside:
             return
         await super()._start_transaction()  # type: ignore[no-untyped-call]
+
+    async def read_rows(self, sql: str, parameters: Sequence[Any]) -> Sequence[Sequence[Any]]:
+        """Run a plain read (:func:`only_reads`) straight on the driver: inside the transaction if it has
+        begun, else on its own without beginning it, as the cursor does (:mod:`bot.storage.reads`)."""
+        async with self._execute_mutex:
+            try:
+                driver: Any = self._connection  # an asyncpg.Connection
+                found: Sequence[Sequence[Any]] = await driver.fetch(sql, *parameters)
+            except Exception as error:
+                self._handle_exception(error)  # raises it as the adapter's DBAPI error
+            return found
 
 
 class LazyBeginDBAPI(AsyncAdapt_asyncpg_dbapi):

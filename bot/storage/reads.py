@@ -1,31 +1,216 @@
-"""Plain rows, read on a session's connection: for statements that select columns rather than entities."""
+"""Plain rows, read on a session's connection: for statements that select columns rather than entities.
+
+These are the reads every command makes, so their cost per call is most of a command's. Through
+SQLAlchemy's execution (an execution context, a cursor adapter run in a greenlet, a result object with
+its metadata) one such read costs several times what the driver's round trip does. So after a
+statement's first run, which goes through SQLAlchemy as any statement does and tells its column names,
+it runs straight on the driver: SQLAlchemy still builds and compiles it (once per database), converts
+its parameters and its columns with the same type processors it would use itself, and names the
+columns as its own rows would. Only the work in between is skipped. A statement that cannot go this way
+(on PostgreSQL, one that is not a plain read; one whose column types need the driver's own description
+of them) keeps going through SQLAlchemy.
+
+The driver's side is :class:`DirectReads`, which the product's two database adapters
+(:mod:`bot.storage.pg_begin`, :mod:`bot.storage.sqlite_trips`) implement with the same transaction
+handling their SQLAlchemy cursors have: on PostgreSQL a read outside a begun transaction does not begin
+it; on SQLite a transaction's ``BEGIN IMMEDIATE`` goes with the statement if it is the first.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections import namedtuple
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, cast
 
-from sqlalchemy import Executable, Row
+from sqlalchemy import CompoundSelect, Executable, Select
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import Compiled, SQLCompiler
 
-Rows = Sequence[Row[*tuple[Any, ...]]]
+# One row: a tuple of its columns, each also an attribute named as the column (``row.title``), and
+# ``_asdict()`` mapping names to values. Typed as loosely as SQLAlchemy types its own rows of a statement.
+Record = Any
+
+Rows = Sequence[Record]
+
+
+class DirectReads(Protocol):
+    """A database adapter's connection that runs a compiled read itself and returns its raw rows; a
+    driver error comes out as the adapter's DBAPI error, as from its cursor."""
+
+    async def read_rows(self, sql: str, parameters: Sequence[Any]) -> Sequence[Sequence[Any]]: ...
+
+
+Processor = Callable[[Any], Any]
+_CALLERS = object()  # a parameter whose value each call gives
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    compiled: SQLCompiler
+    processors: Mapping[str, Processor]  # the parameters a type processor converts, by name
+    sql: str  # with any fixed IN list expanded, and
+    positions: tuple[tuple[str, Any], ...]  # its parameters in order: name, and value if fixed (processed)
+    given_lists: frozenset[str]  # IN lists the caller gives: expanded on each call
+    row: Callable[[Iterable[Any]], Record]  # the row type's constructor from a sequence of values
+    converted: tuple[tuple[int, Processor], ...]  # the columns a type processor converts, by position
+
+    def sql_and_parameters(self, params: Mapping[str, Any]) -> tuple[str, list[Any]]:
+        processors = self.processors
+        if not self.given_lists:
+            parameters = []
+            for name, fixed in self.positions:
+                if name in params:
+                    value = params[name]
+                    parameters.append(processors[name](value) if name in processors else value)
+                elif fixed is not _CALLERS:
+                    parameters.append(fixed)
+                else:
+                    break  # not given: SQLAlchemy's expansion below refuses it as it would
+            else:
+                return self.sql, parameters
+        state = self.compiled.construct_expanded_state(params, escape_names=False)
+        each = {**processors, **state.processors}
+        parameters = [
+            each[name](value) if name in each else value
+            for name, value in zip(state.positiontup or (), state.positional_parameters, strict=True)
+        ]
+        return state.statement, parameters
+
+
+# The product's reads are built once, at import; a statement built for each call would be planned and
+# kept each time, so past this many per database the rest run through SQLAlchemy.
+MAX_PLANS = 256
+# Where a dialect (one per engine) keeps its plans: per statement, how it runs straight on the driver, or
+# None for one that goes through SQLAlchemy every time. On the dialect itself, because each plan holds
+# its compiled statement, which holds the dialect: kept anywhere else, they would keep every engine's
+# dialect alive.
+_PLANS_ATTRIBUTE = "customer_moment_direct_reads"
+
+
+def plans_of(dialect: Dialect) -> dict[Executable, _Plan | None]:
+    plans: dict[Executable, _Plan | None] | None = getattr(dialect, _PLANS_ATTRIBUTE, None)
+    if plans is None:
+        plans = {}
+        setattr(dialect, _PLANS_ATTRIBUTE, plans)
+    return plans
 
 
 async def rows(session: AsyncSession, statement: Executable, params: Mapping[str, Any]) -> Rows:
     """Every row of ``statement``, run in the session's transaction on its connection.
 
-    ``session.execute`` takes any statement through the ORM's execution, which sets up entity loading
-    even for a statement of plain columns; on the reads every command makes, that costs more than
-    reading the rows does. The ORM is still what built the statement, and is skipped only at run time.
     What the session holds unflushed is flushed first, as autoflush would (and, like it, not inside
-    ``no_autoflush``), so the read sees it. All of it runs in one greenlet, as ``session.execute``
-    does (each greenlet costs the process a fresh stack).
+    ``no_autoflush``), so the read sees it; such a read runs through SQLAlchemy, in one greenlet with
+    the flush.
     """
-    return await session.run_sync(_read, statement, params)
+    if session.autoflush and (session.new or session.dirty or session.deleted):
+        return await session.run_sync(_read, statement, params)
+    connection = await session.connection()
+    dialect = connection.dialect
+    plans = plans_of(dialect)
+    if statement not in plans:
+        if len(plans) >= MAX_PLANS:  # statements built anew for each call: not worth keeping
+            return await session.run_sync(_read, statement, params)
+        found, seen = await session.run_sync(_first_read, statement, params)
+        plans[statement] = _plan(statement, dialect, seen, params)
+        return found
+    plan = plans[statement]
+    # The connection's own: it is in the session's transaction, so reading it needs no trip anywhere.
+    begun = connection.sync_connection
+    driver = begun.connection.dbapi_connection if begun is not None else None
+    if plan is None or not hasattr(driver, "read_rows"):
+        return await session.run_sync(_read, statement, params)
+    sql, parameters = plan.sql_and_parameters(params)
+    try:
+        found_raw = await cast(DirectReads, driver).read_rows(sql, parameters)
+    except dialect.loaded_dbapi.Error as error:
+        # As SQLAlchemy's execution would raise it: its own exception classes (the core tells a
+        # database that cannot be reached from any other failure by them), parameters hidden.
+        raise DBAPIError.instance(
+            sql, None, error, dialect.loaded_dbapi.Error, hide_parameters=True, dialect=dialect
+        ) from error
+    make, converted = plan.row, plan.converted
+    if not converted:
+        return [make(raw) for raw in found_raw]
+    found = []
+    for raw in found_raw:
+        values = list(raw)
+        for index, processor in converted:
+            values[index] = processor(values[index])
+        found.append(make(values))
+    return found
 
 
 def _read(session: Session, statement: Executable, params: Mapping[str, Any]) -> Rows:
     if session.autoflush and (session.new or session.dirty or session.deleted):
         session.flush()
     return session.connection().execute(statement, params).all()
+
+
+def _first_read(session: Session, statement: Executable, params: Mapping[str, Any]) -> tuple[Rows, _Seen]:
+    result = session.connection().execute(statement, params)
+    return result.all(), _Seen(list(result.keys()), result.context.compiled)
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """What a statement's first run through SQLAlchemy tells: its rows' names, and its compiled form."""
+
+    keys: list[str]
+    compiled: Compiled | None
+
+
+def _plan(statement: Executable, dialect: Dialect, seen: _Seen, params: Mapping[str, Any]) -> _Plan | None:
+    """How ``statement`` runs on the driver, compiled and its rows named as its first run through
+    SQLAlchemy (``seen``) had them, its parameters as in ``params`` (that run's); None if it cannot."""
+    if not isinstance(statement, Select | CompoundSelect):
+        return None
+    columns = list(statement.selected_columns)
+    compiled, keys = seen.compiled, seen.keys
+    if len(columns) != len(keys) or not isinstance(compiled, SQLCompiler) or compiled.escaped_bind_names:
+        return None
+    if dialect.name == "postgresql":
+        from bot.storage.pg_begin import only_reads
+
+        if not only_reads(compiled.string):
+            return None
+    binds = compiled.binds
+    if any(bind.callable is not None for bind in binds.values()):
+        return None  # a value computed on each call
+    processors = {}
+    for name, bind in binds.items():
+        processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is not None:
+            processors[name] = processor
+    state = compiled.construct_expanded_state(params, escape_names=False)
+    expanded = {**processors, **state.processors}
+    positions = []
+    for name in state.positiontup or ():
+        if name in params:
+            positions.append((name, _CALLERS))
+        else:
+            value = state.parameters[name]
+            positions.append((name, expanded[name](value) if name in expanded else value))
+    converted: list[tuple[int, Processor]] = []
+    for index, column in enumerate(columns):
+        try:
+            # No driver description of the column here: a type whose conversion depends on it (a
+            # PostgreSQL numeric) refuses, and the statement keeps going through SQLAlchemy.
+            processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
+        except Exception:
+            return None
+        if processor is not None:
+            converted.append((index, processor))
+    row = namedtuple("Record", keys, rename=True)  # type: ignore[misc]  # names known at run time
+    return _Plan(
+        compiled=compiled,
+        processors=processors,
+        sql=state.statement,
+        positions=tuple(positions),
+        given_lists=frozenset(name for name, bind in binds.items() if bind.expanding and name in params),
+        row=row._make,
+        converted=tuple(converted),
+    )

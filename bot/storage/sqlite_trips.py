@@ -132,6 +132,20 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         """Open the transaction (``BEGIN IMMEDIATE``) on the same trip as the next statement."""
         self.begin_pending = True
 
+    async def read_rows(self, sql: str, parameters: Sequence[Any]) -> Sequence[Sequence[Any]]:
+        """Run a read in one trip to the thread, as the cursor does, without SQLAlchemy's cursor around it
+        (:mod:`bot.storage.reads`); a pending ``BEGIN IMMEDIATE`` goes with it."""
+        begin, self.begin_pending = self.begin_pending, False
+        connection: Any = self._connection
+        try:
+            async with self._execute_mutex:
+                outcome: Outcome = await connection._execute(_execute, connection._conn, sql, parameters, begin)
+        except Exception as error:
+            self.in_transaction = True  # unknown after a failure: let the rollback go to the thread
+            self._handle_exception(error)  # raises it as the adapter's DBAPI error
+        found, _description, _rowcount, _lastrowid, self.in_transaction = outcome
+        return found
+
     def commit(self) -> None:
         self._end(super().commit)
 

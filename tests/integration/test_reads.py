@@ -37,7 +37,7 @@ async def test_rows_are_those_the_session_reads(runtime: Runtime) -> None:
         found = await reads.rows(session, MINE, params)
     assert len(found) == 2
     assert [tuple(row) for row in found] == [tuple(row) for row in expected]
-    assert [row._mapping["id"] for row in found] == [row._mapping["id"] for row in expected]
+    assert [row.id for row in found] == [row.id for row in expected]
 
 
 async def test_what_the_session_holds_unflushed_is_read(runtime: Runtime, clock: FakeClock) -> None:

@@ -1,0 +1,133 @@
+"""Reads that run straight on the driver after their first run give exactly the rows SQLAlchemy gives (the
+same column names, values and Python types), fail with SQLAlchemy's own errors, and stay inside the unit
+of work, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from sqlalchemy import Executable, Integer, bindparam, column, select, table, text
+from sqlalchemy.exc import DBAPIError
+
+from adapters.runtime import Runtime
+from bot.storage import reads
+from bot.storage.engine import Transaction
+from bot.storage.models import Member, Workspace
+from tests.support.clock import FakeClock
+from tests.support.events import said
+
+SCENARIO = [
+    ("story A parcel went astray | rebooked it | relieved | call first", "alice"),
+    ("story The refund was late | chased it daily | grateful | promise less", "bob"),
+    ("shoutout @bob stayed on the call until the refund went through", "alice"),
+    ("story anonymous The invoice was wrong | fixed it | calm | check twice", "carol"),
+    ("schedule weekly tue 10:00 Europe/Berlin", "alice"),
+    ("request", "alice"),
+    ("queue", "bob"),
+    ("mine", "alice"),
+    ("mine", "bob"),
+    ("stats 30", "alice"),
+    ("stats 7", "carol"),
+    ("request", "alice"),
+    ("queue", "alice"),
+]
+
+
+def typed(found: reads.Rows) -> list[list[tuple[type, Any]]]:
+    return [[(type(value), value) for value in row] for row in found]
+
+
+async def test_every_read_the_commands_make_gives_sqlalchemys_rows(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[Executable, dict[str, Any]]] = []
+    read = reads.rows
+
+    async def recorded(session: Any, statement: Executable, params: Mapping[str, Any]) -> reads.Rows:
+        calls.append((statement, dict(params)))
+        return await read(session, statement, params)
+
+    monkeypatch.setattr(reads, "rows", recorded)
+    for line, actor in SCENARIO:
+        await runtime.core.handle(said(line, actor=actor))
+    monkeypatch.undo()
+    statements = {statement for statement, _ in calls}
+    assert len(statements) >= 6  # the scenario reaches the queue, mine, stats, picking and story checks
+    compared = 0
+    for statement, params in calls:
+        async with Transaction(runtime.sessions) as session:
+            expected = (await session.execute(statement, params)).all()
+            keys = list((await session.execute(statement, params)).keys())
+            found = await reads.rows(session, statement, params)
+            assert reads.plans_of(session.bind.dialect)[statement] is not None  # it ran on the driver
+        assert typed(found) == typed(expected)
+        assert [list(row._fields) for row in found] == [keys] * len(found)
+        assert [row._asdict() for row in found] == [dict(zip(keys, row, strict=True)) for row in expected]
+        compared += len(found)
+    assert compared > 0
+
+
+async def test_a_read_that_fails_on_the_driver_raises_sqlalchemys_error(runtime: Runtime) -> None:
+    """The core tells an unreachable database from other failures by SQLAlchemy's exception classes."""
+    async with runtime.engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE passing (n INTEGER)"))
+    passing = select(column("n", Integer)).select_from(table("passing")).where(column("n") > bindparam("at_least"))
+    async with Transaction(runtime.sessions) as session:
+        assert list(await reads.rows(session, passing, {"at_least": 0})) == []  # through SQLAlchemy: planned
+    async with runtime.engine.begin() as connection:
+        await connection.execute(text("DROP TABLE passing"))
+    with pytest.raises(DBAPIError) as raised:
+        async with Transaction(runtime.sessions) as session:
+            await reads.rows(session, passing, {"at_least": 0})
+    assert "passing" in str(raised.value.orig)
+    assert raised.value.params is None  # parameters are never shown
+
+
+async def test_a_direct_read_first_keeps_the_unit_of_work_whole(runtime: Runtime, clock: FakeClock) -> None:
+    """On SQLite the transaction's BEGIN goes with the read; on PostgreSQL the write after it begins one.
+    Either way a unit of work that fails after writing leaves nothing behind."""
+    await runtime.core.handle(said("help"))
+    names = select(Member.name).where(Member.workspace_id == bindparam("workspace_id")).order_by(Member.id)
+    async with Transaction(runtime.sessions) as session:
+        workspace_id = (await session.scalars(select(Workspace.id))).one()
+        await reads.rows(session, names, {"workspace_id": workspace_id})  # planned: later calls go direct
+
+    class Failed(Exception):
+        pass
+
+    with pytest.raises(Failed):
+        async with Transaction(runtime.sessions) as session:
+            assert [row.name for row in await reads.rows(session, names, {"workspace_id": workspace_id})] == ["alice"]
+            session.add(
+                Member(
+                    workspace_id=workspace_id,
+                    external_id="U2",
+                    name="Newcomer",
+                    role="member",
+                    opted_out=False,
+                    created_at=clock(),
+                )
+            )
+            await session.flush()
+            found = await reads.rows(session, names, {"workspace_id": workspace_id})
+            assert [row.name for row in found] == ["alice", "Newcomer"]  # inside the transaction
+            raise Failed
+    async with Transaction(runtime.sessions) as session:
+        found = await reads.rows(session, names, {"workspace_id": workspace_id})
+    assert [row.name for row in found] == ["alice"]
+
+
+async def test_statements_built_for_each_call_are_not_kept_past_a_bound(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await runtime.core.handle(said("help"))
+    monkeypatch.setattr(reads, "MAX_PLANS", 2)
+    async with Transaction(runtime.sessions) as session:
+        dialect = session.bind.dialect
+        kept = len(reads.plans_of(dialect))
+        for _ in range(5):
+            fresh = select(Member.name).where(Member.workspace_id > bindparam("after"))
+            assert [row.name for row in await reads.rows(session, fresh, {"after": 0})] == ["alice"]
+        assert len(reads.plans_of(dialect)) == max(kept, 2)
