@@ -18,6 +18,7 @@ it; on SQLite a transaction's ``BEGIN IMMEDIATE`` goes with the statement if it 
 
 from __future__ import annotations
 
+import logging
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import Compiled, SQLCompiler
+
+from bot.log_safety import error_summary
+
+logger = logging.getLogger(__name__)
 
 # One row: a tuple of its columns, each also an attribute named as the column (``row.title``), and
 # ``_asdict()`` mapping names to values. Typed as loosely as SQLAlchemy types its own rows of a statement.
@@ -54,13 +59,13 @@ class _Plan:
     processors: Mapping[str, Processor]  # the parameters a type processor converts, by name
     sql: str  # with any fixed IN list expanded, and
     positions: tuple[tuple[str, Any], ...]  # its parameters in order: name, and value if fixed (processed)
-    given_lists: frozenset[str]  # IN lists the caller gives: expanded on each call
+    lists: frozenset[str]  # IN lists a caller may give (and, given, expands on each call)
     row: Callable[[Iterable[Any]], Record]  # the row type's constructor from a sequence of values
     converted: tuple[tuple[int, Processor], ...]  # the columns a type processor converts, by position
 
     def sql_and_parameters(self, params: Mapping[str, Any]) -> tuple[str, list[Any]]:
         processors = self.processors
-        if not self.given_lists:
+        if self.lists.isdisjoint(params):
             parameters = []
             for name, fixed in self.positions:
                 if name in params:
@@ -115,7 +120,13 @@ async def rows(session: AsyncSession, statement: Executable, params: Mapping[str
         if len(plans) >= MAX_PLANS:  # statements built anew for each call: not worth keeping
             return await session.run_sync(_read, statement, params)
         found, seen = await session.run_sync(_first_read, statement, params)
-        plans[statement] = _plan(statement, dialect, seen, params)
+        try:
+            plans[statement] = _plan(statement, dialect, seen, params)
+        except Exception as error:  # the read went through: it keeps going through SQLAlchemy
+            logger.warning(
+                "a read cannot run on the driver directly (%s): it goes through SQLAlchemy", error_summary(error)
+            )
+            plans[statement] = None
         return found
     plan = plans[statement]
     # The connection's own: it is in the session's transaction, so reading it needs no trip anywhere.
@@ -169,7 +180,12 @@ def _plan(statement: Executable, dialect: Dialect, seen: _Seen, params: Mapping[
     if not isinstance(statement, Select | CompoundSelect):
         return None
     columns = list(statement.selected_columns)
-    compiled, keys = seen.compiled, seen.keys
+    # SQLAlchemy's run may have used a form compiled for another statement of the same shape (its
+    # compiled cache leaves literal values out of the key): then it holds that statement's fixed values.
+    compiled = seen.compiled if seen.compiled is not None and seen.compiled.statement is statement else None
+    if compiled is None:
+        compiled = statement.compile(dialect=dialect)
+    keys = seen.keys
     if len(columns) != len(keys) or not isinstance(compiled, SQLCompiler) or compiled.escaped_bind_names:
         return None
     if dialect.name == "postgresql":
@@ -210,7 +226,7 @@ def _plan(statement: Executable, dialect: Dialect, seen: _Seen, params: Mapping[
         processors=processors,
         sql=state.statement,
         positions=tuple(positions),
-        given_lists=frozenset(name for name, bind in binds.items() if bind.expanding and name in params),
+        lists=frozenset(name for name, bind in binds.items() if bind.expanding),
         row=row._make,
         converted=tuple(converted),
     )

@@ -140,9 +140,13 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         try:
             async with self._execute_mutex:
                 outcome: Outcome = await connection._execute(_execute, connection._conn, sql, parameters, begin)
-        except Exception as error:
-            self.in_transaction = True  # unknown after a failure: let the rollback go to the thread
-            self._handle_exception(error)  # raises it as the adapter's DBAPI error
+        except BaseException as error:
+            # Unknown after a failure or a cancellation (the statement, and its BEGIN, may still run on the
+            # thread): let the rollback go there, after it, so no transaction is left open on the connection.
+            self.in_transaction = True
+            if isinstance(error, Exception):
+                self._handle_exception(error)  # raises it as the adapter's DBAPI error
+            raise
         found, _description, _rowcount, _lastrowid, self.in_transaction = outcome
         return found
 

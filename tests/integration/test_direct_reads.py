@@ -4,11 +4,16 @@ of work, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import threading
+import time
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Executable, Integer, bindparam, column, select, table, text
+from sqlalchemy import Executable, Integer, bindparam, column, func, select, table, text
 from sqlalchemy.exc import DBAPIError
 
 from adapters.runtime import Runtime
@@ -131,3 +136,100 @@ async def test_statements_built_for_each_call_are_not_kept_past_a_bound(
             fresh = select(Member.name).where(Member.workspace_id > bindparam("after"))
             assert [row.name for row in await reads.rows(session, fresh, {"after": 0})] == ["alice"]
         assert len(reads.plans_of(dialect)) == max(kept, 2)
+
+
+async def test_statements_alike_but_for_a_fixed_value_each_read_their_own(runtime: Runtime) -> None:
+    """SQLAlchemy compiles such statements once (values written into a statement are not part of its
+    cache key): each one's own values must still be the ones read with."""
+    await runtime.core.handle(said("help"))
+    await runtime.core.handle(said("help", actor="bob"))
+    by_role = {
+        role: select(Member.name).where(Member.workspace_id > bindparam("after"), Member.role == role)
+        for role in ("admin", "member")
+    }
+    by_roles = {
+        role: select(Member.name).where(Member.workspace_id > bindparam("after"), Member.role.in_([role, "none"]))
+        for role in ("admin", "member")
+    }
+    for statements in (by_role, by_roles):
+        for _ in range(3):  # the first run through SQLAlchemy, then on the driver
+            async with Transaction(runtime.sessions) as session:
+                found = {
+                    role: await reads.rows(session, statement, {"after": 0}) for role, statement in statements.items()
+                }
+            assert {role: [row.name for row in rows] for role, rows in found.items()} == {
+                "admin": ["alice"],
+                "member": ["bob"],
+            }
+
+
+async def test_a_list_with_a_default_is_read_as_the_caller_gives_it(runtime: Runtime) -> None:
+    await runtime.core.handle(said("help"))
+    await runtime.core.handle(said("help", actor="bob"))
+    named = select(Member.name).where(Member.external_id.in_(bindparam("ids", ["alice"], expanding=True)))
+    for params, names in [({}, ["alice"]), ({"ids": ["bob"]}, ["bob"]), ({}, ["alice"]), ({"ids": []}, [])]:
+        async with Transaction(runtime.sessions) as session:
+            assert [row.name for row in await reads.rows(session, named, params)] == names
+
+
+async def test_a_read_cancelled_on_sqlite_leaves_no_transaction_open(runtime: Runtime) -> None:
+    """A request cancelled while its first read (which carries the transaction's BEGIN IMMEDIATE) is on the
+    connection's thread: the write lock is released once the thread is done, and the next unit of work writes."""
+    if runtime.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's connection thread")
+    await runtime.core.handle(said("help"))
+    paused = threading.Event()
+
+    def pause() -> int:
+        paused.set()
+        time.sleep(0.3)
+        return 1
+
+    slow = (
+        select(Member.name, func.pause().label("paused"))
+        .where(Member.workspace_id > bindparam("after"))
+        .order_by(Member.id)
+    )
+    async with Transaction(runtime.sessions) as session:
+        connection = await session.connection()
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None
+        await driver.create_function("pause", 0, pause)
+        await reads.rows(session, slow, {"after": 0})  # planned: the next one runs on the driver
+
+    async def unit_of_work() -> None:
+        async with Transaction(runtime.sessions) as session:
+            await reads.rows(session, slow, {"after": 0})
+
+    paused.clear()
+    reading = asyncio.create_task(unit_of_work())
+    await asyncio.to_thread(paused.wait, 5)
+    reading.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await reading
+    database = runtime.engine.url.database
+    assert database is not None
+
+    def lock_is_free() -> None:
+        other = sqlite3.connect(database, timeout=5)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+
+    await asyncio.to_thread(lock_is_free)
+    async with Transaction(runtime.sessions) as session:
+        workspace_id = (await session.scalars(select(Workspace.id))).one()
+        session.add(
+            Member(
+                workspace_id=workspace_id,
+                external_id="U9",
+                name="Later",
+                role="member",
+                opted_out=False,
+                created_at=datetime.now(UTC),
+            )
+        )
+    async with Transaction(runtime.sessions) as session:
+        assert [row.name for row in await reads.rows(session, slow, {"after": 0})] == ["alice", "Later"]
