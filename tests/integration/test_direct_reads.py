@@ -22,6 +22,7 @@ from bot.storage.engine import Transaction
 from bot.storage.models import Member, Workspace
 from tests.support.clock import FakeClock
 from tests.support.events import said
+from tests.support.people import newcomer
 
 SCENARIO = [
     ("story A parcel went astray | rebooked it | relieved | call first", "alice"),
@@ -105,16 +106,7 @@ async def test_a_direct_read_first_keeps_the_unit_of_work_whole(runtime: Runtime
     with pytest.raises(Failed):
         async with Transaction(runtime.sessions) as session:
             assert [row.name for row in await reads.rows(session, names, {"workspace_id": workspace_id})] == ["alice"]
-            session.add(
-                Member(
-                    workspace_id=workspace_id,
-                    external_id="U2",
-                    name="Newcomer",
-                    role="member",
-                    opted_out=False,
-                    created_at=clock(),
-                )
-            )
+            session.add(newcomer(workspace_id, clock()))
             await session.flush()
             found = await reads.rows(session, names, {"workspace_id": workspace_id})
             assert [row.name for row in found] == ["alice", "Newcomer"]  # inside the transaction
@@ -221,15 +213,6 @@ async def test_a_read_cancelled_on_sqlite_leaves_no_transaction_open(runtime: Ru
     await asyncio.to_thread(lock_is_free)
     async with Transaction(runtime.sessions) as session:
         workspace_id = (await session.scalars(select(Workspace.id))).one()
-        session.add(
-            Member(
-                workspace_id=workspace_id,
-                external_id="U9",
-                name="Later",
-                role="member",
-                opted_out=False,
-                created_at=datetime.now(UTC),
-            )
-        )
+        session.add(newcomer(workspace_id, datetime.now(UTC), external_id="U9", name="Later"))
     async with Transaction(runtime.sessions) as session:
         assert [row.name for row in await reads.rows(session, slow, {"after": 0})] == ["alice", "Later"]

@@ -12,19 +12,9 @@ from bot.storage.engine import Transaction
 from bot.storage.models import Member, Workspace
 from tests.support.clock import FakeClock
 from tests.support.events import said
+from tests.support.people import newcomer
 
 NAMES = select(Member.id, Member.name).where(Member.workspace_id == bindparam("workspace_id")).order_by(Member.id)
-
-
-def newcomer_in(workspace_id: int, clock: FakeClock) -> Member:
-    return Member(
-        workspace_id=workspace_id,
-        external_id="U2",
-        name="Newcomer",
-        role="member",
-        opted_out=False,
-        created_at=clock(),
-    )
 
 
 async def test_rows_are_those_the_session_reads(runtime: Runtime) -> None:
@@ -46,7 +36,7 @@ async def test_what_the_session_holds_unflushed_is_read(runtime: Runtime, clock:
         workspace_id = (await session.scalars(select(Workspace.id))).one()
         alice = (await session.scalars(select(Member))).one()
         alice.name = "Renamed"
-        session.add(newcomer_in(workspace_id, clock))
+        session.add(newcomer(workspace_id, clock()))
         found = await reads.rows(session, NAMES, {"workspace_id": workspace_id})
         assert [name for _id, name in found] == ["Renamed", "Newcomer"]
         await session.rollback()
@@ -60,11 +50,11 @@ async def test_inside_no_autoflush_nothing_is_flushed_for_a_read(runtime: Runtim
     await runtime.core.handle(said("help"))
     async with Transaction(runtime.sessions) as session:
         workspace_id = (await session.scalars(select(Workspace.id))).one()
-        newcomer = newcomer_in(workspace_id, clock)
+        joining = newcomer(workspace_id, clock())
         with session.no_autoflush:
-            session.add(newcomer)
+            session.add(joining)
             found = await reads.rows(session, NAMES, {"workspace_id": workspace_id})
             assert [name for _id, name in found] == ["alice"]
-            assert newcomer in session.new
+            assert joining in session.new
         found = await reads.rows(session, NAMES, {"workspace_id": workspace_id})
         assert [name for _id, name in found] == ["alice", "Newcomer"]
