@@ -2,7 +2,7 @@
 
 These are the reads every command makes, so their cost per call is most of a command's. Through
 SQLAlchemy's execution (an execution context, a cursor adapter run in a greenlet, a result object with
-its metadata) one such read costs several times what the driver's round trip does. So after a
+its metadata) one such read costs nearly three times what the driver's own round trip does. So after a
 statement's first run, which goes through SQLAlchemy as any statement does and tells its column names,
 it runs straight on the driver: SQLAlchemy still builds and compiles it (once per database), converts
 its parameters and its columns with the same type processors it would use itself, and names the
@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import Compiled, SQLCompiler
 
 from bot.log_safety import error_summary
+from bot.storage.pg_begin import only_reads
 
 logger = logging.getLogger(__name__)
 
@@ -77,13 +78,23 @@ class _Plan:
                     break  # not given: SQLAlchemy's expansion below refuses it as it would
             else:
                 return self.sql, parameters
-        state = self.compiled.construct_expanded_state(params, escape_names=False)
-        each = {**processors, **state.processors}
-        parameters = [
-            each[name](value) if name in each else value
-            for name, value in zip(state.positiontup or (), state.positional_parameters, strict=True)
-        ]
-        return state.statement, parameters
+        sql, _names, parameters = _expanded(self.compiled, processors, params)
+        return sql, parameters
+
+
+def _expanded(
+    compiled: SQLCompiler, processors: Mapping[str, Processor], params: Mapping[str, Any]
+) -> tuple[str, Sequence[str], list[Any]]:
+    """The statement with its IN lists expanded, as SQLAlchemy does it, its parameters' names in order and
+    their values, converted by their types' processors (an expanded list's by its items')."""
+    state = compiled.construct_expanded_state(params, escape_names=False)
+    each = {**processors, **state.processors}
+    names = state.positiontup or ()
+    values = [
+        each[name](value) if name in each else value
+        for name, value in zip(names, state.positional_parameters, strict=True)
+    ]
+    return state.statement, names, values
 
 
 # The product's reads are built once, at import; a statement built for each call would be planned and
@@ -161,17 +172,17 @@ def _read(session: Session, statement: Executable, params: Mapping[str, Any]) ->
     return session.connection().execute(statement, params).all()
 
 
-def _first_read(session: Session, statement: Executable, params: Mapping[str, Any]) -> tuple[Rows, _Seen]:
-    result = session.connection().execute(statement, params)
-    return result.all(), _Seen(list(result.keys()), result.context.compiled)
-
-
 @dataclass(frozen=True, slots=True)
 class _Seen:
     """What a statement's first run through SQLAlchemy tells: its rows' names, and its compiled form."""
 
     keys: list[str]
     compiled: Compiled | None
+
+
+def _first_read(session: Session, statement: Executable, params: Mapping[str, Any]) -> tuple[Rows, _Seen]:
+    result = session.connection().execute(statement, params)
+    return result.all(), _Seen(list(result.keys()), result.context.compiled)
 
 
 def _plan(statement: Executable, dialect: Dialect, seen: _Seen, params: Mapping[str, Any]) -> _Plan | None:
@@ -188,11 +199,8 @@ def _plan(statement: Executable, dialect: Dialect, seen: _Seen, params: Mapping[
     keys = seen.keys
     if len(columns) != len(keys) or not isinstance(compiled, SQLCompiler) or compiled.escaped_bind_names:
         return None
-    if dialect.name == "postgresql":
-        from bot.storage.pg_begin import only_reads
-
-        if not only_reads(compiled.string):
-            return None
+    if dialect.name == "postgresql" and not only_reads(compiled.string):
+        return None
     binds = compiled.binds
     if any(bind.callable is not None for bind in binds.values()):
         return None  # a value computed on each call
@@ -201,15 +209,8 @@ def _plan(statement: Executable, dialect: Dialect, seen: _Seen, params: Mapping[
         processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if processor is not None:
             processors[name] = processor
-    state = compiled.construct_expanded_state(params, escape_names=False)
-    expanded = {**processors, **state.processors}
-    positions = []
-    for name in state.positiontup or ():
-        if name in params:
-            positions.append((name, _CALLERS))
-        else:
-            value = state.parameters[name]
-            positions.append((name, expanded[name](value) if name in expanded else value))
+    sql, names, values = _expanded(compiled, processors, params)
+    positions = [(name, _CALLERS if name in params else value) for name, value in zip(names, values, strict=True)]
     converted: list[tuple[int, Processor]] = []
     for index, column in enumerate(columns):
         try:
@@ -224,7 +225,7 @@ def _plan(statement: Executable, dialect: Dialect, seen: _Seen, params: Mapping[
     return _Plan(
         compiled=compiled,
         processors=processors,
-        sql=state.statement,
+        sql=sql,
         positions=tuple(positions),
         lists=frozenset(name for name, bind in binds.items() if bind.expanding),
         row=row._make,

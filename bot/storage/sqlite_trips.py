@@ -99,21 +99,8 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     def _run(self, work: Any, operation: Any, parameters: Any) -> None:
         owner = cast(OneTripConnection, self._adapt_connection)
-        begin, owner.begin_pending = owner.begin_pending, False
-        try:
-            rows, self._description, self._rowcount, self._lastrowid, owner.in_transaction = await_(
-                self._on_thread(work, operation, parameters, begin)
-            )
-        except Exception as error:
-            owner.in_transaction = True  # unknown after a failure: let the rollback go to the thread
-            owner._handle_exception(error)
+        rows, self._description, self._rowcount, self._lastrowid, _ = await_(owner.trip(work, operation, parameters))
         self._rows = collections.deque(rows)
-
-    async def _on_thread(self, work: Any, operation: Any, parameters: Any, begin: bool) -> Outcome:
-        connection: Any = self._connection  # an aiosqlite.Connection: run ``work`` on its thread
-        async with self._adapt_connection._execute_mutex:
-            outcome: Outcome = await connection._execute(work, connection._conn, operation, parameters, begin)
-            return outcome
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
@@ -132,23 +119,28 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         """Open the transaction (``BEGIN IMMEDIATE``) on the same trip as the next statement."""
         self.begin_pending = True
 
-    async def read_rows(self, sql: str, parameters: Sequence[Any]) -> Sequence[Sequence[Any]]:
-        """Run a read in one trip to the thread, as the cursor does, without SQLAlchemy's cursor around it
-        (:mod:`bot.storage.reads`); a pending ``BEGIN IMMEDIATE`` goes with it."""
+    async def trip(self, work: Any, operation: Any, parameters: Any) -> Outcome:
+        """Run ``work`` (:func:`_execute` or :func:`_execute_many`) in one trip to the thread, a pending
+        ``BEGIN IMMEDIATE`` with it, and note whether a transaction is open there afterwards. A failure
+        comes out as the adapter's DBAPI error."""
         begin, self.begin_pending = self.begin_pending, False
-        connection: Any = self._connection
+        connection: Any = self._connection  # an aiosqlite.Connection: run ``work`` on its thread
         try:
             async with self._execute_mutex:
-                outcome: Outcome = await connection._execute(_execute, connection._conn, sql, parameters, begin)
+                outcome: Outcome = await connection._execute(work, connection._conn, operation, parameters, begin)
         except BaseException as error:
             # Unknown after a failure or a cancellation (the statement, and its BEGIN, may still run on the
             # thread): let the rollback go there, after it, so no transaction is left open on the connection.
             self.in_transaction = True
             if isinstance(error, Exception):
-                self._handle_exception(error)  # raises it as the adapter's DBAPI error
+                self._handle_exception(error)
             raise
-        found, _description, _rowcount, _lastrowid, self.in_transaction = outcome
-        return found
+        self.in_transaction = outcome[4]
+        return outcome
+
+    async def read_rows(self, sql: str, parameters: Sequence[Any]) -> Sequence[Sequence[Any]]:
+        """Run a read as the cursor does, without SQLAlchemy's cursor around it (:mod:`bot.storage.reads`)."""
+        return (await self.trip(_execute, sql, parameters))[0]
 
     def commit(self) -> None:
         self._end(super().commit)
