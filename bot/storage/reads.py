@@ -54,6 +54,70 @@ Processor = Callable[[Any], Any]
 _CALLERS = object()  # a parameter whose value each call gives
 
 
+# An expanded statement's parameter, in order: the name a caller gives it by and, for an item of an IN
+# list, its index; the type processor converting it; and the value it has when not given (processed), or
+# _CALLERS. A name of None: a value fixed in the statement.
+_Source = tuple[str | None, int | None, Processor | None, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """A statement with its IN lists expanded to given lengths (the SQL is the same for any values of those
+    lengths), and where each of its parameters comes from."""
+
+    sql: str
+    sources: tuple[_Source, ...]
+
+    def parameters(self, params: Mapping[str, Any]) -> list[Any]:
+        """The parameters for ``params``; KeyError for a parameter neither given nor with a value of its own."""
+        parameters = []
+        for name, index, processor, fixed in self.sources:
+            if name is None:
+                parameters.append(fixed)
+                continue
+            if index is not None:
+                value = params[name][index]
+            elif name in params or fixed is _CALLERS:
+                value = params[name]
+            else:
+                parameters.append(fixed)
+                continue
+            parameters.append(processor(value) if processor is not None else value)
+        return parameters
+
+
+def _shape(compiled: SQLCompiler, processors: Mapping[str, Processor], params: Mapping[str, Any]) -> _Shape | None:
+    """``compiled`` expanded for ``params``, as SQLAlchemy expands it, with where each parameter comes from;
+    None when a list's values are not one parameter each (a list of tuples)."""
+    state = compiled.construct_expanded_state(params, escape_names=False)
+    if any(len(names) != len(params[name]) for name, names in state.parameter_expansion.items() if name in params):
+        return None
+    each = {**processors, **state.processors}
+    item_of = {
+        expanded: (name, index)
+        for name, names in state.parameter_expansion.items()
+        for index, expanded in enumerate(names)
+        if name in params
+    }
+    sources: list[_Source] = []
+    for name in state.positiontup or ():
+        processor = each.get(name)
+        if name in item_of:
+            sources.append((*item_of[name], processor, _CALLERS))
+            continue
+        value = state.parameters[name]
+        processed = processor(value) if processor is not None else value
+        if name in compiled.binds:  # a parameter of its own, given now or not
+            sources.append((name, None, processor, _CALLERS if name in params else processed))
+        else:  # an item of a list the caller left to its default
+            sources.append((None, None, None, processed))
+    return _Shape(state.statement, tuple(sources))
+
+
+# IN lists of how many different lengths a statement keeps expanded forms for; others are expanded each time.
+MAX_SHAPES = 64
+
+
 @dataclass(frozen=True, slots=True)
 class _Plan:
     compiled: SQLCompiler
@@ -63,6 +127,9 @@ class _Plan:
     lists: frozenset[str]  # IN lists a caller may give (and, given, expands on each call)
     row: Callable[[Iterable[Any]], Record]  # the row type's constructor from a sequence of values
     converted: tuple[tuple[int, Processor], ...]  # the columns a type processor converts, by position
+    # Expanded forms by the lengths of the lists given, ((name, length), ...) in name order; None when the
+    # statement renders values into its SQL (they differ with each value, not only with a list's length).
+    shapes: dict[tuple[tuple[str, int], ...], _Shape | None] | None
 
     def sql_and_parameters(self, params: Mapping[str, Any]) -> tuple[str, list[Any]]:
         processors = self.processors
@@ -78,6 +145,21 @@ class _Plan:
                     break  # not given: SQLAlchemy's expansion below refuses it as it would
             else:
                 return self.sql, parameters
+        shapes = self.shapes
+        given = [params[name] for name in sorted(self.lists) if name in params]
+        if shapes is not None and all(isinstance(value, list | tuple) for value in given):
+            key = tuple((name, len(params[name])) for name in sorted(self.lists) if name in params)
+            if key in shapes:
+                shape = shapes[key]
+            elif len(shapes) < MAX_SHAPES:
+                shape = shapes[key] = _shape(self.compiled, processors, params)
+            else:
+                shape = None
+            if shape is not None:
+                try:
+                    return shape.sql, shape.parameters(params)
+                except KeyError:
+                    pass  # a parameter not given: SQLAlchemy's expansion below refuses it as it would
         sql, _names, parameters = _expanded(self.compiled, processors, params)
         return sql, parameters
 
@@ -230,4 +312,5 @@ def _plan(statement: Executable, dialect: Dialect, seen: _Seen, params: Mapping[
         lists=frozenset(name for name, bind in binds.items() if bind.expanding),
         row=row._make,
         converted=tuple(converted),
+        shapes=None if compiled.literal_execute_params else {},
     )

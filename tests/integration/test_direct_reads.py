@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Executable, Integer, bindparam, column, func, select, table, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Executable, Integer, bindparam, column, func, select, table, text, tuple_
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from adapters.runtime import Runtime
 from bot.storage import reads
@@ -162,6 +162,64 @@ async def test_a_list_with_a_default_is_read_as_the_caller_gives_it(runtime: Run
     for params, names in [({}, ["alice"]), ({"ids": ["bob"]}, ["bob"]), ({}, ["alice"]), ({"ids": []}, [])]:
         async with Transaction(runtime.sessions) as session:
             assert [row.name for row in await reads.rows(session, named, params)] == names
+
+
+async def test_lists_of_any_length_in_any_order_read_as_sqlalchemy_reads_them(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A statement expanded once for each length of its lists is filled with each call's own values: its
+    lists', its other parameters' (given, or left to their defaults) and its fixed ones."""
+    for actor in ("alice", "bob", "carol"):
+        await runtime.core.handle(said("help", actor=actor))
+    monkeypatch.setattr(reads, "MAX_SHAPES", 3)  # past it, lists are expanded on each call
+    named = (
+        select(Member.name, Member.created_at)
+        .where(
+            Member.external_id.in_(bindparam("ids", expanding=True)),
+            Member.role.in_(bindparam("roles", ["admin", "member"], expanding=True)),
+            Member.workspace_id > bindparam("after", 0),
+            Member.opted_out.is_(False),
+            Member.name != "nobody",
+        )
+        .order_by(Member.name)
+    )
+    pairs = select(Member.name).where(tuple_(Member.external_id, Member.role).in_(bindparam("pairs", expanding=True)))
+    calls: list[tuple[Executable, dict[str, Any]]] = [
+        (named, {"ids": ["carol"]}),  # the first run, through SQLAlchemy
+        (named, {"ids": ["alice"]}),
+        (named, {"ids": ["alice", "bob"]}),
+        (named, {"ids": ["bob"], "after": 10**6}),
+        (named, {"ids": ["carol", "bob"]}),
+        (named, {"ids": ("carol",), "roles": ["member"]}),
+        (named, {"ids": []}),
+        (named, {"ids": ["alice", "bob", "carol"], "roles": ["admin"]}),
+        (named, {"ids": ["bob", "carol"], "roles": ["member", "admin"], "after": -1}),
+        (named, {"ids": ["alice"], "roles": []}),
+        (pairs, {"pairs": [("alice", "admin"), ("bob", "member")]}),
+        (pairs, {"pairs": [("bob", "admin"), ("carol", "member")]}),
+    ]
+    for statement, params in calls * 2:
+        async with Transaction(runtime.sessions) as session:
+            expected = (await session.execute(statement, params)).all()
+            found = await reads.rows(session, statement, params)
+        assert typed(found) == typed(expected), params
+    assert [row.name for row in found] == ["carol"]
+
+
+async def test_a_parameter_not_given_is_refused_as_sqlalchemy_refuses_it(runtime: Runtime) -> None:
+    """Not read with the value an earlier call gave: refused, naming the parameter (a programming error)."""
+    await runtime.core.handle(said("help"))
+    named = select(Member.name).where(
+        Member.external_id.in_(bindparam("ids", expanding=True)), Member.workspace_id > bindparam("after")
+    )
+    async with Transaction(runtime.sessions) as session:
+        for _ in range(2):
+            assert [row.name for row in await reads.rows(session, named, {"ids": ["alice"], "after": 0})] == ["alice"]
+        with pytest.raises(SQLAlchemyError, match="A value is required for bind parameter 'after'"):
+            await session.execute(named, {"ids": ["alice"]})
+    async with Transaction(runtime.sessions) as session:
+        with pytest.raises(SQLAlchemyError, match="A value is required for bind parameter 'after'"):
+            await reads.rows(session, named, {"ids": ["alice"]})
 
 
 async def test_a_read_cancelled_on_sqlite_leaves_no_transaction_open(runtime: Runtime) -> None:
