@@ -6,19 +6,16 @@ import logging
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, func, select
+from sqlalchemy import Select, and_, bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.instrumentation import manager_of_class
-from sqlalchemy.orm.util import identity_key
 
 from bot.content.exercises import LIBRARY
 from bot.events import Incoming, Person, Standing
 from bot.storage import reads
-from bot.storage.models import Base, Member, Moment, Team, TeamMember, Workspace
+from bot.storage.models import Member, Moment, Team, TeamMember, Workspace
 
 if TYPE_CHECKING:
     from bot.services.calendars import Calendars
@@ -26,7 +23,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-E = TypeVar("E", bound=Base)
 
 ROLES = ("member", "manager", "admin")
 
@@ -88,46 +84,20 @@ async def _insert_or_find(session: AsyncSession, row: T, existing: Select[T]) ->
     return row, True
 
 
-def _columns_of(model: type[Base]) -> tuple[tuple[str, ...], tuple[ColumnElement[Any], ...]]:
-    """A model's mapped attributes' names, and their columns in the same order."""
-    attributes = model.__mapper__.column_attrs
-    return tuple(attribute.key for attribute in attributes), tuple(attribute.columns[0] for attribute in attributes)
-
-
-_WORKSPACE, _MEMBER, _TEAM = (_columns_of(model) for model in (Workspace, Member, Team))
+_WORKSPACE, _MEMBER, _TEAM = reads.entity(Workspace), reads.entity(Member), reads.entity(Team)
 
 # Everything an event needs to know about who and where, in one round trip: the workspace, and (when
 # known already) the member, the channel's team and whether the member has been seen in that team. Read
-# as plain columns (a read straight on the driver, bot/storage/reads.py) and made entities of the
-# session here, as the ORM's own loading would, for about a third of what that loading costs: every
-# event starts with this read.
+# as plain columns and made entities of the session (bot/storage/reads.py), for less than the ORM's
+# loading costs: every event starts with this read.
 _KNOWN = (
-    select(*_WORKSPACE[1], *_MEMBER[1], *_TEAM[1], TeamMember.member_id)
+    select(*_WORKSPACE.columns, *_MEMBER.columns, *_TEAM.columns, TeamMember.member_id)
     .select_from(Workspace)
     .outerjoin(Member, and_(Member.workspace_id == Workspace.id, Member.external_id == bindparam("member")))
     .outerjoin(Team, and_(Team.workspace_id == Workspace.id, Team.external_id == bindparam("channel")))
     .outerjoin(TeamMember, and_(TeamMember.team_id == Team.id, TeamMember.member_id == Member.id))
     .where(Workspace.platform == bindparam("platform"), Workspace.external_id == bindparam("workspace"))
 )
-
-
-def _loaded(session: AsyncSession, model: type[E], names: tuple[str, ...], values: Sequence[Any]) -> E | None:
-    """The ``model`` entity whose columns are ``values`` (by ``names``), part of ``session`` as if loaded by
-    it: the one the session holds already with that key, or a new one with nothing changed yet. None when
-    the outer join found no row of it."""
-    fields = dict(zip(names, values, strict=True))
-    if fields["id"] is None:
-        return None
-    present = session.identity_map.get(identity_key(model, fields["id"]))
-    if present is not None:
-        return present
-    # As the ORM's loading makes an entity: a new instance with its values put in place, not set one by one
-    # through the attributes (a third of the cost), then keyed as read from the database.
-    entity = manager_of_class(model).new_instance()
-    entity.__dict__.update(fields)
-    make_transient_to_detached(entity)
-    session.add(entity)
-    return entity
 
 
 async def resolve(session: AsyncSession, incoming: Incoming, now: datetime) -> Context:
@@ -148,12 +118,12 @@ async def resolve(session: AsyncSession, incoming: Incoming, now: datetime) -> C
     team: Team | None = None
     noted = False
     if known:
-        row, members_at, teams_at = known[0], len(_WORKSPACE[0]), len(_WORKSPACE[0]) + len(_MEMBER[0])
-        found_workspace = _loaded(session, Workspace, _WORKSPACE[0], row[:members_at])
+        row, members_at, teams_at = known[0], len(_WORKSPACE.names), len(_WORKSPACE.names) + len(_MEMBER.names)
+        found_workspace = reads.loaded(session, _WORKSPACE, row[:members_at])
         assert found_workspace is not None  # the row is the workspace's
         workspace = found_workspace
-        member = _loaded(session, Member, _MEMBER[0], row[members_at:teams_at])
-        team = _loaded(session, Team, _TEAM[0], row[teams_at:-1])
+        member = reads.loaded(session, _MEMBER, row[members_at:teams_at])
+        team = reads.loaded(session, _TEAM, row[teams_at:-1])
         noted = row[-1] is not None
     else:
         query = select(Workspace).where(

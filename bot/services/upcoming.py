@@ -93,10 +93,11 @@ def insert_occurrences(session: AsyncSession) -> Any:
     return insert_or_ignore(dialect_of(session), AgendaItem, [AgendaItem.series_id, AgendaItem.starts_at])
 
 
+_SERIES = reads.entity(MeetingSeries)
 # A team's active series whose next occurrence is ahead, with the state of that occurrence's agenda item
 # (NULL: it has none yet).
 _SERIES_AHEAD = (
-    select(MeetingSeries, AgendaItem.state)
+    select(*_SERIES.columns, AgendaItem.state)
     .outerjoin(
         AgendaItem,
         and_(AgendaItem.series_id == MeetingSeries.id, AgendaItem.starts_at == MeetingSeries.next_start_at),
@@ -131,8 +132,9 @@ async def unprepared(session: AsyncSession, team: Team, now: datetime) -> list[U
     per active series, unless its next meeting that can take a moment has its agenda item already."""
     waiting: list[Unprepared] = []
     ended: list[MeetingSeries] = []
-    for series, state in await session.execute(_SERIES_AHEAD, {"team_id": team.id, "now": now}):
-        assert series.next_start_at is not None
+    for *columns, state in await reads.rows(session, _SERIES_AHEAD, {"team_id": team.id, "now": now}):
+        series = reads.loaded(session, _SERIES, columns)
+        assert series is not None and series.next_start_at is not None
         if state is None:
             waiting.append(Unprepared(series, series.next_start_at))
         elif state not in OPEN:  # its moment was skipped before the scheduler prepared it
@@ -154,7 +156,7 @@ async def _first_without_item(session: AsyncSession, series: Sequence[MeetingSer
     if not starts:
         return []
     params = {"ids": [s.id for s in series], "since": min(starts)}
-    held = {(series_id, at): state for series_id, at, state in await session.execute(_ITEMS_FROM, params)}
+    held = {(series_id, at): state for series_id, at, state in await reads.rows(session, _ITEMS_FROM, params)}
     found = []
     for one in series:
         if one.next_start_at is None:

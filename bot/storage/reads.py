@@ -22,13 +22,15 @@ import logging
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from typing import Any, Generic, Protocol, TypeVar, cast
 
-from sqlalchemy import CompoundSelect, Executable, Select
+from sqlalchemy import ColumnElement, CompoundSelect, Executable, Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached
+from sqlalchemy.orm.instrumentation import manager_of_class
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.compiler import Compiled, SQLCompiler
 
 from bot.log_safety import error_summary
@@ -314,3 +316,46 @@ def _plan(statement: Executable, dialect: Dialect, seen: _Seen, params: Mapping[
         converted=tuple(converted),
         shapes=None if compiled.literal_execute_params else {},
     )
+
+
+E = TypeVar("E", bound=DeclarativeBase)
+
+
+@dataclass(frozen=True, slots=True)
+class Entity(Generic[E]):
+    """A model's mapped columns, to select as plain columns and make entities of (:func:`loaded`)."""
+
+    model: type[E]
+    names: tuple[str, ...]  # its attributes' names, in the order of
+    columns: tuple[ColumnElement[Any], ...]  # their columns
+    key_at: int  # where its (one-column) primary key is among them
+
+
+def entity(model: type[E]) -> Entity[E]:
+    attributes = model.__mapper__.column_attrs
+    (key,) = model.__mapper__.primary_key
+    columns = tuple(attribute.columns[0] for attribute in attributes)
+    return Entity(model, tuple(attribute.key for attribute in attributes), columns, columns.index(key))
+
+
+def loaded(session: AsyncSession, of: Entity[E], values: Sequence[Any]) -> E | None:
+    """The entity whose columns are ``values`` (``of.columns``, in order), part of ``session`` as if its own
+    loading had read it: the one the session holds already with that key, or a new one with nothing changed
+    yet. None when its key is NULL (an outer join found no row of it).
+
+    Reading entities as plain columns (:func:`rows`) and making them here costs about a third of what the
+    ORM's loading does for the same rows.
+    """
+    key = values[of.key_at]
+    if key is None:
+        return None
+    present = session.identity_map.get(identity_key(of.model, key))
+    if present is not None:
+        return present
+    # As the ORM's loading makes one: a new instance with its values put in place, not set one by one through
+    # its attributes (a third of the cost), then keyed as read from the database.
+    made = manager_of_class(of.model).new_instance()
+    made.__dict__.update(zip(of.names, values, strict=True))
+    make_transient_to_detached(made)
+    session.add(made)
+    return made
