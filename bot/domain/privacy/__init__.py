@@ -26,6 +26,7 @@ takes time linear in the length of the text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -85,6 +86,9 @@ _FINDERS: tuple[tuple[str, Finder], ...] = (
     (CARD, lambda text, _regions: numbers.card_spans(text)),
     (PHONE, contacts.phone_spans),
 )
+# Every kind but e-mail addresses is a number: a text without a digit (once folded to ASCII) has none of them.
+_WITHOUT_DIGITS = _FINDERS[:1]
+_DIGIT = re.compile("[0-9]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +104,9 @@ class Masked:
 def _spans(text: str, regions: Sequence[str]) -> list[tuple[int, int, str]]:
     """Non-overlapping spans to mask, in text order."""
     folded = fold(text)
+    numbers_in_it = _DIGIT.search(folded) is not None
     chosen: list[tuple[int, int, str]] = []
-    for kind, finder in _FINDERS:
+    for kind, finder in _FINDERS if numbers_in_it else _WITHOUT_DIGITS:
         # One sweep over this kind's spans and the stronger kinds' chosen ones, both in text order.
         taken: list[tuple[int, int, str]] = []
         index, taken_end = 0, 0
@@ -113,7 +118,7 @@ def _spans(text: str, regions: Sequence[str]) -> list[tuple[int, int, str]]:
                 taken.append((start, end, kind))
                 taken_end = end
         chosen = sorted(chosen + taken)
-    return _as_national_ids(folded, chosen)
+    return _as_national_ids(folded, chosen) if numbers_in_it else chosen
 
 
 def _as_national_ids(folded: str, chosen: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
