@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -85,6 +86,7 @@ POOL_CHOOSE_ACTION = "pool.choose"  # the card's "Use a team's pool": the person
 POOL_OWN_ACTION = "pool.own"  # the card's "Use this chat's own pool"
 
 
+@lru_cache(maxsize=4096)  # the same meetings' times, in the same zones, appear in answer after answer
 def local_time(instant: datetime, zone: str) -> str:
     return instant.astimezone(ZoneInfo(zone)).strftime("%a %-d %b %H:%M %Z")
 
