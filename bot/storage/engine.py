@@ -56,7 +56,13 @@ def create_engine(url: str, *, pool_size: int = POOL_SIZE) -> AsyncEngine:
         # sleeps up to 100 ms between tries), leaving the process idle while requests wait.
         pool: dict[str, Any] = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 30} if on_file else {}
         engine = create_async_engine(
-            url, module=sqlite_trips.dbapi(), connect_args={"timeout": 30}, hide_parameters=True, **pool
+            url,
+            module=sqlite_trips.dbapi(),
+            # A transaction holding the write lock runs its statements on the event loop, not only on the
+            # connection's thread (bot/storage/sqlite_trips.py).
+            connect_args={"timeout": 30, "check_same_thread": False},
+            hide_parameters=True,
+            **pool,
         )
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -67,6 +73,8 @@ def create_engine(url: str, *, pool_size: int = POOL_SIZE) -> AsyncEngine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
+            (mode,) = cursor.fetchone()  # "memory" for a database in memory, and WAL may be refused
+            dbapi_connection.write_ahead_log = str(mode).lower() == "wal"
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()

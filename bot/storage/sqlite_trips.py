@@ -9,6 +9,14 @@ trips. A transaction's ``BEGIN IMMEDIATE`` travels with its first statement rath
 on the thread (nothing ran since the last one) makes no trip. Everything else (connecting, errors) stays
 SQLAlchemy's aiosqlite adapter. It is handed to :func:`sqlalchemy.ext.asyncio.create_async_engine` as
 the DBAPI ``module``.
+
+Only a statement that may have to wait for another connection needs the thread: a transaction's first
+one, which takes the write lock (``BEGIN IMMEDIATE``, waiting while another connection holds it), and one
+outside any transaction. Once the lock is held, nothing the transaction does waits for anyone (in WAL
+mode a commit takes no further lock, and the checkpoint after it never waits), so its later statements,
+its commit and its rollback run right here on the event loop, at a tenth of a trip's cost. After a
+statement on the thread failed or was cancelled (it may still be running there), everything goes to the
+thread again until the rollback has, so nothing can overtake it.
 """
 
 from __future__ import annotations
@@ -107,13 +115,22 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     """A connection that knows, without asking its thread, whether a transaction is open on it: every
     statement runs through :class:`OneTripCursor`, which reports it."""
 
-    __slots__ = ("begin_pending", "in_transaction")
+    __slots__ = ("begin_pending", "in_transaction", "unsettled", "write_ahead_log")
     _cursor_cls = OneTripCursor
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self.begin_pending = False
         self.in_transaction = False
+        self.unsettled = False  # a statement on the thread failed or was cancelled: it may still run there
+        # Whether the database is in WAL mode (set once connected), where a commit takes no further lock. With a
+        # rollback journal it waits for other connections' reads to end, so it goes to the thread.
+        self.write_ahead_log = False
+
+    def _locked_here(self) -> bool:
+        """Whether the open transaction holds the write lock and the thread has nothing of it left to run:
+        its statements can run on the event loop without waiting for anyone."""
+        return self.write_ahead_log and self.in_transaction and not self.unsettled and not self._execute_mutex.locked()
 
     def begin_with_next_statement(self) -> None:
         """Open the transaction (``BEGIN IMMEDIATE``) on the same trip as the next statement."""
@@ -125,13 +142,22 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         comes out as the adapter's DBAPI error."""
         begin, self.begin_pending = self.begin_pending, False
         connection: Any = self._connection  # an aiosqlite.Connection: run ``work`` on its thread
+        if not begin and self._locked_here():
+            try:
+                outcome: Outcome = work(connection._conn, operation, parameters, False)
+            except Exception as error:
+                self.in_transaction = connection._conn.in_transaction
+                self._handle_exception(error)
+                raise
+            self.in_transaction = outcome[4]
+            return outcome
         try:
             async with self._execute_mutex:
-                outcome: Outcome = await connection._execute(work, connection._conn, operation, parameters, begin)
+                outcome = await connection._execute(work, connection._conn, operation, parameters, begin)
         except BaseException as error:
             # Unknown after a failure or a cancellation (the statement, and its BEGIN, may still run on the
             # thread): let the rollback go there, after it, so no transaction is left open on the connection.
-            self.in_transaction = True
+            self.in_transaction = self.unsettled = True
             if isinstance(error, Exception):
                 self._handle_exception(error)
             raise
@@ -143,17 +169,29 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         return (await self.trip(_execute, sql, parameters))[0]
 
     def commit(self) -> None:
-        self._end(super().commit)
+        self._end(super().commit, "commit")
 
     def rollback(self) -> None:
-        self._end(super().rollback)
+        self._end(super().rollback, "rollback")
 
-    def _end(self, end: Callable[[], None]) -> None:
-        """Commit or roll back on the thread only if a transaction is open there."""
+    def _end(self, on_thread: Callable[[], None], here: str) -> None:
+        """Commit or roll back only if a transaction is open: on the event loop while the transaction holds
+        the lock (:meth:`_locked_here`), else on the thread, after what may still run there."""
         self.begin_pending = False
-        if self.in_transaction:
-            end()
-            self.in_transaction = False
+        if not self.in_transaction:
+            return
+        if self._locked_here():
+            driver: sqlite3.Connection = cast(Any, self._connection)._conn
+            try:
+                getattr(driver, here)()
+            except Exception as error:
+                self.in_transaction = driver.in_transaction
+                self._handle_exception(error)
+                raise
+        else:
+            on_thread()
+            self.unsettled = False
+        self.in_transaction = False
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
