@@ -24,11 +24,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar, cast
 
-from sqlalchemy import ColumnElement, CompoundSelect, Executable, Select
+from sqlalchemy import ColumnElement, CompoundSelect, Executable, Select, inspect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.instrumentation import manager_of_class
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.compiler import Compiled, SQLCompiler
@@ -149,7 +150,11 @@ class _Plan:
                 return self.sql, parameters
         shapes = self.shapes
         given = [params[name] for name in sorted(self.lists) if name in params]
-        if shapes is not None and all(isinstance(value, list | tuple) for value in given):
+        # A list of tuples (a tuple IN) expands to a parameter per member of each: kept out, with anything
+        # that is not a plain list.
+        if shapes is not None and all(
+            isinstance(value, list | tuple) and not (value and isinstance(value[0], tuple)) for value in given
+        ):
             key = tuple((name, len(params[name])) for name in sorted(self.lists) if name in params)
             if key in shapes:
                 shape = shapes[key]
@@ -351,6 +356,13 @@ def loaded(session: AsyncSession, of: Entity[E], values: Sequence[Any]) -> E | N
         return None
     present = session.identity_map.get(identity_key(of.model, key))
     if present is not None:
+        # As the ORM's loading treats an entity it holds: what is loaded stays as it is (changes not yet
+        # flushed included); what was expired is filled from the row.
+        unloaded = inspect(present).unloaded
+        if unloaded:
+            for name, value in zip(of.names, values, strict=True):
+                if name in unloaded:
+                    set_committed_value(present, name, value)
         return present
     # As the ORM's loading makes one: a new instance with its values put in place, not set one by one through
     # its attributes (a third of the cost), then keyed as read from the database.

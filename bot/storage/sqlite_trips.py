@@ -12,9 +12,11 @@ the DBAPI ``module``.
 
 Only a statement that may have to wait for another connection needs the thread: a transaction's first
 one, which takes the write lock (``BEGIN IMMEDIATE``, waiting while another connection holds it), and one
-outside any transaction. Once the lock is held, nothing the transaction does waits for anyone (in WAL
-mode a commit takes no further lock, and the checkpoint after it never waits), so its later statements,
-its commit and its rollback run right here on the event loop, at a tenth of a trip's cost. After a
+outside any transaction. Once the lock is held, nothing the transaction does waits for another
+connection (in WAL mode a commit takes no further lock, and the checkpoint after it waits for no one), so
+its later statements, its commit and its rollback run right here on the event loop, at a tenth of a
+trip's cost; they hold the event loop only while SQLite works (microseconds for the product's statements,
+milliseconds for a commit that checkpoints the log to disk). After a
 statement on the thread failed or was cancelled (it may still be running there), everything goes to the
 thread again until the rollback has, so nothing can overtake it.
 """
@@ -115,13 +117,16 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     """A connection that knows, without asking its thread, whether a transaction is open on it: every
     statement runs through :class:`OneTripCursor`, which reports it."""
 
-    __slots__ = ("begin_pending", "in_transaction", "unsettled", "write_ahead_log")
+    __slots__ = ("begin_pending", "holds_lock", "in_transaction", "unsettled", "write_ahead_log")
     _cursor_cls = OneTripCursor
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self.begin_pending = False
         self.in_transaction = False
+        # The open transaction began with BEGIN IMMEDIATE and so holds the write lock (one begun otherwise, as
+        # a SAVEPOINT on a connection in autocommit does, takes it only when it first writes, waiting for it).
+        self.holds_lock = False
         self.unsettled = False  # a statement on the thread failed or was cancelled: it may still run there
         # Whether the database is in WAL mode (set once connected), where a commit takes no further lock. With a
         # rollback journal it waits for other connections' reads to end, so it goes to the thread.
@@ -130,7 +135,7 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     def _locked_here(self) -> bool:
         """Whether the open transaction holds the write lock and the thread has nothing of it left to run:
         its statements can run on the event loop without waiting for anyone."""
-        return self.write_ahead_log and self.in_transaction and not self.unsettled and not self._execute_mutex.locked()
+        return self.write_ahead_log and self.holds_lock and not self.unsettled and not self._execute_mutex.locked()
 
     def begin_with_next_statement(self) -> None:
         """Open the transaction (``BEGIN IMMEDIATE``) on the same trip as the next statement."""
@@ -146,10 +151,10 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
             try:
                 outcome: Outcome = work(connection._conn, operation, parameters, False)
             except Exception as error:
-                self.in_transaction = connection._conn.in_transaction
+                self.in_transaction = self.holds_lock = connection._conn.in_transaction
                 self._handle_exception(error)
                 raise
-            self.in_transaction = outcome[4]
+            self.in_transaction = self.holds_lock = outcome[4]
             return outcome
         try:
             async with self._execute_mutex:
@@ -162,6 +167,7 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
                 self._handle_exception(error)
             raise
         self.in_transaction = outcome[4]
+        self.holds_lock = (begin or self.holds_lock) and outcome[4]
         return outcome
 
     async def read_rows(self, sql: str, parameters: Sequence[Any]) -> Sequence[Sequence[Any]]:
@@ -185,13 +191,13 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
             try:
                 getattr(driver, here)()
             except Exception as error:
-                self.in_transaction = driver.in_transaction
+                self.in_transaction = self.holds_lock = driver.in_transaction
                 self._handle_exception(error)
                 raise
         else:
             on_thread()
             self.unsettled = False
-        self.in_transaction = False
+        self.in_transaction = self.holds_lock = False
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):

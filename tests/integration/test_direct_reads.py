@@ -184,7 +184,12 @@ async def test_lists_of_any_length_in_any_order_read_as_sqlalchemy_reads_them(
         .order_by(Member.name)
     )
     pairs = select(Member.name).where(tuple_(Member.external_id, Member.role).in_(bindparam("pairs", expanding=True)))
+    singles = select(Member.name).where(tuple_(Member.external_id).in_(bindparam("ones", expanding=True)))
     calls: list[tuple[Executable, dict[str, Any]]] = [
+        (singles, {"ones": [("alice",)]}),
+        (singles, {"ones": [("bob",)]}),
+        (singles, {"ones": [("bob",), ("carol",)]}),
+        (singles, {"ones": [("carol",), ("alice",)]}),
         (named, {"ids": ["carol"]}),  # the first run, through SQLAlchemy
         (named, {"ids": ["alice"]}),
         (named, {"ids": ["alice", "bob"]}),

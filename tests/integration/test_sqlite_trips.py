@@ -186,3 +186,20 @@ async def test_a_transaction_waits_for_another_connections_lock_while_the_holder
     async with engine.connect() as connection:
         bodies = (await connection.execute(text("SELECT body FROM notes ORDER BY id"))).scalars().all()
     assert bodies == ["first!", "second"]
+
+
+async def test_a_transaction_begun_without_the_write_lock_sends_its_statements_to_the_thread(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A SAVEPOINT on a connection in autocommit opens a transaction that takes the write lock only when it
+    first writes (and may wait for it then): none of it runs on the event loop."""
+    async with engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        raw: Any = await autocommit.get_raw_connection()
+        trips = count_trips(raw.driver_connection, monkeypatch)
+        async with autocommit.begin_nested():
+            await autocommit.execute(text("INSERT INTO notes (body) VALUES ('saved')"))
+            await autocommit.execute(text("INSERT INTO notes (body) VALUES ('again')"))
+        assert trips[0] == 4  # SAVEPOINT, both statements and RELEASE, each on the thread
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM notes"))).scalar() == 2

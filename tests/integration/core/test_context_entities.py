@@ -87,3 +87,14 @@ async def test_an_entity_the_session_holds_already_is_the_one_used(runtime: Runt
         ctx = await resolve(session, said("help", actor="alice"), clock.now)
         assert ctx.team is team and ctx.member is member
         assert ctx.team.name == "#support"  # resolving refreshes the name the platform gives
+
+
+async def test_an_expired_entity_the_session_holds_is_filled_from_the_row(runtime: Runtime, clock: FakeClock) -> None:
+    await runtime.core.handle(said("help", actor="alice"))
+    async with Transaction(runtime.sessions) as session:
+        team = await session.scalar(select(Team).where(Team.external_id == "support"))
+        assert team is not None
+        session.expire(team)
+        ctx = await resolve(session, said("help", actor="alice"), clock.now)
+        assert ctx.team is team
+        assert not inspect(team).unloaded and (team.name, team.zone) == ("#support", "UTC")
