@@ -85,6 +85,8 @@ async def _insert_or_find(session: AsyncSession, row: T, existing: Select[T]) ->
 
 
 _WORKSPACE, _MEMBER, _TEAM = reads.entity(Workspace), reads.entity(Member), reads.entity(Team)
+_MEMBER_AT = len(_WORKSPACE.columns)  # where the member's columns start in a row of _KNOWN, and the team's
+_TEAM_AT = _MEMBER_AT + len(_MEMBER.columns)
 
 # Everything an event needs to know about who and where, in one round trip: the workspace, and (when
 # known already) the member, the channel's team and whether the member has been seen in that team. Read
@@ -118,12 +120,12 @@ async def resolve(session: AsyncSession, incoming: Incoming, now: datetime) -> C
     team: Team | None = None
     noted = False
     if known:
-        row, members_at, teams_at = known[0], len(_WORKSPACE.names), len(_WORKSPACE.names) + len(_MEMBER.names)
-        found_workspace = reads.loaded(session, _WORKSPACE, row[:members_at])
+        row = known[0]
+        found_workspace = reads.loaded(session, _WORKSPACE, row[:_MEMBER_AT])
         assert found_workspace is not None  # the row is the workspace's
         workspace = found_workspace
-        member = reads.loaded(session, _MEMBER, row[members_at:teams_at])
-        team = reads.loaded(session, _TEAM, row[teams_at:-1])
+        member = reads.loaded(session, _MEMBER, row[_MEMBER_AT:_TEAM_AT])
+        team = reads.loaded(session, _TEAM, row[_TEAM_AT:-1])
         noted = row[-1] is not None
     else:
         query = select(Workspace).where(

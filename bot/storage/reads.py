@@ -133,6 +133,7 @@ class _Plan:
     # Expanded forms by the lengths of the lists given, ((name, length), ...) in name order; None when the
     # statement renders values into its SQL (they differ with each value, not only with a list's length).
     shapes: dict[tuple[tuple[str, int], ...], _Shape | None] | None
+    lists_in_order: tuple[str, ...]  # ``lists``, sorted: the order of a shape's key
 
     def sql_and_parameters(self, params: Mapping[str, Any]) -> tuple[str, list[Any]]:
         processors = self.processors
@@ -149,13 +150,8 @@ class _Plan:
             else:
                 return self.sql, parameters
         shapes = self.shapes
-        given = [params[name] for name in sorted(self.lists) if name in params]
-        # A list of tuples (a tuple IN) expands to a parameter per member of each: kept out, with anything
-        # that is not a plain list.
-        if shapes is not None and all(
-            isinstance(value, list | tuple) and not (value and isinstance(value[0], tuple)) for value in given
-        ):
-            key = tuple((name, len(params[name])) for name in sorted(self.lists) if name in params)
+        key = self._shape_key(params) if shapes is not None else None
+        if shapes is not None and key is not None:
             if key in shapes:
                 shape = shapes[key]
             elif len(shapes) < MAX_SHAPES:
@@ -169,6 +165,18 @@ class _Plan:
                     pass  # a parameter not given: SQLAlchemy's expansion below refuses it as it would
         sql, _names, parameters = _expanded(self.compiled, processors, params)
         return sql, parameters
+
+    def _shape_key(self, params: Mapping[str, Any]) -> tuple[tuple[str, int], ...] | None:
+        """The lengths of the lists ``params`` gives, in name order; None when one is not a plain list (a list
+        of tuples, a tuple IN, expands to a parameter per member of each)."""
+        key = []
+        for name in self.lists_in_order:
+            if name in params:
+                value = params[name]
+                if not isinstance(value, list | tuple) or (value and isinstance(value[0], tuple)):
+                    return None
+                key.append((name, len(value)))
+        return tuple(key)
 
 
 def _expanded(
@@ -311,15 +319,17 @@ def _plan(statement: Executable, dialect: Dialect, seen: _Seen, params: Mapping[
         if processor is not None:
             converted.append((index, processor))
     row = namedtuple("Record", keys, rename=True)  # type: ignore[misc]  # names known at run time
+    lists = sorted(name for name, bind in binds.items() if bind.expanding)
     return _Plan(
         compiled=compiled,
         processors=processors,
         sql=sql,
         positions=tuple(positions),
-        lists=frozenset(name for name, bind in binds.items() if bind.expanding),
+        lists=frozenset(lists),
         row=row._make,
         converted=tuple(converted),
         shapes=None if compiled.literal_execute_params else {},
+        lists_in_order=tuple(lists),
     )
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import collections
 import sqlite3
 from collections.abc import Callable, Sequence
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -38,6 +38,7 @@ from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
 BEGIN = "BEGIN IMMEDIATE"
+T = TypeVar("T")
 
 # What a statement leaves behind: its rows (when it returns any), description, rowcount, lastrowid, and
 # whether a transaction is open on the connection afterwards.
@@ -148,12 +149,7 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         begin, self.begin_pending = self.begin_pending, False
         connection: Any = self._connection  # an aiosqlite.Connection: run ``work`` on its thread
         if not begin and self._locked_here():
-            try:
-                outcome: Outcome = work(connection._conn, operation, parameters, False)
-            except Exception as error:
-                self.in_transaction = self.holds_lock = connection._conn.in_transaction
-                self._handle_exception(error)
-                raise
+            outcome: Outcome = self._here(lambda driver: work(driver, operation, parameters, False))
             self.in_transaction = self.holds_lock = outcome[4]
             return outcome
         try:
@@ -174,26 +170,31 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         """Run a read as the cursor does, without SQLAlchemy's cursor around it (:mod:`bot.storage.reads`)."""
         return (await self.trip(_execute, sql, parameters))[0]
 
+    def _here(self, call: Callable[[sqlite3.Connection], T]) -> T:
+        """``call`` on the driver's connection, on the event loop (:meth:`_locked_here`); a failure comes out
+        as the adapter's DBAPI error, with the transaction as the driver leaves it."""
+        driver: sqlite3.Connection = cast(Any, self._connection)._conn
+        try:
+            return call(driver)
+        except Exception as error:
+            self.in_transaction = self.holds_lock = driver.in_transaction
+            self._handle_exception(error)
+            raise
+
     def commit(self) -> None:
-        self._end(super().commit, "commit")
+        self._end(super().commit, sqlite3.Connection.commit)
 
     def rollback(self) -> None:
-        self._end(super().rollback, "rollback")
+        self._end(super().rollback, sqlite3.Connection.rollback)
 
-    def _end(self, on_thread: Callable[[], None], here: str) -> None:
+    def _end(self, on_thread: Callable[[], None], here: Callable[[sqlite3.Connection], None]) -> None:
         """Commit or roll back only if a transaction is open: on the event loop while the transaction holds
         the lock (:meth:`_locked_here`), else on the thread, after what may still run there."""
         self.begin_pending = False
         if not self.in_transaction:
             return
         if self._locked_here():
-            driver: sqlite3.Connection = cast(Any, self._connection)._conn
-            try:
-                getattr(driver, here)()
-            except Exception as error:
-                self.in_transaction = self.holds_lock = driver.in_transaction
-                self._handle_exception(error)
-                raise
+            self._here(here)
         else:
             on_thread()
             self.unsettled = False
