@@ -8,8 +8,15 @@ objects of those shapes, so anything else is malformed input: a 400 with a short
 signature check (which needs the decoded text) and before any listener runs.
 
 Bolt's form parser also takes the word "payload" anywhere in a form for its interactivity field, and
-then drops the form: ``/moment story The payload was lost …`` would go unanswered (a 404). Such a
-form is read as the fields it has.
+then drops the form: ``/moment story The payload was lost …`` would go unanswered (a 404). So a form
+is read here, as the fields it has, its ``payload`` field (JSON) being the body when there is one.
+
+Reading it here is also faster. ``urllib``'s form parser undoes each ``%XX`` escape in a Python loop;
+a submitted modal carries its whole view as JSON in one field, over a thousand escapes, and decoding
+them took about a tenth of the CPU of a story submitted by its form. :func:`form_fields` undoes the
+escapes of a well-formed field in C (the ``unicode_escape`` codec, after turning ``%`` into ``\\x``)
+and hands anything else (a stray ``%``, a backslash, bytes that are not UTF-8) to ``urllib``, so the
+fields are always those ``parse_qsl`` gives.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ import json
 import logging
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import unquote
 
 from aiohttp import web
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -52,6 +59,39 @@ TEXT_FIELDS = (
 OWNER_FIELDS = ("team", "user", "channel", "enterprise")
 VIEW_TEXT_FIELDS = ("id", "type", "callback_id", "private_metadata", "team_id", "app_installed_team_id")
 ACTION_TEXT_FIELDS = ("type", "action_id", "block_id", "value")
+
+
+def _unquoted(part: str) -> str:
+    """``part`` of a form with ``+`` read as a space and its ``%XX`` escapes undone, as ``parse_qsl`` does."""
+    part = part.replace("+", " ")
+    if "%" not in part:
+        return part
+    if "\\" not in part:
+        try:
+            return part.replace("%", "\\x").encode().decode("unicode_escape").encode("latin-1").decode()
+        except UnicodeError:  # an escape that is not two hex digits, or bytes that are not UTF-8
+            pass
+    return unquote(part)
+
+
+def form_fields(text: str) -> dict[str, str]:
+    """The fields of a form-encoded body: ``dict(parse_qsl(text, keep_blank_values=True))``, faster."""
+    fields: dict[str, str] = {}
+    for pair in text.split("&"):
+        if pair:
+            name, _, value = pair.partition("=")
+            fields[_unquoted(name)] = _unquoted(value)
+    return fields
+
+
+def _body(text: str, content_type: str | None) -> Any:
+    """What Bolt reads from a body: JSON as it is, a form's ``payload`` field, or else the form's fields."""
+    if not text:
+        return {}
+    if content_type == JSON or text.startswith("{"):
+        return json.loads(text)
+    fields = form_fields(text)
+    return json.loads(fields["payload"]) if "payload" in fields else fields
 
 
 def _text_or_null(value: Any) -> bool:
@@ -127,18 +167,16 @@ async def to_bolt_request(request: web.Request) -> AsyncBoltRequest:
     except UnicodeDecodeError:
         logger.info("slack: request body is not UTF-8; refused")
         raise _refuse("the body is not UTF-8") from None
+    # Made empty, then given the body read here (see the module docstring), as Bolt's constructor would.
+    bolt_request = AsyncBoltRequest(body="", query=request.query_string, headers=request.headers)  # type: ignore[arg-type]
+    bolt_request.raw_body = text
     try:
-        bolt_request = AsyncBoltRequest(body=text, query=request.query_string, headers=request.headers)  # type: ignore[arg-type]
+        bolt_request.body = _body(text, bolt_request.content_type)
+        bolt_request.context = build_async_context(AsyncBoltContext({}), bolt_request.body)
     except (ValueError, RecursionError, TypeError, AttributeError, KeyError, IndexError) as exc:
         # JSON that does not parse or nests too deep, or a payload whose ids Bolt cannot read.
         logger.info("slack: request body could not be read (%s); refused", type(exc).__name__)
         raise _refuse("the body is not a Slack request") from None
-    if not bolt_request.body and text and not text.startswith("{") and bolt_request.content_type != JSON:
-        # Bolt found the word "payload" in a field's value and dropped the form (see the module docstring).
-        fields = dict(parse_qsl(text, keep_blank_values=True))
-        if fields and "payload" not in fields:
-            bolt_request.body = fields
-            bolt_request.context = build_async_context(AsyncBoltContext({}), fields)
     found = problem(bolt_request.body)
     if found:
         logger.info("slack: malformed request refused: %s", found)
