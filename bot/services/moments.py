@@ -113,29 +113,34 @@ def checked_story(ctx: Context, args: grammar.StoryArgs) -> tuple[StoryFields, p
     return fields, texts, privacy.merge(texts, tags).found
 
 
+_MOMENT = reads.entity(Moment)
+
+
 async def submit_story(ctx: Context, args: grammar.StoryArgs, *, read_back: bool = False) -> list[Reply]:
     """Save a new story; ``read_back`` (a one-line story) also shows how each part was read, to fix it."""
     team = ctx.require_team()
     fields, texts, found = checked_story(ctx, args)
     situation, action, reaction, lesson = texts.texts
     state = _initial_state(ctx)
-    moment = Moment(
-        workspace_id=ctx.workspace.id,
-        team_id=team.id,
-        kind="story",
-        state=state,
-        author_id=ctx.member.id,
-        anonymous=fields.anonymous,
-        situation=situation,
-        action=action,
-        reaction=reaction,
-        lesson=lesson,
-        tags=list(fields.tags),
-        nps=fields.nps,
-        created_at=ctx.now,
+    moment = await reads.inserted(
+        ctx.session,
+        _MOMENT,
+        {
+            "workspace_id": ctx.workspace.id,
+            "team_id": team.id,
+            "kind": "story",
+            "state": state,
+            "author_id": ctx.member.id,
+            "anonymous": fields.anonymous,
+            "situation": situation,
+            "action": action,
+            "reaction": reaction,
+            "lesson": lesson,
+            "tags": list(fields.tags),
+            "nps": fields.nps,
+            "created_at": ctx.now,
+        },
     )
-    ctx.session.add(moment)
-    await ctx.session.flush()
     logger.info("story %s saved in team %s (state %s, masked %s)", moment.id, team.id, state, found)
     message = _saved_message(state, moment, found, names_someone=texts.names_someone)
     earlier = await _same_story_told_before(ctx, moment)
