@@ -6,7 +6,15 @@ import json
 
 from adapters.slack.blocks import button_blocks, card_blocks, message, metadata, posted_key, reply_blocks
 from adapters.slack.home import HomeContent, home_view
-from adapters.slack.modals import CHANNEL_BLOCK, FormOrigin, decode_origin, encode_origin, input_errors, modal
+from adapters.slack.modals import (
+    CHANNEL_BLOCK,
+    FormOrigin,
+    _modal_json,
+    decode_origin,
+    encode_origin,
+    input_errors,
+    modal,
+)
 from bot import forms
 from bot.replies import Button, Card, Fact, Reply, Section
 
@@ -65,6 +73,20 @@ def test_the_schedule_modal_preselects_a_known_zone() -> None:
     zone = next(b for b in view["blocks"] if b["block_id"] == "zone")
     assert zone["element"]["initial_option"]["value"] == "Asia/Tokyo"
     assert len(zone["element"]["options"]) <= 100
+
+
+def test_a_form_opened_again_is_the_same_view_and_a_new_dict() -> None:
+    origin = FormOrigin("story", "", "C1", "support")
+    first = modal(forms.STORY, origin)
+    first["blocks"].clear()
+    first["private_metadata"] = "changed by a caller"
+    again = modal(forms.STORY, origin)
+    assert again == json.loads(_modal_json.__wrapped__(forms.STORY, origin, None)) and again["blocks"]
+    assert decode_origin(again["private_metadata"]) == origin
+    elsewhere = modal(forms.STORY, FormOrigin("story", "", "C2", "sales"))
+    assert decode_origin(elsewhere["private_metadata"]) == FormOrigin("story", "", "C2", "sales")
+    prefilled = forms.story_form(7, {"situation": "A parcel went astray"})
+    assert modal(prefilled, origin) != again
 
 
 def test_a_form_opened_without_a_channel_asks_for_one() -> None:
