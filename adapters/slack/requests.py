@@ -91,7 +91,8 @@ def _body(text: str, content_type: str | None) -> Any:
     if content_type == JSON or text.startswith("{"):
         return json.loads(text)
     fields = form_fields(text)
-    return json.loads(fields["payload"]) if "payload" in fields else fields
+    # As Bolt looks for it: only where the text says "payload" as it is (a name written p%61yload is a field).
+    return json.loads(fields["payload"]) if "payload" in text and "payload" in fields else fields
 
 
 def _text_or_null(value: Any) -> bool:

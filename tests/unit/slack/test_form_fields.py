@@ -69,6 +69,7 @@ ACTION = {
         (urlencode(COMMAND), "application/x-www-form-urlencoded"),
         (urlencode({"payload": json.dumps(ACTION)}), "application/x-www-form-urlencoded; charset=utf-8"),
         (json.dumps({"type": "event_callback", "team_id": "T1", "event": {"type": "app_mention"}}), "application/json"),
+        ("team_id=T1&p%61yload=%7B%22type%22%3A%22x%22%7D", "application/x-www-form-urlencoded"),
     ],
 )
 async def test_bolt_is_given_the_body_and_context_it_would_read_itself(body: str, content_type: str) -> None:
