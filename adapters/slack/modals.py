@@ -185,20 +185,29 @@ def channel_block() -> InputBlock:
 def modal(form: Form, origin: FormOrigin, *, zone: str | None = None) -> dict[str, Any]:
     """The ``view`` argument of views.open for ``form``; ``zone`` pre-selects a zone field.
 
-    The same form opened from the same place is the same view. Building it through the Block Kit models
+    A blank form opened from the same place is the same view. Building it through the Block Kit models
     (each object made, validated and turned into a dict) took about half a millisecond for the story form,
-    so the last :data:`KEPT_VIEWS` views are kept as JSON and read back, a new dict each time, for about a
-    tenth of that.
+    so the last :data:`KEPT_VIEWS` blank views are kept as JSON and read back, a new dict each time, for
+    about a tenth of that. A form filled in beforehand (an edit, a form sent back with its errors) is made
+    for one person once: it is built each time, and kept nowhere.
     """
-    loaded: dict[str, Any] = json.loads(_modal_json(form, origin, zone))
-    return loaded
+    if any(form_field.initial is not None for form_field in form.fields):
+        return _view(form, origin, zone)
+    if not any(form_field.kind == "zone" for form_field in form.fields):
+        zone = None  # nothing to pre-select: the same view whatever the person's zone
+    kept: dict[str, Any] = json.loads(_kept_view(form, origin, zone))
+    return kept
 
 
 KEPT_VIEWS = 256
 
 
 @functools.lru_cache(maxsize=KEPT_VIEWS)
-def _modal_json(form: Form, origin: FormOrigin, zone: str | None) -> str:
+def _kept_view(form: Form, origin: FormOrigin, zone: str | None) -> str:
+    return json.dumps(_view(form, origin, zone), ensure_ascii=False, separators=(",", ":"))
+
+
+def _view(form: Form, origin: FormOrigin, zone: str | None) -> dict[str, Any]:
     blocks: list[Block] = []
     if origin.channel_id is None and form.form_id not in CHANNEL_FREE_FORMS:
         blocks.append(channel_block())
@@ -212,7 +221,7 @@ def _modal_json(form: Form, origin: FormOrigin, zone: str | None) -> str:
         private_metadata=encode_origin(origin),
         blocks=blocks[:100],
     )
-    return json.dumps(view.to_dict(), ensure_ascii=False, separators=(",", ":"))
+    return view.to_dict()
 
 
 def _text(value: Any) -> str | None:

@@ -1,7 +1,9 @@
 """``/moment`` with any text at all: control characters, right-to-left, emoji, 4,000+ characters, ``<!channel>``.
 
 Every command is acknowledged with a 200 and answered once, privately, in words (never "something went
-wrong"); nothing anyone typed reaches Slack as a mention or a link; a refused command writes nothing.
+wrong"); nothing anyone typed reaches Slack as a mention or a link; a refused command writes nothing. A
+command is too long when its text is over 4,000 characters once read (Slack's formatting undone, NULs
+dropped): a longer text that reads shorter is a command like any other.
 """
 
 from __future__ import annotations
@@ -116,7 +118,7 @@ async def test_hostile_text_in_commands_that_write_is_all_or_nothing(
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(line=repeated_to(MAX_COMMAND_TEXT + 1), word=st.sampled_from(["", "story ", "shoutout <@U2> ", "dance "]))
-async def test_commands_over_four_thousand_characters_are_refused_and_write_nothing(
+async def test_commands_over_four_thousand_characters_once_read_are_refused_and_write_nothing(
     slack: SlackDriver, runtime: Runtime, line: str, word: str
 ) -> None:
     await known(slack, runtime)

@@ -9,7 +9,8 @@ from adapters.slack.home import HomeContent, home_view
 from adapters.slack.modals import (
     CHANNEL_BLOCK,
     FormOrigin,
-    _modal_json,
+    _kept_view,
+    _view,
     decode_origin,
     encode_origin,
     input_errors,
@@ -81,12 +82,22 @@ def test_a_form_opened_again_is_the_same_view_and_a_new_dict() -> None:
     first["blocks"].clear()
     first["private_metadata"] = "changed by a caller"
     again = modal(forms.STORY, origin)
-    assert again == json.loads(_modal_json.__wrapped__(forms.STORY, origin, None)) and again["blocks"]
+    assert again == _view(forms.STORY, origin, None) and again["blocks"]
     assert decode_origin(again["private_metadata"]) == origin
     elsewhere = modal(forms.STORY, FormOrigin("story", "", "C2", "sales"))
     assert decode_origin(elsewhere["private_metadata"]) == FormOrigin("story", "", "C2", "sales")
-    prefilled = forms.story_form(7, {"situation": "A parcel went astray"})
-    assert modal(prefilled, origin) != again
+    assert modal(forms.STORY, origin, zone="Asia/Tokyo") == again  # no zone field: the zone changes nothing
+
+
+def test_a_form_filled_in_beforehand_is_built_each_time_as_filled() -> None:
+    origin = FormOrigin("story", "", "C1", "support")
+    blank = modal(forms.STORY, origin)
+    kept = _kept_view.cache_info().currsize
+    ticked = modal(forms.story_form(7, {"situation": "A parcel went astray", "anonymous": True}), origin)
+    unticked = modal(forms.story_form(7, {"situation": "A parcel went astray", "anonymous": 1}), origin)
+    assert ticked != blank and _kept_view.cache_info().currsize == kept
+    anonymous = [next(b for b in view["blocks"] if b["block_id"] == "anonymous") for view in (ticked, unticked)]
+    assert "initial_options" in anonymous[0]["element"] and "initial_options" not in anonymous[1]["element"]
 
 
 def test_a_form_opened_without_a_channel_asks_for_one() -> None:
