@@ -128,17 +128,16 @@ class _Plan:
     processors: Mapping[str, Processor]  # the parameters a type processor converts, by name
     sql: str  # with any fixed IN list expanded, and
     positions: tuple[tuple[str, Any], ...]  # its parameters in order: name, and value if fixed (processed)
-    lists: frozenset[str]  # IN lists a caller may give (and, given, expands on each call)
+    lists: tuple[str, ...]  # IN lists a caller may give (and, given, expands on each call), by name: a shape's key
     row: Callable[[Iterable[Any]], Record]  # the row type's constructor from a sequence of values
     converted: tuple[tuple[int, Processor], ...]  # the columns a type processor converts, by position
     # Expanded forms by the lengths of the lists given, ((name, length), ...) in name order; None when the
     # statement renders values into its SQL (they differ with each value, not only with a list's length).
     shapes: dict[tuple[tuple[str, int], ...], _Shape | None] | None
-    lists_in_order: tuple[str, ...]  # ``lists``, sorted: the order of a shape's key
 
     def sql_and_parameters(self, params: Mapping[str, Any]) -> tuple[str, list[Any]]:
         processors = self.processors
-        if self.lists.isdisjoint(params):
+        if params.keys().isdisjoint(self.lists):
             parameters = []
             for name, fixed in self.positions:
                 if name in params:
@@ -171,7 +170,7 @@ class _Plan:
         """The lengths of the lists ``params`` gives, in name order; None when one is not a plain list (a list
         of tuples, a tuple IN, expands to a parameter per member of each)."""
         key = []
-        for name in self.lists_in_order:
+        for name in self.lists:
             if name in params:
                 value = params[name]
                 if not isinstance(value, list | tuple) or (value and isinstance(value[0], tuple)):
@@ -320,17 +319,15 @@ def _plan(statement: Executable, dialect: Dialect, seen: _Seen, params: Mapping[
         if processor is not None:
             converted.append((index, processor))
     row = namedtuple("Record", keys, rename=True)  # type: ignore[misc]  # names known at run time
-    lists = sorted(name for name, bind in binds.items() if bind.expanding)
     return _Plan(
         compiled=compiled,
         processors=processors,
         sql=sql,
         positions=tuple(positions),
-        lists=frozenset(lists),
+        lists=tuple(sorted(name for name, bind in binds.items() if bind.expanding)),
         row=row._make,
         converted=tuple(converted),
         shapes=None if compiled.literal_execute_params else {},
-        lists_in_order=tuple(lists),
     )
 
 
@@ -399,7 +396,7 @@ async def inserted(session: AsyncSession, of: Entity[E], values: Mapping[str, An
     more than the whole transaction does this way (``INSERT … RETURNING`` as a plain statement). What the
     session holds unflushed goes first, flushed as before any statement the session runs (autoflush).
     """
-    row = (await session.execute(of.insert, dict(values))).one()
+    row = (await session.execute(of.insert, values)).one()
     made = loaded(session, of, row)
     assert made is not None  # the key the database just gave it
     return made
