@@ -188,10 +188,11 @@ def modal(form: Form, origin: FormOrigin, *, zone: str | None = None) -> dict[st
     A blank form opened from the same place is the same view. Building it through the Block Kit models
     (each object made, validated and turned into a dict) took about half a millisecond for the story form,
     so the last :data:`KEPT_VIEWS` blank views are kept as JSON and read back, a new dict each time, for
-    about a tenth of that. A form filled in beforehand (an edit, a form sent back with its errors) is made
-    for one person once: it is built each time, and kept nowhere.
+    about a tenth of that. A blank form may still tick or untick a box to begin with (a story is not
+    anonymous unless the person says so). A form filled in beforehand with any other value (an edit, a form
+    sent back with its errors) is made for one person once: it is built each time, and kept nowhere.
     """
-    if any(form_field.initial is not None for form_field in form.fields):
+    if not all(_blank(form_field.initial) for form_field in form.fields):
         return _view(form, origin, zone)
     if not any(form_field.kind == "zone" for form_field in form.fields):
         zone = None  # nothing to pre-select: the same view whatever the person's zone
@@ -200,6 +201,12 @@ def modal(form: Form, origin: FormOrigin, *, zone: str | None = None) -> dict[st
 
 
 KEPT_VIEWS = 256
+
+
+def _blank(initial: object) -> bool:
+    """Nothing filled in but where a box starts ticked or not: ``True`` or ``False`` themselves, so that a
+    value that only equals one of them (``1``, ``0``) never shares a kept view with it."""
+    return initial is None or type(initial) is bool
 
 
 @functools.lru_cache(maxsize=KEPT_VIEWS)

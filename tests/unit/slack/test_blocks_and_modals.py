@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from adapters.slack.blocks import button_blocks, card_blocks, message, metadata, posted_key, reply_blocks
 from adapters.slack.home import HomeContent, home_view
 from adapters.slack.modals import (
@@ -17,7 +19,7 @@ from adapters.slack.modals import (
     modal,
 )
 from bot import forms
-from bot.replies import Button, Card, Fact, Reply, Section
+from bot.replies import Button, Card, Fact, Form, Reply, Section
 
 
 def test_a_card_becomes_header_sections_facts_note_and_buttons() -> None:
@@ -87,6 +89,31 @@ def test_a_form_opened_again_is_the_same_view_and_a_new_dict() -> None:
     elsewhere = modal(forms.STORY, FormOrigin("story", "", "C2", "sales"))
     assert decode_origin(elsewhere["private_metadata"]) == FormOrigin("story", "", "C2", "sales")
     assert modal(forms.STORY, origin, zone="Asia/Tokyo") == again  # no zone field: the zone changes nothing
+
+
+@pytest.mark.parametrize("form", [forms.STORY, forms.SHOUTOUT], ids=["story", "shoutout"])
+def test_a_blank_form_whose_box_starts_unticked_is_kept(form: Form) -> None:
+    origin = FormOrigin(form.form_id, "", "C9", "kept")
+    modal(form, origin)
+    hits = _kept_view.cache_info().hits
+    assert modal(form, origin) == _view(form, origin, None)
+    assert _kept_view.cache_info().hits == hits + 1
+
+
+def test_a_box_is_kept_ticked_or_unticked_only_as_true_or_false() -> None:
+    origin = FormOrigin("story", "", "C8", "boxes")
+
+    def ticked(initial: object) -> bool:
+        view = modal(forms.prefilled(forms.STORY, {"anonymous": initial}), origin)
+        box = next(b for b in view["blocks"] if b["block_id"] == "anonymous")
+        return "initial_options" in box["element"]
+
+    assert ticked(True) and not ticked(False)
+    kept = _kept_view.cache_info()
+    assert not ticked(1) and not ticked(0)  # equal to True and False, but not kept as them
+    assert ticked(True) and not ticked(False)
+    now = _kept_view.cache_info()
+    assert now.currsize == kept.currsize and now.hits == kept.hits + 2
 
 
 def test_a_form_filled_in_beforehand_is_built_each_time_as_filled() -> None:
