@@ -2,9 +2,9 @@
 
 The health and readiness answers say only "ok" or "ready" (what a load balancer or an orchestrator's probe
 needs, without credentials). `/metrics` tells how the service is used (request counts by route, platform
-calls, answers shed, the database pool): it is served only when ``METRICS_TOKEN`` is set, and then only to
-a caller presenting it (``Authorization: Bearer <token>``, as Prometheus's ``authorization`` setting sends
-it); without the setting there is no such page.
+calls, how long answers take, answers shed, the database pool): it is served only when ``METRICS_TOKEN``
+is set, and then only to a caller presenting it (``Authorization: Bearer <token>``, as Prometheus's
+``authorization`` setting sends it); without the setting there is no such page.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, gen
 from sqlalchemy import Engine, event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.http.answer_time import arrived
 from bot import metrics
 from bot.ports import Surface
 
@@ -64,7 +65,8 @@ async def measure(request: web.Request, handler: Handler) -> web.StreamResponse:
     started = time.perf_counter()
     status = 500
     try:
-        response = await handler(request)
+        with arrived():
+            response = await handler(request)
         status = response.status
         return response
     except web.HTTPException as exc:

@@ -30,6 +30,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.http.answer_time import answered
 from adapters.http.inflight import Inflight, off_slack_clock
 from adapters.http.overload import BUSY, Busy, count_shed
 from adapters.slack.acknowledgement import Acknowledgement
@@ -55,6 +56,7 @@ from adapters.slack.incoming import (
     tenant_of,
 )
 from adapters.slack.modals import CALLBACK_ID, FormOrigin, answers, decode_origin, input_errors
+from adapters.slack.overload import kind_of
 from adapters.slack.people import Directory, Profile, unlooked
 from bot.core import CustomerMoment
 from bot.events import Incoming
@@ -196,11 +198,13 @@ class SlackListeners:
                     view = await self._home_view(sender, profile, channels, notice=notice)
                 with self._inflight.on_slack():
                     await self._publish_home(client, sender, profile, view)
+                answered(surface=PLATFORM, kind=kind_of(body))
                 return
             if reply_in_place:
                 exchange.reply_in = str(incoming.place.channel_id)
             with self._inflight.on_slack():
                 await exchange.send(replies)
+            answered(surface=PLATFORM, kind=kind_of(body))
 
     async def answer_command(
         self, body: dict[str, Any], client: AsyncWebClient, acknowledgement: Acknowledgement | None = None
@@ -369,8 +373,10 @@ class SlackListeners:
             errors.update(reply.errors)
         if errors:
             await ack(response_action="errors", errors=input_errors(errors, view))
+            answered(surface=PLATFORM, kind="form")
             return None
         await ack()
+        answered(surface=PLATFORM, kind="form")
         return replies
 
     async def home_opened(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:

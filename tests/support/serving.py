@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.integration.faults import eventually
 
@@ -55,3 +56,15 @@ async def wait_ready(
                 return False
 
         assert await eventually(ready, within=within, every=0.1), _read(log)
+
+
+def answer_times(exposition: str, *, surface: str, kind: str) -> tuple[float, float]:
+    """How many answers ``customer_moment_answer_seconds{surface,kind}`` has timed in ``exposition`` (a
+    scrape of ``/metrics``), and their seconds in all."""
+    found = {"_count": 0.0, "_sum": 0.0}
+    for family in text_string_to_metric_families(exposition):
+        for sample in family.samples:
+            suffix = sample.name.removeprefix("customer_moment_answer_seconds")
+            if suffix in found and sample.labels == {"surface": surface, "kind": kind}:
+                found[suffix] = float(sample.value)
+    return found["_count"], found["_sum"]
