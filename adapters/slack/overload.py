@@ -116,11 +116,12 @@ def error_handler(
     claim: Callable[[dict[str, Any]], Awaitable[bool]],
 ) -> ErrorHandler:
     """Bolt's ``app.error`` handler: the busy answer for :class:`Busy`; for anything else a logged error,
-    and a notice of the failure to the person where the request has a ``response_url`` (a command, a press
-    in a message, a message shortcut) and was acknowledged already. A request that failed before it was
-    acknowledged (in Bolt's middleware, authorization included) gets Slack's own error for its 500 and
-    nothing more: no listener ran, so nothing of it "may have gone through". A press in the Home tab or in
-    a form, and a message to the bot, have no ``response_url``: their failure is logged only.
+    and a notice of the failure to the person once the request was acknowledged: on its ``response_url`` (a
+    command, a press in a message, a message shortcut), else where they wait for the answer (a message to
+    the bot: in that conversation; a press in the Home tab or a visit to it: on the tab, at its top). A
+    request that failed before it was acknowledged (in Bolt's middleware, authorization included) gets
+    Slack's own error for its 500 and nothing more: no listener ran, so nothing of it "may have gone
+    through". A press in a form has nowhere to be told: its failure is logged only.
 
     ``sender``: the surface's own client, whose session and proxy carry a busy answer to a ``response_url``.
 
@@ -144,17 +145,32 @@ def error_handler(
             log_failure(error, body)
             if response is not None:
                 return
-            what, answer = "failure", answer_failure(body)
+            what, answer = "failure", answer_failure(body, client)
         try:
             await answer
         except Exception:  # nobody awaits the handler's task: logged here, or lost
             logger.exception("%s answer failed (%s of workspace %s)", what, kind_of(body), tenant_of(body).workspace_id)
 
-    async def answer_failure(body: dict[str, Any]) -> None:
+    async def answer_failure(body: dict[str, Any], client: AsyncWebClient | None) -> None:
         url = body.get("response_url")
         if isinstance(url, str) and url:
             notice = FAILED_SHORTCUT_ANSWER if kind_of(body) == "shortcut" else FAILED_ANSWER
             await post(url, notice, body, "failure notice")
+            return
+        user_id = user_of(body)[0]
+        view, event = body.get("view"), body.get("event")
+        if client is None:
+            return
+        if user_id and isinstance(view, dict) and view.get("type") == "home":
+            await on_home(client, user_id, view, FAILED, "failure notice")
+        elif isinstance(event, dict) and is_direct_message(event):  # the envelope names no user; the event does
+            async with tracked():
+                await in_direct(client, str(event["user"]), str(event["channel"]), FAILED, "failure notice")
+        elif isinstance(event, dict) and is_home_visit(event):  # nothing was asked: only the tab to see again
+            shown = event.get("view")
+            await on_home(
+                client, str(event["user"]), shown if isinstance(shown, dict) else None, BROKEN, "failure notice"
+            )
 
     async def answer_busy(body: dict[str, Any], client: AsyncWebClient | None) -> None:
         shed(body)
@@ -165,12 +181,14 @@ def error_handler(
             if client is None:
                 return
             if user_id and isinstance(view, dict) and view.get("type") == "home":
-                await busy_home(client, user_id, view)
+                await on_home(client, user_id, view, BUSY, "busy notice")
             elif isinstance(event, dict) and is_direct_message(event):  # the envelope names no user; the event does
                 await busy_direct(client, str(event["user"]), str(event["channel"]), body)
             elif isinstance(event, dict) and is_home_visit(event):
                 shown = event.get("view")  # the tab as it is now; none before the first one was published
-                await busy_home(client, str(event["user"]), shown if isinstance(shown, dict) else None)
+                await on_home(
+                    client, str(event["user"]), shown if isinstance(shown, dict) else None, BUSY, "busy notice"
+                )
             return  # otherwise an event nobody waits on an answer to
         await post(url, BUSY_ANSWER, body, "busy answer")
 
@@ -194,29 +212,32 @@ def error_handler(
                     return
             except (SQLAlchemyError, OSError) as exc:  # the busy answer still goes: better than silence
                 logger.warning("delivery of user %s's direct message not claimed: %s", user_id, type(exc).__name__)
-            try:
-                await client.chat_postMessage(channel=channel, text=BUSY)
-            except delivery.SEND_FAILURES as exc:
-                logger.warning(
-                    "busy answer to the direct message of user %s not posted: %s", user_id, delivery.failure(exc)
-                )
+            await in_direct(client, user_id, channel, BUSY, "busy answer")
 
-    async def busy_home(client: AsyncWebClient, user_id: str, view: dict[str, Any] | None) -> None:
-        """The tab the person sees (``view``, as Slack sent it with the press or the visit) with the busy
-        answer as its notice; a first visit (``view`` None: no tab yet) gets one with only its top and the notice."""
-        busy = notice_only(BUSY) if view is None else with_notice(view, BUSY)
-        if busy is None:
+    async def in_direct(client: AsyncWebClient, user_id: str, channel: str, text: str, what: str) -> None:
+        """``text`` in the person's conversation with the bot (where they wrote the message answered); the
+        caller tracks it."""
+        try:
+            await client.chat_postMessage(channel=channel, text=text)
+        except delivery.SEND_FAILURES as exc:
+            logger.warning("%s to the direct message of user %s not posted: %s", what, user_id, delivery.failure(exc))
+
+    async def on_home(client: AsyncWebClient, user_id: str, view: dict[str, Any] | None, text: str, what: str) -> None:
+        """The tab the person sees (``view``, as Slack sent it with the press or the visit) with ``text`` as its
+        notice; a first visit (``view`` None: no tab yet) gets one with only its top and the notice."""
+        noticed = notice_only(text) if view is None else with_notice(view, text)
+        if noticed is None:
             return
         # Slack refuses it if the tab changed since: the newer tab stays. A first visit has no tab to compare
         # with, so a tab drawn meanwhile (an earlier visit answered) would give way to this one until the next.
         seen = view.get("hash") if view is not None else None
         try:
             async with tracked():
-                await client.views_publish(user_id=user_id, view=busy, hash=seen if isinstance(seen, str) else None)
+                await client.views_publish(user_id=user_id, view=noticed, hash=seen if isinstance(seen, str) else None)
         except delivery.SEND_FAILURES as exc:
             if delivery.failure(exc) == "hash_conflict":  # drawn again meanwhile (another press): that tab stays
-                logger.info("busy notice on the Home tab of user %s not published: the tab changed since", user_id)
+                logger.info("%s on the Home tab of user %s not published: the tab changed since", what, user_id)
                 return
-            logger.warning("busy notice on the Home tab of user %s not published: %s", user_id, delivery.failure(exc))
+            logger.warning("%s on the Home tab of user %s not published: %s", what, user_id, delivery.failure(exc))
 
     return handle

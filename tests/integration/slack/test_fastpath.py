@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
+from adapters.slack.home import NOTICE_BLOCK
+from adapters.slack.listeners import SlackListeners
 from tests.integration.slack.conftest import TOKEN
-from tests.integration.slack.driver import SlackDriver
+from tests.integration.slack.driver import SlackDriver, all_text
 from tests.integration.slack.test_oauth import install
 
 
@@ -105,3 +107,49 @@ async def test_a_press_whose_listener_fails_is_told_so_on_its_response_url(
     (notice,) = slack.responses(name)
     assert "Something went wrong" in notice["text"] and notice.get("replace_original") is False
     assert any("failed in a listener" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_message_to_the_bot_whose_listener_fails_is_told_so_in_that_conversation(
+    slack: SlackDriver, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    failing(monkeypatch, "message_incoming")
+    await slack.direct_message("story Lost parcel | Rebooked it | Call first", channel="DU1")
+    [notice] = [c.params for c in slack.fake.calls_to("chat.postMessage") if c.params.get("channel") == "DU1"]
+    assert "Something went wrong" in notice["text"] and "may have gone through" in notice["text"]
+    assert any("failed in a listener" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_press_in_the_home_tab_whose_listener_fails_is_told_so_on_the_tab(
+    slack: SlackDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await slack.command("review on")
+    await slack.command("story Lost parcel | Rebooked it | Call first", user="U2")
+    await slack.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"})
+    before = slack.fake.homes["U1"]
+    [number] = [
+        e["value"]
+        for b in before["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "review.approve"
+    ]
+    failing(monkeypatch, "action_incoming")
+    await slack.press("review.approve", number, in_home=True)
+    told = slack.fake.homes["U1"]
+    [notice] = [b for b in told["blocks"] if b.get("block_id") == NOTICE_BLOCK]
+    assert "Something went wrong" in all_text(notice) and "may have gone through" in all_text(notice)
+    rest = [b for b in told["blocks"] if b.get("block_id") != NOTICE_BLOCK]
+    assert rest == [b for b in before["blocks"] if b.get("block_id") != NOTICE_BLOCK], "else as it was"
+
+
+async def test_a_visit_to_the_home_tab_that_fails_shows_so_there(
+    slack: SlackDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("a customer's private words")
+
+    monkeypatch.setattr(SlackListeners, "_home_view", broken)
+    await slack.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"})
+    tab = slack.fake.homes["U1"]
+    [notice] = [b for b in tab["blocks"] if b.get("block_id") == NOTICE_BLOCK]
+    assert "Something went wrong" in all_text(notice) and "try again" in all_text(notice)
