@@ -37,8 +37,9 @@ ANSWERS_SHED = Counter(
 )
 ANSWER_SECONDS = Histogram(
     "customer_moment_answer_seconds",
-    "Time from a request's arrival to its answer handed to the platform (for Slack, the acknowledgement that"
-    " carries it, or the call that sends it after), by surface and kind",
+    "Time from a request's arrival to its answer handed to the platform (Slack: the first reply the person"
+    " sees, in the acknowledgement or by the call after it; Teams: a message's replies, an invoke's response),"
+    " by surface and kind",
     ["surface", "kind"],  # kind: command, action, shortcut, event, form; turn
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0),
 )

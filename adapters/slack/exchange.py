@@ -18,6 +18,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.http import answer_time
 from adapters.slack import delivery
 from adapters.slack.acknowledgement import Acknowledgement
 from adapters.slack.blocks import message
@@ -52,6 +53,9 @@ class Exchange:
     reply_in: str = ""  # a conversation to answer in (the DM a message to the bot came from)
     acknowledgement: Acknowledgement | None = None  # a command's, not sent yet: carries the first answer
     notices: list[str] = field(default_factory=list)
+    # When the first reply the person who acted sees was handed over to Slack (answer_time.now()); None
+    # until then. A direct message to someone else (a shout-out's recipient) is not their answer.
+    answered_at: float | None = None
 
     async def send(self, replies: Sequence[Reply]) -> None:
         for reply in replies:
@@ -65,6 +69,9 @@ class Exchange:
                     self.channel_id,
                     exc,
                 )
+                continue
+            if self.answered_at is None and (reply.audience is not Audience.DIRECT or reply.to_member == self.user_id):
+                self.answered_at = answer_time.now()
 
     async def _send_one(self, reply: Reply) -> None:
         if reply.form is not None:

@@ -203,8 +203,11 @@ class SlackListeners:
             if reply_in_place:
                 exchange.reply_in = str(incoming.place.channel_id)
             with self._inflight.on_slack():
-                await exchange.send(replies)
-            answered(surface=PLATFORM, kind=kind_of(body))
+                try:
+                    await exchange.send(replies)
+                finally:  # timed as it reached the person, whatever happens to the replies after it
+                    if exchange.answered_at is not None:
+                        answered(surface=PLATFORM, kind=kind_of(body), at=exchange.answered_at)
 
     async def answer_command(
         self, body: dict[str, Any], client: AsyncWebClient, acknowledgement: Acknowledgement | None = None
@@ -396,6 +399,7 @@ class SlackListeners:
                 view = await self._home_view(sender, profile, channels, notice="")
             with self._inflight.on_slack():
                 await self._publish_home(client, sender, profile, view)
+            answered(surface=PLATFORM, kind="event")
 
     async def _home_channels(self, client: AsyncWebClient, sender: Sender, profile: Profile) -> list[Channel]:
         """The channels the Home tab shows queues for: the person's that the bot is in too."""

@@ -34,9 +34,6 @@ from bot.log_safety import error_kind, error_summary
 logger = logging.getLogger(__name__)
 
 ROUTE = "/api/messages"
-# Activities someone waits on an answer to: a message's replies, an invoke's answer (a card's button, a
-# form). Installs and removals are answered too, but nobody is waiting to read anything.
-ANSWERED_TYPES = frozenset({"message", "invoke"})
 # Messages worked on at once: their core call, where a turn reads and writes (not the lookups in Teams
 # before it or the replies sent after it, which wait on the network, not on this process); more wait for a
 # slot, up to the answer wait bound, then hear "busy". With the work of Slack's answers and forms
@@ -175,10 +172,7 @@ class Endpoint:
             logger.info("teams: repeated activity %s ignored", text_of(body, "id"))
             return web.json_response({}) if body["type"] == "invoke" else web.Response(status=200)
 
-        shed = False
-
         async def logic(turn_context: TurnContext) -> None:
-            nonlocal shed
             turn_context.turn_state[RAW_ACTIVITY] = body
             if body["type"] != "message":  # installs, removals and invokes (which owe an invoke answer) all run
                 await self._bot.on_turn(turn_context)
@@ -186,7 +180,6 @@ class Endpoint:
             try:
                 await self._bot.on_turn(turn_context)
             except Busy:  # raised before the core call: nothing of the message was stored
-                shed = True
                 count_shed(surface="teams", kind="turn")
                 logger.debug("busy: teams message %s from %s shed", text_of(body, "id"), tenant_id(body))
                 await turn_context.send_activity(BUSY)
@@ -206,7 +199,7 @@ class Endpoint:
             )
             self._recent.forget(body)
             return _refuse(500, "the activity could not be processed")
-        if body["type"] in ANSWERED_TYPES and not shed:  # its replies have gone to the Bot Connector
+        if body["type"] == "invoke":  # its answer is this response (a message's replies went out already: handling.py)
             answered(surface="teams", kind="turn")
         if invoke is not None:
             # The SDK's own invoke answers are serialized already; models are serialized here.

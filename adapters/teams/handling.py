@@ -14,6 +14,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from typing import Any
 
+from adapters.http.answer_time import answered
 from adapters.teams import origins, routing
 from adapters.teams.activities import (
     PLATFORM,
@@ -143,12 +144,14 @@ class Handler:
             if isinstance(origin, origins.Refusal):
                 logger.warning("teams: a form's origin from %s refused: %s", place.workspace_id, origin.name)
                 await self._outbox(where_of(turn), connectors).send([routing.Step(routing.HERE, say(origin.told))])
+                answered(surface=PLATFORM, kind="turn")
                 return
             shared = origin.shared
             acting = replace(turn, place=shared.place(place.workspace_id), roster_id=shared.roster_id)
         incoming = await self._incoming(acting, form, connectors)
         if incoming is None:
             await self._outbox(where_of(turn), connectors).send([routing.Step(routing.HERE, say(UNKNOWN_PERSON))])
+            answered(surface=PLATFORM, kind="turn")
             return
         logger.info(
             "teams: %s from %s in %s/%s",
@@ -161,6 +164,7 @@ class Handler:
             replies = await self._core.handle(incoming)
         steps = routing.route(replies, situation_of(acting, incoming))
         refs = await self._outbox(where_of(acting, incoming, form, shared), connectors).send(steps)
+        answered(surface=PLATFORM, kind="turn")  # what follows (where cards went, a meeting's moment) is not waited on
         try:
             await self._core.remember_posts(
                 platform=PLATFORM, workspace_id=place.workspace_id, replies=replies, refs=refs

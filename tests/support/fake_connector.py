@@ -64,6 +64,7 @@ class FakeConnector:
     meetings: dict[str, JsonDict] = field(default_factory=dict)  # meeting id → its details, as Teams answers
     teams: dict[str, JsonDict] = field(default_factory=dict)  # team id → {"name": …, "channels": {id: name}}
     latency: float = 0.0  # seconds every call takes to be answered (a real Bot Connector is across the internet)
+    post_latency: float = 0.0  # seconds a POST (a reply, a post, a new conversation) takes on top of that
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
 
     # -- telling the fake what to do ------------------------------------------------------------
@@ -165,6 +166,8 @@ class FakeConnector:
         self.calls.append(call)
         if self.latency:
             await asyncio.sleep(self.latency)
+        if self.post_latency and request.method == "POST":
+            await asyncio.sleep(self.post_latency)
         failure = self._failure(request.method)
         if failure is not None:
             if failure.delay:

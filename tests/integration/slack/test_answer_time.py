@@ -2,8 +2,9 @@
 
 ``customer_moment_answer_seconds{surface="slack",kind}`` times every answer from its request's arrival
 to the answer handed to Slack: a command's in its acknowledgement, a press's, a direct message's and a
-shortcut's by the calls that carry them after their empty acknowledgement, a form's in the
-acknowledgement that closes it (or shows its errors). One answer is timed once, under its own kind.
+shortcut's by the call that carries the first reply they see after their empty acknowledgement (not
+posts for others after it), a form's in the acknowledgement that closes it (or shows its errors), a
+visit to the Home tab by publishing it. One answer is timed once, under its own kind.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ async def test_each_answer_is_timed_once_under_its_kind(slack: SlackDriver) -> N
     item = next(e["value"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"])
     assert await newly_timed(slack, lambda: slack.press("agenda.swap", item)) == {"action": 1}
     assert await newly_timed(slack, lambda: slack.direct_message("help")) == {"event": 1}
+    visit = {"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"}
+    assert await newly_timed(slack, lambda: slack.event(visit)) == {"event": 1}
     shortcut = slack.shortcut("Called the customer back before they had to chase us", author="U2", user="U3")
     assert await newly_timed(slack, lambda: shortcut) == {"shortcut": 1}
     await slack.command("story")
@@ -63,3 +66,16 @@ async def test_an_answer_sent_after_the_acknowledgement_is_timed_until_it_went_o
     assert seconds - before[1] >= 0.3
     [answer] = [c for c in slack.fake.calls_to("chat.postMessage") if c.params.get("channel") == "DU1"]
     assert "help" in json.dumps(answer.params).lower()
+
+
+async def test_a_command_is_timed_to_its_answer_not_to_the_posts_it_makes_for_others(slack: SlackDriver) -> None:
+    """A shout-out is answered in its acknowledgement ("Thanks! …"); its recipient's direct message and
+    the channel's post follow, and the person who sent it does not wait for them."""
+    slack.fake.slow("chat.postMessage", 1.0)
+    before = (await timed(slack))["command"]
+    name = await slack.command("shoutout <@U2|bob> for calling the customer back before they had to chase us")
+    assert "Thanks" in slack.said(name) and name in slack.fake.carried, "answered in the acknowledgement"
+    assert slack.fake.calls_to("chat.postMessage"), "the posts for others were made too"
+    count, seconds = (await timed(slack))["command"]
+    assert count == before[0] + 1
+    assert seconds - before[1] < 1.0
