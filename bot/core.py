@@ -34,7 +34,7 @@ from bot.events import (
 )
 from bot.grammar import UsageError
 from bot.log_safety import error_summary
-from bot.replies import Form, MeetingAnswer, Outcome, Reply
+from bot.replies import Form, MeetingAnswer, Outcome, Reply, Visibility
 from bot.services import meeting_chats, pools
 from bot.services.context import Context, Refused, forget_team_members, resolve
 from bot.services.posts import remember_post
@@ -100,7 +100,7 @@ class CustomerMoment:
         except ScheduleError as exc:
             return [_form_refusal(incoming, str(exc), {"time": str(exc)})]
         except Refused as exc:
-            return [_refusal(str(exc))]
+            return [_refusal(str(exc), Visibility.ACTOR if exc.private else Visibility.CHANNEL)]
         except (OperationalError, PoolTimeout, DBAPIError, OSError) as exc:
             logger.error(
                 "database unavailable while handling %s from %s/%s: %s",
@@ -241,8 +241,8 @@ class CustomerMoment:
         return await commands.run_command(ctx, incoming.text)
 
 
-def _refusal(text: str) -> Reply:
-    return Reply(text=text, outcome=Outcome.REFUSED)
+def _refusal(text: str, visible_to: Visibility = Visibility.CHANNEL) -> Reply:
+    return Reply(text=text, outcome=Outcome.REFUSED, visible_to=visible_to)
 
 
 def _retry_form(incoming: Incoming) -> Form | None:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import cards
 from bot.domain.lifecycle import AGENDA, OPEN, AgendaState, Outcome, ending
-from bot.replies import Reply, say
+from bot.replies import Reply, Visibility, say
 from bot.services import agenda_card, picking, pools, promises, upcoming
 from bot.services.context import Context, NotFound, Refused, is_channel_member
 from bot.services.queue import RECENT_WINDOW
@@ -335,9 +335,11 @@ async def helpful(ctx: Context, number: int | None) -> list[Reply]:
         raise Refused("There is no moment on that agenda item to vote for.")
     moment = await ctx.session.get(Moment, item.moment_id)
     if moment is not None and moment.author_id == ctx.member.id:
-        return [say("That one is yours, so your vote would not count — the team's 👍 will tell you it helped.")]
+        # For them alone: said where everyone sees it, it would tell whose an anonymous story is.
+        yours = "That one is yours, so your vote would not count — the team's 👍 will tell you it helped."
+        return [Reply(text=yours, visible_to=Visibility.ACTOR)]
     vote = _VOTE[dialect_of(ctx.session)]
     counted = await ctx.session.scalar(vote, {"item_id": item.id, "member_id": ctx.member.id, "now": ctx.now})
-    if counted is None:  # voted before, now or in a concurrent click
-        return [say("You already said this one was helpful — thanks!")]
+    if counted is None:  # voted before, now or in a concurrent click; for them alone, like "that one is yours"
+        return [Reply(text="You already said this one was helpful — thanks!", visible_to=Visibility.ACTOR)]
     return [await agenda_card.card_reply(ctx.session, item, team)]

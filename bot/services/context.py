@@ -28,7 +28,13 @@ ROLES = ("member", "manager", "admin")
 
 
 class Refused(Exception):
-    """The person may not do this, or it cannot be done; the message is shown to them as-is."""
+    """The person may not do this, or it cannot be done; the message is shown to them as-is. ``private``: it
+    tells something about them that the others where they asked may not know (an anonymous story is theirs,
+    a shout-out waiting for review is about them), so it is for them alone (``Visibility.ACTOR``)."""
+
+    def __init__(self, message: str, *, private: bool = False) -> None:
+        super().__init__(message)
+        self.private = private
 
 
 class NotFound(Refused):

@@ -124,7 +124,10 @@ async def _not_your_own(ctx: Context, moment: Moment) -> None:
     )
     if others:
         whose = "yours" if moment.author_id == ctx.member.id else "about you"
-        raise Refused(f"#{moment.id} is {whose}: another manager of its channel decides on it ({cards.names(others)}).")
+        raise Refused(
+            f"#{moment.id} is {whose}: another manager of its channel decides on it ({cards.names(others)}).",
+            private=True,  # whose an anonymous story is, and a waiting shout-out about them, are not the room's
+        )
 
 
 async def approve(ctx: Context, moment_id: int) -> list[Reply]:

@@ -140,3 +140,32 @@ async def test_in_the_1_to_1_chat_private_answers_come_without_a_note(teams: Tea
     calls = await say(teams, "mine", sender=BOB, where="personal")
     assert len({c.conversation_id for c in calls}) == 1 and calls[0].conversation_id.startswith("a:1personal")
     assert "Okonkwo" in everything(calls) and PRIVATE_NOTE not in everything(calls)
+
+
+ANONYMOUS = "story anonymous A customer's parcel went astray twice | I drove it over myself | lesson: own the fix"
+
+
+async def test_voting_on_your_own_anonymous_story_is_answered_to_you_alone(teams: TeamsApp) -> None:
+    """Said in the channel, "that one is yours" would tell everyone who wrote the anonymous story."""
+    await setup_channel(teams)
+    await say(teams, ANONYMOUS, sender=BOB)
+    await say(teams, "request in 15m")
+    async with teams.runtime.sessions() as session:
+        featured = await session.scalar(select(Moment.id).where(Moment.anonymous.is_(True)))
+    assert f"#{featured}" in everything(await say(teams, "queue")), "the anonymous story is the one featured"
+    calls = await say(teams, "helpful", sender=BOB)
+    assert_private(calls, asker=BOB, conversation=CHANNEL, holds="That one is yours")
+    assert "yours" not in everything(shared(calls, CHANNEL))
+
+
+async def test_a_manager_refused_on_their_own_anonymous_story_is_told_alone(teams: TeamsApp) -> None:
+    await setup_channel(teams)
+    await say(teams, "managers add @Bob", mentioned=(BOB,))
+    await say(teams, "help", sender=BOB)  # Bob, another manager of the channel, decides on Alice's items
+    await say(teams, "review on")
+    await say(teams, ANONYMOUS)  # Alice's own, waiting for review
+    async with teams.runtime.sessions() as session:
+        waiting = await session.scalar(select(Moment.id).where(Moment.anonymous.is_(True)))
+    calls = await say(teams, f"approve {waiting}")
+    assert_private(calls, asker=ALICE, conversation=CHANNEL, holds="is yours")
+    assert "yours" not in everything(shared(calls, CHANNEL))
