@@ -71,7 +71,7 @@ _KIND_ORDER = (EMAIL, PHONE, CARD, IBAN, NATIONAL_ID)
 _MAX_PASSES = 4
 
 NAMED_SOMEONE = (
-    "Heads-up: it looks like this names someone (a title such as “Mrs” followed by a name). "
+    "Heads-up: it looks like this names someone (a title such as “Mr” or “Mrs” followed by a name). "
     "It went through as written; if the customer would rather not be named, withdraw it and share it "
     "again without the name."
 )
