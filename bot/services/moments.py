@@ -340,21 +340,28 @@ async def own_moment(ctx: Context, moment_id: int) -> Moment:
 async def withdraw(ctx: Context, moment_id: int) -> list[Reply]:
     moment = await own_moment(ctx, moment_id)
     if moment.author_id != ctx.member.id:
-        raise Refused(f"Only the author can withdraw #{moment_id}.")
+        also = f" A manager takes it down with `reject {moment_id} <reason>`." if ctx.is_manager else ""
+        raise Refused(f"Only the author can withdraw #{moment_id}.{also}")
     if moment.state == "withdrawn":
         return [say(f"#{moment_id} is already withdrawn.")]
-    was_shown = announcements.shown_in_channel(moment)  # hidden, private or in review: its announcement says so
-    moment.state = "withdrawn"
-    await board.mark_moment(ctx.session, moment.id, ctx.now)
+    note, replies = await taken_off(ctx, moment, state="withdrawn", why=retraction.WITHDRAWN)
     logger.info("moment %s withdrawn by its author", moment.id)
-    why = retraction.WITHDRAWN
+    return [say(f"Withdrawn #{moment_id}. It will not be featured.{note}"), *replies]
+
+
+async def taken_off(ctx: Context, moment: Moment, *, state: str, why: str) -> tuple[str, list[Reply]]:
+    """``moment`` in ``state`` (withdrawn, sent back), out of everything that showed it: the agendas still
+    waiting for their meeting (each picks again, saying ``why``), its announcement in the channel, the
+    cards of meetings that featured it. What the answer says of that, and the replies that do it."""
+    was_shown = announcements.shown_in_channel(moment)  # hidden, private or in review: its announcement says so
+    moment.state = state
+    await board.mark_moment(ctx.session, moment.id, ctx.now)
     left = await retraction.retract(ctx.session, [moment.id], why=why, now=ctx.now, actor_id=ctx.member.id)
     note = " It left the agenda it was on; that meeting gets another moment." if left.items else ""
     announced = await announcements.redraw(ctx.session, moment)
     if not was_shown:  # its announcement was taken down before: nothing to take out again
         announced = announcements.Redrawn([], announced.channel, announced.cards)
-    note += _taken_down(announced)
-    return [say(f"Withdrawn #{moment_id}. It will not be featured.{note}"), *left.replies, *announced.all]
+    return note + _taken_down(announced), [*left.replies, *announced.all]
 
 
 async def hide(ctx: Context, moment_id: int) -> list[Reply]:

@@ -30,6 +30,7 @@ WITHDRAWN = "the earlier item was withdrawn by its author"
 NO_LONGER_FEATURABLE = "the earlier item can no longer be featured"
 HIDDEN = NO_LONGER_FEATURABLE
 IN_REVIEW = "the earlier item went back to review"
+TAKEN_DOWN = "the earlier item was taken down by a manager"
 OPTED_OUT = NO_LONGER_FEATURABLE
 MADE_PRIVATE = "the earlier shout-out was made private"
 

@@ -11,8 +11,9 @@ from bot.domain import privacy
 from bot.domain.validation import Invalid, tidy
 from bot.grammar import beyond_any_id, record_id
 from bot.replies import Audience, Reply, Visibility, say
+from bot.services import retraction
 from bot.services.context import Context, NotFound, Refused, is_channel_member
-from bot.services.moments import masked, own_moment, shoutout_announcements
+from bot.services.moments import masked, own_moment, shoutout_announcements, taken_off
 from bot.services.views import moment_view
 from bot.storage.models import Member, Moment, Recipient, Team, TeamMember
 
@@ -94,11 +95,19 @@ async def _reviewable(ctx: Context, moment_id: int) -> Moment:
     return moment
 
 
-async def _pending(ctx: Context, moment_id: int) -> Moment:
+async def _pending(ctx: Context, moment_id: int, *, shared_too: bool = False) -> Moment:
+    """A submission waiting for review that this manager may decide on; ``shared_too``: or one approved
+    already (sending it back takes it down)."""
     ctx.require_manager("approve or reject submissions")
     moment = await _reviewable(ctx, moment_id)
-    if moment.state != "pending":
-        raise Refused(f"#{moment_id} is not waiting for review (it is {cards.STATE_LABEL.get(moment.state)}).")
+    if moment.state != "pending" and not (shared_too and moment.state == "approved"):
+        state = cards.STATE_LABEL.get(moment.state)
+        if moment.state == "approved":
+            raise Refused(
+                f"#{moment_id} is approved already. `reject {moment_id} <reason>` takes it down and sends it back "
+                "to its author."
+            )
+        raise Refused(f"#{moment_id} is not waiting for review (it is {state}).")
     await _not_your_own(ctx, moment)
     return moment
 
@@ -169,25 +178,33 @@ async def reject(ctx: Context, moment_id: int, reason_text: str) -> list[Reply]:
         ctx.require_manager("approve or reject submissions")
         await _reviewable(ctx, moment_id)
         return [Reply(form=forms.reject_form(moment_id))]
-    moment = await _pending(ctx, moment_id)
+    moment = await _pending(ctx, moment_id, shared_too=True)
     reason = tidy(reason_text)
     if len(reason) > 1000:
         raise Invalid({"reason": "Please keep the reason under 1,000 characters."})
-    moment.state, moment.decided_at, moment.decided_by = "rejected", ctx.now, ctx.member.id
+    shared = moment.state == "approved"
+    moment.decided_at, moment.decided_by = ctx.now, ctx.member.id
     note = masked(ctx, reason)
     reason = moment.decision_note = note.texts[0]
     author, _ = await people_of(ctx, moment)
-    replies = [say(f"Sent #{moment.id} back to its author. {privacy.describe(note.found)}".strip())]
+    found = privacy.describe(note.found)
+    if shared:  # taken down: out of the pool, the agendas and the channel's messages that showed it
+        taken, replies = await taken_off(ctx, moment, state="rejected", why=retraction.TAKEN_DOWN)
+        answer = f"Took down #{moment.id} and sent it back to its author: it will not be featured.{taken} {found}"
+        what = "was taken down and sent back"
+    else:
+        moment.state, replies = "rejected", []
+        answer, what = f"Sent #{moment.id} back to its author. {found}", "was sent back"
+    replies.insert(0, say(answer.strip()))
     if author is not None:
         replies.append(
             Reply(
                 audience=Audience.DIRECT,
                 to_member=author.external_id,
-                text=f"Your {cards.KIND_LABEL[moment.kind].lower()} #{moment.id} was sent back by "
-                f"{ctx.member.name}: {reason}",
+                text=f"Your {cards.KIND_LABEL[moment.kind].lower()} #{moment.id} {what} by {ctx.member.name}: {reason}",
             )
         )
-    logger.info("moment %s rejected by member %s", moment.id, ctx.member.id)
+    logger.info("moment %s %s by member %s", moment.id, "taken down" if shared else "rejected", ctx.member.id)
     return replies
 
 

@@ -119,7 +119,7 @@ async def test_author_withdraws_a_story_and_it_is_never_featured(runtime: Runtim
     await ask(runtime, said(STORY, actor="bob"))
     story = await one(runtime, Moment, Moment.kind == "story")
     assert text(await ask(runtime, said(f"withdraw {story.id}", actor="alice"))) == (
-        f"Only the author can withdraw #{story.id}."
+        f"Only the author can withdraw #{story.id}. A manager takes it down with `reject {story.id} <reason>`."
     )
     assert text(await ask(runtime, said(f"withdraw #{story.id}", actor="bob"))) == (
         f"Withdrawn #{story.id}. It will not be featured."

@@ -73,7 +73,9 @@ async def test_manager_approves_and_the_author_is_told(runtime: Runtime) -> None
     alice = await one(runtime, Member, Member.external_id == "alice")
     assert (approved.state, approved.decided_by) == ("approved", alice.id)
     again = await ask(runtime, said(f"approve {story.id}"))
-    assert text(again) == f"#{story.id} is not waiting for review (it is approved)."
+    assert text(again) == (
+        f"#{story.id} is approved already. `reject {story.id} <reason>` takes it down and sends it back to its author."
+    )
 
 
 async def test_approving_a_shoutout_announces_it(runtime: Runtime) -> None:
@@ -244,3 +246,51 @@ async def test_the_only_manager_of_a_channel_may_decide_on_their_own_item(runtim
     await ask(runtime, said(STORY, channel="solo"))
     story = await one(runtime, Moment, Moment.kind == "story")
     assert (await ask(runtime, said(f"approve {story.id}", channel="solo")))[0].text == f"Approved #{story.id}."
+
+
+# --- taking down what was shared ------------------------------------------------------------------------
+
+
+async def test_a_manager_takes_down_a_shared_shout_out_and_its_author_hears_why(runtime: Runtime) -> None:
+    """With review off a shout-out is shared at once: a manager can still take it down, with the reason."""
+    await ask(runtime, said("help"))  # alice, the first in the workspace, is its admin
+    await ask(runtime, said("help", actor="carol"))
+    await ask(runtime, said(f"shoutout @carol {REASON}", actor="bob"))
+    shoutout = await one(runtime, Moment, Moment.kind == "shoutout")
+    assert shoutout.state == "approved"
+    assert text(await ask(runtime, said(f"withdraw {shoutout.id}", actor="carol"))) == (
+        f"Only the author can withdraw #{shoutout.id}."
+    ), "a member is not pointed to what only managers may do"
+    replies = await ask(runtime, said(f"reject {shoutout.id} Please keep it about the work."))
+    assert replies[0].text == f"Took down #{shoutout.id} and sent it back to its author: it will not be featured."
+    assert dms(replies)["bob"] == (
+        f"Your shout-out #{shoutout.id} was taken down and sent back by alice: Please keep it about the work."
+    )
+    taken = await one(runtime, Moment, Moment.id == shoutout.id)
+    assert (taken.state, taken.decision_note) == ("rejected", "Please keep it about the work.")
+    pool = text(await ask(runtime, said("queue", actor="carol")))
+    assert "shout-outs: 0" in pool
+    again = await ask(runtime, said(f"reject {shoutout.id} Again."))
+    assert text(again) == f"#{shoutout.id} is not waiting for review (it is sent back)."
+
+
+async def test_a_shared_story_on_an_agenda_leaves_it_when_taken_down(runtime: Runtime) -> None:
+    await ask(runtime, said("help"))  # alice, the first in the workspace, is its admin
+    await ask(runtime, said(STORY, actor="bob"))
+    story = await one(runtime, Moment, Moment.kind == "story")
+    await ask(runtime, said("request"))
+    assert (await one(runtime, AgendaItem)).moment_id == story.id
+    replies = await ask(runtime, said(f"reject {story.id} It names the customer."))
+    assert "It left the agenda it was on; that meeting gets another moment." in replies[0].text
+    assert (await one(runtime, AgendaItem)).moment_id != story.id
+    assert "taken down by a manager" in text(replies)
+
+
+async def test_only_managers_take_down_what_is_shared(runtime: Runtime) -> None:
+    await ask(runtime, said("help"))  # alice, the first in the workspace, is its admin
+    await ask(runtime, said("help", actor="carol"))
+    await ask(runtime, said(STORY, actor="bob"))
+    story = await one(runtime, Moment, Moment.kind == "story")
+    refused = await ask(runtime, said(f"reject {story.id} Not nice.", actor="carol"))
+    assert text(refused).startswith("Only managers can")
+    assert (await one(runtime, Moment, Moment.id == story.id)).state == "approved"

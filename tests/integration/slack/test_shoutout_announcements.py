@@ -149,3 +149,14 @@ async def test_a_private_shoutout_made_public_is_announced_in_its_channel_once(s
     answer = await slack.command(f"withdraw {number}")  # and it can be taken back like any announcement
     assert "I took its announcement out of #support." in slack.said(answer)
     taken_down(slack, post)
+
+
+async def test_a_manager_taking_a_shoutout_down_takes_its_announcement_out_of_the_channel(slack: SlackDriver) -> None:
+    await slack.command("help")  # U1, the first in the workspace, is its admin
+    number, post = await announced(slack, "<@U3>", user="U2")
+
+    answer = await slack.command(f"reject {number} Please keep it about the work.")
+
+    assert slack.said(answer).startswith(f"Took down #{number} and sent it back to its author")
+    assert "I took its announcement out of #support." in slack.said(answer)
+    taken_down(slack, post)
