@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import aiohttp
 from slack_bolt.response import BoltResponse
@@ -52,6 +52,32 @@ FAILED_ANSWER = {"response_type": "ephemeral", "replace_original": False, "text"
 # A message shortcut only opens a form, and stores nothing before it is submitted.
 FAILED_SHORTCUT_ANSWER = {"response_type": "ephemeral", "replace_original": False, "text": BROKEN}
 FAILED_ACKNOWLEDGEMENT = {"response_type": "ephemeral", "text": FAILED}
+
+
+class Waiting(NamedTuple):
+    """Where someone waits for the answer to a request that has no ``response_url``: in their conversation with
+    the bot (``channel``: a message they wrote there), or on the Home tab (``view``: the tab they see, as Slack
+    sent it; None before the first one was published); ``visit``: they only opened the tab."""
+
+    user_id: str
+    channel: str = ""
+    view: dict[str, Any] | None = None
+    visit: bool = False
+
+
+def waiting_without_url(body: dict[str, Any]) -> Waiting | None:
+    """Where the person waits for the answer to ``body``'s request without a ``response_url``; None when nobody
+    does (an event no one asked for, a press in a form)."""
+    user_id = user_of(body)[0]
+    view, event = body.get("view"), body.get("event")
+    if user_id and isinstance(view, dict) and view.get("type") == "home":
+        return Waiting(user_id, view=view)
+    if isinstance(event, dict) and is_direct_message(event):  # the envelope names no user; the event does
+        return Waiting(str(event["user"]), channel=str(event["channel"]))
+    if isinstance(event, dict) and is_home_visit(event):
+        shown = event.get("view")  # the tab as it is now; none before the first one was published
+        return Waiting(str(event["user"]), view=shown if isinstance(shown, dict) else None, visit=True)
+    return None
 
 
 def is_home_visit(event: dict[str, Any]) -> bool:
@@ -157,39 +183,28 @@ def error_handler(
             notice = FAILED_SHORTCUT_ANSWER if kind_of(body) == "shortcut" else FAILED_ANSWER
             await post(url, notice, body, "failure notice")
             return
-        user_id = user_of(body)[0]
-        view, event = body.get("view"), body.get("event")
-        if client is None:
+        waiting = waiting_without_url(body)
+        if client is None or waiting is None:
             return
-        if user_id and isinstance(view, dict) and view.get("type") == "home":
-            await on_home(client, user_id, view, FAILED, "failure notice")
-        elif isinstance(event, dict) and is_direct_message(event):  # the envelope names no user; the event does
+        if waiting.channel:
             async with tracked():
-                await in_direct(client, str(event["user"]), str(event["channel"]), FAILED, "failure notice")
-        elif isinstance(event, dict) and is_home_visit(event):  # nothing was asked: only the tab to see again
-            shown = event.get("view")
-            await on_home(
-                client, str(event["user"]), shown if isinstance(shown, dict) else None, BROKEN, "failure notice"
-            )
+                await in_direct(client, waiting.user_id, waiting.channel, FAILED, "failure notice")
+        else:  # a visit asked nothing: only the tab to see again
+            told = BROKEN if waiting.visit else FAILED
+            await on_home(client, waiting.user_id, waiting.view, told, "failure notice")
 
     async def answer_busy(body: dict[str, Any], client: AsyncWebClient | None) -> None:
         shed(body)
-        user_id = user_of(body)[0]
         url = body.get("response_url")
         if not isinstance(url, str) or not url:
-            view, event = body.get("view"), body.get("event")
-            if client is None:
-                return
-            if user_id and isinstance(view, dict) and view.get("type") == "home":
-                await on_home(client, user_id, view, BUSY, "busy notice")
-            elif isinstance(event, dict) and is_direct_message(event):  # the envelope names no user; the event does
-                await busy_direct(client, str(event["user"]), str(event["channel"]), body)
-            elif isinstance(event, dict) and is_home_visit(event):
-                shown = event.get("view")  # the tab as it is now; none before the first one was published
-                await on_home(
-                    client, str(event["user"]), shown if isinstance(shown, dict) else None, BUSY, "busy notice"
-                )
-            return  # otherwise an event nobody waits on an answer to
+            waiting = waiting_without_url(body)
+            if client is None or waiting is None:
+                return  # an event nobody waits on an answer to
+            if waiting.channel:
+                await busy_direct(client, waiting.user_id, waiting.channel, body)
+            else:
+                await on_home(client, waiting.user_id, waiting.view, BUSY, "busy notice")
+            return
         await post(url, BUSY_ANSWER, body, "busy answer")
 
     async def post(url: str, answer: dict[str, Any], body: dict[str, Any], what: str) -> None:
