@@ -16,7 +16,7 @@ from bot.domain.lifecycle import AGENDA, OPEN, AgendaState, Outcome, ending
 from bot.replies import Reply, Visibility, say
 from bot.services import agenda_card, picking, pools, promises, upcoming
 from bot.services.context import Context, NotFound, Refused, is_channel_member
-from bot.services.queue import RECENT_WINDOW
+from bot.services.queue import RECENT_WINDOW, when_picked
 from bot.services.queue import queue as queue  # the agenda commands, `queue` among them, are reached here
 from bot.storage.models import AgendaItem, Moment, Team, Vote
 from bot.storage.parts import one_of
@@ -157,10 +157,24 @@ async def find_item(ctx: Context, number: int | None, *, ended_too: bool = False
                 presented, await pools.meeting_item(ctx.session, team, states=(AgendaState.PRESENTED,))
             )
         if item is None:
-            raise NotFound("There is no upcoming moment in this channel. `request` gets one for a meeting now.")
+            raise NotFound(await _nothing_on_the_agenda(ctx, team))
     team_row = await ctx.session.get(Team, item.team_id)
     assert team_row is not None
     return item, team_row
+
+
+async def _nothing_on_the_agenda(ctx: Context, team: Team) -> str:
+    """Why there is no moment to act on: the channel's next meeting has none picked yet (and when it gets
+    one), or no meeting is coming."""
+    waiting = await upcoming.unprepared(ctx.session, team, ctx.now)
+    if not waiting:
+        return "There is no upcoming moment in this channel. `request` gets one for a meeting now."
+    first = waiting[0]
+    when = when_picked(first.prepare_at, first.starts_at, team.zone, ctx.now)
+    return (
+        f"The next meeting, on {cards.local_time(first.starts_at, team.zone)}, has no moment yet: it is {when}. "
+        "`swap` picks one now; `queue` shows what is coming."
+    )
 
 
 async def next_item(ctx: Context, number: int | None, *, picked: bool) -> tuple[AgendaItem, Team, bool]:

@@ -198,7 +198,7 @@ def _picked_at(row: reads.Record) -> datetime | None:
     return None if row.early is None else post_at - timedelta(minutes=row.early)
 
 
-def _when_picked(picked_at: datetime | None, starts_at: datetime, zone: str, now: datetime) -> str:
+def when_picked(picked_at: datetime | None, starts_at: datetime, zone: str, now: datetime) -> str:
     """When a meeting with no moment yet gets one, as the end of a sentence that starts "the moment is"."""
     if picked_at is None or _due(picked_at, now):  # the scheduler picks it on its next round
         return "being picked now"
@@ -251,13 +251,13 @@ async def queue(ctx: Context) -> list[Reply]:
             elif row.id is None and (picked_at := _picked_at(row)) is None:
                 what = f"no moment: `swap {row.number}` picks one"
             elif row.id is None:
-                what = f"no moment yet: it is {_when_picked(picked_at, row.at, team.zone, ctx.now)}"
+                what = f"no moment yet: it is {when_picked(picked_at, row.at, team.zone, ctx.now)}"
             else:
                 what = cards.moment_line(row)
             when = cards.local_time(row.at, team.zone) + (" (under way)" if row.at < ctx.now else "")
             lines.append(f"Agenda #{row.number} · {when} · {what}")
     for found in waiting:  # in the channel's zone, like every other time of the queue
-        when = _when_picked(found.prepare_at, found.starts_at, team.zone, ctx.now)
+        when = when_picked(found.prepare_at, found.starts_at, team.zone, ctx.now)
         lines.append(
             f"Meeting #{found.series.id} · next on {cards.local_time(found.starts_at, team.zone)} · no moment yet:"
             f" it is {when}"
@@ -296,7 +296,7 @@ async def queue(ctx: Context) -> list[Reply]:
     elif meeting is not None and meeting.prepare_at is None:
         sections.append(Section("No moment: `swap` picks one.", heading))
     elif meeting is not None:
-        when = _when_picked(meeting.prepare_at, meeting.starts_at, team.zone, ctx.now)
+        when = when_picked(meeting.prepare_at, meeting.starts_at, team.zone, ctx.now)
         sections.append(Section(f"No moment yet: the moment is {when}. `swap` picks one now.", heading))
     return [Reply(card=Card(title=f"Customer Moment queue · {team.name or 'this channel'}", sections=tuple(sections)))]
 
@@ -340,6 +340,6 @@ async def _drawn_from(ctx: Context, team: Team, meeting: NextUp | None) -> Team:
 
 
 def _preview_note(meeting: NextUp, zone: str, now: datetime) -> str:
-    when = _when_picked(meeting.prepare_at, meeting.starts_at, zone, now)
+    when = when_picked(meeting.prepare_at, meeting.starts_at, zone, now)
     until = " and may still change" if _due(meeting.prepare_at, now) else ", and may change until then"
     return f"A preview: the moment is {when}{until}. `swap` or `skip` settle it now."

@@ -249,6 +249,19 @@ async def test_organizer_presenter_or_manager_marks_it_presented(runtime: Runtim
     assert (await one(runtime, Moment, Moment.kind == "story")).times_featured == 1
 
 
+async def test_acting_on_the_moment_before_the_next_meeting_has_one_says_when_it_will(runtime: Runtime) -> None:
+    await ask(runtime, said("schedule weekly tue 10:00 Europe/Berlin"))
+    await story(runtime, "bob")
+    expected = (
+        "The next meeting, on Tue 24 Nov 10:00 CET, has no moment yet: it is picked on Tue 24 Nov 09:30 CET,"
+        " 30 min before the meeting. `swap` picks one now; `queue` shows what is coming."
+    )
+    for command in ("done", "helpful"):
+        assert text(await ask(runtime, said(command, actor="bob"))) == expected
+    await ask(runtime, said("swap"))  # as it says: the next meeting gets its moment now
+    assert (await item(runtime)).moment_id is not None
+
+
 async def test_others_are_refused_politely_when_marking_presented(runtime: Runtime) -> None:
     await people(runtime, "alice", "bob", "carol", "dave")
     await story(runtime, "carol")

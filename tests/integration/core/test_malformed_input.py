@@ -53,7 +53,7 @@ MALFORMED: list[tuple[Incoming, str]] = [
     (said("review maybe"), "Say `review on` or `review off`."),
     (said("schedule whenever"), "I couldn't read 'whenever'."),
     (said("swap 99"), "There is no agenda item #99 in this channel."),
-    (said("helpful"), "There is no upcoming moment in this channel."),
+    (said("helpful"), "The next meeting, on Tue 24 Nov 10:00 CET, has no moment yet"),
     (said("x" * 5000), "That is too long for one command"),
     (pressed("agenda.swap", "abc"), "That button is no longer active."),
     (pressed("self.destruct", "1"), "That button is no longer active."),
