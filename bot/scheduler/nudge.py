@@ -83,7 +83,7 @@ async def pool_nudge(session: AsyncSession, item: AgendaItem, team: Team, now: d
             text=(
                 f"The pool has nothing new for the meeting on {when}, so the Customer Moment is a repeat or an "
                 "exercise from the library. Had a customer moment worth retelling lately? Share it with `story`, "
-                "or thank someone with `shoutout` — it could be next week's moment."
+                "or thank someone with `shoutout` — it could feature in one of the next meetings."
             ),
         )
     ]
