@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from datetime import date, datetime, time, timedelta
 
@@ -86,6 +87,7 @@ async def schedule(ctx: Context, text: str) -> list[Reply]:
     advance(series, ctx.now)
     if series.next_start_at is None:
         raise Refused("That schedule has no meetings left in the future.")
+    _lead_fits(series)
     await refuse_a_second_ritual(ctx, team, series)
     adopt_zone(team, rec.zone)
     ctx.session.add(series)
@@ -99,6 +101,29 @@ async def schedule(ctx: Context, text: str) -> list[Reply]:
             card=describe(series, ctx.now),
         )
     ]
+
+
+# Meetings looked at for the shortest time between two of them (a rule's pattern repeats within a few).
+GAPS_LOOKED_AT = 12
+
+
+def _lead_fits(series: MeetingSeries) -> None:
+    """Invalid when a moment posted its lead before its meeting would go out before the meeting before it has
+    started: two meetings' cards in the channel at once, the second picked before the first was presented."""
+    if series.lead_minutes == 0 or series.next_start_at is None:
+        return
+    starts = [series.next_start_at, *next_starts(series, series.next_start_at, GAPS_LOOKED_AT, skipping=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
+    if not gaps or timedelta(minutes=series.lead_minutes) < min(gaps):
+        return
+    apart = _lead_text(int(min(gaps).total_seconds() // 60)).removesuffix(" before")
+    raise Invalid(
+        {
+            "lead": f"These meetings can be {apart} apart, so a moment posted {_lead_text(series.lead_minutes)} its"
+            " meeting would go out before the meeting ahead of it. Choose a lead under"
+            f" {apart}, e.g. `lead 30m`."
+        }
+    )
 
 
 def _default_zone(team: Team, actor_zone: str) -> str:

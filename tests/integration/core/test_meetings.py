@@ -106,6 +106,32 @@ async def test_unknown_zone_suggests_the_likely_one_and_saves_nothing(runtime: R
 
 
 @pytest.mark.parametrize(
+    ("command", "apart"),
+    [
+        ("schedule daily 08:00 Europe/Berlin lead 1d", "24 h"),
+        ("schedule daily 08:00 Europe/Berlin lead 2d", "24 h"),
+        ("schedule weekly mon,wed 10:00 Europe/Berlin lead 2d", "48 h"),
+        ("schedule weekly mon,thu 10:00 Europe/Berlin lead 3d 1h", "72 h"),
+    ],
+)
+async def test_a_lead_as_long_as_the_time_between_meetings_is_refused_and_saves_nothing(
+    runtime: Runtime, command: str, apart: str
+) -> None:
+    """Posted that early, a meeting's card would go out before the meeting ahead of it."""
+    await ask(runtime, said("help"))
+    before = await table_counts(runtime)
+    reply = text(await ask(runtime, said(command)))
+    assert reply.startswith(f"These meetings can be {apart} apart, so a moment posted ")
+    assert reply.endswith(f"Choose a lead under {apart}, e.g. `lead 30m`.")
+    assert await table_counts(runtime) == before
+
+
+async def test_a_lead_shorter_than_the_time_between_meetings_is_kept(runtime: Runtime) -> None:
+    await ask(runtime, said("schedule weekly mon,thu 10:00 Europe/Berlin lead 2d"))
+    assert (await series(runtime)).lead_minutes == 2 * 24 * 60
+
+
+@pytest.mark.parametrize(
     ("command", "problem"),
     [
         ("schedule sometimes", "I couldn't read 'sometimes'"),
