@@ -258,7 +258,7 @@ def exercise(command: Command) -> ExerciseArgs:
 
 
 _IN_TIME = re.compile(
-    r"in\s+(?:(\d{1,2})\s*(?:h|hrs?|hours?))?\s*(?:(\d{1,4})\s*(?:m|mins?|minutes?)?)?",
+    r"in\s+(?:(\d{1,3})\s*(?:d|days?)\b)?\s*(?:(\d{1,2})\s*(?:h|hrs?|hours?))?\s*(?:(\d{1,4})\s*(?:m|mins?|minutes?)?)?",
     re.IGNORECASE | re.ASCII,
 )
 
@@ -270,7 +270,8 @@ def request_offset_minutes(command: Command) -> int:
     match = _IN_TIME.fullmatch(command.rest.strip())
     if match is None or not any(match.groups()):
         raise UsageError("request", "Say when the meeting starts, e.g. `request in 15m` or `request in 2h`.")
-    minutes = int(match.group(1) or 0) * 60 + int(match.group(2) or 0)
+    days, hours, minutes = (int(part or 0) for part in match.groups())
+    minutes += days * 24 * 60 + hours * 60  # days are read only to say that they are too far ahead
     if minutes > 24 * 60:
         raise UsageError("request", "That is more than a day ahead; a one-off moment is for a meeting within 24 hours.")
     return minutes

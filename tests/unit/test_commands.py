@@ -183,6 +183,8 @@ def test_number_and_text_keeps_the_whole_text_after_a_line_break() -> None:
         ("request in 1h 30m", 90),
         ("request in 1h30", 90),
         ("request IN 24 HOURS", 1440),
+        ("request in 1d", 1440),
+        ("request in 1 day", 1440),
     ],
 )
 def test_request_offset(text: str, minutes: int) -> None:
@@ -205,6 +207,13 @@ def test_request_offset_outside_the_grammar_is_refused(text: str) -> None:
     with pytest.raises(UsageError) as raised:
         grammar.request_offset_minutes(parse(text))
     assert "Usage: request" in explain(raised.value)
+
+
+@pytest.mark.parametrize("text", ["request in 25h", "request in 2d", "request in 2 days", "request in 1 day 1h"])
+def test_a_request_more_than_a_day_ahead_is_told_so_in_any_unit(text: str) -> None:
+    with pytest.raises(UsageError) as raised:
+        grammar.request_offset_minutes(parse(text))
+    assert raised.value.problem.startswith("That is more than a day ahead")
 
 
 # --- quick stories ------------------------------------------------------------------------------
