@@ -43,8 +43,10 @@ async def queue(ctx: Context) -> list[Reply]:
             .limit(20)
         )
     ).all()
+    # Their own items and shout-outs about them are another manager's to decide on, where there is one.
+    waiting = [moment for moment in waiting if not await _others_decide(ctx, moment)]
     if not waiting:
-        return [say("Nothing is waiting for review.")]
+        return [say("Nothing is waiting for your review.")]
     # Unpublished submissions: for managers' eyes only, wherever the queue was asked for.
     replies = [Reply(text=f"{len(waiting)} item(s) waiting for review:", visible_to=Visibility.MANAGERS)]
     for moment in waiting:
@@ -115,10 +117,22 @@ async def _pending(ctx: Context, moment_id: int, *, shared_too: bool = False) ->
 async def _not_your_own(ctx: Context, moment: Moment) -> None:
     """A manager does not decide on their own item or a shout-out about them while another manager of its
     channel can; the only manager there may (or nothing they share would ever pass review)."""
+    others = await _others_decide(ctx, moment)
+    if others:
+        whose = "yours" if moment.author_id == ctx.member.id else "about you"
+        raise Refused(
+            f"#{moment.id} is {whose}: another manager of its channel decides on it ({cards.names(others)}).",
+            private=True,  # whose an anonymous story is, and a waiting shout-out about them, are not the room's
+        )
+
+
+async def _others_decide(ctx: Context, moment: Moment) -> list[str]:
+    """The other managers of the moment's channel (up to three), when it is this manager's own item or a
+    shout-out about them; none when this manager may decide on it."""
     about_them = await ctx.session.get(Recipient, (moment.id, ctx.member.id)) is not None
     if moment.author_id != ctx.member.id and not about_them:
-        return
-    others = list(
+        return []
+    return list(
         await ctx.session.scalars(
             select(Member.name)
             .join(TeamMember, TeamMember.member_id == Member.id)
@@ -131,12 +145,6 @@ async def _not_your_own(ctx: Context, moment: Moment) -> None:
             .limit(3)
         )
     )
-    if others:
-        whose = "yours" if moment.author_id == ctx.member.id else "about you"
-        raise Refused(
-            f"#{moment.id} is {whose}: another manager of its channel decides on it ({cards.names(others)}).",
-            private=True,  # whose an anonymous story is, and a waiting shout-out about them, are not the room's
-        )
 
 
 async def approve(ctx: Context, moment_id: int) -> list[Reply]:

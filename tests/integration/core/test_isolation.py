@@ -72,7 +72,7 @@ async def test_numbers_from_another_workspace_are_unknown(runtime: Runtime, subt
 
 async def test_nothing_is_listed_across_workspaces(runtime: Runtime) -> None:
     await two_workspaces(runtime)
-    assert text(await ask(runtime, globex("review"))) == "Nothing is waiting for review."
+    assert text(await ask(runtime, globex("review"))) == "Nothing is waiting for your review."
     assert text(await ask(runtime, globex("meetings"))).startswith("No meetings scheduled here yet.")
     queue = text(await ask(runtime, globex("queue")))
     assert "Agenda #" not in queue and "Meeting #" not in queue

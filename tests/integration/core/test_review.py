@@ -58,7 +58,7 @@ async def test_with_review_on_new_items_wait_and_are_listed_for_managers(runtime
 
 
 async def test_empty_review_queue(runtime: Runtime) -> None:
-    assert text(await ask(runtime, said("review"))) == "Nothing is waiting for review."
+    assert text(await ask(runtime, said("review"))) == "Nothing is waiting for your review."
 
 
 async def test_manager_approves_and_the_author_is_told(runtime: Runtime) -> None:
@@ -168,7 +168,9 @@ async def test_a_manager_reviews_only_what_is_shared_in_the_channels_they_are_in
 
     for actor in ("dave",):
         for where in ({}, {"channel": None}, {"channel": "hr-private-2"}):
-            assert text(await ask(runtime, said("review", actor=actor, **where))) == "Nothing is waiting for review."
+            assert (
+                text(await ask(runtime, said("review", actor=actor, **where))) == "Nothing is waiting for your review."
+            )
         for command in (f"approve {story.id}", f"reject {story.id} too vague", f"reject {story.id}"):
             refused = text(await ask(runtime, said(command, actor=actor)))
             assert refused.startswith(f"There is no item #{story.id} for you to review")
@@ -212,7 +214,7 @@ async def test_being_mentioned_in_a_private_channel_is_not_being_in_it(runtime: 
     await ask(runtime, said(f"shoutout @dave {REASON}", actor="bob", channel="hr-private"))
     story = await one(runtime, Moment, Moment.kind == "story")
 
-    assert text(await ask(runtime, said("review", actor="dave"))) == "Nothing is waiting for review."
+    assert text(await ask(runtime, said("review", actor="dave"))) == "Nothing is waiting for your review."
     refused = text(await ask(runtime, said(f"approve {story.id}", actor="dave")))
     assert refused.startswith(f"There is no item #{story.id} for you to review")
     assert (await one(runtime, Moment, Moment.kind == "story")).state == "pending"
@@ -235,6 +237,11 @@ async def test_a_manager_does_not_decide_on_their_own_item_while_another_manager
             refused = text(await ask(runtime, said(command, actor=actor or "alice")))
             assert refused == f"#{moment.id} is {whose}: another manager of its channel decides on it ({other})."
     assert {m.state for m in await rows(runtime, Moment, Moment.library_key.is_(None))} == {"pending"}
+    # Each one's review list holds only what they decide on: the other's item, not their own.
+    for actor, theirs in (("alice", shoutout), ("dave", story)):
+        listed = await ask(runtime, said("review", actor=actor))
+        assert text(listed[:1]) == "1 item(s) waiting for review:"
+        assert [f"#{theirs.id}" in text([card]) for card in listed[1:]] == [True]
 
     assert (await ask(runtime, said(f"approve {story.id}", actor="dave")))[0].text == f"Approved #{story.id}."
     assert (await ask(runtime, said(f"approve {shoutout.id}")))[0].text == f"Approved #{shoutout.id}."
