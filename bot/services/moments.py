@@ -19,7 +19,7 @@ from bot.services import announcements, board, candidates, retraction
 from bot.services.context import Context, NotFound, Refused, find_person, not_people
 from bot.services.views import MOMENT_LINE, featured_notes, moment_view
 from bot.storage import reads
-from bot.storage.models import Member, Moment, Recipient
+from bot.storage.models import Member, Moment, Recipient, TeamMember
 from bot.storage.parts import one_of, part
 
 logger = logging.getLogger(__name__)
@@ -148,9 +148,39 @@ async def submit_story(ctx: Context, args: grammar.StoryArgs, *, read_back: bool
         message += (
             f" It looks like your story #{earlier}; if it is the same one, `withdraw {moment.id}` removes this copy."
         )
+    told = await reviewers_told(ctx, moment) if state == "pending" else []
     if read_back:
-        return [Reply(text=message, card=cards.story_readback(moment_view(moment)))]
-    return [say(message)]
+        return [Reply(text=message, card=cards.story_readback(moment_view(moment))), *told]
+    return [say(message), *told]
+
+
+# Managers told of one new submission waiting for review (a channel's first few, by when they became one).
+REVIEWERS_TOLD = 5
+
+_MANAGERS = (
+    select(Member.id, Member.external_id)
+    .join(TeamMember, TeamMember.member_id == Member.id)
+    .where(
+        TeamMember.team_id == bindparam("team_id"),
+        Member.role.in_(("manager", "admin")),
+        Member.id != bindparam("author_id"),
+    )
+    .order_by(Member.id)
+)
+
+
+async def reviewers_told(ctx: Context, moment: Moment, people: Sequence[Member] = ()) -> list[Reply]:
+    """A new submission waits for review: the managers of its channel who decide on it (not its author; not
+    the people a shout-out recognises, while another manager can) hear of it in a direct message naming
+    neither its author nor its text, so that an anonymous story stays anonymous and nothing waits unseen."""
+    team = ctx.require_team()
+    managers = await reads.rows(ctx.session, _MANAGERS, {"team_id": team.id, "author_id": ctx.member.id})
+    recognised = {member.id for member in people}
+    deciding = [row for row in managers if row.id not in recognised] or list(managers)
+    label = cards.KIND_LABEL[moment.kind].lower()
+    where = team.name or "your channel"
+    said = f"A new {label} shared in {where} is waiting for your review (#{moment.id}): `review` lists it."
+    return [Reply(audience=Audience.DIRECT, to_member=row.external_id, text=said) for row in deciding[:REVIEWERS_TOLD]]
 
 
 # An author's most recent stories compared with a new one: a story told twice is usually told again within
@@ -265,6 +295,8 @@ async def submit_shoutout(ctx: Context, tokens: Sequence[str], reason_text: str,
     replies = [say(saved)]
     if state == "approved":
         replies += shoutout_announcements(ctx, moment, people)
+    else:
+        replies += await reviewers_told(ctx, moment, people)
     return replies
 
 

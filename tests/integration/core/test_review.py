@@ -47,14 +47,35 @@ async def test_with_review_on_new_items_wait_and_are_listed_for_managers(runtime
     story = await one(runtime, Moment, Moment.kind == "story")
     assert replies[0].text == f"Thanks! Your customer story #{story.id} is waiting for a manager's review."
     assert story.state == "pending"
+    # The channel's manager hears of it, without its author or its words; nobody else hears of it yet.
+    told = "A new {} shared in #support is waiting for your review (#{}): `review` lists it."
+    assert dms(replies) == {"alice": told.format("customer story", story.id)}
     shout = await ask(runtime, said(f"shoutout @carol {REASON}", actor="bob"))
-    assert only(shout, Audience.CHANNEL) == [] and dms(shout) == {}
+    shoutout = await one(runtime, Moment, Moment.kind == "shoutout")
+    assert only(shout, Audience.CHANNEL) == [] and dms(shout) == {"alice": told.format("shout-out", shoutout.id)}
     replies = await ask(runtime, said("review"))
     assert replies[0].text == "2 item(s) waiting for review:"
     assert replies[1].card is not None
     assert replies[1].card.title == f"#{story.id} · Customer story waiting for review"
     assert [b.action for b in replies[1].card.buttons] == ["review.approve", "review.reject"]
     assert text(await ask(runtime, said("review", actor="bob"))).startswith("Only managers can review submissions.")
+
+
+async def test_a_shout_out_waiting_for_review_is_told_to_the_managers_who_decide_on_it(runtime: Runtime) -> None:
+    await with_review(runtime)
+    told = "A new shout-out shared in #support is waiting for your review (#{}): `review` lists it."
+    replies = await ask(runtime, said(f"shoutout @alice {REASON}", actor="bob"))  # about the only manager: hers
+    about_alice = await one(runtime, Moment, Moment.kind == "shoutout")
+    assert dms(replies) == {"alice": told.format(about_alice.id)}
+    await ask(runtime, said("help", actor="dave"))
+    await ask(runtime, said("managers add @dave"))
+    replies = await ask(runtime, said(f"shoutout @dave {REASON}", actor="bob"))  # about dave: alice decides
+    about_dave = max(m.id for m in await rows(runtime, Moment, Moment.kind == "shoutout"))
+    assert dms(replies) == {"alice": told.format(about_dave)}
+    replies = await ask(runtime, said(f"shoutout @carol {REASON}", actor="alice"))  # alice's own: dave decides
+    by_alice = max(m.id for m in await rows(runtime, Moment, Moment.kind == "shoutout"))
+    assert dms(replies) == {"dave": told.format(by_alice)}
+    assert about_alice.id < about_dave < by_alice
 
 
 async def test_empty_review_queue(runtime: Runtime) -> None:
