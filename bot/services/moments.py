@@ -178,7 +178,7 @@ async def reviewers_told(ctx: Context, moment: Moment, people: Sequence[Member] 
     recognised = {member.id for member in people}
     deciding = [row for row in managers if row.id not in recognised] or list(managers)
     label = cards.KIND_LABEL[moment.kind].lower()
-    where = team.name or "your channel"
+    where = f"#{team.name.lstrip('#')}" if team.name.strip("#") else "your channel"
     said = f"A new {label} shared in {where} is waiting for your review (#{moment.id}): `review` lists it."
     return [Reply(audience=Audience.DIRECT, to_member=row.external_id, text=said) for row in deciding[:REVIEWERS_TOLD]]
 

@@ -28,6 +28,9 @@ async def test_review_on_then_approve_with_the_button(slack: SlackDriver) -> Non
         ("review.approve", number, "primary"),
         ("review.reject", number, "danger"),
     ]
+    told = all_text(slack.fake.posted("DU1"))  # the channel's manager heard of it, without who or what
+    assert f"A new customer story shared in #support is waiting for your review (#{number})" in told
+    assert "Angry caller" not in told and "U2" not in told
     pressed = await slack.press("review.approve", number)
     assert f"Approved #{number}" in slack.said(pressed)
     assert "was approved" in all_text(slack.fake.posted("DU2"))
