@@ -342,12 +342,15 @@ COMMANDS: tuple[CommandSpec, ...] = (
         _review,
         who=MANAGERS,
     ),
-    CommandSpec("approve", "approve <#>", "Managers: approve a waiting item.", _on_item(review.approve), who=MANAGERS),
+    # A manager's decisions are answered to them alone: a refusal on their own anonymous story must not stand out.
+    CommandSpec(
+        "approve", "approve <#>", "Managers: approve a waiting item.", _theirs(_on_item(review.approve)), who=MANAGERS
+    ),
     CommandSpec(
         "reject",
         "reject <#> <reason>",
         "Managers: send an item back to its author with a reason.",
-        _on_item_and_text(review.reject),
+        _theirs(_on_item_and_text(review.reject)),
         who=MANAGERS,
     ),
     CommandSpec("stats", "stats [days]", "Participation for this channel (default: last 90 days).", _rest(stats.stats)),

@@ -171,9 +171,11 @@ async def _nothing_on_the_agenda(ctx: Context, team: Team) -> str:
         return "There is no upcoming moment in this channel. `request` gets one for a meeting now."
     first = waiting[0]
     when = when_picked(first.prepare_at, first.starts_at, team.zone, ctx.now)
+    steers = ctx.is_manager or first.series.organizer_id == ctx.member.id
+    now = "`swap` picks one now" if steers else "its organizer or a manager can pick one now with `swap`"
     return (
         f"The next meeting, on {cards.local_time(first.starts_at, team.zone)}, has no moment yet: it is {when}. "
-        "`swap` picks one now; `queue` shows what is coming."
+        f"{now[0].upper()}{now[1:]}; `queue` shows what is coming."
     )
 
 

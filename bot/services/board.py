@@ -25,7 +25,8 @@ logger = logging.getLogger(__name__)
 
 PRESENTED_SHOWN = 3
 SUMMARY_CHARS = 140
-NOT_SHOWN = ("withdrawn", "hidden")  # moments their people took back: never on the board
+# Moments their people took back, sent back by a manager or back in review: never on the board (as on cards).
+NOT_SHOWN = ("withdrawn", "hidden", "rejected", "pending")
 
 # What the managers are told, once, when the board cannot be written; keyed by the outcome's status.
 PROBLEMS: dict[BoardStatus, str] = {

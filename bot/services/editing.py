@@ -28,16 +28,20 @@ EDIT_ACTION = cards.EDIT_ACTION
 
 
 async def _editable(ctx: Context, moment_id: int) -> Moment:
+    """The person's own item, as it may be edited. Every answer is for them alone (as the edit's are): an
+    answer only the author gets, said where others see it, would tell whose an anonymous story is."""
     moment = await own_moment(ctx, moment_id)
     if moment.author_id != ctx.member.id:
-        raise Refused(f"You can edit your own stories and shout-outs; #{moment_id} is not one of them.")
+        raise Refused(f"You can edit your own stories and shout-outs; #{moment_id} is not one of them.", private=True)
     if moment.kind not in EDITABLE:
         raise Refused(
             f"#{moment_id} is an exercise: exercises can't be edited. `withdraw {moment_id}` takes it out, "
-            "and `exercise` adds it again as it should read."
+            "and `exercise` adds it again as it should read.",
+            private=True,
         )
     if moment.state in ("withdrawn", "hidden"):
-        raise Refused(f"#{moment_id} is {cards.STATE_LABEL.get(moment.state, moment.state)}; it can't be edited.")
+        state = cards.STATE_LABEL.get(moment.state, moment.state)
+        raise Refused(f"#{moment_id} is {state}; it can't be edited.", private=True)
     return moment
 
 

@@ -14,7 +14,7 @@ from bot import cards, forms, grammar
 from bot.domain import privacy, similarity
 from bot.domain.validation import Invalid, StoryFields, clean_exercise, clean_reason, clean_story
 from bot.events import Standing
-from bot.replies import Audience, Card, Reply, Section, say
+from bot.replies import Audience, Card, Reply, Section, Visibility, say
 from bot.services import announcements, board, candidates, retraction
 from bot.services.context import Context, NotFound, Refused, find_person, not_people
 from bot.services.views import MOMENT_LINE, featured_notes, moment_view
@@ -149,9 +149,10 @@ async def submit_story(ctx: Context, args: grammar.StoryArgs, *, read_back: bool
             f" It looks like your story #{earlier}; if it is the same one, `withdraw {moment.id}` removes this copy."
         )
     told = await reviewers_told(ctx, moment) if state == "pending" else []
-    if read_back:
-        return [Reply(text=message, card=cards.story_readback(moment_view(moment))), *told]
-    return [say(message), *told]
+    # An anonymous story's answer names its number: said where others see it, it would tell whose it is.
+    seen_by = Visibility.ACTOR if moment.anonymous else Visibility.CHANNEL
+    card = cards.story_readback(moment_view(moment)) if read_back else None
+    return [Reply(text=message, card=card, visible_to=seen_by), *told]
 
 
 # Managers told of one new submission waiting for review (a channel's first few, by when they became one).
@@ -176,6 +177,7 @@ async def reviewers_told(ctx: Context, moment: Moment, people: Sequence[Member] 
     team = ctx.require_team()
     managers = await reads.rows(ctx.session, _MANAGERS, {"team_id": team.id, "author_id": ctx.member.id})
     recognised = {member.id for member in people}
+    # Those recognised decide on it only when nobody else can (review._others_decide); the author never is told.
     deciding = [row for row in managers if row.id not in recognised] or list(managers)
     label = cards.KIND_LABEL[moment.kind].lower()
     where = f"#{team.name.lstrip('#')}" if team.name.strip("#") else "your channel"
@@ -373,7 +375,8 @@ async def withdraw(ctx: Context, moment_id: int) -> list[Reply]:
     moment = await own_moment(ctx, moment_id)
     if moment.author_id != ctx.member.id:
         also = f" A manager takes it down with `reject {moment_id} <reason>`." if ctx.is_manager else ""
-        raise Refused(f"Only the author can withdraw #{moment_id}.{also}")
+        # For them alone, as the author's own answer is: which of the two it is would tell whose the item is.
+        raise Refused(f"Only the author can withdraw #{moment_id}.{also}", private=True)
     if moment.state == "withdrawn":
         return [say(f"#{moment_id} is already withdrawn.")]
     note, replies = await taken_off(ctx, moment, state="withdrawn", why=retraction.WITHDRAWN)

@@ -115,9 +115,11 @@ async def taken_back(
     if moment is not None and moment.library_key is None:
         label = cards.KIND_LABEL[moment.kind].lower()
         if moment.author_id is not None:
+            back = (
+                " It goes back to the pool and may be picked for a later meeting." if moment.state == "approved" else ""
+            )
             texts[moment.author_id] = (
-                f"Your {label} #{moment.id} is no longer the Customer Moment for the meeting on {when}: {why}."
-                " It goes back to the pool and may be picked for a later meeting."
+                f"Your {label} #{moment.id} is no longer the Customer Moment for the meeting on {when}: {why}.{back}"
             )
         for member_id in await recognised(session, moment):
             texts.setdefault(

@@ -33,6 +33,9 @@ async def people_of(ctx: Context, moment: Moment) -> tuple[Member | None, list[M
     return author, recipients
 
 
+REVIEW_LISTED = 20  # submissions shown at once in a manager's review list
+
+
 async def queue(ctx: Context) -> list[Reply]:
     ctx.require_manager("review submissions")
     waiting = (
@@ -40,7 +43,6 @@ async def queue(ctx: Context) -> list[Reply]:
             select(Moment)
             .where(Moment.workspace_id == ctx.workspace.id, Moment.state == "pending", _in_my_channels(ctx))
             .order_by(Moment.created_at, Moment.id)
-            .limit(20)
         )
     ).all()
     # Their own items and shout-outs about them are another manager's to decide on, where there is one.
@@ -48,8 +50,11 @@ async def queue(ctx: Context) -> list[Reply]:
     if not waiting:
         return [say("Nothing is waiting for your review.")]
     # Unpublished submissions: for managers' eyes only, wherever the queue was asked for.
-    replies = [Reply(text=f"{len(waiting)} item(s) waiting for review:", visible_to=Visibility.MANAGERS)]
-    for moment in waiting:
+    shown = (
+        f" (the first {REVIEW_LISTED} shown; decide on them to see the next)" if len(waiting) > REVIEW_LISTED else ""
+    )
+    replies = [Reply(text=f"{len(waiting)} item(s) waiting for review{shown}:", visible_to=Visibility.MANAGERS)]
+    for moment in waiting[:REVIEW_LISTED]:
         author, recipients = await people_of(ctx, moment)
         card = cards.review_card(moment_view(moment, author=author, recipients=recipients))
         replies.append(Reply(card=card, visible_to=Visibility.MANAGERS))
@@ -107,9 +112,10 @@ async def _pending(ctx: Context, moment_id: int, *, shared_too: bool = False) ->
         if moment.state == "approved":
             raise Refused(
                 f"#{moment_id} is approved already. `reject {moment_id} <reason>` takes it down and sends it back "
-                "to its author."
+                "to its author.",
+                private=True,
             )
-        raise Refused(f"#{moment_id} is not waiting for review (it is {state}).")
+        raise Refused(f"#{moment_id} is not waiting for review (it is {state}).", private=True)
     await _not_your_own(ctx, moment)
     return moment
 
@@ -127,11 +133,13 @@ async def _not_your_own(ctx: Context, moment: Moment) -> None:
 
 
 async def _others_decide(ctx: Context, moment: Moment) -> list[str]:
-    """The other managers of the moment's channel (up to three), when it is this manager's own item or a
-    shout-out about them; none when this manager may decide on it."""
+    """The managers of the moment's channel who may decide on it in this manager's place (up to three), when it
+    is this manager's own item or a shout-out about them: neither its author nor one of the people it
+    recognises. None when this manager may decide on it, as the only one who can."""
     about_them = await ctx.session.get(Recipient, (moment.id, ctx.member.id)) is not None
     if moment.author_id != ctx.member.id and not about_them:
         return []
+    its_people = select(Recipient.member_id).where(Recipient.moment_id == moment.id)
     return list(
         await ctx.session.scalars(
             select(Member.name)
@@ -139,6 +147,8 @@ async def _others_decide(ctx: Context, moment: Moment) -> list[str]:
             .where(
                 TeamMember.team_id == moment.team_id,
                 Member.id != ctx.member.id,
+                Member.id != moment.author_id,
+                Member.id.not_in(its_people),
                 Member.role.in_(("manager", "admin")),
             )
             .order_by(Member.name)

@@ -254,10 +254,12 @@ async def test_acting_on_the_moment_before_the_next_meeting_has_one_says_when_it
     await story(runtime, "bob")
     expected = (
         "The next meeting, on Tue 24 Nov 10:00 CET, has no moment yet: it is picked on Tue 24 Nov 09:30 CET,"
-        " 30 min before the meeting. `swap` picks one now; `queue` shows what is coming."
+        " 30 min before the meeting. {}; `queue` shows what is coming."
     )
     for command in ("done", "helpful"):
-        assert text(await ask(runtime, said(command, actor="bob"))) == expected
+        told = text(await ask(runtime, said(command, actor="bob")))
+        assert told == expected.format("Its organizer or a manager can pick one now with `swap`")
+    assert text(await ask(runtime, said("done"))) == expected.format("`swap` picks one now")
     await ask(runtime, said("swap"))  # as it says: the next meeting gets its moment now
     assert (await item(runtime)).moment_id is not None
 

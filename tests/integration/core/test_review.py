@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from adapters.runtime import Runtime
-from bot.replies import Audience
+from bot.replies import Audience, Visibility
 from bot.storage.models import AgendaItem, Member, Moment, Team
 from tests.integration.core import ask, dms, one, only, rows, text
 from tests.support.events import pressed, said, submitted
@@ -312,6 +312,7 @@ async def test_a_shared_story_on_an_agenda_leaves_it_when_taken_down(runtime: Ru
     assert "It left the agenda it was on; that meeting gets another moment." in replies[0].text
     assert (await one(runtime, AgendaItem)).moment_id != story.id
     assert "taken down by a manager" in text(replies)
+    assert "goes back to the pool" not in text(replies), "taken down, it is out of the pool"
 
 
 async def test_only_managers_take_down_what_is_shared(runtime: Runtime) -> None:
@@ -322,3 +323,37 @@ async def test_only_managers_take_down_what_is_shared(runtime: Runtime) -> None:
     refused = await ask(runtime, said(f"reject {story.id} Not nice.", actor="carol"))
     assert text(refused).startswith("Only managers can")
     assert (await one(runtime, Moment, Moment.id == story.id)).state == "approved"
+
+
+async def test_a_shout_out_about_every_manager_is_theirs_to_decide(runtime: Runtime) -> None:
+    """Nobody else can: each of them may decide on it, and each one's list shows it."""
+    await with_review(runtime)
+    await ask(runtime, said("managers add @carol"))
+    await ask(runtime, said(f"shoutout @alice @carol {REASON}", actor="bob"))
+    shoutout = await one(runtime, Moment, Moment.kind == "shoutout")
+    for actor in ("alice", "carol"):
+        assert f"#{shoutout.id}" in text(await ask(runtime, said("review", actor=actor)))
+    assert (await ask(runtime, said(f"approve {shoutout.id}", actor="carol")))[0].text == f"Approved #{shoutout.id}."
+
+
+async def test_the_review_list_shows_what_a_manager_decides_on_however_much_of_their_own_waits(
+    runtime: Runtime,
+) -> None:
+    await with_review(runtime)
+    await ask(runtime, said("managers add @carol"))
+    for n in range(21):
+        await ask(runtime, said(f"{STORY} {n}"))  # alice's own: carol decides on them
+    await ask(runtime, said(STORY, actor="bob"))
+    bobs = max(m.id for m in await rows(runtime, Moment, Moment.kind == "story"))
+    listed = await ask(runtime, said("review"))
+    assert text(listed[:1]) == "1 item(s) waiting for review:" and f"#{bobs}" in text(listed)
+    carols = await ask(runtime, said("review", actor="carol"))
+    assert text(carols[:1]) == "22 item(s) waiting for review (the first 20 shown; decide on them to see the next):"
+    assert len(carols) == 21
+
+
+async def test_an_anonymous_storys_answer_is_for_its_author_alone(runtime: Runtime) -> None:
+    replies = await ask(runtime, said(f"story anonymous {STORY.removeprefix('story ')}", actor="bob"))
+    assert [r.visible_to for r in replies] == [Visibility.ACTOR]
+    named = await ask(runtime, said(STORY, actor="bob"))
+    assert [r.visible_to for r in named] == [Visibility.CHANNEL]

@@ -169,3 +169,22 @@ async def test_a_manager_refused_on_their_own_anonymous_story_is_told_alone(team
     calls = await say(teams, f"approve {waiting}")
     assert_private(calls, asker=ALICE, conversation=CHANNEL, holds="is yours")
     assert "yours" not in everything(shared(calls, CHANNEL))
+
+
+async def test_an_anonymous_story_shared_in_the_channel_is_answered_to_its_author_alone(teams: TeamsApp) -> None:
+    """Its answer names its number and shows it as read: in the channel, that would tie the author to it."""
+    await setup_channel(teams)
+    calls = await say(teams, ANONYMOUS, sender=BOB)
+    assert_private(calls, asker=BOB, conversation=CHANNEL, holds="Thanks! Your customer story")
+    assert "parcel went astray" not in everything(shared(calls, CHANNEL))
+
+
+async def test_withdraw_and_edit_are_answered_alone_whoever_asks(teams: TeamsApp) -> None:
+    """The author's answer and anyone else's refusal go the same way, so neither tells whose the item is."""
+    await setup_channel(teams)
+    await say(teams, ANONYMOUS, sender=BOB)
+    async with teams.runtime.sessions() as session:
+        story = await session.scalar(select(Moment.id).where(Moment.anonymous.is_(True)))
+    for command in (f"withdraw {story}", f"edit {story}"):
+        calls = await say(teams, command, sender=CAROL)
+        assert_private(calls, asker=CAROL, conversation=CHANNEL, holds=f"#{story}")
