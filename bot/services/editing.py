@@ -17,9 +17,9 @@ from bot.domain.validation import clean_reason
 from bot.replies import Audience, Reply, say
 from bot.services import announcements, board, picking, retraction
 from bot.services.context import Context, Refused
-from bot.services.moments import checked_story, masked, own_moment
+from bot.services.moments import checked_story, masked, own_moment, reviewers_told
 from bot.services.views import moment_view
-from bot.storage.models import AgendaItem, Member, Moment, Team
+from bot.storage.models import AgendaItem, Member, Moment, Recipient, Team
 
 logger = logging.getLogger(__name__)
 
@@ -136,7 +136,16 @@ async def save_story(ctx: Context, moment_id: int, args: grammar.StoryArgs) -> l
             if moment.state != "approved"
             else " The cards of meetings that featured it now read like that."
         )
-    return [Reply(text=message, card=cards.story_readback(moment_view(moment))), *agenda, *shown]
+    told = await _reviewers_told_again(ctx, moment, before)
+    return [Reply(text=message, card=cards.story_readback(moment_view(moment))), *agenda, *shown, *told]
+
+
+async def _reviewers_told_again(ctx: Context, moment: Moment, before: str) -> list[Reply]:
+    """Back in review after an edit (it was shared, or sent back): its managers hear of it again."""
+    if moment.state != "pending" or before == "pending":
+        return []
+    recognised = await ctx.session.scalars(select(Recipient.member_id).where(Recipient.moment_id == moment.id))
+    return await reviewers_told(ctx, moment, set(recognised), again=True)
 
 
 async def save_shoutout(ctx: Context, moment_id: int, reason_text: str, private: bool) -> list[Reply]:
@@ -169,4 +178,4 @@ async def save_shoutout(ctx: Context, moment_id: int, reason_text: str, private:
             if announcements.shown_in_channel(moment)
             else " The cards of meetings that featured it no longer show it."
         )
-    return [say(saved), *agenda, *announced.all]
+    return [say(saved), *agenda, *announced.all, *await _reviewers_told_again(ctx, moment, before)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -19,7 +19,7 @@ from bot.services import announcements, board, candidates, retraction
 from bot.services.context import Context, NotFound, Refused, find_person, not_people
 from bot.services.views import MOMENT_LINE, featured_notes, moment_view
 from bot.storage import reads
-from bot.storage.models import Member, Moment, Recipient, TeamMember
+from bot.storage.models import Member, Moment, Recipient, Team, TeamMember
 from bot.storage.parts import one_of, part
 
 logger = logging.getLogger(__name__)
@@ -170,18 +170,24 @@ _MANAGERS = (
 )
 
 
-async def reviewers_told(ctx: Context, moment: Moment, people: Sequence[Member] = ()) -> list[Reply]:
-    """A new submission waits for review: the managers of its channel who decide on it (not its author; not
-    the people a shout-out recognises, while another manager can) hear of it in a direct message naming
-    neither its author nor its text, so that an anonymous story stays anonymous and nothing waits unseen."""
-    team = ctx.require_team()
-    managers = await reads.rows(ctx.session, _MANAGERS, {"team_id": team.id, "author_id": ctx.member.id})
-    recognised = {member.id for member in people}
-    # Those recognised decide on it only when nobody else can (review._others_decide); the author never is told.
+async def reviewers_told(
+    ctx: Context, moment: Moment, recognised: Collection[int] = (), *, again: bool = False
+) -> list[Reply]:
+    """A submission waits for review (``again``: changed by its author, it went back to review): the managers
+    of its channel who decide on it (not its author; not the people a shout-out recognises, while another
+    manager can) hear of it in a direct message naming neither its author nor its text, so that an anonymous
+    story stays anonymous and nothing waits unseen."""
+    team = await ctx.session.get(Team, moment.team_id) if moment.team_id is not None else None
+    if team is None:
+        return []
+    author = moment.author_id if moment.author_id is not None else ctx.member.id
+    managers = await reads.rows(ctx.session, _MANAGERS, {"team_id": team.id, "author_id": author})
+    # Those recognised decide on it only when nobody else can (review._others_decide).
     deciding = [row for row in managers if row.id not in recognised] or list(managers)
     label = cards.KIND_LABEL[moment.kind].lower()
     where = f"#{team.name.lstrip('#')}" if team.name.strip("#") else "your channel"
-    said = f"A new {label} shared in {where} is waiting for your review (#{moment.id}): `review` lists it."
+    what = f"A {label} shared in {where} was changed and" if again else f"A new {label} shared in {where}"
+    said = f"{what} is waiting for your review (#{moment.id}): `review` lists it."
     return [Reply(audience=Audience.DIRECT, to_member=row.external_id, text=said) for row in deciding[:REVIEWERS_TOLD]]
 
 
@@ -298,7 +304,7 @@ async def submit_shoutout(ctx: Context, tokens: Sequence[str], reason_text: str,
     if state == "approved":
         replies += shoutout_announcements(ctx, moment, people)
     else:
-        replies += await reviewers_told(ctx, moment, people)
+        replies += await reviewers_told(ctx, moment, {member.id for member in people})
     return replies
 
 

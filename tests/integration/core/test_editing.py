@@ -63,9 +63,17 @@ async def test_an_item_sent_back_by_a_reviewer_goes_back_to_review_when_edited(r
         "reaction": "relieved once we called",
         "lesson": "call before they chase",
     }
-    (saved,) = await ask(runtime, submitted("story", values, actor="bob", context=str(story.id)))
+    saved, *told = await ask(runtime, submitted("story", values, actor="bob", context=str(story.id)))
     assert "waiting for a manager's review again" in text([saved])
     assert (await one(runtime, Moment, Moment.id == story.id)).state == "pending"
+    assert dms(told) == {
+        "alice": f"A customer story shared in #support was changed and is waiting for your review (#{story.id}):"
+        " `review` lists it."
+    }
+    again = await ask(
+        runtime, submitted("story", {**values, "lesson": "call first"}, actor="bob", context=str(story.id))
+    )
+    assert dms(again) == {}, "told once: it was waiting already"
 
 
 async def test_approved_items_edited_while_review_is_on_wait_for_review_again(runtime: Runtime) -> None:

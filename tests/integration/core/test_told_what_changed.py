@@ -197,10 +197,13 @@ async def test_a_shoutout_sent_back_to_review_tells_its_recipients_and_the_organ
     await ask(runtime, said("review on"))
 
     values = {"reason": REASON + " twice", "private": False}
-    said_to = dms(await ask(runtime, submitted("shoutout", values, actor="bob", context=str(shoutout.id))))
+    replies = await ask(runtime, submitted("shoutout", values, actor="bob", context=str(shoutout.id)))
+    said_to = dms(replies)
 
     assert "will not be featured" in said_to["carol"] and "went back to review" in said_to["carol"]
-    assert "went back to review" in said_to["alice"]
+    to_alice = [text([r]) for r in only(replies, Audience.DIRECT) if r.to_member == "alice"]
+    assert any("went back to review" in told for told in to_alice), "as the meeting's organizer"
+    assert any("is waiting for your review" in told for told in to_alice), "as the channel's manager"
     assert "bob" not in said_to
 
 
