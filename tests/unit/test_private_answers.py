@@ -159,8 +159,9 @@ async def test_an_items_edit_form_and_its_saved_changes_are_for_its_author_alone
     assert saved[0].card is not None and "rain" in text(saved[:1])
     assert all(reply.visible_to is Visibility.ACTOR for reply in saved if reply.audience is Audience.EPHEMERAL)
     reason = {"reason": f"{PRIVATE_REASON}, twice", "private": True}
-    (changed,) = await ask(runtime, submitted("shoutout", reason, actor="bob", context=str(ids["private"])))
+    changed, *told = await ask(runtime, submitted("shoutout", reason, actor="bob", context=str(ids["private"])))
     assert changed.visible_to is Visibility.ACTOR
+    assert all(reply.audience is Audience.DIRECT for reply in told), "back in review: its managers are told"
 
 
 async def test_withdrawing_or_hiding_an_item_is_answered_to_the_asker_alone(runtime: Runtime) -> None:
