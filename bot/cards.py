@@ -91,6 +91,11 @@ def local_time(instant: datetime, zone: str) -> str:
     return instant.astimezone(ZoneInfo(zone)).strftime("%a %-d %b %H:%M %Z")
 
 
+def channel(name: str, *, unnamed: str = "the channel") -> str:
+    """A channel as a sentence names it: "#support" (whether or not its stored name has the "#"), else ``unnamed``."""
+    return f"#{name.lstrip('#')}" if name.strip("#") else unnamed
+
+
 def names(people: Sequence[str]) -> str:
     """``a``, ``a and b``, ``a, b and c``."""
     labels = list(people)

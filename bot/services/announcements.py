@@ -71,7 +71,7 @@ class Redrawn:
     @property
     def where(self) -> str:
         """Where the announcement was, for a sentence: "#support" or "the channel"."""
-        return f"#{self.channel.lstrip('#')}" if self.channel.strip("#") else "the channel"
+        return cards.channel(self.channel)
 
 
 async def redraw(session: AsyncSession, moment: Moment) -> Redrawn:

@@ -185,7 +185,7 @@ async def reviewers_told(
     # Those recognised decide on it only when nobody else can (review._others_decide).
     deciding = [row for row in managers if row.id not in recognised] or list(managers)
     label = cards.KIND_LABEL[moment.kind].lower()
-    where = f"#{team.name.lstrip('#')}" if team.name.strip("#") else "your channel"
+    where = cards.channel(team.name, unnamed="your channel")
     what = f"A {label} shared in {where} was changed and" if again else f"A new {label} shared in {where}"
     said = f"{what} is waiting for your review (#{moment.id}): `review` lists it."
     return [Reply(audience=Audience.DIRECT, to_member=row.external_id, text=said) for row in deciding[:REVIEWERS_TOLD]]
